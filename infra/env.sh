@@ -1,0 +1,13 @@
+# Shared defaults for the local scripts. Every value can be overridden from the environment.
+# The passwords below exist ONLY for the local demo and test machine; set your own in the
+# environment (or in files outside git) anywhere else.
+export RTD_RABBITMQ_HOST="${RTD_RABBITMQ_HOST:-127.0.0.1}"
+export RTD_RABBITMQ_PORT="${RTD_RABBITMQ_PORT:-5672}"
+export RTD_RABBITMQ_ADMIN_USER="${RTD_RABBITMQ_ADMIN_USER:-rtd-admin}"
+export RTD_RABBITMQ_ADMIN_PASSWORD="${RTD_RABBITMQ_ADMIN_PASSWORD:-local-demo-admin}"
+export RTD_RABBITMQ_USER="${RTD_RABBITMQ_USER:-rtd}"
+export RTD_RABBITMQ_PASSWORD="${RTD_RABBITMQ_PASSWORD:-local-demo-rtd}"
+export RTD_POSTGRES_PORT="${RTD_POSTGRES_PORT:-5432}"
+export RTD_POSTGRES_USER="${RTD_POSTGRES_USER:-rtd}"
+export RTD_POSTGRES_PASSWORD="${RTD_POSTGRES_PASSWORD:-local-demo-rtd}"
+export RTD_SITES="${RTD_SITES:-site-a site-b}"

@@ -1,0 +1,65 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using RealTimeDistributor.Central.Admin;
+using RealTimeDistributor.Central.ChangeLog;
+using RealTimeDistributor.Central.Persistence;
+using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Central;
+
+/// <summary>
+/// Builds the central controller. Configuration keys (environment form in brackets):
+/// ConnectionStrings:Central (ConnectionStrings__Central), RabbitMq:* (RabbitMq__*), RealTime:* (RealTime__*),
+/// Urls (default http://127.0.0.1:5080), Seq:ServerUrl.
+/// </summary>
+public static class CentralHost
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrls);
+        }
+        var broker = RabbitMqSettings.From(builder.Configuration);
+        var connectionString = builder.Configuration.Required("ConnectionStrings:Central");
+        var realTime = RealTimeOptions.From(builder.Configuration);
+        builder.AddServiceDefaults("central", "central");
+
+        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton(realTime);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<CentralStats>();
+        builder.Services.AddSingleton<ChangeLogSignal>();
+        builder.Services.AddSingleton<VersionClock>();
+        builder.Services.AddSingleton<RealTimePublisher>();
+        builder.Services.AddScoped<ConfigWriter>();
+        builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
+
+        builder.Services.AddStartupTask(async (_, ct) =>
+        {
+            await Preflight.PostgresAsync(connectionString, "ConnectionStrings:Central", broker.ConnectTimeout, ct);
+            await Preflight.RabbitMqAsync(broker, Topology.Central.VirtualHost, ct);
+        });
+        builder.Services.AddStartupTask(async (sp, ct) =>
+        {
+            await using var scope = sp.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<CentralDbContext>().Database.MigrateAsync(ct);
+        });
+        builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) =>
+        {
+            cfg.UseRtdBroker(broker, Topology.Central.VirtualHost, "rtd central");
+            Topology.Central.ConfigurePublishers(cfg);
+        }));
+        builder.Services.AddHostedService<ChangeLogRelay>();
+        builder.Services.AddHostedService<SimulatedFeed>();
+
+        var app = builder.Build();
+        app.MapAdminApi();
+        return app;
+    }
+}

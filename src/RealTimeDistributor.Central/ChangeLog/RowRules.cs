@@ -1,0 +1,26 @@
+using RealTimeDistributor.Data.Configuration;
+
+namespace RealTimeDistributor.Central.ChangeLog;
+
+/// <summary>Checks a row can be stored before any database work: names present and bounded, enums known, scripts bounded.</summary>
+public static class RowRules
+{
+    public static readonly string[] PeripheralKinds = ["acd", "vru", "ivr"];
+
+    public static string? Check(ConfigRow row) => row switch
+    {
+        Peripheral p => Name(p.Name) ?? (PeripheralKinds.Contains(p.Kind) ? null : $"kind '{p.Kind}' is not one of {string.Join(", ", PeripheralKinds)}."),
+        SkillGroup s => Name(s.Name),
+        Agent a => Name(a.Name),
+        SkillGroupMember => null,
+        CallType c => Name(c.Name) ?? (c.ServiceLevelSeconds is >= 1 and <= 3600 ? null : "serviceLevelSeconds must be from 1 to 3600."),
+        Service s => Name(s.Name),
+        RoutingScript r => Name(r.Name) ?? (r.Body.Length <= ConfigWriter.MaxScriptLength ? null : $"body is longer than {ConfigWriter.MaxScriptLength} characters."),
+        _ => $"{row.GetType().Name} rows cannot be edited.",
+    };
+
+    private static string? Name(string? name) =>
+        string.IsNullOrWhiteSpace(name) ? "name is required."
+        : name.Length > ConfigWriter.MaxNameLength ? $"name is longer than {ConfigWriter.MaxNameLength} characters."
+        : null;
+}

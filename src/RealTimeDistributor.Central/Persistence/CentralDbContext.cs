@@ -1,0 +1,79 @@
+using Microsoft.EntityFrameworkCore;
+using RealTimeDistributor.Data;
+using RealTimeDistributor.Data.Configuration;
+
+namespace RealTimeDistributor.Central.Persistence;
+
+/// <summary>The central database: the configuration of record, the change log (the outbox) and the relay's position in it.</summary>
+public sealed class CentralDbContext(DbContextOptions<CentralDbContext> options) : DbContext(options)
+{
+    public DbSet<ConfigChangeLogEntry> ChangeLog => Set<ConfigChangeLogEntry>();
+
+    public DbSet<RelayState> RelayState => Set<RelayState>();
+
+    public DbSet<Agent> Agents => Set<Agent>();
+
+    public DbSet<SkillGroupMember> SkillGroupMembers => Set<SkillGroupMember>();
+
+    public DbSet<SkillGroup> SkillGroups => Set<SkillGroup>();
+
+    public DbSet<CallType> CallTypes => Set<CallType>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ModelConventions.ConfigureConfiguration(modelBuilder);
+        modelBuilder.Entity<ConfigChangeLogEntry>(e =>
+        {
+            e.ToTable("config_change_log");
+            e.HasKey(x => x.Sequence);
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.Property(x => x.RowJson).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<ConfigSequence>(e =>
+        {
+            e.ToTable("config_sequence");
+            e.HasData(new ConfigSequence { Id = 1, LastValue = 0 });
+        });
+        modelBuilder.Entity<RelayState>(e =>
+        {
+            e.ToTable("relay_state");
+            e.HasData(new RelayState { Id = 1, PublishedThrough = 0 });
+        });
+        ModelConventions.UseSnakeCaseColumns(modelBuilder);
+    }
+}
+
+/// <summary>One committed change; <see cref="Sequence"/> rises by exactly one per change (see <see cref="ConfigSequence"/>).</summary>
+public sealed class ConfigChangeLogEntry
+{
+    public long Sequence { get; set; }
+
+    public string Table { get; set; } = "";
+
+    public string Operation { get; set; } = "";
+
+    public string Key { get; set; } = "";
+
+    public string? RowJson { get; set; }
+
+    public DateTimeOffset CommittedAt { get; set; }
+}
+
+/// <summary>
+/// The single-row counter behind the gapless change sequence. Writers increment it inside their transaction, so the
+/// row lock orders them and a rollback gives the number back (a PostgreSQL SEQUENCE would leave a hole).
+/// </summary>
+public sealed class ConfigSequence
+{
+    public int Id { get; set; }
+
+    public long LastValue { get; set; }
+}
+
+/// <summary>How far the relay has published the change log (every sequence up to and including this one is confirmed by the broker).</summary>
+public sealed class RelayState
+{
+    public int Id { get; set; }
+
+    public long PublishedThrough { get; set; }
+}

@@ -1,0 +1,4 @@
+using RealTimeDistributor.Central;
+using RealTimeDistributor.Hosting;
+
+return await HostRunner.RunAsync("central", () => CentralHost.Build(args).RunAsync());

@@ -1,0 +1,59 @@
+using MassTransit;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Client;
+
+/// <summary>
+/// Builds a client workstation. Configuration keys (environment form in brackets): Client:Site (Client__Site),
+/// Client:Workstation (Client__Workstation), Client:Bindings, RabbitMq:* (RabbitMq__*), Urls (default http://127.0.0.1:5090).
+/// </summary>
+public static class ClientHost
+{
+    public const string DefaultUrls = "http://127.0.0.1:5090";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrls);
+        }
+        var settings = ClientSettings.From(builder.Configuration);
+        var broker = RabbitMqSettings.From(builder.Configuration);
+        builder.AddServiceDefaults("client", settings.Site, new Dictionary<string, string> { ["Workstation"] = settings.Workstation });
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<ClientView>();
+        builder.Services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct));
+        builder.Services.AddMassTransit(x =>
+        {
+            x.AddConsumer<SiteUpdateConsumer>();
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}");
+                cfg.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
+                {
+                    Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings);
+                    e.ConfigureConsumer<SiteUpdateConsumer>(context);
+                });
+            });
+        });
+        builder.Services.AddHostedService<ViewReporter>();
+
+        var app = builder.Build();
+        app.MapGet("/view", (ClientView view) => Results.Ok(view.Rows()));
+        app.MapGet("/stats", (ClientView view) => Results.Ok(new
+        {
+            site = settings.Site,
+            workstation = settings.Workstation,
+            view.LastSiteSequence,
+            view.ConfigChanges,
+            view.RealTimeRows,
+            view.Duplicates,
+            view.Gaps,
+        }));
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        return app;
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json;
+
+namespace RealTimeDistributor.Contracts;
+
+/// <summary>
+/// One committed configuration change, as written to the central change log.
+/// <paramref name="Sequence"/> is gapless: the next change always carries Sequence + 1,
+/// and <paramref name="PreviousSequence"/> names the one before it.
+/// </summary>
+/// <param name="Operation">"upsert" or "delete" (see <see cref="ConfigOperations"/>).</param>
+/// <param name="Row">The whole row after the change; null for a delete.</param>
+public sealed record ConfigChanged(
+    long Sequence,
+    long PreviousSequence,
+    string Table,
+    string Operation,
+    string Key,
+    JsonElement? Row,
+    DateTimeOffset CommittedAt);

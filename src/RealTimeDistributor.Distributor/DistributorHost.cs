@@ -1,0 +1,107 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Distributor;
+
+/// <summary>
+/// Builds a site's distributor. Configuration keys (environment form in brackets): Distributor:Site (Distributor__Site),
+/// Distributor:Instance, ConnectionStrings:Replica (ConnectionStrings__Replica), RabbitMq:* (RabbitMq__*),
+/// Urls (default http://127.0.0.1:5081), Seq:ServerUrl.
+/// </summary>
+public static class DistributorHost
+{
+    public const string DefaultUrls = "http://127.0.0.1:5081";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrls);
+        }
+        var settings = DistributorSettings.From(builder.Configuration);
+        var broker = RabbitMqSettings.From(builder.Configuration);
+        var connectionString = builder.Configuration.Required("ConnectionStrings:Replica");
+        builder.AddServiceDefaults("distributor", settings.Site, new Dictionary<string, string> { ["Instance"] = settings.Instance });
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DistributorStats>();
+        builder.Services.AddSingleton<SiteStream>();
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddDbContext<ReplicaDbContext>(o => o.UseNpgsql(connectionString));
+        builder.Services.AddScoped<ConfigApplier>();
+        builder.Services.AddScoped<RealTimeApplier>();
+
+        builder.Services.AddStartupTask(async (_, ct) =>
+        {
+            await Preflight.PostgresAsync(connectionString, "ConnectionStrings:Replica", broker.ConnectTimeout, ct);
+            await Preflight.RabbitMqAsync(broker, Topology.Central.VirtualHost, ct);
+            await Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct);
+        });
+        builder.Services.AddStartupTask(async (sp, ct) =>
+        {
+            await using var scope = sp.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
+            await db.Database.MigrateAsync(ct);
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
+        });
+        builder.Services.AddMassTransit(x =>
+        {
+            x.AddConsumer<ConfigChangedConsumer>();
+            x.AddConsumer<RealTimeRowsConsumer>();
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.UseRtdBroker(broker, Topology.Central.VirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");
+                cfg.ReceiveEndpoint(Topology.Central.DistributorConfigQueue(settings.Site), e =>
+                {
+                    Topology.Central.ConfigureDistributorConfigQueue(e);
+                    e.UseMessageRetry(r =>
+                    {
+                        r.Ignore<PoisonMessageException>();
+                        r.Intervals(100, 500, 1000);
+                    });
+                    e.ConfigureConsumer<ConfigChangedConsumer>(context);
+                });
+                cfg.ReceiveEndpoint(Topology.Central.DistributorRealTimeQueue(settings.Site), e =>
+                {
+                    Topology.Central.ConfigureDistributorRealTimeQueue(e);
+                    e.UseMessageRetry(r =>
+                    {
+                        r.Ignore<PoisonMessageException>();
+                        r.Intervals(100, 500, 1000);
+                    });
+                    e.ConfigureConsumer<RealTimeRowsConsumer>(context);
+                });
+            });
+        });
+
+        var app = builder.Build();
+        app.MapGet("/stats", async (DistributorStats stats, ReplicaDbContext db, CancellationToken ct) =>
+        {
+            var state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, ct);
+            return Results.Ok(new
+            {
+                site = settings.Site,
+                instance = settings.Instance,
+                state.AppliedConfigSequence,
+                state.SiteSequence,
+                stats.ConfigApplied,
+                stats.ConfigDuplicates,
+                stats.RealTimeRowsApplied,
+                stats.RealTimeRowsStale,
+                stats.SitePublished,
+            });
+        });
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        return app;
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.EntityFrameworkCore;
+using RealTimeDistributor.Data;
+
+namespace RealTimeDistributor.Distributor.Persistence;
+
+/// <summary>A site replica: the configuration copy, the real-time tables, and how far the site is in each stream.</summary>
+public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options) : DbContext(options)
+{
+    public DbSet<SyncState> SyncState => Set<SyncState>();
+
+    public DbSet<ConfigApplyLogEntry> ConfigApplyLog => Set<ConfigApplyLogEntry>();
+
+    public DbSet<RealTimeRowEntity> RealTimeRows => Set<RealTimeRowEntity>();
+
+    public DbSet<RealTimeTableState> RealTimeTables => Set<RealTimeTableState>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ModelConventions.ConfigureConfiguration(modelBuilder);
+        modelBuilder.Entity<SyncState>(e =>
+        {
+            e.ToTable("sync_state");
+            e.HasKey(x => x.Site);
+        });
+        modelBuilder.Entity<ConfigApplyLogEntry>(e =>
+        {
+            e.ToTable("config_apply_log");
+            e.HasKey(x => x.CentralSequence);
+            e.Property(x => x.CentralSequence).ValueGeneratedNever();
+        });
+        modelBuilder.Entity<RealTimeRowEntity>(e =>
+        {
+            e.ToTable("realtime_row");
+            e.HasKey(x => new { x.TableName, x.Key });
+            e.Property(x => x.Data).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<RealTimeTableState>(e =>
+        {
+            e.ToTable("realtime_table_state");
+            e.HasKey(x => x.TableName);
+        });
+        ModelConventions.UseSnakeCaseColumns(modelBuilder);
+    }
+}
+
+/// <summary>Where the site is: the last central config sequence applied, and the last site sequence handed out.</summary>
+public sealed class SyncState
+{
+    public string Site { get; set; } = "";
+
+    public long AppliedConfigSequence { get; set; }
+
+    public long SiteSequence { get; set; }
+}
+
+/// <summary>The site sequence each applied change was republished with, so a redelivered change is republished the same.</summary>
+public sealed class ConfigApplyLogEntry
+{
+    public long CentralSequence { get; set; }
+
+    public long SiteSequence { get; set; }
+
+    public string Table { get; set; } = "";
+
+    public string Operation { get; set; } = "";
+
+    public string Key { get; set; } = "";
+
+    public DateTimeOffset AppliedAt { get; set; }
+}
+
+/// <summary>The current value of one real-time row; written by bulk upsert, never with an older version.</summary>
+public sealed class RealTimeRowEntity
+{
+    public string TableName { get; set; } = "";
+
+    public string Key { get; set; } = "";
+
+    public long Version { get; set; }
+
+    public DateTimeOffset CentralUpdatedAt { get; set; }
+
+    public string Data { get; set; } = "{}";
+
+    public DateTimeOffset AppliedAt { get; set; }
+}
+
+/// <summary>When each real-time table was last updated and last fully refreshed.</summary>
+public sealed class RealTimeTableState
+{
+    public string TableName { get; set; } = "";
+
+    public DateTimeOffset LastUpdateAt { get; set; }
+
+    public DateTimeOffset? LastFullRefreshAt { get; set; }
+}

@@ -1,0 +1,4 @@
+using RealTimeDistributor.Distributor;
+using RealTimeDistributor.Hosting;
+
+return await HostRunner.RunAsync("distributor", () => DistributorHost.Build(args).RunAsync());

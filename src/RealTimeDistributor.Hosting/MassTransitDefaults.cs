@@ -1,0 +1,34 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace RealTimeDistributor.Hosting;
+
+public static class MassTransitDefaults
+{
+    /// <summary>
+    /// Points a bus at one virtual host and makes plain JSON (application/json, no envelope) the wire format,
+    /// so workstations written in other languages read the same bytes (docs/wire-format.md).
+    /// </summary>
+    public static void UseRtdBroker(this IRabbitMqBusFactoryConfigurator configurator, RabbitMqSettings settings, string virtualHost, string connectionName)
+    {
+        configurator.Host(settings.Host, (ushort)settings.Port, virtualHost, connectionName, host =>
+        {
+            host.Username(settings.Username);
+            host.Password(settings.Password);
+            if (settings.UseTls)
+            {
+                host.UseSsl(ssl => ssl.ServerName = settings.Host);
+            }
+        });
+        configurator.UseRawJsonSerializer(RawSerializerOptions.Default, isDefault: true);
+    }
+
+    /// <summary>Start the bus before the host reports started, so no early publish is lost.</summary>
+    public static IServiceCollection AddRtdMassTransitHostOptions(this IServiceCollection services) =>
+        services.Configure<MassTransitHostOptions>(options =>
+        {
+            options.WaitUntilStarted = true;
+            options.StartTimeout = TimeSpan.FromSeconds(30);
+            options.StopTimeout = TimeSpan.FromSeconds(15);
+        });
+}

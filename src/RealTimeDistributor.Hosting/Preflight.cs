@@ -1,0 +1,60 @@
+using Npgsql;
+
+namespace RealTimeDistributor.Hosting;
+
+/// <summary>
+/// Checks at start that the broker and the database answer, so a wrong host ends the process with a message
+/// that names it (and the keys that set it) instead of a retry loop or a stack trace.
+/// </summary>
+public static class Preflight
+{
+    public static async Task RabbitMqAsync(RabbitMqSettings settings, string virtualHost, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + settings.ConnectTimeout;
+        var factory = RabbitMqConnections.Factory(settings, virtualHost, "rtd-preflight");
+        while (true)
+        {
+            try
+            {
+                await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                if (DateTimeOffset.UtcNow >= deadline)
+                {
+                    throw new ServiceUnreachableException("RabbitMQ", settings.Endpoint(virtualHost),
+                        "RabbitMq:Host, RabbitMq:Port, RabbitMq:Username, RabbitMq:Password", exception);
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+
+    public static async Task PostgresAsync(string connectionString, string key, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InvalidCatalogName)
+            {
+                return; // the server answers; the migrations create the database
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                if (DateTimeOffset.UtcNow >= deadline)
+                {
+                    throw new ServiceUnreachableException("PostgreSQL", $"{builder.Host}:{builder.Port}/{builder.Database}", key, exception);
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+}

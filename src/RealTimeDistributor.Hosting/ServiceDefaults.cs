@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+
+namespace RealTimeDistributor.Hosting;
+
+public static class ServiceDefaults
+{
+    public const string ConsoleTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Process}@{Site} {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>
+    /// What every host does: Serilog to the console always and to Seq when "Seq:ServerUrl" is set,
+    /// enriched with Process and Site (and whatever else the host scopes, such as Workstation).
+    /// <code>
+    /// "Seq": { "ServerUrl": "http://127.0.0.1:5341", "ApiKey": "" }
+    /// </code>
+    /// </summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string process, string site,
+        IReadOnlyDictionary<string, string>? properties = null)
+    {
+        builder.Services.AddSerilog((_, logger) => Configure(logger, builder.Configuration, process, site, properties));
+        builder.Services.AddRtdMassTransitHostOptions();
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        return builder;
+    }
+
+    public static LoggerConfiguration Configure(LoggerConfiguration logger, IConfiguration configuration, string process, string site,
+        IReadOnlyDictionary<string, string>? properties = null)
+    {
+        logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+            .ReadFrom.Configuration(configuration)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Process", process)
+            .Enrich.WithProperty("Site", site)
+            .WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: LogEventLevel.Fatal);
+        foreach (var (name, value) in properties ?? new Dictionary<string, string>())
+        {
+            logger.Enrich.WithProperty(name, value);
+        }
+        var seq = configuration["Seq:ServerUrl"];
+        if (!string.IsNullOrWhiteSpace(seq))
+        {
+            if (!Uri.TryCreate(seq, UriKind.Absolute, out _))
+            {
+                throw new InvalidConfigurationException("Seq:ServerUrl", $"is '{seq}': it must be an absolute URL such as http://127.0.0.1:5341.");
+            }
+            logger.WriteTo.Seq(seq, apiKey: configuration["Seq:ApiKey"], period: TimeSpan.FromMilliseconds(500));
+        }
+        return logger;
+    }
+}

@@ -1,0 +1,129 @@
+using MassTransit;
+using RealTimeDistributor.Contracts;
+
+namespace RealTimeDistributor.Hosting;
+
+/// <summary>
+/// The one place that names every virtual host, exchange, queue, routing key and queue argument.
+/// Names read in the RabbitMQ management UI as "rtd.{who}.{process}.{flow}":
+/// an operator who sees one knows which site, which process and which flow it carries.
+/// </summary>
+public static class Topology
+{
+    public const string TopicExchange = "topic";
+    public const string AllKeys = "#";
+
+    /// <summary>The central controller's virtual host: the feed every site consumes.</summary>
+    public static class Central
+    {
+        public const string VirtualHost = "rtd-central";
+
+        /// <summary>Topic exchange of configuration changes; routing key "{table}.{operation}".</summary>
+        public const string ConfigExchange = "rtd.central.config";
+
+        /// <summary>Topic exchange of real-time batches; routing key "{table}".</summary>
+        public const string RealTimeExchange = "rtd.central.realtime";
+
+        /// <summary>Quorum queue, single active consumer: a site's distributor applies config changes from it in order.</summary>
+        public static string DistributorConfigQueue(string site) => $"rtd.{site}.distributor.config";
+
+        /// <summary>Bounded queue: a site's distributor applies real-time batches from it.</summary>
+        public static string DistributorRealTimeQueue(string site) => $"rtd.{site}.distributor.realtime";
+
+        /// <summary>Length bound of a distributor's real-time queue; the oldest batches drop first and the full refresh heals them.</summary>
+        public const int DistributorRealTimeQueueMaxLength = 10_000;
+
+        public static string ConfigRoutingKey(string table, string operation) => $"{table}.{operation}";
+
+        public static string RealTimeRoutingKey(string table) => table;
+
+        /// <summary>The central controller publishes real-time batches with MassTransit to the topic exchange, keyed by table.</summary>
+        public static void ConfigurePublishers(IRabbitMqBusFactoryConfigurator bus)
+        {
+            bus.Message<RealTimeRowsPublished>(m => m.SetEntityName(RealTimeExchange));
+            bus.Publish<RealTimeRowsPublished>(p => p.ExchangeType = TopicExchange);
+            bus.Send<RealTimeRowsPublished>(s => s.UseRoutingKeyFormatter(c => RealTimeRoutingKey(c.Message.Table)));
+        }
+
+        /// <summary>Quorum queue, single active consumer, one message at a time: changes apply strictly in order.</summary>
+        public static void ConfigureDistributorConfigQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.SetQuorumQueue();
+            endpoint.SingleActiveConsumer = true;
+            endpoint.PrefetchCount = 200;
+            endpoint.ConcurrentMessageLimit = 1;
+            endpoint.Bind(ConfigExchange, b =>
+            {
+                b.ExchangeType = TopicExchange;
+                b.RoutingKey = AllKeys;
+            });
+        }
+
+        /// <summary>Bounded classic queue (oldest dropped first), single active consumer shared by the site's A/B distributors.</summary>
+        public static void ConfigureDistributorRealTimeQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.SingleActiveConsumer = true;
+            endpoint.SetQueueArgument("x-max-length", DistributorRealTimeQueueMaxLength);
+            endpoint.SetQueueArgument("x-overflow", "drop-head");
+            endpoint.PrefetchCount = 200;
+            endpoint.ConcurrentMessageLimit = 1;
+            endpoint.Bind(RealTimeExchange, b =>
+            {
+                b.ExchangeType = TopicExchange;
+                b.RoutingKey = AllKeys;
+            });
+        }
+    }
+
+    /// <summary>A site's virtual host: what its distributor hands to its client workstations.</summary>
+    public static class Site
+    {
+        public static string VirtualHost(string site) => $"rtd-{site}";
+
+        /// <summary>Topic exchange of applied configuration changes; routing key "{table}.{key}".</summary>
+        public static string ConfigExchange(string site) => $"rtd.{site}.config";
+
+        /// <summary>Topic exchange of applied real-time rows; routing key "{table}.{key}".</summary>
+        public static string RealTimeExchange(string site) => $"rtd.{site}.realtime";
+
+        /// <summary>A client workstation's own queue: bounded, and deleted by the broker when abandoned.</summary>
+        public static string ClientQueue(string site, string workstation) => $"rtd.{site}.client.{workstation}";
+
+        public const int ClientQueueMaxLength = 100_000;
+
+        public static readonly TimeSpan ClientQueueExpiry = TimeSpan.FromMinutes(30);
+
+        public static string RoutingKey(string table, string key) => $"{table}.{key}";
+
+        public static IEnumerable<string> Exchanges(string site) => [ConfigExchange(site), RealTimeExchange(site)];
+
+        public static string ExchangeFor(string site, string kind) => kind == SiteUpdate.ConfigKind ? ConfigExchange(site) : RealTimeExchange(site);
+
+        /// <summary>
+        /// A client's own queue: bounded (oldest dropped first, which the client notices as a site-sequence gap), expiring
+        /// when abandoned, one message at a time so the site sequence arrives in order, bound with the client's routing keys.
+        /// </summary>
+        public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site, IReadOnlyList<string> bindings)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.SetQueueArgument("x-max-length", ClientQueueMaxLength);
+            endpoint.SetQueueArgument("x-overflow", "drop-head");
+            endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);
+            endpoint.PrefetchCount = 500;
+            endpoint.ConcurrentMessageLimit = 1;
+            foreach (var exchange in Exchanges(site))
+            {
+                foreach (var key in bindings)
+                {
+                    endpoint.Bind(exchange, b =>
+                    {
+                        b.ExchangeType = TopicExchange;
+                        b.RoutingKey = key;
+                    });
+                }
+            }
+        }
+    }
+}
