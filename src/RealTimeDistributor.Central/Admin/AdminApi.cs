@@ -71,7 +71,7 @@ public static class AdminApi
 
     private static async Task<IResult> SequenceAsync(CentralDbContext db, CancellationToken cancellationToken)
     {
-        var last = await db.Database.SqlQuery<long>($"SELECT last_value AS \"Value\" FROM config_sequence WHERE id = 1").SingleAsync(cancellationToken);
+        var last = (await db.Database.SqlQuery<long>($"SELECT last_value AS \"Value\" FROM config_sequence WHERE id = 1").ToListAsync(cancellationToken)).Single();
         var relay = await db.RelayState.AsNoTracking().SingleAsync(cancellationToken);
         return Results.Ok(new { lastSequence = last, publishedThrough = relay.PublishedThrough });
     }

@@ -69,9 +69,9 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var sequence = await db.Database
+        var sequence = (await db.Database
             .SqlQuery<long>($"UPDATE config_sequence SET last_value = last_value + 1 WHERE id = 1 RETURNING last_value AS \"Value\"")
-            .SingleAsync(cancellationToken);
+            .ToListAsync(cancellationToken)).Single();
         var existing = (ConfigRow?)await db.FindAsync(type, [id], cancellationToken);
         var currentVersion = existing?.ConfigSequence ?? 0;
         if (expectedVersion is { } expected && expected != currentVersion)

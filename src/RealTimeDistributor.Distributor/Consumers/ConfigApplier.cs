@@ -19,9 +19,9 @@ public sealed class ConfigApplier(ReplicaDbContext db, DistributorSettings setti
     {
         var type = Validate(change);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var state = await db.SyncState
+        var state = (await db.SyncState
             .FromSql($"SELECT * FROM sync_state WHERE site = {settings.Site} FOR UPDATE")
-            .SingleAsync(cancellationToken);
+            .ToListAsync(cancellationToken)).Single();
         if (change.Sequence <= state.AppliedConfigSequence)
         {
             stats.Duplicate();
