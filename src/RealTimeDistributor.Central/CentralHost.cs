@@ -43,7 +43,7 @@ public static class CentralHost
         builder.Services.AddStartupTask(async (_, ct) =>
         {
             await Preflight.PostgresAsync(connectionString, "ConnectionStrings:Central", broker.ConnectTimeout, ct);
-            await Preflight.RabbitMqAsync(broker, Topology.Central.VirtualHost, ct);
+            await Preflight.RabbitMqAsync(broker, broker.CentralVirtualHost, ct);
         });
         builder.Services.AddStartupTask(async (sp, ct) =>
         {
@@ -52,7 +52,7 @@ public static class CentralHost
         });
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) =>
         {
-            cfg.UseRtdBroker(broker, Topology.Central.VirtualHost, "rtd central");
+            cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
             Topology.Central.ConfigurePublishers(cfg);
         }));
         builder.Services.AddHostedService<ChangeLogRelay>();

@@ -43,7 +43,7 @@ public static class DistributorHost
         builder.Services.AddStartupTask(async (_, ct) =>
         {
             await Preflight.PostgresAsync(connectionString, "ConnectionStrings:Replica", broker.ConnectTimeout, ct);
-            await Preflight.RabbitMqAsync(broker, Topology.Central.VirtualHost, ct);
+            await Preflight.RabbitMqAsync(broker, broker.CentralVirtualHost, ct);
             await Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct);
         });
         builder.Services.AddStartupTask(async (sp, ct) =>
@@ -60,7 +60,7 @@ public static class DistributorHost
             x.AddConsumer<RealTimeRowsConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, Topology.Central.VirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");
                 cfg.ReceiveEndpoint(Topology.Central.DistributorConfigQueue(settings.Site), e =>
                 {
                     Topology.Central.ConfigureDistributorConfigQueue(e);

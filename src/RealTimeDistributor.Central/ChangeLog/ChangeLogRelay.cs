@@ -18,7 +18,7 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var publisher = new ConfirmingPublisher(broker, Topology.Central.VirtualHost, "rtd central change-log relay",
+        await using var publisher = new ConfirmingPublisher(broker, broker.CentralVirtualHost, "rtd central change-log relay",
             [Topology.Central.ConfigExchange], logger);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)

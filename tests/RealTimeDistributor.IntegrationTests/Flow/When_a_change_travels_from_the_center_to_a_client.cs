@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Client;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
+
+namespace RealTimeDistributor.IntegrationTests.Flow;
+
+/// <summary>The walking skeleton: central controller, a site's distributor and a client, on the real broker and database.</summary>
+public sealed class When_a_change_travels_from_the_center_to_a_client : IAsyncLifetime
+{
+    private RtdSystem _system = null!;
+    private string _site = "";
+    private ClientView _view = null!;
+
+    public async Task InitializeAsync()
+    {
+        _system = await RtdSystem.StartAsync();
+        _site = _system.Site("a");
+        await _system.StartDistributorAsync(_site);
+        var client = await _system.StartClientAsync(_site, "ws1");
+        _view = client.Services.GetRequiredService<ClientView>();
+    }
+
+    public async Task DisposeAsync() => await _system.DisposeAsync();
+
+    [Fact]
+    public async Task Should_apply_a_configuration_change_to_the_replica_and_show_it_at_the_client()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 })).StatusCode);
+
+        var replicaName = await Eventually.Until(
+            () => _system.QueryReplicaAsync<string>(_site, "SELECT name FROM skillgroup WHERE id = 10"),
+            name => name == "Sales", "skill group 10 in the replica");
+        Assert.Equal("Sales", replicaName);
+        var shown = await _view.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value?.GetProperty("name").GetString() == "Sales");
+        Assert.Equal(2, shown.Value!.Value.GetProperty("configSequence").GetInt64());
+
+        // an edit that names the version it read travels the same way
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 }, ifMatch: 2)).StatusCode);
+        await _view.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value?.GetProperty("name").GetString() == "Sales EMEA");
+        Assert.Equal(3L, await _system.QueryReplicaAsync<long>(_site, "SELECT applied_config_sequence FROM sync_state"));
+        Assert.Equal("Sales EMEA", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM skillgroup WHERE id = 10"));
+    }
+
+    [Fact]
+    public async Task Should_apply_a_real_time_batch_to_the_replica_and_show_it_at_the_client()
+    {
+        var publisher = _system.Central.Services.GetRequiredService<RealTimePublisher>();
+        var now = DateTimeOffset.UtcNow;
+
+        await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("10", 5, now, callsQueued: 3)], fullRefresh: false, CancellationToken.None);
+
+        var shown = await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", _ => true);
+        Assert.Equal(3, shown.Value!.Value.GetProperty("callsQueued").GetInt32());
+        Assert.Equal(5L, await _system.QueryReplicaAsync<long>(_site, "SELECT version FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'"));
+
+        // an older value arriving late never overwrites a newer one; the next newer one does
+        await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("10", 4, now, callsQueued: 99)], fullRefresh: false, CancellationToken.None);
+        await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("10", 6, now, callsQueued: 7)], fullRefresh: false, CancellationToken.None);
+
+        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Value?.GetProperty("callsQueued").GetInt32() == 7);
+        Assert.Equal(6L, await _system.QueryReplicaAsync<long>(_site, "SELECT version FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'"));
+        var data = await _system.QueryReplicaAsync<string>(_site, "SELECT data::text FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'");
+        Assert.Equal(7, JsonDocument.Parse(data!).RootElement.GetProperty("callsQueued").GetInt32());
+        Assert.Equal(0, _view.Gaps);
+    }
+
+    private static RealTimeRow Row(string key, long version, DateTimeOffset at, int callsQueued) =>
+        new(key, version, at, Json.ToElement(new { callsQueued }));
+}

@@ -1,0 +1,40 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+
+namespace RealTimeDistributor.IntegrationTests.Support;
+
+/// <summary>The RabbitMQ management HTTP API, as the admin: declares and removes the vhosts a test runs in.</summary>
+public sealed class Broker : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public Broker()
+    {
+        _http = new HttpClient { BaseAddress = new Uri($"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}/api/") };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestSettings.RabbitAdminUser}:{TestSettings.RabbitAdminPassword}")));
+    }
+
+    public async Task CreateVirtualHostAsync(string vhost)
+    {
+        (await _http.PutAsync($"vhosts/{Uri.EscapeDataString(vhost)}", null)).EnsureSuccessStatusCode();
+        foreach (var user in new[] { TestSettings.RabbitUser, TestSettings.RabbitAdminUser })
+        {
+            (await _http.PutAsJsonAsync($"permissions/{Uri.EscapeDataString(vhost)}/{user}", new { configure = ".*", write = ".*", read = ".*" }))
+                .EnsureSuccessStatusCode();
+        }
+    }
+
+    public async Task DeleteVirtualHostAsync(string vhost) => await _http.DeleteAsync($"vhosts/{Uri.EscapeDataString(vhost)}");
+
+    public async Task<QueueInfo?> QueueAsync(string vhost, string queue)
+    {
+        var response = await _http.GetAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}");
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<QueueInfo>() : null;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public sealed record QueueInfo(string Name, long Messages, int Consumers, Dictionary<string, object>? Arguments);

@@ -1,0 +1,36 @@
+namespace RealTimeDistributor.IntegrationTests.Support;
+
+/// <summary>
+/// Where the real services are: environment variables (the names infra/env.sh exports), else the local defaults that
+/// infra/services-up.sh sets up. Tests run with zero setup on a box where that script ran, and are redirectable in CI.
+/// </summary>
+public static class TestSettings
+{
+    public static string RabbitHost => Env("RTD_RABBITMQ_HOST", "127.0.0.1");
+
+    public static int RabbitPort => int.Parse(Env("RTD_RABBITMQ_PORT", "5672"), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static int RabbitManagementPort => int.Parse(Env("RTD_RABBITMQ_MANAGEMENT_PORT", "15672"), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string RabbitUser => Env("RTD_RABBITMQ_USER", "rtd");
+
+    public static string RabbitPassword => Env("RTD_RABBITMQ_PASSWORD", "local-demo-rtd");
+
+    public static string RabbitAdminUser => Env("RTD_RABBITMQ_ADMIN_USER", "rtd-admin");
+
+    public static string RabbitAdminPassword => Env("RTD_RABBITMQ_ADMIN_PASSWORD", "local-demo-admin");
+
+    public static string PostgresHost => Env("RTD_POSTGRES_HOST", "127.0.0.1");
+
+    public static string PostgresPort => Env("RTD_POSTGRES_PORT", "5432");
+
+    public static string PostgresUser => Env("RTD_POSTGRES_USER", "rtd");
+
+    public static string PostgresPassword => Env("RTD_POSTGRES_PASSWORD", "local-demo-rtd");
+
+    public static string ConnectionString(string database) =>
+        $"Host={PostgresHost};Port={PostgresPort};Database={database};Username={PostgresUser};Password={PostgresPassword}";
+
+    private static string Env(string name, string fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+}
