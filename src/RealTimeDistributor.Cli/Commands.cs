@@ -1,0 +1,99 @@
+namespace RealTimeDistributor.Cli;
+
+/// <summary>`rtd` verbs. Small hand-rolled parsing: every verb says what it takes when called wrong.</summary>
+public static class Commands
+{
+    public const string Usage = """
+        rtd: RealTimeDistributor operator tools
+
+          rtd demo [--duration 30s] [--sites site-a,site-b]
+              start the central controller, a distributor and a client per site (services must be up:
+              infra/services-up.sh), feed them configuration changes, print a summary at the end
+          rtd config list <table> [--central URL]
+          rtd config get <table> <id> [--central URL]
+          rtd config put <table> <id> '<json row>' [--if-match VERSION] [--central URL]
+          rtd config delete <table> <id> [--if-match VERSION] [--central URL]
+              edit the central configuration through the admin API (default http://127.0.0.1:5080);
+              tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            return args switch
+            {
+                ["demo", .. var rest] => await Demo.RunAsync(Options.Parse(rest)),
+                ["config", .. var rest] => await ConfigCommand.RunAsync(rest),
+                ["help" or "--help" or "-h"] or [] => Help(0),
+                _ => Help(64),
+            };
+        }
+        catch (UsageException exception)
+        {
+            Console.Error.WriteLine($"rtd: {exception.Message}");
+            Console.Error.WriteLine(Usage);
+            return 64;
+        }
+    }
+
+    private static int Help(int code)
+    {
+        (code == 0 ? Console.Out : Console.Error).WriteLine(Usage);
+        return code;
+    }
+}
+
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>"--name value" pairs and positional words.</summary>
+public sealed class Options
+{
+    private readonly Dictionary<string, string> _named = [];
+
+    public List<string> Positional { get; } = [];
+
+    public static Options Parse(IEnumerable<string> args)
+    {
+        var options = new Options();
+        using var e = args.GetEnumerator();
+        while (e.MoveNext())
+        {
+            if (e.Current.StartsWith("--", StringComparison.Ordinal))
+            {
+                var name = e.Current[2..];
+                options._named[name] = e.MoveNext() ? e.Current : throw new UsageException($"--{name} needs a value");
+            }
+            else
+            {
+                options.Positional.Add(e.Current);
+            }
+        }
+        return options;
+    }
+
+    public string? this[string name] => _named.GetValueOrDefault(name);
+
+    public TimeSpan? Duration(string name)
+    {
+        var raw = this[name];
+        if (raw is null)
+        {
+            return null;
+        }
+        var unit = raw[^1];
+        if (double.TryParse(raw[..^1], System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            switch (unit)
+            {
+                case 's':
+                    return TimeSpan.FromSeconds(n);
+                case 'm':
+                    return TimeSpan.FromMinutes(n);
+                case 'h':
+                    return TimeSpan.FromHours(n);
+            }
+        }
+        throw new UsageException($"--{name} is '{raw}': use a number and a unit, such as 30s, 5m or 1h");
+    }
+}

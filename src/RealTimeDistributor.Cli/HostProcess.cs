@@ -1,0 +1,110 @@
+using System.Diagnostics;
+
+namespace RealTimeDistributor.Cli;
+
+/// <summary>A host started by `rtd demo`: its own process, its console going to a log file, stopped with SIGTERM.</summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+
+    private HostProcess(string name, Process process, StreamWriter log, Uri url)
+    {
+        Name = name;
+        _process = process;
+        _log = log;
+        Url = url;
+    }
+
+    public string Name { get; }
+
+    public Uri Url { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment)
+    {
+        Directory.CreateDirectory(logFolder);
+        var log = new StreamWriter(Path.Combine(logFolder, $"{name}.log"), append: false) { AutoFlush = true };
+        var start = new ProcessStartInfo("dotnet", [Binaries.Path(project)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["Urls"] = url.ToString().TrimEnd('/');
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new HostProcess(name, process, log, url);
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (log)
+        {
+            log.WriteLine(line);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        lock (_log)
+        {
+            _log.Dispose();
+        }
+    }
+}
+
+/// <summary>Finds the built host dlls next to this one in the repository (src/X/bin/{Configuration}/net10.0/X.dll).</summary>
+public static class Binaries
+{
+    public static string Path(string project)
+    {
+        var here = AppContext.BaseDirectory;
+        var configuration = here.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var root = new DirectoryInfo(here);
+        while (root is not null && !File.Exists(System.IO.Path.Combine(root.FullName, "RealTimeDistributor.sln")))
+        {
+            root = root.Parent;
+        }
+        var dll = root is null ? null : System.IO.Path.Combine(root.FullName, "src", project, "bin", configuration, "net10.0", $"{project}.dll");
+        return dll is not null && File.Exists(dll)
+            ? dll
+            : throw new UsageException($"{project} is not built: run `dotnet build -c {configuration}` at the repository root first");
+    }
+}

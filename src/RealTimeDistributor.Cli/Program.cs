@@ -1,0 +1,3 @@
+using RealTimeDistributor.Cli;
+
+return await Commands.RunAsync(args);
