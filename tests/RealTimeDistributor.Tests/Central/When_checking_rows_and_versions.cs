@@ -1,0 +1,39 @@
+using RealTimeDistributor.Central.ChangeLog;
+using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Data.Configuration;
+
+namespace RealTimeDistributor.Tests.Central;
+
+public sealed class When_checking_rows_and_versions
+{
+    [Fact]
+    public void Should_refuse_empty_and_oversized_names_and_unknown_kinds()
+    {
+        Assert.Equal("name is required.", RowRules.Check(new Agent { Name = " " }));
+        Assert.Contains("longer than 100", RowRules.Check(new SkillGroup { Name = new string('x', 101) }));
+        Assert.Contains("kind 'pbx'", RowRules.Check(new Peripheral { Name = "P", Kind = "pbx" }));
+        Assert.Contains("serviceLevelSeconds", RowRules.Check(new CallType { Name = "C", ServiceLevelSeconds = 0 }));
+        Assert.Null(RowRules.Check(new Agent { Name = "Ana" }));
+    }
+
+    [Fact]
+    public void Should_issue_strictly_rising_versions_even_when_the_clock_steps_back()
+    {
+        var clock = new SteppingClock(DateTimeOffset.Parse("2026-11-25T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var versions = new VersionClock(clock);
+        var a = versions.Next();
+        clock.Now -= TimeSpan.FromMinutes(5);
+        var b = versions.Next();
+        var c = versions.Next();
+
+        Assert.True(b > a);
+        Assert.True(c > b);
+    }
+
+    private sealed class SteppingClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}

@@ -1,0 +1,40 @@
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Tests.Hosting;
+
+public sealed class When_naming_the_topology
+{
+    [Fact]
+    public void Should_name_site_process_and_flow_in_every_queue()
+    {
+        Assert.Equal("rtd.site-a.distributor.config", Topology.Central.DistributorConfigQueue("site-a"));
+        Assert.Equal("rtd.site-a.distributor.realtime", Topology.Central.DistributorRealTimeQueue("site-a"));
+        Assert.Equal("rtd.site-b.client.ws7", Topology.Site.ClientQueue("site-b", "ws7"));
+    }
+
+    [Fact]
+    public void Should_give_each_site_its_own_vhost_and_exchanges()
+    {
+        Assert.Equal("rtd-site-a", Topology.Site.VirtualHost("site-a"));
+        Assert.Equal(["rtd.site-a.config", "rtd.site-a.realtime"], Topology.Site.Exchanges("site-a"));
+        Assert.NotEqual(Topology.Site.VirtualHost("site-a"), Topology.Site.VirtualHost("site-b"));
+    }
+
+    [Fact]
+    public void Should_route_by_table_then_key_so_a_client_can_bind_one_table()
+    {
+        Assert.Equal("skillgroup.5001", Topology.Site.RoutingKey("skillgroup", "5001"));
+        Assert.Equal("agent.upsert", Topology.Central.ConfigRoutingKey("agent", "upsert"));
+    }
+
+    [Theory]
+    [InlineData("site-a", true)]
+    [InlineData("a", true)]
+    [InlineData("Site-A", false)]
+    [InlineData("-a", false)]
+    [InlineData("site a", false)]
+    [InlineData("site.a", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Should_accept_only_ids_that_are_safe_in_names(string? id, bool valid) => Assert.Equal(valid, Identifiers.IsValid(id));
+}

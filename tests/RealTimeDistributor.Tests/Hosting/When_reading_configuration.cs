@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Configuration;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Tests.Hosting;
+
+public sealed class When_reading_configuration
+{
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    [Fact]
+    public void Should_name_a_missing_key_and_its_environment_variable()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => Config().Required("Distributor:Site"));
+        Assert.Equal("Distributor:Site", error.Key);
+        Assert.Contains("Distributor__Site", error.Message);
+    }
+
+    [Fact]
+    public void Should_refuse_an_out_of_range_number_with_its_bounds()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => Config(("RabbitMq:Port", "70000")).Int("RabbitMq:Port", 5672, 1, 65535));
+        Assert.Contains("'RabbitMq:Port'", error.Message);
+        Assert.Contains("65535", error.Message);
+    }
+
+    [Fact]
+    public void Should_read_the_broker_settings_with_defaults()
+    {
+        var settings = RabbitMqSettings.From(Config(("RabbitMq:Host", "h"), ("RabbitMq:Username", "u"), ("RabbitMq:Password", "p")));
+        Assert.Equal(5672, settings.Port);
+        Assert.Equal(Topology.Central.VirtualHost, settings.CentralVirtualHost);
+        Assert.Equal("amqp://h:5672/rtd-central", settings.Endpoint(settings.CentralVirtualHost));
+    }
+
+    [Fact]
+    public void Should_default_to_the_tls_port_when_tls_is_on()
+    {
+        var settings = RabbitMqSettings.From(Config(("RabbitMq:Host", "h"), ("RabbitMq:Username", "u"), ("RabbitMq:Password", "p"), ("RabbitMq:UseTls", "true")));
+        Assert.Equal(5671, settings.Port);
+        Assert.StartsWith("amqps://", settings.Endpoint("v"));
+    }
+
+    [Fact]
+    public void Should_refuse_a_seq_url_that_is_not_a_url()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() =>
+            ServiceDefaults.Configure(new Serilog.LoggerConfiguration(), Config(("Seq:ServerUrl", "not a url")), "test", "site-a"));
+        Assert.Equal("Seq:ServerUrl", error.Key);
+    }
+}
