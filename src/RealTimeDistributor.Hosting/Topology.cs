@@ -24,6 +24,9 @@ public static class Topology
         /// <summary>Topic exchange of real-time batches; routing key "{table}".</summary>
         public const string RealTimeExchange = "rtd.central.realtime";
 
+        /// <summary>The central controller serves configuration snapshots (request/response) from this queue.</summary>
+        public const string ConfigSnapshotQueue = "rtd.central.config-snapshots";
+
         /// <summary>Quorum queue, single active consumer: a site's distributor applies config changes from it in order.</summary>
         public static string DistributorConfigQueue(string site) => $"rtd.{site}.distributor.config";
 

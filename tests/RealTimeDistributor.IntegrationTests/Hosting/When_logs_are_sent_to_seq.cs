@@ -15,7 +15,15 @@ public sealed class When_logs_are_sent_to_seq
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
-        var received = ReceiveAsync(listener, body => body.Contains("\"Site\":", StringComparison.Ordinal));
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // keep answering until the end of the test: the sink flushes again when the host stops
+        _ = ServeAsync(listener, body =>
+        {
+            if (body.Contains("\"Site\":", StringComparison.Ordinal))
+            {
+                received.TrySetResult(body);
+            }
+        });
 
         await using var system = await RtdSystem.StartAsync();
         var site = system.Site("seq");
@@ -25,24 +33,32 @@ public sealed class When_logs_are_sent_to_seq
             ["Serilog:MinimumLevel:Default"] = "Information",
         });
 
-        var body = await received.WaitAsync(TimeSpan.FromSeconds(30));
+        var body = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains($"\"Site\":\"{site}\"", body);
         Assert.Contains("\"Process\":\"distributor\"", body);
     }
 
-    private static async Task<string> ReceiveAsync(HttpListener listener, Func<string, bool> wanted)
+    private static async Task ServeAsync(HttpListener listener, Action<string> onEvents)
     {
-        while (true)
+        while (listener.IsListening)
         {
-            var context = await listener.GetContextAsync();
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync();
+            }
+            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
             var path = context.Request.Url!.AbsolutePath;
             context.Response.StatusCode = 201;
             context.Response.Close();
-            if (path == "/api/events/raw" && wanted(body))
+            if (path == "/api/events/raw")
             {
-                return body;
+                onEvents(body);
             }
         }
     }
