@@ -4,6 +4,7 @@ using RealTimeDistributor.Central.Admin;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
 using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Central.Snapshots;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Central;
@@ -50,11 +51,16 @@ public static class CentralHost
             await using var scope = sp.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<CentralDbContext>().Database.MigrateAsync(ct);
         });
-        builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, cfg) =>
+        builder.Services.AddMassTransit(x =>
         {
-            cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
-            Topology.Central.ConfigurePublishers(cfg);
-        }));
+            x.AddConsumer<ConfigSnapshotConsumer>();
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
+                Topology.Central.ConfigurePublishers(cfg);
+                cfg.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e => e.ConfigureConsumer<ConfigSnapshotConsumer>(context));
+            });
+        });
         builder.Services.AddHostedService<ChangeLogRelay>();
         builder.Services.AddHostedService<SimulatedFeed>();
 

@@ -4,6 +4,8 @@ using Npgsql;
 using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
+using RealTimeDistributor.Distributor.Sync;
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor;
@@ -39,6 +41,8 @@ public static class DistributorHost
         builder.Services.AddDbContext<ReplicaDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddScoped<ConfigApplier>();
         builder.Services.AddScoped<RealTimeApplier>();
+        builder.Services.AddScoped<ConfigResync>();
+        builder.Services.AddSingleton<ResyncGuard>();
 
         builder.Services.AddStartupTask(async (_, ct) =>
         {
@@ -58,6 +62,7 @@ public static class DistributorHost
         {
             x.AddConsumer<ConfigChangedConsumer>();
             x.AddConsumer<RealTimeRowsConsumer>();
+            x.AddRequestClient<ConfigSnapshotRequested>(new Uri($"queue:{Topology.Central.ConfigSnapshotQueue}"), RequestTimeout.After(s: 120));
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");
@@ -84,8 +89,10 @@ public static class DistributorHost
             });
         });
 
+        builder.Services.AddHostedService<InitialSync>();
+
         var app = builder.Build();
-        app.MapGet("/stats", async (DistributorStats stats, ReplicaDbContext db, CancellationToken ct) =>
+        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, CancellationToken ct) =>
         {
             var state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, ct);
             return Results.Ok(new
@@ -99,6 +106,8 @@ public static class DistributorHost
                 stats.RealTimeRowsApplied,
                 stats.RealTimeRowsStale,
                 stats.SitePublished,
+                resyncs = resyncs.Count,
+                lastResyncReason = resyncs.LastReason,
             });
         });
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));

@@ -66,7 +66,18 @@ public sealed class ConfigApplier(ReplicaDbContext db, DistributorSettings setti
             Key = change.Key,
             AppliedAt = clock.GetUtcNow(),
         });
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is Npgsql.PostgresException
+        {
+            SqlState: Npgsql.PostgresErrorCodes.ForeignKeyViolation or Npgsql.PostgresErrorCodes.UniqueViolation,
+        } postgres)
+        {
+            db.ChangeTracker.Clear();
+            throw new PoisonMessageException($"Change {change.Sequence} ({change.Table} {change.Key}) does not fit the replica: {postgres.MessageText}");
+        }
         await transaction.CommitAsync(cancellationToken);
         stats.Applied();
         logger.LogInformation("Applied config change {Sequence} {Table} {Key} {Operation}", change.Sequence, change.Table, change.Key, change.Operation);

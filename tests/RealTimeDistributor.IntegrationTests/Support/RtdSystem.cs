@@ -4,7 +4,9 @@ using Microsoft.Extensions.Configuration;
 using Npgsql;
 using RealTimeDistributor.Central;
 using RealTimeDistributor.Client;
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
 
@@ -91,6 +93,23 @@ public sealed class RtdSystem : IAsyncDisposable
             request.Headers.TryAddWithoutValidation("If-Match", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         return await CentralApi.SendAsync(request);
+    }
+
+    /// <summary>Publishes raw messages to the central configuration exchange, as the relay would (or as a faulty one might).</summary>
+    public async Task PublishToCentralConfigAsync(params ConfigChanged[] changes)
+    {
+        var settings = new RabbitMqSettings(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword,
+            false, TimeSpan.FromSeconds(10), CentralVirtualHost);
+        await using var publisher = new ConfirmingPublisher(settings, CentralVirtualHost, "rtd test", [Topology.Central.ConfigExchange],
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await publisher.PublishAsync([.. changes.Select(c => new OutgoingMessage(Topology.Central.ConfigExchange,
+            Topology.Central.ConfigRoutingKey(c.Table, c.Operation), Json.Serialize(c), $"test-{c.Sequence}"))], CancellationToken.None);
+    }
+
+    public async Task<System.Text.Json.JsonElement> StatsAsync(WebApplication app)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        return await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/stats");
     }
 
     public async Task<T?> QueryReplicaAsync<T>(string site, string sql, params (string Name, object Value)[] parameters)
