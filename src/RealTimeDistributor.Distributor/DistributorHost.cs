@@ -1,11 +1,11 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Distributor.Sync;
-using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor;
