@@ -18,6 +18,7 @@ public sealed class ConfigApplier(ReplicaDbContext db, DistributorSettings setti
     public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(ConfigChanged change, CancellationToken cancellationToken)
     {
         var type = Validate(change);
+        db.ChangeTracker.Clear(); // a retry after a failed attempt starts clean
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var state = (await db.SyncState
             .FromSql($"SELECT * FROM sync_state WHERE site = {settings.Site} FOR UPDATE")

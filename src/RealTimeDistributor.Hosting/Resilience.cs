@@ -1,0 +1,89 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace RealTimeDistributor.Hosting;
+
+/// <summary>
+/// The Polly pipeline around database work that consumes from a queue. Transient database errors are retried with
+/// jittered exponential backoff, without limit: while the database is down the message being applied waits (unacked, so
+/// it and everything behind it stay in the queue, in order, and nothing floods the error queue); the circuit breaker
+/// stops hammering a database that is down and lets one trial through every break. Apply resumes when it returns.
+/// </summary>
+public static class Resilience
+{
+    public static ResiliencePipeline DatabasePipeline(ILogger logger, string what) => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            OnRetry = args =>
+            {
+                if (args.AttemptNumber % 10 == 0)
+                {
+                    logger.LogWarning(args.Outcome.Exception, "{What} is waiting for the database (attempt {Attempt})", what, args.AttemptNumber + 1);
+                }
+                return ValueTask.CompletedTask;
+            },
+        })
+        .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            FailureRatio = 0.5,
+            MinimumThroughput = 4,
+            SamplingDuration = TimeSpan.FromSeconds(10),
+            BreakDuration = TimeSpan.FromSeconds(2),
+            OnOpened = args =>
+            {
+                logger.LogError("{What}: the database looks down; pausing for {Break}", what, args.BreakDuration);
+                return ValueTask.CompletedTask;
+            },
+            OnClosed = _ =>
+            {
+                logger.LogWarning("{What}: the database is back", what);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
+
+    /// <summary>
+    /// Around publishing to the broker after a commit: retried without limit (jittered, up to 5 s apart), so a change already
+    /// committed to the replica is not dropped to the error queue because the site vhost was briefly unreachable.
+    /// </summary>
+    public static ResiliencePipeline BrokerPipeline(ILogger logger, string what) => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            OnRetry = args =>
+            {
+                logger.LogWarning(args.Outcome.Exception, "{What} is waiting for the broker (attempt {Attempt})", what, args.AttemptNumber + 1);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
+
+    /// <summary>Errors worth retrying: the database or the network to it, never a bad message.</summary>
+    public static bool IsTransient(Exception exception) => exception switch
+    {
+        BrokenCircuitException => true,
+        NpgsqlException { IsTransient: true } => true,
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exceptions
+            || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal) // admin shutdown, cannot connect now
+            || postgres.SqlState == PostgresErrorCodes.TooManyConnections,
+        NpgsqlException { InnerException: SocketException or IOException or TimeoutException } => true,
+        _ when exception.InnerException is { } inner => IsTransient(inner),
+        _ => false,
+    };
+}
