@@ -89,7 +89,8 @@ public static class DistributorHost
             });
         });
 
-        builder.Services.AddHostedService<InitialSync>();
+        builder.Services.AddSingleton<ConfigStream>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
 
         var app = builder.Build();
         app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, CancellationToken ct) =>

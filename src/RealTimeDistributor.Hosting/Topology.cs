@@ -33,6 +33,8 @@ public static class Topology
         /// <summary>Bounded queue: a site's distributor applies real-time batches from it.</summary>
         public static string DistributorRealTimeQueue(string site) => $"rtd.{site}.distributor.realtime";
 
+        public const int DistributorConfigInFlight = 1_000;
+
         /// <summary>Length bound of a distributor's real-time queue; the oldest batches drop first and the full refresh heals them.</summary>
         public const int DistributorRealTimeQueueMaxLength = 10_000;
 
@@ -48,14 +50,17 @@ public static class Topology
             bus.Send<RealTimeRowsPublished>(s => s.UseRoutingKeyFormatter(c => RealTimeRoutingKey(c.Message.Table)));
         }
 
-        /// <summary>Quorum queue, single active consumer, one message at a time: changes apply strictly in order.</summary>
+        /// <summary>
+        /// Quorum queue, single active consumer. The consumer takes up to <see cref="DistributorConfigInFlight"/> changes at
+        /// once and the distributor's apply loop puts them back in sequence order (ConfigStream), so a backlog drains in runs.
+        /// </summary>
         public static void ConfigureDistributorConfigQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
             endpoint.ConfigureConsumeTopology = false;
             endpoint.SetQuorumQueue();
             endpoint.SingleActiveConsumer = true;
-            endpoint.PrefetchCount = 200;
-            endpoint.ConcurrentMessageLimit = 1;
+            endpoint.PrefetchCount = DistributorConfigInFlight;
+            endpoint.ConcurrentMessageLimit = DistributorConfigInFlight;
             endpoint.Bind(ConfigExchange, b =>
             {
                 b.ExchangeType = TopicExchange;

@@ -32,6 +32,10 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var asynchronous = new NpgsqlCommand(ReplicaCommit.Asynchronous, connection, transaction))
+        {
+            await asynchronous.ExecuteNonQueryAsync(cancellationToken);
+        }
         var written = new List<RealTimeRow>(rows.Count);
         await using (var upsert = new NpgsqlCommand(UpsertSql, connection, transaction))
         {

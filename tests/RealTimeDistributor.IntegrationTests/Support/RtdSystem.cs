@@ -144,7 +144,7 @@ public sealed class RtdSystem : IAsyncDisposable
         ["RabbitMq:Username"] = TestSettings.RabbitUser,
         ["RabbitMq:Password"] = TestSettings.RabbitPassword,
         ["RabbitMq:CentralVirtualHost"] = CentralVirtualHost,
-        ["Serilog:MinimumLevel:Default"] = "Warning",
+        ["Serilog:MinimumLevel:Default"] = Environment.GetEnvironmentVariable("RTD_TEST_LOG_LEVEL") ?? "Warning",
     };
 
     private async Task<WebApplication> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, Dictionary<string, string?> settings)

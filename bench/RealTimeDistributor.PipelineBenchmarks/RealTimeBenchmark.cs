@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NpgsqlTypes;
+using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor;
+using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
+
+namespace RealTimeDistributor.PipelineBenchmarks;
+
+/// <summary>
+/// Real-time rows into the replica: the distributor's bulk upsert, against binary COPY of the same rows (the raw database)
+/// and the naive way (one EF SaveChanges per row); and end to end, central publish to replica commit and site publish.
+/// </summary>
+public static class RealTimeBenchmark
+{
+    public const int NaiveRows = 2_000;
+
+    public static async Task RunAsync(Report report, int[] sizes)
+    {
+        await using var system = await RtdSystem.StartAsync();
+        var site = system.Site("bench");
+        var distributor = await system.StartDistributorAsync(site, extra: new() { ["Serilog:MinimumLevel:Default"] = "Error" });
+        var connectionString = TestSettings.ConnectionString(system.ReplicaDatabase(site));
+        foreach (var size in sizes)
+        {
+            Console.WriteLine($"real-time: {size:N0} rows");
+            var group = $"real-time rows ({size:N0})";
+            var rows = Rows($"p{size}-", size);
+
+            var endToEnd = await Report.TimeAsync(async () =>
+            {
+                var publisher = system.Central.Services.GetRequiredService<RealTimePublisher>();
+                await publisher.PublishAsync(RealTimeTables.Agent, rows, false, CancellationToken.None);
+                await Eventually.Until(() => system.QueryReplicaAsync<long>(site, $"SELECT count(*) FROM realtime_row WHERE key LIKE 'p{size}-%'"),
+                    n => n == size, "the rows in the replica", TimeSpan.FromMinutes(10));
+            });
+            report.Add(group, "end to end: central publish -> replica commit (+ site publish)", size / endToEnd.TotalSeconds, "rows/s", "raw database: binary COPY");
+
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), TimeProvider.System);
+            var bulkRows = Rows($"b{size}-", size);
+            var bulk = await Report.TimeAsync(async () =>
+            {
+                foreach (var chunk in bulkRows.Chunk(RealTimePublisher.MaxRowsPerMessage))
+                {
+                    await applier.ApplyAsync(new RealTimeRowsPublished(RealTimeTables.Agent, false, DateTimeOffset.UtcNow, chunk), CancellationToken.None);
+                }
+            });
+            report.Add(group, "distributor bulk upsert (unnest, 500 rows/batch)", size / bulk.TotalSeconds, "rows/s", "raw database: binary COPY");
+
+            var copy = await Report.TimeAsync(() => CopyAsync(connectionString, Rows($"c{size}-", size)));
+            report.Add(group, "raw database: binary COPY", size / copy.TotalSeconds, "rows/s");
+
+            var naiveRows = Rows($"n{size}-", Math.Min(size, NaiveRows));
+            var naive = await Report.TimeAsync(() => NaiveAsync(connectionString, naiveRows));
+            report.Add(group, $"naive: one EF SaveChanges per row ({naiveRows.Count:N0} rows)", naiveRows.Count / naive.TotalSeconds, "rows/s");
+            report.Add(group, "distributor bulk upsert vs naive", size / bulk.TotalSeconds, "rows/s", $"naive: one EF SaveChanges per row ({naiveRows.Count:N0} rows)");
+        }
+        await system.StopAsync(distributor);
+    }
+
+    private static List<RealTimeRow> Rows(string prefix, int count)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return [.. Enumerable.Range(0, count).Select(i => new RealTimeRow($"{prefix}{i}", 1 + i, now,
+            Json.ToElement(new { state = "ready", reason = 0, secondsInState = i % 600, skillGroupId = 10 + i % 7 })))];
+    }
+
+    private static async Task CopyAsync(string connectionString, List<RealTimeRow> rows)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TEMP TABLE copy_bench (LIKE realtime_row)", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        await using var writer = await connection.BeginBinaryImportAsync(
+            "COPY copy_bench (table_name, key, version, central_updated_at, data, applied_at) FROM STDIN (FORMAT BINARY)");
+        var now = DateTime.UtcNow;
+        foreach (var row in rows)
+        {
+            await writer.StartRowAsync();
+            await writer.WriteAsync(RealTimeTables.Agent, NpgsqlDbType.Text);
+            await writer.WriteAsync(row.Key, NpgsqlDbType.Text);
+            await writer.WriteAsync(row.Version, NpgsqlDbType.Bigint);
+            await writer.WriteAsync(row.UpdatedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+            await writer.WriteAsync(row.Data.GetRawText(), NpgsqlDbType.Jsonb);
+            await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
+        }
+        await writer.CompleteAsync();
+    }
+
+    private static async Task NaiveAsync(string connectionString, List<RealTimeRow> rows)
+    {
+        var options = new DbContextOptionsBuilder<ReplicaDbContext>().UseNpgsql(connectionString).Options;
+        foreach (var row in rows)
+        {
+            await using var db = new ReplicaDbContext(options);
+            var entity = await db.RealTimeRows.FindAsync(RealTimeTables.Agent, row.Key);
+            if (entity is null)
+            {
+                db.RealTimeRows.Add(entity = new RealTimeRowEntity { TableName = RealTimeTables.Agent, Key = row.Key });
+            }
+            if (row.Version >= entity.Version)
+            {
+                entity.Version = row.Version;
+                entity.CentralUpdatedAt = row.UpdatedAt;
+                entity.Data = row.Data.GetRawText();
+                entity.AppliedAt = DateTimeOffset.UtcNow;
+            }
+            await db.SaveChangesAsync();
+        }
+    }
+}

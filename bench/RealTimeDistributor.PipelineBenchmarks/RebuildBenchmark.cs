@@ -1,0 +1,30 @@
+using System.Net;
+using RealTimeDistributor.IntegrationTests.Support;
+
+namespace RealTimeDistributor.PipelineBenchmarks;
+
+/// <summary>Replica rebuild: a new site's distributor loads the central snapshot of N entities and follows the stream from its watermark.</summary>
+public static class RebuildBenchmark
+{
+    public static async Task RunAsync(Report report, int[] sizes)
+    {
+        foreach (var size in sizes)
+        {
+            Console.WriteLine($"rebuild: {size:N0} entities");
+            await using var system = await RtdSystem.StartAsync();
+            if ((await system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException("seed failed");
+            }
+            await Central.CommitAgentsAsync(system.CentralDatabase, size);
+            var site = system.Site("rebuild");
+            var rebuild = await Report.TimeAsync(async () =>
+            {
+                await system.StartDistributorAsync(site, extra: new() { ["Serilog:MinimumLevel:Default"] = "Error" });
+                await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"),
+                    a => a == size + 1, "the rebuild", TimeSpan.FromMinutes(10));
+            });
+            report.Add($"replica rebuild ({size:N0} entities)", "first start to replica at watermark (incl. host start)", rebuild.TotalSeconds, "s");
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
+
+namespace RealTimeDistributor.Distributor.Sync;
+
+/// <summary>
+/// updateaw's apply loop. The consumer hands every change here and waits; the loop applies the consecutive run that starts
+/// at the next sequence in one transaction (how a backlog drains fast), republishes it, and completes those waits, which
+/// acks the messages. Changes can reach it slightly out of order (the consumer takes several at once); one whose
+/// predecessor has not come within <see cref="ReorderWindow"/> marks a gap: the replica is rebuilt from a central snapshot
+/// and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
+/// </summary>
+public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
+    ILogger<ConfigStream> logger) : BackgroundService
+{
+    public static readonly TimeSpan ReorderWindow = TimeSpan.FromSeconds(2);
+    public const int MaxRun = 1_000;
+
+    private readonly Lock _gate = new();
+    private readonly SortedDictionary<long, Pending> _pending = [];
+    private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private long _applied = -1;
+    private string? _resyncRequested;
+
+    private sealed record Pending(ConfigChanged Change, TaskCompletionSource Done, DateTimeOffset Since);
+
+    /// <summary>Completes once the change is committed to the replica (or known to be there) and republished to the site.</summary>
+    public Task SubmitAsync(ConfigChanged change, CancellationToken cancellationToken)
+    {
+        ConfigApplier.Validate(change);
+        Pending pending;
+        lock (_gate)
+        {
+            if (!_pending.TryGetValue(change.Sequence, out pending!))
+            {
+                pending = new Pending(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), clock.GetUtcNow());
+                _pending[change.Sequence] = pending;
+            }
+        }
+        _arrived.Writer.TryWrite(true);
+        return pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>A change could not apply: rebuild from a snapshot rather than go on without it.</summary>
+    public void RequestResync(string reason)
+    {
+        _resyncRequested = reason;
+        _arrived.Writer.TryWrite(true);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await InitialLoadAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await StepAsync(stoppingToken))
+                {
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    wait.CancelAfter(ReorderWindow / 4);
+                    try
+                    {
+                        await _arrived.Reader.ReadAsync(wait.Token);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "The configuration apply loop failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+        lock (_gate)
+        {
+            foreach (var pending in _pending.Values)
+            {
+                pending.Done.TrySetCanceled(stoppingToken);
+            }
+            _pending.Clear();
+        }
+    }
+
+    /// <summary>Does one unit of work; false when there was nothing to do.</summary>
+    private async Task<bool> StepAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _resyncRequested, null) is { } reason)
+        {
+            await ResyncAsync(reason, initialLoad: false, cancellationToken);
+            return true;
+        }
+        List<Pending> run;
+        Pending? waiting;
+        lock (_gate)
+        {
+            run = TakeRun();
+            waiting = run.Count == 0 ? _pending.Values.FirstOrDefault() : null;
+        }
+        if (run.Count > 0)
+        {
+            await ApplyAsync(run, cancellationToken);
+            return true;
+        }
+        if (waiting is null)
+        {
+            return false;
+        }
+        // the next change has not come: maybe another instance applied it (A/B), maybe it is late, maybe it is lost
+        _applied = await AppliedAsync(cancellationToken);
+        lock (_gate)
+        {
+            if (TakeRunWouldStart())
+            {
+                return true;
+            }
+        }
+        if (clock.GetUtcNow() - waiting.Since < ReorderWindow)
+        {
+            return false;
+        }
+        await ResyncAsync($"a gap: applied through {_applied}, next received {waiting.Change.Sequence}", initialLoad: false, cancellationToken);
+        return true;
+    }
+
+    private bool TakeRunWouldStart() => _pending.Count > 0 && _pending.Keys.First() <= _applied + 1;
+
+    private List<Pending> TakeRun()
+    {
+        var run = new List<Pending>();
+        var expected = _applied + 1;
+        foreach (var (sequence, pending) in _pending)
+        {
+            if (run.Count == MaxRun || sequence > expected)
+            {
+                break;
+            }
+            run.Add(pending);
+            expected = Math.Max(expected, sequence + 1);
+        }
+        return run;
+    }
+
+    private async Task ApplyAsync(List<Pending> run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await site.ApplyThenPublishAsync(async ct =>
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(p => p.Change)], ct);
+                _applied = result.Applied;
+                return result.Updates;
+            }, cancellationToken);
+        }
+        catch (PoisonMessageException poison)
+        {
+            // the change that does not fit fails (its message goes to the error queue with the reason); the rest waits
+            // and, being after a hole now, brings a resync
+            Complete(p => p.Change.Sequence == poison.Sequence, poison);
+            RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
+            return;
+        }
+        Complete(p => p.Change.Sequence <= _applied, null);
+    }
+
+    private void Complete(Func<Pending, bool> done, Exception? error)
+    {
+        lock (_gate)
+        {
+            foreach (var pending in _pending.Values.Where(done).ToList())
+            {
+                _pending.Remove(pending.Change.Sequence);
+                if (error is null)
+                {
+                    pending.Done.TrySetResult();
+                }
+                else
+                {
+                    pending.Done.TrySetException(error);
+                }
+            }
+        }
+    }
+
+    private async Task InitialLoadAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                _applied = await AppliedAsync(cancellationToken);
+                if (_applied == 0)
+                {
+                    await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
+                }
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogError(exception, "The initial configuration snapshot could not be loaded; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
+    }
+
+    private async Task ResyncAsync(string reason, bool initialLoad, CancellationToken cancellationToken)
+    {
+        await site.ApplyThenPublishAsync(async ct =>
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ConfigResync>().ResyncAsync(reason, ct, initialLoad);
+            return [];
+        }, cancellationToken);
+        _applied = await AppliedAsync(cancellationToken);
+        // everything up to the watermark is in the replica now: those waits are done (the site clients reload anyway)
+        Complete(p => p.Change.Sequence <= _applied, null);
+    }
+
+    private async Task<long> AppliedAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
+        return await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site).Select(s => s.AppliedConfigSequence).SingleAsync(cancellationToken);
+    }
+}
