@@ -74,9 +74,12 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
                 Schedule(Between((TimeSpan.Zero, LogInSpread)), TimerKind.LogIn, id);
                 continue;
             }
-            LeaveReady(id, agent);
-            agent.Groups = memberOf;
-            JoinReady(id, agent);
+            if (!agent.Groups.SequenceEqual(memberOf))
+            {
+                LeaveReady(id, agent);
+                agent.Groups = memberOf;
+                JoinReady(id, agent);
+            }
         }
         _callTypes = [.. configuration.CallTypes.Select(c => c.Id)];
         var staffed = configuration.Members.Where(m => agents.Contains(m.AgentId)).Select(m => m.SkillGroupId).ToHashSet();
