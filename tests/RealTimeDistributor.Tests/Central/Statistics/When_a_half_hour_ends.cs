@@ -31,14 +31,15 @@ public sealed class When_a_half_hour_ends
     [Fact]
     public void Should_use_the_half_hours_of_the_local_time_zone()
     {
-        var india = TimeZoneInfo.CreateCustomTimeZone("test+05:30", TimeSpan.FromMinutes(330), "test+05:30", "test+05:30");
-        var harness = new StatisticsHarness(ManualClock.At("2026-11-25T08:00:00Z"), india);
-        harness.HandledCall(ManualClock.At("2026-11-25T10:10:00Z"), TimeSpan.FromSeconds(5));
+        // at +05:45 the local half hours begin at :15 and :45 UTC
+        var nepal = TimeZoneInfo.CreateCustomTimeZone("test+05:45", TimeSpan.FromMinutes(345), "test+05:45", "test+05:45");
+        var harness = new StatisticsHarness(ManualClock.At("2026-11-25T08:00:00Z"), nepal);
+        harness.HandledCall(ManualClock.At("2026-11-25T10:20:00Z"), TimeSpan.FromSeconds(5));
 
-        // 10:29:59 UTC is 15:59:59 local: still the half hour that began at 15:30 local (10:00 UTC)
-        Assert.Equal(1, Long(harness.CollectAt("2026-11-25T10:29:59Z"), RealTimeTables.SkillGroup, 10, "callsHandledHalf"));
-        // 10:30 UTC is 16:00 local: a new half hour
-        Assert.Equal(0, Long(harness.CollectAt("2026-11-25T10:30:00Z"), RealTimeTables.SkillGroup, 10, "callsHandledHalf"));
+        // 10:44:59 UTC is 16:29:59 local: still the half hour that began at 16:00 local (10:15 UTC), across 10:30 UTC
+        Assert.Equal(1, Long(harness.CollectAt("2026-11-25T10:44:59Z"), RealTimeTables.SkillGroup, 10, "callsHandledHalf"));
+        // 10:45 UTC is 16:30 local: a new half hour
+        Assert.Equal(0, Long(harness.CollectAt("2026-11-25T10:45:00Z"), RealTimeTables.SkillGroup, 10, "callsHandledHalf"));
     }
 
     [Fact]
