@@ -6,12 +6,15 @@ namespace RealTimeDistributor.Central.RealTime;
 /// Drives the statistics engine. Every <c>RealTime:Interval</c> it reads the activity since the last interval, applies
 /// it, and publishes the rows that changed, per table, through <see cref="RealTimePublisher"/> (bounded messages);
 /// every <c>RealTime:FullRefreshEvery</c> intervals it publishes every row instead. The configuration is reread from
-/// the central database every <c>RealTime:ConfigurationRefresh</c>.
+/// the central database after this process commits a configuration change (at most once a second), and in any case
+/// every <c>RealTime:ConfigurationRefresh</c>.
 /// </summary>
 public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource source, StatisticsEngine engine, RealTimePublisher publisher,
-    RealTimeOptions options, TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
+    CentralStats stats, RealTimeOptions options, TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
 {
+    private static readonly TimeSpan MinimumReload = TimeSpan.FromSeconds(1);
     private DateTimeOffset? _configuredAt;
+    private long _configuredThrough = -1;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,13 +43,17 @@ public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource so
     public async Task TickAsync(bool fullRefresh, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (_configuredAt is null || now - _configuredAt >= options.ConfigurationRefresh)
+        var committed = stats.ChangesCommitted;
+        var age = now - (_configuredAt ?? DateTimeOffset.MinValue);
+        if (age >= options.ConfigurationRefresh || (committed != _configuredThrough && age >= MinimumReload))
         {
             await using var scope = scopes.CreateAsyncScope();
             var configuration = await StatisticsConfiguration.LoadAsync(scope.ServiceProvider.GetRequiredService<CentralDbContext>(), cancellationToken);
             source.Configure(configuration, now);
             engine.Configure(configuration, now);
-            _configuredAt = now;
+            (_configuredAt, _configuredThrough) = (now, committed);
+            logger.LogDebug("Statistics configuration loaded: {Agents} agents, {SkillGroups} skill groups, {CallTypes} call types, {Services} services",
+                configuration.Agents.Count, configuration.SkillGroups.Count, configuration.CallTypes.Count, configuration.Services.Count);
         }
         foreach (var activity in await source.ReadAsync(now, cancellationToken))
         {

@@ -9,7 +9,8 @@ namespace RealTimeDistributor.Central.RealTime;
 ///               "CallsPerSecond": 5, "ConfigurationRefresh": "00:00:30" }
 /// </code>
 /// Simulate = false runs no feed (until a real activity source is registered). CallsPerSecond is the simulation's
-/// arrival rate; ConfigurationRefresh is how often the engine rereads agents, skill groups and call types.
+/// arrival rate; ConfigurationRefresh is how often the engine rereads agents, skill groups and call types even when no
+/// change was committed through this process.
 /// </summary>
 public sealed record RealTimeOptions(TimeSpan Interval, int FullRefreshEvery, bool Simulate, int Seed, int CallsPerSecond,
     TimeSpan ConfigurationRefresh)
