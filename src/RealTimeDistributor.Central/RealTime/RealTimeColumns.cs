@@ -19,10 +19,14 @@ public readonly record struct AgentColumns(string State, int ReasonCode, DateTim
         writer.WriteString("state", State);
         writer.WriteNumber("reasonCode", ReasonCode);
         writer.WriteString("stateSince", StateSince);
-        WriteNullable(writer, "skillGroupId", SkillGroupId);
+        JsonColumns.Write(writer, "skillGroupId", SkillGroupId);
     }
+}
 
-    internal static void WriteNullable(Utf8JsonWriter writer, string name, long? value)
+/// <summary>Nullable columns are written as JSON null, so every row of a table has the same columns.</summary>
+internal static class JsonColumns
+{
+    public static void Write(Utf8JsonWriter writer, string name, long? value)
     {
         if (value is { } v)
         {
@@ -34,11 +38,23 @@ public readonly record struct AgentColumns(string State, int ReasonCode, DateTim
         }
     }
 
-    internal static void WriteNullable(Utf8JsonWriter writer, string name, double? value)
+    public static void Write(Utf8JsonWriter writer, string name, double? value)
     {
         if (value is { } v)
         {
             writer.WriteNumber(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    public static void Write(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteString(name, v);
         }
         else
         {
@@ -61,14 +77,7 @@ public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? Lo
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteNumber("callsQueuedNow", CallsQueuedNow);
-        if (LongestInQueueSince is { } since)
-        {
-            writer.WriteString("longestInQueueSince", since);
-        }
-        else
-        {
-            writer.WriteNull("longestInQueueSince");
-        }
+        JsonColumns.Write(writer, "longestInQueueSince", LongestInQueueSince);
         Tally[] tallies = [To5, Half, Today];
         for (var i = 0; i < Names.Length; i++)
         {
@@ -77,8 +86,8 @@ public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? Lo
             writer.WriteNumber(names[1], tally.Answered);
             writer.WriteNumber(names[2], tally.Handled);
             writer.WriteNumber(names[3], tally.Abandoned);
-            AgentColumns.WriteNullable(writer, names[4], tally.AverageSpeedOfAnswer);
-            AgentColumns.WriteNullable(writer, names[5], tally.ServiceLevel);
+            JsonColumns.Write(writer, names[4], tally.AverageSpeedOfAnswer);
+            JsonColumns.Write(writer, names[5], tally.ServiceLevel);
         }
     }
 }
