@@ -62,7 +62,9 @@ public static class CentralHost
             });
         });
         builder.Services.AddHostedService<ChangeLogRelay>();
-        builder.Services.AddHostedService<SimulatedFeed>();
+        builder.Services.AddSingleton<StatisticsEngine>();
+        builder.Services.AddSingleton<IActivitySource, SimulatedActivity>();
+        builder.Services.AddHostedService<RealTimeFeed>();
 
         var app = builder.Build();
         app.MapAdminApi();

@@ -1,0 +1,107 @@
+using System.Text.Json;
+
+namespace RealTimeDistributor.Central.RealTime;
+
+/// <summary>The value of one real-time row: compared with the last published value to decide whether the row changed, and written as its JSON columns.</summary>
+public interface IRealTimeColumns
+{
+    void WriteTo(Utf8JsonWriter writer);
+}
+
+/// <summary>
+/// agent: ICM Agent_Real_Time. Time in state is not a column: it grows every second, so it would change every agent
+/// row every interval; readers compute it as now - <see cref="StateSince"/> (ICM's DateTimeLastStateChange).
+/// </summary>
+public readonly record struct AgentColumns(string State, int ReasonCode, DateTimeOffset StateSince, long? SkillGroupId) : IRealTimeColumns
+{
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteString("state", State);
+        writer.WriteNumber("reasonCode", ReasonCode);
+        writer.WriteString("stateSince", StateSince);
+        JsonColumns.Write(writer, "skillGroupId", SkillGroupId);
+    }
+}
+
+/// <summary>Nullable columns are written as JSON null, so every row of a table has the same columns.</summary>
+internal static class JsonColumns
+{
+    public static void Write(Utf8JsonWriter writer, string name, long? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteNumber(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    public static void Write(Utf8JsonWriter writer, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteNumber(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    public static void Write(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+    {
+        if (value is { } v)
+        {
+            writer.WriteString(name, v);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+}
+
+/// <summary>How many of a skill group's member agents are in each state now.</summary>
+public readonly record struct AgentCounts(int LoggedOn, int Ready, int Talking, int WrapUp, int NotReady);
+
+/// <summary>calltype and service (ICM Call_Type_Real_Time, Service_Real_Time): the queue now and the three windows.</summary>
+public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? LongestInQueueSince, Tally To5, Tally Half, Tally Today) : IRealTimeColumns
+{
+    private static readonly string[][] Names = [.. new[] { "To5", "Half", "Today" }.Select(w => new[]
+    {
+        "callsOffered" + w, "callsAnswered" + w, "callsHandled" + w, "callsAbandoned" + w, "averageSpeedOfAnswer" + w, "serviceLevel" + w,
+    })];
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("callsQueuedNow", CallsQueuedNow);
+        JsonColumns.Write(writer, "longestInQueueSince", LongestInQueueSince);
+        Tally[] tallies = [To5, Half, Today];
+        for (var i = 0; i < Names.Length; i++)
+        {
+            var (names, tally) = (Names[i], tallies[i]);
+            writer.WriteNumber(names[0], tally.Offered);
+            writer.WriteNumber(names[1], tally.Answered);
+            writer.WriteNumber(names[2], tally.Handled);
+            writer.WriteNumber(names[3], tally.Abandoned);
+            JsonColumns.Write(writer, names[4], tally.AverageSpeedOfAnswer);
+            JsonColumns.Write(writer, names[5], tally.ServiceLevel);
+        }
+    }
+}
+
+/// <summary>skillgroup (ICM Skill_Group_Real_Time): agents by state now, then the same call columns as a call type.</summary>
+public readonly record struct SkillGroupColumns(AgentCounts Agents, CallColumns Calls) : IRealTimeColumns
+{
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("agentsLoggedOn", Agents.LoggedOn);
+        writer.WriteNumber("agentsReady", Agents.Ready);
+        writer.WriteNumber("agentsTalking", Agents.Talking);
+        writer.WriteNumber("agentsWrapUp", Agents.WrapUp);
+        writer.WriteNumber("agentsNotReady", Agents.NotReady);
+        Calls.WriteTo(writer);
+    }
+}

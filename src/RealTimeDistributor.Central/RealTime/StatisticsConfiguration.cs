@@ -1,0 +1,54 @@
+using Microsoft.EntityFrameworkCore;
+using RealTimeDistributor.Central.Persistence;
+using RealTimeDistributor.Data.Configuration;
+
+namespace RealTimeDistributor.Central.RealTime;
+
+/// <summary>A skill group and the peripheral it belongs to (its calls count for that peripheral's service).</summary>
+public readonly record struct ConfiguredSkillGroup(long Id, long PeripheralId);
+
+public readonly record struct ConfiguredMember(long AgentId, long SkillGroupId);
+
+public readonly record struct ConfiguredCallType(long Id, int ServiceLevelSeconds);
+
+public readonly record struct ConfiguredService(long Id, long PeripheralId);
+
+/// <summary>The part of the configuration the statistics engine computes rows for: one row per agent, skill group, call type and service.</summary>
+public sealed record StatisticsConfiguration(
+    IReadOnlyList<long> Agents,
+    IReadOnlyList<ConfiguredSkillGroup> SkillGroups,
+    IReadOnlyList<ConfiguredMember> Members,
+    IReadOnlyList<ConfiguredCallType> CallTypes,
+    IReadOnlyList<ConfiguredService> Services)
+{
+    public static readonly StatisticsConfiguration Empty = new([], [], [], [], []);
+
+    /// <summary>Reads the configuration of record, ordered by id so that a seeded simulation sees it the same way every time.</summary>
+    public static async Task<StatisticsConfiguration> LoadAsync(CentralDbContext db, CancellationToken cancellationToken) => new(
+        await db.Agents.AsNoTracking().OrderBy(a => a.Id).Select(a => a.Id).ToListAsync(cancellationToken),
+        await db.SkillGroups.AsNoTracking().OrderBy(s => s.Id).Select(s => new ConfiguredSkillGroup(s.Id, s.PeripheralId)).ToListAsync(cancellationToken),
+        await db.SkillGroupMembers.AsNoTracking().OrderBy(m => m.AgentId).ThenBy(m => m.SkillGroupId)
+            .Select(m => new ConfiguredMember(m.AgentId, m.SkillGroupId)).ToListAsync(cancellationToken),
+        await db.CallTypes.AsNoTracking().OrderBy(c => c.Id).Select(c => new ConfiguredCallType(c.Id, c.ServiceLevelSeconds)).ToListAsync(cancellationToken),
+        await db.Set<Service>().AsNoTracking().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId)).ToListAsync(cancellationToken));
+
+    /// <summary>
+    /// A made-up contact center for benchmarks and tests: 10 agents per skill group, each agent in two groups,
+    /// 20 call types, 10 peripherals with one service each.
+    /// </summary>
+    public static StatisticsConfiguration Synthetic(int agents)
+    {
+        const int peripherals = 10;
+        var groups = Math.Max(1, agents / 10);
+        return new StatisticsConfiguration(
+            [.. Enumerable.Range(1, agents).Select(i => (long)i)],
+            [.. Enumerable.Range(1, groups).Select(g => new ConfiguredSkillGroup(g, 1 + (g % peripherals)))],
+            [.. Enumerable.Range(1, agents).SelectMany(i => new[]
+            {
+                new ConfiguredMember(i, 1 + ((i - 1) % groups)),
+                new ConfiguredMember(i, 1 + (i % groups)),
+            }).Distinct()],
+            [.. Enumerable.Range(1, 20).Select(c => new ConfiguredCallType(c, 10 + c))],
+            [.. Enumerable.Range(1, peripherals).Select(p => new ConfiguredService(p, p))]);
+    }
+}
