@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Declares the virtual hosts and users of a local RealTimeDistributor broker. Idempotent.
-# central vhost: rtd-central; one vhost per site: rtd-<site>.
+# central vhost: rtd-central; one vhost per site: rtd-<site>. The admin user and the all-permissions `rtd` user (kept for
+# the tests' own vhosts) are declared here; the per-role users (roles.conf) by apply-roles.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/env.sh"
@@ -24,6 +25,8 @@ for vhost in rtd-central $(for s in $RTD_SITES; do echo "rtd-$s"; done); do
   rabbitmqctl -q set_permissions -p "$vhost" "$RTD_RABBITMQ_ADMIN_USER" '.*' '.*' '.*' >/dev/null
   rabbitmqctl -q set_permissions -p "$vhost" "$RTD_RABBITMQ_USER" '.*' '.*' '.*' >/dev/null
 done
+# one user per role, with the permissions in roles.conf (the one place those regexes live)
+"$here/rabbitmq/apply-roles.sh"
 # the guest account only works from localhost; it is removed so nothing depends on it
 rabbitmqctl -q list_users | awk '{print $1}' | grep -qx guest && rabbitmqctl -q delete_user guest >/dev/null || true
 echo "[rabbitmq] vhosts rtd-central $(for s in $RTD_SITES; do printf 'rtd-%s ' "$s"; done)and users $RTD_RABBITMQ_ADMIN_USER, $RTD_RABBITMQ_USER are declared"

@@ -58,7 +58,11 @@ public static class CentralHost
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
                 Topology.Central.ConfigurePublishers(cfg);
-                cfg.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e => e.ConfigureConsumer<ConfigSnapshotConsumer>(context));
+                cfg.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e =>
+                {
+                    Topology.Central.ConfigureConfigSnapshotQueue(e);
+                    e.ConfigureConsumer<ConfigSnapshotConsumer>(context);
+                });
             });
         });
         builder.Services.AddHostedService<ChangeLogRelay>();

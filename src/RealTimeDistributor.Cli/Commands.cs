@@ -15,6 +15,11 @@ public static class Commands
           rtd config delete <table> <id> [--if-match VERSION] [--central URL]
               edit the central configuration through the admin API (default http://127.0.0.1:5080);
               tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
+          rtd status [--sites site-a,site-b=http://host:5082] [--central URL] [--max-behind N]
+                     [--management http://host:15672] [--user U --password P] [--central-vhost rtd-central]
+              per site: config sequence at the center vs applied at the site, queue depths/consumers, error
+              messages, connected clients; exit code 1 when a site is more than N changes behind (default 0) or
+              unreachable. Management API user: RTD_RABBITMQ_OPERATOR_USER / _PASSWORD (default rtd-operator)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -25,6 +30,7 @@ public static class Commands
             {
                 ["demo", .. var rest] => await Demo.RunAsync(Options.Parse(rest)),
                 ["config", .. var rest] => await ConfigCommand.RunAsync(rest),
+                ["status", .. var rest] => await StatusCommand.RunAsync(Options.Parse(rest), Console.Out),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };

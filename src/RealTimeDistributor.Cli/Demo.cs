@@ -21,8 +21,6 @@ public static class Demo
         {
             ["RabbitMq__Host"] = Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
             ["RabbitMq__Port"] = Env("RTD_RABBITMQ_PORT", "5672"),
-            ["RabbitMq__Username"] = Env("RTD_RABBITMQ_USER", "rtd"),
-            ["RabbitMq__Password"] = Env("RTD_RABBITMQ_PASSWORD", "local-demo-rtd"),
             ["PGPASSWORD"] = Env("RTD_POSTGRES_PASSWORD", "local-demo-rtd"),
         };
         var pgUser = Env("RTD_POSTGRES_USER", "rtd");
@@ -45,13 +43,13 @@ public static class Demo
             {
                 var site = sites[i];
                 hosts.Add(HostProcess.Start($"distributor-{site}", "RealTimeDistributor.Distributor", new Uri($"http://127.0.0.1:{5081 + i}"), logs,
-                    new Dictionary<string, string>(env) { ["Distributor__Site"] = site, ["ConnectionStrings__Replica"] = Db(ReplicaDb(site)) }));
+                    new Dictionary<string, string>(AsRole(env, "distributor", site)) { ["Distributor__Site"] = site, ["ConnectionStrings__Replica"] = Db(ReplicaDb(site)) }));
                 hosts.Add(HostProcess.Start($"client-{site}", "RealTimeDistributor.Client", new Uri($"http://127.0.0.1:{5091 + i}"), logs,
-                    new Dictionary<string, string>(env) { ["Client__Site"] = site, ["Client__Workstation"] = "ws1" }));
+                    new Dictionary<string, string>(AsRole(env, "workstation", site)) { ["Client__Site"] = site, ["Client__Workstation"] = "ws1" }));
             }
             await WaitHealthyAsync(hosts, stop.Token);
             var central = HostProcess.Start("central", "RealTimeDistributor.Central", new Uri("http://127.0.0.1:5080"), logs,
-                new Dictionary<string, string>(env) { ["ConnectionStrings__Central"] = Db("rtd_demo_central") });
+                new Dictionary<string, string>(AsRole(env, "controller", null)) { ["ConnectionStrings__Central"] = Db("rtd_demo_central") });
             hosts.Insert(0, central);
             await WaitHealthyAsync([central], stop.Token);
 
@@ -85,6 +83,24 @@ public static class Demo
             }
             Console.WriteLine("Stopped the demo processes. RabbitMQ and PostgreSQL stay up: see README (Stopping the services).");
         }
+    }
+
+    /// <summary>
+    /// Each process connects as its role's broker user (infra/rabbitmq/roles.conf: rtd-controller, rtd-{site}-distributor,
+    /// rtd-{site}-workstation), with the password infra/rabbitmq/apply-roles.sh gave it: RTD_RABBITMQ_{ROLE}_PASSWORD_{SITE},
+    /// else RTD_RABBITMQ_{ROLE}_PASSWORD, else the local-demo default.
+    /// </summary>
+    private static Dictionary<string, string> AsRole(Dictionary<string, string> env, string role, string? site)
+    {
+        var variable = $"RTD_RABBITMQ_{role.ToUpperInvariant()}_PASSWORD";
+        var password = site is not null && Environment.GetEnvironmentVariable($"{variable}_{site.ToUpperInvariant().Replace('-', '_')}") is { Length: > 0 } own
+            ? own
+            : Env(variable, $"local-demo-{role}");
+        return new Dictionary<string, string>(env)
+        {
+            ["RabbitMq__Username"] = site is null ? $"rtd-{role}" : $"rtd-{site}-{role}",
+            ["RabbitMq__Password"] = password,
+        };
     }
 
     private static string ReplicaDb(string site) => $"rtd_demo_{site.Replace('-', '_')}";

@@ -62,7 +62,7 @@ public static class DistributorHost
         {
             x.AddConsumer<ConfigChangedConsumer>();
             x.AddConsumer<RealTimeRowsConsumer>();
-            x.AddRequestClient<ConfigSnapshotRequested>(new Uri($"queue:{Topology.Central.ConfigSnapshotQueue}"), RequestTimeout.After(s: 120));
+            x.AddRequestClient<ConfigSnapshotRequested>(new Uri($"exchange:{Topology.Central.ConfigSnapshotRequestExchange}"), RequestTimeout.After(s: 120));
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");

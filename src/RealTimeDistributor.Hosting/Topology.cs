@@ -27,6 +27,20 @@ public static class Topology
         /// <summary>The central controller serves configuration snapshots (request/response) from this queue.</summary>
         public const string ConfigSnapshotQueue = "rtd.central.config-snapshots";
 
+        /// <summary>
+        /// Where a distributor sends snapshot requests (<c>exchange:</c> address): an exchange bound to <see cref="ConfigSnapshotQueue"/>,
+        /// named apart from it, so a distributor's rights on it (declare, publish) give none on the queue (infra/rabbitmq/roles.conf).
+        /// </summary>
+        public const string ConfigSnapshotRequestExchange = "rtd.central.config-snapshot-requests";
+
+        /// <summary>Binds the central controller's snapshot queue to <see cref="ConfigSnapshotRequestExchange"/>.</summary>
+        public static void ConfigureConfigSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.PublishFaults = false;
+            endpoint.Bind(ConfigSnapshotRequestExchange);
+        }
+
         /// <summary>Quorum queue, single active consumer: a site's distributor applies config changes from it in order.</summary>
         public static string DistributorConfigQueue(string site) => $"rtd.{site}.distributor.config";
 
@@ -57,6 +71,7 @@ public static class Topology
         public static void ConfigureDistributorConfigQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
             endpoint.ConfigureConsumeTopology = false;
+            endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
             endpoint.SetQuorumQueue();
             endpoint.SingleActiveConsumer = true;
             endpoint.PrefetchCount = DistributorConfigInFlight;
@@ -72,6 +87,7 @@ public static class Topology
         public static void ConfigureDistributorRealTimeQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
             endpoint.ConfigureConsumeTopology = false;
+            endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
             endpoint.SingleActiveConsumer = true;
             endpoint.SetQueueArgument("x-max-length", DistributorRealTimeQueueMaxLength);
             endpoint.SetQueueArgument("x-overflow", "drop-head");
@@ -99,6 +115,20 @@ public static class Topology
         /// <summary>A client workstation's own queue: bounded, and deleted by the broker when abandoned.</summary>
         public static string ClientQueue(string site, string workstation) => $"rtd.{site}.client.{workstation}";
 
+        /// <summary>The site's distributor serves snapshots (request/response) to its client workstations from this queue.</summary>
+        public static string SnapshotQueue(string site) => $"rtd.{site}.distributor.snapshots";
+
+        /// <summary>Where a workstation sends snapshot requests: an exchange bound to <see cref="SnapshotQueue"/>, named apart from it (see Central.ConfigSnapshotRequestExchange).</summary>
+        public static string SnapshotRequestExchange(string site) => $"rtd.{site}.snapshot-requests";
+
+        /// <summary>Binds a site's snapshot queue to <see cref="SnapshotRequestExchange"/>.</summary>
+        public static void ConfigureSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.PublishFaults = false;
+            endpoint.Bind(SnapshotRequestExchange(site));
+        }
+
         public const int ClientQueueMaxLength = 100_000;
 
         public static readonly TimeSpan ClientQueueExpiry = TimeSpan.FromMinutes(30);
@@ -116,6 +146,7 @@ public static class Topology
         public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site, IReadOnlyList<string> bindings)
         {
             endpoint.ConfigureConsumeTopology = false;
+            endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
             endpoint.SetQueueArgument("x-max-length", ClientQueueMaxLength);
             endpoint.SetQueueArgument("x-overflow", "drop-head");
             endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);

@@ -26,7 +26,7 @@ public sealed class RtdSystem : IAsyncDisposable
 
     public string Id { get; }
 
-    public string CentralVirtualHost => $"rtd-test-{Id}-central";
+    public string CentralVirtualHost => CentralVirtualHostOf(Id);
 
     public string CentralDatabase => $"rtd_test_{Id}_central";
 
@@ -40,9 +40,14 @@ public sealed class RtdSystem : IAsyncDisposable
 
     public string ReplicaDatabase(string site) => $"rtd_test_{site.Replace('-', '_')}";
 
-    public static async Task<RtdSystem> StartAsync(Dictionary<string, string?>? centralSettings = null)
+    /// <summary>A new random id for StartAsync, for a test that prepares the vhosts (users, permissions) first.</summary>
+    public static string NewId() => Guid.NewGuid().ToString("N")[..8];
+
+    public static string CentralVirtualHostOf(string id) => $"rtd-test-{id}-central";
+
+    public static async Task<RtdSystem> StartAsync(Dictionary<string, string?>? centralSettings = null, string? id = null)
     {
-        var system = new RtdSystem(Guid.NewGuid().ToString("N")[..8]);
+        var system = new RtdSystem(id ?? NewId());
         await system._broker.CreateVirtualHostAsync(system.CentralVirtualHost);
         system._vhosts.Add(system.CentralVirtualHost);
         system._databases.Add(system.CentralDatabase);
@@ -72,10 +77,17 @@ public sealed class RtdSystem : IAsyncDisposable
         return await StartAsync(DistributorHost.Build, settings);
     }
 
-    public async Task<WebApplication> StartClientAsync(string site, string workstation, params string[] bindings)
+    public Task<WebApplication> StartClientAsync(string site, string workstation, params string[] bindings) =>
+        StartClientAsync(site, workstation, [], bindings);
+
+    public async Task<WebApplication> StartClientAsync(string site, string workstation, Dictionary<string, string?> extra, params string[] bindings)
     {
         await EnsureSiteAsync(site);
         var settings = Common();
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
         settings["Client:Site"] = site;
         settings["Client:Workstation"] = workstation;
         for (var i = 0; i < bindings.Length; i++)

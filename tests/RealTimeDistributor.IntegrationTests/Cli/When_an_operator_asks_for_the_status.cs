@@ -1,0 +1,92 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using RealTimeDistributor.Cli;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
+using Xunit.Abstractions;
+
+namespace RealTimeDistributor.IntegrationTests.Cli;
+
+/// <summary>`rtd status` against a running system of two sites, asked with the read-only operator user; then one site is stopped.</summary>
+public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper output) : IAsyncLifetime
+{
+    private RtdSystem _system = null!;
+    private RoleUsers _users = null!;
+    private WebApplication _b = null!;
+    private string _sites = "";
+
+    public async Task InitializeAsync()
+    {
+        _system = await RtdSystem.StartAsync();
+        var a = await _system.StartDistributorAsync(_system.Site("a"));
+        _b = await _system.StartDistributorAsync(_system.Site("b"));
+        _sites = $"{_system.Site("a")}={a.Urls.First()},{_system.Site("b")}={_b.Urls.First()}";
+        await _system.StartClientAsync(_system.Site("a"), "ws1");
+        _users = await RoleUsers.CreateAsync(_system.CentralVirtualHost, [_system.Site("a"), _system.Site("b")], $"{_system.Id}-");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _system.DisposeAsync();
+        await _users.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Should_report_every_site_up_to_date_then_name_the_stopped_site_and_exit_non_zero()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
+        await AppliedAsync("a", 1);
+        await AppliedAsync("b", 1);
+        // the management API shows a queue's counters at its next statistics emission (every 5 s by default)
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("a")));
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("a")));
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("b")));
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("b")));
+        await ConsumersAsync(Topology.Site.VirtualHost(_system.Site("a")), Topology.Site.ClientQueue(_system.Site("a"), "ws1"));
+
+        var (code, text) = await StatusAsync();
+        Assert.Equal(0, code);
+        Assert.Matches($@"{_system.Site("a")} +1 +0 +0/1 +0/1 +0 +1  ok", text);
+        Assert.Matches($@"{_system.Site("b")} +1 +0 +0/1 +0/1 +0 +0  ok", text);
+
+        // site b's distributor stops; the next two changes reach only site a, and wait in site b's queue
+        await _system.StopAsync(_b);
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 2, new { name = "ACD 2", kind = "acd" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 3, new { name = "ACD 3", kind = "acd" })).StatusCode);
+        await AppliedAsync("a", 3);
+        await Eventually.Until(() => _system.Broker.QueueAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("b"))),
+            q => q is { Messages: 2, Consumers: 0 }, "two changes waiting for site b, no consumer");
+
+        (code, text) = await StatusAsync("--max-behind", "1");
+        Assert.Equal(1, code);
+        Assert.Matches($@"{_system.Site("a")} +3 +0 +0/1 +0/1 +0 +1  ok", text);
+        Assert.Matches($@"{_system.Site("b")} +- +- +2/0 +0/0 +0 +0  DISTRIBUTOR UNREACHABLE", text);
+        Assert.Contains("1 of 2 sites need attention", text, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Text)> StatusAsync(params string[] extra)
+    {
+        var operatorUser = _users.For("operator");
+        string[] args =
+        [
+            "--central", _system.Central.Urls.First(),
+            "--sites", _sites,
+            "--central-vhost", _system.CentralVirtualHost,
+            "--management", $"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}",
+            "--user", operatorUser.User, "--password", operatorUser.Password,
+            .. extra,
+        ];
+        using var writer = new StringWriter();
+        var code = await StatusCommand.RunAsync(Options.Parse(args), writer);
+        output.WriteLine($"rtd status {string.Join(' ', extra)} -> exit {code}");
+        output.WriteLine(writer.ToString());
+        return (code, writer.ToString());
+    }
+
+    private Task<QueueInfo?> ConsumersAsync(string vhost, string queue) =>
+        Eventually.Until(() => _system.Broker.QueueAsync(vhost, queue), q => q is { Consumers: 1, Messages: 0 }, $"{queue} with its consumer in the management API");
+
+    private Task<long> AppliedAsync(string site, long sequence) => Eventually.Until(
+        () => _system.QueryReplicaAsync<long>(_system.Site(site), "SELECT applied_config_sequence FROM sync_state"),
+        applied => applied == sequence, $"site {site} at sequence {sequence}");
+}
