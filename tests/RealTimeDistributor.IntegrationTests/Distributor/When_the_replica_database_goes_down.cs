@@ -36,6 +36,9 @@ public sealed class When_the_replica_database_goes_down : IAsyncLifetime
         await _system.StartDistributorAsync(_site, extra: new() { ["ConnectionStrings:Replica"] = replica });
         Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode);
         await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT applied_config_sequence FROM sync_state"), a => a == 1, "change 1");
+        var configQueue = Topology.Central.DistributorConfigQueue(_site);
+        await Eventually.Until(async () => (await _system.Broker.QueueAsync(_system.CentralVirtualHost, configQueue))?.Messages ?? -1,
+            m => m == 0, "change 1 to be acknowledged");
 
         _database.Cut();
         var outageStarted = DateTime.UtcNow;
@@ -46,7 +49,6 @@ public sealed class When_the_replica_database_goes_down : IAsyncLifetime
         var publisher = _system.Central.Services.GetRequiredService<RealTimePublisher>();
         await publisher.PublishAsync(RealTimeTables.Agent, [new RealTimeRow("1", 1, DateTimeOffset.UtcNow, Json.ToElement(new { state = "ready" }))],
             false, CancellationToken.None);
-        var configQueue = Topology.Central.DistributorConfigQueue(_site);
         await Eventually.Until(async () => (await _system.Broker.QueueAsync(_system.CentralVirtualHost, configQueue))?.Messages ?? 0,
             m => m == Burst, "the burst to wait in the distributor's queue");
         var remaining = TimeSpan.FromSeconds(30) - (DateTime.UtcNow - outageStarted);

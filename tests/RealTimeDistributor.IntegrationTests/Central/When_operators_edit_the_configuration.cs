@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using RealTimeDistributor.IntegrationTests.Support;
+
+namespace RealTimeDistributor.IntegrationTests.Central;
+
+/// <summary>The admin API against the real central database: optimistic concurrency, validation, a gapless change log.</summary>
+public sealed class When_operators_edit_the_configuration : IAsyncLifetime
+{
+    private RtdSystem _system = null!;
+
+    public async Task InitializeAsync()
+    {
+        _system = await RtdSystem.StartAsync();
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 })).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _system.DisposeAsync();
+
+    private async Task<long> CentralScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(_system.CentralDatabase));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_stale_edit_with_409_and_the_current_version()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales 2", peripheralId = 1 }, ifMatch: 2)).StatusCode);
+
+        var stale = await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales from an old screen", peripheralId = 1 }, ifMatch: 2);
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        var problem = await stale.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(3, problem.GetProperty("currentVersion").GetInt64());
+        var current = await _system.CentralApi.GetFromJsonAsync<JsonElement>("/api/config/skillgroup/10");
+        Assert.Equal("Sales 2", current.GetProperty("name").GetString());
+        Assert.Equal(3, await CentralScalarAsync("SELECT count(*) FROM config_change_log"));
+    }
+
+    public static TheoryData<string, long, string, HttpStatusCode, string> BadEdits => new()
+    {
+        { "agent", 100, """{"name":"Ana","peripheralId":99}""", HttpStatusCode.UnprocessableEntity, "does not exist" },
+        { "skillgroup", 11, """{"name":"Sales","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "already has that name" },
+        { "agent", 100, """{"name":"","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "name is required" },
+        { "agent", 100, $$"""{"name":"{{new string('x', 101)}}","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "longer than 100" },
+        { "peripheral", 2, """{"name":"PBX","kind":"pbx"}""", HttpStatusCode.UnprocessableEntity, "kind 'pbx'" },
+        { "agent", 100, """{"name":"Ana","peripheralId":"one"}""", HttpStatusCode.UnprocessableEntity, "not a valid agent row" },
+        { "nonsense", 1, """{"name":"x"}""", HttpStatusCode.NotFound, "Unknown table" },
+        { "agent", 0, """{"name":"Ana","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "positive" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEdits))]
+    public async Task Should_refuse_bad_input_with_a_reason_and_change_nothing(string table, long id, string body, HttpStatusCode status, string reason)
+    {
+        var before = await CentralScalarAsync("SELECT last_value FROM config_sequence");
+
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var response = await _system.CentralApi.PutAsync($"/api/config/{table}/{id}", content);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(reason, await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, await CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(before, await CentralScalarAsync("SELECT count(*) FROM config_change_log"));
+        Assert.Equal(0, await CentralScalarAsync("SELECT count(*) FROM agent"));
+    }
+
+    [Fact]
+    public async Task Should_refuse_to_delete_a_row_that_is_still_referenced()
+    {
+        var response = await _system.CentralApi.DeleteAsync("/api/config/peripheral/1");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("still referenced", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, await CentralScalarAsync("SELECT count(*) FROM peripheral"));
+    }
+
+    [Fact]
+    public async Task Should_keep_the_change_log_gapless_and_without_duplicates_under_concurrent_edits()
+    {
+        const int clients = 8, editsPerClient = 25;
+        var failures = 0;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            using var http = new HttpClient { BaseAddress = _system.CentralApi.BaseAddress };
+            for (var i = 0; i < editsPerClient; i++)
+            {
+                var id = 1000 + client * editsPerClient + i;
+                var response = await http.PutAsJsonAsync($"/api/config/agent/{id}", new { name = $"Agent {id}", peripheralId = 1 });
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+                // and every client keeps editing the same row too, to contend on it
+                await http.PutAsJsonAsync("/api/config/skillgroup/10", new { name = $"Sales {client}", peripheralId = 1 });
+            }
+        })));
+
+        Assert.Equal(0, failures);
+        var total = await CentralScalarAsync("SELECT count(*) FROM config_change_log");
+        Assert.Equal(2 + clients * editsPerClient * 2, total);
+        Assert.Equal(total, await CentralScalarAsync("SELECT count(DISTINCT sequence) FROM config_change_log"));
+        Assert.Equal(1, await CentralScalarAsync("SELECT min(sequence) FROM config_change_log"));
+        Assert.Equal(total, await CentralScalarAsync("SELECT max(sequence) FROM config_change_log"));
+        Assert.Equal(total, await CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(clients * editsPerClient, await CentralScalarAsync("SELECT count(*) FROM agent"));
+    }
+}
