@@ -4,6 +4,7 @@ using Npgsql;
 using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
+using RealTimeDistributor.Distributor.Snapshots;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor;
@@ -83,6 +84,7 @@ public static class DistributorHost
                 });
             });
         });
+        builder.Services.AddSiteSnapshots(settings, broker);
 
         var app = builder.Build();
         app.MapGet("/stats", async (DistributorStats stats, ReplicaDbContext db, CancellationToken ct) =>

@@ -1,3 +1,4 @@
+using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
@@ -7,11 +8,15 @@ namespace RealTimeDistributor.Distributor.Site;
 /// The site's outgoing stream. Apply-and-commit and the publish that follows run under one lock, so site sequences
 /// reach the site exchanges in the order they were handed out. Publishing happens only after the replica commit;
 /// if it fails the consumer fails, the message is redelivered, and the already-applied change is republished.
+/// Each message is chained to the previous one of its table (<see cref="SiteUpdate.PreviousSiteSequence"/>) so that a
+/// client bound to some tables only can still tell a lost message from a table it does not receive.
 /// </summary>
-public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, ILogger<SiteStream> logger)
-    : IAsyncDisposable
+public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, NpgsqlDataSource dataSource,
+    ILogger<SiteStream> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _order = new(1, 1);
+    private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
+    private long? _startSequence;
     private readonly ConfirmingPublisher _publisher = new(broker, Topology.Site.VirtualHost(settings.Site),
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
@@ -20,7 +25,8 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         await _order.WaitAsync(cancellationToken);
         try
         {
-            var updates = await applyAndCommit(cancellationToken);
+            _startSequence ??= await SiteSequenceAsync(cancellationToken);
+            var updates = Chain(await applyAndCommit(cancellationToken));
             await _publisher.PublishAsync(updates.Select(ToMessage).ToList(), cancellationToken);
             stats.Published(updates.Count);
         }
@@ -28,6 +34,39 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         {
             _order.Release();
         }
+    }
+
+    /// <summary>
+    /// Links each update to the last site sequence handed out for its (kind, table), recorded before the publish, so a
+    /// publish that fails and is retried with new sequences shows up at the clients as a gap rather than as nothing.
+    /// This process did not see what was handed out before it started: the first message of each table links to the site
+    /// sequence at start, which a client that has been running longer takes for a gap (one extra snapshot after a
+    /// distributor restart or failover, never a silently wrong view). A republished duplicate is not linked.
+    /// </summary>
+    private List<SiteUpdate> Chain(IReadOnlyList<SiteUpdate> updates)
+    {
+        var chained = new List<SiteUpdate>(updates.Count);
+        foreach (var update in updates)
+        {
+            var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
+            if (update.SiteSequence > previous)
+            {
+                _lastInTable[(update.Kind, update.Table)] = update.SiteSequence;
+                chained.Add(update with { PreviousSiteSequence = previous });
+            }
+            else
+            {
+                chained.Add(update);
+            }
+        }
+        return chained;
+    }
+
+    private async Task<long> SiteSequenceAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT site_sequence FROM sync_state WHERE site = @site");
+        command.Parameters.AddWithValue("site", settings.Site);
+        return await command.ExecuteScalarAsync(cancellationToken) is long sequence ? sequence : 0;
     }
 
     private OutgoingMessage ToMessage(SiteUpdate update) => new(
