@@ -70,10 +70,17 @@ public sealed class RtdSystem : IAsyncDisposable
         return await StartAsync(DistributorHost.Build, settings);
     }
 
-    public async Task<WebApplication> StartClientAsync(string site, string workstation, params string[] bindings)
+    public Task<WebApplication> StartClientAsync(string site, string workstation, params string[] bindings) =>
+        StartClientAsync(site, workstation, [], bindings);
+
+    public async Task<WebApplication> StartClientAsync(string site, string workstation, Dictionary<string, string?> extra, params string[] bindings)
     {
         await EnsureSiteAsync(site);
         var settings = Common();
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
         settings["Client:Site"] = site;
         settings["Client:Workstation"] = workstation;
         for (var i = 0; i < bindings.Length; i++)
