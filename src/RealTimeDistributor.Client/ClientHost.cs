@@ -26,7 +26,7 @@ public static class ClientHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(broker);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength));
+        builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings));
         builder.Services.AddSingleton<SnapshotLoader>();
         builder.Services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct));
         builder.Services.AddMassTransit(x =>

@@ -35,13 +35,17 @@ public enum ApplyOutcome
 /// <item>Per table (kind, table), the view holds the last site sequence it applied (N after a snapshot). An update at or
 /// below it is a duplicate. An update whose <see cref="SiteUpdate.PreviousSiteSequence"/> is above it follows a lost
 /// message: that is a gap, the view stops applying and buffers until a fresh snapshot loads.</item>
+/// <item>A table the bindings receive only some keys of ("agent.1001") is followed the same way per row, with
+/// <see cref="SiteUpdate.PreviousKeySequence"/>.</item>
 /// </list>
 /// Events are raised under the view's lock, in the order the view changed: handlers must be quick.
 /// </summary>
-public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLength)
+public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLength, IReadOnlyList<string>? bindings = null)
 {
+    private readonly IReadOnlyList<string> _bindings = bindings ?? [Topology.AllKeys];
+    private readonly Dictionary<string, bool> _wholeTables = [];
     private readonly ConcurrentDictionary<(string Kind, string Table, string Key), ViewRow> _rows = new();
-    private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
+    private readonly Dictionary<(string Kind, string Chain), long> _lastInChain = [];
     private readonly Lock _gate = new();
     private List<SiteUpdate> _buffer = [];
     private bool _loading = true;
@@ -134,7 +138,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             {
                 _rows[(row.Kind, row.Table, row.Key)] = row;
             }
-            _lastInTable.Clear();
+            _lastInChain.Clear();
             _snapshotSequence = siteSequence;
             _lastSiteSequence = siteSequence;
             _snapshots++;
@@ -166,21 +170,22 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
 
     private ApplyOutcome ApplyLocked(SiteUpdate update)
     {
-        var table = (update.Kind, update.Table);
-        var last = _lastInTable.GetValueOrDefault(table, _snapshotSequence);
+        var whole = WholeTable(update.Table);
+        var (link, chain) = whole ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{update.Key}");
+        var last = _lastInChain.GetValueOrDefault((update.Kind, chain), _snapshotSequence);
         if (update.SiteSequence <= last)
         {
             _duplicates++;
             return ApplyOutcome.Duplicate;
         }
-        if (update.PreviousSiteSequence > last)
+        if (link > last)
         {
             _gaps++;
             _loading = true;
             _buffer.Add(update);
             return ApplyOutcome.Gap;
         }
-        _lastInTable[table] = update.SiteSequence;
+        _lastInChain[(update.Kind, chain)] = update.SiteSequence;
         _lastSiteSequence = Math.Max(_lastSiteSequence, update.SiteSequence);
         var row = update.Kind == SiteUpdate.ConfigKind
             ? new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, update.Config?.Row,
@@ -206,6 +211,16 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             Changed?.Invoke(row);
         }
         return ApplyOutcome.Applied;
+    }
+
+    private bool WholeTable(string table)
+    {
+        if (!_wholeTables.TryGetValue(table, out var whole))
+        {
+            whole = _bindings.Any(b => TopicPattern.CoversTable(b, table));
+            _wholeTables[table] = whole;
+        }
+        return whole;
     }
 
     public ViewRow? Find(string kind, string table, string key) => _rows.GetValueOrDefault((kind, table, key));

@@ -8,7 +8,8 @@ namespace RealTimeDistributor.Contracts;
 /// (Kind = "realtime") is set.
 /// <paramref name="PreviousSiteSequence"/> is the site sequence of the message before this one on the same exchange and
 /// table (kind and table): a client that receives the whole table (bound with "#" or "{table}.*") and holds less than it
-/// for that table has missed something, even when it binds only some tables. 0 means "not chained".
+/// for that table has missed something, even when it binds only some tables. <paramref name="PreviousKeySequence"/> is the
+/// same link per row (kind, table and key), for a client that binds single keys ("agent.1001"). 0 means "not chained".
 /// </summary>
 public sealed record SiteUpdate(
     string Site,
@@ -19,7 +20,8 @@ public sealed record SiteUpdate(
     ConfigChanged? Config,
     RealTimeRow? Row,
     DateTimeOffset PublishedAt,
-    long PreviousSiteSequence = 0)
+    long PreviousSiteSequence = 0,
+    long PreviousKeySequence = 0)
 {
     public const string ConfigKind = "config";
     public const string RealTimeKind = "realtime";

@@ -16,6 +16,7 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
 {
     private readonly SemaphoreSlim _order = new(1, 1);
     private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
+    private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];
     private long? _startSequence;
     private readonly ConfirmingPublisher _publisher = new(broker, Topology.Site.VirtualHost(settings.Site),
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
@@ -37,7 +38,8 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
     }
 
     /// <summary>
-    /// Links each update to the last site sequence handed out for its (kind, table), recorded before the publish, so a
+    /// Links each update to the last site sequence handed out for its (kind, table) and for its row (kind, table, key),
+    /// recorded before the publish, so a
     /// publish that fails and is retried with new sequences shows up at the clients as a gap rather than as nothing.
     /// This process did not see what was handed out before it started: the first message of each table links to the site
     /// sequence at start, which a client that has been running longer takes for a gap (one extra snapshot after a
@@ -49,10 +51,12 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         foreach (var update in updates)
         {
             var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
+            var previousOfKey = _lastOfKey.GetValueOrDefault((update.Kind, update.Table, update.Key), _startSequence ?? 0);
             if (update.SiteSequence > previous)
             {
                 _lastInTable[(update.Kind, update.Table)] = update.SiteSequence;
-                chained.Add(update with { PreviousSiteSequence = previous });
+                _lastOfKey[(update.Kind, update.Table, update.Key)] = update.SiteSequence;
+                chained.Add(update with { PreviousSiteSequence = previous, PreviousKeySequence = previousOfKey });
             }
             else
             {

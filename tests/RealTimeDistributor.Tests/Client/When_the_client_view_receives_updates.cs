@@ -64,6 +64,17 @@ public sealed class When_the_client_view_receives_updates
     }
 
     [Fact]
+    public void Should_follow_each_row_when_it_binds_single_keys()
+    {
+        var view = new ClientView(bindings: ["skillgroup.10"]);
+        view.Load(0, []);
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1) with { PreviousKeySequence = 0 }));
+        // skill group 11 changed at 2, which this client does not receive: the table link points at it, the row link does not
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(3, "10", 3, previous: 2) with { PreviousKeySequence = 1 }));
+        Assert.Equal(ApplyOutcome.Gap, view.Apply(Rt(5, "10", 5, previous: 4) with { PreviousKeySequence = 4 }));
+    }
+
+    [Fact]
     public void Should_buffer_while_a_snapshot_loads_and_apply_only_what_is_above_it()
     {
         var view = new ClientView();
