@@ -60,10 +60,7 @@ public static class Wallboard
             await foreach (var message in events.Reader.ReadAllAsync(ct))
             {
                 await http.Response.WriteAsync(message, ct);
-                if (events.Reader.Count == 0)
-                {
-                    await http.Response.Body.FlushAsync(ct);
-                }
+                await http.Response.Body.FlushAsync(ct);
             }
         }
         catch (OperationCanceledException)
