@@ -15,6 +15,11 @@ public static class Commands
           rtd config delete <table> <id> [--if-match VERSION] [--central URL]
               edit the central configuration through the admin API (default http://127.0.0.1:5080);
               tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
+          rtd client --site SITE [--workstation WS] [--bind 'skillgroup.*,agent.1001'] [--json] [--once]
+                     [--stale-after 45s] [--url http://127.0.0.1:5095]
+              a client workstation in the terminal: loads the site snapshot, follows the stream and redraws the
+              tables in place with their staleness (Ctrl-C stops); --json streams the view's changes as JSON lines;
+              --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -25,6 +30,8 @@ public static class Commands
             {
                 ["demo", .. var rest] => await Demo.RunAsync(Options.Parse(rest)),
                 ["config", .. var rest] => await ConfigCommand.RunAsync(rest),
+                ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
+                    json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };
