@@ -8,8 +8,9 @@ namespace RealTimeDistributor.Distributor.Site;
 /// The site's outgoing stream. Apply-and-commit and the publish that follows run under one lock, so site sequences
 /// reach the site exchanges in the order they were handed out. Publishing happens only after the replica commit;
 /// if it fails the consumer fails, the message is redelivered, and the already-applied change is republished.
-/// Each message is chained to the previous one of its table (<see cref="SiteUpdate.PreviousSiteSequence"/>) so that a
-/// client bound to some tables only can still tell a lost message from a table it does not receive.
+/// Each message is linked to the previous one of its table and of its row (<see cref="SiteUpdate.PreviousSiteSequence"/>,
+/// <see cref="SiteUpdate.PreviousKeySequence"/>) so that a client bound to some tables or keys only can still tell a lost
+/// message from one it does not receive.
 /// </summary>
 public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, NpgsqlDataSource dataSource,
     ILogger<SiteStream> logger) : IAsyncDisposable
@@ -39,11 +40,11 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
 
     /// <summary>
     /// Links each update to the last site sequence handed out for its (kind, table) and for its row (kind, table, key),
-    /// recorded before the publish, so a
-    /// publish that fails and is retried with new sequences shows up at the clients as a gap rather than as nothing.
-    /// This process did not see what was handed out before it started: the first message of each table links to the site
-    /// sequence at start, which a client that has been running longer takes for a gap (one extra snapshot after a
-    /// distributor restart or failover, never a silently wrong view). A republished duplicate is not linked.
+    /// recorded before the publish, so a publish that fails and is retried with new sequences shows up at the clients as
+    /// a gap rather than as nothing. This process did not see what was handed out before its first apply: the first
+    /// message of each table and row links to the site sequence at that moment, which a client that has been running
+    /// longer may take for a gap (one extra snapshot after a distributor restart or failover, never a silently wrong
+    /// view). A republished duplicate is not linked.
     /// </summary>
     private List<SiteUpdate> Chain(IReadOnlyList<SiteUpdate> updates)
     {
