@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/env.sh
 infra/services-up.sh
+infra/client-tools-up.sh
 dotnet tool restore
 dotnet cake build.cake --target=Test

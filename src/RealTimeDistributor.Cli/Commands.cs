@@ -20,6 +20,11 @@ public static class Commands
               per site: config sequence at the center vs applied at the site, queue depths/consumers, error
               messages, connected clients; exit code 1 when a site is more than N changes behind (default 0) or
               unreachable. Management API user: RTD_RABBITMQ_OPERATOR_USER / _PASSWORD (default rtd-operator)
+          rtd client --site SITE [--workstation WS] [--bind 'skillgroup.*,agent.1001'] [--json] [--once]
+                     [--stale-after 45s] [--url http://127.0.0.1:5095]
+              a client workstation in the terminal: loads the site snapshot, follows the stream and redraws the
+              tables in place with their staleness (Ctrl-C stops); --json streams the view's changes as JSON lines;
+              --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -31,6 +36,8 @@ public static class Commands
                 ["demo", .. var rest] => await Demo.RunAsync(Options.Parse(rest)),
                 ["config", .. var rest] => await ConfigCommand.RunAsync(rest),
                 ["status", .. var rest] => await StatusCommand.RunAsync(Options.Parse(rest), Console.Out),
+                ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
+                    json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };

@@ -24,22 +24,33 @@ public static class ClientHost
         builder.AddServiceDefaults("client", settings.Site, new Dictionary<string, string> { ["Workstation"] = settings.Workstation });
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<ClientView>();
+        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings));
+        builder.Services.AddSingleton<SnapshotLoader>();
         builder.Services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct));
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<SiteUpdateConsumer>();
+            x.AddConsumer<SnapshotChunkConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}");
                 cfg.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
                 {
-                    Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings);
+                    Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings, settings.QueueMaxLength);
                     e.ConfigureConsumer<SiteUpdateConsumer>(context);
+                });
+                cfg.ReceiveEndpoint(Topology.Site.ClientSnapshotQueue(settings.Site, settings.Workstation), e =>
+                {
+                    Topology.Site.ConfigureClientSnapshotQueue(e);
+                    e.ConfigureConsumer<SnapshotChunkConsumer>(context);
                 });
             });
         });
         builder.Services.AddHostedService<ViewReporter>();
+        // after MassTransit, which has bound the client's queue by then: the snapshot is requested only once nothing can be missed
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SnapshotLoader>());
 
         var app = builder.Build();
         app.MapGet("/view", (ClientView view) => Results.Ok(view.Rows()));
@@ -48,12 +59,16 @@ public static class ClientHost
             site = settings.Site,
             workstation = settings.Workstation,
             view.LastSiteSequence,
+            view.SnapshotSequence,
+            view.Snapshots,
+            view.Buffered,
             view.ConfigChanges,
             view.RealTimeRows,
             view.Duplicates,
             view.Gaps,
         }));
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapWallboard();
         return app;
     }
 }

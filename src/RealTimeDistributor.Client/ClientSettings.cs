@@ -4,13 +4,22 @@ namespace RealTimeDistributor.Client;
 
 /// <summary>
 /// <code>
-/// "Client": { "Site": "site-a", "Workstation": "ws1", "Bindings": [ "#" ] }
+/// "Client": { "Site": "site-a", "Workstation": "ws1", "Bindings": [ "#" ],
+///             "QueueMaxLength": 100000, "SnapshotTimeout": "00:00:15", "StaleAfter": "00:00:45" }
 /// </code>
 /// Environment form: Client__Site, Client__Workstation, Client__Bindings__0 ... Bindings are routing-key patterns
-/// on the site exchanges: "#" (everything), "skillgroup.*", "skillgroup.5001", ...
+/// on the site exchanges: "#" (everything), "skillgroup.*", "skillgroup.5001", ... The snapshot is filtered the same way.
+/// SnapshotTimeout: a snapshot request that sees no chunk for this long is sent again. StaleAfter: a real-time table
+/// whose newest central update time is older than this is flagged stale.
 /// </summary>
 public sealed record ClientSettings(string Site, string Workstation, IReadOnlyList<string> Bindings)
 {
+    public int QueueMaxLength { get; init; } = Topology.Site.ClientQueueMaxLength;
+
+    public TimeSpan SnapshotTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(45);
+
     public static ClientSettings From(IConfiguration configuration)
     {
         var bindings = configuration.GetSection("Client:Bindings").Get<string[]>() ?? [];
@@ -24,6 +33,11 @@ public sealed record ClientSettings(string Site, string Workstation, IReadOnlyLi
         return new ClientSettings(
             configuration.RequiredIdentifier("Client:Site"),
             configuration.RequiredIdentifier("Client:Workstation"),
-            bindings.Length == 0 ? [Topology.AllKeys] : bindings);
+            bindings.Length == 0 ? [Topology.AllKeys] : bindings)
+        {
+            QueueMaxLength = configuration.Int("Client:QueueMaxLength", Topology.Site.ClientQueueMaxLength, 1, 10_000_000),
+            SnapshotTimeout = configuration.Duration("Client:SnapshotTimeout", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),
+            StaleAfter = configuration.Duration("Client:StaleAfter", TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+        };
     }
 }

@@ -1,29 +1,76 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Client;
 
-/// <summary>One row of the live view: its current value and the central time it was computed at.</summary>
-public sealed record ViewRow(string Kind, string Table, string Key, long SiteSequence, JsonElement? Value, DateTimeOffset UpdatedAt);
+/// <summary>One row of the live view: its current value, its version and the central time it was computed at.</summary>
+public sealed record ViewRow(string Kind, string Table, string Key, long SiteSequence, JsonElement? Value, DateTimeOffset UpdatedAt, long Version = 0);
+
+/// <summary>A table of the view and how old its newest central update is; only real-time tables can be stale.</summary>
+public sealed record TableStatus(string Kind, string Table, int Rows, DateTimeOffset LastUpdatedAt, TimeSpan Age, bool Stale);
+
+public enum ApplyOutcome
+{
+    /// <summary>The update changed the view.</summary>
+    Applied,
+
+    /// <summary>At or below what the view holds for its table: already in the view, dropped.</summary>
+    Duplicate,
+
+    /// <summary>A snapshot is loading: kept until it has loaded.</summary>
+    Buffered,
+
+    /// <summary>The update's table lost a message before it: the view needs a fresh snapshot (the update is kept for after it).</summary>
+    Gap,
+}
 
 /// <summary>
-/// The workstation's in-memory view of its site: the latest value per (kind, table, key), the last site sequence seen,
-/// and what has arrived. Updates at or below the last site sequence are duplicates and are dropped.
+/// The workstation's in-memory view of its site: the latest value per (kind, table, key), loaded from a snapshot and
+/// kept current from the stream. The rules (docs/wire-format.md, "Ordering, duplicates and gaps"):
+/// <list type="bullet">
+/// <item>While a snapshot loads, stream updates are buffered. When it loads (at site sequence N), the buffer is applied
+/// and those at or below N are dropped: they are in the snapshot.</item>
+/// <item>Per table (kind, table), the view holds the last site sequence it applied (N after a snapshot). An update at or
+/// below it is a duplicate. An update whose <see cref="SiteUpdate.PreviousSiteSequence"/> is above it follows a lost
+/// message: that is a gap, the view stops applying and buffers until a fresh snapshot loads.</item>
+/// <item>A table the bindings receive only some keys of ("agent.1001") is followed the same way per row, with
+/// <see cref="SiteUpdate.PreviousKeySequence"/>.</item>
+/// </list>
+/// Events are raised under the view's lock, in the order the view changed: handlers must be quick.
 /// </summary>
-public sealed class ClientView
+public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLength, IReadOnlyList<string>? bindings = null)
 {
+    private readonly IReadOnlyList<string> _bindings = bindings ?? [Topology.AllKeys];
+    private readonly Dictionary<string, bool> _wholeTables = [];
     private readonly ConcurrentDictionary<(string Kind, string Table, string Key), ViewRow> _rows = new();
+    private readonly Dictionary<(string Kind, string Chain), long> _lastInChain = [];
     private readonly Lock _gate = new();
+    private List<SiteUpdate> _buffer = [];
+    private bool _loading = true;
+    private bool _bufferOverflowed;
+    private long _snapshotSequence;
     private long _lastSiteSequence;
     private long _configChanges;
     private long _realTimeRows;
     private long _duplicates;
     private long _gaps;
+    private long _snapshots;
+    private long _buffered;
 
+    /// <summary>A row was added or changed by the stream.</summary>
     public event Action<ViewRow>? Changed;
 
+    /// <summary>A configuration delete removed a row.</summary>
+    public event Action<ViewRow>? Removed;
+
+    /// <summary>A snapshot replaced the whole view; the argument is its site sequence.</summary>
+    public event Action<long>? Loaded;
+
     public long LastSiteSequence => Interlocked.Read(ref _lastSiteSequence);
+
+    public long SnapshotSequence => Interlocked.Read(ref _snapshotSequence);
 
     public long ConfigChanges => Interlocked.Read(ref _configChanges);
 
@@ -33,49 +80,181 @@ public sealed class ClientView
 
     public long Gaps => Interlocked.Read(ref _gaps);
 
-    /// <summary>Applies an update; returns false for a duplicate. A gap is counted (and left to the caller to act on).</summary>
-    public bool Apply(SiteUpdate update, out bool gap)
+    public long Snapshots => Interlocked.Read(ref _snapshots);
+
+    /// <summary>Stream updates that arrived while a snapshot loaded.</summary>
+    public long Buffered => Interlocked.Read(ref _buffered);
+
+    public bool IsLoading
     {
-        ViewRow row;
+        get
+        {
+            lock (_gate)
+            {
+                return _loading;
+            }
+        }
+    }
+
+    /// <summary>From now on, buffer stream updates until <see cref="Load"/>.</summary>
+    public void BeginLoad()
+    {
         lock (_gate)
         {
-            gap = false;
-            if (update.SiteSequence <= _lastSiteSequence)
+            _loading = true;
+        }
+    }
+
+    public ApplyOutcome Apply(SiteUpdate update)
+    {
+        lock (_gate)
+        {
+            if (!_loading)
             {
-                _duplicates++;
-                return false;
+                return ApplyLocked(update);
             }
-            if (_lastSiteSequence != 0 && update.SiteSequence != _lastSiteSequence + 1)
+            if (_buffer.Count >= bufferLimit)
             {
-                gap = true;
-                _gaps++;
+                // the snapshot under way can no longer be completed from the buffer: load it, then load another
+                _buffer.Clear();
+                _bufferOverflowed = true;
             }
-            _lastSiteSequence = update.SiteSequence;
-            row = update.Kind == SiteUpdate.ConfigKind
-                ? new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, update.Config?.Row, update.Config?.CommittedAt ?? update.PublishedAt)
-                : new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, update.Row?.Data, update.Row?.UpdatedAt ?? update.PublishedAt);
-            if (update.Kind == SiteUpdate.ConfigKind && update.Config?.Operation == ConfigOperations.Delete)
-            {
-                _rows.TryRemove((row.Kind, row.Table, row.Key), out _);
-            }
-            else
+            _buffer.Add(update);
+            _buffered++;
+            return ApplyOutcome.Buffered;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the view with a snapshot taken at <paramref name="siteSequence"/>, then applies the buffered updates
+    /// above it. Returns <see cref="ApplyOutcome.Gap"/> when the view needs yet another snapshot.
+    /// </summary>
+    public ApplyOutcome Load(long siteSequence, IEnumerable<ViewRow> rows)
+    {
+        lock (_gate)
+        {
+            _rows.Clear();
+            foreach (var row in rows)
             {
                 _rows[(row.Kind, row.Table, row.Key)] = row;
             }
-            if (update.Kind == SiteUpdate.ConfigKind)
+            _lastInChain.Clear();
+            _snapshotSequence = siteSequence;
+            _lastSiteSequence = siteSequence;
+            _snapshots++;
+            _loading = false;
+            Loaded?.Invoke(siteSequence);
+
+            var buffered = _buffer;
+            _buffer = [];
+            foreach (var update in buffered)
             {
-                _configChanges++;
+                if (_loading)
+                {
+                    _buffer.Add(update);
+                }
+                else
+                {
+                    ApplyLocked(update);
+                }
             }
-            else
+            if (_bufferOverflowed)
             {
-                _realTimeRows++;
+                _bufferOverflowed = false;
+                _gaps++;
+                _loading = true;
             }
+            return _loading ? ApplyOutcome.Gap : ApplyOutcome.Applied;
         }
-        Changed?.Invoke(row);
-        return true;
+    }
+
+    private ApplyOutcome ApplyLocked(SiteUpdate update)
+    {
+        var whole = WholeTable(update.Table);
+        var (link, chain) = whole ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{update.Key}");
+        var last = _lastInChain.GetValueOrDefault((update.Kind, chain), _snapshotSequence);
+        if (update.SiteSequence <= last)
+        {
+            _duplicates++;
+            return ApplyOutcome.Duplicate;
+        }
+        if (link > last)
+        {
+            _gaps++;
+            _loading = true;
+            _buffer.Add(update);
+            return ApplyOutcome.Gap;
+        }
+        _lastInChain[(update.Kind, chain)] = update.SiteSequence;
+        _lastSiteSequence = Math.Max(_lastSiteSequence, update.SiteSequence);
+        var row = update.Kind == SiteUpdate.ConfigKind
+            ? new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, update.Config?.Row,
+                update.Config?.CommittedAt ?? update.PublishedAt, update.Config?.Sequence ?? 0)
+            : new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, update.Row?.Data,
+                update.Row?.UpdatedAt ?? update.PublishedAt, update.Row?.Version ?? 0);
+        if (update.Kind == SiteUpdate.ConfigKind)
+        {
+            _configChanges++;
+        }
+        else
+        {
+            _realTimeRows++;
+        }
+        if (update.Kind == SiteUpdate.ConfigKind && update.Config?.Operation == ConfigOperations.Delete)
+        {
+            _rows.TryRemove((row.Kind, row.Table, row.Key), out _);
+            Removed?.Invoke(row);
+        }
+        else
+        {
+            _rows[(row.Kind, row.Table, row.Key)] = row;
+            Changed?.Invoke(row);
+        }
+        return ApplyOutcome.Applied;
+    }
+
+    private bool WholeTable(string table)
+    {
+        if (!_wholeTables.TryGetValue(table, out var whole))
+        {
+            whole = _bindings.Any(b => TopicPattern.CoversTable(b, table));
+            _wholeTables[table] = whole;
+        }
+        return whole;
     }
 
     public ViewRow? Find(string kind, string table, string key) => _rows.GetValueOrDefault((kind, table, key));
 
-    public IReadOnlyList<ViewRow> Rows() => [.. _rows.Values.OrderBy(r => r.Kind).ThenBy(r => r.Table).ThenBy(r => r.Key, StringComparer.Ordinal)];
+    public IReadOnlyList<ViewRow> Rows() => [.. _rows.Values.OrderBy(r => r.Kind).ThenBy(r => r.Table).ThenBy(r => r.Key, KeyOrder.Instance)];
+
+    /// <summary>Each table's size and the age of its newest central update; a real-time table older than staleAfter is stale.</summary>
+    public IReadOnlyList<TableStatus> Tables(DateTimeOffset now, TimeSpan staleAfter) =>
+    [
+        .. _rows.Values
+            .GroupBy(r => (r.Kind, r.Table))
+            .Select(g =>
+            {
+                var newest = g.Max(r => r.UpdatedAt);
+                var age = now - newest;
+                return new TableStatus(g.Key.Kind, g.Key.Table, g.Count(), newest, age, g.Key.Kind == SiteUpdate.RealTimeKind && age > staleAfter);
+            })
+            .OrderBy(t => t.Kind).ThenBy(t => t.Table),
+    ];
+
+    public static ViewRow FromSnapshot(SiteSnapshotRow row, long siteSequence) =>
+        new(row.Kind, row.Table, row.Key, siteSequence, row.Value, row.UpdatedAt, row.Version);
+
+    /// <summary>Numeric keys first, in numeric order (9 before 10), then the others ordinally.</summary>
+    private sealed class KeyOrder : IComparer<string>
+    {
+        public static readonly KeyOrder Instance = new();
+
+        public int Compare(string? x, string? y) => (long.TryParse(x, out var a), long.TryParse(y, out var b)) switch
+        {
+            (true, true) => a.CompareTo(b),
+            (true, false) => -1,
+            (false, true) => 1,
+            _ => string.CompareOrdinal(x, y),
+        };
+    }
 }

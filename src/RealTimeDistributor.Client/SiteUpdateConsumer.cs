@@ -3,8 +3,9 @@ using RealTimeDistributor.Contracts;
 
 namespace RealTimeDistributor.Client;
 
-/// <summary>Feeds the client's view from its own queue on the site exchanges.</summary>
-public sealed class SiteUpdateConsumer(ClientView view, ClientSettings settings, ILogger<SiteUpdateConsumer> logger) : IConsumer<SiteUpdate>
+/// <summary>Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot.</summary>
+public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, ILogger<SiteUpdateConsumer> logger)
+    : IConsumer<SiteUpdate>
 {
     public Task Consume(ConsumeContext<SiteUpdate> context)
     {
@@ -14,13 +15,16 @@ public sealed class SiteUpdateConsumer(ClientView view, ClientSettings settings,
             logger.LogWarning("Dropped an update for site {OtherSite}; this workstation belongs to {Site}", update.Site, settings.Site);
             return Task.CompletedTask;
         }
-        if (!view.Apply(update, out var gap))
+        var outcome = view.Apply(update);
+        if (outcome == ApplyOutcome.Gap)
+        {
+            logger.LogWarning("Gap in {Kind} {Table} before site sequence {Sequence} (after {PreviousSequence}): loading a fresh snapshot",
+                update.Kind, update.Table, update.SiteSequence, update.PreviousSiteSequence);
+            loader.RequestReload();
+        }
+        if (outcome != ApplyOutcome.Applied)
         {
             return Task.CompletedTask;
-        }
-        if (gap)
-        {
-            logger.LogWarning("Site sequence gap before {Sequence}: some updates were missed", update.SiteSequence);
         }
         if (update.Kind == SiteUpdate.ConfigKind)
         {

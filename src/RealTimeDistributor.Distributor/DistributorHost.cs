@@ -5,6 +5,7 @@ using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
+using RealTimeDistributor.Distributor.Snapshots;
 using RealTimeDistributor.Distributor.Sync;
 using RealTimeDistributor.Hosting;
 
@@ -88,6 +89,7 @@ public static class DistributorHost
                 });
             });
         });
+        builder.Services.AddSiteSnapshots(settings, broker);
 
         builder.Services.AddSingleton<ConfigStream>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());

@@ -115,25 +115,57 @@ public static class Topology
         /// <summary>A client workstation's own queue: bounded, and deleted by the broker when abandoned.</summary>
         public static string ClientQueue(string site, string workstation) => $"rtd.{site}.client.{workstation}";
 
-        /// <summary>The site's distributor serves snapshots (request/response) to its client workstations from this queue.</summary>
-        public static string SnapshotQueue(string site) => $"rtd.{site}.distributor.snapshots";
-
-        /// <summary>Where a workstation sends snapshot requests: an exchange bound to <see cref="SnapshotQueue"/>, named apart from it (see Central.ConfigSnapshotRequestExchange).</summary>
+        /// <summary>
+        /// Where a workstation sends snapshot requests: a topic exchange bound to <see cref="SnapshotQueue"/>, named apart
+        /// from it (see Central.ConfigSnapshotRequestExchange), so a workstation's rights to publish give none on the queue.
+        /// </summary>
         public static string SnapshotRequestExchange(string site) => $"rtd.{site}.snapshot-requests";
-
-        /// <summary>Binds a site's snapshot queue to <see cref="SnapshotRequestExchange"/>.</summary>
-        public static void ConfigureSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site)
-        {
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.PublishFaults = false;
-            endpoint.Bind(SnapshotRequestExchange(site));
-        }
 
         public const int ClientQueueMaxLength = 100_000;
 
         public static readonly TimeSpan ClientQueueExpiry = TimeSpan.FromMinutes(30);
 
         public static string RoutingKey(string table, string key) => $"{table}.{key}";
+
+        /// <summary>The site's distributors serve snapshots (SiteSnapshotRequested) from this queue, competing consumers.</summary>
+        public static string SnapshotQueue(string site) => $"rtd.{site}.distributor.snapshots";
+
+        /// <summary>A snapshot request nobody took within this time expires: its client has asked again by then.</summary>
+        public static readonly TimeSpan SnapshotRequestTtl = TimeSpan.FromSeconds(60);
+
+        /// <summary>Rows per SiteSnapshotChunk, so a snapshot of 100,000 rows never forms one giant message.</summary>
+        public const int SnapshotChunkRows = 1000;
+
+        /// <summary>A client workstation receives its snapshot chunks on this queue (deleted when the client disconnects).</summary>
+        public static string ClientSnapshotQueue(string site, string workstation) => $"rtd.{site}.client.{workstation}.snapshots";
+
+        /// <summary>
+        /// Durable, no expiry of its own, requests older than <see cref="SnapshotRequestTtl"/> dropped; fed by
+        /// <see cref="SnapshotRequestExchange"/>.
+        /// </summary>
+        public static void ConfigureSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.PublishFaults = false;
+            endpoint.Bind(SnapshotRequestExchange(site), b =>
+            {
+                b.ExchangeType = TopicExchange;
+                b.RoutingKey = AllKeys;
+            });
+            endpoint.SetQueueArgument("x-message-ttl", (int)SnapshotRequestTtl.TotalMilliseconds);
+            endpoint.PrefetchCount = 2;
+            endpoint.ConcurrentMessageLimit = 1;
+        }
+
+        /// <summary>Auto-delete, non-durable: the chunks of a snapshot are only worth something to the running client.</summary>
+        public static void ConfigureClientSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.AutoDelete = true;
+            endpoint.Durable = false;
+            endpoint.PrefetchCount = 50;
+            endpoint.ConcurrentMessageLimit = 1;
+        }
 
         public static IEnumerable<string> Exchanges(string site) => [ConfigExchange(site), RealTimeExchange(site)];
 
@@ -143,11 +175,12 @@ public static class Topology
         /// A client's own queue: bounded (oldest dropped first, which the client notices as a site-sequence gap), expiring
         /// when abandoned, one message at a time so the site sequence arrives in order, bound with the client's routing keys.
         /// </summary>
-        public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site, IReadOnlyList<string> bindings)
+        public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site, IReadOnlyList<string> bindings,
+            int maxLength = ClientQueueMaxLength)
         {
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
-            endpoint.SetQueueArgument("x-max-length", ClientQueueMaxLength);
+            endpoint.SetQueueArgument("x-max-length", maxLength);
             endpoint.SetQueueArgument("x-overflow", "drop-head");
             endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);
             endpoint.PrefetchCount = 500;

@@ -1,3 +1,4 @@
+using Npgsql;
 using Polly;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
@@ -10,13 +11,19 @@ namespace RealTimeDistributor.Distributor.Site;
 /// database work runs in the retry/circuit-breaker pipeline of <see cref="Resilience"/>, and the publish is retried until
 /// the broker takes it; if the process dies in between, the message is redelivered and the already-applied change is
 /// republished.
+/// Each message is linked to the previous one of its table and of its row (<see cref="SiteUpdate.PreviousSiteSequence"/>,
+/// <see cref="SiteUpdate.PreviousKeySequence"/>) so that a client bound to some tables or keys only can still tell a lost
+/// message from one it does not receive.
 /// </summary>
-public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, ILogger<SiteStream> logger)
-    : IAsyncDisposable
+public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, NpgsqlDataSource dataSource,
+    ILogger<SiteStream> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _order = new(1, 1);
     private readonly ResiliencePipeline _database = Resilience.DatabasePipeline(logger, "The site replica");
     private readonly ResiliencePipeline _broker = Resilience.BrokerPipeline(logger, "The site stream");
+    private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
+    private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];
+    private long? _startSequence;
     private readonly ConfirmingPublisher _publisher = new(broker, Topology.Site.VirtualHost(settings.Site),
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
@@ -25,7 +32,8 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         await _order.WaitAsync(cancellationToken);
         try
         {
-            var updates = await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken);
+            _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken);
+            var updates = Chain(await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken));
             var messages = updates.Select(ToMessage).ToList();
             await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), cancellationToken);
             stats.Published(updates.Count);
@@ -34,6 +42,54 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         {
             _order.Release();
         }
+    }
+
+    /// <summary>
+    /// Links each update to the last site sequence handed out for its (kind, table) and for its row (kind, table, key),
+    /// recorded before the publish, so a publish that fails and is retried with new sequences shows up at the clients as
+    /// a gap rather than as nothing. This process did not see what was handed out before its first apply: the first
+    /// message of each table and row links to the site sequence at that moment, which a client that has been running
+    /// longer may take for a gap (one extra snapshot after a distributor restart or failover, never a silently wrong
+    /// view). A republished duplicate is not linked.
+    /// </summary>
+    private List<SiteUpdate> Chain(IReadOnlyList<SiteUpdate> updates)
+    {
+        var chained = new List<SiteUpdate>(updates.Count);
+        foreach (var update in updates)
+        {
+            var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
+            var previousOfKey = _lastOfKey.GetValueOrDefault((update.Kind, update.Table, update.Key), _startSequence ?? 0);
+            if (update.SiteSequence > previous)
+            {
+                _lastInTable[(update.Kind, update.Table)] = update.SiteSequence;
+                _lastOfKey[(update.Kind, update.Table, update.Key)] = update.SiteSequence;
+                chained.Add(update with { PreviousSiteSequence = previous, PreviousKeySequence = previousOfKey });
+            }
+            else
+            {
+                chained.Add(update);
+            }
+        }
+        return chained;
+    }
+
+    /// <summary>
+    /// After the replica was rebuilt from a snapshot (outside the stream), the next message of every table and row links
+    /// to the site sequence at that moment, so clients holding an older view see a break and reload. Call under the lock
+    /// (from inside <see cref="ApplyThenPublishAsync"/>).
+    /// </summary>
+    public void ForgetLinks()
+    {
+        _lastInTable.Clear();
+        _lastOfKey.Clear();
+        _startSequence = null;
+    }
+
+    private async Task<long> SiteSequenceAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT site_sequence FROM sync_state WHERE site = @site");
+        command.Parameters.AddWithValue("site", settings.Site);
+        return await command.ExecuteScalarAsync(cancellationToken) is long sequence ? sequence : 0;
     }
 
     private OutgoingMessage ToMessage(SiteUpdate update) => new(

@@ -220,6 +220,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         {
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<ConfigResync>().ResyncAsync(reason, ct, initialLoad);
+            site.ForgetLinks();
             return [];
         }, cancellationToken);
         _applied = await AppliedAsync(cancellationToken);

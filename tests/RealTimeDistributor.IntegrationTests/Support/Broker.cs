@@ -41,4 +41,5 @@ public sealed class Broker : IDisposable
     public void Dispose() => _http.Dispose();
 }
 
-public sealed record QueueInfo(string Name, long Messages, int Consumers, Dictionary<string, object>? Arguments);
+public sealed record QueueInfo(string Name, long Messages, int Consumers, Dictionary<string, object>? Arguments,
+    [property: System.Text.Json.Serialization.JsonPropertyName("messages_ready")] long MessagesReady = 0);

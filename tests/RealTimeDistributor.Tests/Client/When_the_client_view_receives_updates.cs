@@ -6,50 +6,131 @@ namespace RealTimeDistributor.Tests.Client;
 
 public sealed class When_the_client_view_receives_updates
 {
-    private static SiteUpdate Rt(long siteSequence, string key, int value) =>
-        new("site-a", siteSequence, SiteUpdate.RealTimeKind, "skillgroup", key, null,
-            new RealTimeRow(key, siteSequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value })), DateTimeOffset.UnixEpoch);
+    private static SiteUpdate Rt(long siteSequence, string key, int value, long previous = 0, string table = "skillgroup") =>
+        new("site-a", siteSequence, SiteUpdate.RealTimeKind, table, key, null,
+            new RealTimeRow(key, siteSequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value })), DateTimeOffset.UnixEpoch, previous);
 
-    private static SiteUpdate Config(long siteSequence, string key, string operation) =>
+    private static SiteUpdate Config(long siteSequence, string key, string operation, long previous = 0) =>
         new("site-a", siteSequence, SiteUpdate.ConfigKind, "agent", key,
             new ConfigChanged(siteSequence, siteSequence - 1, "agent", operation, key,
                 operation == ConfigOperations.Delete ? null : Json.ToElement(new { name = "Ana" }), DateTimeOffset.UnixEpoch),
-            null, DateTimeOffset.UnixEpoch);
+            null, DateTimeOffset.UnixEpoch, previous);
+
+    private static ClientView Loaded(long siteSequence = 0, params ViewRow[] rows)
+    {
+        var view = new ClientView();
+        view.Load(siteSequence, rows);
+        return view;
+    }
+
+    private static int ValueOf(ClientView view, string key) =>
+        view.Find(SiteUpdate.RealTimeKind, "skillgroup", key)!.Value!.Value.GetProperty("value").GetInt32();
 
     [Fact]
     public void Should_drop_an_update_at_or_below_the_last_site_sequence()
     {
-        var view = new ClientView();
-        Assert.True(view.Apply(Rt(1, "10", 1), out _));
-        Assert.True(view.Apply(Rt(2, "10", 2), out _));
-        Assert.False(view.Apply(Rt(2, "10", 99), out _));
-        Assert.False(view.Apply(Rt(1, "10", 98), out _));
+        var view = Loaded();
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1)));
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(2, "10", 2, previous: 1)));
+        Assert.Equal(ApplyOutcome.Duplicate, view.Apply(Rt(2, "10", 99, previous: 1)));
+        Assert.Equal(ApplyOutcome.Duplicate, view.Apply(Rt(1, "10", 98)));
 
-        Assert.Equal(2, view.Find(SiteUpdate.RealTimeKind, "skillgroup", "10")!.Value!.Value.GetProperty("value").GetInt32());
+        Assert.Equal(2, ValueOf(view, "10"));
         Assert.Equal(2, view.Duplicates);
     }
 
     [Fact]
-    public void Should_count_a_gap_in_the_site_sequence()
+    public void Should_see_a_gap_when_the_previous_message_of_the_table_is_missing()
+    {
+        var view = Loaded();
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1)));
+        Assert.Equal(ApplyOutcome.Gap, view.Apply(Rt(3, "11", 1, previous: 2)));
+
+        Assert.Equal(1, view.Gaps);
+        Assert.True(view.IsLoading);
+        Assert.Null(view.Find(SiteUpdate.RealTimeKind, "skillgroup", "11"));
+    }
+
+    [Fact]
+    public void Should_not_see_a_gap_for_messages_of_tables_it_does_not_receive()
+    {
+        // bound to skillgroup only: site sequences 2..9 went to other tables
+        var view = Loaded();
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1)));
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(10, "10", 2, previous: 1)));
+
+        Assert.Equal(0, view.Gaps);
+        Assert.Equal(2, ValueOf(view, "10"));
+    }
+
+    [Fact]
+    public void Should_follow_each_row_when_it_binds_single_keys()
+    {
+        var view = new ClientView(bindings: ["skillgroup.10"]);
+        view.Load(0, []);
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1) with { PreviousKeySequence = 0 }));
+        // skill group 11 changed at 2, which this client does not receive: the table link points at it, the row link does not
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(3, "10", 3, previous: 2) with { PreviousKeySequence = 1 }));
+        Assert.Equal(ApplyOutcome.Gap, view.Apply(Rt(5, "10", 5, previous: 4) with { PreviousKeySequence = 4 }));
+    }
+
+    [Fact]
+    public void Should_buffer_while_a_snapshot_loads_and_apply_only_what_is_above_it()
     {
         var view = new ClientView();
-        view.Apply(Rt(1, "10", 1), out var first);
-        view.Apply(Rt(3, "11", 1), out var second);
+        Assert.Equal(ApplyOutcome.Buffered, view.Apply(Rt(5, "10", 5, previous: 4)));
+        Assert.Equal(ApplyOutcome.Buffered, view.Apply(Rt(6, "10", 6, previous: 5)));
+        Assert.Equal(ApplyOutcome.Buffered, view.Apply(Rt(7, "10", 7, previous: 6)));
 
-        Assert.False(first);
-        Assert.True(second);
-        Assert.Equal(1, view.Gaps);
+        var outcome = view.Load(6, [new ViewRow(SiteUpdate.RealTimeKind, "skillgroup", "10", 6, Json.ToElement(new { value = 6 }), DateTimeOffset.UnixEpoch)]);
+
+        Assert.Equal(ApplyOutcome.Applied, outcome);
+        Assert.Equal(7, ValueOf(view, "10"));
+        Assert.Equal(2, view.Duplicates);
+        Assert.Equal(1, view.RealTimeRows);
+        Assert.Equal(7, view.LastSiteSequence);
+    }
+
+    [Fact]
+    public void Should_ask_for_another_snapshot_when_the_buffer_has_a_gap_above_the_snapshot()
+    {
+        var view = new ClientView();
+        view.Apply(Rt(9, "10", 9, previous: 8));
+
+        Assert.Equal(ApplyOutcome.Gap, view.Load(6, []));
+        Assert.True(view.IsLoading);
+
+        Assert.Equal(ApplyOutcome.Applied, view.Load(9, []));
     }
 
     [Fact]
     public void Should_remove_a_deleted_configuration_row()
     {
-        var view = new ClientView();
-        view.Apply(Config(1, "100", ConfigOperations.Upsert), out _);
+        var view = Loaded();
+        view.Apply(Config(1, "100", ConfigOperations.Upsert));
         Assert.NotNull(view.Find(SiteUpdate.ConfigKind, "agent", "100"));
 
-        view.Apply(Config(2, "100", ConfigOperations.Delete), out _);
+        view.Apply(Config(2, "100", ConfigOperations.Delete, previous: 1));
         Assert.Null(view.Find(SiteUpdate.ConfigKind, "agent", "100"));
         Assert.Equal(2, view.ConfigChanges);
+    }
+
+    [Fact]
+    public void Should_flag_a_real_time_table_whose_newest_update_is_too_old()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddMinutes(10);
+        var view = Loaded(1,
+            new ViewRow(SiteUpdate.RealTimeKind, "agent", "1", 1, null, now.AddSeconds(-5)),
+            new ViewRow(SiteUpdate.RealTimeKind, "skillgroup", "10", 1, null, now.AddMinutes(-2)),
+            new ViewRow(SiteUpdate.RealTimeKind, "skillgroup", "11", 1, null, now.AddMinutes(-3)),
+            new ViewRow(SiteUpdate.ConfigKind, "agent", "1", 1, null, now.AddDays(-1)));
+
+        var tables = view.Tables(now, TimeSpan.FromSeconds(45)).ToDictionary(t => $"{t.Kind}:{t.Table}");
+
+        Assert.False(tables["realtime:agent"].Stale);
+        Assert.True(tables["realtime:skillgroup"].Stale);
+        Assert.Equal(TimeSpan.FromMinutes(2), tables["realtime:skillgroup"].Age);
+        Assert.Equal(2, tables["realtime:skillgroup"].Rows);
+        Assert.False(tables["config:agent"].Stale);
     }
 }

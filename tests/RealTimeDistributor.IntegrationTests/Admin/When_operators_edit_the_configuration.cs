@@ -4,7 +4,7 @@ using System.Text.Json;
 using Npgsql;
 using RealTimeDistributor.IntegrationTests.Support;
 
-namespace RealTimeDistributor.IntegrationTests.Central;
+namespace RealTimeDistributor.IntegrationTests.Admin;
 
 /// <summary>The admin API against the real central database: optimistic concurrency, validation, a gapless change log.</summary>
 public sealed class When_operators_edit_the_configuration : IAsyncLifetime

@@ -1,0 +1,113 @@
+using System.Data;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Data.Configuration;
+using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Distributor.Snapshots;
+
+/// <summary>
+/// rtclient's initial load: answers a workstation's snapshot request from the replica. The site sequence, the
+/// configuration tables and realtime_row are read in ONE repeatable-read transaction, so the rows are exactly the state
+/// after that site sequence (SiteStream hands out a site sequence in the same transaction that writes the rows). Rows
+/// are filtered by the request's binding keys and sent in chunks of <see cref="Topology.Site.SnapshotChunkRows"/>.
+/// </summary>
+public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sender, DistributorSettings settings, TimeProvider clock,
+    ILogger<SiteSnapshotConsumer> logger) : IConsumer<SiteSnapshotRequested>
+{
+    public async Task Consume(ConsumeContext<SiteSnapshotRequested> context)
+    {
+        var request = context.Message;
+        var ct = context.CancellationToken;
+        if (request.Site != settings.Site || string.IsNullOrWhiteSpace(request.ReplyTo)
+            || !request.ReplyTo.StartsWith($"rtd.{settings.Site}.client.", StringComparison.Ordinal))
+        {
+            logger.LogWarning("Ignored a snapshot request for site {RequestedSite} replying to {ReplyTo}", request.Site, request.ReplyTo);
+            return;
+        }
+        IReadOnlyList<string> bindings = request.Bindings is { Count: > 0 } ? request.Bindings : [Topology.AllKeys];
+        var started = Stopwatch.StartNew();
+        var takenAt = clock.GetUtcNow();
+
+        await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        var siteSequence = (await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site).Select(s => s.SiteSequence).ToListAsync(ct)).Single();
+        var chunks = new ChunkWriter(sender, request, siteSequence, takenAt);
+
+        foreach (var (table, type) in ConfigTables.All.Where(t => bindings.Any(b => TopicPattern.CanMatchTable(b, t.Name))))
+        {
+            await foreach (var row in Rows(type).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(ct))
+            {
+                var key = row.Id.ToString(CultureInfo.InvariantCulture);
+                if (TopicPattern.MatchesAny(bindings, Topology.Site.RoutingKey(table, key)))
+                {
+                    await chunks.AddAsync(new SiteSnapshotRow(SiteUpdate.ConfigKind, table, key, row.ConfigSequence, takenAt,
+                        JsonSerializer.SerializeToElement(row, type, Json.Options)), ct);
+                }
+            }
+        }
+
+        var realTimeTables = RealTimeTables.All.Where(t => bindings.Any(b => TopicPattern.CanMatchTable(b, t))).ToArray();
+        await using (var command = new NpgsqlCommand(
+            "SELECT table_name, key, version, central_updated_at, data::text FROM realtime_row WHERE table_name = ANY(@tables) ORDER BY table_name, key",
+            (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction()))
+        {
+            command.Parameters.AddWithValue("tables", realTimeTables);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var (table, key) = (reader.GetString(0), reader.GetString(1));
+                if (TopicPattern.MatchesAny(bindings, Topology.Site.RoutingKey(table, key)))
+                {
+                    using var data = JsonDocument.Parse(reader.GetString(4));
+                    await chunks.AddAsync(new SiteSnapshotRow(SiteUpdate.RealTimeKind, table, key, reader.GetInt64(2),
+                        reader.GetFieldValue<DateTimeOffset>(3), data.RootElement.Clone()), ct);
+                }
+            }
+        }
+        await transaction.CommitAsync(ct);
+        await chunks.FinishAsync(ct);
+        logger.LogInformation(
+            "Served snapshot {SnapshotId} at site sequence {Sequence} to {Workstation}: {Rows} rows in {Chunks} chunks, {ElapsedMs} ms (bindings {Bindings})",
+            request.SnapshotId, siteSequence, request.Workstation, chunks.TotalRows, chunks.Sent, started.ElapsedMilliseconds, bindings);
+    }
+
+    private IQueryable<ConfigRow> Rows(Type type) =>
+        (IQueryable<ConfigRow>)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(type).Invoke(db, null)!;
+
+    /// <summary>Collects rows and sends a chunk whenever it is full; the last chunk (possibly empty) is marked.</summary>
+    private sealed class ChunkWriter(SnapshotSender sender, SiteSnapshotRequested request, long siteSequence, DateTimeOffset takenAt)
+    {
+        private List<SiteSnapshotRow> _rows = new(Topology.Site.SnapshotChunkRows);
+
+        public long TotalRows { get; private set; }
+
+        public int Sent { get; private set; }
+
+        public async Task AddAsync(SiteSnapshotRow row, CancellationToken cancellationToken)
+        {
+            if (_rows.Count == Topology.Site.SnapshotChunkRows)
+            {
+                await SendAsync(last: false, cancellationToken);
+            }
+            _rows.Add(row);
+            TotalRows++;
+        }
+
+        public Task FinishAsync(CancellationToken cancellationToken) => SendAsync(last: true, cancellationToken);
+
+        private async Task SendAsync(bool last, CancellationToken cancellationToken)
+        {
+            var chunk = new SiteSnapshotChunk(request.Site, request.SnapshotId, siteSequence, Sent, last, TotalRows, takenAt, _rows);
+            await sender.SendAsync(request.ReplyTo, chunk, cancellationToken);
+            Sent++;
+            _rows = new List<SiteSnapshotRow>(Topology.Site.SnapshotChunkRows);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using MassTransit;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Distributor.Snapshots;
+
+public static class SnapshotServiceExtensions
+{
+    /// <summary>
+    /// The site snapshot service: a second bus on the site's virtual host consuming
+    /// <see cref="Topology.Site.SnapshotQueue"/>. Every distributor instance of the site consumes it (competing
+    /// consumers): any of them can answer from the shared replica.
+    /// </summary>
+    public static IServiceCollection AddSiteSnapshots(this IServiceCollection services, DistributorSettings settings, RabbitMqSettings broker)
+    {
+        services.AddSingleton<SnapshotSender>();
+        services.AddMassTransit<ISiteBus>(x =>
+        {
+            x.AddConsumer<SiteSnapshotConsumer>();
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} distributor {settings.Instance} site bus");
+                cfg.ReceiveEndpoint(Topology.Site.SnapshotQueue(settings.Site), e =>
+                {
+                    Topology.Site.ConfigureSnapshotQueue(e, settings.Site);
+                    e.ConfigureConsumer<SiteSnapshotConsumer>(context);
+                });
+            });
+        });
+        return services;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using RealTimeDistributor.Client;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
+
+namespace RealTimeDistributor.IntegrationTests.Client;
+
+/// <summary>
+/// A stalled client whose bounded queue overflowed (the broker dropped the oldest messages) notices the gap in its
+/// tables' chain and loads a fresh snapshot instead of showing a silently wrong view.
+/// </summary>
+public sealed class When_a_client_queue_overflows : IAsyncLifetime
+{
+    private const int QueueMaxLength = 20;
+    private RtdSystem _system = null!;
+    private string _site = "";
+
+    public async Task InitializeAsync()
+    {
+        _system = await RtdSystem.StartAsync();
+        _site = _system.Site("a");
+        await _system.StartDistributorAsync(_site);
+    }
+
+    public async Task DisposeAsync() => await _system.DisposeAsync();
+
+    [Fact]
+    public async Task Should_load_a_fresh_snapshot_and_end_with_the_replica_state()
+    {
+        var client = await _system.StartClientAsync(_site, "slow",
+            new Dictionary<string, string?> { ["Client:QueueMaxLength"] = QueueMaxLength.ToString(CultureInfo.InvariantCulture) });
+        var view = client.Services.GetRequiredService<ClientView>();
+        await view.WaitForSnapshotsAsync(1);
+
+        // stall the client: its consumer blocks on the first row until released (the view raises Changed on the consumer's thread)
+        using var release = new ManualResetEventSlim();
+        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        view.Changed += row =>
+        {
+            if (row.Key == "stall")
+            {
+                stalled.TrySetResult();
+                release.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+        await _system.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1);
+        await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // 600 rows: about 500 go to the consumer's prefetch, the rest wait in the queue, which keeps only the newest 20
+        var keys = Enumerable.Range(0, 600).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
+        await _system.PublishAsync(RealTimeTables.SkillGroup, keys, version: 2);
+        var queue = Topology.Site.ClientQueue(_site, "slow");
+        await Eventually.Until(() => _system.Broker.QueueAsync(Topology.Site.VirtualHost(_site), queue),
+            q => q?.MessagesReady == QueueMaxLength, $"{queue} to overflow", TimeSpan.FromSeconds(60));
+        Assert.True(view.Snapshots == 1 && view.Gaps == 0);
+
+        release.Set();
+        await view.WaitForSnapshotsAsync(2);
+        await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "599", r => r.Version == 2);
+
+        Assert.True(view.Gaps >= 1);
+        Assert.Equal(await _system.ReplicaVersionsAsync(_site, RealTimeTables.SkillGroup), view.Versions(RealTimeTables.SkillGroup));
+        Assert.Equal(601, view.Versions(RealTimeTables.SkillGroup).Count);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
+
+namespace RealTimeDistributor.IntegrationTests.Client;
+
+/// <summary>
+/// docs/wire-format.md is enough to write a workstation in another language: a Python (pika) client binds skillgroup.*
+/// on the site exchanges and reads a real-time row and a configuration change. infra/client-tools-up.sh installs
+/// python3-pika.
+/// </summary>
+public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifetime
+{
+    private RtdSystem _system = null!;
+    private string _site = "";
+
+    public async Task InitializeAsync()
+    {
+        _system = await RtdSystem.StartAsync();
+        _site = _system.Site("a");
+        await _system.StartDistributorAsync(_site);
+    }
+
+    public async Task DisposeAsync() => await _system.DisposeAsync();
+
+    [Fact]
+    public async Task Should_read_a_real_time_row_and_a_configuration_change_from_python()
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "Client", "foreign_client.py");
+        var start = new ProcessStartInfo("/usr/bin/python3", [script, _site, "py1", "10", "Sales EMEA", "10", "agentsReady", "4", "30"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["RTD_RABBITMQ_HOST"] = TestSettings.RabbitHost;
+        start.Environment["RTD_RABBITMQ_PORT"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["RTD_RABBITMQ_USER"] = TestSettings.RabbitUser;
+        start.Environment["RTD_RABBITMQ_PASSWORD"] = TestSettings.RabbitPassword;
+        using var python = Process.Start(start)!;
+        var lines = new List<string>();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        python.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (lines)
+            {
+                lines.Add(e.Data);
+            }
+            if (e.Data == "ready")
+            {
+                ready.TrySetResult();
+            }
+        };
+        var errors = python.StandardError.ReadToEndAsync();
+        python.BeginOutputReadLine();
+        try
+        {
+            await Task.WhenAny(ready.Task, python.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+            if (!ready.Task.IsCompleted)
+            {
+                Assert.Fail($"the python client did not start: {await errors}");
+            }
+
+            Assert.True((await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).IsSuccessStatusCode);
+            await _system.PutConfigAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
+            await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
+            await _system.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
+                [new RealTimeRow("10", 7, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = 4, agentsTalking = 2, agentsNotReady = 0 }))],
+                fullRefresh: false, CancellationToken.None);
+            await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
+        }
+        finally
+        {
+            if (!python.HasExited)
+            {
+                python.Kill();
+            }
+        }
+
+        string[] output;
+        lock (lines)
+        {
+            output = [.. lines];
+        }
+        Assert.True(python.ExitCode == 0, $"python exited {python.ExitCode}: {string.Join('\n', output)}\n{await errors}\n"
+            + $"replica site sequence {await _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state")}, "
+            + $"central {await _system.CentralApi.GetStringAsync("/api/sequence")}");
+        var messages = output.Where(l => l.StartsWith('{') && !l.Contains("\"summary\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(messages, m => Assert.StartsWith("skillgroup.", m.GetProperty("routingKey").GetString(), StringComparison.Ordinal));
+        var config = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "config");
+        Assert.Equal("Sales EMEA", config.GetProperty("config").GetProperty("row").GetProperty("name").GetString());
+        Assert.Equal($"{_site}-{config.GetProperty("siteSequence").GetInt64()}", config.GetProperty("messageId").GetString());
+        var row = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "realtime");
+        Assert.Equal(7, row.GetProperty("row").GetProperty("version").GetInt64());
+        Assert.Equal(4, row.GetProperty("row").GetProperty("data").GetProperty("agentsReady").GetInt32());
+    }
+}
