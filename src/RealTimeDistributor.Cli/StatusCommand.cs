@@ -98,12 +98,14 @@ public static class StatusCommand
             : null;
     }
 
+    /// <summary>Workstations with a consumer on their own queue (not their snapshot-reply or error queues).</summary>
     private static async Task<int?> ClientsAsync(HttpClient management, string site)
     {
         var queues = await GetAsync(management, new Uri(management.BaseAddress!, $"queues/{Uri.EscapeDataString(Topology.Site.VirtualHost(site))}"));
         var prefix = Topology.Site.ClientQueue(site, "");
         return queues?.EnumerateArray().Count(q => q.GetProperty("name").GetString() is { } name
-            && name.StartsWith(prefix, StringComparison.Ordinal) && !name.EndsWith("_error", StringComparison.Ordinal)
+            && name.StartsWith(prefix, StringComparison.Ordinal) && !name[prefix.Length..].Contains('.', StringComparison.Ordinal)
+            && !name.EndsWith("_error", StringComparison.Ordinal)
             && q.TryGetProperty("consumers", out var consumers) && consumers.GetInt32() > 0);
     }
 

@@ -48,7 +48,10 @@ public sealed class ConfigResync(ReplicaDbContext db, IRequestClient<ConfigSnaps
             }
         }
         state.AppliedConfigSequence = snapshot.Watermark;
-        state.SiteSequence += 1; // a deliberate gap: clients reload
+        if (!initialLoad || rows > 0)
+        {
+            state.SiteSequence += 1; // a deliberate gap: clients reload (nothing to reload after an empty first load)
+        }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();

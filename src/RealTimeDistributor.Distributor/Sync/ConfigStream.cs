@@ -23,6 +23,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, Pending> _pending = [];
     private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _applied = -1;
     private string? _resyncRequested;
 
@@ -44,6 +45,9 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         _arrived.Writer.TryWrite(true);
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>Completes when the replica has its first-start snapshot (or needed none) and the loop follows the stream.</summary>
+    public Task Ready => _ready.Task;
 
     /// <summary>A change could not apply: rebuild from a snapshot rather than go on without it.</summary>
     public void RequestResync(string reason)
@@ -204,6 +208,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
                 {
                     await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
                 }
+                _ready.TrySetResult();
                 return;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RealTimeDistributor.Central;
 using RealTimeDistributor.Client;
@@ -74,7 +75,10 @@ public sealed class RtdSystem : IAsyncDisposable
         {
             settings[key] = value;
         }
-        return await StartAsync(DistributorHost.Build, settings);
+        var app = await StartAsync(DistributorHost.Build, settings);
+        // the first-start snapshot is loaded before the test goes on, so it does not race the test's own edits
+        await app.Services.GetRequiredService<RealTimeDistributor.Distributor.Sync.ConfigStream>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        return app;
     }
 
     public Task<WebApplication> StartClientAsync(string site, string workstation, params string[] bindings) =>
