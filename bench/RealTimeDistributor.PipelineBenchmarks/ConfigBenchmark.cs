@@ -26,8 +26,8 @@ public static class ConfigBenchmark
         await system.StopAsync(distributor);
 
         var group = $"config changes ({count:N0})";
-        await Central.CommitAgentsAsync(system.CentralDatabase, count);
-        var published = await Report.TimeAsync(() => Eventually.Until(() => Central.SequenceAsync(system), s => s.Published == count + 1,
+        await CentralBacklog.CommitAgentsAsync(system.CentralDatabase, count);
+        var published = await Report.TimeAsync(() => Eventually.Until(() => CentralBacklog.SequenceAsync(system), s => s.Published == count + 1,
             "the relay", TimeSpan.FromMinutes(5)));
         report.Add(group, "relay: published in order with confirms", count / published.TotalSeconds, "changes/s");
 

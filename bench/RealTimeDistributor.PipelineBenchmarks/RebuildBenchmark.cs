@@ -16,7 +16,7 @@ public static class RebuildBenchmark
             {
                 throw new InvalidOperationException("seed failed");
             }
-            await Central.CommitAgentsAsync(system.CentralDatabase, size);
+            await CentralBacklog.CommitAgentsAsync(system.CentralDatabase, size);
             var site = system.Site("rebuild");
             var rebuild = await Report.TimeAsync(async () =>
             {

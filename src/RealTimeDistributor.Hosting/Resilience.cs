@@ -16,23 +16,7 @@ namespace RealTimeDistributor.Hosting;
 public static class Resilience
 {
     public static ResiliencePipeline DatabasePipeline(ILogger logger, string what) => new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(100),
-            MaxDelay = TimeSpan.FromSeconds(5),
-            OnRetry = args =>
-            {
-                if (args.AttemptNumber % 10 == 0)
-                {
-                    logger.LogWarning(args.Outcome.Exception, "{What} is waiting for the database (attempt {Attempt})", what, args.AttemptNumber + 1);
-                }
-                return ValueTask.CompletedTask;
-            },
-        })
+        .AddRetry(UntilItWorks(IsTransient, logger, "{What} is waiting for the database (attempt {Attempt})", what, logEvery: 10))
         .AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
@@ -58,21 +42,27 @@ public static class Resilience
     /// committed to the replica is not dropped to the error queue because the site vhost was briefly unreachable.
     /// </summary>
     public static ResiliencePipeline BrokerPipeline(ILogger logger, string what) => new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(100),
-            MaxDelay = TimeSpan.FromSeconds(5),
-            OnRetry = args =>
-            {
-                logger.LogWarning(args.Outcome.Exception, "{What} is waiting for the broker (attempt {Attempt})", what, args.AttemptNumber + 1);
-                return ValueTask.CompletedTask;
-            },
-        })
+        .AddRetry(UntilItWorks(e => e is not OperationCanceledException, logger, "{What} is waiting for the broker (attempt {Attempt})", what, logEvery: 1))
         .Build();
+
+    /// <summary>Retry without limit, jittered exponential backoff from 100 ms up to 5 s, logging every <paramref name="logEvery"/>th attempt.</summary>
+    private static RetryStrategyOptions UntilItWorks(Func<Exception, bool> handles, ILogger logger, string message, string what, int logEvery) => new()
+    {
+        ShouldHandle = new PredicateBuilder().Handle(handles),
+        MaxRetryAttempts = int.MaxValue,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = TimeSpan.FromMilliseconds(100),
+        MaxDelay = TimeSpan.FromSeconds(5),
+        OnRetry = args =>
+        {
+            if (args.AttemptNumber % logEvery == 0)
+            {
+                logger.LogWarning(args.Outcome.Exception, message, what, args.AttemptNumber + 1);
+            }
+            return ValueTask.CompletedTask;
+        },
+    };
 
     /// <summary>Errors worth retrying: the database or the network to it, never a bad message.</summary>
     public static bool IsTransient(Exception exception) => exception switch

@@ -141,7 +141,8 @@ public sealed class RtdSystem : IAsyncDisposable
         return result is null or DBNull ? default : (T)result;
     }
 
-    private async Task EnsureSiteAsync(string site)
+    /// <summary>Declares a site's vhost and registers its vhost and replica for clean-up (for hosts a test runs as processes).</summary>
+    public async Task EnsureSiteAsync(string site)
     {
         var vhost = $"rtd-{site}";
         if (!_vhosts.Contains(vhost))

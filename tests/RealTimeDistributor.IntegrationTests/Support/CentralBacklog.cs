@@ -1,12 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
-using RealTimeDistributor.IntegrationTests.Support;
 
-namespace RealTimeDistributor.PipelineBenchmarks;
+namespace RealTimeDistributor.IntegrationTests.Support;
 
-/// <summary>Set-up shortcuts for the benchmarks: a backlog of committed changes written straight into the central database.</summary>
-public static class Central
+/// <summary>Set-up shortcuts for tests and benchmarks: a backlog of committed changes written straight into the central database.</summary>
+public static class CentralBacklog
 {
     /// <summary>Commits <paramref name="count"/> agent upserts (ids from 1,000) with their change-log rows, as the admin API would, in one transaction.</summary>
     public static async Task CommitAgentsAsync(string database, int count)
