@@ -59,6 +59,10 @@ public static class DistributorHost
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
         });
+        // registered before MassTransit so that it stops after it: on shutdown the bus stops consuming and waits for the
+        // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
+        builder.Services.AddSingleton<ConfigStream>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<ConfigChangedConsumer>();
@@ -91,8 +95,6 @@ public static class DistributorHost
         });
         builder.Services.AddSiteSnapshots(settings, broker);
 
-        builder.Services.AddSingleton<ConfigStream>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
 
         var app = builder.Build();
         app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, CancellationToken ct) =>
