@@ -39,6 +39,11 @@ public static class Demo
         };
         try
         {
+            // the center first: a distributor's first start loads the center's configuration snapshot
+            var central = HostProcess.Start("central", "RealTimeDistributor.Central", new Uri("http://127.0.0.1:5080"), logs,
+                new Dictionary<string, string>(AsRole(env, "controller", null)) { ["ConnectionStrings__Central"] = Db("rtd_demo_central") });
+            hosts.Add(central);
+            await WaitHealthyAsync([central], stop.Token);
             for (var i = 0; i < sites.Length; i++)
             {
                 var site = sites[i];
@@ -48,10 +53,6 @@ public static class Demo
                     new Dictionary<string, string>(AsRole(env, "workstation", site)) { ["Client__Site"] = site, ["Client__Workstation"] = "ws1" }));
             }
             await WaitHealthyAsync(hosts, stop.Token);
-            var central = HostProcess.Start("central", "RealTimeDistributor.Central", new Uri("http://127.0.0.1:5080"), logs,
-                new Dictionary<string, string>(AsRole(env, "controller", null)) { ["ConnectionStrings__Central"] = Db("rtd_demo_central") });
-            hosts.Insert(0, central);
-            await WaitHealthyAsync([central], stop.Token);
 
             using var http = new HttpClient { BaseAddress = central.Url };
             await SeedAsync(http, stop.Token);

@@ -16,18 +16,26 @@ namespace RealTimeDistributor.Distributor.Sync;
 public sealed class ConfigResync(ReplicaDbContext db, IRequestClient<ConfigSnapshotRequested> snapshots, DistributorSettings settings,
     ResyncGuard guard, ILogger<ConfigResync> logger)
 {
+    /// <summary>
+    /// Asks the central controller for the snapshot. Called outside the site stream's lock, so real-time apply goes on
+    /// while the center is slow or down; gives up after <paramref name="timeout"/> (the caller retries).
+    /// </summary>
     /// <param name="initialLoad">The first load of an empty replica: not counted as a resync, never delayed.</param>
-    public async Task<IReadOnlyList<SiteUpdate>> ResyncAsync(string reason, CancellationToken cancellationToken, bool initialLoad = false)
+    public async Task<ConfigSnapshotTaken> FetchAsync(string reason, bool initialLoad, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (!initialLoad)
         {
             await guard.BeforeResyncAsync(reason, cancellationToken);
         }
-        var started = DateTimeOffset.UtcNow;
         var response = await snapshots.GetResponse<ConfigSnapshotTaken>(new ConfigSnapshotRequested(settings.Site, reason), cancellationToken,
-            RequestTimeout.After(s: 120));
-        var snapshot = response.Message;
+            RequestTimeout.After(ms: (int)timeout.TotalMilliseconds));
+        return response.Message;
+    }
 
+    /// <summary>Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock).</summary>
+    public async Task<IReadOnlyList<SiteUpdate>> LoadAsync(ConfigSnapshotTaken snapshot, string reason, bool initialLoad, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var state = (await db.SyncState.FromSql($"SELECT * FROM sync_state WHERE site = {settings.Site} FOR UPDATE").ToListAsync(cancellationToken)).Single();

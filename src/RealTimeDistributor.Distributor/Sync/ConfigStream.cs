@@ -20,6 +20,9 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
     public static readonly TimeSpan ReorderWindow = TimeSpan.FromSeconds(2);
     public const int MaxRun = 1_000;
 
+    /// <summary>How long one snapshot request waits for the center before it is asked again.</summary>
+    public static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(15);
+
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, Pending> _pending = [];
     private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -221,13 +224,17 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
 
     private async Task ResyncAsync(string reason, bool initialLoad, CancellationToken cancellationToken)
     {
-        await site.ApplyThenPublishAsync(async ct =>
+        await using (var scope = scopes.CreateAsyncScope())
         {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<ConfigResync>().ResyncAsync(reason, ct, initialLoad);
-            site.ForgetLinks();
-            return [];
-        }, cancellationToken);
+            var resync = scope.ServiceProvider.GetRequiredService<ConfigResync>();
+            var snapshot = await resync.FetchAsync(reason, initialLoad, SnapshotTimeout, cancellationToken);
+            await site.ApplyThenPublishAsync(async ct =>
+            {
+                var updates = await resync.LoadAsync(snapshot, reason, initialLoad, ct);
+                site.ForgetLinks();
+                return updates;
+            }, cancellationToken);
+        }
         _applied = await AppliedAsync(cancellationToken);
         // everything up to the watermark is in the replica now: those waits are done (the site clients reload anyway)
         Complete(p => p.Change.Sequence <= _applied, null);
