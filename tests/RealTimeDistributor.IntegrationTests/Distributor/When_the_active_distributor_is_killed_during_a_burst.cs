@@ -13,7 +13,6 @@ namespace RealTimeDistributor.IntegrationTests.Distributor;
 public sealed class When_the_active_distributor_is_killed_during_a_burst : IAsyncLifetime
 {
     private const int Burst = 10_000;
-    private readonly List<Process> _processes = [];
     private RtdSystem _system = null!;
     private string _site = "";
 
@@ -23,41 +22,14 @@ public sealed class When_the_active_distributor_is_killed_during_a_burst : IAsyn
         _site = _system.Site("ab");
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var process in _processes.Where(p => !p.HasExited))
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        await _system.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _system.DisposeAsync();
 
-    private Process StartDistributor(string instance)
+    private Process StartDistributor(string instance) => _system.StartProcess("RealTimeDistributor.Distributor", new()
     {
-        var start = new ProcessStartInfo("dotnet", [Executables.Path("RealTimeDistributor.Distributor")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["Urls"] = "http://127.0.0.1:0";
-        start.Environment["Distributor__Site"] = _site;
-        start.Environment["Distributor__Instance"] = instance;
-        start.Environment["ConnectionStrings__Replica"] = TestSettings.ConnectionString(_system.ReplicaDatabase(_site));
-        start.Environment["RabbitMq__Host"] = TestSettings.RabbitHost;
-        start.Environment["RabbitMq__Port"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RabbitMq__Username"] = TestSettings.RabbitUser;
-        start.Environment["RabbitMq__Password"] = TestSettings.RabbitPassword;
-        start.Environment["RabbitMq__CentralVirtualHost"] = _system.CentralVirtualHost;
-        start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-        return process;
-    }
+        ["Distributor__Site"] = _site,
+        ["Distributor__Instance"] = instance,
+        ["ConnectionStrings__Replica"] = TestSettings.ConnectionString(_system.ReplicaDatabase(_site)),
+    });
 
     private async Task<bool> ReplicaReadyAsync()
     {

@@ -17,45 +17,17 @@ public sealed class When_the_relay_is_killed_mid_publish : IAsyncLifetime
 {
     private const int Backlog = 20_000;
     private const string Recorder = "rtd.test.relay-recorder";
-    private readonly List<Process> _processes = [];
     private RtdSystem _system = null!;
 
     public async Task InitializeAsync() => _system = await RtdSystem.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var process in _processes.Where(p => !p.HasExited))
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        await _system.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _system.DisposeAsync();
 
-    private Process StartCentral()
+    private Process StartCentral() => _system.StartProcess("RealTimeDistributor.Central", new()
     {
-        var start = new ProcessStartInfo("dotnet", [Executables.Path("RealTimeDistributor.Central")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["Urls"] = "http://127.0.0.1:0";
-        start.Environment["ConnectionStrings__Central"] = TestSettings.ConnectionString(_system.CentralDatabase);
-        start.Environment["RabbitMq__Host"] = TestSettings.RabbitHost;
-        start.Environment["RabbitMq__Port"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RabbitMq__Username"] = TestSettings.RabbitUser;
-        start.Environment["RabbitMq__Password"] = TestSettings.RabbitPassword;
-        start.Environment["RabbitMq__CentralVirtualHost"] = _system.CentralVirtualHost;
-        start.Environment["RealTime__Simulate"] = "false";
-        start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-        return process;
-    }
+        ["ConnectionStrings__Central"] = TestSettings.ConnectionString(_system.CentralDatabase),
+        ["RealTime__Simulate"] = "false",
+    });
 
     private async Task<long> PublishedThroughAsync()
     {

@@ -22,6 +22,7 @@ public sealed class RtdSystem : IAsyncDisposable
     private readonly List<WebApplication> _apps = [];
     private readonly List<string> _vhosts = [];
     private readonly List<string> _databases = [];
+    private readonly List<System.Diagnostics.Process> _processes = [];
 
     private RtdSystem(string id) => Id = id;
 
@@ -172,6 +173,34 @@ public sealed class RtdSystem : IAsyncDisposable
         return app;
     }
 
+    /// <summary>
+    /// Runs a host executable as a process of its own (so a test can SIGKILL it), on this system's broker settings and
+    /// central vhost plus <paramref name="environment"/>; killed at the end of the test if still running.
+    /// </summary>
+    public System.Diagnostics.Process StartProcess(string project, Dictionary<string, string> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Executables.Path(project)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in Common())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        var process = System.Diagnostics.Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return process;
+    }
+
     /// <summary>Stops one host the way Ctrl-C would.</summary>
     public async Task StopAsync(WebApplication app)
     {
@@ -182,6 +211,11 @@ public sealed class RtdSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var process in _processes.Where(p => !p.HasExited))
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
         foreach (var app in Enumerable.Reverse(_apps).ToList())
         {
             await app.StopAsync();
