@@ -33,6 +33,9 @@ public static class Topology
         /// </summary>
         public const string ConfigSnapshotRequestExchange = "rtd.central.config-snapshot-requests";
 
+        /// <summary>Rows per ConfigSnapshotChunk, so a configuration of 100,000 entities never forms one giant message.</summary>
+        public const int ConfigSnapshotChunkRows = 5000;
+
         /// <summary>Binds the central controller's snapshot queue to <see cref="ConfigSnapshotRequestExchange"/>.</summary>
         public static void ConfigureConfigSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
@@ -47,7 +50,7 @@ public static class Topology
         /// <summary>Bounded queue: a site's distributor applies real-time batches from it.</summary>
         public static string DistributorRealTimeQueue(string site) => $"rtd.{site}.distributor.realtime";
 
-        public const int DistributorConfigInFlight = 1_000;
+        public const int DistributorConfigInFlight = 4_000;
 
         /// <summary>Length bound of a distributor's real-time queue; the oldest batches drop first and the full refresh heals them.</summary>
         public const int DistributorRealTimeQueueMaxLength = 10_000;
