@@ -65,10 +65,12 @@ public static class DistributorHost
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
         });
-        // registered before MassTransit so that it stops after it: on shutdown the bus stops consuming and waits for the
+        // the apply loops are registered before MassTransit so that they stop after it: on shutdown the bus stops consuming and waits for the
         // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
         builder.Services.AddSingleton<ConfigStream>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
+        builder.Services.AddSingleton<RealTimeIntake>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RealTimeIntake>());
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<ConfigChangedConsumer>();
