@@ -107,11 +107,7 @@ public sealed class When_the_replica_falls_out_of_step : IAsyncLifetime
         await _system.PublishToCentralConfigAsync(new ConfigChanged(3, 2, "nonsense", ConfigOperations.Upsert, "7",
             JsonDocument.Parse("{}").RootElement, DateTimeOffset.UtcNow));
 
-        var errorQueue = Topology.Central.DistributorConfigQueue(_site) + "_error";
-        await Eventually.Until(async () => (await _system.Broker.QueueAsync(_system.CentralVirtualHost, errorQueue))?.Messages ?? 0,
-            m => m == 1, "the poison change in the error queue");
-        var error = await QueueReader.PeekAsync(_system.CentralVirtualHost, errorQueue, TimeSpan.FromSeconds(60));
-        Assert.NotNull(error);
+        var error = await _system.ErrorMessageAsync(Topology.Central.DistributorConfigQueue(_site) + "_error");
         Assert.Contains("Unknown configuration table 'nonsense'", error.Headers["MT-Fault-Message"]);
         Assert.Contains("\"sequence\":3", error.Body);
         await Eventually.Until(async () => (await _system.StatsAsync(distributor)).GetProperty("resyncs").GetInt64(), r => r == 1, "the resync");
