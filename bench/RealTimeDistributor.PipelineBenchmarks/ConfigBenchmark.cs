@@ -31,13 +31,16 @@ public static class ConfigBenchmark
             "the relay", TimeSpan.FromMinutes(5)));
         report.Add(group, "relay: published in order with confirms", count / published.TotalSeconds, "changes/s");
 
-        var applied = await Report.TimeAsync(async () =>
-        {
-            await system.StartDistributorAsync(site, extra: new() { ["Serilog:MinimumLevel:Default"] = "Error" });
-            await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"),
-                a => a == count + 1, "the backlog", TimeSpan.FromMinutes(10));
-        });
-        report.Add(group, "distributor: applied in order from backlog (incl. start)", count / applied.TotalSeconds, "changes/s", "raw broker: consume + ack");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await system.StartDistributorAsync(site, extra: new() { ["Serilog:MinimumLevel:Default"] = "Error" });
+        var afterStart = started.Elapsed;
+        var appliedAtStart = await system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state");
+        await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"),
+            a => a == count + 1, "the backlog", TimeSpan.FromMinutes(10));
+        var total = started.Elapsed;
+        report.Add(group, "distributor: applied in order from backlog (incl. host start)", count / total.TotalSeconds, "changes/s", "raw broker: consume + ack");
+        report.Add(group, $"distributor: applied in order once started ({count + 1 - appliedAtStart:N0} changes)",
+            (count + 1 - appliedAtStart) / (total - afterStart).TotalSeconds, "changes/s", "raw broker: consume + ack");
 
         var raw = await RawConsumeAsync(system, count);
         report.Add(group, "raw broker: consume + ack", count / raw.TotalSeconds, "messages/s");

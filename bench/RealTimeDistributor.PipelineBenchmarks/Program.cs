@@ -6,7 +6,7 @@ var quick = args.Contains("--quick");
 var report = new Report();
 if (mode is "all" or "config")
 {
-    await ConfigBenchmark.RunAsync(report, quick ? 2_000 : 10_000);
+    await ConfigBenchmark.RunAsync(report, quick ? 2_000 : 20_000);
 }
 if (mode is "all" or "realtime")
 {
