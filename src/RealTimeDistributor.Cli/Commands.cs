@@ -15,11 +15,12 @@ public static class Commands
           rtd config delete <table> <id> [--if-match VERSION] [--central URL]
               edit the central configuration through the admin API (default http://127.0.0.1:5080);
               tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
-          rtd status [--sites site-a,site-b=http://host:5082] [--central URL] [--max-behind N]
+          rtd status [--sites site-a,site-b=http://host:5082] [--central URL] [--max-behind N] [--max-realtime-age 60s]
                      [--management http://host:15672] [--user U --password P] [--central-vhost rtd-central]
               per site: config sequence at the center vs applied at the site, queue depths/consumers, error
-              messages, connected clients; exit code 1 when a site is more than N changes behind (default 0) or
-              unreachable. Management API user: RTD_RABBITMQ_OPERATOR_USER / _PASSWORD (default rtd-operator)
+              messages, connected clients, the active distributor instance, real-time age per table; exit code 1
+              when a site is more than N changes behind (default 0), its real-time data is older than the given age,
+              or it is unreachable. Management API user: RTD_RABBITMQ_OPERATOR_USER / _PASSWORD (default rtd-operator)
           rtd errors list [--vhosts rtd-central,rtd-site-a] [--queue QUEUE_error [--vhost V] [--count 20]]
           rtd errors replay --queue QUEUE_error [--vhost V] [--count N]
                      [--management http://host:15672] [--host H --port 5672] [--user U --password P]

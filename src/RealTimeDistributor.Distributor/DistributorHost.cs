@@ -70,7 +70,7 @@ public static class DistributorHost
             x.AddRequestClient<ConfigSnapshotRequested>(new Uri($"exchange:{Topology.Central.ConfigSnapshotRequestExchange}"), RequestTimeout.After(s: 120));
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
                 cfg.ReceiveEndpoint(Topology.Central.DistributorConfigQueue(settings.Site), e =>
                 {
                     Topology.Central.ConfigureDistributorConfigQueue(e);
@@ -97,9 +97,12 @@ public static class DistributorHost
 
 
         var app = builder.Build();
-        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, CancellationToken ct) =>
+        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, TimeProvider clock, CancellationToken ct) =>
         {
             var state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, ct);
+            // real-time age per table: time since the replica last applied a batch of it (realtime_table_state)
+            var tables = await db.RealTimeTables.AsNoTracking().OrderBy(t => t.TableName).ToListAsync(ct);
+            var now = clock.GetUtcNow();
             return Results.Ok(new
             {
                 site = settings.Site,
@@ -113,6 +116,13 @@ public static class DistributorHost
                 stats.SitePublished,
                 resyncs = resyncs.Count,
                 lastResyncReason = resyncs.LastReason,
+                realTimeTables = tables.Select(t => new
+                {
+                    table = t.TableName,
+                    t.LastUpdateAt,
+                    t.LastFullRefreshAt,
+                    ageSeconds = Math.Round((now - t.LastUpdateAt).TotalSeconds, 1),
+                }),
             });
         });
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));

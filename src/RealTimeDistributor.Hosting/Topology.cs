@@ -65,6 +65,18 @@ public static class Topology
         /// <summary>Bounded queue: a site's distributor applies real-time batches from it.</summary>
         public static string DistributorRealTimeQueue(string site) => $"rtd.{site}.distributor.realtime";
 
+        /// <summary>
+        /// The connection name a site's distributor instance opens the central vhost with: the management UI (and
+        /// `rtd status`) shows by it which instance is the single active consumer of the site's queues.
+        /// </summary>
+        public static string DistributorConnectionName(string site, string instance) => $"rtd {site} distributor {instance}";
+
+        /// <summary>The instance in a <see cref="DistributorConnectionName"/> of this site, else null.</summary>
+        public static string? DistributorInstanceOf(string site, string? connectionName) =>
+            connectionName is not null && connectionName.StartsWith(DistributorConnectionName(site, ""), StringComparison.Ordinal)
+                ? connectionName[DistributorConnectionName(site, "").Length..]
+                : null;
+
         public const int DistributorConfigInFlight = 1_000;
 
         /// <summary>Length bound of a distributor's real-time queue; the oldest batches drop first and the full refresh heals them.</summary>

@@ -48,4 +48,13 @@ public sealed class When_naming_the_topology
         Assert.Equal(original, Topology.OriginalQueue(parked));
         Assert.Equal(original is not null, Topology.IsParkingQueue(parked));
     }
+
+    [Fact]
+    public void Should_name_the_distributor_instance_in_its_connection_so_the_active_one_is_visible()
+    {
+        Assert.Equal("rtd site-a distributor b", Topology.Central.DistributorConnectionName("site-a", "b"));
+        Assert.Equal("b", Topology.Central.DistributorInstanceOf("site-a", "rtd site-a distributor b"));
+        Assert.Null(Topology.Central.DistributorInstanceOf("site-b", "rtd site-a distributor b"));
+        Assert.Null(Topology.Central.DistributorInstanceOf("site-a", "127.0.0.1:50818 -> 127.0.0.1:5672"));
+    }
 }
