@@ -44,6 +44,7 @@ public static class DistributorHost
         builder.Services.AddScoped<RealTimeApplier>();
         builder.Services.AddScoped<ConfigResync>();
         builder.Services.AddSingleton<ResyncGuard>();
+        builder.Services.AddHealthChecks().AddPostgres("replica-database", connectionString);
 
         builder.Services.AddStartupTask(async (_, ct) =>
         {
@@ -125,7 +126,9 @@ public static class DistributorHost
                 }),
             });
         });
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapHealthAndMetrics();
+        app.Services.GetRequiredService<RtdMetrics>().ObserveCounter("rtd.config.resyncs", "{resync}",
+            "replica rebuilds from a central snapshot after a gap or a poison change", () => app.Services.GetRequiredService<ResyncGuard>().Count);
         return app;
     }
 }
