@@ -54,7 +54,11 @@ public static class Preflight
             {
                 if (DateTimeOffset.UtcNow >= deadline)
                 {
-                    throw new ServiceUnreachableException("PostgreSQL", $"{builder.Host}:{builder.Port}/{builder.Database}", key, exception);
+                    throw new ServiceUnreachableException("PostgreSQL", $"{builder.Host}:{builder.Port}/{builder.Database}", key, exception,
+                        HasInChain<System.Security.Authentication.AuthenticationException>(exception)
+                            ? "The database's TLS certificate is not trusted: add Root Certificate=<PEM file of the CA that signed it> to the "
+                                + "connection string, or add that CA to the system's trust store."
+                            : null);
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
             }
