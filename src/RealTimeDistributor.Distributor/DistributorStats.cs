@@ -24,10 +24,10 @@ public sealed class DistributorStats(RtdMetrics? metrics = null)
 
     public long SitePublished => Interlocked.Read(ref _sitePublished);
 
-    public void Applied()
+    public void Applied(int changes)
     {
-        Interlocked.Increment(ref _configApplied);
-        metrics?.ConfigApplied();
+        Interlocked.Add(ref _configApplied, changes);
+        metrics?.ConfigApplied(changes);
     }
 
     public void Duplicate()

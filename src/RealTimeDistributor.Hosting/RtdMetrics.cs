@@ -57,7 +57,7 @@ public sealed class RtdMetrics
 
     public void ConfigPublished(int changes) => _configPublished.Add(changes, _tags);
 
-    public void ConfigApplied() => _configApplied.Add(1, _tags);
+    public void ConfigApplied(int changes) => _configApplied.Add(changes, _tags);
 
     public void ConfigDuplicate() => _configDuplicates.Add(1, _tags);
 
