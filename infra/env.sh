@@ -15,4 +15,11 @@ export RTD_RABBITMQ_OPERATOR_PASSWORD="${RTD_RABBITMQ_OPERATOR_PASSWORD:-local-d
 export RTD_POSTGRES_PORT="${RTD_POSTGRES_PORT:-5432}"
 export RTD_POSTGRES_USER="${RTD_POSTGRES_USER:-rtd}"
 export RTD_POSTGRES_PASSWORD="${RTD_POSTGRES_PASSWORD:-local-demo-rtd}"
+# one database role per process (infra/postgres/apply-roles.sh): the central controller's, and one per site's distributor
+# (rtd_<site>_distributor; per-site passwords: RTD_POSTGRES_DISTRIBUTOR_PASSWORD_SITE_A, ...)
+export RTD_POSTGRES_CONTROLLER_USER="${RTD_POSTGRES_CONTROLLER_USER:-rtd_controller}"
+export RTD_POSTGRES_CONTROLLER_PASSWORD="${RTD_POSTGRES_CONTROLLER_PASSWORD:-local-demo-controller}"
+export RTD_POSTGRES_DISTRIBUTOR_PASSWORD="${RTD_POSTGRES_DISTRIBUTOR_PASSWORD:-local-demo-distributor}"
+export RTD_POSTGRES_CENTRAL_DATABASE="${RTD_POSTGRES_CENTRAL_DATABASE:-rtd_central}"
+export RTD_POSTGRES_REPLICA_DATABASE_PREFIX="${RTD_POSTGRES_REPLICA_DATABASE_PREFIX:-rtd_}"
 export RTD_SITES="${RTD_SITES:-site-a site-b}"

@@ -40,6 +40,7 @@ public static class CentralHost
         builder.Services.AddSingleton<RealTimePublisher>();
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
+        builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);
 
         builder.Services.AddStartupTask(async (_, ct) =>
         {

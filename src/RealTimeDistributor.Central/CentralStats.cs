@@ -1,7 +1,9 @@
+using RealTimeDistributor.Hosting;
+
 namespace RealTimeDistributor.Central;
 
-/// <summary>Counters the demo summary and `rtd status` read from GET /stats.</summary>
-public sealed class CentralStats
+/// <summary>Counters the demo summary and `rtd status` read from GET /stats; the same counts go to the host's <see cref="RtdMetrics"/>.</summary>
+public sealed class CentralStats(RtdMetrics? metrics = null)
 {
     private long _changesCommitted;
     private long _changesPublished;
@@ -13,9 +15,21 @@ public sealed class CentralStats
 
     public long RealTimeRowsPublished => Interlocked.Read(ref _realTimeRowsPublished);
 
-    public void Committed() => Interlocked.Increment(ref _changesCommitted);
+    public void Committed()
+    {
+        Interlocked.Increment(ref _changesCommitted);
+        metrics?.ConfigCommitted();
+    }
 
-    public void Published(int changes) => Interlocked.Add(ref _changesPublished, changes);
+    public void Published(int changes)
+    {
+        Interlocked.Add(ref _changesPublished, changes);
+        metrics?.ConfigPublished(changes);
+    }
 
-    public void RealTimePublished(int rows) => Interlocked.Add(ref _realTimeRowsPublished, rows);
+    public void RealTimePublished(int rows)
+    {
+        Interlocked.Add(ref _realTimeRowsPublished, rows);
+        metrics?.RealTimeRowsPublished(rows);
+    }
 }

@@ -15,11 +15,19 @@ public static class Commands
           rtd config delete <table> <id> [--if-match VERSION] [--central URL]
               edit the central configuration through the admin API (default http://127.0.0.1:5080);
               tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
-          rtd status [--sites site-a,site-b=http://host:5082] [--central URL] [--max-behind N]
+          rtd status [--sites site-a,site-b=http://host:5082] [--central URL] [--max-behind N] [--max-realtime-age 60s]
                      [--management http://host:15672] [--user U --password P] [--central-vhost rtd-central]
               per site: config sequence at the center vs applied at the site, queue depths/consumers, error
-              messages, connected clients; exit code 1 when a site is more than N changes behind (default 0) or
-              unreachable. Management API user: RTD_RABBITMQ_OPERATOR_USER / _PASSWORD (default rtd-operator)
+              messages, connected clients, the active distributor instance, real-time age per table; exit code 1
+              when a site is more than N changes behind (default 0), its real-time data is older than the given age,
+              or it is unreachable. Management API user: RTD_RABBITMQ_OPERATOR_USER / _PASSWORD (default rtd-operator)
+          rtd errors list [--vhosts rtd-central,rtd-site-a] [--queue QUEUE_error [--vhost V] [--count 20]]
+          rtd errors replay --queue QUEUE_error [--vhost V] [--count N]
+                     [--management http://host:15672] [--host H --port 5672] [--user U --password P]
+              list: every _error/_skipped queue of the vhosts (default rtd-central and the RTD_SITES vhosts) with its
+              depth; with --queue, each message's id, sequence and reason, left in the queue. replay: moves messages
+              back to the queue they came from (publish with confirm, then ack; nothing lost if interrupted).
+              User: RTD_RABBITMQ_ADMIN_USER / _PASSWORD (default rtd-admin; the operator user may not read messages)
           rtd client --site SITE [--workstation WS] [--bind 'skillgroup.*,agent.1001'] [--json] [--once]
                      [--stale-after 45s] [--url http://127.0.0.1:5095]
               a client workstation in the terminal: loads the site snapshot, follows the stream and redraws the
@@ -36,6 +44,7 @@ public static class Commands
                 ["demo", .. var rest] => await Demo.RunAsync(Options.Parse(rest)),
                 ["config", .. var rest] => await ConfigCommand.RunAsync(rest),
                 ["status", .. var rest] => await StatusCommand.RunAsync(Options.Parse(rest), Console.Out),
+                ["errors", .. var rest] => await ErrorsCommand.RunAsync(rest, Console.Out),
                 ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
                     json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["help" or "--help" or "-h"] or [] => Help(0),
@@ -48,6 +57,11 @@ public static class Commands
             Console.Error.WriteLine(Usage);
             return 64;
         }
+        catch (CommandFailedException exception)
+        {
+            Console.Error.WriteLine($"rtd: {exception.Message}");
+            return 1;
+        }
     }
 
     private static int Help(int code)
@@ -58,6 +72,9 @@ public static class Commands
 }
 
 public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A command that cannot do its job (a service refuses or is missing): one line naming it, exit code 1.</summary>
+public sealed class CommandFailedException(string message) : Exception(message);
 
 /// <summary>"--name value" pairs and positional words.</summary>
 public sealed class Options

@@ -1,18 +1,18 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Cli;
 
 /// <summary>
-/// `rtd status`: one line per site. Config sequence committed at the center (GET /api/sequence) against the one applied at
-/// the site (distributor GET /stats), the site's queues in the central vhost (ready messages / consumers) and its error
-/// queue, and the client workstations connected at the site (client queues with a consumer), from the RabbitMQ management
-/// HTTP API (the read-only operator user is enough). Exit code 1 when a site is more than --max-behind changes behind
-/// or cannot be asked, for monitoring scripts.
+/// `rtd status`: one line per site, then its details. Config sequence committed at the center (GET /api/sequence) against
+/// the one applied at the site, and the real-time age per table (distributor GET /stats, from the replica's
+/// realtime_table_state); from the RabbitMQ management HTTP API (the read-only operator user is enough): the site's queues
+/// in both vhosts (messages / consumers), its error queues, which distributor instance is the single active consumer of
+/// the site's central queues (by its connection name, <see cref="Topology.Central.DistributorConnectionName"/>), and the
+/// client workstations connected at the site. Exit code 1 when a site is more than --max-behind changes behind, its
+/// real-time data is older than --max-realtime-age, or it cannot be asked, for monitoring scripts.
 /// </summary>
 public static class StatusCommand
 {
@@ -21,52 +21,84 @@ public static class StatusCommand
     public static async Task<int> RunAsync(Options options, TextWriter output)
     {
         var central = new Uri(options["central"] ?? "http://127.0.0.1:5080");
-        var sites = Sites(options["sites"] ?? Env("RTD_SITES", "site-a site-b").Replace(' ', ','));
+        var sites = Sites(options["sites"] ?? ManagementApi.Env("RTD_SITES", "site-a site-b").Replace(' ', ','));
         var maxBehind = long.TryParse(options["max-behind"] ?? "0", CultureInfo.InvariantCulture, out var m) && m >= 0
             ? m
             : throw new UsageException("--max-behind takes a number of configuration changes (0 or more)");
+        var maxRealTimeAge = options.Duration("max-realtime-age");
         var centralVhost = options["central-vhost"] ?? Topology.Central.VirtualHost;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var management = new HttpClient
-        {
-            BaseAddress = new Uri((options["management"] ?? $"http://{Env("RTD_RABBITMQ_HOST", "127.0.0.1")}:15672").TrimEnd('/') + "/api/"),
-            Timeout = TimeSpan.FromSeconds(5),
-        };
-        var user = options["user"] ?? Env("RTD_RABBITMQ_OPERATOR_USER", "rtd-operator");
-        var password = options["password"] ?? Env("RTD_RABBITMQ_OPERATOR_PASSWORD", "local-demo-operator");
-        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var management = new ManagementApi(options,
+            options["user"] ?? ManagementApi.Env("RTD_RABBITMQ_OPERATOR_USER", "rtd-operator"),
+            options["password"] ?? ManagementApi.Env("RTD_RABBITMQ_OPERATOR_PASSWORD", "local-demo-operator"));
 
         var committed = await GetAsync(http, new Uri(central, "/api/sequence"));
         var last = committed?.GetProperty("lastSequence").GetInt64();
         output.WriteLine($"central {central}: committed {Show(last)}, published {Show(committed?.GetProperty("publishedThrough").GetInt64())}");
-        output.WriteLine($"{"site",-16} {"applied",8} {"behind",7} {"config q",9} {"realtime q",11} {"errors",7} {"clients",8}  state");
+        output.WriteLine($"{"site",-16} {"applied",8} {"behind",7} {"config q",9} {"realtime q",11} {"errors",7} {"clients",8} {"active",7} {"rt age",7}  state");
         var unhealthy = 0;
+        var details = new List<string>();
+        var centralConnections = await ConnectionNamesAsync(management, centralVhost);
         foreach (var (site, distributor) in sites)
         {
             var stats = await GetAsync(http, new Uri(distributor, "/stats"));
             var applied = stats?.GetProperty("appliedConfigSequence").GetInt64();
-            var config = await QueueAsync(management, centralVhost, Topology.Central.DistributorConfigQueue(site));
-            var realTime = await QueueAsync(management, centralVhost, Topology.Central.DistributorRealTimeQueue(site));
-            var errors = ((await QueueAsync(management, centralVhost, $"{Topology.Central.DistributorConfigQueue(site)}_error"))?.Messages ?? 0)
-                + ((await QueueAsync(management, centralVhost, $"{Topology.Central.DistributorRealTimeQueue(site)}_error"))?.Messages ?? 0);
-            var clients = await ClientsAsync(management, site);
+            var ages = RealTimeAges(stats);
+            var configQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorConfigQueue(site)));
+            var realTimeQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorRealTimeQueue(site)));
+            var config = configQueue is { } c ? ManagementApi.Queue(c) : null;
+            var realTime = realTimeQueue is { } r ? ManagementApi.Queue(r) : null;
+            var centralQueues = (await management.QueuesAsync(centralVhost))?.Where(q => q.Name.StartsWith($"rtd.{site}.", StringComparison.Ordinal)).ToList() ?? [];
+            var siteQueues = (await management.QueuesAsync(Topology.Site.VirtualHost(site)))?.Where(q => !IsTemporary(q.Name)).ToList();
+            var errors = centralQueues.Concat(siteQueues ?? []).Where(q => Topology.IsParkingQueue(q.Name)).Sum(q => q.Messages);
+            var clients = siteQueues?.Where(q => IsClientQueue(site, q.Name)).ToList();
+            var connected = clients?.Count(q => q.Consumers > 0);
+            var configActive = Instances(site, configQueue, centralConnections);
+            var realTimeActive = Instances(site, realTimeQueue, centralConnections);
+            var active = (configActive.Active, realTimeActive.Active) switch
+            {
+                (null, null) => "-",
+                (var a, var b) when a == b || b is null => a!,
+                (null, var b) => b,
+                (var a, var b) => $"{a}|{b}",
+            };
             var behind = last - applied;
+            var oldest = ages.Count > 0 ? ages.MaxBy(a => a.Age) : default;
             var state = (last, applied, config) switch
             {
                 (null, _, _) => "CENTRAL UNREACHABLE",
                 (_, null, _) => "DISTRIBUTOR UNREACHABLE",
                 _ when behind > maxBehind => $"BEHIND by {behind}",
                 (_, _, { Consumers: 0 }) => "NO CONSUMER",
+                _ when maxRealTimeAge is { } max && oldest.Table is not null && oldest.Age > max.TotalSeconds => $"REAL-TIME STALE ({oldest.Table} {oldest.Age:0.#}s)",
                 _ when errors > 0 => "ok, error queue not empty",
+                _ when active.Contains('|', StringComparison.Ordinal) => "ok, config and real-time active on different instances",
                 _ => "ok",
             };
             if (!state.StartsWith("ok", StringComparison.Ordinal))
             {
                 unhealthy++;
             }
-            output.WriteLine($"{site,-16} {Show(applied),8} {Show(behind),7} {Depth(config),9} {Depth(realTime),11} {errors,7} {Show(clients),8}  {state}");
+            output.WriteLine($"{site,-16} {Show(applied),8} {Show(behind),7} {Depth(config),9} {Depth(realTime),11} {errors,7} {Show(connected),8} {active,7} "
+                + $"{(oldest.Table is null ? "-" : $"{oldest.Age:0.0}s"),7}  {state}");
+
+            var standby = configActive.Waiting.Concat(realTimeActive.Waiting).Distinct().Order(StringComparer.Ordinal).ToList();
+            details.Add($"{site}: active distributor: config {configActive.Active ?? "-"}, real-time {realTimeActive.Active ?? "-"}; "
+                + $"standby: {(standby.Count == 0 ? "none" : string.Join(", ", standby))}");
+            details.Add($"{site}: real-time age: {(ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
+            details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
+                : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
+            details.Add($"{site}: queues (messages/consumers): {centralVhost} {Queues(centralQueues)}; {Topology.Site.VirtualHost(site)} "
+                + $"{(siteQueues is null ? "-" : Queues(siteQueues.Where(q => !IsClientQueue(site, q.Name))))}");
         }
-        output.WriteLine(unhealthy == 0 ? "every site is up to date" : $"{unhealthy} of {sites.Count} sites need attention (threshold: {maxBehind} changes behind)");
+        output.WriteLine();
+        foreach (var line in details)
+        {
+            output.WriteLine(line);
+        }
+        output.WriteLine(unhealthy == 0
+            ? "every site is up to date"
+            : $"{unhealthy} of {sites.Count} sites need attention (threshold: {maxBehind} changes behind{(maxRealTimeAge is { } age ? $", real-time older than {age.TotalSeconds:0.#}s" : "")})");
         return unhealthy == 0 ? 0 : 1;
     }
 
@@ -87,31 +119,75 @@ public static class StatusCommand
         }
     }
 
-    private sealed record QueueState(long Messages, int Consumers);
+    private static string QueuePath(string vhost, string queue) => $"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}";
 
-    private static async Task<QueueState?> QueueAsync(HttpClient management, string vhost, string queue)
+    /// <summary>Connection id ("127.0.0.1:50818 -> 127.0.0.1:5672") to the name its client gave it.</summary>
+    private static async Task<Dictionary<string, string>> ConnectionNamesAsync(ManagementApi management, string vhost)
     {
-        var q = await GetAsync(management, new Uri(management.BaseAddress!, $"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}"));
-        // a queue's counters appear in the management API at its first statistics emission (every 5 s by default)
-        return q is { } e
-            ? new QueueState(e.TryGetProperty("messages", out var m) ? m.GetInt64() : 0, e.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0)
-            : null;
+        var connections = await management.GetAsync($"vhosts/{Uri.EscapeDataString(vhost)}/connections");
+        var names = new Dictionary<string, string>();
+        foreach (var connection in connections?.EnumerateArray() ?? default)
+        {
+            var given = connection.TryGetProperty("user_provided_name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()
+                : connection.TryGetProperty("client_properties", out var p) && p.TryGetProperty("connection_name", out var cn) ? cn.GetString()
+                : null;
+            if (given is not null)
+            {
+                names[connection.GetProperty("name").GetString()!] = given;
+            }
+        }
+        return names;
     }
 
-    /// <summary>Workstations with a consumer on their own queue (not their snapshot-reply or error queues).</summary>
-    private static async Task<int?> ClientsAsync(HttpClient management, string site)
+    /// <summary>The instance whose consumer is the single active one on the queue, and the waiting (standby) ones.</summary>
+    private static (string? Active, List<string> Waiting) Instances(string site, JsonElement? queue, Dictionary<string, string> connectionNames)
     {
-        var queues = await GetAsync(management, new Uri(management.BaseAddress!, $"queues/{Uri.EscapeDataString(Topology.Site.VirtualHost(site))}"));
+        string? active = null;
+        var waiting = new List<string>();
+        if (queue is { } q && q.TryGetProperty("consumer_details", out var consumers) && consumers.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var consumer in consumers.EnumerateArray())
+            {
+                var connection = consumer.GetProperty("channel_details").TryGetProperty("connection_name", out var n) ? n.GetString() : null;
+                var instance = Topology.Central.DistributorInstanceOf(site, connection is not null && connectionNames.TryGetValue(connection, out var named) ? named : connection)
+                    ?? "?";
+                var isActive = consumer.TryGetProperty("activity_status", out var status)
+                    ? status.GetString() is "single_active" or "up"
+                    : consumer.TryGetProperty("active", out var a) && a.GetBoolean();
+                if (isActive)
+                {
+                    active = instance;
+                }
+                else
+                {
+                    waiting.Add(instance);
+                }
+            }
+        }
+        return (active, waiting);
+    }
+
+    private static List<(string Table, double Age)> RealTimeAges(JsonElement? stats) =>
+        stats is { } s && s.TryGetProperty("realTimeTables", out var tables)
+            ? [.. tables.EnumerateArray().Select(t => (t.GetProperty("table").GetString()!, t.GetProperty("ageSeconds").GetDouble()))]
+            : [];
+
+    /// <summary>A workstation's own queue (not its snapshot-reply or parking queues).</summary>
+    private static bool IsClientQueue(string site, string name)
+    {
         var prefix = Topology.Site.ClientQueue(site, "");
-        return queues?.EnumerateArray().Count(q => q.GetProperty("name").GetString() is { } name
-            && name.StartsWith(prefix, StringComparison.Ordinal) && !name[prefix.Length..].Contains('.', StringComparison.Ordinal)
-            && !name.EndsWith("_error", StringComparison.Ordinal)
-            && q.TryGetProperty("consumers", out var consumers) && consumers.GetInt32() > 0);
+        return name.StartsWith(prefix, StringComparison.Ordinal) && !name[prefix.Length..].Contains('.', StringComparison.Ordinal) && !Topology.IsParkingQueue(name);
     }
+
+    /// <summary>A process's temporary reply endpoint ({machine}_{process}_bus_{id}): gone with the process.</summary>
+    private static bool IsTemporary(string name) => name.Contains("_bus_", StringComparison.Ordinal);
+
+    private static string Queues(IEnumerable<QueueState> queues) =>
+        string.Join(", ", queues.OrderBy(q => q.Name, StringComparer.Ordinal).Select(q => $"{q.Name} {Depth(q)}")) is { Length: > 0 } text ? text : "none";
 
     private static string Show(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
-    private static string Depth(QueueState? queue) => queue is null ? "-" : $"{queue.Messages}/{queue.Consumers}";
+    private static string Show(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
-    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+    private static string Depth(QueueState? queue) => queue is null ? "-" : $"{queue.Messages}/{queue.Consumers}";
 }

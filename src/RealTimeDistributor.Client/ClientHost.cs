@@ -67,7 +67,7 @@ public static class ClientHost
             view.Duplicates,
             view.Gaps,
         }));
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapHealthAndMetrics();
         app.MapWallboard();
         return app;
     }

@@ -50,6 +50,7 @@ public static class DistributorHost
         builder.Services.AddScoped<RealTimeApplier>();
         builder.Services.AddScoped<ConfigResync>();
         builder.Services.AddSingleton<ResyncGuard>();
+        builder.Services.AddHealthChecks().AddPostgres("replica-database", connectionString);
 
         builder.Services.AddStartupTask(async (_, ct) =>
         {
@@ -77,7 +78,7 @@ public static class DistributorHost
             x.AddConsumer<RealTimeRowsConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
                 cfg.ReceiveEndpoint(Topology.Central.DistributorConfigQueue(settings.Site), e =>
                 {
                     Topology.Central.ConfigureDistributorConfigQueue(e);
@@ -104,9 +105,12 @@ public static class DistributorHost
 
 
         var app = builder.Build();
-        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, CancellationToken ct) =>
+        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, TimeProvider clock, CancellationToken ct) =>
         {
             var state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, ct);
+            // real-time age per table: time since the replica last applied a batch of it (realtime_table_state)
+            var tables = await db.RealTimeTables.AsNoTracking().OrderBy(t => t.TableName).ToListAsync(ct);
+            var now = clock.GetUtcNow();
             return Results.Ok(new
             {
                 site = settings.Site,
@@ -120,9 +124,18 @@ public static class DistributorHost
                 stats.SitePublished,
                 resyncs = resyncs.Count,
                 lastResyncReason = resyncs.LastReason,
+                realTimeTables = tables.Select(t => new
+                {
+                    table = t.TableName,
+                    t.LastUpdateAt,
+                    t.LastFullRefreshAt,
+                    ageSeconds = Math.Round((now - t.LastUpdateAt).TotalSeconds, 1),
+                }),
             });
         });
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapHealthAndMetrics();
+        app.Services.GetRequiredService<RtdMetrics>().ObserveCounter("rtd.config.resyncs", "{resync}",
+            "replica rebuilds from a central snapshot after a gap or a poison change", () => app.Services.GetRequiredService<ResyncGuard>().Count);
         return app;
     }
 }

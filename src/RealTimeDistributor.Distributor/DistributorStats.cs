@@ -1,7 +1,12 @@
+using RealTimeDistributor.Hosting;
+
 namespace RealTimeDistributor.Distributor;
 
-/// <summary>Counters for GET /stats: what this process applied to the replica and republished to the site.</summary>
-public sealed class DistributorStats
+/// <summary>
+/// Counters for GET /stats: what this process applied to the replica and republished to the site; the same counts go to
+/// the host's <see cref="RtdMetrics"/> (GET /metrics).
+/// </summary>
+public sealed class DistributorStats(RtdMetrics? metrics = null)
 {
     private long _configApplied;
     private long _configDuplicates;
@@ -19,15 +24,28 @@ public sealed class DistributorStats
 
     public long SitePublished => Interlocked.Read(ref _sitePublished);
 
-    public void Applied(int changes) => Interlocked.Add(ref _configApplied, changes);
+    public void Applied(int changes)
+    {
+        Interlocked.Add(ref _configApplied, changes);
+        metrics?.ConfigApplied(changes);
+    }
 
-    public void Duplicate() => Interlocked.Increment(ref _configDuplicates);
+    public void Duplicate()
+    {
+        Interlocked.Increment(ref _configDuplicates);
+        metrics?.ConfigDuplicate();
+    }
 
     public void RealTimeApplied(int applied, int stale)
     {
         Interlocked.Add(ref _realTimeRowsApplied, applied);
         Interlocked.Add(ref _realTimeRowsStale, stale);
+        metrics?.RealTimeRowsApplied(applied, stale);
     }
 
-    public void Published(int messages) => Interlocked.Add(ref _sitePublished, messages);
+    public void Published(int messages)
+    {
+        Interlocked.Add(ref _sitePublished, messages);
+        metrics?.SitePublished(messages);
+    }
 }

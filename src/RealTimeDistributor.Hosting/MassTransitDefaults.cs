@@ -17,7 +17,14 @@ public static class MassTransitDefaults
             host.Password(settings.Password);
             if (settings.UseTls)
             {
-                host.UseSsl(ssl => ssl.ServerName = settings.Host);
+                host.UseSsl(ssl =>
+                {
+                    ssl.ServerName = settings.Host;
+                    if (settings.CaCertificate is { } ca)
+                    {
+                        ssl.CertificateValidationCallback = TlsTrust.Validator(TlsTrust.LoadCa(ca, "RabbitMq:CaCertificate"));
+                    }
+                });
             }
         });
         configurator.UseRawJsonSerializer(RawSerializerOptions.Default, isDefault: true);

@@ -23,8 +23,11 @@ public static class Preflight
             {
                 if (DateTimeOffset.UtcNow >= deadline)
                 {
-                    throw new ServiceUnreachableException("RabbitMQ", settings.Endpoint(virtualHost),
-                        "RabbitMq:Host, RabbitMq:Port, RabbitMq:Username, RabbitMq:Password", exception);
+                    throw new ServiceUnreachableException("RabbitMQ", settings.Endpoint(virtualHost), settings.Keys, exception,
+                        HasInChain<System.Security.Authentication.AuthenticationException>(exception)
+                            ? "The broker's TLS certificate is not trusted: set RabbitMq:CaCertificate to the PEM file of the CA that signed it, "
+                                + "or add that CA to the system's trust store."
+                            : null);
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
             }
@@ -51,10 +54,26 @@ public static class Preflight
             {
                 if (DateTimeOffset.UtcNow >= deadline)
                 {
-                    throw new ServiceUnreachableException("PostgreSQL", $"{builder.Host}:{builder.Port}/{builder.Database}", key, exception);
+                    throw new ServiceUnreachableException("PostgreSQL", $"{builder.Host}:{builder.Port}/{builder.Database}", key, exception,
+                        HasInChain<System.Security.Authentication.AuthenticationException>(exception)
+                            ? "The database's TLS certificate is not trusted: add Root Certificate=<PEM file of the CA that signed it> to the "
+                                + "connection string, or add that CA to the system's trust store."
+                            : null);
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
             }
         }
+    }
+
+    private static bool HasInChain<T>(Exception? exception) where T : Exception
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is T || (exception is AggregateException aggregate && aggregate.InnerExceptions.Any(HasInChain<T>)))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

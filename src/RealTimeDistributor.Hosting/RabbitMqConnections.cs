@@ -14,6 +14,16 @@ public static class RabbitMqConnections
         ClientProvidedName = clientName,
         RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
         AutomaticRecoveryEnabled = false,
-        Ssl = new SslOption { Enabled = settings.UseTls, ServerName = settings.Host },
+        Ssl = Ssl(settings),
     };
+
+    private static SslOption Ssl(RabbitMqSettings settings)
+    {
+        var ssl = new SslOption { Enabled = settings.UseTls, ServerName = settings.Host };
+        if (settings.CaCertificate is { } ca)
+        {
+            ssl.CertificateValidationCallback = TlsTrust.Validator(TlsTrust.LoadCa(ca, "RabbitMq:CaCertificate"));
+        }
+        return ssl;
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
 using Serilog;
 using Serilog.Events;
 
@@ -13,7 +14,8 @@ public static class ServiceDefaults
 
     /// <summary>
     /// What every host does: Serilog to the console always and to Seq when "Seq:ServerUrl" is set,
-    /// enriched with Process and Site (and whatever else the host scopes, such as Workstation).
+    /// enriched with Process and Site (and whatever else the host scopes, such as Workstation); the
+    /// <see cref="RtdMetrics"/> meter exported for Prometheus, and health checks (mapped by MapHealthAndMetrics).
     /// <code>
     /// "Seq": { "ServerUrl": "http://127.0.0.1:5341", "ApiKey": "" }
     /// </code>
@@ -23,6 +25,10 @@ public static class ServiceDefaults
     {
         builder.Services.AddSerilog((_, logger) => Configure(logger, builder.Configuration, process, site, properties));
         builder.Services.AddRtdMassTransitHostOptions();
+        // metrics (GET /metrics) and health checks (GET /health): app.MapHealthAndMetrics()
+        builder.Services.AddSingleton(sp => new RtdMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), process, site, properties));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RtdMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddHealthChecks();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(20));
         return builder;
     }

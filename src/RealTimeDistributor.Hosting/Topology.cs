@@ -13,6 +13,24 @@ public static class Topology
     public const string TopicExchange = "topic";
     public const string AllKeys = "#";
 
+    /// <summary>MassTransit moves a message that failed all its retries to "{queue}_error", with the reason in its headers.</summary>
+    public const string ErrorQueueSuffix = "_error";
+
+    /// <summary>MassTransit moves a message no consumer of the queue takes to "{queue}_skipped".</summary>
+    public const string SkippedQueueSuffix = "_skipped";
+
+    public static string ErrorQueue(string queue) => queue + ErrorQueueSuffix;
+
+    /// <summary>True for the queues where MassTransit parks messages: "{queue}_error" and "{queue}_skipped".</summary>
+    public static bool IsParkingQueue(string queue) =>
+        queue.EndsWith(ErrorQueueSuffix, StringComparison.Ordinal) || queue.EndsWith(SkippedQueueSuffix, StringComparison.Ordinal);
+
+    /// <summary>The queue a parked message came from: "{queue}" for "{queue}_error" or "{queue}_skipped", else null.</summary>
+    public static string? OriginalQueue(string parkingQueue) =>
+        parkingQueue.EndsWith(ErrorQueueSuffix, StringComparison.Ordinal) ? parkingQueue[..^ErrorQueueSuffix.Length]
+        : parkingQueue.EndsWith(SkippedQueueSuffix, StringComparison.Ordinal) ? parkingQueue[..^SkippedQueueSuffix.Length]
+        : null;
+
     /// <summary>The central controller's virtual host: the feed every site consumes.</summary>
     public static class Central
     {
@@ -49,6 +67,18 @@ public static class Topology
 
         /// <summary>Bounded queue: a site's distributor applies real-time batches from it.</summary>
         public static string DistributorRealTimeQueue(string site) => $"rtd.{site}.distributor.realtime";
+
+        /// <summary>
+        /// The connection name a site's distributor instance opens the central vhost with: the management UI (and
+        /// `rtd status`) shows by it which instance is the single active consumer of the site's queues.
+        /// </summary>
+        public static string DistributorConnectionName(string site, string instance) => $"rtd {site} distributor {instance}";
+
+        /// <summary>The instance in a <see cref="DistributorConnectionName"/> of this site, else null.</summary>
+        public static string? DistributorInstanceOf(string site, string? connectionName) =>
+            connectionName is not null && connectionName.StartsWith(DistributorConnectionName(site, ""), StringComparison.Ordinal)
+                ? connectionName[DistributorConnectionName(site, "").Length..]
+                : null;
 
         /// <summary>Config changes a distributor holds unacknowledged at once: enough that the next run is there when one commits.</summary>
         public const int DistributorConfigInFlight = 4_000;

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
 using RealTimeDistributor.Data.Configuration;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Central.Admin;
 
@@ -27,7 +28,7 @@ public static class AdminApi
             stats.ChangesPublished,
             stats.RealTimeRowsPublished,
         }));
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapHealthAndMetrics();
     }
 
     private static async Task<IResult> ListAsync(string table, CentralDbContext db, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using MassTransit;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Sync;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Consumers;
 
@@ -8,13 +9,14 @@ namespace RealTimeDistributor.Distributor.Consumers;
 /// updateaw's intake: hands each central configuration change to the ordered apply loop and returns (acks) once it is in
 /// the replica and republished. A change that cannot apply throws, and goes to the error queue with its reason.
 /// </summary>
-public sealed class ConfigChangedConsumer(ConfigStream stream) : IConsumer<ConfigChanged>
+public sealed class ConfigChangedConsumer(ConfigStream stream, RtdMetrics metrics, TimeProvider clock) : IConsumer<ConfigChanged>
 {
     public async Task Consume(ConsumeContext<ConfigChanged> context)
     {
         try
         {
             await stream.SubmitAsync(context.Message, context.CancellationToken);
+            metrics.ConfigAcked(clock.GetUtcNow() - context.Message.CommittedAt);
         }
         catch (PoisonMessageException poison) when (poison.Sequence > 0)
         {

@@ -1,26 +1,35 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using RealTimeDistributor.Cli;
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Cli;
 
-/// <summary>`rtd status` against a running system of two sites, asked with the read-only operator user; then one site is stopped.</summary>
+/// <summary>
+/// `rtd status` against a running system of two sites (site a with an active and a standby distributor), asked with the
+/// read-only operator user; then one site is stopped, site a's real-time data goes stale, and its active instance stops.
+/// </summary>
 public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper output) : IAsyncLifetime
 {
     private RtdSystem _system = null!;
     private RoleUsers _users = null!;
+    private WebApplication _a = null!;
+    private WebApplication _standby = null!; // site a's instance b
     private WebApplication _b = null!;
+    private string _bUrl = "";
     private string _sites = "";
 
     public async Task InitializeAsync()
     {
         _system = await RtdSystem.StartAsync();
-        var a = await _system.StartDistributorAsync(_system.Site("a"));
+        _a = await _system.StartDistributorAsync(_system.Site("a"));
+        _standby = await _system.StartDistributorAsync(_system.Site("a"), instance: "b");
         _b = await _system.StartDistributorAsync(_system.Site("b"));
-        _sites = $"{_system.Site("a")}={a.Urls.First()},{_system.Site("b")}={_b.Urls.First()}";
+        _bUrl = _b.Urls.First();
+        _sites = $"{_system.Site("a")}={_a.Urls.First()},{_system.Site("b")}={_bUrl}";
         await _system.StartClientAsync(_system.Site("a"), "ws1");
         _users = await RoleUsers.CreateAsync(_system.CentralVirtualHost, [_system.Site("a"), _system.Site("b")], $"{_system.Id}-");
     }
@@ -35,19 +44,28 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
     public async Task Should_report_every_site_up_to_date_then_name_the_stopped_site_and_exit_non_zero()
     {
         Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
+        await _system.PublishAsync(RealTimeTables.Agent, ["1001", "1002"], version: 1);
         await AppliedAsync("a", 1);
         await AppliedAsync("b", 1);
+        await Eventually.Until(() => _system.ReplicaRowCountAsync(_system.Site("a"), RealTimeTables.Agent), n => n == 2, "site a's real-time rows");
+        await Eventually.Until(() => _system.ReplicaRowCountAsync(_system.Site("b"), RealTimeTables.Agent), n => n == 2, "site b's real-time rows");
         // the management API shows a queue's counters at its next statistics emission (every 5 s by default)
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("a")));
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("a")));
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("a")), consumers: 2);
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("a")), consumers: 2);
         await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("b")));
         await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("b")));
         await ConsumersAsync(Topology.Site.VirtualHost(_system.Site("a")), Topology.Site.ClientQueue(_system.Site("a"), "ws1"));
 
-        var (code, text) = await StatusAsync();
+        var (code, text) = await StatusAsync("--max-realtime-age", "5m");
         Assert.Equal(0, code);
-        Assert.Matches($@"{_system.Site("a")} +1 +0 +0/1 +0/1 +0 +1  ok", text);
-        Assert.Matches($@"{_system.Site("b")} +1 +0 +0/1 +0/1 +0 +0  ok", text);
+        // site a: instance a is the single active consumer of both queues, b waits as the standby
+        Assert.Matches($@"{_system.Site("a")} +1 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok", text);
+        Assert.Matches($@"{_system.Site("b")} +1 +0 +0/1 +0/1 +0 +0 +a +\d+\.\ds  ok", text);
+        Assert.Contains($"{_system.Site("a")}: active distributor: config a, real-time a; standby: b", text, StringComparison.Ordinal);
+        Assert.Matches($@"{_system.Site("a")}: real-time age: agent \d+\.\ds", text);
+        Assert.Contains($"{_system.Site("a")}: clients: ws1 0/1", text, StringComparison.Ordinal);
+        Assert.Contains($"{Topology.Site.SnapshotQueue(_system.Site("a"))} 0/2", text, StringComparison.Ordinal);
+        Assert.Contains($"{_system.Site("b")}: clients: none", text, StringComparison.Ordinal);
 
         // site b's distributor stops; the next two changes reach only site a, and wait in site b's queue
         await _system.StopAsync(_b);
@@ -59,8 +77,25 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
 
         (code, text) = await StatusAsync("--max-behind", "1");
         Assert.Equal(1, code);
-        Assert.Matches($@"{_system.Site("a")} +3 +0 +0/1 +0/1 +0 +1  ok", text);
-        Assert.Matches($@"{_system.Site("b")} +- +- +2/0 +0/0 +0 +0  DISTRIBUTOR UNREACHABLE", text);
+        Assert.Matches($@"{_system.Site("a")} +3 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok", text);
+        Assert.Matches($@"{_system.Site("b")} +- +- +2/0 +0/0 +0 +0 +- +-  DISTRIBUTOR UNREACHABLE", text);
+        Assert.Contains($"{_system.Site("b")}: active distributor: config -, real-time -; standby: none", text, StringComparison.Ordinal);
+
+        // site a's real-time data is older than a tighter threshold: stale, exit 1
+        await Eventually.Until(async () => (await _system.StatsAsync(_a)).GetProperty("realTimeTables")[0].GetProperty("ageSeconds").GetDouble(),
+            age => age > 1, "site a's real-time data older than 1 s");
+        (code, text) = await StatusAsync("--max-behind", "5", "--max-realtime-age", "1s");
+        Assert.Equal(1, code);
+        Assert.Matches($@"{_system.Site("a")} .* REAL-TIME STALE \(agent \d+(\.\d)?s\)", text);
+
+        // site a's active instance stops: the standby b takes over both queues, and the status says so
+        await _system.StopAsync(_a);
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("a")));
+        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("a")));
+        _sites = $"{_system.Site("a")}={_standby.Urls.First()},{_system.Site("b")}={_bUrl}";
+        (code, text) = await StatusAsync("--max-behind", "5");
+        Assert.Matches($@"{_system.Site("a")} +3 +0 +0/1 +0/1 +0 +1 +b ", text);
+        Assert.Contains($"{_system.Site("a")}: active distributor: config b, real-time b; standby: none", text, StringComparison.Ordinal);
         Assert.Contains("1 of 2 sites need attention", text, StringComparison.Ordinal);
     }
 
@@ -83,8 +118,9 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
         return (code, writer.ToString());
     }
 
-    private Task<QueueInfo?> ConsumersAsync(string vhost, string queue) =>
-        Eventually.Until(() => _system.Broker.QueueAsync(vhost, queue), q => q is { Consumers: 1, Messages: 0 }, $"{queue} with its consumer in the management API");
+    private Task<QueueInfo?> ConsumersAsync(string vhost, string queue, int consumers = 1) =>
+        Eventually.Until(() => _system.Broker.QueueAsync(vhost, queue), q => q is { Messages: 0 } && q.Consumers == consumers,
+            $"{queue} with {consumers} consumers in the management API");
 
     private Task<long> AppliedAsync(string site, long sequence) => Eventually.Until(
         () => _system.QueryReplicaAsync<long>(_system.Site(site), "SELECT applied_config_sequence FROM sync_state"),

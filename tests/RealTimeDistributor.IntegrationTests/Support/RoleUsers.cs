@@ -85,7 +85,7 @@ public sealed class RoleUsers : IAsyncDisposable
 
     private async Task PutAsync(string path, object body) => (await _http.PutAsJsonAsync(path, body)).EnsureSuccessStatusCode();
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "RealTimeDistributor.sln")))

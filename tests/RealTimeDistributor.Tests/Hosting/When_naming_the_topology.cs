@@ -37,4 +37,24 @@ public sealed class When_naming_the_topology
     [InlineData("", false)]
     [InlineData(null, false)]
     public void Should_accept_only_ids_that_are_safe_in_names(string? id, bool valid) => Assert.Equal(valid, Identifiers.IsValid(id));
+
+    [Theory]
+    [InlineData("rtd.site-a.distributor.config_error", "rtd.site-a.distributor.config")]
+    [InlineData("rtd.site-a.client.ws1_skipped", "rtd.site-a.client.ws1")]
+    [InlineData("rtd.site-a.distributor.config", null)]
+    [InlineData("_error", "")]
+    public void Should_find_the_queue_a_parked_message_came_from(string parked, string? original)
+    {
+        Assert.Equal(original, Topology.OriginalQueue(parked));
+        Assert.Equal(original is not null, Topology.IsParkingQueue(parked));
+    }
+
+    [Fact]
+    public void Should_name_the_distributor_instance_in_its_connection_so_the_active_one_is_visible()
+    {
+        Assert.Equal("rtd site-a distributor b", Topology.Central.DistributorConnectionName("site-a", "b"));
+        Assert.Equal("b", Topology.Central.DistributorInstanceOf("site-a", "rtd site-a distributor b"));
+        Assert.Null(Topology.Central.DistributorInstanceOf("site-b", "rtd site-a distributor b"));
+        Assert.Null(Topology.Central.DistributorInstanceOf("site-a", "127.0.0.1:50818 -> 127.0.0.1:5672"));
+    }
 }

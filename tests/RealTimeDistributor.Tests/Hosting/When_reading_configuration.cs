@@ -48,4 +48,17 @@ public sealed class When_reading_configuration
             ServiceDefaults.Configure(new Serilog.LoggerConfiguration(), Config(("Seq:ServerUrl", "not a url")), "test", "site-a"));
         Assert.Equal("Seq:ServerUrl", error.Key);
     }
+
+    [Fact]
+    public void Should_refuse_a_ca_certificate_without_tls_or_that_cannot_be_read()
+    {
+        var withoutTls = Assert.Throws<InvalidConfigurationException>(() => RabbitMqSettings.From(Config(("RabbitMq:Host", "h"), ("RabbitMq:Username", "u"),
+            ("RabbitMq:Password", "p"), ("RabbitMq:CaCertificate", "/etc/rtd/ca.pem"))));
+        Assert.Equal("RabbitMq:CaCertificate", withoutTls.Key);
+        Assert.Contains("RabbitMq:UseTls is false", withoutTls.Message);
+        var missing = Assert.Throws<InvalidConfigurationException>(() => RabbitMqSettings.From(Config(("RabbitMq:Host", "h"), ("RabbitMq:Username", "u"),
+            ("RabbitMq:Password", "p"), ("RabbitMq:UseTls", "true"), ("RabbitMq:CaCertificate", "/nonexistent/ca.pem"))));
+        Assert.Equal("RabbitMq:CaCertificate", missing.Key);
+        Assert.Contains("cannot read a PEM certificate", missing.Message);
+    }
 }

@@ -1,0 +1,147 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
+using Xunit.Abstractions;
+
+namespace RealTimeDistributor.IntegrationTests.Hosting;
+
+/// <summary>The "RealTimeDistributor" meter (read with a real MeterListener and at GET /metrics) and GET /health of each host.</summary>
+public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper output) : IAsyncLifetime
+{
+    private RtdSystem _system = null!;
+    private TcpProxy _database = null!;
+    private string _site = "";
+
+    public async Task InitializeAsync()
+    {
+        _system = await RtdSystem.StartAsync();
+        _site = _system.Site("a");
+        _database = new TcpProxy(TestSettings.PostgresHost, int.Parse(TestSettings.PostgresPort, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _system.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Should_count_applied_changes_and_their_latency_on_the_meter_and_at_metrics()
+    {
+        var distributor = await _system.StartDistributorAsync(_site);
+        long applied = 0;
+        var latencies = new List<double>();
+        var threeApplied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == RtdMetrics.MeterName && instrument.Name is "rtd.config.applied" or "rtd.config.apply_latency")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (IsSite(tags) && Interlocked.Add(ref applied, value) >= 3)
+            {
+                threeApplied.TrySetResult();
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            if (IsSite(tags))
+            {
+                lock (latencies)
+                {
+                    latencies.Add(value);
+                }
+            }
+        });
+        listener.Start();
+
+        for (var id = 1; id <= 3; id++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", id, new { name = $"ACD {id}", kind = "acd" })).StatusCode);
+        }
+        await threeApplied.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, Interlocked.Read(ref applied));
+        await Eventually.Until(() => Task.FromResult(Volatile.Read(ref applied)), _ => latencies.Count >= 3, "three latencies");
+        lock (latencies)
+        {
+            Assert.All(latencies, l => Assert.InRange(l, 0, 60));
+        }
+
+        var metrics = await TextAsync(distributor.Urls.First(), "/metrics");
+        Assert.Matches($@"rtd_config_applied_total\{{[^}}]*site=""{_site}""[^}}]*\}} 3", metrics);
+        Assert.Matches($@"rtd_config_apply_latency_seconds_count\{{[^}}]*site=""{_site}""[^}}]*\}} 3", metrics);
+        Assert.Matches($@"rtd_config_resyncs_total\{{[^}}]*site=""{_site}""[^}}]*\}} 0", metrics);
+        Assert.Matches($@"rtd_config_lag_seconds\{{[^}}]*site=""{_site}""", metrics);
+        var central = await TextAsync(_system.Central.Urls.First(), "/metrics");
+        Assert.Matches(@"rtd_config_committed_total\{[^}]*process=""central""[^}]*\} 3", central);
+        Assert.Matches(@"rtd_config_published_total\{[^}]*process=""central""[^}]*\} 3", central);
+        output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("rtd_", StringComparison.Ordinal) && l.Contains(_site, StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task Should_answer_503_naming_the_replica_database_while_it_is_unreachable()
+    {
+        var replica = TestSettings.ConnectionString(_system.ReplicaDatabase(_site)).Replace($"Port={TestSettings.PostgresPort}", $"Port={_database.Port}",
+            StringComparison.Ordinal) + ";Timeout=3;Command Timeout=5;Pooling=false";
+        var distributor = await _system.StartDistributorAsync(_site, extra: new() { ["ConnectionStrings:Replica"] = replica });
+        var client = await _system.StartClientAsync(_site, "ws1");
+
+        var (status, health) = await HealthAsync(distributor.Urls.First());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", Check(health, "replica-database"));
+        Assert.Equal("Healthy", Check(health, "masstransit-bus"));
+        (status, health) = await HealthAsync(_system.Central.Urls.First());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", Check(health, "central-database"));
+        (status, health) = await HealthAsync(client.Urls.First());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", Check(health, "masstransit-bus"));
+
+        _database.Cut();
+        (status, health) = await HealthAsync(distributor.Urls.First());
+        output.WriteLine(health.ToString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("Unhealthy", Check(health, "replica-database"));
+        Assert.Contains($"127.0.0.1:{_database.Port}/{_system.ReplicaDatabase(_site)}", health.ToString(), StringComparison.Ordinal);
+
+        _database.Restore();
+        await Eventually.Until(async () => (await HealthAsync(distributor.Urls.First())).Status, s => s == HttpStatusCode.OK, "healthy again");
+    }
+
+    private bool IsSite(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "site" && (string?)tag.Value == _site)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static async Task<string> TextAsync(string baseUrl, string path)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        return await http.GetStringAsync(path);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync(string baseUrl)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        using var response = await http.GetAsync("/health");
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    private static string? Check(JsonElement health, string name) =>
+        health.GetProperty("checks").EnumerateArray().FirstOrDefault(c => c.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } c
+            ? c.GetProperty("status").GetString()
+            : null;
+}
