@@ -38,6 +38,7 @@ public static class CentralHost
         builder.Services.AddSingleton<ChangeLogSignal>();
         builder.Services.AddSingleton<VersionClock>();
         builder.Services.AddSingleton<RealTimePublisher>();
+        builder.Services.AddSingleton<RealTimeSnapshotSender>();
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
 
@@ -54,6 +55,7 @@ public static class CentralHost
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<ConfigSnapshotConsumer>();
+            x.AddConsumer<RealTimeSnapshotConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
@@ -62,6 +64,11 @@ public static class CentralHost
                 {
                     Topology.Central.ConfigureConfigSnapshotQueue(e);
                     e.ConfigureConsumer<ConfigSnapshotConsumer>(context);
+                });
+                cfg.ReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue, e =>
+                {
+                    Topology.Central.ConfigureRealTimeSnapshotQueue(e);
+                    e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
                 });
             });
         });
