@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Contracts;
@@ -21,7 +23,8 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// <see cref="Writers"/> concurrent writers; a writer behind schedule commits at once, and nothing is committed after the
 /// run's duration, so the achieved rate is reported (the center may not sustain the target).
 /// The same run measures a low rate first: its percentiles are the baseline of the ratios. The split at the replica
-/// (config_apply_log.applied_at, wall clock of this process) shows how much of the time is the distributor's apply.
+/// (config_apply_log.applied_at, wall clock of this process) shows how much of the time is the distributor's apply. A
+/// second baseline is the raw broker over the same two hops at the same pacing (<see cref="RawTwoHopsAsync"/>).
 /// </summary>
 public static class LatencyBenchmark
 {
@@ -61,7 +64,119 @@ public static class LatencyBenchmark
                 report.Add(group, $"{name}: replica apply {label}", value, "ms", baseline == "" ? null : $"{baseline}: replica apply {label}");
             }
             baseline = baseline == "" ? name : baseline;
+
+            var raw = await RawTwoHopsAsync(system, site, rate, TimeSpan.FromSeconds(seconds));
+            Console.WriteLine($"  raw     {raw.Latency}");
+            report.Add(group, $"{name}: raw broker, 2 hops: achieved rate", raw.AchievedRate, "messages/s");
+            foreach (var (label, value) in raw.Latency.Named())
+            {
+                report.Add(group, $"{name}: raw broker, 2 hops {label}", value, "ms");
+            }
+            foreach (var (label, _) in raw.Latency.Named())
+            {
+                report.Add(group, $"{name}: view {label} (vs raw)", figures.View.Named().Single(v => v.Label == label).Value, "ms",
+                    $"{name}: raw broker, 2 hops {label}");
+            }
         }
+    }
+
+    /// <summary>
+    /// The transport alone, over the same hops and at the same pacing: a message of a config change's size published with
+    /// a confirm to a queue on the central vhost, consumed and republished with a confirm to a queue on the site vhost
+    /// (as the distributor does, without the database; acked when the republish is confirmed), consumed there. Confirms
+    /// are awaited concurrently, not one at a time. Raw RabbitMQ.Client, one clock.
+    /// </summary>
+    private static async Task<(double AchievedRate, Percentiles Latency)> RawTwoHopsAsync(RtdSystem system, string site, int rate, TimeSpan duration)
+    {
+        ConnectionFactory Factory(string vhost) => new()
+        {
+            HostName = TestSettings.RabbitHost,
+            Port = TestSettings.RabbitPort,
+            UserName = TestSettings.RabbitUser,
+            Password = TestSettings.RabbitPassword,
+            VirtualHost = vhost,
+        };
+        const string first = "rtd.bench.latency.hop1";
+        const string second = "rtd.bench.latency.hop2";
+        await using var central = await Factory(system.CentralVirtualHost).CreateConnectionAsync();
+        await using var siteConnection = await Factory(Topology.Site.VirtualHost(site)).CreateConnectionAsync();
+        var confirms = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+        await using var publish = await central.CreateChannelAsync(confirms);
+        await using var hop = await central.CreateChannelAsync();
+        await using var republish = await siteConnection.CreateChannelAsync(confirms);
+        await using var arrive = await siteConnection.CreateChannelAsync();
+        await publish.QueueDeclareAsync(first, durable: true, exclusive: false, autoDelete: true);
+        await republish.QueueDeclareAsync(second, durable: true, exclusive: false, autoDelete: true);
+
+        var count = (int)(rate * duration.TotalSeconds);
+        var sentAt = new long[count];
+        var arrivedAt = new long[count];
+        var received = 0;
+        var sent = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var relay = new AsyncEventingBasicConsumer(hop);
+        var acks = new List<Task>();
+        relay.ReceivedAsync += (_, delivery) =>
+        {
+            // acked once the republish is confirmed, as the distributor does, but without holding up the next delivery:
+            // confirms are pipelined, as ConfirmingPublisher's are
+            var confirmed = republish.BasicPublishAsync("", second, false, new BasicProperties { Persistent = true }, delivery.Body.ToArray());
+            var tag = delivery.DeliveryTag;
+            lock (acks)
+            {
+                acks.Add(Task.Run(async () =>
+                {
+                    await confirmed;
+                    await hop.BasicAckAsync(tag, false);
+                }));
+            }
+            return Task.CompletedTask;
+        };
+        var last = new AsyncEventingBasicConsumer(arrive);
+        last.ReceivedAsync += async (_, delivery) =>
+        {
+            arrivedAt[BitConverter.ToInt32(delivery.Body.Span)] = Stopwatch.GetTimestamp();
+            await arrive.BasicAckAsync(delivery.DeliveryTag, false);
+            if (Interlocked.Increment(ref received) == Volatile.Read(ref sent) && sent > 0)
+            {
+                done.TrySetResult();
+            }
+        };
+        await hop.BasicConsumeAsync(first, false, relay);
+        await arrive.BasicConsumeAsync(second, false, last);
+
+        var body = Json.Serialize(new ConfigChanged(2, 1, "agent", ConfigOperations.Upsert, "1001",
+            Json.ToElement(new { id = 1001, name = "Agent 1001 r1000 #12345", peripheralId = 1, configSequence = 2 }), DateTimeOffset.UtcNow));
+        var pending = new List<Task>(count);
+        var start = Stopwatch.GetTimestamp();
+        var i = 0;
+        for (; i < count && Stopwatch.GetElapsedTime(start) < duration; i++)
+        {
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (long)(i * (double)Stopwatch.Frequency / rate));
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+            var message = (byte[])body.Clone();
+            BitConverter.TryWriteBytes(message, i);
+            sentAt[i] = Stopwatch.GetTimestamp();
+            pending.Add(publish.BasicPublishAsync("", first, false, new BasicProperties { Persistent = true }, message).AsTask());
+        }
+        var publishing = Stopwatch.GetElapsedTime(start);
+        await Task.WhenAll(pending);
+        Volatile.Write(ref sent, i);
+        if (Volatile.Read(ref received) == i)
+        {
+            done.TrySetResult();
+        }
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        Task[] acked;
+        lock (acks)
+        {
+            acked = [.. acks];
+        }
+        await Task.WhenAll(acked);
+        return (i / publishing.TotalSeconds, Percentiles.Of(Enumerable.Range(0, i).Select(k => Stopwatch.GetElapsedTime(sentAt[k], arrivedAt[k]).TotalMilliseconds)));
     }
 
     private static async Task<Figures> MeasureAsync(RtdSystem system, string site, ClientView view, int rate, TimeSpan duration)

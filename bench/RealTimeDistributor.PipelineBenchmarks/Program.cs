@@ -10,7 +10,7 @@ if (mode is "all" or "config")
 }
 if (mode is "all" or "commit")
 {
-    await CommitBenchmark.RunAsync(report, quick ? 500 : 3_000, [1, 4, 8]);
+    await CommitBenchmark.RunAsync(report, quick ? 300 : 1_000, [1, 4, 8]);
 }
 if (mode is "all" or "latency")
 {
