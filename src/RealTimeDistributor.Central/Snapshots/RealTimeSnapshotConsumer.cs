@@ -51,7 +51,7 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, RealTimeSn
     private const int ChunkOverhead = 1024;
 
     /// <summary>Splits a table's rows into chunks of at most RealTimeSnapshotChunkRows rows and RealTimeSnapshotChunkMaxBytes bytes of JSON.</summary>
-    internal static IEnumerable<List<RealTimeRow>> Chunks(IReadOnlyList<RealTimeRow> rows)
+    public static IEnumerable<List<RealTimeRow>> Chunks(IReadOnlyList<RealTimeRow> rows)
     {
         var chunk = new List<RealTimeRow>();
         var bytes = ChunkOverhead;
