@@ -7,6 +7,7 @@ using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RealTimeDistributor.Central.ChangeLog;
+using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
@@ -77,6 +78,82 @@ public static class LatencyBenchmark
                 report.Add(group, $"{name}: view {label} (vs raw)", figures.View.Named().Single(v => v.Label == label).Value, "ms",
                     $"{name}: raw broker, 2 hops {label}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Real-time freshness: rows published through the central <see cref="RealTimePublisher"/> (the feed's path) in one
+    /// message every 100 ms, each row with a new version, until each is in the client's view; from just before the
+    /// publish to the view's Changed event. The feed is off, so these are the only real-time rows.
+    /// </summary>
+    public static async Task RealTimeAsync(Report report, (int RowsPerSecond, int Seconds)[] runs)
+    {
+        await using var system = await RtdSystem.StartAsync();
+        var site = system.Site("rtlatency");
+        var quiet = new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Error" };
+        await system.StartDistributorAsync(site, extra: quiet);
+        var view = (await system.StartClientAsync(site, "bench", quiet)).Services.GetRequiredService<ClientView>();
+        await view.WaitForSnapshotsAsync(1, TimeSpan.FromSeconds(60));
+        var publisher = system.Central.Services.GetRequiredService<RealTimePublisher>();
+        const string group = "real-time freshness: central publish -> client view";
+        const int Keys = 1_000;
+        var baseline = "";
+        var version = 0L;
+        foreach (var (rate, seconds) in runs)
+        {
+            var name = $"{rate:N0} rows/s";
+            Console.WriteLine($"real-time latency: {name} for {seconds} s");
+            var perTick = Math.Max(1, rate / 10);
+            var ticks = seconds * Math.Min(10, rate);
+            var sentAt = new ConcurrentDictionary<long, long>();
+            var arrivedAt = new ConcurrentDictionary<long, long>();
+            var expected = 0;
+            var published = 0;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnChanged(ViewRow row)
+            {
+                if (row.Kind == SiteUpdate.RealTimeKind && arrivedAt.TryAdd(row.Version, Stopwatch.GetTimestamp()) && Volatile.Read(ref published) == 1
+                    && arrivedAt.Count >= Volatile.Read(ref expected))
+                {
+                    done.TrySetResult();
+                }
+            }
+            view.Changed += OnChanged;
+            var start = Stopwatch.GetTimestamp();
+            var interval = Stopwatch.Frequency / Math.Min(10, rate);
+            for (var t = 0; t < ticks; t++)
+            {
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (t * interval));
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait);
+                }
+                var rows = Enumerable.Range(0, perTick).Select(k => new RealTimeRow((((t * perTick) + k) % Keys).ToString(CultureInfo.InvariantCulture),
+                    ++version, DateTimeOffset.UtcNow, Json.ToElement(new { callsQueuedNow = version % 17 }))).ToList();
+                var now = Stopwatch.GetTimestamp();
+                foreach (var row in rows)
+                {
+                    sentAt[row.Version] = now;
+                }
+                Interlocked.Add(ref expected, rows.Count);
+                await publisher.PublishAsync(RealTimeTables.CallType, rows, fullRefresh: false, CancellationToken.None);
+            }
+            var publishing = Stopwatch.GetElapsedTime(start);
+            Volatile.Write(ref published, 1);
+            if (arrivedAt.Count >= Volatile.Read(ref expected))
+            {
+                done.TrySetResult();
+            }
+            await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            view.Changed -= OnChanged;
+            var latency = Percentiles.Of(sentAt.Select(s => Stopwatch.GetElapsedTime(s.Value, arrivedAt[s.Key]).TotalMilliseconds));
+            Console.WriteLine($"  view    {latency}");
+            report.Add(group, $"{name}: achieved rate", sentAt.Count / publishing.TotalSeconds, "rows/s");
+            foreach (var (label, value) in latency.Named())
+            {
+                report.Add(group, $"{name}: view {label}", value, "ms", baseline == "" ? null : $"{baseline}: view {label}");
+            }
+            baseline = baseline == "" ? name : baseline;
         }
     }
 

@@ -16,6 +16,7 @@ if (mode is "all" or "latency")
 {
     // the low rate first: its percentiles are the baseline of the ratios
     await LatencyBenchmark.RunAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (100, 20), (1_000, 20)]);
+    await LatencyBenchmark.RealTimeAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (1_000, 20)]);
 }
 if (mode is "all" or "realtime")
 {
