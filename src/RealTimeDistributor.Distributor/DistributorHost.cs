@@ -1,7 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
@@ -38,8 +38,14 @@ public static class DistributorHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DistributorStats>();
         builder.Services.AddSingleton<SiteStream>();
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
         builder.Services.AddDbContext<ReplicaDbContext>(o => o.UseNpgsql(connectionString));
+        builder.Services.AddSingleton(sp =>
+        {
+            using var scope = sp.CreateScope();
+            return new ConfigSql(scope.ServiceProvider.GetRequiredService<ReplicaDbContext>().Model);
+        });
         builder.Services.AddScoped<ConfigApplier>();
         builder.Services.AddScoped<RealTimeApplier>();
         builder.Services.AddScoped<ConfigResync>();
@@ -59,15 +65,16 @@ public static class DistributorHost
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
         });
-        // registered before MassTransit so that it stops after it: on shutdown the bus stops consuming and waits for the
+        // the apply loops are registered before MassTransit so that they stop after it: on shutdown the bus stops consuming and waits for the
         // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
         builder.Services.AddSingleton<ConfigStream>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
+        builder.Services.AddSingleton<RealTimeIntake>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RealTimeIntake>());
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<ConfigChangedConsumer>();
             x.AddConsumer<RealTimeRowsConsumer>();
-            x.AddRequestClient<ConfigSnapshotRequested>(new Uri($"exchange:{Topology.Central.ConfigSnapshotRequestExchange}"), RequestTimeout.After(s: 120));
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, $"rtd {settings.Site} distributor {settings.Instance}");

@@ -19,7 +19,7 @@ public sealed class DistributorStats
 
     public long SitePublished => Interlocked.Read(ref _sitePublished);
 
-    public void Applied() => Interlocked.Increment(ref _configApplied);
+    public void Applied(int changes) => Interlocked.Add(ref _configApplied, changes);
 
     public void Duplicate() => Interlocked.Increment(ref _configDuplicates);
 

@@ -33,6 +33,9 @@ public static class Topology
         /// </summary>
         public const string ConfigSnapshotRequestExchange = "rtd.central.config-snapshot-requests";
 
+        /// <summary>Rows per ConfigSnapshotChunk, so a configuration of 100,000 entities never forms one giant message.</summary>
+        public const int ConfigSnapshotChunkRows = 5000;
+
         /// <summary>Binds the central controller's snapshot queue to <see cref="ConfigSnapshotRequestExchange"/>.</summary>
         public static void ConfigureConfigSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
@@ -79,7 +82,11 @@ public static class Topology
         /// <summary>Bounded queue: a site's distributor applies real-time batches from it.</summary>
         public static string DistributorRealTimeQueue(string site) => $"rtd.{site}.distributor.realtime";
 
-        public const int DistributorConfigInFlight = 1_000;
+        /// <summary>Config changes a distributor holds unacknowledged at once: enough that the next run is there when one commits.</summary>
+        public const int DistributorConfigInFlight = 4_000;
+
+        /// <summary>Real-time messages (up to 500 rows each) a distributor holds unacknowledged at once.</summary>
+        public const int DistributorRealTimeInFlight = 100;
 
         /// <summary>Length bound of a distributor's real-time queue; the oldest batches drop first and the full refresh heals them.</summary>
         public const int DistributorRealTimeQueueMaxLength = 10_000;
@@ -123,8 +130,10 @@ public static class Topology
             endpoint.SingleActiveConsumer = true;
             endpoint.SetQueueArgument("x-max-length", DistributorRealTimeQueueMaxLength);
             endpoint.SetQueueArgument("x-overflow", "drop-head");
-            endpoint.PrefetchCount = 200;
-            endpoint.ConcurrentMessageLimit = 1;
+            // many messages wait at once so the distributor can apply them together (RealTimeIntake); rows carry versions,
+            // so the order they apply in does not matter
+            endpoint.PrefetchCount = DistributorRealTimeInFlight;
+            endpoint.ConcurrentMessageLimit = DistributorRealTimeInFlight;
             endpoint.Bind(RealTimeExchange, b =>
             {
                 b.ExchangeType = TopicExchange;

@@ -36,7 +36,7 @@ public static class AdminApi
         {
             return UnknownTable(table);
         }
-        var rows = await Rows(db, type).ToListAsync(cancellationToken);
+        var rows = await db.ConfigRows(type).ToListAsync(cancellationToken);
         return Results.Json(rows.OrderBy(r => r.Id).Cast<object>());
     }
 
@@ -75,9 +75,6 @@ public static class AdminApi
         var relay = await db.RelayState.AsNoTracking().SingleAsync(cancellationToken);
         return Results.Ok(new { lastSequence = last, publishedThrough = relay.PublishedThrough });
     }
-
-    private static IQueryable<ConfigRow> Rows(CentralDbContext db, Type type) =>
-        (IQueryable<ConfigRow>)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(type).Invoke(db, null)!;
 
     private static bool TryExpectedVersion(HttpRequest request, out long? expected, out IResult? error)
     {

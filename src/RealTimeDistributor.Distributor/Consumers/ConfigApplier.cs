@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
-using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Consumers;
@@ -14,154 +12,217 @@ public sealed record RunResult(IReadOnlyList<SiteUpdate> Updates, long Applied);
 /// <summary>
 /// Applies a run of consecutive central configuration changes to the replica in one transaction, strictly in sequence:
 /// a change at or below the applied sequence is a duplicate (nothing changes; its original site update is returned to be
-/// republished), and the run stops at the first one that is not exactly the next. The changes, the applied sequence and
-/// the site sequences commit together. If the run does not fit as a whole (a unique name moved between rows, say), it is
-/// replayed one change at a time in the same transaction, and the change that does not fit is reported as poison.
+/// republished), and the run stops at the first one that is not exactly the next. The run becomes one upsert or delete
+/// statement per stretch of consecutive changes to one table (see <see cref="Stretches"/>); the statements, the apply
+/// log, the applied sequence and the site sequences go to PostgreSQL as one batch (one round trip) and commit together.
+/// A run that does not fit that way is applied again change by change, in sequence order, so the replica passes through
+/// the same states the central database did; a change that still does not fit the replica (a row referring to one the
+/// replica lacks) is reported as poison, with the reason, and nothing of the run is kept.
 /// </summary>
-public sealed class ConfigApplier(ReplicaDbContext db, DistributorSettings settings, DistributorStats stats, TimeProvider clock,
-    ILogger<ConfigApplier> logger)
+public sealed class ConfigApplier(NpgsqlDataSource dataSource, ConfigSql sql, DistributorSettings settings, DistributorStats stats,
+    TimeProvider clock, ILogger<ConfigApplier> logger)
 {
     public async Task<RunResult> ApplyRunAsync(IReadOnlyList<ConfigChanged> run, CancellationToken cancellationToken)
     {
         try
         {
-            return await ApplyAsync(run, stepByStep: false, cancellationToken);
+            return await ApplyAsync(run, setBased: true, cancellationToken);
         }
-        catch (DbUpdateException exception) when (IsMisfit(exception) && run.Count > 1)
+        catch (PostgresException exception) when (IsMisfit(exception))
         {
-            logger.LogInformation("A run of {Count} changes from {Sequence} does not apply as a whole; applying it change by change",
-                run.Count, run[0].Sequence);
-            return await ApplyAsync(run, stepByStep: true, cancellationToken);
+            logger.LogInformation("A run of {Count} changes from {Sequence} does not apply table by table ({Reason}); applying it change by change",
+                run.Count, run[0].Sequence, exception.MessageText);
+            return await ApplyAsync(run, setBased: false, cancellationToken);
         }
     }
 
-    private async Task<RunResult> ApplyAsync(IReadOnlyList<ConfigChanged> run, bool stepByStep, CancellationToken cancellationToken)
+    /// <param name="setBased">
+    /// One statement per stretch of consecutive changes to the same table with the same operation (the fast way), or one
+    /// per change (which tells exactly which change does not fit).
+    /// </param>
+    private async Task<RunResult> ApplyAsync(IReadOnlyList<ConfigChanged> run, bool setBased, CancellationToken cancellationToken)
     {
-        db.ChangeTracker.Clear(); // a retry after a failed attempt starts clean
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync(ReplicaCommit.Asynchronous, cancellationToken);
-        var state = (await db.SyncState
-            .FromSql($"SELECT * FROM sync_state WHERE site = {settings.Site} FOR UPDATE")
-            .ToListAsync(cancellationToken)).Single();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var (appliedBefore, siteSequenceBefore) = await LockStateAsync(connection, transaction, cancellationToken);
 
         var updates = new List<SiteUpdate>();
-        var duplicates = run.Where(c => c.Sequence <= state.AppliedConfigSequence).Select(c => c.Sequence).ToList();
+        var duplicates = run.Where(c => c.Sequence <= appliedBefore).ToList();
         if (duplicates.Count > 0)
         {
-            var original = await db.ConfigApplyLog.AsNoTracking().Where(e => duplicates.Contains(e.CentralSequence))
-                .ToDictionaryAsync(e => e.CentralSequence, e => e.SiteSequence, cancellationToken);
-            foreach (var change in run.Where(c => c.Sequence <= state.AppliedConfigSequence))
+            var original = await OriginalSiteSequencesAsync(connection, transaction, duplicates, cancellationToken);
+            foreach (var change in duplicates)
             {
                 stats.Duplicate();
-                if (original.TryGetValue(change.Sequence, out var siteSequence))
+                if (original.TryGetValue(change.Sequence, out var originalSiteSequence))
                 {
-                    updates.Add(ToSiteUpdate(change, siteSequence));
+                    updates.Add(ToSiteUpdate(change, originalSiteSequence));
                 }
             }
-            logger.LogInformation("Skipped {Count} duplicate config changes (applied through {Sequence})", duplicates.Count, state.AppliedConfigSequence);
+            logger.LogInformation("Skipped {Count} duplicate config changes (applied through {Sequence})", duplicates.Count, appliedBefore);
         }
 
-        var next = run.Where(c => c.Sequence > state.AppliedConfigSequence).OrderBy(c => c.Sequence).ToList();
-        await LoadExistingAsync(next, cancellationToken);
-        var applied = 0;
-        foreach (var change in next)
+        var applied = appliedBefore;
+        var siteSequence = siteSequenceBefore;
+        var next = new List<ConfigChanged>();
+        foreach (var change in run.Where(c => c.Sequence > appliedBefore).OrderBy(c => c.Sequence))
         {
-            if (change.Sequence != state.AppliedConfigSequence + 1)
+            if (change.Sequence != applied + 1)
             {
                 break;
             }
-            Stage(change);
-            state.AppliedConfigSequence = change.Sequence;
-            state.SiteSequence++;
-            db.ConfigApplyLog.Add(new ConfigApplyLogEntry
-            {
-                CentralSequence = change.Sequence,
-                SiteSequence = state.SiteSequence,
-                Table = change.Table,
-                Operation = change.Operation,
-                Key = change.Key,
-                AppliedAt = clock.GetUtcNow(),
-            });
-            updates.Add(ToSiteUpdate(change, state.SiteSequence));
-            applied++;
-            if (stepByStep)
-            {
-                try
-                {
-                    await db.SaveChangesAsync(cancellationToken);
-                }
-                catch (DbUpdateException exception) when (IsMisfit(exception))
-                {
-                    throw new PoisonMessageException(change.Sequence,
-                        $"Change {change.Sequence} ({change.Table} {change.Key}) does not fit the replica: {exception.InnerException!.Message}");
-                }
-            }
+            next.Add(change);
+            applied = change.Sequence;
+            updates.Add(ToSiteUpdate(change, ++siteSequence));
         }
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        for (var i = 0; i < applied; i++)
+        if (next.Count == 0)
         {
-            stats.Applied();
+            await transaction.CommitAsync(cancellationToken);
+            return new RunResult(updates, appliedBefore);
         }
-        if (applied > 0)
-        {
-            logger.LogInformation("Applied config changes through {Sequence} ({Count} in one transaction)", state.AppliedConfigSequence, applied);
-        }
-        return new RunResult(updates, state.AppliedConfigSequence);
-    }
 
-    /// <summary>One query per table brings the rows a run touches into the change tracker.</summary>
-    private async Task LoadExistingAsync(IReadOnlyList<ConfigChanged> run, CancellationToken cancellationToken)
-    {
-        foreach (var group in run.GroupBy(c => c.Table))
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (setBased)
         {
-            ConfigTables.TryGet(group.Key, out var type);
-            var ids = group.Select(c => Id(c)).Distinct().ToList();
-            await Rows(type).Where(r => ids.Contains(r.Id)).LoadAsync(cancellationToken);
-        }
-    }
-
-    private void Stage(ConfigChanged change)
-    {
-        ConfigTables.TryGet(change.Table, out var type);
-        var tracked = db.ChangeTracker.Entries<ConfigRow>().FirstOrDefault(e => e.Entity.GetType() == type && e.Entity.Id == Id(change));
-        if (change.Operation == ConfigOperations.Delete)
-        {
-            if (tracked is { State: not EntityState.Deleted and not EntityState.Detached })
+            foreach (var statement in Stretches(next))
             {
-                if (tracked.State == EntityState.Added)
-                {
-                    tracked.State = EntityState.Detached;
-                }
-                else
-                {
-                    tracked.State = EntityState.Deleted;
-                }
+                batch.BatchCommands.Add(statement);
             }
-            return;
-        }
-        var row = Deserialize(change, type);
-        if (tracked is null || tracked.State == EntityState.Detached)
-        {
-            db.Add(row);
         }
         else
         {
-            tracked.CurrentValues.SetValues(row);
-            if (tracked.State == EntityState.Deleted)
+            await ApplyOneByOneAsync(connection, transaction, next, cancellationToken);
+        }
+        batch.BatchCommands.Add(ApplyLog(next, siteSequenceBefore));
+        batch.BatchCommands.Add(NewState(applied, siteSequence));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        stats.Applied(next.Count);
+        logger.LogInformation("Applied config changes through {Sequence} ({Count} in one transaction)", applied, next.Count);
+        return new RunResult(updates, applied);
+    }
+
+    private async Task<(long Applied, long SiteSequence)> LockStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
             {
-                tracked.State = EntityState.Modified;
+                new NpgsqlBatchCommand(ReplicaCommit.Asynchronous),
+                new NpgsqlBatchCommand("SELECT applied_config_sequence, site_sequence FROM sync_state WHERE site = $1 FOR UPDATE")
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site } },
+                },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"The replica has no sync_state row for site {settings.Site}.");
+        }
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static async Task<Dictionary<long, long>> OriginalSiteSequencesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<ConfigChanged> duplicates, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT central_sequence, site_sequence FROM config_apply_log WHERE central_sequence = ANY($1)", connection, transaction)
+        {
+            Parameters = { new NpgsqlParameter<long[]> { TypedValue = [.. duplicates.Select(c => c.Sequence)] } },
+        };
+        var original = new Dictionary<long, long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            original[reader.GetInt64(0)] = reader.GetInt64(1);
+        }
+        return original;
+    }
+
+    /// <summary>
+    /// One statement per stretch of consecutive changes to one table with one operation, each row written once with its
+    /// last value in the stretch. Tables still change in the order the central database did, so a row always finds its
+    /// parents; only an order within a stretch that mattered (a unique name handed from one row to another) fails here.
+    /// </summary>
+    private IEnumerable<NpgsqlBatchCommand> Stretches(IReadOnlyList<ConfigChanged> changes)
+    {
+        var start = 0;
+        while (start < changes.Count)
+        {
+            var (table, operation) = (changes[start].Table, changes[start].Operation);
+            var end = start;
+            while (end < changes.Count && changes[end].Table == table && changes[end].Operation == operation)
+            {
+                end++;
+            }
+            ConfigTables.TryGet(table, out var type);
+            var stretch = changes.Skip(start).Take(end - start);
+            yield return operation == ConfigOperations.Delete
+                ? sql.DeleteMany(type, [.. stretch.Select(Id).Distinct()])
+                : sql.UpsertMany(type, [.. stretch.Select(c => Deserialize(c, type)).GroupBy(r => r.Id).Select(g => g.Last())]);
+            start = end;
+        }
+    }
+
+    /// <summary>The slow way, one round trip per change: the change that does not fit is poison, named with the reason.</summary>
+    private async Task ApplyOneByOneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ConfigChanged> changes,
+        CancellationToken cancellationToken)
+    {
+        foreach (var change in changes)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Statement(change) } };
+            try
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException exception) when (IsMisfit(exception))
+            {
+                throw new PoisonMessageException(change.Sequence,
+                    $"Change {change.Sequence} ({change.Table} {change.Key}) does not fit the replica: {exception.MessageText}");
             }
         }
     }
 
-    private IQueryable<ConfigRow> Rows(Type type) =>
-        (IQueryable<ConfigRow>)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(type).Invoke(db, null)!;
-
-    private static bool IsMisfit(DbUpdateException exception) => exception.InnerException is PostgresException
+    private NpgsqlBatchCommand Statement(ConfigChanged change)
     {
-        SqlState: PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.UniqueViolation,
-    };
+        ConfigTables.TryGet(change.Table, out var type);
+        return change.Operation == ConfigOperations.Delete ? sql.Delete(type, Id(change)) : sql.Upsert(Deserialize(change, type));
+    }
+
+    private NpgsqlBatchCommand ApplyLog(IReadOnlyList<ConfigChanged> changes, long siteSequenceBefore) =>
+        new("""
+            INSERT INTO config_apply_log (central_sequence, site_sequence, "table", operation, key, applied_at)
+            SELECT c.central_sequence, c.site_sequence, c.table_name, c.operation, c.key, $6
+            FROM unnest($1, $2, $3, $4, $5) AS c(central_sequence, site_sequence, table_name, operation, key)
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long[]> { TypedValue = [.. changes.Select(c => c.Sequence)] },
+                new NpgsqlParameter<long[]> { TypedValue = [.. changes.Select((_, i) => siteSequenceBefore + i + 1)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(c => c.Table)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(c => c.Operation)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. changes.Select(c => c.Key)] },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = clock.GetUtcNow() },
+            },
+        };
+
+    private NpgsqlBatchCommand NewState(long applied, long siteSequence) =>
+        new("UPDATE sync_state SET applied_config_sequence = $1, site_sequence = $2 WHERE site = $3")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long> { TypedValue = applied },
+                new NpgsqlParameter<long> { TypedValue = siteSequence },
+                new NpgsqlParameter<string> { TypedValue = settings.Site },
+            },
+        };
+
+    /// <summary>The row breaks a constraint or a column's range: it will never fit, however often it is retried.</summary>
+    private static bool IsMisfit(PostgresException exception) =>
+        exception.SqlState.StartsWith("23", StringComparison.Ordinal) || exception.SqlState.StartsWith("22", StringComparison.Ordinal);
 
     private static long Id(ConfigChanged change) => long.Parse(change.Key, System.Globalization.CultureInfo.InvariantCulture);
 

@@ -1,12 +1,14 @@
 using MassTransit;
 using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Distributor.Site;
 
 namespace RealTimeDistributor.Distributor.Consumers;
 
-/// <summary>rtdist: bulk-applies a batch of real-time rows to the replica, then republishes the rows it wrote to the site.</summary>
-public sealed class RealTimeRowsConsumer(RealTimeApplier applier, SiteStream site) : IConsumer<RealTimeRowsPublished>
+/// <summary>
+/// rtdist's intake: hands each real-time batch to <see cref="RealTimeIntake"/>, which applies whatever is waiting with
+/// one bulk upsert and republishes the rows it wrote. A batch that cannot apply throws, and goes to the error queue with
+/// its reason.
+/// </summary>
+public sealed class RealTimeRowsConsumer(RealTimeIntake intake) : IConsumer<RealTimeRowsPublished>
 {
-    public Task Consume(ConsumeContext<RealTimeRowsPublished> context) =>
-        site.ApplyThenPublishAsync(ct => applier.ApplyAsync(context.Message, ct), context.CancellationToken);
+    public Task Consume(ConsumeContext<RealTimeRowsPublished> context) => intake.SubmitAsync(context.Message, context.CancellationToken);
 }

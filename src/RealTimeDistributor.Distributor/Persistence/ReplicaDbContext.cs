@@ -31,6 +31,9 @@ public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options)
         modelBuilder.Entity<RealTimeRowEntity>(e =>
         {
             e.ToTable("realtime_row");
+            // no WAL for the live values: they are rewritten every interval and wholly every full refresh, which also refills
+            // the table after a database crash empties it (the configuration and the sequences stay logged)
+            e.IsUnlogged();
             e.HasKey(x => new { x.TableName, x.Key });
             e.Property(x => x.Data).HasColumnType("jsonb");
         });

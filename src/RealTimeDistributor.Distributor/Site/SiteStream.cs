@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using Polly;
 using RealTimeDistributor.Contracts;
@@ -33,9 +34,13 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         try
         {
             _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken);
+            var started = Stopwatch.GetTimestamp();
             var updates = Chain(await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken));
+            var committed = Stopwatch.GetTimestamp();
             var messages = updates.Select(ToMessage).ToList();
             await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), cancellationToken);
+            logger.LogDebug("Site stream: {Count} updates applied in {ApplyMs} ms, published in {PublishMs} ms", updates.Count,
+                (int)Stopwatch.GetElapsedTime(started, committed).TotalMilliseconds, (int)Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
             stats.Published(updates.Count);
         }
         finally

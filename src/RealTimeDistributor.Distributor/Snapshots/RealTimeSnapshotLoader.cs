@@ -2,19 +2,18 @@ using MassTransit;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Consumers;
-using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Snapshots;
 
 /// <summary>
 /// A distributor whose replica holds no real-time row (a new site, a recreated replica) asks the central controller for a
-/// real-time snapshot once at start, instead of leaving its clients without live data until the next full refresh. Each
-/// chunk is applied and republished like a real-time batch (<see cref="RealTimeApplier"/> through <see cref="SiteStream"/>),
-/// so the version guard settles any race with the stream. No answer within <see cref="IdleTimeout"/> (the center is
+/// real-time snapshot once at start, instead of leaving its clients without live data until the next full refresh. Every
+/// chunk goes to <see cref="RealTimeIntake"/> as a real-time batch would (bulk upsert, republished to the site), so the
+/// version guard settles any race with the stream. No answer within <see cref="IdleTimeout"/> (the center is
 /// down) is only a warning: the next full refresh fills the table.
 /// </summary>
-public sealed class RealTimeSnapshotLoader(IBus bus, IServiceScopeFactory scopes, SiteStream site, NpgsqlDataSource dataSource, DistributorSettings settings,
+public sealed class RealTimeSnapshotLoader(IBus bus, RealTimeIntake intake, NpgsqlDataSource dataSource, DistributorSettings settings,
     ILogger<RealTimeSnapshotLoader> logger) : BackgroundService
 {
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
@@ -31,17 +30,10 @@ public sealed class RealTimeSnapshotLoader(IBus bus, IServiceScopeFactory scopes
                 }
             }
             var snapshot = await new RealTimeSnapshotClient(bus).RequestAsync(settings.Site, [], IdleTimeout, stoppingToken);
-            var rows = 0;
-            foreach (var chunk in snapshot.Chunks.Where(c => c.Rows.Count > 0))
-            {
-                var batch = new RealTimeRowsPublished(chunk.Table, FullRefresh: false, chunk.TakenAt, chunk.Rows);
-                await site.ApplyThenPublishAsync(async ct =>
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync(batch, ct);
-                }, stoppingToken);
-                rows += chunk.Rows.Count;
-            }
+            var batches = snapshot.Chunks.Where(c => c.Rows.Count > 0).Select(c => new RealTimeRowsPublished(c.Table, FullRefresh: false, c.TakenAt, c.Rows)).ToList();
+            // all at once: the intake applies what is waiting together, up to its row bound per transaction
+            await Task.WhenAll(batches.Select(b => intake.SubmitAsync(b, stoppingToken)));
+            var rows = batches.Sum(b => b.Rows.Count);
             logger.LogInformation("Loaded the central real-time snapshot of the interval at {IntervalAt}: {Rows} rows in {Chunks} chunks",
                 snapshot.IntervalAt, rows, snapshot.Chunks.Count);
         }

@@ -42,7 +42,7 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
 
         foreach (var (table, type) in ConfigTables.All.Where(t => bindings.Any(b => TopicPattern.CanMatchTable(b, t.Name))))
         {
-            await foreach (var row in Rows(type).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(ct))
+            await foreach (var row in db.ConfigRows(type).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(ct))
             {
                 var key = row.Id.ToString(CultureInfo.InvariantCulture);
                 if (TopicPattern.MatchesAny(bindings, Topology.Site.RoutingKey(table, key)))
@@ -78,8 +78,6 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
             request.SnapshotId, siteSequence, request.Workstation, chunks.TotalRows, chunks.Sent, started.ElapsedMilliseconds, bindings);
     }
 
-    private IQueryable<ConfigRow> Rows(Type type) =>
-        (IQueryable<ConfigRow>)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!.MakeGenericMethod(type).Invoke(db, null)!;
 
     /// <summary>Collects rows and sends a chunk whenever it is full; the last chunk (possibly empty) is marked.</summary>
     private sealed class ChunkWriter(SnapshotSender sender, SiteSnapshotRequested request, long siteSequence, DateTimeOffset takenAt)

@@ -1,74 +1,144 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
-using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Sync;
 
+/// <summary>A whole central configuration snapshot, its chunks put together: the rows of each table as of the watermark.</summary>
+public sealed record ConfigSnapshot(long Watermark, IReadOnlyDictionary<string, List<JsonElement>> Rows)
+{
+    public long TotalRows => Rows.Values.Sum(r => (long)r.Count);
+}
+
 /// <summary>
 /// Rebuilds the replica's configuration from a central snapshot ("initialise the local database" in updateaw): every
-/// configuration table is replaced by the snapshot's rows and the applied sequence set to its watermark, in one
-/// transaction. The site sequence skips one number, so every client sees a gap and reloads its own snapshot.
+/// configuration table is replaced by the snapshot's rows (binary COPY) and the applied sequence set to its watermark,
+/// in one transaction. The site sequence skips one number, so every client sees a gap and reloads its own snapshot.
 /// </summary>
-public sealed class ConfigResync(ReplicaDbContext db, IRequestClient<ConfigSnapshotRequested> snapshots, DistributorSettings settings,
-    ResyncGuard guard, ILogger<ConfigResync> logger)
+public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, IBus bus, DistributorSettings settings, ResyncGuard guard,
+    ILogger<ConfigResync> logger)
 {
     /// <summary>
-    /// Asks the central controller for the snapshot. Called outside the site stream's lock, so real-time apply goes on
-    /// while the center is slow or down; gives up after <paramref name="timeout"/> (the caller retries).
+    /// Asks the central controller for the snapshot and collects its chunks. Called outside the site stream's lock, so
+    /// real-time apply goes on while the center is slow or down; gives up when no chunk has come for
+    /// <paramref name="timeout"/> (the caller asks again).
     /// </summary>
     /// <param name="initialLoad">The first load of an empty replica: not counted as a resync, never delayed.</param>
-    public async Task<ConfigSnapshotTaken> FetchAsync(string reason, bool initialLoad, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<ConfigSnapshot> FetchAsync(string reason, bool initialLoad, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (!initialLoad)
         {
             await guard.BeforeResyncAsync(reason, cancellationToken);
         }
-        var response = await snapshots.GetResponse<ConfigSnapshotTaken>(new ConfigSnapshotRequested(settings.Site, reason), cancellationToken,
-            RequestTimeout.After(ms: (int)timeout.TotalMilliseconds));
-        return response.Message;
+        var snapshotId = NewId.NextGuid();
+        var chunks = Channel.CreateUnbounded<ConfigSnapshotChunk>();
+        var handle = bus.ConnectHandler<ConfigSnapshotChunk>(context =>
+        {
+            if (context.Message.SnapshotId == snapshotId)
+            {
+                chunks.Writer.TryWrite(context.Message);
+            }
+            return Task.CompletedTask;
+        });
+        try
+        {
+            var requests = await bus.GetSendEndpoint(new Uri($"exchange:{Topology.Central.ConfigSnapshotRequestExchange}"));
+            await requests.Send(new ConfigSnapshotRequested(settings.Site, reason, snapshotId), context => context.ResponseAddress = bus.Address,
+                cancellationToken);
+            return await CollectAsync(snapshotId, chunks.Reader, timeout, cancellationToken);
+        }
+        finally
+        {
+            handle.Disconnect();
+        }
+    }
+
+    private static async Task<ConfigSnapshot> CollectAsync(Guid snapshotId, ChannelReader<ConfigSnapshotChunk> chunks, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var rows = ConfigTables.All.ToDictionary(t => t.Name, _ => new List<JsonElement>());
+        var expected = 0;
+        while (true)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(timeout);
+            ConfigSnapshotChunk chunk;
+            try
+            {
+                chunk = await chunks.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Configuration snapshot {snapshotId}: no chunk from the central controller for {timeout} (had {expected}).");
+            }
+            if (chunk.Index != expected)
+            {
+                throw new InvalidDataException($"Configuration snapshot {snapshotId}: chunk {chunk.Index} came where {expected} was due.");
+            }
+            expected++;
+            foreach (var table in chunk.Tables)
+            {
+                if (!rows.TryGetValue(table.Table, out var list))
+                {
+                    throw new InvalidDataException($"Configuration snapshot {snapshotId}: unknown table '{table.Table}'.");
+                }
+                list.AddRange(table.Rows);
+            }
+            if (chunk.Last)
+            {
+                var snapshot = new ConfigSnapshot(chunk.Watermark, rows);
+                if (snapshot.TotalRows != chunk.TotalRows)
+                {
+                    throw new InvalidDataException($"Configuration snapshot {snapshotId}: {snapshot.TotalRows} rows came, {chunk.TotalRows} were sent.");
+                }
+                return snapshot;
+            }
+        }
     }
 
     /// <summary>Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock).</summary>
-    public async Task<IReadOnlyList<SiteUpdate>> LoadAsync(ConfigSnapshotTaken snapshot, string reason, bool initialLoad, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SiteUpdate>> LoadAsync(ConfigSnapshot snapshot, string reason, bool initialLoad, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
-        db.ChangeTracker.Clear();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var state = (await db.SyncState.FromSql($"SELECT * FROM sync_state WHERE site = {settings.Site} FOR UPDATE").ToListAsync(cancellationToken)).Single();
-        foreach (var (name, _) in ConfigTables.All.Reverse())
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var clear = new NpgsqlBatch(connection, transaction)
         {
-#pragma warning disable EF1002 // table names come from ConfigTables, not from input
-            await db.Database.ExecuteSqlRawAsync($"DELETE FROM \"{name}\"", cancellationToken);
-#pragma warning restore EF1002
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(ReplicaCommit.Asynchronous),
+                new NpgsqlBatchCommand("SELECT 1 FROM sync_state WHERE site = $1 FOR UPDATE") { Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site } } },
+                new NpgsqlBatchCommand(sql.TruncateAllSql),
+            },
+        })
+        {
+            await clear.ExecuteNonQueryAsync(cancellationToken);
         }
-        var rows = 0;
         foreach (var (name, type) in ConfigTables.All)
         {
-            var table = snapshot.Tables.SingleOrDefault(t => t.Table == name);
-            foreach (var row in table?.Rows ?? [])
-            {
-                db.Add(row.Deserialize(type, Json.Options)!);
-                rows++;
-            }
+            await sql.CopyAsync(connection, type, snapshot.Rows[name].Select(r => (ConfigRow)r.Deserialize(type, Json.Options)!), cancellationToken);
         }
-        state.AppliedConfigSequence = snapshot.Watermark;
-        if (!initialLoad || rows > 0)
+        await using (var state = new NpgsqlCommand(
+            "UPDATE sync_state SET applied_config_sequence = $1, site_sequence = site_sequence + $2 WHERE site = $3", connection, transaction))
         {
-            state.SiteSequence += 1; // a deliberate gap: clients reload (nothing to reload after an empty first load)
+            state.Parameters.Add(new NpgsqlParameter<long> { TypedValue = snapshot.Watermark });
+            // a deliberate gap in the site sequence: clients reload (nothing to reload after an empty first load)
+            state.Parameters.Add(new NpgsqlParameter<long> { TypedValue = !initialLoad || snapshot.TotalRows > 0 ? 1 : 0 });
+            state.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
+            await state.ExecuteNonQueryAsync(cancellationToken);
         }
-        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        db.ChangeTracker.Clear();
         if (!initialLoad)
         {
             guard.Resynced();
         }
         logger.LogWarning("Resynchronised the replica from a central snapshot at {Sequence} ({Rows} rows, {Elapsed} ms) because {Reason}",
-            snapshot.Watermark, rows, (int)(DateTimeOffset.UtcNow - started).TotalMilliseconds, reason);
+            snapshot.Watermark, snapshot.TotalRows, (int)(DateTimeOffset.UtcNow - started).TotalMilliseconds, reason);
         return [];
     }
 }

@@ -70,6 +70,24 @@ public sealed class When_a_change_travels_from_the_center_to_a_client : IAsyncLi
         Assert.Equal(0, _view.Gaps);
     }
 
+    [Fact]
+    public async Task Should_send_a_bad_real_time_message_to_the_error_queue_and_still_apply_the_messages_around_it()
+    {
+        var publisher = _system.Central.Services.GetRequiredService<RealTimePublisher>();
+        var now = DateTimeOffset.UtcNow;
+
+        // published back to back, so the distributor takes them together; the bad one must not take the others with it
+        await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("20", 1, now, callsQueued: 20)], fullRefresh: false, CancellationToken.None);
+        await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("bad", 0, now, callsQueued: 0)], fullRefresh: false, CancellationToken.None);
+        await publisher.PublishAsync(RealTimeTables.CallType, [Row("21", 1, now, callsQueued: 21)], fullRefresh: false, CancellationToken.None);
+
+        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "20", _ => true);
+        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.CallType, "21", _ => true);
+        var error = await _system.ErrorMessageAsync(Topology.Central.DistributorRealTimeQueue(_site) + "_error");
+        Assert.Contains("Row 'bad' version 0 is out of range", error.Headers["MT-Fault-Message"]);
+        Assert.Equal(0L, await _system.QueryReplicaAsync<long>(_site, "SELECT count(*) FROM realtime_row WHERE key = 'bad'"));
+    }
+
     private static RealTimeRow Row(string key, long version, DateTimeOffset at, int callsQueued) =>
         new(key, version, at, Json.ToElement(new { callsQueued }));
 }

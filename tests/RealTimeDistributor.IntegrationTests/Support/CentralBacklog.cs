@@ -34,4 +34,12 @@ public static class CentralBacklog
         var json = await system.CentralApi.GetFromJsonAsync<JsonElement>("/api/sequence");
         return (json.GetProperty("lastSequence").GetInt64(), json.GetProperty("publishedThrough").GetInt64());
     }
+
+    public static async Task<T> QueryCentralAsync<T>(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
 }

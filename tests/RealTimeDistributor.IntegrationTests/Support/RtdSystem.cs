@@ -123,6 +123,15 @@ public sealed class RtdSystem : IAsyncDisposable
             Topology.Central.ConfigRoutingKey(c.Table, c.Operation), Json.Serialize(c), $"test-{c.Sequence}"))], CancellationToken.None);
     }
 
+    /// <summary>Waits for the one message in the central vhost's <paramref name="errorQueue"/> and reads it without taking it.</summary>
+    public async Task<ReadMessage> ErrorMessageAsync(string errorQueue)
+    {
+        await Eventually.Until(async () => (await Broker.QueueAsync(CentralVirtualHost, errorQueue))?.Messages ?? 0, m => m == 1,
+            $"one message in {errorQueue}");
+        return await QueueReader.PeekAsync(CentralVirtualHost, errorQueue, TimeSpan.FromSeconds(60))
+            ?? throw new InvalidOperationException($"{errorQueue} had a message, then none.");
+    }
+
     public async Task<System.Text.Json.JsonElement> StatsAsync(WebApplication app)
     {
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };

@@ -288,6 +288,8 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                     b.HasKey("TableName", "Key");
 
                     b.ToTable("realtime_row", (string)null);
+
+                    NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
                 });
 
             modelBuilder.Entity("RealTimeDistributor.Distributor.Persistence.RealTimeTableState", b =>

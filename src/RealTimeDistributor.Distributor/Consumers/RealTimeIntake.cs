@@ -1,0 +1,77 @@
+using System.Threading.Channels;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor.Site;
+
+namespace RealTimeDistributor.Distributor.Consumers;
+
+/// <summary>
+/// rtdist's batching: the consumer hands each valid real-time message here and waits; the loop takes every message
+/// waiting (up to <see cref="MaxRows"/> rows), applies them with one bulk upsert, republishes the rows written, and
+/// completes the waits, which acks the messages. A message that cannot apply never gets here (the consumer sends it to
+/// the error queue on its own), so one bad message does not fail the others; if the database fails, every message of
+/// the batch fails and is retried.
+/// </summary>
+public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site, ILogger<RealTimeIntake> logger) : BackgroundService
+{
+    /// <summary>Rows per database transaction; a backlog drains in batches of about this size.</summary>
+    public const int MaxRows = 10_000;
+
+    private readonly Channel<Pending> _waiting = Channel.CreateUnbounded<Pending>();
+
+    private sealed record Pending(RealTimeRowsPublished Batch, TaskCompletionSource Done);
+
+    /// <summary>Completes once the batch's rows are in the replica and the rows it changed are republished to the site.</summary>
+    public async Task SubmitAsync(RealTimeRowsPublished batch, CancellationToken cancellationToken)
+    {
+        RealTimeApplier.Validate(batch);
+        var pending = new Pending(batch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _waiting.Writer.WriteAsync(pending, cancellationToken);
+        await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _waiting.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var taken = new List<Pending>();
+                var rows = 0;
+                while (rows < MaxRows && _waiting.Reader.TryRead(out var pending))
+                {
+                    taken.Add(pending);
+                    rows += pending.Batch.Rows.Count;
+                }
+                await ApplyAsync(taken, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        while (_waiting.Reader.TryRead(out var left))
+        {
+            left.Done.TrySetCanceled(stoppingToken);
+        }
+    }
+
+    private async Task ApplyAsync(List<Pending> taken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await site.ApplyThenPublishAsync(async ct =>
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync([.. taken.Select(p => p.Batch)], ct);
+            }, cancellationToken);
+            taken.ForEach(p => p.Done.TrySetResult());
+        }
+        catch (Exception exception)
+        {
+            if (exception is not OperationCanceledException)
+            {
+                logger.LogError(exception, "Applying {Messages} real-time messages failed; they will be retried", taken.Count);
+            }
+            taken.ForEach(p => p.Done.TrySetException(exception));
+        }
+    }
+}
