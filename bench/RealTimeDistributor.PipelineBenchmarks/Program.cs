@@ -1,12 +1,22 @@
 using RealTimeDistributor.PipelineBenchmarks;
 
-// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|realtime|rebuild] [--quick]
+// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|latency|realtime|rebuild] [--quick]
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 var report = new Report();
 if (mode is "all" or "config")
 {
     await ConfigBenchmark.RunAsync(report, quick ? 2_000 : 20_000);
+}
+if (mode is "all" or "commit")
+{
+    await CommitBenchmark.RunAsync(report, quick ? 300 : 1_000, [1, 4, 8]);
+}
+if (mode is "all" or "latency")
+{
+    // the low rate first: its percentiles are the baseline of the ratios
+    await LatencyBenchmark.RunAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (100, 20), (1_000, 20)]);
+    await LatencyBenchmark.RealTimeAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (1_000, 20)]);
 }
 if (mode is "all" or "realtime")
 {

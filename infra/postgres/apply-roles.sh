@@ -24,6 +24,9 @@ psql_as_postgres() { runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 -p "$R
 psql_as_postgres -v role="$RTD_POSTGRES_USER" -v password="$RTD_POSTGRES_PASSWORD" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I LOGIN CREATEDB PASSWORD %L', :'role', :'password') \gexec
+-- the tests drop their databases WITH (FORCE), which ends sessions that other roles (a test's controller or distributor
+-- role) may still hold on them
+SELECT format('GRANT pg_signal_backend TO %I', :'role') \gexec
 SQL
 
 # role $1 with password $2 owns database $3, and only it may connect to it

@@ -38,6 +38,7 @@ public static class CentralHost
         builder.Services.AddSingleton<ChangeLogSignal>();
         builder.Services.AddSingleton<VersionClock>();
         builder.Services.AddSingleton<RealTimePublisher>();
+        builder.Services.AddSingleton<RealTimeSnapshotSender>();
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);
@@ -55,6 +56,7 @@ public static class CentralHost
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<ConfigSnapshotConsumer>();
+            x.AddConsumer<RealTimeSnapshotConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
@@ -63,6 +65,11 @@ public static class CentralHost
                 {
                     Topology.Central.ConfigureConfigSnapshotQueue(e);
                     e.ConfigureConsumer<ConfigSnapshotConsumer>(context);
+                });
+                cfg.ReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue, e =>
+                {
+                    Topology.Central.ConfigureRealTimeSnapshotQueue(e);
+                    e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
                 });
             });
         });

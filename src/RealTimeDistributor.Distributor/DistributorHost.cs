@@ -102,6 +102,8 @@ public static class DistributorHost
             });
         });
         builder.Services.AddSiteSnapshots(settings, broker);
+        // after MassTransit, whose bus endpoint receives the chunks
+        builder.Services.AddHostedService<RealTimeSnapshotLoader>();
 
 
         var app = builder.Build();

@@ -62,6 +62,38 @@ public static class Topology
             endpoint.Bind(ConfigSnapshotRequestExchange);
         }
 
+        /// <summary>The central controller serves real-time snapshots (request/response, streamed in chunks) from this queue.</summary>
+        public const string RealTimeSnapshotQueue = "rtd.central.realtime-snapshots";
+
+        /// <summary>
+        /// Where a distributor sends real-time snapshot requests: an exchange bound to <see cref="RealTimeSnapshotQueue"/>, named
+        /// apart from it for the same reason as <see cref="ConfigSnapshotRequestExchange"/>.
+        /// </summary>
+        public const string RealTimeSnapshotRequestExchange = "rtd.central.realtime-snapshot-requests";
+
+        /// <summary>At most this many rows per RealTimeSnapshotChunk (the same bound as a real-time batch).</summary>
+        public const int RealTimeSnapshotChunkRows = 500;
+
+        /// <summary>
+        /// And at most this many bytes of JSON per chunk: rows differ in size (an agent row is about 250 bytes, a skill group
+        /// row about 950), so the chunk is closed when the next row would cross this bound; 100,000 agents never form one message.
+        /// </summary>
+        public const int RealTimeSnapshotChunkMaxBytes = 128 * 1024;
+
+        /// <summary>A real-time snapshot request nobody took within this time expires: a requester waits less than that.</summary>
+        public static readonly TimeSpan RealTimeSnapshotRequestTtl = TimeSpan.FromSeconds(60);
+
+        /// <summary>Binds the central controller's real-time snapshot queue to <see cref="RealTimeSnapshotRequestExchange"/>; old requests expire.</summary>
+        public static void ConfigureRealTimeSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.PublishFaults = false;
+            endpoint.SetQueueArgument("x-message-ttl", (int)RealTimeSnapshotRequestTtl.TotalMilliseconds);
+            endpoint.PrefetchCount = 2;
+            endpoint.ConcurrentMessageLimit = 1;
+            endpoint.Bind(RealTimeSnapshotRequestExchange);
+        }
+
         /// <summary>Quorum queue, single active consumer: a site's distributor applies config changes from it in order.</summary>
         public static string DistributorConfigQueue(string site) => $"rtd.{site}.distributor.config";
 

@@ -27,6 +27,7 @@ public sealed class StatisticsEngine
     private readonly RowSet<CallColumns> _callTypeRows;
     private readonly RowSet<CallColumns> _serviceRows;
     private StatisticsConfiguration _configuration = StatisticsConfiguration.Empty;
+    private DateTimeOffset? _collectedAt;
 
     /// <summary>Half hours and days are those of <paramref name="clock"/>'s local time zone, as the router's are.</summary>
     public StatisticsEngine(VersionClock versions, TimeProvider clock)
@@ -141,6 +142,7 @@ public sealed class StatisticsEngine
     {
         lock (_gate)
         {
+            _collectedAt = now;
             var skillGroupQueues = new Dictionary<long, (int Count, DateTimeOffset Oldest)>();
             var callTypeQueues = new Dictionary<long, (int Count, DateTimeOffset Oldest)>();
             var serviceQueues = new Dictionary<long, (int Count, DateTimeOffset Oldest)>();
@@ -191,6 +193,30 @@ public sealed class StatisticsEngine
                 new(RealTimeTables.CallType, callTypes),
                 new(RealTimeTables.Service, services),
             ];
+        }
+    }
+
+    /// <summary>
+    /// Every row as the last <see cref="Collect"/> left it (its last published value, version and central update time),
+    /// copied under the lock, so the set is consistent with one interval, and the time of that interval (null before the
+    /// first). Rows of entities removed by a later <see cref="Configure"/> are left out.
+    /// </summary>
+    public (DateTimeOffset? IntervalAt, IReadOnlyList<TableRows> Tables) Current()
+    {
+        lock (_gate)
+        {
+            List<RealTimeRow> agents = [], skillGroups = [], callTypes = [], services = [];
+            _agentRows.AddAllTo(agents);
+            _skillGroupRows.AddAllTo(skillGroups);
+            _callTypeRows.AddAllTo(callTypes);
+            _serviceRows.AddAllTo(services);
+            return (_collectedAt,
+            [
+                new(RealTimeTables.Agent, agents),
+                new(RealTimeTables.SkillGroup, skillGroups),
+                new(RealTimeTables.CallType, callTypes),
+                new(RealTimeTables.Service, services),
+            ]);
         }
     }
 

@@ -118,6 +118,14 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                 await DeclareBoundQueueAsync(c, $"{Topology.Central.ConfigSnapshotQueue}_error");
                 await c.BasicGetAsync(Topology.Central.ConfigSnapshotQueue, autoAck: false);
             })),
+            ("controller serves rtd.central.realtime-snapshots (declare, bind, consume, error queue)", () => Amqp(controller, Central, async c =>
+            {
+                await DeclareBoundQueueAsync(c, Topology.Central.RealTimeSnapshotQueue);
+                await c.ExchangeDeclareAsync(Topology.Central.RealTimeSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
+                await c.QueueBindAsync(Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotRequestExchange, "");
+                await DeclareBoundQueueAsync(c, $"{Topology.Central.RealTimeSnapshotQueue}_error");
+                await c.BasicGetAsync(Topology.Central.RealTimeSnapshotQueue, autoAck: false);
+            })),
             ("controller answers a snapshot request on the requester's _bus_ exchange", () => Amqp(controller, Central, async c =>
             {
                 await c.ExchangeDeclareAsync(bus, ExchangeType.Fanout, durable: false, autoDelete: true);
@@ -143,6 +151,11 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
             {
                 await c.ExchangeDeclareAsync(Topology.Central.ConfigSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
                 await c.BasicPublishAsync(Topology.Central.ConfigSnapshotRequestExchange, "", Body);
+            })),
+            ("distributor A requests a real-time snapshot (declare and publish to rtd.central.realtime-snapshot-requests)", () => Amqp(distributor, Central, async c =>
+            {
+                await c.ExchangeDeclareAsync(Topology.Central.RealTimeSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
+                await c.BasicPublishAsync(Topology.Central.RealTimeSnapshotRequestExchange, "", Body);
             })),
             ("distributor A has its temporary _bus_ endpoint for snapshot replies", () => Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, bus + "d", durable: false))),
             ("distributor A declares and publishes to its site's exchanges (key table.key)", () => Amqp(distributor, siteA, async c =>
@@ -224,6 +237,11 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
             ("distributor A deletes site B's config queue", () => Amqp(distributorA, Central, c => c.QueueDeleteAsync(queueOfB))),
             ("distributor A consumes the central snapshot request queue (other sites' requests)", () => Amqp(distributorA, Central, c => c.BasicGetAsync(Topology.Central.ConfigSnapshotQueue, false))),
             ("distributor A deletes the central snapshot request queue", () => Amqp(distributorA, Central, c => c.QueueDeleteAsync(Topology.Central.ConfigSnapshotQueue))),
+            ("distributor A consumes the central real-time snapshot request queue", () => Amqp(distributorA, Central, c => c.BasicGetAsync(Topology.Central.RealTimeSnapshotQueue, false))),
+            ("distributor A binds its queue to the real-time snapshot request exchange", () => Amqp(distributorA, Central,
+                c => c.QueueBindAsync(Topology.Central.DistributorConfigQueue(A), Topology.Central.RealTimeSnapshotRequestExchange, ""))),
+            ("workstation A publishes a real-time snapshot request (central vhost)", () => Amqp(workstationA, Central,
+                c => c.BasicPublishAsync(Topology.Central.RealTimeSnapshotRequestExchange, "", Body).AsTask())),
             ("distributor A binds its queue to the snapshot request exchange (other sites' requests)", () => Amqp(distributorA, Central,
                 c => c.QueueBindAsync(Topology.Central.DistributorConfigQueue(A), Topology.Central.ConfigSnapshotRequestExchange, ""))),
             ("distributor A binds its queue to rtd.central.config with a key other than # (topic permission)", () => Amqp(distributorA, Central,
@@ -266,6 +284,9 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
             await DeclareBoundQueueAsync(c, Topology.Central.ConfigSnapshotQueue);
             await c.ExchangeDeclareAsync(Topology.Central.ConfigSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
             await c.QueueBindAsync(Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotRequestExchange, "");
+            await DeclareBoundQueueAsync(c, Topology.Central.RealTimeSnapshotQueue);
+            await c.ExchangeDeclareAsync(Topology.Central.RealTimeSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
+            await c.QueueBindAsync(Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotRequestExchange, "");
             foreach (var site in new[] { A, B })
             {
                 await DeclareBoundQueueAsync(c, Topology.Central.DistributorConfigQueue(site));

@@ -27,6 +27,15 @@ public sealed class When_naming_the_topology
         Assert.Equal("agent.upsert", Topology.Central.ConfigRoutingKey("agent", "upsert"));
     }
 
+    [Fact]
+    public void Should_name_snapshot_request_exchanges_apart_from_the_queues_they_feed()
+    {
+        Assert.Equal("rtd.central.realtime-snapshots", Topology.Central.RealTimeSnapshotQueue);
+        Assert.Equal("rtd.central.realtime-snapshot-requests", Topology.Central.RealTimeSnapshotRequestExchange);
+        Assert.NotEqual(Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotRequestExchange);
+        Assert.NotEqual(Topology.Central.ConfigSnapshotRequestExchange, Topology.Central.RealTimeSnapshotRequestExchange);
+    }
+
     [Theory]
     [InlineData("site-a", true)]
     [InlineData("a", true)]
