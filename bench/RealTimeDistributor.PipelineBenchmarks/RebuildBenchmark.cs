@@ -17,6 +17,8 @@ public static class RebuildBenchmark
                 throw new InvalidOperationException("seed failed");
             }
             await CentralBacklog.CommitAgentsAsync(system.CentralDatabase, size);
+            // the relay's publishing of the backlog is not part of a rebuild: let it finish first
+            await Eventually.Until(() => CentralBacklog.SequenceAsync(system), s => s.Published == size + 1, "the relay", TimeSpan.FromMinutes(5));
             var site = system.Site("rebuild");
             var rebuild = await Report.TimeAsync(async () =>
             {

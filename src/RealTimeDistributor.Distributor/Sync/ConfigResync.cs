@@ -58,12 +58,13 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, IBu
         }
     }
 
+    /// <summary>Gathers the chunks (the bus endpoint hands them over concurrently, so in any order) and joins them by index.</summary>
     private static async Task<ConfigSnapshot> CollectAsync(Guid snapshotId, ChannelReader<ConfigSnapshotChunk> chunks, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
-        var rows = ConfigTables.All.ToDictionary(t => t.Name, _ => new List<JsonElement>());
-        var expected = 0;
-        while (true)
+        var received = new SortedDictionary<int, ConfigSnapshotChunk>();
+        ConfigSnapshotChunk? last = null;
+        while (last is null || received.Count <= last.Index)
         {
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             wait.CancelAfter(timeout);
@@ -74,31 +75,30 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, IBu
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"Configuration snapshot {snapshotId}: no chunk from the central controller for {timeout} (had {expected}).");
+                throw new TimeoutException($"Configuration snapshot {snapshotId}: no chunk from the central controller for {timeout} (had {received.Count}).");
             }
-            if (chunk.Index != expected)
+            if (!received.TryAdd(chunk.Index, chunk) || (last is not null && chunk.Index > last.Index) || (chunk.Last && received.Keys.Max() > chunk.Index))
             {
-                throw new InvalidDataException($"Configuration snapshot {snapshotId}: chunk {chunk.Index} came where {expected} was due.");
+                throw new InvalidDataException($"Configuration snapshot {snapshotId}: chunk {chunk.Index} came twice or after the last one.");
             }
-            expected++;
-            foreach (var table in chunk.Tables)
-            {
-                if (!rows.TryGetValue(table.Table, out var list))
-                {
-                    throw new InvalidDataException($"Configuration snapshot {snapshotId}: unknown table '{table.Table}'.");
-                }
-                list.AddRange(table.Rows);
-            }
-            if (chunk.Last)
-            {
-                var snapshot = new ConfigSnapshot(chunk.Watermark, rows);
-                if (snapshot.TotalRows != chunk.TotalRows)
-                {
-                    throw new InvalidDataException($"Configuration snapshot {snapshotId}: {snapshot.TotalRows} rows came, {chunk.TotalRows} were sent.");
-                }
-                return snapshot;
-            }
+            last = chunk.Last ? chunk : last;
         }
+
+        var rows = ConfigTables.All.ToDictionary(t => t.Name, _ => new List<JsonElement>());
+        foreach (var table in received.Values.SelectMany(c => c.Tables))
+        {
+            if (!rows.TryGetValue(table.Table, out var list))
+            {
+                throw new InvalidDataException($"Configuration snapshot {snapshotId}: unknown table '{table.Table}'.");
+            }
+            list.AddRange(table.Rows);
+        }
+        var snapshot = new ConfigSnapshot(last.Watermark, rows);
+        if (snapshot.TotalRows != last.TotalRows || received.Values.Any(c => c.Watermark != last.Watermark))
+        {
+            throw new InvalidDataException($"Configuration snapshot {snapshotId}: {snapshot.TotalRows} rows came, {last.TotalRows} were sent.");
+        }
+        return snapshot;
     }
 
     /// <summary>Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock).</summary>

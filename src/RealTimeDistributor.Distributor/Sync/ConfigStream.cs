@@ -15,7 +15,7 @@ namespace RealTimeDistributor.Distributor.Sync;
 /// and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
 /// </summary>
 public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
-    ILogger<ConfigStream> logger) : BackgroundService
+    IHostApplicationLifetime lifetime, ILogger<ConfigStream> logger) : BackgroundService
 {
     public static readonly TimeSpan ReorderWindow = TimeSpan.FromSeconds(2);
     public const int MaxRun = 1_000;
@@ -61,6 +61,13 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // this service starts before the bus (see DistributorHost), and a snapshot request sent before the bus endpoint is
+        // up would get its answer lost: wait until every service has started
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
         await InitialLoadAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
