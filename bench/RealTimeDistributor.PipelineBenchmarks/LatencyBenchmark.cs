@@ -32,7 +32,12 @@ public static class LatencyBenchmark
     public const int Writers = 8;
     private const int Agents = 1_000;
 
-    public static async Task RunAsync(Report report, (int Rate, int Seconds)[] runs)
+    /// <param name="runs">
+    /// Target rate and seconds; <c>PerCommit</c> 1 commits each change through <see cref="ConfigWriter"/>, more commits that
+    /// many changes per transaction straight into the central tables and change log (<see cref="CentralBacklog.RenameAgentsAsync"/>),
+    /// for rates single edits cannot reach on this machine.
+    /// </param>
+    public static async Task RunAsync(Report report, (int Rate, int Seconds, int PerCommit)[] runs)
     {
         await using var system = await RtdSystem.StartAsync();
         var site = system.Site("latency");
@@ -49,12 +54,12 @@ public static class LatencyBenchmark
         await view.WaitForSnapshotsAsync(1, TimeSpan.FromSeconds(60));
 
         var baseline = "";
-        foreach (var (rate, seconds) in runs)
+        foreach (var (rate, seconds, perCommit) in runs)
         {
             var group = "config freshness: central commit -> client view";
-            var name = $"{rate:N0} changes/s";
-            Console.WriteLine($"latency: {rate:N0} changes/s for {seconds} s");
-            var figures = await MeasureAsync(system, site, view, rate, TimeSpan.FromSeconds(seconds));
+            var name = perCommit == 1 ? $"{rate:N0} changes/s" : $"{rate:N0} changes/s in commits of {perCommit}";
+            Console.WriteLine($"latency: {name} for {seconds} s");
+            var figures = await MeasureAsync(system, site, view, rate, perCommit, TimeSpan.FromSeconds(seconds));
             report.Add(group, $"{name}: achieved commit rate", figures.AchievedRate, "changes/s");
             foreach (var (label, value) in figures.View.Named())
             {
@@ -256,7 +261,7 @@ public static class LatencyBenchmark
         return (i / publishing.TotalSeconds, Percentiles.Of(Enumerable.Range(0, i).Select(k => Stopwatch.GetElapsedTime(sentAt[k], arrivedAt[k]).TotalMilliseconds)));
     }
 
-    private static async Task<Figures> MeasureAsync(RtdSystem system, string site, ClientView view, int rate, TimeSpan duration)
+    private static async Task<Figures> MeasureAsync(RtdSystem system, string site, ClientView view, int rate, int perCommit, TimeSpan duration)
     {
         var count = (int)(rate * duration.TotalSeconds);
         var committedAt = new long[count];
@@ -287,30 +292,63 @@ public static class LatencyBenchmark
         var start = Stopwatch.GetTimestamp();
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, Math.Min(Writers, rate)).Select(async _ =>
+            void Committed(int i, long sequence)
             {
-                await using var scope = system.Central.Services.CreateAsyncScope();
-                var writer = scope.ServiceProvider.GetRequiredService<ConfigWriter>();
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < count && Stopwatch.GetElapsedTime(start) < duration)
+                committedAt[i] = Stopwatch.GetTimestamp();
+                committedWall[i] = DateTimeOffset.UtcNow;
+                sequences[i] = sequence;
+                expected[sequence] = i;
+                Count(sequence);
+            }
+            async Task WaitUntilDueAsync(int i)
+            {
+                var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.FromMilliseconds(1))
                 {
-                    var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
-                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-                    if (wait > TimeSpan.FromMilliseconds(1))
-                    {
-                        await Task.Delay(wait);
-                    }
-                    var id = 1001 + (i % Agents);
-                    var result = await writer.UpsertAsync("agent", id, Json.ToElement(new { name = $"Agent {id} r{rate} #{i}", peripheralId = 1 }), null,
-                        CancellationToken.None);
-                    var committed = result as EditResult.Committed ?? throw new InvalidOperationException($"edit {i} failed: {result}");
-                    committedAt[i] = Stopwatch.GetTimestamp();
-                    committedWall[i] = DateTimeOffset.UtcNow;
-                    sequences[i] = committed.Sequence;
-                    expected[committed.Sequence] = i;
-                    Count(committed.Sequence);
+                    await Task.Delay(wait);
                 }
-            }));
+            }
+            if (perCommit == 1)
+            {
+                await Task.WhenAll(Enumerable.Range(0, Math.Min(Writers, rate)).Select(async _ =>
+                {
+                    await using var scope = system.Central.Services.CreateAsyncScope();
+                    var writer = scope.ServiceProvider.GetRequiredService<ConfigWriter>();
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < count && Stopwatch.GetElapsedTime(start) < duration)
+                    {
+                        await WaitUntilDueAsync(i);
+                        var id = 1001 + (i % Agents);
+                        var result = await writer.UpsertAsync("agent", id, Json.ToElement(new { name = $"Agent {id} r{rate} #{i}", peripheralId = 1 }), null,
+                            CancellationToken.None);
+                        var committed = result as EditResult.Committed ?? throw new InvalidOperationException($"edit {i} failed: {result}");
+                        Committed(i, committed.Sequence);
+                    }
+                }));
+            }
+            else
+            {
+                var signal = system.Central.Services.GetRequiredService<ChangeLogSignal>();
+                await Task.WhenAll(Enumerable.Range(0, 2).Select(async _ =>
+                {
+                    await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(system.CentralDatabase));
+                    await connection.OpenAsync();
+                    int batch;
+                    while ((batch = Interlocked.Increment(ref next)) * perCommit < count && Stopwatch.GetElapsedTime(start) < duration)
+                    {
+                        var changes = Enumerable.Range(batch * perCommit, Math.Min(perCommit, count - batch * perCommit)).ToArray();
+                        await WaitUntilDueAsync(changes[0]);
+                        var ids = changes.Select(i => 1001L + (i % Agents)).ToArray();
+                        var sequenceOf = await CentralBacklog.RenameAgentsAsync(connection, ids, [.. changes.Select(i => $"Agent {1001 + (i % Agents)} r{rate} #{i}")]);
+                        signal.Notify();
+                        for (var k = 0; k < changes.Length; k++)
+                        {
+                            Committed(changes[k], sequenceOf[k]);
+                        }
+                    }
+                }));
+            }
             var committing = Stopwatch.GetElapsedTime(start);
             var measured = Enumerable.Range(0, count).Where(i => sequences[i] != 0).ToArray();
             if (Interlocked.Add(ref remaining, measured.Length - count) == 0)

@@ -15,7 +15,7 @@ if (mode is "all" or "commit")
 if (mode is "all" or "latency")
 {
     // the low rate first: its percentiles are the baseline of the ratios
-    await LatencyBenchmark.RunAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (100, 20), (1_000, 20)]);
+    await LatencyBenchmark.RunAsync(report, quick ? [(10, 5, 1), (1_000, 5, 10)] : [(10, 20, 1), (100, 20, 1), (1_000, 20, 1), (1_000, 20, 10)]);
     await LatencyBenchmark.RealTimeAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (1_000, 20)]);
 }
 if (mode is "all" or "realtime")

@@ -42,4 +42,36 @@ public static class CentralBacklog
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>
+    /// Renames existing agents in ONE transaction with consecutive sequences and change-log rows, as the admin API would
+    /// one by one (for benchmarks that need more commits per second than single edits reach). Returns the sequences.
+    /// </summary>
+    public static async Task<long[]> RenameAgentsAsync(NpgsqlConnection connection, long[] ids, string[] names)
+    {
+        await using var transaction = await connection.BeginTransactionAsync();
+        long last;
+        await using (var next = new NpgsqlCommand("UPDATE config_sequence SET last_value = last_value + @n WHERE id = 1 RETURNING last_value", connection, transaction))
+        {
+            next.Parameters.AddWithValue("n", (long)ids.Length);
+            last = (long)(await next.ExecuteScalarAsync())!;
+        }
+        var first = last - ids.Length + 1;
+        await using (var write = new NpgsqlCommand("""
+            WITH c AS (SELECT * FROM unnest(@ids, @names) WITH ORDINALITY AS c(id, name, k))
+            UPDATE agent a SET name = c.name, config_sequence = @first + c.k - 1 FROM c WHERE a.id = c.id;
+            INSERT INTO config_change_log (sequence, "table", operation, key, row_json, committed_at)
+            SELECT @first + c.k - 1, 'agent', 'upsert', c.id::text,
+                   json_build_object('id', c.id, 'name', c.name, 'peripheralId', a.peripheral_id, 'configSequence', @first + c.k - 1)::jsonb, now()
+            FROM unnest(@ids, @names) WITH ORDINALITY AS c(id, name, k) JOIN agent a ON a.id = c.id;
+            """, connection, transaction))
+        {
+            write.Parameters.AddWithValue("ids", ids);
+            write.Parameters.AddWithValue("names", names);
+            write.Parameters.AddWithValue("first", first);
+            await write.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+        return [.. Enumerable.Range(0, ids.Length).Select(k => first + k)];
+    }
 }
