@@ -1,6 +1,6 @@
 using RealTimeDistributor.PipelineBenchmarks;
 
-// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|latency|realtime|rebuild] [--quick]
+// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|latency|realtime|snapshot|rebuild] [--quick]
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 var report = new Report();
@@ -21,6 +21,10 @@ if (mode is "all" or "latency")
 if (mode is "all" or "realtime")
 {
     await RealTimeBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000]);
+}
+if (mode is "all" or "snapshot")
+{
+    await SnapshotBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000]);
 }
 if (mode is "all" or "rebuild")
 {
