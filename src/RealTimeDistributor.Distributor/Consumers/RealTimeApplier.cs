@@ -34,10 +34,10 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     public static IReadOnlyList<RealTimeRow> Conflate(IEnumerable<RealTimeRow> rows) =>
         [.. rows.GroupBy(r => r.Key, StringComparer.Ordinal).Select(g => g.MaxBy(r => r.Version)!)];
 
-    public Task<IReadOnlyList<SiteUpdate>> ApplyAsync(RealTimeRowsPublished batch, CancellationToken cancellationToken) =>
-        ApplyAsync([batch], cancellationToken);
-
-    /// <summary>Applies <paramref name="batches"/> (each already valid, see <see cref="Validate"/>) in one transaction.</summary>
+    /// <summary>
+    /// Applies <paramref name="batches"/> in one transaction. <see cref="RealTimeIntake"/> has validated each on its own
+    /// (so a bad one fails alone); they are checked again here for callers that come straight to the applier.
+    /// </summary>
     public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(IReadOnlyList<RealTimeRowsPublished> batches, CancellationToken cancellationToken)
     {
         foreach (var batch in batches)
