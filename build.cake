@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 // Build targets: Build, Format, Test (format check + all tests), Demo. Run with `dotnet tool restore && dotnet cake --target=Test`.
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
@@ -26,16 +27,42 @@ Task("Test")
     .IsDependentOn("Format")
     .Does(() =>
 {
+    var results = MakeAbsolute(Directory("./artifacts/test-results"));
+    CleanDirectory(results);
     foreach (var project in new[] { "./tests/RealTimeDistributor.Tests", "./tests/RealTimeDistributor.IntegrationTests" })
     {
-        DotNetTest(project, new DotNetTestSettings
+        try
         {
-            Configuration = configuration,
-            NoBuild = true,
-            Loggers = new[] { "console;verbosity=normal" },
-        });
+            DotNetTest(project, new DotNetTestSettings
+            {
+                Configuration = configuration,
+                NoBuild = true,
+                ResultsDirectory = results,
+                Loggers = new[] { "console;verbosity=normal", "trx" },
+            });
+        }
+        finally
+        {
+            // the console log of the real-service tests is long: repeat what failed at the very end, where CI shows it
+            PrintFailures(results);
+        }
     }
 });
+
+void PrintFailures(DirectoryPath results)
+{
+    XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+    foreach (var trx in GetFiles($"{results}/*.trx"))
+    {
+        foreach (var failed in XDocument.Load(trx.FullPath).Descendants(ns + "UnitTestResult")
+            .Where(r => (string)r.Attribute("outcome") == "Failed"))
+        {
+            var message = (string)failed.Descendants(ns + "Message").FirstOrDefault() ?? "";
+            var stack = (string)failed.Descendants(ns + "StackTrace").FirstOrDefault() ?? "";
+            Error($"FAILED {failed.Attribute("testName")?.Value}\n{message}\n{string.Join("\n", stack.Split('\n').Take(8))}");
+        }
+    }
+}
 
 Task("Demo")
     .IsDependentOn("Build")

@@ -112,8 +112,11 @@ public static class Topology
                 ? connectionName[DistributorConnectionName(site, "").Length..]
                 : null;
 
-        /// <summary>Config changes a distributor holds unacknowledged at once: enough that the next run is there when one commits.</summary>
-        public const int DistributorConfigInFlight = 4_000;
+        /// <summary>
+        /// Config changes a distributor holds unacknowledged at once: a run publishing, the next one applying, and the start
+        /// of the one after (runs of up to 1,000 changes). Much more only adds lock contention among the waiting consumers.
+        /// </summary>
+        public const int DistributorConfigInFlight = 2_500;
 
         /// <summary>Real-time messages (up to 500 rows each) a distributor holds unacknowledged at once.</summary>
         public const int DistributorRealTimeInFlight = 100;

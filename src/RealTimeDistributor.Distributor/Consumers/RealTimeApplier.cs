@@ -5,21 +5,22 @@ using RealTimeDistributor.Contracts;
 namespace RealTimeDistributor.Distributor.Consumers;
 
 /// <summary>
-/// Applies real-time batches with one bulk upsert (PostgreSQL unnest arrays), however many messages and tables they
-/// hold. Rows are conflated per table and key to the newest version first; an older version never overwrites a newer one
+/// Applies real-time batches with one bulk upsert per table (PostgreSQL unnest arrays) in one transaction, however many
+/// messages they hold. Rows are conflated per table and key to the newest version first; an older version never overwrites a newer one
 /// (an equal one is rewritten, which is harmless and lets a redelivered batch be republished). The rows written, their
 /// site sequences and the table states commit together.
 /// </summary>
 public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, TimeProvider clock)
 {
+    /// <summary>One table's conflated rows; a batch of several tables runs one of these per table.</summary>
     private const string UpsertSql = """
         INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
-        SELECT r.table_name, r.key, r.version, r.updated_at, r.data::jsonb, now()
-        FROM unnest(@tables, @keys, @versions, @updated, @data) AS r(table_name, key, version, updated_at, data)
+        SELECT @table, r.key, r.version, r.updated_at, r.data::jsonb, now()
+        FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
         ON CONFLICT (table_name, key) DO UPDATE
             SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
             WHERE excluded.version >= realtime_row.version
-        RETURNING table_name, key
+        RETURNING key
         """;
 
     private const string TableStateSql = """
@@ -31,8 +32,23 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
                 last_full_refresh_at = COALESCE(excluded.last_full_refresh_at, realtime_table_state.last_full_refresh_at)
         """;
 
-    public static IReadOnlyList<RealTimeRow> Conflate(IEnumerable<RealTimeRow> rows) =>
-        [.. rows.GroupBy(r => r.Key, StringComparer.Ordinal).Select(g => g.MaxBy(r => r.Version)!)];
+    public static IReadOnlyList<RealTimeRow> Conflate(IEnumerable<RealTimeRow> rows) => [.. NewestByKey(rows).Values];
+
+    /// <summary>The newest version of each key (the first one seen among equal versions), in one pass.</summary>
+    private static Dictionary<string, RealTimeRow> NewestByKey(IEnumerable<RealTimeRow> rows)
+    {
+        var newest = new Dictionary<string, RealTimeRow>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (!newest.TryGetValue(row.Key, out var kept) || row.Version > kept.Version)
+            {
+                newest[row.Key] = row;
+            }
+        }
+        return newest;
+    }
+
+    private sealed record TableRows(string Table, bool FullRefresh, Dictionary<string, RealTimeRow> Rows);
 
     /// <summary>
     /// Applies <paramref name="batches"/> in one transaction. <see cref="RealTimeIntake"/> has validated each on its own
@@ -44,11 +60,9 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         {
             Validate(batch);
         }
-        var rows = batches.GroupBy(b => b.Table, StringComparer.Ordinal)
-            .SelectMany(table => Conflate(table.SelectMany(b => b.Rows)).Select(row => (Table: table.Key, Row: row)))
+        var tables = batches.GroupBy(b => b.Table, StringComparer.Ordinal)
+            .Select(t => new TableRows(t.Key, t.Any(b => b.FullRefresh), NewestByKey(t.SelectMany(b => b.Rows))))
             .ToList();
-        var byKey = rows.ToDictionary(r => (r.Table, r.Row.Key));
-        var tables = batches.GroupBy(b => b.Table, StringComparer.Ordinal).Select(t => (Table: t.Key, Full: t.Any(b => b.FullRefresh))).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -56,22 +70,10 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         {
             await asynchronous.ExecuteNonQueryAsync(cancellationToken);
         }
-        var written = new List<(string Table, RealTimeRow Row)>(rows.Count);
-        await using (var upsert = new NpgsqlCommand(UpsertSql, connection, transaction))
+        var written = new List<(string Table, RealTimeRow Row)>(tables.Sum(t => t.Rows.Count));
+        foreach (var table in tables)
         {
-            upsert.Parameters.AddWithValue("tables", rows.Select(r => r.Table).ToArray());
-            upsert.Parameters.AddWithValue("keys", rows.Select(r => r.Row.Key).ToArray());
-            upsert.Parameters.AddWithValue("versions", rows.Select(r => r.Row.Version).ToArray());
-            upsert.Parameters.Add(new NpgsqlParameter("updated", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)
-            {
-                Value = rows.Select(r => r.Row.UpdatedAt.UtcDateTime).ToArray(),
-            });
-            upsert.Parameters.AddWithValue("data", rows.Select(r => r.Row.Data.GetRawText()).ToArray());
-            await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                written.Add(byKey[(reader.GetString(0), reader.GetString(1))]);
-            }
+            await UpsertAsync(connection, transaction, table, written, cancellationToken);
         }
         long lastSiteSequence;
         await using (var sequence = new NpgsqlCommand(
@@ -84,7 +86,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         await using (var state = new NpgsqlCommand(TableStateSql, connection, transaction))
         {
             state.Parameters.AddWithValue("tables", tables.Select(t => t.Table).ToArray());
-            state.Parameters.AddWithValue("full", tables.Select(t => t.Full).ToArray());
+            state.Parameters.AddWithValue("full", tables.Select(t => t.FullRefresh).ToArray());
             await state.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -93,6 +95,37 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         var now = clock.GetUtcNow();
         var first = lastSiteSequence - written.Count + 1;
         return [.. written.Select((w, i) => new SiteUpdate(settings.Site, first + i, SiteUpdate.RealTimeKind, w.Table, w.Row.Key, null, w.Row, now))];
+    }
+
+    /// <summary>One table's rows in one statement; adds to <paramref name="written"/> the rows it wrote (not the stale ones).</summary>
+    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TableRows table,
+        List<(string Table, RealTimeRow Row)> written, CancellationToken cancellationToken)
+    {
+        var count = table.Rows.Count;
+        var keys = new string[count];
+        var versions = new long[count];
+        var updated = new DateTime[count];
+        var data = new string[count];
+        var i = 0;
+        foreach (var row in table.Rows.Values)
+        {
+            keys[i] = row.Key;
+            versions[i] = row.Version;
+            updated[i] = row.UpdatedAt.UtcDateTime;
+            data[i] = row.Data.GetRawText();
+            i++;
+        }
+        await using var upsert = new NpgsqlCommand(UpsertSql, connection, transaction);
+        upsert.Parameters.AddWithValue("table", table.Table);
+        upsert.Parameters.AddWithValue("keys", keys);
+        upsert.Parameters.AddWithValue("versions", versions);
+        upsert.Parameters.Add(new NpgsqlParameter("updated", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = updated });
+        upsert.Parameters.AddWithValue("data", data);
+        await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            written.Add((table.Table, table.Rows[reader.GetString(0)]));
+        }
     }
 
     /// <summary>Checks a batch can apply at all; one that cannot is poison (error queue, with the reason).</summary>

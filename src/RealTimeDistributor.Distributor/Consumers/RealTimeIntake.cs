@@ -7,7 +7,7 @@ namespace RealTimeDistributor.Distributor.Consumers;
 /// <summary>
 /// rtdist's batching: the consumer hands each valid real-time message here and waits; the loop takes every message
 /// waiting (up to <see cref="MaxRows"/> rows), applies them with one bulk upsert, republishes the rows written, and
-/// completes the waits, which acks the messages. A message that cannot apply never gets here (the consumer sends it to
+/// completes the waits once the site has confirmed them, which acks the messages (the next batch applies meanwhile). A message that cannot apply never gets here (the consumer sends it to
 /// the error queue on its own), so one bad message does not fail the others; if the database fails, every message of
 /// the batch fails and is retried.
 /// </summary>
@@ -54,16 +54,17 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
         }
     }
 
+    /// <summary>Returns once the batch is committed, so the next one applies while this one's publish is confirmed.</summary>
     private async Task ApplyAsync(List<Pending> taken, CancellationToken cancellationToken)
     {
         try
         {
-            await site.ApplyThenPublishAsync(async ct =>
+            var published = await site.ApplyAsync(async ct =>
             {
                 await using var scope = scopes.CreateAsyncScope();
                 return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync([.. taken.Select(p => p.Batch)], ct);
             }, cancellationToken);
-            taken.ForEach(p => p.Done.TrySetResult());
+            _ = CompleteWhenPublishedAsync(published, taken);
         }
         catch (Exception exception)
         {
@@ -71,6 +72,20 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
             {
                 logger.LogError(exception, "Applying {Messages} real-time messages failed; they will be retried", taken.Count);
             }
+            taken.ForEach(p => p.Done.TrySetException(exception));
+        }
+    }
+
+    private static async Task CompleteWhenPublishedAsync(Task published, List<Pending> taken)
+    {
+        try
+        {
+            await published;
+            taken.ForEach(p => p.Done.TrySetResult());
+        }
+        catch (Exception exception)
+        {
+            // the stream stopped before the broker confirmed: the messages are not acked and come back
             taken.ForEach(p => p.Done.TrySetException(exception));
         }
     }

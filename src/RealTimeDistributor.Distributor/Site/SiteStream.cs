@@ -7,8 +7,10 @@ using RealTimeDistributor.Hosting;
 namespace RealTimeDistributor.Distributor.Site;
 
 /// <summary>
-/// The site's outgoing stream. Apply-and-commit and the publish that follows run under one lock, so site sequences
-/// reach the site exchanges in the order they were handed out. Publishing happens only after the replica commit;
+/// The site's outgoing stream. Apply-and-commit runs under one lock and the publish that follows under another, taken
+/// hand over hand: a batch takes its publish turn before it lets the next batch apply, so site sequences reach the site
+/// exchanges in the order they were handed out while the next batch's database work overlaps this batch's publish and
+/// confirms (a pipeline two batches deep). Publishing happens only after the replica commit;
 /// database work runs in the retry/circuit-breaker pipeline of <see cref="Resilience"/>, and the publish is retried until
 /// the broker takes it; if the process dies in between, the message is redelivered and the already-applied change is
 /// republished.
@@ -19,7 +21,8 @@ namespace RealTimeDistributor.Distributor.Site;
 public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, NpgsqlDataSource dataSource,
     ILogger<SiteStream> logger) : IAsyncDisposable
 {
-    private readonly SemaphoreSlim _order = new(1, 1);
+    private readonly SemaphoreSlim _apply = new(1, 1);
+    private readonly SemaphoreSlim _publish = new(1, 1);
     private readonly ResiliencePipeline _database = Resilience.DatabasePipeline(logger, "The site replica");
     private readonly ResiliencePipeline _broker = Resilience.BrokerPipeline(logger, "The site stream");
     private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
@@ -28,24 +31,48 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
     private readonly ConfirmingPublisher _publisher = new(broker, Topology.Site.VirtualHost(settings.Site),
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
-    public async Task ApplyThenPublishAsync(Func<CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken)
+    /// <summary>Applies, commits and publishes; completes once the broker has confirmed every message.</summary>
+    public async Task ApplyThenPublishAsync(Func<CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken) =>
+        await await ApplyAsync(applyAndCommit, cancellationToken);
+
+    /// <summary>
+    /// Applies and commits, and takes this batch's publish turn; completes then, with the publish still running. The task it
+    /// returns completes once the broker has confirmed every message of the batch (or fails if the stream stops first):
+    /// only then may the messages that brought the batch be acked.
+    /// </summary>
+    public async Task<Task> ApplyAsync(Func<CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken)
     {
-        await _order.WaitAsync(cancellationToken);
+        await _apply.WaitAsync(cancellationToken);
         try
         {
             _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken);
             var started = Stopwatch.GetTimestamp();
             var updates = Chain(await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken));
-            var committed = Stopwatch.GetTimestamp();
+            var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var messages = updates.Select(ToMessage).ToList();
-            await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), cancellationToken);
-            logger.LogDebug("Site stream: {Count} updates applied in {ApplyMs} ms, published in {PublishMs} ms", updates.Count,
-                (int)Stopwatch.GetElapsedTime(started, committed).TotalMilliseconds, (int)Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
-            stats.Published(updates.Count);
+            // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
+            await _publish.WaitAsync(cancellationToken);
+            return PublishAsync(messages, applyMs, cancellationToken);
         }
         finally
         {
-            _order.Release();
+            _apply.Release();
+        }
+    }
+
+    private async Task PublishAsync(List<OutgoingMessage> messages, int applyMs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), cancellationToken);
+            logger.LogDebug("Site stream: {Count} updates applied in {ApplyMs} ms, published in {PublishMs} ms", messages.Count, applyMs,
+                (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            stats.Published(messages.Count);
+        }
+        finally
+        {
+            _publish.Release();
         }
     }
 
@@ -81,7 +108,7 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
     /// <summary>
     /// After the replica was rebuilt from a snapshot (outside the stream), the next message of every table and row links
     /// to the site sequence at that moment, so clients holding an older view see a break and reload. Call under the lock
-    /// (from inside <see cref="ApplyThenPublishAsync"/>).
+    /// (from inside the apply callback of <see cref="ApplyAsync"/>).
     /// </summary>
     public void ForgetLinks()
     {
@@ -106,6 +133,7 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
     public async ValueTask DisposeAsync()
     {
         await _publisher.DisposeAsync();
-        _order.Dispose();
+        _apply.Dispose();
+        _publish.Dispose();
     }
 }

@@ -10,7 +10,8 @@ namespace RealTimeDistributor.Distributor.Sync;
 /// <summary>
 /// updateaw's apply loop. The consumer hands every change here and waits; the loop applies the consecutive run that starts
 /// at the next sequence in one transaction (how a backlog drains fast), republishes it, and completes those waits, which
-/// acks the messages. Changes can reach it slightly out of order (the consumer takes several at once); one whose
+/// acks the messages. The next run applies while this one's publish is confirmed (<see cref="SiteStream.ApplyAsync"/>);
+/// a run's changes are in flight until then and no other run takes them. Changes can reach it slightly out of order (the consumer takes several at once); one whose
 /// predecessor has not come within <see cref="ReorderWindow"/> marks a gap: the replica is rebuilt from a central snapshot
 /// and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
 /// </summary>
@@ -30,7 +31,15 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
     private long _applied = -1;
     private string? _resyncRequested;
 
-    private sealed record Pending(ConfigChanged Change, TaskCompletionSource Done, DateTimeOffset Since);
+    private sealed class Pending(ConfigChanged change, DateTimeOffset since)
+    {
+        public ConfigChanged Change { get; } = change;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public DateTimeOffset Since { get; } = since;
+
+        /// <summary>In a run that is applying or publishing (guarded by the stream's gate).</summary>
+        public bool InFlight { get; set; }
+    }
 
     /// <summary>Completes once the change is committed to the replica (or known to be there) and republished to the site.</summary>
     public Task SubmitAsync(ConfigChanged change, CancellationToken cancellationToken)
@@ -41,7 +50,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         {
             if (!_pending.TryGetValue(change.Sequence, out pending!))
             {
-                pending = new Pending(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), clock.GetUtcNow());
+                pending = new Pending(change, clock.GetUtcNow());
                 _pending[change.Sequence] = pending;
             }
         }
@@ -119,7 +128,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         lock (_gate)
         {
             run = TakeRun();
-            waiting = run.Count == 0 ? _pending.Values.FirstOrDefault() : null;
+            waiting = run.Count == 0 ? FirstWaiting() : null;
         }
         if (run.Count > 0)
         {
@@ -147,7 +156,9 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         return true;
     }
 
-    private bool TakeRunWouldStart() => _pending.Count > 0 && _pending.Keys.First() <= _applied + 1;
+    private Pending? FirstWaiting() => _pending.Values.FirstOrDefault(p => !p.InFlight);
+
+    private bool TakeRunWouldStart() => FirstWaiting() is { } first && first.Change.Sequence <= _applied + 1;
 
     private List<Pending> TakeRun()
     {
@@ -155,21 +166,39 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         var expected = _applied + 1;
         foreach (var (sequence, pending) in _pending)
         {
+            if (pending.InFlight)
+            {
+                continue;
+            }
             if (run.Count == MaxRun || sequence > expected)
             {
                 break;
             }
+            pending.InFlight = true;
             run.Add(pending);
             expected = Math.Max(expected, sequence + 1);
         }
         return run;
     }
 
+    private void Release(IEnumerable<Pending> run)
+    {
+        lock (_gate)
+        {
+            foreach (var pending in run)
+            {
+                pending.InFlight = false;
+            }
+        }
+    }
+
+    /// <summary>Returns once the run is committed; its waits complete when the site has confirmed its messages.</summary>
     private async Task ApplyAsync(List<Pending> run, CancellationToken cancellationToken)
     {
+        Task published;
         try
         {
-            await site.ApplyThenPublishAsync(async ct =>
+            published = await site.ApplyAsync(async ct =>
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(p => p.Change)], ct);
@@ -181,28 +210,60 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         {
             // the change that does not fit fails (its message goes to the error queue with the reason); the rest waits
             // and, being after a hole now, brings a resync
+            Release(run);
             Complete(p => p.Change.Sequence == poison.Sequence, poison);
             RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
             return;
         }
-        Complete(p => p.Change.Sequence <= _applied, null);
+        catch
+        {
+            Release(run);
+            throw;
+        }
+        var through = _applied;
+        Release(run.Where(p => p.Change.Sequence > through));
+        _ = CompleteWhenPublishedAsync(published, [.. run.Where(p => p.Change.Sequence <= through)]);
+    }
+
+    private async Task CompleteWhenPublishedAsync(Task published, List<Pending> run)
+    {
+        Exception? error = null;
+        try
+        {
+            await published;
+        }
+        catch (Exception exception)
+        {
+            // the stream stopped before the broker confirmed: the messages are not acked and come back
+            error = exception;
+        }
+        lock (_gate)
+        {
+            Finish(run, error);
+        }
     }
 
     private void Complete(Func<Pending, bool> done, Exception? error)
     {
         lock (_gate)
         {
-            foreach (var pending in _pending.Values.Where(done).ToList())
+            Finish([.. _pending.Values.Where(p => !p.InFlight && done(p))], error);
+        }
+    }
+
+    /// <summary>Ends the waits of <paramref name="done"/>; call under the gate.</summary>
+    private void Finish(List<Pending> done, Exception? error)
+    {
+        foreach (var pending in done)
+        {
+            _pending.Remove(pending.Change.Sequence);
+            if (error is null)
             {
-                _pending.Remove(pending.Change.Sequence);
-                if (error is null)
-                {
-                    pending.Done.TrySetResult();
-                }
-                else
-                {
-                    pending.Done.TrySetException(error);
-                }
+                pending.Done.TrySetResult();
+            }
+            else
+            {
+                pending.Done.TrySetException(error);
             }
         }
     }

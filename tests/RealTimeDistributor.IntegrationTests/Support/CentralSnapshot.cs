@@ -22,13 +22,14 @@ public static class CentralSnapshot
             {
                 if (context.Message.SnapshotId == snapshotId)
                 {
+                    // the bus endpoint hands chunks over concurrently: the last one can come before the others
                     lock (chunks)
                     {
                         chunks.Add(context.Message);
-                    }
-                    if (context.Message.Last)
-                    {
-                        done.TrySetResult();
+                        if (chunks.Find(c => c.Last) is { } last && chunks.Count == last.Index + 1)
+                        {
+                            done.TrySetResult();
+                        }
                     }
                 }
                 return Task.CompletedTask;
