@@ -20,7 +20,7 @@ if (mode is "all" or "latency")
 }
 if (mode is "all" or "realtime")
 {
-    await RealTimeBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000]);
+    await RealTimeBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000], rounds: quick ? 1 : 3);
 }
 if (mode is "all" or "snapshot")
 {
