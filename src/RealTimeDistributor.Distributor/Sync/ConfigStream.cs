@@ -11,9 +11,9 @@ namespace RealTimeDistributor.Distributor.Sync;
 /// updateaw's apply loop. The consumer hands every change here and waits; the loop applies the consecutive run that starts
 /// at the next sequence in one transaction (how a backlog drains fast), republishes it, and completes those waits, which
 /// acks the messages. The next run applies while this one's publish is confirmed (<see cref="SiteStream.ApplyAsync"/>);
-/// a run's changes are in flight until then and no other run takes them. Changes can reach it slightly out of order (the consumer takes several at once); one whose
-/// predecessor has not come within <see cref="ReorderWindow"/> marks a gap: the replica is rebuilt from a central snapshot
-/// and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
+/// a run's changes are in flight until then, out of the waiting ones. Changes can reach it slightly out of order (the
+/// consumer takes several at once); one whose predecessor has not come within <see cref="ReorderWindow"/> marks a gap: the
+/// replica is rebuilt from a central snapshot and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
 /// </summary>
 public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<ConfigStream> logger) : BackgroundService
@@ -26,20 +26,13 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
 
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, Pending> _pending = [];
+    private readonly Dictionary<long, Pending> _inFlight = [];
     private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _applied = -1;
     private string? _resyncRequested;
 
-    private sealed class Pending(ConfigChanged change, DateTimeOffset since)
-    {
-        public ConfigChanged Change { get; } = change;
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public DateTimeOffset Since { get; } = since;
-
-        /// <summary>In a run that is applying or publishing (guarded by the stream's gate).</summary>
-        public bool InFlight { get; set; }
-    }
+    private sealed record Pending(ConfigChanged Change, TaskCompletionSource Done, DateTimeOffset Since);
 
     /// <summary>Completes once the change is committed to the replica (or known to be there) and republished to the site.</summary>
     public Task SubmitAsync(ConfigChanged change, CancellationToken cancellationToken)
@@ -48,9 +41,9 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         Pending pending;
         lock (_gate)
         {
-            if (!_pending.TryGetValue(change.Sequence, out pending!))
+            if (!_pending.TryGetValue(change.Sequence, out pending!) && !_inFlight.TryGetValue(change.Sequence, out pending!))
             {
-                pending = new Pending(change, clock.GetUtcNow());
+                pending = new Pending(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), clock.GetUtcNow());
                 _pending[change.Sequence] = pending;
             }
         }
@@ -107,11 +100,12 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         }
         lock (_gate)
         {
-            foreach (var pending in _pending.Values)
+            foreach (var pending in _pending.Values.Concat(_inFlight.Values))
             {
                 pending.Done.TrySetCanceled(stoppingToken);
             }
             _pending.Clear();
+            _inFlight.Clear();
         }
     }
 
@@ -156,38 +150,41 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         return true;
     }
 
-    private Pending? FirstWaiting() => _pending.Values.FirstOrDefault(p => !p.InFlight);
+    private Pending? FirstWaiting() => _pending.Values.FirstOrDefault();
 
     private bool TakeRunWouldStart() => FirstWaiting() is { } first && first.Change.Sequence <= _applied + 1;
 
+    /// <summary>Moves the consecutive run that starts at the next sequence from waiting to in flight; call under the gate.</summary>
     private List<Pending> TakeRun()
     {
         var run = new List<Pending>();
         var expected = _applied + 1;
         foreach (var (sequence, pending) in _pending)
         {
-            if (pending.InFlight)
-            {
-                continue;
-            }
             if (run.Count == MaxRun || sequence > expected)
             {
                 break;
             }
-            pending.InFlight = true;
             run.Add(pending);
             expected = Math.Max(expected, sequence + 1);
+        }
+        foreach (var pending in run)
+        {
+            _pending.Remove(pending.Change.Sequence);
+            _inFlight[pending.Change.Sequence] = pending;
         }
         return run;
     }
 
+    /// <summary>Puts changes of a run that did not get through back among the waiting ones.</summary>
     private void Release(IEnumerable<Pending> run)
     {
         lock (_gate)
         {
             foreach (var pending in run)
             {
-                pending.InFlight = false;
+                _inFlight.Remove(pending.Change.Sequence);
+                _pending[pending.Change.Sequence] = pending;
             }
         }
     }
@@ -239,24 +236,33 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         }
         lock (_gate)
         {
-            Finish(run, error);
+            foreach (var pending in run)
+            {
+                _inFlight.Remove(pending.Change.Sequence);
+            }
         }
+        Finish(run, error);
     }
 
+    /// <summary>Ends the waits of the waiting (not in flight) changes that <paramref name="done"/> selects.</summary>
     private void Complete(Func<Pending, bool> done, Exception? error)
     {
+        List<Pending> completed;
         lock (_gate)
         {
-            Finish([.. _pending.Values.Where(p => !p.InFlight && done(p))], error);
+            completed = [.. _pending.Values.Where(done)];
+            foreach (var pending in completed)
+            {
+                _pending.Remove(pending.Change.Sequence);
+            }
         }
+        Finish(completed, error);
     }
 
-    /// <summary>Ends the waits of <paramref name="done"/>; call under the gate.</summary>
-    private void Finish(List<Pending> done, Exception? error)
+    private static void Finish(List<Pending> done, Exception? error)
     {
         foreach (var pending in done)
         {
-            _pending.Remove(pending.Change.Sequence);
             if (error is null)
             {
                 pending.Done.TrySetResult();
