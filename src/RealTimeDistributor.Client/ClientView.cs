@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
@@ -44,7 +43,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
 {
     private readonly IReadOnlyList<string> _bindings = bindings ?? [Topology.AllKeys];
     private readonly Dictionary<string, bool> _wholeTables = [];
-    private readonly ConcurrentDictionary<(string Kind, string Table, string Key), ViewRow> _rows = new();
+    private readonly Dictionary<(string Kind, string Table, string Key), ViewRow> _rows = []; // under _gate
     private readonly Dictionary<(string Kind, string Chain), long> _lastInChain = [];
     private readonly Lock _gate = new();
     private List<SiteUpdate> _buffer = [];
@@ -202,7 +201,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
         if (update.Kind == SiteUpdate.ConfigKind && update.Config?.Operation == ConfigOperations.Delete)
         {
-            _rows.TryRemove((row.Kind, row.Table, row.Key), out _);
+            _rows.Remove((row.Kind, row.Table, row.Key));
             Removed?.Invoke(row);
         }
         else
@@ -223,14 +222,29 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         return whole;
     }
 
-    public ViewRow? Find(string kind, string table, string key) => _rows.GetValueOrDefault((kind, table, key));
+    public ViewRow? Find(string kind, string table, string key)
+    {
+        lock (_gate)
+        {
+            return _rows.GetValueOrDefault((kind, table, key));
+        }
+    }
 
-    public IReadOnlyList<ViewRow> Rows() => [.. _rows.Values.OrderBy(r => r.Kind).ThenBy(r => r.Table).ThenBy(r => r.Key, KeyOrder.Instance)];
+    public IReadOnlyList<ViewRow> Rows() => [.. Current().OrderBy(r => r.Kind).ThenBy(r => r.Table).ThenBy(r => r.Key, KeyOrder.Instance)];
+
+    /// <summary>The rows as of one moment: a snapshot replaces them all under the lock, and a reader never sees it half done.</summary>
+    private ViewRow[] Current()
+    {
+        lock (_gate)
+        {
+            return [.. _rows.Values];
+        }
+    }
 
     /// <summary>Each table's size and the age of its newest central update; a real-time table older than staleAfter is stale.</summary>
     public IReadOnlyList<TableStatus> Tables(DateTimeOffset now, TimeSpan staleAfter) =>
     [
-        .. _rows.Values
+        .. Current()
             .GroupBy(r => (r.Kind, r.Table))
             .Select(g =>
             {

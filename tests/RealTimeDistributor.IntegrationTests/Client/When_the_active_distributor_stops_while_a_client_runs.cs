@@ -41,6 +41,8 @@ public sealed class When_the_active_distributor_stops_while_a_client_runs : IAsy
         await _system.PublishAsync(RealTimeTables.SkillGroup, ["11"], version: 3);
 
         await view.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value?.GetProperty("name").GetString() == "Sales EMEA");
+        // two messages, which the distributor may apply in either order: wait for both
+        await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Version == 2);
         await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "11", r => r.Version == 3);
         Assert.Equal(await _system.ReplicaVersionsAsync(_site, RealTimeTables.SkillGroup), view.Versions(RealTimeTables.SkillGroup));
         Assert.Equal(3L, await _system.QueryReplicaAsync<long>(_site, "SELECT applied_config_sequence FROM sync_state"));

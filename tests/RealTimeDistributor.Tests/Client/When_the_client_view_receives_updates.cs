@@ -133,4 +133,36 @@ public sealed class When_the_client_view_receives_updates
         Assert.Equal(2, tables["realtime:skillgroup"].Rows);
         Assert.False(tables["config:agent"].Stale);
     }
+
+    [Fact]
+    public async Task Should_never_show_a_reader_a_half_loaded_snapshot()
+    {
+        var rows = Enumerable.Range(0, 5_000)
+            .Select(i => new ViewRow(SiteUpdate.RealTimeKind, "skillgroup", i.ToString(System.Globalization.CultureInfo.InvariantCulture), 1,
+                Json.ToElement(new { value = i }), DateTimeOffset.UnixEpoch, 1))
+            .ToArray();
+        var view = Loaded(1, rows);
+        using var done = new CancellationTokenSource();
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loads = Task.Run(async () =>
+        {
+            await reading.Task;
+            for (var n = 0; n < 200; n++)
+            {
+                view.Load(1 + n, rows);
+            }
+            done.Cancel();
+        });
+
+        var reads = 0;
+        reading.SetResult();
+        while (!done.IsCancellationRequested)
+        {
+            Assert.Equal(rows.Length, view.Rows().Count);
+            Assert.Equal(rows.Length, view.Tables(DateTimeOffset.UnixEpoch, TimeSpan.FromDays(1)).Single().Rows);
+            reads++;
+        }
+        await loads;
+        Assert.True(reads > 0);
+    }
 }
