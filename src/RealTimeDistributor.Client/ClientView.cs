@@ -222,6 +222,19 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         return whole;
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> under the view's lock: the view does not change meanwhile and no event is raised, so
+    /// a subscriber can take its first state and subscribe as one step. Events are raised under the same lock, so anything
+    /// the action locks must be taken in this order (view first) everywhere.
+    /// </summary>
+    public void Atomically(Action action)
+    {
+        lock (_gate)
+        {
+            action();
+        }
+    }
+
     public ViewRow? Find(string kind, string table, string key)
     {
         lock (_gate)

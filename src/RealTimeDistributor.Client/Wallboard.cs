@@ -37,14 +37,15 @@ public static class Wallboard
         void OnRemoved(ViewRow row) => Send("remove", row);
         void OnLoaded(long _) => Reset();
 
-        // subscribe and take the first reset under one lock: an event raised meanwhile queues after the reset
-        lock (gate)
+        // subscribe and take the first reset as one step under the view's lock, so no event comes before the reset; the
+        // view's lock is taken before the stream's gate, as when the view raises an event (the other order deadlocks)
+        view.Atomically(() =>
         {
             view.Changed += OnChanged;
             view.Removed += OnRemoved;
             view.Loaded += OnLoaded;
             Reset();
-        }
+        });
         var ct = http.RequestAborted;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         var ticks = Task.Run(async () =>

@@ -240,25 +240,26 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
             {
                 _inFlight.Remove(pending.Change.Sequence);
             }
+            // inside the lock: a redelivered copy arriving now joins this wait instead of starting a new one
+            Finish(run, error);
         }
-        Finish(run, error);
     }
 
     /// <summary>Ends the waits of the waiting (not in flight) changes that <paramref name="done"/> selects.</summary>
     private void Complete(Func<Pending, bool> done, Exception? error)
     {
-        List<Pending> completed;
         lock (_gate)
         {
-            completed = [.. _pending.Values.Where(done)];
+            List<Pending> completed = [.. _pending.Values.Where(done)];
             foreach (var pending in completed)
             {
                 _pending.Remove(pending.Change.Sequence);
             }
+            Finish(completed, error);
         }
-        Finish(completed, error);
     }
 
+    /// <summary>Ends the waits (their continuations run asynchronously, so this is safe under the gate).</summary>
     private static void Finish(List<Pending> done, Exception? error)
     {
         foreach (var pending in done)
