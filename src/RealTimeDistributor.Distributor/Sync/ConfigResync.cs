@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using MassTransit;
 using Npgsql;
 using RealTimeDistributor.Contracts;
@@ -24,9 +23,9 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, IBu
     ILogger<ConfigResync> logger)
 {
     /// <summary>
-    /// Asks the central controller for the snapshot and collects its chunks. Called outside the site stream's lock, so
-    /// real-time apply goes on while the center is slow or down; gives up when no chunk has come for
-    /// <paramref name="timeout"/> (the caller asks again).
+    /// Asks the central controller for the snapshot (<see cref="ConfigSnapshotClient"/>) and puts its chunks together.
+    /// Called outside the site stream's lock, so real-time apply goes on while the center is slow or down; gives up when
+    /// no chunk has come for <paramref name="timeout"/> (the caller asks again).
     /// </summary>
     /// <param name="initialLoad">The first load of an empty replica: not counted as a resync, never delayed.</param>
     public async Task<ConfigSnapshot> FetchAsync(string reason, bool initialLoad, TimeSpan timeout, CancellationToken cancellationToken)
@@ -35,70 +34,17 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, IBu
         {
             await guard.BeforeResyncAsync(reason, cancellationToken);
         }
-        var snapshotId = NewId.NextGuid();
-        var chunks = Channel.CreateUnbounded<ConfigSnapshotChunk>();
-        var handle = bus.ConnectHandler<ConfigSnapshotChunk>(context =>
-        {
-            if (context.Message.SnapshotId == snapshotId)
-            {
-                chunks.Writer.TryWrite(context.Message);
-            }
-            return Task.CompletedTask;
-        });
-        try
-        {
-            var requests = await bus.GetSendEndpoint(new Uri($"exchange:{Topology.Central.ConfigSnapshotRequestExchange}"));
-            await requests.Send(new ConfigSnapshotRequested(settings.Site, reason, snapshotId), context => context.ResponseAddress = bus.Address,
-                cancellationToken);
-            return await CollectAsync(snapshotId, chunks.Reader, timeout, cancellationToken);
-        }
-        finally
-        {
-            handle.Disconnect();
-        }
-    }
-
-    /// <summary>Gathers the chunks (the bus endpoint hands them over concurrently, so in any order) and joins them by index.</summary>
-    private static async Task<ConfigSnapshot> CollectAsync(Guid snapshotId, ChannelReader<ConfigSnapshotChunk> chunks, TimeSpan timeout,
-        CancellationToken cancellationToken)
-    {
-        var received = new SortedDictionary<int, ConfigSnapshotChunk>();
-        ConfigSnapshotChunk? last = null;
-        while (last is null || received.Count <= last.Index)
-        {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(timeout);
-            ConfigSnapshotChunk chunk;
-            try
-            {
-                chunk = await chunks.ReadAsync(wait.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Configuration snapshot {snapshotId}: no chunk from the central controller for {timeout} (had {received.Count}).");
-            }
-            if (!received.TryAdd(chunk.Index, chunk) || (last is not null && chunk.Index > last.Index) || (chunk.Last && received.Keys.Max() > chunk.Index))
-            {
-                throw new InvalidDataException($"Configuration snapshot {snapshotId}: chunk {chunk.Index} came twice or after the last one.");
-            }
-            last = chunk.Last ? chunk : last;
-        }
-
+        var chunks = await new ConfigSnapshotClient(bus).RequestAsync(settings.Site, reason, timeout, cancellationToken);
         var rows = ConfigTables.All.ToDictionary(t => t.Name, _ => new List<JsonElement>());
-        foreach (var table in received.Values.SelectMany(c => c.Tables))
+        foreach (var table in chunks.SelectMany(c => c.Tables))
         {
             if (!rows.TryGetValue(table.Table, out var list))
             {
-                throw new InvalidDataException($"Configuration snapshot {snapshotId}: unknown table '{table.Table}'.");
+                throw new InvalidDataException($"Configuration snapshot {chunks[0].SnapshotId}: unknown table '{table.Table}'.");
             }
             list.AddRange(table.Rows);
         }
-        var snapshot = new ConfigSnapshot(last.Watermark, rows);
-        if (snapshot.TotalRows != last.TotalRows || received.Values.Any(c => c.Watermark != last.Watermark))
-        {
-            throw new InvalidDataException($"Configuration snapshot {snapshotId}: {snapshot.TotalRows} rows came, {last.TotalRows} were sent.");
-        }
-        return snapshot;
+        return new ConfigSnapshot(chunks[^1].Watermark, rows);
     }
 
     /// <summary>Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock).</summary>
