@@ -51,15 +51,11 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     private sealed record TableRows(string Table, bool FullRefresh, Dictionary<string, RealTimeRow> Rows);
 
     /// <summary>
-    /// Applies <paramref name="batches"/> in one transaction. <see cref="RealTimeIntake"/> has validated each on its own
-    /// (so a bad one fails alone); they are checked again here for callers that come straight to the applier.
+    /// Applies <paramref name="batches"/> in one transaction. Each has passed <see cref="Validate"/> on its way in
+    /// (<see cref="RealTimeIntake.SubmitAsync"/>, so a bad one fails alone and is not checked twice on the hot path).
     /// </summary>
     public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(IReadOnlyList<RealTimeRowsPublished> batches, CancellationToken cancellationToken)
     {
-        foreach (var batch in batches)
-        {
-            Validate(batch);
-        }
         var tables = batches.GroupBy(b => b.Table, StringComparer.Ordinal)
             .Select(t => new TableRows(t.Key, t.Any(b => b.FullRefresh), NewestByKey(t.SelectMany(b => b.Rows))))
             .ToList();
