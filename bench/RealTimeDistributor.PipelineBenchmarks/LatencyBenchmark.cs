@@ -8,7 +8,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.RealTime;
-using RealTimeDistributor.Client;
+using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;

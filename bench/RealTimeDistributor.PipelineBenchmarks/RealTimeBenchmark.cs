@@ -5,8 +5,8 @@ using NpgsqlTypes;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor;
-using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using RealTimeDistributor.Client;
+using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor;
-using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 

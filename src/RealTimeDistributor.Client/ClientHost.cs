@@ -1,4 +1,7 @@
 using MassTransit;
+using RealTimeDistributor.Client.Snapshots;
+using RealTimeDistributor.Client.Stream;
+using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Client;

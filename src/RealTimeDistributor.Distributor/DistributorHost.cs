@@ -2,11 +2,10 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RealTimeDistributor.Data.Configuration;
-using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Distributor.Site;
-using RealTimeDistributor.Distributor.Snapshots;
-using RealTimeDistributor.Distributor.Sync;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor;
@@ -107,34 +106,7 @@ public static class DistributorHost
 
 
         var app = builder.Build();
-        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, TimeProvider clock, CancellationToken ct) =>
-        {
-            var state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, ct);
-            // real-time age per table: time since the replica last applied a batch of it (realtime_table_state)
-            var tables = await db.RealTimeTables.AsNoTracking().OrderBy(t => t.TableName).ToListAsync(ct);
-            var now = clock.GetUtcNow();
-            return Results.Ok(new
-            {
-                site = settings.Site,
-                instance = settings.Instance,
-                state.AppliedConfigSequence,
-                state.SiteSequence,
-                stats.ConfigApplied,
-                stats.ConfigDuplicates,
-                stats.RealTimeRowsApplied,
-                stats.RealTimeRowsStale,
-                stats.SitePublished,
-                resyncs = resyncs.Count,
-                lastResyncReason = resyncs.LastReason,
-                realTimeTables = tables.Select(t => new
-                {
-                    table = t.TableName,
-                    t.LastUpdateAt,
-                    t.LastFullRefreshAt,
-                    ageSeconds = Math.Round((now - t.LastUpdateAt).TotalSeconds, 1),
-                }),
-            });
-        });
+        app.MapDistributorStats(settings);
         app.MapHealthAndMetrics();
         app.Services.GetRequiredService<RtdMetrics>().ObserveCounter("rtd.config.resyncs", "{resync}",
             "replica rebuilds from a central snapshot after a gap or a poison change", () => app.Services.GetRequiredService<ResyncGuard>().Count);

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using RealTimeDistributor.Client;
+using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.IntegrationTests.Support;
 

@@ -2,7 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.Config;
+using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 

@@ -78,7 +78,7 @@ public sealed class RtdSystem : IAsyncDisposable
         }
         var app = await StartAsync(DistributorHost.Build, settings);
         // the first-start snapshot is loaded before the test goes on, so it does not race the test's own edits
-        await app.Services.GetRequiredService<RealTimeDistributor.Distributor.Sync.ConfigStream>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        await app.Services.GetRequiredService<RealTimeDistributor.Distributor.Config.ConfigStream>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
         return app;
     }
 

@@ -1,4 +1,4 @@
-using RealTimeDistributor.Client;
+using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 

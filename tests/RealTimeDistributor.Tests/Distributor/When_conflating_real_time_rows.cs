@@ -1,5 +1,5 @@
 using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Tests.Distributor;

@@ -1,8 +1,9 @@
 using Npgsql;
 using NpgsqlTypes;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor.Persistence;
 
-namespace RealTimeDistributor.Distributor.Consumers;
+namespace RealTimeDistributor.Distributor.RealTime;
 
 /// <summary>
 /// Applies real-time batches with one bulk upsert per table (PostgreSQL unnest arrays) in one transaction, however many

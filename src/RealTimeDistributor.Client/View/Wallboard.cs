@@ -2,7 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Client;
+namespace RealTimeDistributor.Client.View;
 
 /// <summary>
 /// The web wallboard: GET / is a page that shows the live view and keeps it current without reload from GET /events,

@@ -1,11 +1,10 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
 
-namespace RealTimeDistributor.Distributor.Sync;
+namespace RealTimeDistributor.Distributor.Config;
 
 /// <summary>
 /// updateaw's apply loop. The consumer hands every change here and waits; the loop applies the consecutive run that starts

@@ -1,9 +1,9 @@
 using MassTransit;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Distributor.Snapshots;
+namespace RealTimeDistributor.Distributor.Site;
 
-public static class SnapshotServiceExtensions
+public static class SiteSnapshotServiceExtensions
 {
     /// <summary>
     /// The site snapshot service: a second bus on the site's virtual host consuming

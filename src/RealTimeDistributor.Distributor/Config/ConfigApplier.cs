@@ -2,9 +2,10 @@ using System.Text.Json;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
+using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Distributor.Consumers;
+namespace RealTimeDistributor.Distributor.Config;
 
 /// <summary>What a run of changes did: the site updates to republish and the sequence the replica is now at.</summary>
 public sealed record RunResult(IReadOnlyList<SiteUpdate> Updates, long Applied);

@@ -3,10 +3,10 @@ using MassTransit;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
-using RealTimeDistributor.Distributor.Consumers;
+using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Distributor.Sync;
+namespace RealTimeDistributor.Distributor.Config;
 
 /// <summary>A whole central configuration snapshot, its chunks put together: the rows of each table as of the watermark.</summary>
 public sealed record ConfigSnapshot(long Watermark, IReadOnlyDictionary<string, List<JsonElement>> Rows)

@@ -1,7 +1,7 @@
 using MassTransit;
 using RealTimeDistributor.Contracts;
 
-namespace RealTimeDistributor.Client;
+namespace RealTimeDistributor.Client.Snapshots;
 
 /// <summary>Takes snapshot chunks from the client's own snapshot queue to the loader.</summary>
 public sealed class SnapshotChunkConsumer(SnapshotLoader loader, ClientSettings settings) : IConsumer<SiteSnapshotChunk>

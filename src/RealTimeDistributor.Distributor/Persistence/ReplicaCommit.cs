@@ -1,4 +1,4 @@
-namespace RealTimeDistributor.Distributor.Consumers;
+namespace RealTimeDistributor.Distributor.Persistence;
 
 /// <summary>
 /// Replica transactions commit without waiting for the disk flush (PostgreSQL's synchronous_commit = off, for these

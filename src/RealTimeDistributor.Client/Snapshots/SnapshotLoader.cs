@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Client;
+namespace RealTimeDistributor.Client.Snapshots;
 
 /// <summary>
 /// Loads the view from a site snapshot: at start (after the bus has bound the client's queue, so nothing published

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Site;
 
-namespace RealTimeDistributor.Distributor.Consumers;
+namespace RealTimeDistributor.Distributor.RealTime;
 
 /// <summary>
 /// rtdist's batching: the consumer hands each valid real-time message here and waits; the loop takes every message

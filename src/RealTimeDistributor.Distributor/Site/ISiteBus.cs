@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace RealTimeDistributor.Distributor.Snapshots;
+namespace RealTimeDistributor.Distributor.Site;
 
 /// <summary>The distributor's second MassTransit bus: on the site's virtual host, where its workstations ask for snapshots.</summary>
 public interface ISiteBus : IBus;

@@ -1,9 +1,9 @@
 using MassTransit;
 using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Distributor.Sync;
+using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Distributor.Consumers;
+namespace RealTimeDistributor.Distributor.Config;
 
 /// <summary>
 /// updateaw's intake: hands each central configuration change to the ordered apply loop and returns (acks) once it is in

@@ -11,7 +11,7 @@ using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Distributor.Snapshots;
+namespace RealTimeDistributor.Distributor.Site;
 
 /// <summary>
 /// rtclient's initial load: answers a workstation's snapshot request from the replica. The site sequence, the

@@ -1,7 +1,7 @@
 using MassTransit;
 using RealTimeDistributor.Contracts;
 
-namespace RealTimeDistributor.Distributor.Consumers;
+namespace RealTimeDistributor.Distributor.RealTime;
 
 /// <summary>
 /// rtdist's intake: hands each real-time batch to <see cref="RealTimeIntake"/>, which applies whatever is waiting with

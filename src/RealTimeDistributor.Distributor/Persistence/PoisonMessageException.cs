@@ -1,4 +1,4 @@
-namespace RealTimeDistributor.Distributor.Consumers;
+namespace RealTimeDistributor.Distributor.Persistence;
 
 /// <summary>A message that can never apply; it goes to the error queue with this reason.</summary>
 public sealed class PoisonMessageException(long sequence, string reason) : Exception(reason)

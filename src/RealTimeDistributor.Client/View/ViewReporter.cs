@@ -1,4 +1,4 @@
-namespace RealTimeDistributor.Client;
+namespace RealTimeDistributor.Client.View;
 
 /// <summary>Prints a one-line summary of the live view every few seconds, so the console shows what the client holds.</summary>
 public sealed class ViewReporter(ClientView view, ILogger<ViewReporter> logger) : BackgroundService

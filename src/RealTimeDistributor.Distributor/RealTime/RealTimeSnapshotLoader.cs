@@ -1,10 +1,9 @@
 using MassTransit;
 using Npgsql;
 using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Distributor.Consumers;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Distributor.Snapshots;
+namespace RealTimeDistributor.Distributor.RealTime;
 
 /// <summary>
 /// A distributor whose replica holds no real-time row (a new site, a recreated replica) asks the central controller for a

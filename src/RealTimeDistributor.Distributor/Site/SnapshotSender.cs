@@ -1,7 +1,7 @@
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Distributor.Snapshots;
+namespace RealTimeDistributor.Distributor.Site;
 
 /// <summary>
 /// Sends snapshot chunks straight to the requesting workstation's queue (default exchange, routing key = queue name),

@@ -1,4 +1,4 @@
-namespace RealTimeDistributor.Distributor.Sync;
+namespace RealTimeDistributor.Distributor.Config;
 
 /// <summary>
 /// Keeps resyncs from looping: each one is counted; when they come closer together than the quiet period, the next waits

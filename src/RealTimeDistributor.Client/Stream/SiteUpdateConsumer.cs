@@ -1,7 +1,9 @@
 using MassTransit;
+using RealTimeDistributor.Client.Snapshots;
+using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 
-namespace RealTimeDistributor.Client;
+namespace RealTimeDistributor.Client.Stream;
 
 /// <summary>Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot.</summary>
 public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, ILogger<SiteUpdateConsumer> logger)

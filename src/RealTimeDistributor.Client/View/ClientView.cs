@@ -2,7 +2,7 @@ using System.Text.Json;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
-namespace RealTimeDistributor.Client;
+namespace RealTimeDistributor.Client.View;
 
 /// <summary>One row of the live view: its current value, its version and the central time it was computed at.</summary>
 public sealed record ViewRow(string Kind, string Table, string Key, long SiteSequence, JsonElement? Value, DateTimeOffset UpdatedAt, long Version = 0);
