@@ -1,8 +1,9 @@
 using System.Xml.Linq;
-// Build targets: Build, Format, Test (format check + all tests), Demo. Run with `dotnet tool restore && dotnet cake --target=Test`.
+// Build targets: Build, Format, Test (format check + all tests), Demo, Bench (`--quick` for the smaller load). Run with `dotnet tool restore && dotnet cake --target=Test`.
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var duration = Argument("duration", "30s");
+var quick = HasArgument("quick");
 var solution = "./RealTimeDistributor.sln";
 
 Task("Build")
@@ -75,6 +76,21 @@ Task("Demo")
     if (exit != 0)
     {
         throw new Exception($"rtd demo exited with {exit}");
+    }
+});
+
+// the pipeline benchmarks and their baselines in one run; the report goes to bench/results (docs/benchmarks.md)
+Task("Bench")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"src/RealTimeDistributor.Cli/bin/{configuration}/net10.0/rtd.dll bench{(quick ? " --quick" : "")}",
+    });
+    if (exit != 0)
+    {
+        throw new Exception($"rtd bench exited with {exit}");
     }
 });
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using MassTransit;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RealTimeDistributor.Central;
@@ -12,7 +11,7 @@ namespace RealTimeDistributor.Benchmarks;
 /// <summary>
 /// realtime-engine: for each agent count, (1) the engine alone: simulated one-second intervals of activity + collect,
 /// as fast as it runs, giving rows computed per second; (2) every row of a full refresh published through
-/// <see cref="RealTimePublisher"/> (MassTransit, the central feed's path) to a queue shaped like a distributor's;
+/// <see cref="RealTimePublisher"/> (the central feed's path: serialize, then raw RabbitMQ.Client with pipelined confirms) to a queue shaped like a distributor's;
 /// (3) the baseline: the same messages, serialized beforehand, published with raw RabbitMQ.Client and pipelined
 /// confirms (<see cref="ConfirmingPublisher"/>). Every loop stops at its count or at the time budget, whichever first.
 /// </summary>
@@ -40,30 +39,18 @@ public static class RealTimeEngineBenchmark
         }, cancellationToken: cancellationToken);
         await channel.QueueBindAsync(Queue, Topology.Central.RealTimeExchange, Topology.AllKeys, cancellationToken: cancellationToken);
 
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
-        {
-            cfg.UseRtdBroker(broker, vhost.Name, "rtd bench pipeline");
-            Topology.Central.ConfigurePublishers(cfg);
-        });
-        await bus.StartAsync(cancellationToken);
+        await using var publisher = new RealTimePublisher(broker, new CentralStats(), TimeProvider.System, NullLogger<RealTimePublisher>.Instance);
         await using var baseline = new ConfirmingPublisher(broker, vhost.Name, "rtd bench baseline", [Topology.Central.RealTimeExchange], NullLogger.Instance);
         var results = new List<Result>();
-        try
+        foreach (var agents in agentCounts)
         {
-            foreach (var agents in agentCounts)
-            {
-                var (engine, tables) = MeasureEngine(agents, budget);
-                var pipeline = await MeasurePipelineAsync(new RealTimePublisher(bus, new CentralStats(), TimeProvider.System), tables, budget, cancellationToken);
-                await channel.QueuePurgeAsync(Queue, cancellationToken);
-                var raw = await MeasureBaselineAsync(baseline, tables, budget, cancellationToken);
-                await channel.QueuePurgeAsync(Queue, cancellationToken);
-                results.Add(new Result(agents, engine, pipeline, raw));
-                Console.WriteLine($"  {agents} agents done");
-            }
-        }
-        finally
-        {
-            await bus.StopAsync(CancellationToken.None);
+            var (engine, tables) = MeasureEngine(agents, budget);
+            var pipeline = await MeasurePipelineAsync(publisher, tables, budget, cancellationToken);
+            await channel.QueuePurgeAsync(Queue, cancellationToken);
+            var raw = await MeasureBaselineAsync(baseline, tables, budget, cancellationToken);
+            await channel.QueuePurgeAsync(Queue, cancellationToken);
+            results.Add(new Result(agents, engine, pipeline, raw));
+            Console.WriteLine($"  {agents} agents done");
         }
         Print(results);
     }
@@ -162,8 +149,7 @@ public static class RealTimeEngineBenchmark
         var publishedAt = DateTimeOffset.UtcNow;
         return tables
             .SelectMany(t => t.Rows.Chunk(RealTimePublisher.MaxRowsPerMessage).Select(chunk => (t.Table, Rows: chunk)))
-            .Select((m, i) => new OutgoingMessage(Topology.Central.RealTimeExchange, Topology.Central.RealTimeRoutingKey(m.Table),
-                Json.Serialize(new Contracts.RealTimeRowsPublished(m.Table, true, publishedAt, m.Rows)), $"bench-{i}"))
+            .Select(m => RealTimePublisher.ToMessage(new Contracts.RealTimeRowsPublished(m.Table, true, publishedAt, m.Rows)))
             .ToList();
     }
 

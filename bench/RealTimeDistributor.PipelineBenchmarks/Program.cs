@@ -1,33 +1,30 @@
 using RealTimeDistributor.PipelineBenchmarks;
 
-// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|latency|realtime|snapshot|rebuild] [--quick]
-var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all | NAME ...] [--quick] [--report DIR]
+// (or `rtd bench`, which writes the report to bench/results). NAME: see Benchmarks.All.
+var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != Option("--report")).ToList();
 var quick = args.Contains("--quick");
+if (names.Where(n => n != "all" && !Benchmarks.All.Any(b => b.Name == n)).ToList() is [_, ..] unknown)
+{
+    Console.Error.WriteLine($"unknown benchmark {string.Join(", ", unknown)}; usage: [all | {string.Join(" | ", Benchmarks.All.Select(b => b.Name))} ...] [--quick] [--report DIR]");
+    return 64;
+}
+var selected = names is [] || names.Contains("all") ? Benchmarks.All : Benchmarks.All.Where(b => names.Contains(b.Name)).ToArray();
 var report = new Report();
-if (mode is "all" or "config")
+var failed = 0;
+foreach (var benchmark in selected)
 {
-    await ConfigBenchmark.RunAsync(report, quick ? 2_000 : 20_000);
-}
-if (mode is "all" or "commit")
-{
-    await CommitBenchmark.RunAsync(report, quick ? 300 : 1_000, [1, 4, 8]);
-}
-if (mode is "all" or "latency")
-{
-    // the low rate first: its percentiles are the baseline of the ratios
-    await LatencyBenchmark.RunAsync(report, quick ? [(10, 5, 1), (1_000, 5, 10)] : [(10, 20, 1), (100, 20, 1), (1_000, 20, 1), (1_000, 20, 10)]);
-    await LatencyBenchmark.RealTimeAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (1_000, 20)]);
-}
-if (mode is "all" or "realtime")
-{
-    await RealTimeBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000], rounds: quick ? 1 : 3);
-}
-if (mode is "all" or "snapshot")
-{
-    await SnapshotBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000]);
-}
-if (mode is "all" or "rebuild")
-{
-    await RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000]);
+    failed += await report.RunAsync(benchmark.Name, () => benchmark.RunAsync(report, quick)) ? 0 : 1;
 }
 report.Print();
+if (Option("--report") is { } folder)
+{
+    Console.WriteLine($"report: {await report.WriteAsync(folder, quick)} (and .json)");
+}
+return failed == 0 ? 0 : 1;
+
+string? Option(string name)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+}

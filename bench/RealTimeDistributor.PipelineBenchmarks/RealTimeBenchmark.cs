@@ -91,7 +91,8 @@ public static class RealTimeBenchmark
 
     private static TimeSpan Median(List<TimeSpan> rounds) => rounds.Order().ElementAt(rounds.Count / 2);
 
-    private static List<RealTimeRow> Rows(string prefix, int count)
+    /// <summary>Agent rows of about 250 bytes, keys {prefix}0..{count - 1}, versions from 1.</summary>
+    public static List<RealTimeRow> Rows(string prefix, int count)
     {
         var now = DateTimeOffset.UtcNow;
         return [.. Enumerable.Range(0, count).Select(i => new RealTimeRow($"{prefix}{i}", 1 + i, now,

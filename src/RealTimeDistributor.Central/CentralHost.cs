@@ -60,7 +60,6 @@ public static class CentralHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
-                Topology.Central.ConfigurePublishers(cfg);
                 cfg.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e =>
                 {
                     Topology.Central.ConfigureConfigSnapshotQueue(e);

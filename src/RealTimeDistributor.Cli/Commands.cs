@@ -33,6 +33,10 @@ public static class Commands
               a client workstation in the terminal: loads the site snapshot, follows the stream and redraws the
               tables in place with their staleness (Ctrl-C stops); --json streams the view's changes as JSON lines;
               --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile
+          rtd bench [all | NAME ...] [--quick] [--out bench/results]
+              run the pipeline benchmarks with their baselines (dotnet run -c Release of
+              bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
+              (<yyyy-MM-dd>.md and .json, -quick for --quick) to --out; NAME: config, commit, latency, ... (docs/benchmarks.md)
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -47,6 +51,7 @@ public static class Commands
                 ["errors", .. var rest] => await ErrorsCommand.RunAsync(rest, Console.Out),
                 ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
                     json: rest.Contains("--json"), once: rest.Contains("--once")),
+                ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };

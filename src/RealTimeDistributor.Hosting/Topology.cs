@@ -128,14 +128,6 @@ public static class Topology
 
         public static string RealTimeRoutingKey(string table) => table;
 
-        /// <summary>The central controller publishes real-time batches with MassTransit to the topic exchange, keyed by table.</summary>
-        public static void ConfigurePublishers(IRabbitMqBusFactoryConfigurator bus)
-        {
-            bus.Message<RealTimeRowsPublished>(m => m.SetEntityName(RealTimeExchange));
-            bus.Publish<RealTimeRowsPublished>(p => p.ExchangeType = TopicExchange);
-            bus.Send<RealTimeRowsPublished>(s => s.UseRoutingKeyFormatter(c => RealTimeRoutingKey(c.Message.Table)));
-        }
-
         /// <summary>
         /// Quorum queue, single active consumer. The consumer takes up to <see cref="DistributorConfigInFlight"/> changes at
         /// once and the distributor's apply loop puts them back in sequence order (ConfigStream), so a backlog drains in runs.

@@ -1,0 +1,22 @@
+namespace RealTimeDistributor.PipelineBenchmarks;
+
+/// <summary>A benchmark of the run: its name on the command line, and how it measures at full or at quick load.</summary>
+public sealed record Benchmark(string Name, Func<Report, bool, Task> RunAsync);
+
+/// <summary>Every benchmark `rtd bench` runs, in this order. Adding one is one line here (docs/benchmarks.md says what it measures).</summary>
+public static class Benchmarks
+{
+    public static readonly Benchmark[] All =
+    [
+        new("config", (report, quick) => ConfigBenchmark.RunAsync(report, quick ? 2_000 : 20_000)),
+        new("commit", (report, quick) => CommitBenchmark.RunAsync(report, quick ? 300 : 1_000, [1, 4, 8])),
+        // the low rate first: its percentiles are the baseline of the ratios
+        new("latency", (report, quick) => LatencyBenchmark.RunAsync(report,
+            quick ? [(10, 5, 1), (1_000, 5, 10)] : [(10, 20, 1), (100, 20, 1), (1_000, 20, 1), (1_000, 20, 10)])),
+        new("rtlatency", (report, quick) => LatencyBenchmark.RealTimeAsync(report, quick ? [(10, 5), (1_000, 5)] : [(10, 20), (1_000, 20)])),
+        new("publish", (report, quick) => PublishBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000], TimeSpan.FromSeconds(quick ? 2 : 5))),
+        new("realtime", (report, quick) => RealTimeBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000], rounds: quick ? 1 : 3)),
+        new("snapshot", (report, quick) => SnapshotBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
+        new("rebuild", (report, quick) => RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
+    ];
+}
