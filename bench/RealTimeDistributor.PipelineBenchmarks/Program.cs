@@ -1,6 +1,6 @@
 using RealTimeDistributor.PipelineBenchmarks;
 
-// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|latency|realtime|snapshot|rebuild] [--quick]
+// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|latency|realtime|snapshot|rebuild|scale] [--quick]
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 var report = new Report();
@@ -29,5 +29,16 @@ if (mode is "all" or "snapshot")
 if (mode is "all" or "rebuild")
 {
     await RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000]);
+}
+if (mode is "all" or "scale")
+{
+    // a 12,000-agent center: 1 workstation, the knee of the call rate, then 200 workstations; then a 24,000-agent one
+    await ScaleBenchmark.RunAsync(report, quick
+        ? new(12_000, 40, 1, 20, TimeSpan.FromSeconds(20), 15, [])
+        : new(12_000, 40, 1, 200, TimeSpan.FromSeconds(35), 30, [160, 640, 2_560]));
+    if (!quick)
+    {
+        await ScaleBenchmark.RunAsync(report, new(24_000, 80, 1, 0, TimeSpan.FromSeconds(35), 30, []));
+    }
 }
 report.Print();
