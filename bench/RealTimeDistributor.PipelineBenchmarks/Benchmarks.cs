@@ -18,5 +18,16 @@ public static class Benchmarks
         new("realtime", (report, quick) => RealTimeBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000], rounds: quick ? 1 : 3)),
         new("snapshot", (report, quick) => SnapshotBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
         new("rebuild", (report, quick) => RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
+        // a 12,000-agent center: 1 workstation queue, the knee of the call rate, then 200 workstations; then a 24,000-agent one
+        new("scale", async (report, quick) =>
+        {
+            await ScaleBenchmark.RunAsync(report, quick
+                ? new(12_000, 40, 1, 20, TimeSpan.FromSeconds(20), 15, [])
+                : new(12_000, 40, 1, 200, TimeSpan.FromSeconds(35), 30, [160, 640, 2_560]));
+            if (!quick)
+            {
+                await ScaleBenchmark.RunAsync(report, new(24_000, 80, 1, 0, TimeSpan.FromSeconds(35), 30, []));
+            }
+        }),
     ];
 }
