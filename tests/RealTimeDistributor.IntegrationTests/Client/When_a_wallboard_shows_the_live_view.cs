@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Client.View;
@@ -7,49 +9,250 @@ using RealTimeDistributor.IntegrationTests.Support;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
 
-/// <summary>The client's web wallboard in headless Chromium: a central change reaches the open page without a reload.</summary>
+/// <summary>
+/// The client's web wallboard in headless Chromium, on a small center (five skill groups, 36 agents, four call types, a
+/// service): the tiles show the client's view, the agent grid joins the names from the configuration and filters, a
+/// central change reaches the open page without a reload, and screenshots are written at 1920x1080 and 1280x800
+/// (bin/.../screenshots/; docs/img/ holds a pair of them).
+/// </summary>
 public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
 {
+    private static readonly (int Id, string Name, int Queued, int LongestSeconds, double ServiceLevel)[] Groups =
+    [
+        (10, "Sales", 3, 75, 0.86), (11, "Support", 7, 142, 0.72), (12, "Billing", 0, 0, 0.93), (13, "Retention", 12, 318, 0.41),
+        (14, "Technical L2", 1, 24, 0.81),
+    ];
+
+    private static readonly string[] Names =
+    [
+        "Ana Pereira", "Ben Okafor", "Chloé Martin", "Dmitri Volkov", "Elif Yılmaz", "Farah Haddad", "George Lee", "Hana Sato",
+        "Ivan Petrov", "Jade Wilson", "Kofi Mensah", "Lena Fischer", "Marco Rossi", "Nadia Karim", "Oscar Díaz", "Priya Nair",
+        "Quentin Moreau", "Rosa Lopez", "Sam Cohen", "Tara Byrne", "Umar Siddiqui", "Vera Novak", "Will Turner", "Xin Chen",
+        "Yara Costa", "Zoe Adams", "Alan Brooks", "Bea Santos", "Carl Jensen", "Dana Levi", "Emil Berg", "Fay Morgan",
+        "Gus Almeida", "Hugo Blanc", "Iris Kim", "Jon Reyes",
+    ];
+
+    private static readonly string[] States = ["talking", "ready", "talking", "wrap-up", "talking", "not-ready", "ready", "talking", "logged-out"];
+
     private RtdSystem _system = null!;
     private WebApplication _client = null!;
     private ClientView _view = null!;
+    private DateTimeOffset _now;
 
     public async Task InitializeAsync()
     {
         _system = await RtdSystem.StartAsync();
         var site = _system.Site("a");
         await _system.StartDistributorAsync(site);
-        _client = await _system.StartClientAsync(site, "wall");
+        _client = await _system.StartClientAsync(site, "wall", new Dictionary<string, string?>
+        {
+            ["Client:Wallboard:ServiceLevelGreen"] = "80",
+            ["Client:Wallboard:ServiceLevelAmber"] = "70",
+        });
         _view = _client.Services.GetRequiredService<ClientView>();
     }
 
     public async Task DisposeAsync() => await _system.DisposeAsync();
 
     [Fact]
-    public async Task Should_show_a_central_change_without_reloading_the_page()
+    public async Task Should_show_the_tiles_and_agents_of_the_view_and_follow_a_central_change()
     {
-        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
-        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        await PublishAsync(agentsReady: 2, version: 1);
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Version == 1);
+        await ConfigureCenterAsync();
+        _now = DateTimeOffset.UtcNow;
+        await PublishAsync(version: 1);
+        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "1036", r => r.Version == 1);
+        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "14", r => r.Version == 1);
+        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "30", r => r.Version == 1);
 
         await using var browser = await HeadlessChromium.OpenAsync(new Uri(_client.Urls.First() + "/"));
-        await browser.WaitForTextAsync("#r-realtime-skillgroup-10 .value", "agentsReady: 2");
-        await browser.WaitForTextAsync("#r-config-skillgroup-10 .value", "Sales");
+        await browser.WaitForTextAsync("#agents tbody tr[data-agent='1035'] .name", "Iris Kim");
+        await browser.WaitForTextAsync("#services tr[data-key='30']", "Chicago voice");
+        await browser.WaitForTextAsync("#freshness", "agent: live");
         await browser.EvaluateAsync("window.loadedOnce = 'yes'");
 
-        await PublishAsync(agentsReady: 5, version: 2);
-        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
+        var screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        foreach (var (width, height) in new[] { (1920, 1080), (1280, 800) })
+        {
+            var path = Path.Combine(screenshots, $"wallboard-{width}x{height}.png");
+            await browser.ScreenshotAsync(path, width, height);
+            Assert.True(new FileInfo(path).Length > 10_000, $"{path} is a screenshot");
+        }
 
+        await AssertTilesEqualTheViewAsync(browser);
+        await AssertTheLongestWaitTicksAsync(browser);
+        await AssertTheAgentGridAsync(browser);
+
+        // a change at the center: an agent renamed in the configuration, a skill group's queue grows
+        await _system.PutConfigAsync("agent", 1001, new { name = "Ana Pereira-Silva", peripheralId = 1 });
+        await PublishSkillGroupAsync(Groups[0] with { Queued = 9 }, version: 2);
         await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Version == 2);
-        await browser.WaitForTextAsync("#r-realtime-skillgroup-10 .value", "agentsReady: 5");
-        await browser.WaitForTextAsync("#r-config-skillgroup-10 .value", "Sales EMEA");
-        await browser.WaitForTextAsync("#t-realtime-skillgroup h2", "1 rows");
+        await browser.WaitForTextAsync("#agents tbody tr[data-agent='1001'] .name", "Ana Pereira-Silva");
+        await browser.WaitForTextAsync("[data-skillgroup='10'] .queued", "9");
+        await AssertTilesEqualTheViewAsync(browser);
         Assert.Equal("yes", (await browser.EvaluateAsync("window.loadedOnce")).GetString());
     }
 
-    private Task PublishAsync(int agentsReady, long version) =>
-        _system.Central.Services.GetRequiredService<Central.RealTime.RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
-            [new RealTimeRow("10", version, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady, agentsTalking = 1 }))], fullRefresh: false,
-            CancellationToken.None);
+    [Fact]
+    public async Task Should_keep_the_raw_tables_and_versions_on_the_diagnostics_page()
+    {
+        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD Chicago", kind = "acd" });
+        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await _view.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", _ => true);
+
+        await using var browser = await HeadlessChromium.OpenAsync(new Uri(_client.Urls.First() + "/diagnostics"));
+        await browser.WaitForTextAsync("#r-config-skillgroup-10 .value", "Sales");
+        await browser.WaitForTextAsync("#t-config-skillgroup-status", "skillgroup");
+        var version = _view.Find(SiteUpdate.ConfigKind, "skillgroup", "10")!.Version;
+        await browser.WaitForTextAsync("#r-config-skillgroup-10 .version", version.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private async Task AssertTilesEqualTheViewAsync(HeadlessChromium browser)
+    {
+        var tiles = await browser.EvaluateAsync("""
+            [...document.querySelectorAll('#skillgroups .tile')].map(t => ({
+              key: t.dataset.skillgroup, cls: t.className,
+              ...Object.fromEntries(['queued', 'sl', 'ready', 'talking', 'wrapup', 'notready', 'offeredTo5', 'answeredTo5', 'abandonedTo5',
+                'offeredHalf', 'answeredHalf', 'abandonedHalf'].map(c => [c, t.querySelector('.' + c).textContent]))
+            }))
+            """);
+        Assert.Equal(Groups.Length, tiles.GetArrayLength());
+        foreach (var tile in tiles.EnumerateArray())
+        {
+            var row = _view.Find(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, tile.GetProperty("key").GetString()!)!.Value!.Value;
+            string Text(string name) => tile.GetProperty(name).GetString()!;
+            Assert.Equal(row.GetProperty("callsQueuedNow").GetInt32().ToString(CultureInfo.InvariantCulture), Text("queued"));
+            var serviceLevel = Math.Round(row.GetProperty("serviceLevelHalf").GetDouble() * 100, MidpointRounding.AwayFromZero);
+            Assert.Equal($"{serviceLevel}%", Text("sl"));
+            Assert.Contains(serviceLevel >= 80 ? "sl-good" : serviceLevel >= 70 ? "sl-warn" : "sl-bad", Text("cls"), StringComparison.Ordinal);
+            foreach (var (text, column) in new[]
+            {
+                ("ready", "agentsReady"), ("talking", "agentsTalking"), ("wrapup", "agentsWrapUp"), ("notready", "agentsNotReady"),
+                ("offeredTo5", "callsOfferedTo5"), ("answeredTo5", "callsAnsweredTo5"), ("abandonedTo5", "callsAbandonedTo5"),
+                ("offeredHalf", "callsOfferedHalf"), ("answeredHalf", "callsAnsweredHalf"), ("abandonedHalf", "callsAbandonedHalf"),
+            })
+            {
+                Assert.Equal(row.GetProperty(column).GetInt32().ToString(CultureInfo.InvariantCulture), Text(text));
+            }
+        }
+    }
+
+    /// <summary>The longest wait is the browser's now minus longestInQueueSince, as mm:ss, and it moves every second.</summary>
+    private async Task AssertTheLongestWaitTicksAsync(HeadlessChromium browser)
+    {
+        var first = (await browser.EvaluateAsync("document.querySelector(\"[data-skillgroup='13'] .wait\").textContent")).GetString()!;
+        var elapsed = (int)Math.Ceiling((DateTimeOffset.UtcNow - _now).TotalSeconds);
+        var seconds = (int)TimeSpan.ParseExact(first, @"mm\:ss", CultureInfo.InvariantCulture).TotalSeconds;
+        Assert.InRange(seconds, 318 - 1, 318 + elapsed + 1);
+        var next = await browser.EvaluateAsync($$"""
+            new Promise(resolve => {
+              const read = () => document.querySelector("[data-skillgroup='13'] .wait").textContent;
+              const timer = setInterval(() => { if (read() !== {{JsonSerializer.Serialize(first)}}) { clearInterval(timer); resolve(read()); } }, 100);
+              setTimeout(() => { clearInterval(timer); resolve(read()); }, 5000);
+            })
+            """);
+        Assert.True(TimeSpan.ParseExact(next.GetString()!, @"mm\:ss", CultureInfo.InvariantCulture).TotalSeconds > seconds, $"the wait moved on from {first}");
+    }
+
+    private async Task AssertTheAgentGridAsync(HeadlessChromium browser)
+    {
+        var agents = _view.Rows().Where(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == RealTimeTables.Agent).ToList();
+        string StateOf(ViewRow r) => r.Value!.Value.GetProperty("state").GetString()!;
+        var shown = await browser.EvaluateAsync("[...document.querySelectorAll('#agents tbody tr')].map(tr => [tr.dataset.agent, tr.dataset.state, tr.querySelector('.name').textContent])");
+        Assert.Equal(agents.Count(a => StateOf(a) != "logged-out"), shown.GetArrayLength());
+        var names = shown.EnumerateArray().Select(a => a[2].GetString()!).ToList();
+        Assert.Equal(names.Order(StringComparer.CurrentCulture), names);
+        Assert.All(shown.EnumerateArray(), a => Assert.Equal(StateOf(agents.Single(r => r.Key == a[0].GetString())), a[1].GetString()));
+
+        var ready = await browser.EvaluateAsync("""
+            (() => { const s = document.querySelector('#filter-state'); s.value = 'ready'; s.dispatchEvent(new Event('input'));
+                     const g = document.querySelector('#filter-group'); g.value = '11'; g.dispatchEvent(new Event('input'));
+                     return [...document.querySelectorAll('#agents tbody tr')].map(tr => tr.dataset.agent); })()
+            """);
+        var expected = agents.Where(a => StateOf(a) == "ready" && a.Value!.Value.GetProperty("skillGroupId").GetInt64() == 11).Select(a => a.Key).Order();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, ready.EnumerateArray().Select(a => a.GetString()!).Order());
+
+        var searched = await browser.EvaluateAsync("""
+            (() => { document.querySelector('#filter-state').value = ''; document.querySelector('#filter-group').value = '';
+                     const n = document.querySelector('#filter-name'); n.value = 'reyes'; n.dispatchEvent(new Event('input'));
+                     const found = [...document.querySelectorAll('#agents tbody tr .name')].map(td => td.textContent);
+                     n.value = ''; document.querySelector('#filter-state').value = 'on'; n.dispatchEvent(new Event('input'));
+                     return found; })()
+            """);
+        Assert.Equal(["Jon Reyes"], searched.EnumerateArray().Select(a => a.GetString()!));
+    }
+
+    private async Task ConfigureCenterAsync()
+    {
+        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD Chicago", kind = "acd" });
+        foreach (var group in Groups)
+        {
+            await _system.PutConfigAsync("skillgroup", group.Id, new { name = group.Name, peripheralId = 1 });
+        }
+        for (var i = 0; i < Names.Length; i++)
+        {
+            await _system.PutConfigAsync("agent", 1001 + i, new { name = Names[i], peripheralId = 1 });
+        }
+        foreach (var (id, name, seconds) in new[] { (20, "Sales inbound", 20), (21, "Support inbound", 30), (22, "Billing enquiries", 20), (23, "Callbacks", 60) })
+        {
+            await _system.PutConfigAsync("calltype", id, new { name, serviceLevelSeconds = seconds });
+        }
+        await _system.PutConfigAsync("service", 30, new { name = "Chicago voice", peripheralId = 1 });
+        await _view.WaitForAsync(SiteUpdate.ConfigKind, "service", "30", _ => true);
+    }
+
+    private async Task PublishAsync(long version)
+    {
+        foreach (var group in Groups)
+        {
+            await PublishSkillGroupAsync(group, version);
+        }
+        var agents = Names.Select((_, i) =>
+        {
+            var state = States[i % States.Length];
+            return new RealTimeRow((1001 + i).ToString(CultureInfo.InvariantCulture), version, _now, Json.ToElement(new
+            {
+                state,
+                reasonCode = state == "not-ready" ? 1 + (i % 5) : 0,
+                stateSince = _now.AddSeconds(-(17 + (i * 37 % 600))),
+                skillGroupId = state == "logged-out" ? (int?)null : Groups[i % Groups.Length].Id,
+            }));
+        }).ToList();
+        await Publish(RealTimeTables.Agent, agents);
+        var calls = new[] { (20, 4, 0.84), (21, 7, 0.74), (22, 0, 0.95), (23, 12, 0.52) };
+        await Publish(RealTimeTables.CallType, [.. calls.Select(c => Row(c.Item1, version, c.Item2, 60 + c.Item2 * 20, c.Item3))]);
+        await Publish(RealTimeTables.Service, [Row(30, version, 23, 318, 0.78)]);
+    }
+
+    private Task PublishSkillGroupAsync((int Id, string Name, int Queued, int LongestSeconds, double ServiceLevel) group, long version) =>
+        Publish(RealTimeTables.SkillGroup, [Row(group.Id, version, group.Queued, group.LongestSeconds, group.ServiceLevel)]);
+
+    /// <summary>A skill group, call type or service row (docs/statistics.md): the counts follow from the id so every tile differs.</summary>
+    private RealTimeRow Row(int id, long version, int queued, int longestSeconds, double serviceLevel)
+    {
+        var offered = 20 + (id * 7 % 30);
+        var abandoned = (int)Math.Round(offered * (1 - serviceLevel) / 3);
+        return new RealTimeRow(id.ToString(CultureInfo.InvariantCulture), version, _now, Json.ToElement(new Dictionary<string, object?>
+        {
+            ["agentsLoggedOn"] = 4 + (id % 5),
+            ["agentsReady"] = queued == 0 ? 2 : 0,
+            ["agentsTalking"] = 2 + (id % 4),
+            ["agentsWrapUp"] = id % 2,
+            ["agentsNotReady"] = 1 + (id % 3),
+            ["callsQueuedNow"] = queued,
+            ["longestInQueueSince"] = queued == 0 ? null : _now.AddSeconds(-longestSeconds),
+            ["callsOfferedTo5"] = offered / 6,
+            ["callsAnsweredTo5"] = offered / 6 - 1,
+            ["callsAbandonedTo5"] = abandoned / 6,
+            ["callsOfferedHalf"] = offered,
+            ["callsAnsweredHalf"] = offered - abandoned - queued / 2,
+            ["callsAbandonedHalf"] = abandoned,
+            ["averageSpeedOfAnswerHalf"] = 8.5 + id % 20,
+            ["serviceLevelTo5"] = Math.Min(1, serviceLevel + 0.04),
+            ["serviceLevelHalf"] = serviceLevel,
+        }));
+    }
+
+    private Task Publish(string table, IReadOnlyList<RealTimeRow> rows) =>
+        _system.Central.Services.GetRequiredService<Central.RealTime.RealTimePublisher>().PublishAsync(table, rows, fullRefresh: false, CancellationToken.None);
 }

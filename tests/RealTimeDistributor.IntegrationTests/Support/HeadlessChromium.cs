@@ -35,7 +35,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         var start = new ProcessStartInfo(Executable,
         [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", $"--user-data-dir={profile}", "--remote-debugging-port=0",
+            "--disable-sync", "--no-first-run", "--hide-scrollbars", "--disable-dev-shm-usage", $"--user-data-dir={profile}", "--remote-debugging-port=0",
             page.ToString(),
         ])
         {
@@ -74,14 +74,33 @@ public sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>Evaluates a JavaScript expression in the page; a promise is awaited. Returns the value as JSON.</summary>
     public async Task<JsonElement> EvaluateAsync(string expression, TimeSpan? timeout = null)
     {
+        var result = await CallAsync("Runtime.evaluate", new { expression, awaitPromise = true, returnByValue = true }, timeout);
+        if (result.TryGetProperty("exceptionDetails", out var error))
+        {
+            throw new InvalidOperationException($"The page could not evaluate {expression}: {error}");
+        }
+        return result.GetProperty("result").TryGetProperty("value", out var value) ? value.Clone() : default;
+    }
+
+    /// <summary>
+    /// Resizes the page's viewport to width x height, waits for the page to lay out again, and writes a PNG of it to
+    /// <paramref name="path"/>.
+    /// </summary>
+    public async Task ScreenshotAsync(string path, int width, int height)
+    {
+        await CallAsync("Emulation.setDeviceMetricsOverride", new { width, height, deviceScaleFactor = 1, mobile = false });
+        await EvaluateAsync("new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)))");
+        var shot = await CallAsync("Page.captureScreenshot", new { format = "png" });
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, Convert.FromBase64String(shot.GetProperty("data").GetString()!));
+    }
+
+    /// <summary>Calls one DevTools protocol method on the page and returns its result.</summary>
+    private async Task<JsonElement> CallAsync(string method, object parameters, TimeSpan? timeout = null)
+    {
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         var id = ++_id;
-        var request = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            id,
-            method = "Runtime.evaluate",
-            @params = new { expression, awaitPromise = true, returnByValue = true },
-        });
+        var request = JsonSerializer.SerializeToUtf8Bytes(new { id, method, @params = parameters });
         await _socket.SendAsync(request, WebSocketMessageType.Text, true, cancel.Token);
         var buffer = new byte[64 * 1024];
         while (true)
@@ -99,11 +118,9 @@ public sealed class HeadlessChromium : IAsyncDisposable
             {
                 continue;
             }
-            if (reply.TryGetProperty("error", out var error) || reply.GetProperty("result").TryGetProperty("exceptionDetails", out error))
-            {
-                throw new InvalidOperationException($"The page could not evaluate {expression}: {error}");
-            }
-            return reply.GetProperty("result").GetProperty("result").TryGetProperty("value", out var value) ? value.Clone() : default;
+            return reply.TryGetProperty("error", out var error)
+                ? throw new InvalidOperationException($"Chromium refused {method}: {error}")
+                : reply.GetProperty("result").Clone();
         }
     }
 

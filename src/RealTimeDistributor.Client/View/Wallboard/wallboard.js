@@ -1,0 +1,246 @@
+// The wallboard: the client's live view from GET events (server-sent events), drawn in the browser. No build step, no
+// dependencies. Times that tick (longest wait, time in state) are computed here from central timestamps, corrected by
+// the difference between this browser's clock and the client host's clock (each "status" event carries the host's now).
+'use strict';
+
+const STATES = ['ready', 'talking', 'wrap-up', 'not-ready', 'logged-out'];
+const STATE_LABEL = { ready: 'ready', talking: 'talking', 'wrap-up': 'wrap-up', 'not-ready': 'not ready', 'logged-out': 'logged out' };
+const HISTORY_MS = 30 * 60 * 1000;
+const SAMPLE_MS = 10 * 1000;
+const LOST_AFTER_MS = 5000;
+
+const wb = {
+  tables: new Map(), // "kind|table" -> Map(key -> row)
+  settings: { serviceLevelGreen: 80, serviceLevelAmber: 60 },
+  skew: 0, // host clock - browser clock, ms
+  status: null,
+  statusAt: 0,
+  lostSince: null,
+  history: new Map(), // skill group key -> [{ t, queued, sl }]
+  lastSample: 0,
+  sort: { by: 'name', desc: false },
+};
+window.wallboard = wb;
+
+const $ = s => document.querySelector(s);
+const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const now = () => Date.now() + wb.skew;
+const table = (kind, name) => {
+  const id = `${kind}|${name}`;
+  if (!wb.tables.has(id)) wb.tables.set(id, new Map());
+  return wb.tables.get(id);
+};
+const live = name => table('realtime', name);
+const config = name => table('config', name);
+const nameOf = (tableName, id, fallback) => (id === null || id === undefined) ? '' : (config(tableName).get(String(id))?.value?.name ?? `${fallback} ${id}`);
+const byName = (a, b) => a.name.localeCompare(b.name, undefined, { numeric: true });
+
+/** seconds as mm:ss, or h:mm:ss from an hour on */
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const mm = String(Math.floor(s / 60) % 60).padStart(2, '0'), ss = String(s % 60).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+const since = iso => iso ? duration((now() - Date.parse(iso)) / 1000) : '–';
+const percent = v => (v === null || v === undefined) ? '–' : `${Math.round(v * 100)}%`;
+function slClass(v) {
+  if (v === null || v === undefined) return 'sl-none';
+  const p = Math.round(v * 100);
+  return p >= wb.settings.serviceLevelGreen ? 'sl-good' : p >= wb.settings.serviceLevelAmber ? 'sl-warn' : 'sl-bad';
+}
+const count = v => (v === null || v === undefined) ? '–' : String(v);
+const time = ms => new Date(ms).toLocaleTimeString([], { hour12: false });
+
+// ---- the feed ----
+const source = new EventSource('events');
+source.addEventListener('reset', e => {
+  const view = JSON.parse(e.data);
+  wb.tables.clear();
+  wb.settings = view.settings;
+  wb.skew = Date.parse(view.now) - Date.now();
+  $('#site').textContent = view.site;
+  $('#workstation').textContent = view.workstation;
+  document.title = `Wallboard · ${view.site}`;
+  view.rows.forEach(r => table(r.kind, r.table).set(r.key, r));
+  draw();
+});
+source.addEventListener('row', e => { const r = JSON.parse(e.data); table(r.kind, r.table).set(r.key, r); dirty(); });
+source.addEventListener('remove', e => { const r = JSON.parse(e.data); table(r.kind, r.table).delete(r.key); dirty(); });
+source.addEventListener('status', e => {
+  wb.status = JSON.parse(e.data);
+  wb.statusAt = Date.now();
+  wb.skew = Date.parse(wb.status.now) - Date.now();
+  wb.lostSince = null;
+  header();
+});
+source.onerror = () => { wb.lostSince ??= Date.now(); header(); };
+
+let pending = false;
+function dirty() {
+  if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; draw(); }); }
+}
+
+// ---- header and banner ----
+function header() {
+  const s = wb.status;
+  $('#clock').textContent = time(now());
+  if (!s) return;
+  $('#sequence').textContent = s.lastSiteSequence;
+  const chips = s.tables.filter(t => t.kind === 'realtime').map(t => t.stale
+    ? `<span class="chip stale" data-table="${esc(t.table)}">${esc(t.table)}: stale since ${time(Date.parse(t.lastUpdatedAt))}</span>`
+    : `<span class="chip" data-table="${esc(t.table)}">${esc(t.table)}: live</span>`);
+  if (chips.length === 0) chips.push('<span class="chip waiting">no real-time rows yet</span>');
+  $('#freshness').innerHTML = chips.join('');
+  const realtime = s.tables.filter(t => t.kind === 'realtime');
+  const banner = $('#banner');
+  let text = null, info = false;
+  if (wb.lostSince !== null || Date.now() - wb.statusAt > LOST_AFTER_MS) {
+    const lost = wb.lostSince ?? wb.statusAt;
+    text = `Feed lost at ${time(lost + wb.skew)}: reconnecting. The figures below are frozen as of then.`;
+  } else if (s.isLoading) {
+    text = 'Loading a snapshot of the site: the figures below are being refreshed.';
+    info = true;
+  } else if (realtime.length > 0 && realtime.every(t => t.stale)) {
+    const newest = Math.max(...realtime.map(t => Date.parse(t.lastUpdatedAt)));
+    text = `No real-time update from the center since ${time(newest)}: the center or the site's distributor may be unreachable.`;
+  }
+  banner.hidden = text === null;
+  banner.textContent = text ?? '';
+  banner.classList.toggle('info', info);
+}
+
+// ---- skill group tiles ----
+function skillGroups() {
+  const keys = new Set([...config('skillgroup').keys(), ...live('skillgroup').keys()]);
+  return [...keys].map(key => ({ key, name: nameOf('skillgroup', key, 'skill group'), row: live('skillgroup').get(key)?.value ?? {} })).sort(byName);
+}
+
+function sample(groups) {
+  const t = now();
+  if (t - wb.lastSample < SAMPLE_MS) return;
+  wb.lastSample = t;
+  for (const g of groups) {
+    const h = wb.history.get(g.key) ?? [];
+    h.push({ t, queued: g.row.callsQueuedNow ?? 0, sl: g.row.serviceLevelHalf ?? null });
+    while (h.length && h[0].t < t - HISTORY_MS) h.shift();
+    wb.history.set(g.key, h);
+  }
+}
+
+function sparkline(key) {
+  const h = wb.history.get(key) ?? [];
+  if (h.length < 2) return '<svg class="spark" viewBox="0 0 130 30"></svg>';
+  const t0 = now() - HISTORY_MS, x = t => ((t - t0) / HISTORY_MS * 130).toFixed(1);
+  const max = Math.max(1, ...h.map(p => p.queued));
+  const q = h.map(p => `${x(p.t)},${(28 - p.queued / max * 26).toFixed(1)}`).join(' ');
+  const s = h.filter(p => p.sl !== null).map(p => `${x(p.t)},${(28 - p.sl * 26).toFixed(1)}`).join(' ');
+  return `<svg class="spark" viewBox="0 0 130 30"><title>last 30 min: calls in queue (blue, max ${max}), service level (green)</title>` +
+    `<polyline class="q" points="${q}"/><polyline class="s" points="${s}"/></svg>`;
+}
+
+function tile(g) {
+  const r = g.row;
+  const wait = r.longestInQueueSince ? (now() - Date.parse(r.longestInQueueSince)) / 1000 : null;
+  const windows = [['5 min', 'To5'], ['half hour', 'Half']].map(([label, w]) =>
+    `<tr><th>${label}</th><td class="num offered${w}">${count(r[`callsOffered${w}`])}</td><td class="num answered${w}">${count(r[`callsAnswered${w}`])}</td>` +
+    `<td class="num abandoned${w}">${count(r[`callsAbandoned${w}`])}</td><td class="num sl${w} ${slClass(r[`serviceLevel${w}`])}">${percent(r[`serviceLevel${w}`])}</td></tr>`).join('');
+  return `<article class="tile ${slClass(r.serviceLevelHalf)}" data-skillgroup="${esc(g.key)}">
+    <header><h3 title="${esc(g.name)}">${esc(g.name)}</h3>${sparkline(g.key)}</header>
+    <div class="big">
+      <div><span class="n queued">${count(r.callsQueuedNow ?? 0)}</span><label>in queue</label></div>
+      <div><span class="n wait${wait !== null && wait >= 60 ? ' long' : ''}" data-since="${esc(r.longestInQueueSince ?? '')}">${wait === null ? '00:00' : duration(wait)}</span><label>longest wait</label></div>
+      <div><span class="n sl ${slClass(r.serviceLevelHalf)}">${percent(r.serviceLevelHalf)}</span><label>SL ½ hour</label></div>
+    </div>
+    <div class="agents">
+      <span><i class="dot s-ready"></i><b class="ready">${count(r.agentsReady ?? 0)}</b>ready</span>
+      <span><i class="dot s-talking"></i><b class="talking">${count(r.agentsTalking ?? 0)}</b>talking</span>
+      <span><i class="dot s-wrap-up"></i><b class="wrapup">${count(r.agentsWrapUp ?? 0)}</b>wrap-up</span>
+      <span><i class="dot s-not-ready"></i><b class="notready">${count(r.agentsNotReady ?? 0)}</b>not ready</span>
+    </div>
+    <table><tr><th></th><th class="num">offered</th><th class="num">answered</th><th class="num">abandoned</th><th class="num">SL</th></tr>${windows}</table>
+  </article>`;
+}
+
+function tiles(groups) {
+  $('#skillgroups').innerHTML = groups.length ? groups.map(tile).join('') : '<p class="empty">No skill groups in this site\'s view yet.</p>';
+  const options = '<option value="">all skill groups</option>' + groups.map(g => `<option value="${esc(g.key)}">${esc(g.name)}</option>`).join('');
+  const select = $('#filter-group');
+  if (select.dataset.options !== options) { // rebuilt only when the groups change, so an open list stays open
+    const chosen = select.value;
+    select.innerHTML = options;
+    select.dataset.options = options;
+    select.value = chosen;
+  }
+}
+
+// ---- agents ----
+function agents() {
+  const t = now();
+  const keys = new Set([...live('agent').keys(), ...config('agent').keys()]);
+  return [...keys].map(key => {
+    const r = live('agent').get(key)?.value ?? {};
+    const stateSince = r.stateSince ? Date.parse(r.stateSince) : null;
+    return {
+      key, name: nameOf('agent', key, 'agent'), state: r.state ?? 'logged-out', seconds: stateSince === null ? null : (t - stateSince) / 1000,
+      group: r.skillGroupId === null || r.skillGroupId === undefined ? '' : String(r.skillGroupId), reason: r.reasonCode ?? 0,
+    };
+  });
+}
+
+function agentGrid() {
+  const all = agents();
+  const state = $('#filter-state').value, group = $('#filter-group').value, name = $('#filter-name').value.trim().toLowerCase();
+  const shown = all.filter(a => (state === '' || (state === 'on' ? a.state !== 'logged-out' : a.state === state))
+    && (group === '' || a.group === group) && (name === '' || a.name.toLowerCase().includes(name)));
+  const groupName = a => nameOf('skillgroup', a.group || null, 'skill group');
+  const keyOf = {
+    name: a => a.name, state: a => STATES.indexOf(a.state), time: a => a.seconds ?? -1, group: a => groupName(a), reason: a => a.reason,
+  }[wb.sort.by];
+  shown.sort((a, b) => {
+    const x = keyOf(a), y = keyOf(b);
+    const c = typeof x === 'string' ? x.localeCompare(y, undefined, { numeric: true }) : x - y;
+    return (wb.sort.desc ? -c : c) || byName(a, b);
+  });
+  $('#agent-count').textContent = `${shown.length} of ${all.length}`;
+  $('#agents tbody').innerHTML = shown.map(a => `<tr data-agent="${esc(a.key)}" data-state="${a.state}">
+    <td class="name">${esc(a.name)}</td><td><span class="state s-${a.state}">${STATE_LABEL[a.state] ?? esc(a.state)}</span></td>
+    <td class="num time">${a.seconds === null ? '–' : duration(a.seconds)}</td><td class="group">${esc(groupName(a))}</td>
+    <td class="num reason">${a.state === 'not-ready' && a.reason ? a.reason : ''}</td></tr>`).join('');
+  document.querySelectorAll('#agents th[data-sort]').forEach(th => {
+    th.classList.toggle('sorted', th.dataset.sort === wb.sort.by);
+    th.classList.toggle('desc', th.dataset.sort === wb.sort.by && wb.sort.desc);
+  });
+}
+
+// ---- call type and service summaries ----
+function summary(selector, tableName, label) {
+  const keys = new Set([...config(tableName).keys(), ...live(tableName).keys()]);
+  const rows = [...keys].map(key => ({ key, name: nameOf(tableName, key, label), row: live(tableName).get(key)?.value ?? {} })).sort(byName);
+  $(selector).innerHTML = '<thead><tr><th>Name</th><th class="num">Queue</th><th class="num">Longest</th><th class="num">Offered ½h</th>' +
+    '<th class="num">Answered ½h</th><th class="num">Abandoned ½h</th><th class="num">ASA ½h</th><th class="num">SL ½h</th><th class="num">SL 5m</th></tr></thead><tbody>' +
+    (rows.length ? rows.map(({ key, name, row: r }) => `<tr data-key="${esc(key)}"><td>${esc(name)}</td><td class="num queued">${count(r.callsQueuedNow ?? 0)}</td>` +
+      `<td class="num wait">${r.longestInQueueSince ? since(r.longestInQueueSince) : ''}</td><td class="num">${count(r.callsOfferedHalf)}</td>` +
+      `<td class="num">${count(r.callsAnsweredHalf)}</td><td class="num">${count(r.callsAbandonedHalf)}</td>` +
+      `<td class="num">${r.averageSpeedOfAnswerHalf === null || r.averageSpeedOfAnswerHalf === undefined ? '–' : duration(r.averageSpeedOfAnswerHalf)}</td>` +
+      `<td class="num sl ${slClass(r.serviceLevelHalf)}">${percent(r.serviceLevelHalf)}</td><td class="num ${slClass(r.serviceLevelTo5)}">${percent(r.serviceLevelTo5)}</td></tr>`).join('')
+      : `<tr><td colspan="9" class="empty">none in this site's view</td></tr>`) + '</tbody>';
+}
+
+function draw() {
+  const groups = skillGroups();
+  sample(groups);
+  tiles(groups);
+  agentGrid();
+  summary('#calltypes', 'calltype', 'call type');
+  summary('#services', 'service', 'service');
+  header();
+  document.body.dataset.drawn = String(Number(document.body.dataset.drawn ?? 0) + 1);
+}
+
+// ---- controls and the one-second tick ----
+document.querySelectorAll('#agents th[data-sort]').forEach(th => th.addEventListener('click', () => {
+  wb.sort = { by: th.dataset.sort, desc: wb.sort.by === th.dataset.sort ? !wb.sort.desc : th.dataset.sort === 'time' };
+  agentGrid();
+}));
+['#filter-state', '#filter-group', '#filter-name'].forEach(s => $(s).addEventListener('input', agentGrid));
+setInterval(draw, 1000);
