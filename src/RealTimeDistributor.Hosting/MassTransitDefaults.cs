@@ -30,12 +30,17 @@ public static class MassTransitDefaults
         configurator.UseRawJsonSerializer(RawSerializerOptions.Default, isDefault: true);
     }
 
-    /// <summary>Start the bus before the host reports started, so no early publish is lost.</summary>
+    /// <summary>
+    /// Start the bus before the host reports started, so no early publish is lost. MassTransit's usage telemetry (a report
+    /// to the internet after start) is off: contact-center networks are isolated.
+    /// </summary>
     public static IServiceCollection AddRtdMassTransitHostOptions(this IServiceCollection services) =>
-        services.Configure<MassTransitHostOptions>(options =>
-        {
-            options.WaitUntilStarted = true;
-            options.StartTimeout = TimeSpan.FromSeconds(30);
-            options.StopTimeout = TimeSpan.FromSeconds(15);
-        });
+        services
+            .Configure<UsageTelemetryOptions>(options => options.Enabled = false)
+            .Configure<MassTransitHostOptions>(options =>
+            {
+                options.WaitUntilStarted = true;
+                options.StartTimeout = TimeSpan.FromSeconds(30);
+                options.StopTimeout = TimeSpan.FromSeconds(15);
+            });
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Serilog;
 using Serilog.Events;
 
@@ -17,8 +18,10 @@ public static class ServiceDefaults
     /// enriched with Process and Site (and whatever else the host scopes, such as Workstation); the
     /// <see cref="RtdMetrics"/> meter exported for Prometheus, and health checks (mapped by MapHealthAndMetrics).
     /// <code>
-    /// "Seq": { "ServerUrl": "http://127.0.0.1:5341", "ApiKey": "" }
+    /// "Seq": { "ServerUrl": "http://127.0.0.1:5341", "ApiKey": "" },
+    /// "Logs": { "ToStandardError": false }
     /// </code>
+    /// Logs:ToStandardError sends every console log line to stderr (rtd client does, so its stdout is only the view).
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string process, string site,
         IReadOnlyDictionary<string, string>? properties = null)
@@ -27,7 +30,11 @@ public static class ServiceDefaults
         builder.Services.AddRtdMassTransitHostOptions();
         // metrics (GET /metrics) and health checks (GET /health): app.MapHealthAndMetrics()
         builder.Services.AddSingleton(sp => new RtdMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), process, site, properties));
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RtdMetrics.MeterName).AddPrometheusExporter());
+        // service.name "rtd-central", "rtd-distributor", "rtd-client" (not unknown_service:dotnet), the instance its site
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService($"rtd-{process}", serviceNamespace: "RealTimeDistributor", serviceInstanceId:
+                string.Join('/', new[] { site }.Concat(properties?.Values ?? []))))
+            .WithMetrics(metrics => metrics.AddMeter(RtdMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHealthChecks();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(20));
         return builder;
@@ -49,7 +56,8 @@ public static class ServiceDefaults
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Process", process)
             .Enrich.WithProperty("Site", site)
-            .WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: LogEventLevel.Fatal);
+            .WriteTo.Console(outputTemplate: ConsoleTemplate,
+                standardErrorFromLevel: configuration.Bool("Logs:ToStandardError", false) ? LogEventLevel.Verbose : LogEventLevel.Fatal);
         foreach (var (name, value) in properties ?? new Dictionary<string, string>())
         {
             logger.Enrich.WithProperty(name, value);
