@@ -1,20 +1,19 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Client.View;
-using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Cli;
 
 /// <summary>
 /// `rtd client`: a client workstation in this process (its own queue, the snapshot, the stream, the wallboard on
-/// --url) shown in the terminal: a live view redrawn in place with each table's staleness, JSON lines of the view's
-/// changes (--json), or the current snapshot printed once (--once).
+/// --url) shown in the terminal: a live summary redrawn in place (<see cref="TerminalView"/>; --table shows one table),
+/// JSON lines of the view's changes (--json), or the current snapshot printed once (--once). Logs go to stderr only.
+/// Without --workstation, or with --once, its queues are exclusive and auto-delete: they go when it does.
 /// </summary>
 public static class ClientCommand
 {
@@ -22,17 +21,20 @@ public static class ClientCommand
     {
         var site = options["site"] ?? throw new UsageException("client needs --site (e.g. site-a)");
         var workstation = options["workstation"] ?? $"cli-{Environment.ProcessId}";
+        var table = options["table"];
         var settings = new Dictionary<string, string?>
         {
             ["Client:Site"] = site,
             ["Client:Workstation"] = workstation,
+            ["Client:Temporary"] = (once || options["workstation"] is null) ? "true" : "false",
             ["Client:StaleAfter"] = options.Duration("stale-after")?.ToString("c", CultureInfo.InvariantCulture),
             ["Urls"] = options["url"] ?? "http://127.0.0.1:0",
             ["RabbitMq:Host"] = Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
             ["RabbitMq:Port"] = Env("RTD_RABBITMQ_PORT", "5672"),
             ["RabbitMq:Username"] = Env("RTD_RABBITMQ_USER", "rtd"),
             ["RabbitMq:Password"] = Env("RTD_RABBITMQ_PASSWORD", "local-demo-rtd"),
-            // the terminal is the view: only a fatal error is logged
+            // the terminal is the view: only a fatal error is logged, and to stderr, so stdout is only the view (or JSON lines)
+            ["Logs:ToStandardError"] = "true",
             ["Serilog:MinimumLevel:Default"] = "Fatal",
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Fatal",
         };
@@ -52,16 +54,29 @@ public static class ClientCommand
             loaded.TrySetResult();
             if (json && !once)
             {
-                lines.Writer.TryWrite(Line("snapshot", new { siteSequence = sequence, rows = view.Rows() }));
+                lines.Writer.TryWrite(Line("snapshot", new { siteSequence = sequence, rows = view.Rows().Where(r => table is null || r.Table == table) }));
             }
         };
         if (json && !once)
         {
-            view.Changed += row => lines.Writer.TryWrite(Line("row", row));
-            view.Removed += row => lines.Writer.TryWrite(Line("remove", row));
+            view.Changed += row =>
+            {
+                if (table is null || row.Table == table)
+                {
+                    lines.Writer.TryWrite(Line("row", row));
+                }
+            };
+            view.Removed += row =>
+            {
+                if (table is null || row.Table == table)
+                {
+                    lines.Writer.TryWrite(Line("remove", row));
+                }
+            };
         }
 
-        using var stop = new CancellationTokenSource();
+        // Ctrl-C, and SIGTERM through the host's lifetime, end the loops at once; the host then gets a second to stop
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(app.Lifetime.ApplicationStopping);
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
@@ -73,7 +88,9 @@ public static class ClientCommand
             await loaded.Task.WaitAsync(TimeSpan.FromSeconds(60), stop.Token);
             if (once)
             {
-                Console.Write(json ? string.Concat(view.Rows().Select(r => Line("row", r))) : Render(view, clientSettings, app.Urls.First(), live: false));
+                Console.Write(json
+                    ? string.Concat(view.Rows().Where(r => table is null || r.Table == table).Select(r => Line("row", r)))
+                    : TerminalView.Print(view, clientSettings, app.Urls.First(), DateTimeOffset.UtcNow, table));
                 return 0;
             }
             if (json)
@@ -84,11 +101,21 @@ public static class ClientCommand
                 }
             }
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-            do
+            Console.Write("\u001b[?25l\u001b[2J"); // hide the cursor, clear once; then each frame overwrites the last in place
+            try
             {
-                Console.Write("\u001b[H\u001b[2J" + Render(view, clientSettings, app.Urls.First(), live: true));
+                do
+                {
+                    var (width, height) = Console.IsOutputRedirected ? (int.MaxValue, int.MaxValue) : (Console.WindowWidth, Console.WindowHeight);
+                    var frame = TerminalView.Render(view, clientSettings, app.Urls.First(), DateTimeOffset.UtcNow, width, height, table);
+                    Console.Write("\u001b[H" + frame.Replace("\n", "\u001b[K\n", StringComparison.Ordinal) + "\u001b[J");
+                }
+                while (await timer.WaitForNextTickAsync(stop.Token));
             }
-            while (await timer.WaitForNextTickAsync(stop.Token));
+            finally
+            {
+                Console.Write("\u001b[?25h");
+            }
             return 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -102,46 +129,13 @@ public static class ClientCommand
         }
         finally
         {
-            await app.StopAsync(CancellationToken.None);
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await app.StopAsync(quick.Token);
         }
     }
 
     private static string Line(string change, object data) =>
         $"{{\"change\":\"{change}\",\"data\":{Encoding.UTF8.GetString(Json.Serialize(data))}}}\n";
-
-    /// <summary>Each table with its age and staleness, then its rows (at most 20 per table in the live view).</summary>
-    public static string Render(ClientView view, ClientSettings settings, string url, bool live)
-    {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"site {settings.Site}  workstation {settings.Workstation}  snapshot at {view.SnapshotSequence}  last site sequence {view.LastSiteSequence}  gaps {view.Gaps}  snapshots {view.Snapshots}  wallboard {url}/");
-        var rows = view.Rows().ToLookup(r => (r.Kind, r.Table));
-        foreach (var table in view.Tables(DateTimeOffset.UtcNow, settings.StaleAfter))
-        {
-            text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"{table.Kind} {table.Table}: {table.Rows} rows, newest update {table.Age.TotalSeconds:0.0} s ago{(table.Stale ? "  ** STALE **" : "")}");
-            var shown = rows[(table.Kind, table.Table)].Take(live ? 20 : int.MaxValue).ToList();
-            foreach (var row in shown)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {row.Key,-10} {Describe(row),-60} v{row.Version}");
-            }
-            if (shown.Count < table.Rows)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  ... {table.Rows - shown.Count} more");
-            }
-        }
-        return text.ToString();
-    }
-
-    /// <summary>A configuration row by its name, a real-time row as "column: value" pairs.</summary>
-    public static string Describe(ViewRow row) => row.Value switch
-    {
-        null => "",
-        { } v when row.Kind == SiteUpdate.ConfigKind => v.TryGetProperty("name", out var name) ? name.ToString() : v.GetRawText(),
-        { ValueKind: JsonValueKind.Object } v => string.Join(", ", v.EnumerateObject().Select(p => $"{p.Name}: {p.Value}")),
-        { } v => v.GetRawText(),
-    };
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 }

@@ -9,12 +9,12 @@ public static class Commands
           rtd demo [--duration 30s] [--sites site-a,site-b]
               start the central controller, a distributor and a client per site (services must be up:
               infra/services-up.sh), feed them configuration changes, print a summary at the end
-          rtd config list <table> [--central URL]
+          rtd config list <table> [--json] [--central URL]
           rtd config get <table> <id> [--central URL]
           rtd config put <table> <id> '<json row>' [--if-match VERSION] [--central URL]
           rtd config delete <table> <id> [--if-match VERSION] [--central URL]
-              edit the central configuration through the admin API (default http://127.0.0.1:5080);
-              tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
+              edit the central configuration through the admin API (default http://127.0.0.1:5080); list prints id,
+              version and name per row (--json: the API's JSON); exit code 3 when the admin API is unreachable; tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
           rtd status [--sites site-a,site-b=http://host:5082] [--central URL] [--max-behind N] [--max-realtime-age 60s]
                      [--management http://host:15672] [--user U --password P] [--central-vhost rtd-central]
               per site: config sequence at the center vs applied at the site, queue depths/consumers, error
@@ -28,11 +28,13 @@ public static class Commands
               depth; with --queue, each message's id, sequence and reason, left in the queue. replay: moves messages
               back to the queue they came from (publish with confirm, then ack; nothing lost if interrupted).
               User: RTD_RABBITMQ_ADMIN_USER / _PASSWORD (default rtd-admin; the operator user may not read messages)
-          rtd client --site SITE [--workstation WS] [--bind 'skillgroup.*,agent.1001'] [--json] [--once]
+          rtd client --site SITE [--workstation WS] [--bind 'skillgroup.*,agent.1001'] [--table agent] [--json] [--once]
                      [--stale-after 45s] [--url http://127.0.0.1:5095]
-              a client workstation in the terminal: loads the site snapshot, follows the stream and redraws the
-              tables in place with their staleness (Ctrl-C stops); --json streams the view's changes as JSON lines;
-              --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile
+              a client workstation in the terminal: loads the site snapshot, follows the stream and redraws in place
+              a summary per skill group and call type that fits the terminal (--table T: that table, a column per
+              field); Ctrl-C or SIGTERM stops; --json streams the view's changes as JSON lines (logs go to stderr);
+              --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile. Without
+              --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind
           rtd bench [all | NAME ...] [--quick] [--out bench/results]
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
@@ -67,6 +69,11 @@ public static class Commands
             Console.Error.WriteLine($"rtd: {exception.Message}");
             return 1;
         }
+        catch (UnreachableException exception)
+        {
+            Console.Error.WriteLine($"rtd: {exception.Message}");
+            return 3;
+        }
     }
 
     private static int Help(int code)
@@ -81,6 +88,9 @@ public sealed class UsageException(string message) : Exception(message);
 /// <summary>A command that cannot do its job (a service refuses or is missing): one line naming it, exit code 1.</summary>
 public sealed class CommandFailedException(string message) : Exception(message);
 
+/// <summary>A service the command needs does not answer: one line naming it, exit code 3 (as a host that cannot reach one).</summary>
+public sealed class UnreachableException(string message) : Exception(message);
+
 /// <summary>"--name value" pairs and positional words.</summary>
 public sealed class Options
 {
@@ -88,9 +98,12 @@ public sealed class Options
 
     public List<string> Positional { get; } = [];
 
-    public static Options Parse(IEnumerable<string> args)
+    /// <summary>--json, a flag without a value, when the verb takes it.</summary>
+    public bool Json { get; private init; }
+
+    public static Options Parse(IEnumerable<string> args, bool json = false)
     {
-        var options = new Options();
+        var options = new Options { Json = json };
         using var e = args.GetEnumerator();
         while (e.MoveNext())
         {

@@ -62,7 +62,9 @@ public static class StatusCommand
                 (null, var b) => b,
                 (var a, var b) => $"{a}|{b}",
             };
-            var behind = last - applied;
+            // the center's last sequence was read before this site's applied one: a change committed and applied in
+            // between makes the difference negative; the site is then not behind at all
+            var behind = last - applied is { } difference ? Math.Max(0, difference) : (long?)null;
             var oldest = ages.Count > 0 ? ages.MaxBy(a => a.Age) : default;
             var state = (last, applied, config) switch
             {

@@ -41,7 +41,7 @@ public static class ClientHost
                 cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}");
                 cfg.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
                 {
-                    Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings, settings.QueueMaxLength);
+                    Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings, settings.QueueMaxLength, settings.Temporary);
                     e.ConfigureConsumer<SiteUpdateConsumer>(context);
                 });
                 cfg.ReceiveEndpoint(Topology.Site.ClientSnapshotQueue(settings.Site, settings.Workstation), e =>

@@ -10,7 +10,8 @@ namespace RealTimeDistributor.Client;
 /// Environment form: Client__Site, Client__Workstation, Client__Bindings__0 ... Bindings are routing-key patterns
 /// on the site exchanges: "#" (everything), "skillgroup.*", "skillgroup.5001", ... The snapshot is filtered the same way.
 /// SnapshotTimeout: a snapshot request that sees no chunk for this long is sent again. StaleAfter: a real-time table
-/// whose newest central update time is older than this is flagged stale.
+/// whose newest central update time is older than this is flagged stale. Temporary (Client__Temporary, default false):
+/// the client's queues are exclusive and auto-delete, gone when it disconnects (rtd client --once, or without --workstation).
 /// </summary>
 public sealed record ClientSettings(string Site, string Workstation, IReadOnlyList<string> Bindings)
 {
@@ -19,6 +20,8 @@ public sealed record ClientSettings(string Site, string Workstation, IReadOnlyLi
     public TimeSpan SnapshotTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(45);
+
+    public bool Temporary { get; init; }
 
     public static ClientSettings From(IConfiguration configuration)
     {
@@ -38,6 +41,7 @@ public sealed record ClientSettings(string Site, string Workstation, IReadOnlyLi
             QueueMaxLength = configuration.Int("Client:QueueMaxLength", Topology.Site.ClientQueueMaxLength, 1, 10_000_000),
             SnapshotTimeout = configuration.Duration("Client:SnapshotTimeout", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),
             StaleAfter = configuration.Duration("Client:StaleAfter", TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+            Temporary = configuration.Bool("Client:Temporary", false),
         };
     }
 }

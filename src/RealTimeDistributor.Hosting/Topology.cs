@@ -240,10 +240,18 @@ public static class Topology
         /// <summary>
         /// A client's own queue: bounded (oldest dropped first, which the client notices as a site-sequence gap), expiring
         /// when abandoned, one message at a time so the site sequence arrives in order, bound with the client's routing keys.
+        /// A temporary client's queue (and the exchange MassTransit puts in front of it) is exclusive and auto-delete: it
+        /// goes with the client's connection.
         /// </summary>
         public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site, IReadOnlyList<string> bindings,
-            int maxLength = ClientQueueMaxLength)
+            int maxLength = ClientQueueMaxLength, bool temporary = false)
         {
+            if (temporary)
+            {
+                endpoint.Exclusive = true;
+                endpoint.AutoDelete = true;
+                endpoint.Durable = false;
+            }
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
             endpoint.SetQueueArgument("x-max-length", maxLength);

@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.IntegrationTests.Support;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
 
-/// <summary>`rtd client --once --json` is a workstation: it loads the site snapshot (filtered by --bind), prints it and exits.</summary>
+/// <summary>
+/// `rtd client --once --json` is a workstation: it loads the site snapshot (filtered by --bind), prints it and exits,
+/// leaving no queue or exchange behind; `--table` prints one table with a column per field; SIGTERM ends the live view.
+/// </summary>
 public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLifetime
 {
     private RtdSystem _system = null!;
@@ -29,9 +33,70 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLif
         await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state"), s => s == 4, "four site updates");
 
         // the test project references the command line, so it is built next to the client: src/RealTimeDistributor.Cli/bin/.../rtd.dll
+        var (process, output, errors) = Rtd("client", "--site", _site, "--bind", "skillgroup.*", "--once", "--json");
+        using var _ = process;
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(process.ExitCode == 0, $"rtd client exited {process.ExitCode}: {await output}\n{await errors}");
+        // no --workstation: a temporary client, its queues and exchanges gone with it
+        Assert.DoesNotContain(await _system.Broker.NamesAsync($"rtd-{_site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
+        var rows = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("data")).ToList();
+        Assert.Equal(["config:skillgroup:10", "realtime:skillgroup:10", "realtime:skillgroup:11"],
+            rows.Select(r => $"{r.GetProperty("kind")}:{r.GetProperty("table")}:{r.GetProperty("key")}"));
+        Assert.Equal("Sales", rows[0].GetProperty("value").GetProperty("name").GetString());
+        Assert.Equal(4, rows[1].GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Should_print_one_table_with_names_and_end_the_live_view_on_sigterm()
+    {
+        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
+        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await _system.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
+        await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state"), s => s == 3, "three site updates");
+
+        var (once, output, errors) = Rtd("client", "--site", _site, "--table", "skillgroup", "--once");
+        using (once)
+        {
+            await once.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(once.ExitCode == 0, $"rtd client exited {once.ExitCode}: {await output}\n{await errors}");
+        }
+        var lines = (await output).Split('\n');
+        var header = Array.FindLastIndex(lines, l => l.StartsWith("key ", StringComparison.Ordinal) && l.Contains(" name ", StringComparison.Ordinal));
+        Assert.True(header >= 0, await output);
+        Assert.Matches(@"^10\s+Sales\s+3\s*$", lines[header + 1]);
+
+        var (live, _, _) = Rtd("client", "--site", _site);
+        using var __ = live;
+        var text = new System.Text.StringBuilder();
+        // the first frame: the summary's skill group line, with the name from the configuration
+        while (!Regex.IsMatch(text.ToString(), @"SKILL GROUPS[^\n]*\n\s*Sales ") && !live.HasExited)
+        {
+            var buffer = new char[4096];
+            var read = await live.StandardOutput.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+            text.Append(buffer, 0, read);
+        }
+        Assert.False(live.HasExited, text.ToString());
+        var stopwatch = Stopwatch.StartNew();
+        using (var kill = Process.Start("kill", ["-TERM", live.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+        await live.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Console.WriteLine($"rtd client ended {stopwatch.ElapsedMilliseconds} ms after SIGTERM");
+        Assert.Equal(0, live.ExitCode);
+        Assert.DoesNotContain(await _system.Broker.NamesAsync($"rtd-{_site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Starts rtd with this system's broker (the test project references the command line, so it is built next to the
+    /// client: src/RealTimeDistributor.Cli/bin/.../rtd.dll). Returns the process and, for --once runs, its whole output.
+    /// </summary>
+    private static (Process Process, Task<string> Output, Task<string> Errors) Rtd(params string[] args)
+    {
         var rtd = Path.Combine(Path.GetDirectoryName(Executables.Path("RealTimeDistributor.Client"))!
             .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Cli", StringComparison.Ordinal), "rtd.dll");
-        var start = new ProcessStartInfo("dotnet", [rtd, "client", "--site", _site, "--workstation", "cli", "--bind", "skillgroup.*", "--once", "--json"])
+        var start = new ProcessStartInfo("dotnet", [rtd, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -40,16 +105,9 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLif
         start.Environment["RTD_RABBITMQ_PORT"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["RTD_RABBITMQ_USER"] = TestSettings.RabbitUser;
         start.Environment["RTD_RABBITMQ_PASSWORD"] = TestSettings.RabbitPassword;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
+        var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-
-        Assert.True(process.ExitCode == 0, $"rtd client exited {process.ExitCode}: {await output}\n{await errors}");
-        var rows = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("data")).ToList();
-        Assert.Equal(["config:skillgroup:10", "realtime:skillgroup:10", "realtime:skillgroup:11"],
-            rows.Select(r => $"{r.GetProperty("kind")}:{r.GetProperty("table")}:{r.GetProperty("key")}"));
-        Assert.Equal("Sales", rows[0].GetProperty("value").GetProperty("name").GetString());
-        Assert.Equal(4, rows[1].GetProperty("version").GetInt64());
+        var output = args.Contains("--once") ? process.StandardOutput.ReadToEndAsync() : Task.FromResult("");
+        return (process, output, errors);
     }
 }

@@ -34,6 +34,14 @@ public sealed class Broker : IDisposable
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<QueueInfo>() : null;
     }
 
+    /// <summary>The names of every queue and exchange of a vhost.</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(string vhost)
+    {
+        var queues = await _http.GetFromJsonAsync<QueueInfo[]>($"queues/{Uri.EscapeDataString(vhost)}") ?? [];
+        var exchanges = await _http.GetFromJsonAsync<QueueInfo[]>($"exchanges/{Uri.EscapeDataString(vhost)}") ?? [];
+        return [.. queues.Concat(exchanges).Select(q => q.Name)];
+    }
+
     /// <summary>Throws away every ready message of a queue: how a test makes a change go missing.</summary>
     public async Task PurgeAsync(string vhost, string queue) =>
         (await _http.DeleteAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/contents")).EnsureSuccessStatusCode();
