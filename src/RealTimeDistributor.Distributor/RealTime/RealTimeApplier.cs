@@ -90,7 +90,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         await transaction.CommitAsync(cancellationToken);
         stats.RealTimeApplied(written.Count, batches.Sum(b => b.Rows.Count) - written.Count);
 
-        return ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, clock.GetUtcNow());
+        return ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, clock.GetUtcNow(), settings.RealTimeRowsPerMessage);
     }
 
     /// <summary>
