@@ -1,28 +1,32 @@
 namespace RealTimeDistributor.Contracts;
 
 /// <summary>
-/// What a distributor republishes on its site's exchanges, after the replica commit.
-/// Every message of a site carries the next <paramref name="SiteSequence"/>, so a client that
-/// sees a gap knows it missed something and reloads a snapshot.
-/// Exactly one of <paramref name="Config"/> (Kind = "config") and <paramref name="Row"/>
-/// (Kind = "realtime") is set.
+/// What a distributor republishes on its site's exchanges, after the replica commit (wire format 2, docs/wire-format.md).
+/// A configuration message (Kind = "config") carries one change in <paramref name="Config"/> and its row's
+/// <paramref name="Key"/>, routing key "{table}.{key}". A real-time message (Kind = "realtime") carries up to
+/// <c>Topology.Site.RealTimeRowsPerMessage</c> rows of one table in <paramref name="Rows"/> (Key is null), routing key
+/// "{table}": row i has site sequence <see cref="FirstSiteSequence"/> + i, the last one <paramref name="SiteSequence"/>.
 /// <paramref name="PreviousSiteSequence"/> is the site sequence of the message before this one on the same exchange and
-/// table (kind and table): a client that receives the whole table (bound with "#" or "{table}.*") and holds less than it
-/// for that table has missed something, even when it binds only some tables. <paramref name="PreviousKeySequence"/> is the
-/// same link per row (kind, table and key), for a client that binds single keys ("agent.1001"). 0 means "not chained".
+/// table (kind and table): a client that holds less than it for that table has missed something, even when it binds only
+/// some tables. <paramref name="PreviousKeySequence"/> is the same link per row (kind, table and key), for a client that
+/// binds single configuration keys ("agent.1001"); real-time messages are not linked per key (every client of a
+/// real-time table receives all its messages and follows the table's chain). 0 means "not chained".
 /// </summary>
 public sealed record SiteUpdate(
     string Site,
     long SiteSequence,
     string Kind,
     string Table,
-    string Key,
+    string? Key,
     ConfigChanged? Config,
-    RealTimeRow? Row,
+    IReadOnlyList<RealTimeRow>? Rows,
     DateTimeOffset PublishedAt,
     long PreviousSiteSequence = 0,
     long PreviousKeySequence = 0)
 {
     public const string ConfigKind = "config";
     public const string RealTimeKind = "realtime";
+
+    /// <summary>The site sequence of the message's first row (the only one for a configuration change).</summary>
+    public long FirstSiteSequence { get; init; } = SiteSequence;
 }

@@ -4,13 +4,19 @@ namespace RealTimeDistributor.Distributor;
 
 /// <summary>
 /// <code>
-/// "Distributor": { "Site": "site-a", "Instance": "a" }
+/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000 }
 /// </code>
-/// Environment form: Distributor__Site, Distributor__Instance.
+/// Environment form: Distributor__Site, Distributor__Instance. RealTimeRowsPerMessage: at most this many real-time rows
+/// of one table in one site message (docs/wire-format.md).
 /// </summary>
 public sealed record DistributorSettings(string Site, string Instance)
 {
+    public int RealTimeRowsPerMessage { get; init; } = Topology.Site.RealTimeRowsPerMessage;
+
     public static DistributorSettings From(IConfiguration configuration) => new(
         configuration.RequiredIdentifier("Distributor:Site"),
-        string.IsNullOrWhiteSpace(configuration["Distributor:Instance"]) ? "a" : configuration.RequiredIdentifier("Distributor:Instance"));
+        string.IsNullOrWhiteSpace(configuration["Distributor:Instance"]) ? "a" : configuration.RequiredIdentifier("Distributor:Instance"))
+    {
+        RealTimeRowsPerMessage = configuration.Int("Distributor:RealTimeRowsPerMessage", Topology.Site.RealTimeRowsPerMessage, 1, 10_000),
+    };
 }

@@ -172,11 +172,29 @@ public static class Topology
     {
         public static string VirtualHost(string site) => $"rtd-{site}";
 
-        /// <summary>Topic exchange of applied configuration changes; routing key "{table}.{key}".</summary>
+        /// <summary>Topic exchange of applied configuration changes, one change a message; routing key "{table}.{key}".</summary>
         public static string ConfigExchange(string site) => $"rtd.{site}.config";
 
-        /// <summary>Topic exchange of applied real-time rows; routing key "{table}.{key}".</summary>
+        /// <summary>Topic exchange of applied real-time rows, many rows of one table a message; routing key "{table}".</summary>
         public static string RealTimeExchange(string site) => $"rtd.{site}.realtime";
+
+        /// <summary>
+        /// Rows per real-time site message: a full refresh of a 12,000-agent center is 12 agent messages instead of 12,000,
+        /// while a message stays around a megabyte at most (agent rows are about 250 bytes of JSON, skill-group rows about
+        /// 1 KB) and one message is a small part of what a client's queue prefetches.
+        /// </summary>
+        public const int RealTimeRowsPerMessage = 1000;
+
+        /// <summary>Routing key of a real-time site message: the table alone (one word), which no "{table}.{key}" pattern matches.</summary>
+        public static string RealTimeRoutingKey(string table) => table;
+
+        /// <summary>
+        /// The binding keys a client needs on <see cref="RealTimeExchange"/> for its topic patterns: real-time messages are
+        /// routed by table, so each pattern binds its first word ("agent.1001" and "agent.*" bind "agent", "*.10" binds
+        /// "*", "#" binds "#"); the client then keeps the rows whose "{table}.{key}" the pattern matches (<see cref="TopicPattern"/>).
+        /// </summary>
+        public static IReadOnlyList<string> RealTimeBindings(IEnumerable<string> patterns) =>
+            [.. patterns.Select(p => p.Split('.')[0]).Distinct(StringComparer.Ordinal)];
 
         /// <summary>A client workstation's own queue: bounded, and deleted by the broker when abandoned.</summary>
         public static string ClientQueue(string site, string workstation) => $"rtd.{site}.client.{workstation}";
@@ -259,9 +277,9 @@ public static class Topology
             endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);
             endpoint.PrefetchCount = 500;
             endpoint.ConcurrentMessageLimit = 1;
-            foreach (var exchange in Exchanges(site))
+            foreach (var (exchange, keys) in new[] { (ConfigExchange(site), bindings), (RealTimeExchange(site), RealTimeBindings(bindings)) })
             {
-                foreach (var key in bindings)
+                foreach (var key in keys)
                 {
                     endpoint.Bind(exchange, b =>
                     {

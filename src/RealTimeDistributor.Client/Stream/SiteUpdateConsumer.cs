@@ -35,7 +35,8 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
         }
         else
         {
-            logger.LogDebug("Real-time {Table} {Key} = {Value} (site {Sequence})", update.Table, update.Key, update.Row?.Data.GetRawText(), update.SiteSequence);
+            logger.LogDebug("Real-time {Table}: {Rows} rows (site {FirstSequence}..{Sequence})", update.Table, update.Rows?.Count ?? 0,
+                update.FirstSiteSequence, update.SiteSequence);
         }
         return Task.CompletedTask;
     }

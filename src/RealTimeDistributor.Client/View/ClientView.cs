@@ -34,8 +34,10 @@ public enum ApplyOutcome
 /// <item>Per table (kind, table), the view holds the last site sequence it applied (N after a snapshot). An update at or
 /// below it is a duplicate. An update whose <see cref="SiteUpdate.PreviousSiteSequence"/> is above it follows a lost
 /// message: that is a gap, the view stops applying and buffers until a fresh snapshot loads.</item>
-/// <item>A table the bindings receive only some keys of ("agent.1001") is followed the same way per row, with
-/// <see cref="SiteUpdate.PreviousKeySequence"/>.</item>
+/// <item>A configuration table the bindings receive only some keys of ("agent.1001") is followed the same way per row,
+/// with <see cref="SiteUpdate.PreviousKeySequence"/>. A real-time message holds many rows of its table and reaches every
+/// client that binds some key of the table (<see cref="Topology.Site.RealTimeBindings"/>): it is followed per table, and
+/// only its rows that the bindings match go into the view.</item>
 /// </list>
 /// Events are raised under the view's lock, in the order the view changed: handlers must be quick.
 /// </summary>
@@ -169,8 +171,9 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
 
     private ApplyOutcome ApplyLocked(SiteUpdate update)
     {
+        // a real-time message holds rows of its whole table: every client of the table follows the table's chain
         var whole = WholeTable(update.Table);
-        var (link, chain) = whole ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{update.Key}");
+        var (link, chain) = whole || update.Key is not { } key ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{key}");
         var last = _lastInChain.GetValueOrDefault((update.Kind, chain), _snapshotSequence);
         if (update.SiteSequence <= last)
         {
@@ -186,30 +189,39 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
         _lastInChain[(update.Kind, chain)] = update.SiteSequence;
         _lastSiteSequence = Math.Max(_lastSiteSequence, update.SiteSequence);
-        var row = update.Kind == SiteUpdate.ConfigKind
-            ? new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, update.Config?.Row,
-                update.Config?.CommittedAt ?? update.PublishedAt, update.Config?.Sequence ?? 0)
-            : new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, update.Row?.Data,
-                update.Row?.UpdatedAt ?? update.PublishedAt, update.Row?.Version ?? 0);
         if (update.Kind == SiteUpdate.ConfigKind)
         {
             _configChanges++;
+            var row = new ViewRow(update.Kind, update.Table, update.Key ?? "", update.SiteSequence, update.Config?.Row,
+                update.Config?.CommittedAt ?? update.PublishedAt, update.Config?.Sequence ?? 0);
+            if (update.Config?.Operation == ConfigOperations.Delete)
+            {
+                _rows.Remove((row.Kind, row.Table, row.Key));
+                Removed?.Invoke(row);
+            }
+            else
+            {
+                Put(row);
+            }
+            return ApplyOutcome.Applied;
         }
-        else
+        var rows = update.Rows ?? [];
+        for (var i = 0; i < rows.Count; i++)
         {
-            _realTimeRows++;
-        }
-        if (update.Kind == SiteUpdate.ConfigKind && update.Config?.Operation == ConfigOperations.Delete)
-        {
-            _rows.Remove((row.Kind, row.Table, row.Key));
-            Removed?.Invoke(row);
-        }
-        else
-        {
-            _rows[(row.Kind, row.Table, row.Key)] = row;
-            Changed?.Invoke(row);
+            var value = rows[i];
+            if (whole || TopicPattern.MatchesAny(_bindings, Topology.Site.RoutingKey(update.Table, value.Key)))
+            {
+                _realTimeRows++;
+                Put(new ViewRow(update.Kind, update.Table, value.Key, update.FirstSiteSequence + i, value.Data, value.UpdatedAt, value.Version));
+            }
         }
         return ApplyOutcome.Applied;
+    }
+
+    private void Put(ViewRow row)
+    {
+        _rows[(row.Kind, row.Table, row.Key)] = row;
+        Changed?.Invoke(row);
     }
 
     private bool WholeTable(string table)

@@ -2,6 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.RealTime;
 
@@ -89,9 +90,39 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         await transaction.CommitAsync(cancellationToken);
         stats.RealTimeApplied(written.Count, batches.Sum(b => b.Rows.Count) - written.Count);
 
-        var now = clock.GetUtcNow();
-        var first = lastSiteSequence - written.Count + 1;
-        return [.. written.Select((w, i) => new SiteUpdate(settings.Site, first + i, SiteUpdate.RealTimeKind, w.Table, w.Row.Key, null, w.Row, now))];
+        return ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, clock.GetUtcNow(), settings.RealTimeRowsPerMessage);
+    }
+
+    /// <summary>
+    /// The site messages of rows written in one transaction, in the order written, whose site sequences run from
+    /// <paramref name="firstSiteSequence"/> on: one message per stretch of one table's rows, cut every
+    /// <paramref name="rowsPerMessage"/> rows. A message's site sequence is its last row's.
+    /// </summary>
+    public static IReadOnlyList<SiteUpdate> ToSiteUpdates(string site, IReadOnlyList<(string Table, RealTimeRow Row)> written, long firstSiteSequence,
+        DateTimeOffset now, int rowsPerMessage = Topology.Site.RealTimeRowsPerMessage)
+    {
+        var updates = new List<SiteUpdate>();
+        var start = 0;
+        while (start < written.Count)
+        {
+            var table = written[start].Table;
+            var end = start + 1;
+            while (end < written.Count && end - start < rowsPerMessage && written[end].Table == table)
+            {
+                end++;
+            }
+            var rows = new RealTimeRow[end - start];
+            for (var i = start; i < end; i++)
+            {
+                rows[i - start] = written[i].Row;
+            }
+            updates.Add(new SiteUpdate(site, firstSiteSequence + end - 1, SiteUpdate.RealTimeKind, table, null, null, rows, now)
+            {
+                FirstSiteSequence = firstSiteSequence + start,
+            });
+            start = end;
+        }
+        return updates;
     }
 
     /// <summary>One table's rows in one statement; adds to <paramref name="written"/> the rows it wrote (not the stale ones).</summary>

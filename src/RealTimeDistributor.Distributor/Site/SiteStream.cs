@@ -14,7 +14,8 @@ namespace RealTimeDistributor.Distributor.Site;
 /// database work runs in the retry/circuit-breaker pipeline of <see cref="Resilience"/>, and the publish is retried until
 /// the broker takes it; if the process dies in between, the message is redelivered and the already-applied change is
 /// republished.
-/// Each message is linked to the previous one of its table and of its row (<see cref="SiteUpdate.PreviousSiteSequence"/>,
+/// Real-time rows travel many to a message (one table each, see <see cref="RealTime.RealTimeApplier.ToSiteUpdates"/>),
+/// configuration changes one to a message. Each message is linked to the previous one of its table and (configuration) of its row (<see cref="SiteUpdate.PreviousSiteSequence"/>,
 /// <see cref="SiteUpdate.PreviousKeySequence"/>) so that a client bound to some tables or keys only can still tell a lost
 /// message from one it does not receive.
 /// </summary>
@@ -77,7 +78,8 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
     }
 
     /// <summary>
-    /// Links each update to the last site sequence handed out for its (kind, table) and for its row (kind, table, key),
+    /// Links each update to the last site sequence handed out for its (kind, table), and a configuration change also to
+    /// the last one of its row (kind, table, key; real-time messages carry many rows and are followed per table),
     /// recorded before the publish, so a publish that fails and is retried with new sequences shows up at the clients as
     /// a gap rather than as nothing. This process did not see what was handed out before its first apply: the first
     /// message of each table and row links to the site sequence at that moment, which a client that has been running
@@ -90,17 +92,19 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         foreach (var update in updates)
         {
             var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
-            var previousOfKey = _lastOfKey.GetValueOrDefault((update.Kind, update.Table, update.Key), _startSequence ?? 0);
-            if (update.SiteSequence > previous)
-            {
-                _lastInTable[(update.Kind, update.Table)] = update.SiteSequence;
-                _lastOfKey[(update.Kind, update.Table, update.Key)] = update.SiteSequence;
-                chained.Add(update with { PreviousSiteSequence = previous, PreviousKeySequence = previousOfKey });
-            }
-            else
+            if (update.SiteSequence <= previous)
             {
                 chained.Add(update);
+                continue;
             }
+            _lastInTable[(update.Kind, update.Table)] = update.SiteSequence;
+            var previousOfKey = 0L;
+            if (update.Key is { } key)
+            {
+                previousOfKey = _lastOfKey.GetValueOrDefault((update.Kind, update.Table, key), _startSequence ?? 0);
+                _lastOfKey[(update.Kind, update.Table, key)] = update.SiteSequence;
+            }
+            chained.Add(update with { PreviousSiteSequence = previous, PreviousKeySequence = previousOfKey });
         }
         return chained;
     }
@@ -126,7 +130,7 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
 
     private OutgoingMessage ToMessage(SiteUpdate update) => new(
         Topology.Site.ExchangeFor(settings.Site, update.Kind),
-        Topology.Site.RoutingKey(update.Table, update.Key),
+        update.Key is { } key ? Topology.Site.RoutingKey(update.Table, key) : Topology.Site.RealTimeRoutingKey(update.Table),
         Json.Serialize(update),
         $"{settings.Site}-{update.SiteSequence}");
 

@@ -21,7 +21,8 @@ public sealed class When_a_client_queue_overflows : IAsyncLifetime
     {
         _system = await RtdSystem.StartAsync();
         _site = _system.Site("a");
-        await _system.StartDistributorAsync(_site);
+        // one row per site message, so 600 rows are 600 messages: more than the client prefetches plus its queue holds
+        await _system.StartDistributorAsync(_site, extra: new() { ["Distributor:RealTimeRowsPerMessage"] = "1" });
     }
 
     public async Task DisposeAsync() => await _system.DisposeAsync();
@@ -48,7 +49,7 @@ public sealed class When_a_client_queue_overflows : IAsyncLifetime
         await _system.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1);
         await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-        // 600 rows: about 500 go to the consumer's prefetch, the rest wait in the queue, which keeps only the newest 20
+        // 600 rows in 600 site messages: about 500 go to the consumer's prefetch, the rest wait in the queue, which keeps only the newest 20
         var keys = Enumerable.Range(0, 600).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         await _system.PublishAsync(RealTimeTables.SkillGroup, keys, version: 2);
         var queue = Topology.Site.ClientQueue(_site, "slow");

@@ -9,8 +9,9 @@ using RealTimeDistributor.IntegrationTests.Support;
 namespace RealTimeDistributor.IntegrationTests.Client;
 
 /// <summary>
-/// docs/wire-format.md is enough to write a workstation in another language: a Python (pika) client binds skillgroup.*
-/// on the site exchanges and reads a real-time row and a configuration change. infra/client-tools-up.sh installs
+/// docs/wire-format.md is enough to write a workstation in another language: a Python (pika) client that wants
+/// skillgroup.* binds it on the config exchange and the table on the real-time exchange (wire format 2), and reads a
+/// real-time row and a configuration change. infra/client-tools-up.sh installs
 /// python3-pika.
 /// </summary>
 public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifetime
@@ -93,12 +94,15 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifet
             + $"replica site sequence {await _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state")}, "
             + $"central {await _system.CentralApi.GetStringAsync("/api/sequence")}");
         var messages = output.Where(l => l.StartsWith('{') && !l.Contains("\"summary\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.All(messages, m => Assert.StartsWith("skillgroup.", m.GetProperty("routingKey").GetString(), StringComparison.Ordinal));
         var config = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "config");
+        Assert.Equal("skillgroup.10", config.GetProperty("routingKey").GetString());
         Assert.Equal("Sales EMEA", config.GetProperty("config").GetProperty("row").GetProperty("name").GetString());
         Assert.Equal($"{_site}-{config.GetProperty("siteSequence").GetInt64()}", config.GetProperty("messageId").GetString());
-        var row = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "realtime");
-        Assert.Equal(7, row.GetProperty("row").GetProperty("version").GetInt64());
-        Assert.Equal(4, row.GetProperty("row").GetProperty("data").GetProperty("agentsReady").GetInt32());
+        var realTime = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "realtime");
+        Assert.Equal("skillgroup", realTime.GetProperty("routingKey").GetString());
+        Assert.Equal($"{_site}-{realTime.GetProperty("siteSequence").GetInt64()}", realTime.GetProperty("messageId").GetString());
+        var row = Assert.Single(realTime.GetProperty("rows").EnumerateArray());
+        Assert.Equal(7, row.GetProperty("version").GetInt64());
+        Assert.Equal(4, row.GetProperty("data").GetProperty("agentsReady").GetInt32());
     }
 }

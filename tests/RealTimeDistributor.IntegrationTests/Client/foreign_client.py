@@ -1,8 +1,10 @@
 """A client workstation that is not .NET: reads a site's exchanges with pika, following docs/wire-format.md.
 
-Binds skillgroup.* on both site exchanges, prints "ready" once bound, then applies messages with the documented rules
-(drop at or below the table's last site sequence; a previousSiteSequence above it is a gap) until it has seen the
-expected configuration name and real-time value. Prints one JSON line per message and a final summary; exit code 0 on
+Wire format 2. Wants skillgroup.*: binds it on the config exchange and its first word, the table "skillgroup", on the
+real-time exchange (real-time messages carry many rows of one table, routing key "{table}"), keeps the rows whose
+"{table}.{key}" the pattern matches, prints "ready" once bound, then applies messages with the documented rules (drop
+at or below the table's last site sequence; a previousSiteSequence above it is a gap) until it has seen the expected
+configuration name and real-time value. Prints one JSON line per message and a final summary; exit code 0 on
 success, 1 on a gap or a timeout. Arguments: site workstation config-key config-name realtime-key field value timeout-s.
 Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD.
 """
@@ -28,14 +30,29 @@ channel.queue_declare(queue=queue, durable=True, arguments={
     "x-overflow": "drop-head",
     "x-expires": 1800000,
 })
-for exchange in (f"rtd.{site}.config", f"rtd.{site}.realtime"):
+PATTERNS = ["skillgroup.*"]
+for exchange, keys in ((f"rtd.{site}.config", PATTERNS), (f"rtd.{site}.realtime", {p.split(".")[0] for p in PATTERNS})):
     channel.exchange_declare(exchange=exchange, exchange_type="topic", durable=True)
-    channel.queue_bind(queue=queue, exchange=exchange, routing_key="skillgroup.*")
+    for key in keys:
+        channel.queue_bind(queue=queue, exchange=exchange, routing_key=key)
 channel.basic_qos(prefetch_count=500)
 print("ready", flush=True)
 
 last = {}  # (kind, table) -> last site sequence applied
 seen = {"config": False, "realtime": False, "gaps": 0}
+
+
+def matches(pattern, words):
+    """RabbitMQ topic matching: "*" is one word, "#" zero or more."""
+    if not pattern:
+        return not words
+    if pattern[0] == "#":
+        return any(matches(pattern[1:], words[skip:]) for skip in range(len(words) + 1))
+    return bool(words) and pattern[0] in ("*", words[0]) and matches(pattern[1:], words[1:])
+
+
+def wanted(table, key):
+    return any(matches(p.split("."), [table, *key.split(".")]) for p in PATTERNS)
 
 
 def on_message(ch, method, properties, body):
@@ -48,10 +65,12 @@ def on_message(ch, method, properties, body):
     if held and update["previousSiteSequence"] > held:
         seen["gaps"] += 1
     last[chain] = update["siteSequence"]
+    if update["kind"] == "realtime":
+        update["rows"] = [row for row in update["rows"] if wanted(update["table"], row["key"])]
     print(json.dumps({"routingKey": method.routing_key, "messageId": properties.message_id, **update}), flush=True)
     if update["kind"] == "config" and update["key"] == config_key and (update["config"]["row"] or {}).get("name") == config_name:
         seen["config"] = True
-    if update["kind"] == "realtime" and update["key"] == rt_key and update["row"]["data"].get(field) == value:
+    if update["kind"] == "realtime" and any(row["key"] == rt_key and row["data"].get(field) == value for row in update["rows"]):
         seen["realtime"] = True
     ch.basic_ack(method.delivery_tag)
     if seen["config"] and seen["realtime"]:

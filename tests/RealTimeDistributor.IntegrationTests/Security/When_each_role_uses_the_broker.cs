@@ -158,12 +158,12 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                 await c.BasicPublishAsync(Topology.Central.RealTimeSnapshotRequestExchange, "", Body);
             })),
             ("distributor A has its temporary _bus_ endpoint for snapshot replies", () => Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, bus + "d", durable: false))),
-            ("distributor A declares and publishes to its site's exchanges (key table.key)", () => Amqp(distributor, siteA, async c =>
+            ("distributor A declares and publishes to its site's exchanges (config key table.key, real-time key table)", () => Amqp(distributor, siteA, async c =>
             {
-                foreach (var exchange in Topology.Site.Exchanges(A))
+                foreach (var (exchange, key) in new[] { (Topology.Site.ConfigExchange(A), "skillgroup.10"), (Topology.Site.RealTimeExchange(A), "skillgroup") })
                 {
                     await c.ExchangeDeclareAsync(exchange, Topology.TopicExchange, durable: true);
-                    await c.BasicPublishAsync(exchange, "skillgroup.10", Body);
+                    await c.BasicPublishAsync(exchange, key, Body);
                 }
             })),
             ("distributor A serves its site's snapshot queue and answers on a workstation's _bus_ exchange", () => Amqp(distributor, siteA, async c =>

@@ -7,8 +7,16 @@ namespace RealTimeDistributor.Tests.Client;
 public sealed class When_the_client_view_receives_updates
 {
     private static SiteUpdate Rt(long siteSequence, string key, int value, long previous = 0, string table = "skillgroup") =>
-        new("site-a", siteSequence, SiteUpdate.RealTimeKind, table, key, null,
-            new RealTimeRow(key, siteSequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value })), DateTimeOffset.UnixEpoch, previous);
+        Batch(siteSequence, previous, table, (key, value));
+
+    /// <summary>A real-time site message: its rows have the site sequences that end at <paramref name="lastSiteSequence"/>.</summary>
+    private static SiteUpdate Batch(long lastSiteSequence, long previous, string table, params (string Key, int Value)[] rows) =>
+        new("site-a", lastSiteSequence, SiteUpdate.RealTimeKind, table, null, null,
+            [.. rows.Select(r => new RealTimeRow(r.Key, lastSiteSequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value = r.Value })))],
+            DateTimeOffset.UnixEpoch, previous)
+        {
+            FirstSiteSequence = lastSiteSequence - rows.Length + 1,
+        };
 
     private static SiteUpdate Config(long siteSequence, string key, string operation, long previous = 0) =>
         new("site-a", siteSequence, SiteUpdate.ConfigKind, "agent", key,
@@ -64,14 +72,58 @@ public sealed class When_the_client_view_receives_updates
     }
 
     [Fact]
-    public void Should_follow_each_row_when_it_binds_single_keys()
+    public void Should_follow_each_configuration_row_when_it_binds_single_keys()
     {
-        var view = new ClientView(bindings: ["skillgroup.10"]);
+        var view = new ClientView(bindings: ["agent.100"]);
         view.Load(0, []);
-        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1) with { PreviousKeySequence = 0 }));
-        // skill group 11 changed at 2, which this client does not receive: the table link points at it, the row link does not
-        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(3, "10", 3, previous: 2) with { PreviousKeySequence = 1 }));
-        Assert.Equal(ApplyOutcome.Gap, view.Apply(Rt(5, "10", 5, previous: 4) with { PreviousKeySequence = 4 }));
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Config(1, "100", ConfigOperations.Upsert) with { PreviousKeySequence = 0 }));
+        // agent 101 changed at 2, which this client does not receive: the table link points at it, the row link does not
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Config(3, "100", ConfigOperations.Upsert, previous: 2) with { PreviousKeySequence = 1 }));
+        Assert.Equal(ApplyOutcome.Gap, view.Apply(Config(5, "100", ConfigOperations.Upsert, previous: 4) with { PreviousKeySequence = 4 }));
+    }
+
+    [Fact]
+    public void Should_apply_every_row_of_a_real_time_message_with_its_own_site_sequence()
+    {
+        var view = Loaded();
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Batch(3, 0, "skillgroup", ("10", 1), ("11", 2), ("12", 3))));
+
+        Assert.Equal([1L, 2L, 3L], [.. view.Rows().Select(r => r.SiteSequence)]);
+        Assert.Equal([1, 2, 3], [ValueOf(view, "10"), ValueOf(view, "11"), ValueOf(view, "12")]);
+        Assert.Equal(3, view.RealTimeRows);
+        Assert.Equal(3, view.LastSiteSequence);
+    }
+
+    [Fact]
+    public void Should_keep_only_the_rows_its_bindings_match_and_follow_their_table()
+    {
+        var view = new ClientView(bindings: ["skillgroup.10", "agent.1001"]);
+        view.Load(0, []);
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Batch(3, 0, "skillgroup", ("10", 1), ("11", 2), ("12", 3))));
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Batch(5, 0, "agent", ("1001", 4), ("1002", 5))));
+        // a message of the table without the client's row still moves the table's chain
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Batch(6, 3, "skillgroup", ("11", 6))));
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Batch(7, 6, "skillgroup", ("10", 7))));
+
+        Assert.Equal(["agent:1001", "skillgroup:10"], [.. view.Rows().Select(r => $"{r.Table}:{r.Key}")]);
+        Assert.Equal(7, ValueOf(view, "10"));
+        Assert.Equal(3, view.RealTimeRows);
+
+        // the message before 9 in the skill-group table (8) never came, though it may not even have held row 10
+        Assert.Equal(ApplyOutcome.Gap, view.Apply(Batch(9, 8, "skillgroup", ("12", 9))));
+        Assert.True(view.IsLoading);
+    }
+
+    [Fact]
+    public void Should_drop_a_republished_real_time_message_it_holds()
+    {
+        var view = Loaded(4);
+        Assert.Equal(ApplyOutcome.Duplicate, view.Apply(Batch(4, 0, "agent", ("1", 1), ("2", 2))));
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Batch(6, 4, "agent", ("1", 3), ("2", 4))));
+        Assert.Equal(ApplyOutcome.Duplicate, view.Apply(Batch(6, 4, "agent", ("1", 3), ("2", 4))));
+
+        Assert.Equal(2, view.Duplicates);
+        Assert.Equal(2, view.RealTimeRows);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Tests.Hosting;
@@ -25,6 +26,22 @@ public sealed class When_naming_the_topology
     {
         Assert.Equal("skillgroup.5001", Topology.Site.RoutingKey("skillgroup", "5001"));
         Assert.Equal("agent.upsert", Topology.Central.ConfigRoutingKey("agent", "upsert"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "#" }, new[] { "#" })]
+    [InlineData(new[] { "agent.1001", "agent.1002", "skillgroup.*" }, new[] { "agent", "skillgroup" })]
+    [InlineData(new[] { "*.10", "#.1001" }, new[] { "*", "#" })]
+    [InlineData(new[] { "skillgroup.#" }, new[] { "skillgroup" })]
+    public void Should_bind_each_real_time_table_a_pattern_can_reach(string[] patterns, string[] bindings)
+    {
+        Assert.Equal(bindings, Topology.Site.RealTimeBindings(patterns));
+        // whatever the patterns match among "{table}.{key}", the real-time message of that table ("{table}") reaches the queue
+        foreach (var table in RealTimeTables.All)
+        {
+            var wanted = patterns.Any(p => TopicPattern.CanMatchTable(p, table));
+            Assert.Equal(wanted, bindings.Any(b => TopicPattern.Matches(b, Topology.Site.RealTimeRoutingKey(table))));
+        }
     }
 
     [Fact]
