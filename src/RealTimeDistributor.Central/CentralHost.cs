@@ -39,7 +39,8 @@ public static class CentralHost
         builder.Services.AddSingleton<ChangeLogSignal>();
         builder.Services.AddSingleton<VersionClock>();
         builder.Services.AddSingleton<RealTimePublisher>();
-        builder.Services.AddSingleton(sp => new SnapshotSender(broker, broker.CentralVirtualHost, "rtd central snapshots", sp.GetRequiredService<ILogger<SnapshotSender>>()));
+        builder.Services.AddSingleton(sp => new SnapshotSender(broker, broker.CentralVirtualHost, "rtd central snapshots",
+            Topology.Central.IsSnapshotReplyQueue, sp.GetRequiredService<ILogger<SnapshotSender>>()));
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);

@@ -14,8 +14,7 @@ namespace RealTimeDistributor.Central.Snapshots;
 /// Answers a configuration snapshot request: every table and the last committed sequence, read in one REPEATABLE READ
 /// transaction, so the rows are exactly those as of that watermark. The rows stream out as they are read, in chunks of
 /// at most <see cref="Topology.Central.ConfigSnapshotChunkRows"/> rows, to the requester's reply queue
-/// (<see cref="SnapshotSender"/>); a reply-to that is not a <see cref="Topology.Central.SnapshotReplyQueue"/> of the
-/// requesting site is not answered.
+/// (<see cref="SnapshotSender"/>; only a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site).
 /// </summary>
 public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender sender, ILogger<ConfigSnapshotConsumer> logger)
     : IConsumer<ConfigSnapshotRequested>
@@ -23,10 +22,8 @@ public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender s
     public async Task Consume(ConsumeContext<ConfigSnapshotRequested> context)
     {
         var request = context.Message;
-        if (!Topology.Central.IsSnapshotReplyQueue(request.Site, request.ReplyTo))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
         {
-            logger.LogWarning("Ignored configuration snapshot request {SnapshotId} from {RequestingSite}: {ReplyTo} is not a snapshot reply queue of that site",
-                request.SnapshotId, request.Site, request.ReplyTo);
             return;
         }
         var cancellationToken = context.CancellationToken;

@@ -12,8 +12,7 @@ namespace RealTimeDistributor.Central.Snapshots;
 /// engine's lock (<see cref="StatisticsEngine.Current"/>, consistent with one interval, whose time in UTC ticks is the
 /// watermark), sent to the requester's reply queue (<see cref="SnapshotSender"/>) in chunks of at most
 /// <see cref="Topology.Central.RealTimeSnapshotChunkRows"/> rows and <see cref="Topology.Central.RealTimeSnapshotChunkMaxBytes"/>
-/// bytes of JSON. A reply-to that is not a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site is
-/// not answered.
+/// bytes of JSON (only to a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site).
 /// </summary>
 public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSender sender, TimeProvider clock,
     ILogger<RealTimeSnapshotConsumer> logger)
@@ -22,10 +21,8 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
     public async Task Consume(ConsumeContext<RealTimeSnapshotRequested> context)
     {
         var request = context.Message;
-        if (!Topology.Central.IsSnapshotReplyQueue(request.Site, request.ReplyTo))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
         {
-            logger.LogWarning("Ignored real-time snapshot request {SnapshotId} from {RequestingSite}: {ReplyTo} is not a snapshot reply queue of that site",
-                request.SnapshotId, request.Site, request.ReplyTo);
             return;
         }
         var started = Stopwatch.StartNew();

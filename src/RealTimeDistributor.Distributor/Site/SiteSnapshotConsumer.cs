@@ -19,8 +19,7 @@ namespace RealTimeDistributor.Distributor.Site;
 /// configuration tables and realtime_row are read in ONE repeatable-read transaction, so the rows are exactly the state
 /// after that site sequence (SiteStream hands out a site sequence in the same transaction that writes the rows). Rows
 /// are filtered by the request's binding keys and sent in chunks of <see cref="Topology.Site.SnapshotChunkRows"/> to the
-/// workstation's snapshot queue (<see cref="SnapshotSender"/>); a reply-to that is not a
-/// <see cref="Topology.Site.ClientSnapshotQueue"/> of this site is not answered.
+/// workstation's snapshot queue (<see cref="SnapshotSender"/>; only a <see cref="Topology.Site.ClientSnapshotQueue"/> of this site).
 /// </summary>
 public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sender, DistributorSettings settings, TimeProvider clock,
     ILogger<SiteSnapshotConsumer> logger) : IConsumer<SiteSnapshotRequested>
@@ -29,9 +28,8 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
     {
         var request = context.Message;
         var ct = context.CancellationToken;
-        if (request.Site != settings.Site || !Topology.Site.IsClientSnapshotQueue(settings.Site, request.ReplyTo))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
         {
-            logger.LogWarning("Ignored a snapshot request for site {RequestedSite} replying to {ReplyTo}", request.Site, request.ReplyTo);
             return;
         }
         IReadOnlyList<string> bindings = request.Bindings is { Count: > 0 } ? request.Bindings : [Topology.AllKeys];

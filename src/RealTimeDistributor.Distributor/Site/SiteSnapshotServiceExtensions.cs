@@ -14,7 +14,8 @@ public static class SiteSnapshotServiceExtensions
     public static IServiceCollection AddSiteSnapshots(this IServiceCollection services, DistributorSettings settings, RabbitMqSettings broker)
     {
         services.AddSingleton(sp => new SnapshotSender(broker, Topology.Site.VirtualHost(settings.Site),
-            $"rtd {settings.Site} distributor {settings.Instance} snapshots", sp.GetRequiredService<ILogger<SnapshotSender>>()));
+            $"rtd {settings.Site} distributor {settings.Instance} snapshots",
+            (site, replyTo) => site == settings.Site && Topology.Site.IsClientSnapshotQueue(site, replyTo), sp.GetRequiredService<ILogger<SnapshotSender>>()));
         services.AddMassTransit<ISiteBus>(x =>
         {
             x.AddConsumer<SiteSnapshotConsumer>();

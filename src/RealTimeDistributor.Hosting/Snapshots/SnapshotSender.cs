@@ -8,12 +8,26 @@ namespace RealTimeDistributor.Hosting.Snapshots;
 /// distributor (the site's state, on the site vhost): <see cref="Open{TRow}"/> gives a <see cref="SnapshotWriter{TRow}"/>
 /// that cuts the rows into chunks, and each chunk goes to the requester's reply queue through the default exchange
 /// (routing key = the queue name) with <see cref="ConfirmingPublisher"/>: plain System.Text.Json bytes, in order, each
-/// confirmed before the next. The caller checks the reply queue against the names Topology allows for its vhost
-/// first. Nothing is declared: a reply queue that is gone means its requester is gone too.
+/// confirmed before the next. Nothing is declared: a reply queue that is gone means its requester is gone too.
+/// The default exchange reaches every queue of the vhost, so a request is answered only when <paramref name="replyRule"/>
+/// (site, reply-to) allows its reply queue: a name Topology reserves for snapshot replies of that site on this vhost.
 /// </summary>
-public sealed class SnapshotSender(RabbitMqSettings broker, string virtualHost, string clientName, ILogger<SnapshotSender> logger) : IAsyncDisposable
+public sealed class SnapshotSender(RabbitMqSettings broker, string virtualHost, string clientName, Func<string, string?, bool> replyRule,
+    ILogger<SnapshotSender> logger) : IAsyncDisposable
 {
     private readonly ConfirmingPublisher _publisher = new(broker, virtualHost, clientName, [], logger);
+
+    /// <summary>True (and a warning logged) when a request of <paramref name="site"/> names a reply queue this sender does not answer.</summary>
+    public bool Refuses(string site, string? replyTo, Guid snapshotId)
+    {
+        if (replyRule(site, replyTo))
+        {
+            return false;
+        }
+        logger.LogWarning("Ignored snapshot request {SnapshotId} from {RequestingSite}: {ReplyTo} is not a snapshot reply queue of that site on {VirtualHost}",
+            snapshotId, site, replyTo, virtualHost);
+        return true;
+    }
 
     public SnapshotWriter<TRow> Open<TRow>(string replyTo, string site, Guid snapshotId, long watermark, DateTimeOffset takenAt, int maxRows,
         int maxBytes = int.MaxValue) =>

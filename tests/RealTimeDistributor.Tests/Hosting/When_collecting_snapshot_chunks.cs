@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Tests.Hosting;
@@ -129,5 +131,17 @@ public sealed class When_collecting_snapshot_chunks
         });
 
         await Assert.ThrowsAsync<InvalidDataException>(() => collector.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_send_only_to_a_reply_queue_the_topology_reserves_for_the_site()
+    {
+        var broker = new RabbitMqSettings("127.0.0.1", 5672, "nobody", "unused", false, TimeSpan.FromSeconds(1), "rtd-central");
+        await using var sender = new SnapshotSender(broker, "rtd-central", "test", Topology.Central.IsSnapshotReplyQueue, NullLogger<SnapshotSender>.Instance);
+
+        Assert.False(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id));
+        Assert.True(sender.Refuses("site-a", Topology.Central.DistributorConfigQueue("site-a"), Id));
+        Assert.True(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-b", "a-config"), Id));
+        Assert.True(sender.Refuses("site-a", null, Id));
     }
 }
