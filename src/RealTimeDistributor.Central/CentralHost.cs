@@ -6,6 +6,7 @@ using RealTimeDistributor.Central.Persistence;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.Snapshots;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Central;
 
@@ -38,7 +39,8 @@ public static class CentralHost
         builder.Services.AddSingleton<ChangeLogSignal>();
         builder.Services.AddSingleton<VersionClock>();
         builder.Services.AddSingleton<RealTimePublisher>();
-        builder.Services.AddSingleton<RealTimeSnapshotSender>();
+        builder.Services.AddSingleton(sp => new SnapshotSender(broker, broker.CentralVirtualHost, "rtd central snapshots",
+            Topology.Central.IsSnapshotReplyQueue, sp.GetRequiredService<ILogger<SnapshotSender>>()));
         builder.Services.AddScoped<ConfigWriter>();
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);

@@ -35,7 +35,6 @@ public static class ClientHost
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<SiteUpdateConsumer>();
-            x.AddConsumer<SnapshotChunkConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}");
@@ -43,11 +42,6 @@ public static class ClientHost
                 {
                     Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings, settings.QueueMaxLength, settings.Temporary);
                     e.ConfigureConsumer<SiteUpdateConsumer>(context);
-                });
-                cfg.ReceiveEndpoint(Topology.Site.ClientSnapshotQueue(settings.Site, settings.Workstation), e =>
-                {
-                    Topology.Site.ConfigureClientSnapshotQueue(e);
-                    e.ConfigureConsumer<SnapshotChunkConsumer>(context);
                 });
             });
         });

@@ -1,5 +1,6 @@
 using MassTransit;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Hosting;
 
@@ -51,7 +52,10 @@ public static class Topology
         /// </summary>
         public const string ConfigSnapshotRequestExchange = "rtd.central.config-snapshot-requests";
 
-        /// <summary>Rows per ConfigSnapshotChunk, so a configuration of 100,000 entities never forms one giant message.</summary>
+        /// <summary>A configuration snapshot request goes to <see cref="ConfigSnapshotRequestExchange"/> (fanout) on the central vhost.</summary>
+        public static SnapshotRequestRoute ConfigSnapshotRequests(string virtualHost) => new(virtualHost, ConfigSnapshotRequestExchange, "fanout");
+
+        /// <summary>Rows per configuration snapshot chunk, so a configuration of 100,000 entities never forms one giant message.</summary>
         public const int ConfigSnapshotChunkRows = 5000;
 
         /// <summary>Binds the central controller's snapshot queue to <see cref="ConfigSnapshotRequestExchange"/>.</summary>
@@ -71,7 +75,10 @@ public static class Topology
         /// </summary>
         public const string RealTimeSnapshotRequestExchange = "rtd.central.realtime-snapshot-requests";
 
-        /// <summary>At most this many rows per RealTimeSnapshotChunk (the same bound as a real-time batch).</summary>
+        /// <summary>A real-time snapshot request goes to <see cref="RealTimeSnapshotRequestExchange"/> (fanout) on the central vhost.</summary>
+        public static SnapshotRequestRoute RealTimeSnapshotRequests(string virtualHost) => new(virtualHost, RealTimeSnapshotRequestExchange, "fanout");
+
+        /// <summary>At most this many rows per real-time snapshot chunk (the same bound as a real-time batch).</summary>
         public const int RealTimeSnapshotChunkRows = 500;
 
         /// <summary>
@@ -82,6 +89,23 @@ public static class Topology
 
         /// <summary>A real-time snapshot request nobody took within this time expires: a requester waits less than that.</summary>
         public static readonly TimeSpan RealTimeSnapshotRequestTtl = TimeSpan.FromSeconds(60);
+
+        /// <summary>
+        /// Where a requester on the central vhost (a site's distributor instance and flow, "{instance}-config", or a test)
+        /// receives snapshot chunks: a queue of its own, declared for the request, reached through the default exchange. It lies in the "rtd.{site}.distributor.*"
+        /// names the distributor role may declare and read (infra/rabbitmq/roles.conf).
+        /// </summary>
+        public static string SnapshotReplyQueue(string site, string requester) => $"rtd.{site}.distributor.snapshot-replies-{requester}";
+
+        /// <summary>
+        /// The central controller sends snapshot chunks through the default exchange, where the broker would let it write to any
+        /// queue of the vhost, a distributor's config queue included. So it answers only a reply-to that is a
+        /// <see cref="SnapshotReplyQueue"/> of the requesting site: a name no other flow uses.
+        /// </summary>
+        public static bool IsSnapshotReplyQueue(string site, string? replyTo) =>
+            replyTo is not null && replyTo.StartsWith(SnapshotReplyQueue(site, ""), StringComparison.Ordinal)
+            && replyTo.Length > SnapshotReplyQueue(site, "").Length
+            && replyTo[SnapshotReplyQueue(site, "").Length..].All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
         /// <summary>Binds the central controller's real-time snapshot queue to <see cref="RealTimeSnapshotRequestExchange"/>; old requests expire.</summary>
         public static void ConfigureRealTimeSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
@@ -217,11 +241,26 @@ public static class Topology
         /// <summary>A snapshot request nobody took within this time expires: its client has asked again by then.</summary>
         public static readonly TimeSpan SnapshotRequestTtl = TimeSpan.FromSeconds(60);
 
-        /// <summary>Rows per SiteSnapshotChunk, so a snapshot of 100,000 rows never forms one giant message.</summary>
+        /// <summary>A workstation's snapshot request goes to <see cref="SnapshotRequestExchange"/> (topic) on the site's vhost.</summary>
+        public static SnapshotRequestRoute SnapshotRequests(string site) => new(VirtualHost(site), SnapshotRequestExchange(site), TopicExchange);
+
+        /// <summary>Rows per site snapshot chunk, so a snapshot of 100,000 rows never forms one giant message.</summary>
         public const int SnapshotChunkRows = 1000;
 
         /// <summary>A client workstation receives its snapshot chunks on this queue (deleted when the client disconnects).</summary>
         public static string ClientSnapshotQueue(string site, string workstation) => $"rtd.{site}.client.{workstation}.snapshots";
+
+        /// <summary>
+        /// A distributor sends snapshot chunks through the default exchange, where the broker would let it write to any queue
+        /// of the site's vhost, a workstation's stream queue included. So it answers only a reply-to that is the
+        /// <see cref="ClientSnapshotQueue"/> of some workstation of the site: a name no other flow uses.
+        /// </summary>
+        public static bool IsClientSnapshotQueue(string site, string? replyTo)
+        {
+            var (prefix, suffix) = (ClientQueue(site, ""), ".snapshots");
+            return replyTo is not null && replyTo.StartsWith(prefix, StringComparison.Ordinal) && replyTo.EndsWith(suffix, StringComparison.Ordinal)
+                && replyTo.Length > prefix.Length + suffix.Length && Identifiers.IsValid(replyTo[prefix.Length..^suffix.Length]);
+        }
 
         /// <summary>
         /// Durable, no expiry of its own, requests older than <see cref="SnapshotRequestTtl"/> dropped; fed by
@@ -238,16 +277,6 @@ public static class Topology
             });
             endpoint.SetQueueArgument("x-message-ttl", (int)SnapshotRequestTtl.TotalMilliseconds);
             endpoint.PrefetchCount = 2;
-            endpoint.ConcurrentMessageLimit = 1;
-        }
-
-        /// <summary>Auto-delete, non-durable: the chunks of a snapshot are only worth something to the running client.</summary>
-        public static void ConfigureClientSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
-        {
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.AutoDelete = true;
-            endpoint.Durable = false;
-            endpoint.PrefetchCount = 50;
             endpoint.ConcurrentMessageLimit = 1;
         }
 

@@ -6,62 +6,44 @@ using RealTimeDistributor.Central.Persistence;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Central.Snapshots;
 
 /// <summary>
 /// Answers a configuration snapshot request: every table and the last committed sequence, read in one REPEATABLE READ
-/// transaction, so the rows are exactly those as of that watermark. The rows stream out in chunks of at most
-/// <see cref="Topology.Central.ConfigSnapshotChunkRows"/> rows to the requester's response address, as they are read.
+/// transaction, so the rows are exactly those as of that watermark. The rows stream out as they are read, in chunks of
+/// at most <see cref="Topology.Central.ConfigSnapshotChunkRows"/> rows, to the requester's reply queue
+/// (<see cref="SnapshotSender"/>; only a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site).
 /// </summary>
-public sealed class ConfigSnapshotConsumer(CentralDbContext db, ILogger<ConfigSnapshotConsumer> logger) : IConsumer<ConfigSnapshotRequested>
+public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender sender, ILogger<ConfigSnapshotConsumer> logger)
+    : IConsumer<ConfigSnapshotRequested>
 {
     public async Task Consume(ConsumeContext<ConfigSnapshotRequested> context)
     {
         var request = context.Message;
-        var replyTo = context.ResponseAddress
-            ?? throw new InvalidOperationException($"Snapshot request {request.SnapshotId} from site {request.Site} has no response address.");
-        var endpoint = await context.GetSendEndpoint(replyTo);
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
+        {
+            return;
+        }
         var cancellationToken = context.CancellationToken;
         var takenAt = DateTimeOffset.UtcNow;
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         var watermark = (await db.Database.SqlQuery<long>($"SELECT last_value AS \"Value\" FROM config_sequence WHERE id = 1")
             .ToListAsync(cancellationToken)).Single();
-        var index = 0;
-        long total = 0;
-        var tables = new List<ConfigSnapshotTable>();
-        var inChunk = 0;
+        var chunks = sender.Open<ConfigSnapshotRow>(request.ReplyTo, request.Site, request.SnapshotId, watermark, takenAt,
+            Topology.Central.ConfigSnapshotChunkRows);
         foreach (var (name, type) in ConfigTables.All)
         {
-            var rows = new List<JsonElement>();
             await foreach (var row in db.ConfigRows(type).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
-                rows.Add(JsonSerializer.SerializeToElement(row, type, Json.Options));
-                if (++inChunk == Topology.Central.ConfigSnapshotChunkRows)
-                {
-                    tables.Add(new ConfigSnapshotTable(name, rows));
-                    await SendAsync(last: false);
-                    rows = [];
-                }
-            }
-            if (rows.Count > 0)
-            {
-                tables.Add(new ConfigSnapshotTable(name, rows));
+                await chunks.AddAsync(new ConfigSnapshotRow(name, JsonSerializer.SerializeToElement(row, type, Json.Options)), cancellationToken);
             }
         }
-        await SendAsync(last: true);
+        await chunks.FinishAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Served a configuration snapshot at {Sequence} to {RequestingSite}: {Rows} rows in {Chunks} chunks ({Reason})",
-            watermark, request.Site, total, index, request.Reason);
-
-        async Task SendAsync(bool last)
-        {
-            total += inChunk;
-            var chunk = new ConfigSnapshotChunk(request.SnapshotId, watermark, index++, last, total, takenAt, tables);
-            await endpoint.Send(chunk, cancellationToken);
-            tables = [];
-            inChunk = 0;
-        }
+            watermark, request.Site, chunks.TotalRows, chunks.Chunks, request.Reason);
     }
 }

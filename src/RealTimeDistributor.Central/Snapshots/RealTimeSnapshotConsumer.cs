@@ -3,72 +3,46 @@ using MassTransit;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Central.Snapshots;
 
 /// <summary>
 /// Answers a real-time snapshot request from the statistics engine's memory: one copy of every row taken under the
-/// engine's lock (<see cref="StatisticsEngine.Current"/>, consistent with one interval), sent back to the requester's
-/// response address (<see cref="RealTimeSnapshotSender"/>) in chunks of one table, of at most <see cref="Topology.Central.RealTimeSnapshotChunkRows"/> rows and
-/// <see cref="Topology.Central.RealTimeSnapshotChunkMaxBytes"/> bytes of JSON, in
-/// order, each awaited (publisher confirms), the last one marked.
+/// engine's lock (<see cref="StatisticsEngine.Current"/>, consistent with one interval, whose time in UTC ticks is the
+/// watermark), sent to the requester's reply queue (<see cref="SnapshotSender"/>) in chunks of at most
+/// <see cref="Topology.Central.RealTimeSnapshotChunkRows"/> rows and <see cref="Topology.Central.RealTimeSnapshotChunkMaxBytes"/>
+/// bytes of JSON (only to a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site).
 /// </summary>
-public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, RealTimeSnapshotSender sender, TimeProvider clock,
+public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSender sender, TimeProvider clock,
     ILogger<RealTimeSnapshotConsumer> logger)
     : IConsumer<RealTimeSnapshotRequested>
 {
     public async Task Consume(ConsumeContext<RealTimeSnapshotRequested> context)
     {
         var request = context.Message;
-        // the response address of a MassTransit requester is its bus endpoint, ".../{vhost}/{exchange}?temporary=true"; only
-        // such an exchange is answered, so a request cannot make the center write its chunks into one of the central streams
-        var exchange = context.ResponseAddress?.AbsolutePath.Split('/')[^1] ?? "";
-        if (!exchange.Contains("_bus_", StringComparison.Ordinal) || exchange.Contains('.', StringComparison.Ordinal))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
         {
-            logger.LogWarning("Ignored real-time snapshot request {SnapshotId} from {RequestingSite}: response address {ResponseAddress} is not a bus endpoint",
-                request.SnapshotId, request.Site, context.ResponseAddress);
             return;
         }
         var started = Stopwatch.StartNew();
         var takenAt = clock.GetUtcNow();
         var (intervalAt, tables) = engine.Current();
-        var wanted = request.Tables is { Count: > 0 } names ? tables.Where(t => names.Contains(t.Table)).ToList() : tables;
-        var parts = wanted.SelectMany(t => Chunks(t.Rows).Select(rows => (t.Table, Rows: rows))).ToList();
-        if (parts.Count == 0)
+        var chunks = sender.Open<RealTimeSnapshotRow>(request.ReplyTo, request.Site, request.SnapshotId, Watermark(intervalAt), takenAt,
+            Topology.Central.RealTimeSnapshotChunkRows, Topology.Central.RealTimeSnapshotChunkMaxBytes);
+        foreach (var table in tables.Where(t => request.Tables is not { Count: > 0 } names || names.Contains(t.Table)))
         {
-            parts.Add((RealTimeTables.Agent, [])); // an empty engine still answers: one empty last chunk
+            foreach (var row in table.Rows)
+            {
+                await chunks.AddAsync(new RealTimeSnapshotRow(table.Table, row), context.CancellationToken);
+            }
         }
-        var total = parts.Sum(p => (long)p.Rows.Count);
-        var chunks = parts.Select((p, i) => new RealTimeSnapshotChunk(request.Site, request.SnapshotId, i, parts.Count, i == parts.Count - 1, total, intervalAt,
-            takenAt, p.Table, p.Rows)).ToList();
-        await sender.SendAsync(exchange, chunks, context.CancellationToken);
+        await chunks.FinishAsync(context.CancellationToken);
         logger.LogInformation(
             "Served real-time snapshot {SnapshotId} of the interval at {IntervalAt} to {RequestingSite}: {Rows} rows in {Chunks} chunks, {ElapsedMs} ms",
-            request.SnapshotId, intervalAt, request.Site, total, parts.Count, started.ElapsedMilliseconds);
+            request.SnapshotId, intervalAt, request.Site, chunks.TotalRows, chunks.Chunks, started.ElapsedMilliseconds);
     }
 
-    /// <summary>JSON of a chunk without its rows, at most (ids, times, counts, field names); plus a comma per row.</summary>
-    private const int ChunkOverhead = 1024;
-
-    /// <summary>Splits a table's rows into chunks of at most RealTimeSnapshotChunkRows rows and RealTimeSnapshotChunkMaxBytes bytes of JSON.</summary>
-    public static IEnumerable<List<RealTimeRow>> Chunks(IReadOnlyList<RealTimeRow> rows)
-    {
-        var chunk = new List<RealTimeRow>();
-        var bytes = ChunkOverhead;
-        foreach (var row in rows)
-        {
-            var size = 1 + Json.Serialize(row).Length; // as the wire will carry it (escaping included): rows differ in size
-            if (chunk.Count > 0 && (chunk.Count == Topology.Central.RealTimeSnapshotChunkRows || bytes + size > Topology.Central.RealTimeSnapshotChunkMaxBytes))
-            {
-                yield return chunk;
-                (chunk, bytes) = ([], ChunkOverhead);
-            }
-            chunk.Add(row);
-            bytes += size;
-        }
-        if (chunk.Count > 0)
-        {
-            yield return chunk;
-        }
-    }
+    /// <summary>The watermark of a real-time snapshot: the engine interval it is consistent with, in UTC ticks; 0 before the first.</summary>
+    public static long Watermark(DateTimeOffset? intervalAt) => intervalAt?.UtcTicks ?? 0;
 }

@@ -1,10 +1,10 @@
 using System.Text.Json;
-using MassTransit;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Distributor.Config;
 
@@ -19,13 +19,14 @@ public sealed record ConfigSnapshot(long Watermark, IReadOnlyDictionary<string, 
 /// configuration table is replaced by the snapshot's rows (binary COPY) and the applied sequence set to its watermark,
 /// in one transaction. The site sequence skips one number, so every client sees a gap and reloads its own snapshot.
 /// </summary>
-public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, IBus bus, DistributorSettings settings, ResyncGuard guard,
+public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, RabbitMqSettings broker, DistributorSettings settings, ResyncGuard guard,
     ILogger<ConfigResync> logger)
 {
     /// <summary>
-    /// Asks the central controller for the snapshot (<see cref="ConfigSnapshotClient"/>) and puts its chunks together.
-    /// Called outside the site stream's lock, so real-time apply goes on while the center is slow or down; gives up when
-    /// no chunk has come for <paramref name="timeout"/> (the caller asks again).
+    /// Asks the central controller for the snapshot (<see cref="SnapshotRequester"/>, replies on this instance's
+    /// <see cref="Topology.Central.SnapshotReplyQueue"/>) and puts its rows together by table. Called outside the site
+    /// stream's lock, so real-time apply goes on while the center is slow or down; gives up when no chunk has come for
+    /// <paramref name="timeout"/> (the caller asks again).
     /// </summary>
     /// <param name="initialLoad">The first load of an empty replica: not counted as a resync, never delayed.</param>
     public async Task<ConfigSnapshot> FetchAsync(string reason, bool initialLoad, TimeSpan timeout, CancellationToken cancellationToken)
@@ -34,17 +35,27 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, IBu
         {
             await guard.BeforeResyncAsync(reason, cancellationToken);
         }
-        var chunks = await new ConfigSnapshotClient(bus).RequestAsync(settings.Site, reason, timeout, cancellationToken);
+        var snapshot = await RequestAsync(broker, settings.Site, settings.Instance, reason, timeout, logger, cancellationToken);
         var rows = ConfigTables.All.ToDictionary(t => t.Name, _ => new List<JsonElement>());
-        foreach (var table in chunks.SelectMany(c => c.Tables))
+        foreach (var row in snapshot.Rows)
         {
-            if (!rows.TryGetValue(table.Table, out var list))
+            if (!rows.TryGetValue(row.Table, out var list))
             {
-                throw new InvalidDataException($"Configuration snapshot {chunks[0].SnapshotId}: unknown table '{table.Table}'.");
+                throw new InvalidDataException($"Configuration snapshot {snapshot.SnapshotId}: unknown table '{row.Table}'.");
             }
-            list.AddRange(table.Rows);
+            list.Add(row.Row);
         }
-        return new ConfigSnapshot(chunks[^1].Watermark, rows);
+        return new ConfigSnapshot(snapshot.Watermark, rows);
+    }
+
+    /// <summary>One configuration snapshot from the central controller, as a distributor instance (or a test) asks for it.</summary>
+    public static Task<Snapshot<ConfigSnapshotRow>> RequestAsync(RabbitMqSettings broker, string site, string requester, string reason, TimeSpan timeout,
+        ILogger logger, CancellationToken cancellationToken)
+    {
+        var (snapshotId, replyTo) = (Guid.NewGuid(), Topology.Central.SnapshotReplyQueue(site, $"{requester}-config"));
+        return SnapshotRequester.RequestAsync<ConfigSnapshotRequested, ConfigSnapshotRow>(broker, Topology.Central.ConfigSnapshotRequests(broker.CentralVirtualHost),
+            $"rtd {site} distributor {requester} configuration snapshot", replyTo, snapshotId, new ConfigSnapshotRequested(site, reason, snapshotId, replyTo),
+            timeout, logger, cancellationToken);
     }
 
     /// <summary>Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock).</summary>

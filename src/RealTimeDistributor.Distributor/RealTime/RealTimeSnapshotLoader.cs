@@ -1,7 +1,7 @@
-using MassTransit;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Distributor.RealTime;
 
@@ -12,7 +12,7 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// version guard settles any race with the stream. No answer within <see cref="IdleTimeout"/> (the center is
 /// down) is only a warning: the next full refresh fills the table.
 /// </summary>
-public sealed class RealTimeSnapshotLoader(IBus bus, RealTimeIntake intake, NpgsqlDataSource dataSource, DistributorSettings settings,
+public sealed class RealTimeSnapshotLoader(RabbitMqSettings broker, RealTimeIntake intake, NpgsqlDataSource dataSource, DistributorSettings settings,
     ILogger<RealTimeSnapshotLoader> logger) : BackgroundService
 {
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
@@ -28,13 +28,13 @@ public sealed class RealTimeSnapshotLoader(IBus bus, RealTimeIntake intake, Npgs
                     return;
                 }
             }
-            var snapshot = await new RealTimeSnapshotClient(bus).RequestAsync(settings.Site, [], IdleTimeout, stoppingToken);
-            var batches = snapshot.Chunks.Where(c => c.Rows.Count > 0).Select(c => new RealTimeRowsPublished(c.Table, FullRefresh: false, c.TakenAt, c.Rows)).ToList();
+            var snapshot = await RequestAsync(broker, settings.Site, settings.Instance, [], IdleTimeout, logger, stoppingToken);
+            var batches = snapshot.Chunks.SelectMany(c => c.Rows.GroupBy(r => r.Table)
+                .Select(t => new RealTimeRowsPublished(t.Key, FullRefresh: false, c.TakenAt, [.. t.Select(r => r.Row)]))).ToList();
             // all at once: the intake applies what is waiting together, up to its row bound per transaction
             await Task.WhenAll(batches.Select(b => intake.SubmitAsync(b, stoppingToken)));
-            var rows = batches.Sum(b => b.Rows.Count);
-            logger.LogInformation("Loaded the central real-time snapshot of the interval at {IntervalAt}: {Rows} rows in {Chunks} chunks",
-                snapshot.IntervalAt, rows, snapshot.Chunks.Count);
+            logger.LogInformation("Loaded the central real-time snapshot of the interval at {IntervalAt} (ticks): {Rows} rows in {Chunks} chunks",
+                snapshot.Watermark, snapshot.TotalRows, snapshot.Chunks.Count);
         }
         catch (TimeoutException)
         {
@@ -45,5 +45,18 @@ public sealed class RealTimeSnapshotLoader(IBus bus, RealTimeIntake intake, Npgs
         {
             logger.LogWarning(exception, "Could not load the central real-time snapshot; the next full refresh fills the table");
         }
+    }
+
+    /// <summary>
+    /// One real-time snapshot from the central controller, of <paramref name="tables"/> (empty: all), as a distributor
+    /// instance (or a test) asks for it. Its watermark is the engine interval the rows are consistent with, in UTC ticks.
+    /// </summary>
+    public static Task<Snapshot<RealTimeSnapshotRow>> RequestAsync(RabbitMqSettings broker, string site, string requester, IReadOnlyList<string> tables,
+        TimeSpan idleTimeout, ILogger logger, CancellationToken cancellationToken)
+    {
+        var (snapshotId, replyTo) = (Guid.NewGuid(), Topology.Central.SnapshotReplyQueue(site, $"{requester}-realtime"));
+        return SnapshotRequester.RequestAsync<RealTimeSnapshotRequested, RealTimeSnapshotRow>(broker,
+            Topology.Central.RealTimeSnapshotRequests(broker.CentralVirtualHost), $"rtd {site} distributor {requester} real-time snapshot", replyTo,
+            snapshotId, new RealTimeSnapshotRequested(site, snapshotId, replyTo, tables, DateTimeOffset.UtcNow), idleTimeout, logger, cancellationToken);
     }
 }

@@ -10,6 +10,7 @@ using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Distributor.Site;
 
@@ -17,7 +18,8 @@ namespace RealTimeDistributor.Distributor.Site;
 /// rtclient's initial load: answers a workstation's snapshot request from the replica. The site sequence, the
 /// configuration tables and realtime_row are read in ONE repeatable-read transaction, so the rows are exactly the state
 /// after that site sequence (SiteStream hands out a site sequence in the same transaction that writes the rows). Rows
-/// are filtered by the request's binding keys and sent in chunks of <see cref="Topology.Site.SnapshotChunkRows"/>.
+/// are filtered by the request's binding keys and sent in chunks of <see cref="Topology.Site.SnapshotChunkRows"/> to the
+/// workstation's snapshot queue (<see cref="SnapshotSender"/>; only a <see cref="Topology.Site.ClientSnapshotQueue"/> of this site).
 /// </summary>
 public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sender, DistributorSettings settings, TimeProvider clock,
     ILogger<SiteSnapshotConsumer> logger) : IConsumer<SiteSnapshotRequested>
@@ -26,10 +28,8 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
     {
         var request = context.Message;
         var ct = context.CancellationToken;
-        if (request.Site != settings.Site || string.IsNullOrWhiteSpace(request.ReplyTo)
-            || !request.ReplyTo.StartsWith($"rtd.{settings.Site}.client.", StringComparison.Ordinal))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
         {
-            logger.LogWarning("Ignored a snapshot request for site {RequestedSite} replying to {ReplyTo}", request.Site, request.ReplyTo);
             return;
         }
         IReadOnlyList<string> bindings = request.Bindings is { Count: > 0 } ? request.Bindings : [Topology.AllKeys];
@@ -38,7 +38,7 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         var siteSequence = (await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site).Select(s => s.SiteSequence).ToListAsync(ct)).Single();
-        var chunks = new ChunkWriter(sender, request, siteSequence, takenAt);
+        var chunks = sender.Open<SiteSnapshotRow>(request.ReplyTo, settings.Site, request.SnapshotId, siteSequence, takenAt, Topology.Site.SnapshotChunkRows);
 
         foreach (var (table, type) in ConfigTables.All.Where(t => bindings.Any(b => TopicPattern.CanMatchTable(b, t.Name))))
         {
@@ -75,37 +75,6 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
         await chunks.FinishAsync(ct);
         logger.LogInformation(
             "Served snapshot {SnapshotId} at site sequence {Sequence} to {Workstation}: {Rows} rows in {Chunks} chunks, {ElapsedMs} ms (bindings {Bindings})",
-            request.SnapshotId, siteSequence, request.Workstation, chunks.TotalRows, chunks.Sent, started.ElapsedMilliseconds, bindings);
-    }
-
-
-    /// <summary>Collects rows and sends a chunk whenever it is full; the last chunk (possibly empty) is marked.</summary>
-    private sealed class ChunkWriter(SnapshotSender sender, SiteSnapshotRequested request, long siteSequence, DateTimeOffset takenAt)
-    {
-        private List<SiteSnapshotRow> _rows = new(Topology.Site.SnapshotChunkRows);
-
-        public long TotalRows { get; private set; }
-
-        public int Sent { get; private set; }
-
-        public async Task AddAsync(SiteSnapshotRow row, CancellationToken cancellationToken)
-        {
-            if (_rows.Count == Topology.Site.SnapshotChunkRows)
-            {
-                await SendAsync(last: false, cancellationToken);
-            }
-            _rows.Add(row);
-            TotalRows++;
-        }
-
-        public Task FinishAsync(CancellationToken cancellationToken) => SendAsync(last: true, cancellationToken);
-
-        private async Task SendAsync(bool last, CancellationToken cancellationToken)
-        {
-            var chunk = new SiteSnapshotChunk(request.Site, request.SnapshotId, siteSequence, Sent, last, TotalRows, takenAt, _rows);
-            await sender.SendAsync(request.ReplyTo, chunk, cancellationToken);
-            Sent++;
-            _rows = new List<SiteSnapshotRow>(Topology.Site.SnapshotChunkRows);
-        }
+            request.SnapshotId, siteSequence, request.Workstation, chunks.TotalRows, chunks.Chunks, started.ElapsedMilliseconds, bindings);
     }
 }

@@ -1,5 +1,6 @@
 using MassTransit;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Distributor.Site;
 
@@ -12,7 +13,9 @@ public static class SiteSnapshotServiceExtensions
     /// </summary>
     public static IServiceCollection AddSiteSnapshots(this IServiceCollection services, DistributorSettings settings, RabbitMqSettings broker)
     {
-        services.AddSingleton<SnapshotSender>();
+        services.AddSingleton(sp => new SnapshotSender(broker, Topology.Site.VirtualHost(settings.Site),
+            $"rtd {settings.Site} distributor {settings.Instance} snapshots",
+            (site, replyTo) => site == settings.Site && Topology.Site.IsClientSnapshotQueue(site, replyTo), sp.GetRequiredService<ILogger<SnapshotSender>>()));
         services.AddMassTransit<ISiteBus>(x =>
         {
             x.AddConsumer<SiteSnapshotConsumer>();

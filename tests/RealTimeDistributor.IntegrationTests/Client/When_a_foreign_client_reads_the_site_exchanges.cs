@@ -10,8 +10,9 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 
 /// <summary>
 /// docs/wire-format.md is enough to write a workstation in another language: a Python (pika) client that wants
-/// skillgroup.* binds it on the config exchange and the table on the real-time exchange (wire format 2), and reads a
-/// real-time row and a configuration change. infra/client-tools-up.sh installs
+/// skillgroup.* binds it on the config exchange and the table on the real-time exchange (wire format 2), loads a
+/// snapshot (which holds the skill group created before it started, and nothing of other tables), and then reads a
+/// real-time row and a configuration change from the stream. infra/client-tools-up.sh installs
 /// python3-pika.
 /// </summary>
 public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifetime
@@ -31,6 +32,10 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifet
     [Fact]
     public async Task Should_read_a_real_time_row_and_a_configuration_change_from_python()
     {
+        Assert.True((await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).IsSuccessStatusCode);
+        await _system.PutConfigAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
+        await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT count(*) FROM skillgroup WHERE id = 11"), n => n == 1,
+            "skill group 11 in the replica");
         var script = Path.Combine(AppContext.BaseDirectory, "Client", "foreign_client.py");
         var start = new ProcessStartInfo("/usr/bin/python3", [script, _site, "py1", "10", "Sales EMEA", "10", "agentsReady", "4", "30"])
         {
@@ -69,7 +74,6 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifet
                 Assert.Fail($"the python client did not start: {await errors}");
             }
 
-            Assert.True((await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).IsSuccessStatusCode);
             await _system.PutConfigAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
             await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
             await _system.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
@@ -93,6 +97,11 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifet
         Assert.True(python.ExitCode == 0, $"python exited {python.ExitCode}: {string.Join('\n', output)}\n{await errors}\n"
             + $"replica site sequence {await _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state")}, "
             + $"central {await _system.CentralApi.GetStringAsync("/api/sequence")}");
+        using var snapshot = JsonDocument.Parse(Assert.Single(output, l => l.StartsWith("snapshot ", StringComparison.Ordinal))["snapshot ".Length..]);
+        Assert.InRange(snapshot.RootElement.GetProperty("watermark").GetInt64(), 2, long.MaxValue);
+        var snapshotRow = Assert.Single(snapshot.RootElement.GetProperty("rows").EnumerateArray());
+        Assert.Equal(("config", "skillgroup", "11", "Support"), (snapshotRow.GetProperty("kind").GetString(), snapshotRow.GetProperty("table").GetString(),
+            snapshotRow.GetProperty("key").GetString(), snapshotRow.GetProperty("value").GetProperty("name").GetString()));
         var messages = output.Where(l => l.StartsWith('{') && !l.Contains("\"summary\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var config = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "config");
         Assert.Equal("skillgroup.10", config.GetProperty("routingKey").GetString());

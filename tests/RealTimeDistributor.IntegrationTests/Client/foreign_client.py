@@ -2,8 +2,9 @@
 
 Wire format 2. Wants skillgroup.*: binds it on the config exchange and its first word, the table "skillgroup", on the
 real-time exchange (real-time messages carry many rows of one table, routing key "{table}"), keeps the rows whose
-"{table}.{key}" the pattern matches, prints "ready" once bound, then applies messages with the documented rules (drop
-at or below the table's last site sequence; a previousSiteSequence above it is a gap) until it has seen the expected
+"{table}.{key}" the pattern matches, loads a snapshot of skillgroup.* (printed as "snapshot {json}"), prints "ready",
+then applies messages with the documented rules (drop at or below the table's last site sequence, which starts at the
+snapshot's watermark; a previousSiteSequence above it is a gap) until it has seen the expected
 configuration name and real-time value. Prints one JSON line per message and a final summary; exit code 0 on
 success, 1 on a gap or a timeout. Arguments: site workstation config-key config-name realtime-key field value timeout-s.
 Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD.
@@ -11,6 +12,8 @@ Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PA
 import json
 import os
 import sys
+import uuid
+from datetime import datetime, timezone
 
 import pika
 
@@ -36,9 +39,44 @@ for exchange, keys in ((f"rtd.{site}.config", PATTERNS), (f"rtd.{site}.realtime"
     for key in keys:
         channel.queue_bind(queue=queue, exchange=exchange, routing_key=key)
 channel.basic_qos(prefetch_count=500)
+
+
+def load_snapshot(bindings, idle_timeout=15.0):
+    """Asks the site's distributors for a snapshot (docs/wire-format.md, "Snapshots") and gathers its chunks."""
+    reply_to = f"rtd.{site}.client.{workstation}.snapshots"
+    channel.queue_declare(queue=reply_to, durable=False, auto_delete=True)
+    requests = f"rtd.{site}.snapshot-requests"
+    channel.exchange_declare(exchange=requests, exchange_type="topic", durable=True)
+    snapshot_id = str(uuid.uuid4())
+    channel.basic_publish(exchange=requests, routing_key="snapshot", body=json.dumps({
+        "site": site, "workstation": workstation, "snapshotId": snapshot_id, "replyTo": reply_to, "bindings": bindings,
+        "requestedAt": datetime.now(timezone.utc).isoformat(),
+    }), properties=pika.BasicProperties(content_type="application/json"))
+    chunks = {}  # index -> chunk
+    last_index = None
+    for method, properties, body in channel.consume(reply_to, auto_ack=True, inactivity_timeout=idle_timeout):
+        if method is None:
+            raise TimeoutError(f"no snapshot chunk for {idle_timeout} s")
+        chunk = json.loads(body)
+        if chunk["snapshotId"] != snapshot_id:
+            continue  # a chunk of an earlier request
+        chunks.setdefault(chunk["index"], chunk)  # a redelivered chunk counts once
+        if chunk["last"]:
+            last_index = chunk["index"]
+        if last_index is not None and len(chunks) == last_index + 1:
+            break
+    channel.cancel()
+    rows = [row for index in sorted(chunks) for row in chunks[index]["rows"]]
+    if len(rows) != chunks[last_index]["totalRows"] or len({c["watermark"] for c in chunks.values()}) != 1:
+        raise ValueError("the snapshot's chunks do not add up")
+    return chunks[last_index]["watermark"], rows
+
+
+watermark, snapshot_rows = load_snapshot(PATTERNS)
+print("snapshot " + json.dumps({"watermark": watermark, "rows": snapshot_rows}), flush=True)
 print("ready", flush=True)
 
-last = {}  # (kind, table) -> last site sequence applied
+last = {}  # (kind, table) -> last site sequence applied; every chain starts at the snapshot's watermark
 seen = {"config": False, "realtime": False, "gaps": 0}
 
 
@@ -58,11 +96,11 @@ def wanted(table, key):
 def on_message(ch, method, properties, body):
     update = json.loads(body)
     chain = (update["kind"], update["table"])
-    held = last.get(chain, 0)
+    held = last.get(chain, watermark)
     if update["site"] != site or update["siteSequence"] <= held:
         ch.basic_ack(method.delivery_tag)
         return
-    if held and update["previousSiteSequence"] > held:
+    if update["previousSiteSequence"] > held:
         seen["gaps"] += 1
     last[chain] = update["siteSequence"]
     if update["kind"] == "realtime":

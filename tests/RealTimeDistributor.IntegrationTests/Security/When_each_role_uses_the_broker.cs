@@ -126,11 +126,8 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                 await DeclareBoundQueueAsync(c, $"{Topology.Central.RealTimeSnapshotQueue}_error");
                 await c.BasicGetAsync(Topology.Central.RealTimeSnapshotQueue, autoAck: false);
             })),
-            ("controller answers a snapshot request on the requester's _bus_ exchange", () => Amqp(controller, Central, async c =>
-            {
-                await c.ExchangeDeclareAsync(bus, ExchangeType.Fanout, durable: false, autoDelete: true);
-                await c.BasicPublishAsync(bus, "", Body);
-            })),
+            ("controller answers a snapshot request on the requester's reply queue (default exchange)", () => Amqp(controller, Central,
+                async c => await c.BasicPublishAsync("", Topology.Central.SnapshotReplyQueue(A, "a-config"), Body))),
             ("controller has its own temporary _bus_ endpoint", () => Amqp(controller, Central, c => DeclareBoundQueueAsync(c, bus + "c", durable: false))),
             ("distributor A declares, binds (#) and consumes its config and real-time queues", () => Amqp(distributor, Central, async c =>
             {
@@ -157,7 +154,13 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                 await c.ExchangeDeclareAsync(Topology.Central.RealTimeSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
                 await c.BasicPublishAsync(Topology.Central.RealTimeSnapshotRequestExchange, "", Body);
             })),
-            ("distributor A has its temporary _bus_ endpoint for snapshot replies", () => Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, bus + "d", durable: false))),
+            ("distributor A has its temporary _bus_ endpoint", () => Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, bus + "d", durable: false))),
+            ("distributor A declares and consumes its snapshot reply queue", () => Amqp(distributor, Central, async c =>
+            {
+                var queue = Topology.Central.SnapshotReplyQueue(A, "a-config");
+                await c.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
+                await c.BasicGetAsync(queue, autoAck: true);
+            })),
             ("distributor A declares and publishes to its site's exchanges (config key table.key, real-time key table)", () => Amqp(distributor, siteA, async c =>
             {
                 foreach (var (exchange, key) in new[] { (Topology.Site.ConfigExchange(A), "skillgroup.10"), (Topology.Site.RealTimeExchange(A), "skillgroup") })
@@ -166,14 +169,13 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                     await c.BasicPublishAsync(exchange, key, Body);
                 }
             })),
-            ("distributor A serves its site's snapshot queue and answers on a workstation's _bus_ exchange", () => Amqp(distributor, siteA, async c =>
+            ("distributor A serves its site's snapshot queue and answers on a workstation's snapshot queue (default exchange)", () => Amqp(distributor, siteA, async c =>
             {
                 await DeclareBoundQueueAsync(c, Topology.Site.SnapshotQueue(A));
                 await c.ExchangeDeclareAsync(Topology.Site.SnapshotRequestExchange(A), ExchangeType.Fanout, durable: true);
                 await c.QueueBindAsync(Topology.Site.SnapshotQueue(A), Topology.Site.SnapshotRequestExchange(A), "");
                 await c.BasicGetAsync(Topology.Site.SnapshotQueue(A), autoAck: false);
-                await c.ExchangeDeclareAsync(bus, ExchangeType.Fanout, durable: false, autoDelete: true);
-                await c.BasicPublishAsync(bus, "", Body);
+                await c.BasicPublishAsync("", Topology.Site.ClientSnapshotQueue(A, "ws2"), Body);
             })),
             ("workstation A declares its own queue, binds it to its site's exchanges and consumes it", () => Amqp(workstation, siteA, async c =>
             {
@@ -187,12 +189,15 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                 await c.BasicGetAsync(queue, autoAck: false);
                 await DeclareBoundQueueAsync(c, $"{queue}_error");
             })),
-            ("workstation A requests a snapshot (publish to rtd.<site>.snapshot-requests) with a _bus_ endpoint for the reply", () => Amqp(workstation, siteA, async c =>
+            ("workstation A requests a snapshot (publish to rtd.<site>.snapshot-requests) and reads the chunks on its snapshot queue", () => Amqp(workstation, siteA, async c =>
             {
                 await c.ExchangeDeclareAsync(Topology.Site.SnapshotRequestExchange(A), ExchangeType.Fanout, durable: true);
                 await c.BasicPublishAsync(Topology.Site.SnapshotRequestExchange(A), "", Body);
-                await DeclareBoundQueueAsync(c, bus + "w", durable: false);
+                var queue = Topology.Site.ClientSnapshotQueue(A, "ws2");
+                await c.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
+                await c.BasicGetAsync(queue, autoAck: true);
             })),
+            ("workstation A has its temporary _bus_ endpoint", () => Amqp(workstation, siteA, c => DeclareBoundQueueAsync(c, bus + "w", durable: false))),
             ("operator reads queues of every vhost in the management API", async () =>
             {
                 foreach (var vhost in new[] { Central, siteA, Topology.Site.VirtualHost(B) })

@@ -1,25 +1,23 @@
-using MassTransit;
+using Microsoft.Extensions.Logging.Abstractions;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor.Config;
+using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
 
-/// <summary>Asks a system's central controller for a configuration snapshot over the broker, as a distributor does (same client).</summary>
+/// <summary>Asks a system's central controller for a snapshot over the broker, as a distributor does (the same requests), as site "test".</summary>
 public static class CentralSnapshot
 {
-    public static async Task<IReadOnlyList<ConfigSnapshotChunk>> RequestAsync(RtdSystem system, TimeSpan timeout)
-    {
-        var settings = new RabbitMqSettings(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword,
-            false, TimeSpan.FromSeconds(10), system.CentralVirtualHost);
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.UseRtdBroker(settings, system.CentralVirtualHost, "rtd test snapshot requester"));
-        await bus.StartAsync();
-        try
-        {
-            return await new ConfigSnapshotClient(bus).RequestAsync("test", "a test asks", timeout, CancellationToken.None);
-        }
-        finally
-        {
-            await bus.StopAsync();
-        }
-    }
+    public const string Site = "test";
+
+    public static Task<Snapshot<ConfigSnapshotRow>> ConfigAsync(RtdSystem system, TimeSpan timeout) =>
+        ConfigResync.RequestAsync(Broker(system), Site, "test", "a test asks", timeout, NullLogger.Instance, CancellationToken.None);
+
+    public static Task<Snapshot<RealTimeSnapshotRow>> RealTimeAsync(RtdSystem system, IReadOnlyList<string> tables, TimeSpan timeout) =>
+        RealTimeSnapshotLoader.RequestAsync(Broker(system), Site, "test", tables, timeout, NullLogger.Instance, CancellationToken.None);
+
+    private static RabbitMqSettings Broker(RtdSystem system) => new(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser,
+        TestSettings.RabbitPassword, false, TimeSpan.FromSeconds(10), system.CentralVirtualHost);
 }

@@ -54,6 +54,30 @@ public sealed class When_naming_the_topology
     }
 
     [Theory]
+    [InlineData("rtd.site-a.client.ws7.snapshots", true)]
+    [InlineData("rtd.site-a.client.ws7", false)] // the workstation's stream queue
+    [InlineData("rtd.site-a.client..snapshots", false)]
+    [InlineData("rtd.site-a.client.x.y.snapshots", false)]
+    [InlineData("rtd.site-b.client.ws7.snapshots", false)]
+    [InlineData("rtd.site-a.distributor.snapshots", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Should_answer_a_site_snapshot_only_on_a_workstation_snapshot_queue(string? replyTo, bool allowed) =>
+        Assert.Equal(allowed, Topology.Site.IsClientSnapshotQueue("site-a", replyTo));
+
+    [Theory]
+    [InlineData("rtd.site-a.distributor.snapshot-replies-a-config", true)]
+    [InlineData("rtd.site-a.distributor.snapshot-replies-", false)]
+    [InlineData("rtd.site-a.distributor.config", false)] // the site's config stream
+    [InlineData("rtd.site-a.distributor.snapshot-replies-a.x", false)]
+    [InlineData("rtd.site-b.distributor.snapshot-replies-a-config", false)]
+    [InlineData("rtd.central.config", false)]
+    [InlineData("vm_RealTimeDistributor_bus_abc", false)]
+    [InlineData(null, false)]
+    public void Should_answer_a_central_snapshot_only_on_a_reply_queue_of_the_requesting_site(string? replyTo, bool allowed) =>
+        Assert.Equal(allowed, Topology.Central.IsSnapshotReplyQueue("site-a", replyTo));
+
+    [Theory]
     [InlineData("site-a", true)]
     [InlineData("a", true)]
     [InlineData("Site-A", false)]

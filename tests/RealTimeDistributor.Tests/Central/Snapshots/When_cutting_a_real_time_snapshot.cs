@@ -1,7 +1,7 @@
 using RealTimeDistributor.Central.RealTime;
-using RealTimeDistributor.Central.Snapshots;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 using RealTimeDistributor.Tests.Central.Statistics;
 
 namespace RealTimeDistributor.Tests.Central.Snapshots;
@@ -56,17 +56,26 @@ public sealed class When_cutting_a_real_time_snapshot
     }
 
     [Fact]
-    public void Should_bound_every_chunk_in_rows_and_in_bytes()
+    public async Task Should_bound_every_chunk_in_rows_and_in_bytes()
     {
         var (_, first) = Engine(10_000);
-        foreach (var table in first.Where(t => t.Rows.Count > 0))
+        var rows = first.SelectMany(t => t.Rows.Select(r => new RealTimeSnapshotRow(t.Table, r))).ToList();
+        var chunks = new List<SnapshotChunk<RealTimeSnapshotRow>>();
+        var writer = new SnapshotWriter<RealTimeSnapshotRow>("site-a", Guid.NewGuid(), Start.UtcTicks, Start, Topology.Central.RealTimeSnapshotChunkRows,
+            Topology.Central.RealTimeSnapshotChunkMaxBytes, (chunk, _) =>
+            {
+                chunks.Add(chunk);
+                return Task.CompletedTask;
+            });
+        foreach (var row in rows)
         {
-            var chunks = RealTimeSnapshotConsumer.Chunks(table.Rows).ToList();
-
-            Assert.Equal(table.Rows, chunks.SelectMany(c => c));
-            Assert.All(chunks, c => Assert.InRange(c.Count, 1, Topology.Central.RealTimeSnapshotChunkRows));
-            Assert.All(chunks, c => Assert.InRange(Json.Serialize(new RealTimeSnapshotChunk("site-a", Guid.NewGuid(), 0, chunks.Count, false, 110_030,
-                Start, Start, table.Table, c)).Length, 1, Topology.Central.RealTimeSnapshotChunkMaxBytes));
+            await writer.AddAsync(row, CancellationToken.None);
         }
+        await writer.FinishAsync(CancellationToken.None);
+
+        Assert.Equal(rows, chunks.SelectMany(c => c.Rows));
+        Assert.True(chunks.Count > rows.Count / Topology.Central.RealTimeSnapshotChunkRows, "skill group rows are larger: the byte bound cuts too");
+        Assert.All(chunks, c => Assert.InRange(c.Rows.Count, 1, Topology.Central.RealTimeSnapshotChunkRows));
+        Assert.All(chunks, c => Assert.InRange(Json.Serialize(c).Length, 1, Topology.Central.RealTimeSnapshotChunkMaxBytes));
     }
 }

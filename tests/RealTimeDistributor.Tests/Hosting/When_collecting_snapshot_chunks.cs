@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
+
+namespace RealTimeDistributor.Tests.Hosting;
+
+public sealed class When_collecting_snapshot_chunks
+{
+    private static readonly Guid Id = Guid.NewGuid();
+    private static readonly DateTimeOffset TakenAt = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The chunks a sender writes for <paramref name="rows"/> rows, <paramref name="perChunk"/> a chunk (the real writer).</summary>
+    private static List<SnapshotChunk<int>> Written(int rows, int perChunk, Guid? id = null)
+    {
+        var chunks = new List<SnapshotChunk<int>>();
+        var writer = new SnapshotWriter<int>("site-a", id ?? Id, 42, TakenAt, perChunk, int.MaxValue, (chunk, _) =>
+        {
+            chunks.Add(chunk);
+            return Task.CompletedTask;
+        });
+        for (var row = 0; row < rows; row++)
+        {
+            writer.AddAsync(row, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        writer.FinishAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return chunks;
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(5, 1)]
+    [InlineData(10, 3)]
+    [InlineData(12, 3)]
+    public void Should_number_the_chunks_count_the_rows_and_mark_the_last(int rows, int expectedChunks)
+    {
+        var chunks = Written(rows, perChunk: rows == 5 ? 5 : 4);
+
+        Assert.Equal(expectedChunks, chunks.Count);
+        Assert.Equal(Enumerable.Range(0, expectedChunks), chunks.Select(c => c.Index));
+        Assert.Equal([.. Enumerable.Repeat(false, expectedChunks - 1), true], chunks.Select(c => c.Last));
+        Assert.Equal(Enumerable.Range(0, rows), chunks.SelectMany(c => c.Rows));
+        Assert.All(chunks, c => Assert.Equal(chunks.Take(c.Index + 1).Sum(p => (long)p.Rows.Count), c.TotalRows));
+        Assert.All(chunks, c => Assert.InRange(c.Rows.Count, rows == 0 ? 0 : 1, 5));
+        Assert.All(chunks, c => Assert.Equal((42L, "site-a", Id, TakenAt), (c.Watermark, c.Site, c.SnapshotId, c.TakenAt)));
+    }
+
+    [Fact]
+    public async Task Should_complete_from_chunks_in_any_order()
+    {
+        var collector = new SnapshotCollector<int>(Id);
+        var chunks = Written(12, 4);
+
+        foreach (var chunk in chunks.AsEnumerable().Reverse())
+        {
+            Assert.False(collector.Completed.IsCompleted);
+            Assert.True(collector.Add(chunk));
+        }
+
+        var snapshot = await collector.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.Equal(Enumerable.Range(0, 12), snapshot.Rows);
+        Assert.Equal((42L, 12L, 3), (snapshot.Watermark, snapshot.TotalRows, snapshot.Chunks.Count));
+    }
+
+    [Fact]
+    public async Task Should_count_a_chunk_that_comes_twice_once()
+    {
+        var collector = new SnapshotCollector<int>(Id);
+        var chunks = Written(12, 4);
+
+        collector.Add(chunks[1]);
+        collector.Add(chunks[1]);
+        collector.Add(chunks[0]);
+        collector.Add(chunks[2]);
+        collector.Add(chunks[2]);
+
+        Assert.Equal(Enumerable.Range(0, 12), (await collector.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)).Rows);
+    }
+
+    [Fact]
+    public void Should_not_take_a_chunk_of_another_snapshot()
+    {
+        var collector = new SnapshotCollector<int>(Id);
+
+        Assert.False(collector.Add(Written(1, 4, Guid.NewGuid())[0]));
+        Assert.False(collector.Completed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Should_time_out_when_a_chunk_never_comes()
+    {
+        var collector = new SnapshotCollector<int>(Id);
+        var chunks = Written(12, 4);
+        collector.Add(chunks[0]);
+        collector.Add(chunks[2]);
+
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => collector.WaitAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None));
+        Assert.Contains("holding 2", timeout.Message);
+    }
+
+    [Fact]
+    public async Task Should_fail_when_the_rows_do_not_add_up_to_the_total()
+    {
+        var collector = new SnapshotCollector<int>(Id);
+        var chunks = Written(12, 4);
+
+        collector.Add(chunks[0]);
+        collector.Add(chunks[1] with { Rows = [4, 5, 6] }); // a row lost on the way
+        collector.Add(chunks[2]);
+
+        var wrong = await Assert.ThrowsAsync<InvalidDataException>(() => collector.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.Contains("chunk 1 counts 8 rows up to it, 7 came", wrong.Message);
+    }
+
+    [Theory]
+    [InlineData("watermark")]
+    [InlineData("second last")]
+    [InlineData("after the last")]
+    public async Task Should_fail_on_a_chunk_that_contradicts_the_others(string how)
+    {
+        var collector = new SnapshotCollector<int>(Id);
+        var chunks = Written(12, 4);
+        collector.Add(chunks[2]);
+
+        collector.Add(how switch
+        {
+            "watermark" => chunks[0] with { Watermark = 41 },
+            "second last" => chunks[1] with { Last = true },
+            _ => chunks[2] with { Index = 3 },
+        });
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => collector.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Should_send_only_to_a_reply_queue_the_topology_reserves_for_the_site()
+    {
+        var broker = new RabbitMqSettings("127.0.0.1", 5672, "nobody", "unused", false, TimeSpan.FromSeconds(1), "rtd-central");
+        await using var sender = new SnapshotSender(broker, "rtd-central", "test", Topology.Central.IsSnapshotReplyQueue, NullLogger<SnapshotSender>.Instance);
+
+        Assert.False(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id));
+        Assert.True(sender.Refuses("site-a", Topology.Central.DistributorConfigQueue("site-a"), Id));
+        Assert.True(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-b", "a-config"), Id));
+        Assert.True(sender.Refuses("site-a", null, Id));
+    }
+}
