@@ -40,11 +40,6 @@ public static class DistributorHost
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
         builder.Services.AddDbContext<ReplicaDbContext>(o => o.UseNpgsql(connectionString));
-        builder.Services.AddSingleton(sp =>
-        {
-            using var scope = sp.CreateScope();
-            return new ConfigSql(scope.ServiceProvider.GetRequiredService<ReplicaDbContext>().Model);
-        });
         builder.Services.AddScoped<ConfigApplier>();
         builder.Services.AddScoped<RealTimeApplier>();
         builder.Services.AddScoped<ConfigResync>();
@@ -61,6 +56,8 @@ public static class DistributorHost
         {
             await using var scope = sp.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
+            // the apply path writes the configuration tables through their descriptors: they must match the mapping
+            ConfigTables.Verify(db.Model);
             await db.Database.MigrateAsync(ct);
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
