@@ -73,28 +73,8 @@ public static class DistributorHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
-                cfg.ReceiveEndpoint(Topology.Central.DistributorConfigQueue(settings.Site), e =>
-                {
-                    Topology.Central.ConfigureDistributorConfigQueue(e);
-                    e.UseMessageRetry(r =>
-                    {
-                        r.Ignore<PoisonMessageException>();
-                        r.Intervals(100, 500, 1000);
-                    });
-                    // one instance for every message: the consumers hold nothing of their own, and a DI scope per
-                    // message was a measurable share of the CPU a backlog drains with
-                    e.Instance(ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(context));
-                });
-                cfg.ReceiveEndpoint(Topology.Central.DistributorRealTimeQueue(settings.Site), e =>
-                {
-                    Topology.Central.ConfigureDistributorRealTimeQueue(e);
-                    e.UseMessageRetry(r =>
-                    {
-                        r.Ignore<PoisonMessageException>();
-                        r.Intervals(100, 500, 1000);
-                    });
-                    e.Instance(ActivatorUtilities.CreateInstance<RealTimeRowsConsumer>(context));
-                });
+                ConfigChangedConsumer.Configure(cfg, context, settings);
+                RealTimeRowsConsumer.Configure(cfg, context, settings);
             });
         });
         builder.Services.AddSiteSnapshots(settings, broker);
