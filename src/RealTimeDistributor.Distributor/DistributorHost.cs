@@ -21,20 +21,14 @@ public static class DistributorHost
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        configure?.Invoke(builder);
-        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrls);
-        }
+        var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
         var settings = DistributorSettings.From(builder.Configuration);
         var broker = RabbitMqSettings.From(builder.Configuration);
         var connectionString = builder.Configuration.Required("ConnectionStrings:Replica");
-        builder.AddServiceDefaults("distributor", settings.Site, new Dictionary<string, string> { ["Instance"] = settings.Instance });
+        builder.AddRtdDefaults("distributor", settings.Site, broker, [broker.CentralVirtualHost, Topology.Site.VirtualHost(settings.Site)],
+            (connectionString, "ConnectionStrings:Replica"), new Dictionary<string, string> { ["Instance"] = settings.Instance });
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(broker);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DistributorStats>();
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
@@ -46,12 +40,6 @@ public static class DistributorHost
         builder.Services.AddSingleton<ResyncGuard>();
         builder.Services.AddHealthChecks().AddPostgres("replica-database", connectionString);
 
-        builder.Services.AddStartupTask(async (_, ct) =>
-        {
-            await Preflight.PostgresAsync(connectionString, "ConnectionStrings:Replica", broker.ConnectTimeout, ct);
-            await Preflight.RabbitMqAsync(broker, broker.CentralVirtualHost, ct);
-            await Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct);
-        });
         builder.Services.AddStartupTask(async (sp, ct) =>
         {
             await using var scope = sp.CreateAsyncScope();
@@ -85,8 +73,10 @@ public static class DistributorHost
         var app = builder.Build();
         app.MapDistributorStats(settings);
         app.MapHealthAndMetrics();
-        app.Services.GetRequiredService<RtdMetrics>().ObserveCounter("rtd.config.resyncs", "{resync}",
-            "replica rebuilds from a central snapshot after a gap or a poison change", () => app.Services.GetRequiredService<ResyncGuard>().Count);
+        var metrics = app.Services.GetRequiredService<RtdMetrics>();
+        app.Services.GetRequiredService<DistributorStats>().ReportTo(metrics);
+        metrics.ObserveCounter("rtd.config.resyncs", "{resync}", "replica rebuilds from a central snapshot after a gap or a poison change",
+            () => app.Services.GetRequiredService<ResyncGuard>().Count);
         return app;
     }
 }
