@@ -21,20 +21,13 @@ public static class CentralHost
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        configure?.Invoke(builder);
-        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrls);
-        }
+        var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
         var broker = RabbitMqSettings.From(builder.Configuration);
         var connectionString = builder.Configuration.Required("ConnectionStrings:Central");
         var realTime = RealTimeOptions.From(builder.Configuration);
-        builder.AddServiceDefaults("central", "central");
+        builder.AddRtdDefaults("central", "central", broker, [broker.CentralVirtualHost], (connectionString, "ConnectionStrings:Central"));
 
-        builder.Services.AddSingleton(broker);
         builder.Services.AddSingleton(realTime);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CentralStats>();
         builder.Services.AddSingleton<ChangeLogSignal>();
         builder.Services.AddSingleton<VersionClock>();
@@ -45,11 +38,6 @@ public static class CentralHost
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);
 
-        builder.Services.AddStartupTask(async (_, ct) =>
-        {
-            await Preflight.PostgresAsync(connectionString, "ConnectionStrings:Central", broker.ConnectTimeout, ct);
-            await Preflight.RabbitMqAsync(broker, broker.CentralVirtualHost, ct);
-        });
         builder.Services.AddStartupTask(async (sp, ct) =>
         {
             await using var scope = sp.CreateAsyncScope();
@@ -80,6 +68,7 @@ public static class CentralHost
         builder.Services.AddHostedService<RealTimeFeed>();
 
         var app = builder.Build();
+        app.Services.GetRequiredService<CentralStats>().ReportTo(app.Services.GetRequiredService<RtdMetrics>());
         app.MapAdminApi();
         return app;
     }

@@ -2,8 +2,11 @@ using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Central;
 
-/// <summary>Counters the demo summary and `rtd status` read from GET /stats; the same counts go to the host's <see cref="RtdMetrics"/>.</summary>
-public sealed class CentralStats(RtdMetrics? metrics = null)
+/// <summary>
+/// What the center committed and published: the one count behind GET /stats (the demo summary, `rtd status`) and the
+/// host's meter (<see cref="ReportTo"/>, GET /metrics).
+/// </summary>
+public sealed class CentralStats
 {
     private long _changesCommitted;
     private long _changesPublished;
@@ -15,21 +18,18 @@ public sealed class CentralStats(RtdMetrics? metrics = null)
 
     public long RealTimeRowsPublished => Interlocked.Read(ref _realTimeRowsPublished);
 
-    public void Committed()
-    {
-        Interlocked.Increment(ref _changesCommitted);
-        metrics?.ConfigCommitted();
-    }
+    public void Committed() => Interlocked.Increment(ref _changesCommitted);
 
-    public void Published(int changes)
-    {
-        Interlocked.Add(ref _changesPublished, changes);
-        metrics?.ConfigPublished(changes);
-    }
+    public void Published(int changes) => Interlocked.Add(ref _changesPublished, changes);
 
-    public void RealTimePublished(int rows)
+    public void RealTimePublished(int rows) => Interlocked.Add(ref _realTimeRowsPublished, rows);
+
+    /// <summary>Puts these counts on the meter: its instruments read them when it is collected.</summary>
+    public void ReportTo(RtdMetrics metrics)
     {
-        Interlocked.Add(ref _realTimeRowsPublished, rows);
-        metrics?.RealTimeRowsPublished(rows);
+        metrics.ObserveCounter("rtd.config.committed", "{change}", "configuration changes committed at the center", () => ChangesCommitted);
+        metrics.ObserveCounter("rtd.config.published", "{change}", "configuration changes the change-log relay published (confirmed)",
+            () => ChangesPublished);
+        metrics.ObserveCounter("rtd.realtime.rows_published", "{row}", "real-time rows published by the center", () => RealTimeRowsPublished);
     }
 }

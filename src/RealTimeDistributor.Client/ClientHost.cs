@@ -16,22 +16,15 @@ public static class ClientHost
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        configure?.Invoke(builder);
-        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrls);
-        }
+        var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
         var settings = ClientSettings.From(builder.Configuration);
         var broker = RabbitMqSettings.From(builder.Configuration);
-        builder.AddServiceDefaults("client", settings.Site, new Dictionary<string, string> { ["Workstation"] = settings.Workstation });
+        builder.AddRtdDefaults("client", settings.Site, broker, [Topology.Site.VirtualHost(settings.Site)],
+            properties: new Dictionary<string, string> { ["Workstation"] = settings.Workstation });
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(broker);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings));
         builder.Services.AddSingleton<SnapshotLoader>();
-        builder.Services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct));
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<SiteUpdateConsumer>();

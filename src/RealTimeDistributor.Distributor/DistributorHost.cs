@@ -21,46 +21,31 @@ public static class DistributorHost
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        configure?.Invoke(builder);
-        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrls);
-        }
+        var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
         var settings = DistributorSettings.From(builder.Configuration);
         var broker = RabbitMqSettings.From(builder.Configuration);
         var connectionString = builder.Configuration.Required("ConnectionStrings:Replica");
-        builder.AddServiceDefaults("distributor", settings.Site, new Dictionary<string, string> { ["Instance"] = settings.Instance });
+        builder.AddRtdDefaults("distributor", settings.Site, broker, [broker.CentralVirtualHost, Topology.Site.VirtualHost(settings.Site)],
+            (connectionString, "ConnectionStrings:Replica"), new Dictionary<string, string> { ["Instance"] = settings.Instance });
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(broker);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DistributorStats>();
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
         builder.Services.AddDbContext<ReplicaDbContext>(o => o.UseNpgsql(connectionString));
-        builder.Services.AddSingleton(sp =>
-        {
-            using var scope = sp.CreateScope();
-            return new ConfigSql(scope.ServiceProvider.GetRequiredService<ReplicaDbContext>().Model);
-        });
         builder.Services.AddScoped<ConfigApplier>();
         builder.Services.AddScoped<RealTimeApplier>();
         builder.Services.AddScoped<ConfigResync>();
         builder.Services.AddSingleton<ResyncGuard>();
         builder.Services.AddHealthChecks().AddPostgres("replica-database", connectionString);
 
-        builder.Services.AddStartupTask(async (_, ct) =>
-        {
-            await Preflight.PostgresAsync(connectionString, "ConnectionStrings:Replica", broker.ConnectTimeout, ct);
-            await Preflight.RabbitMqAsync(broker, broker.CentralVirtualHost, ct);
-            await Preflight.RabbitMqAsync(broker, Topology.Site.VirtualHost(settings.Site), ct);
-        });
         builder.Services.AddStartupTask(async (sp, ct) =>
         {
             await using var scope = sp.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
+            // the apply path writes the configuration tables through their descriptors: they must match the mapping
+            ConfigTables.Verify(db.Model);
             await db.Database.MigrateAsync(ct);
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
@@ -76,28 +61,8 @@ public static class DistributorHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
-                cfg.ReceiveEndpoint(Topology.Central.DistributorConfigQueue(settings.Site), e =>
-                {
-                    Topology.Central.ConfigureDistributorConfigQueue(e);
-                    e.UseMessageRetry(r =>
-                    {
-                        r.Ignore<PoisonMessageException>();
-                        r.Intervals(100, 500, 1000);
-                    });
-                    // one instance for every message: the consumers hold nothing of their own, and a DI scope per
-                    // message was a measurable share of the CPU a backlog drains with
-                    e.Instance(ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(context));
-                });
-                cfg.ReceiveEndpoint(Topology.Central.DistributorRealTimeQueue(settings.Site), e =>
-                {
-                    Topology.Central.ConfigureDistributorRealTimeQueue(e);
-                    e.UseMessageRetry(r =>
-                    {
-                        r.Ignore<PoisonMessageException>();
-                        r.Intervals(100, 500, 1000);
-                    });
-                    e.Instance(ActivatorUtilities.CreateInstance<RealTimeRowsConsumer>(context));
-                });
+                ConfigChangedConsumer.Configure(cfg, context, settings);
+                RealTimeRowsConsumer.Configure(cfg, context, settings);
             });
         });
         builder.Services.AddSiteSnapshots(settings, broker);
@@ -108,8 +73,10 @@ public static class DistributorHost
         var app = builder.Build();
         app.MapDistributorStats(settings);
         app.MapHealthAndMetrics();
-        app.Services.GetRequiredService<RtdMetrics>().ObserveCounter("rtd.config.resyncs", "{resync}",
-            "replica rebuilds from a central snapshot after a gap or a poison change", () => app.Services.GetRequiredService<ResyncGuard>().Count);
+        var metrics = app.Services.GetRequiredService<RtdMetrics>();
+        app.Services.GetRequiredService<DistributorStats>().ReportTo(metrics);
+        metrics.ObserveCounter("rtd.config.resyncs", "{resync}", "replica rebuilds from a central snapshot after a gap or a poison change",
+            () => app.Services.GetRequiredService<ResyncGuard>().Count);
         return app;
     }
 }

@@ -3,10 +3,10 @@ using RealTimeDistributor.Hosting;
 namespace RealTimeDistributor.Distributor;
 
 /// <summary>
-/// Counters for GET /stats: what this process applied to the replica and republished to the site; the same counts go to
-/// the host's <see cref="RtdMetrics"/> (GET /metrics).
+/// What this process applied to the replica and republished to the site: the one count behind both GET /stats and the
+/// host's meter (<see cref="ReportTo"/>, GET /metrics).
 /// </summary>
-public sealed class DistributorStats(RtdMetrics? metrics = null)
+public sealed class DistributorStats
 {
     private long _configApplied;
     private long _configDuplicates;
@@ -24,28 +24,26 @@ public sealed class DistributorStats(RtdMetrics? metrics = null)
 
     public long SitePublished => Interlocked.Read(ref _sitePublished);
 
-    public void Applied(int changes)
-    {
-        Interlocked.Add(ref _configApplied, changes);
-        metrics?.ConfigApplied(changes);
-    }
+    public void Applied(int changes) => Interlocked.Add(ref _configApplied, changes);
 
-    public void Duplicate()
-    {
-        Interlocked.Increment(ref _configDuplicates);
-        metrics?.ConfigDuplicate();
-    }
+    public void Duplicate() => Interlocked.Increment(ref _configDuplicates);
 
     public void RealTimeApplied(int applied, int stale)
     {
         Interlocked.Add(ref _realTimeRowsApplied, applied);
         Interlocked.Add(ref _realTimeRowsStale, stale);
-        metrics?.RealTimeRowsApplied(applied, stale);
     }
 
-    public void Published(int messages)
+    public void Published(int messages) => Interlocked.Add(ref _sitePublished, messages);
+
+    /// <summary>Puts these counts on the meter: its instruments read them when it is collected.</summary>
+    public void ReportTo(RtdMetrics metrics)
     {
-        Interlocked.Add(ref _sitePublished, messages);
-        metrics?.SitePublished(messages);
+        metrics.ObserveCounter("rtd.config.applied", "{change}", "configuration changes applied to the site replica", () => ConfigApplied);
+        metrics.ObserveCounter("rtd.config.duplicates", "{change}", "configuration changes skipped as duplicates", () => ConfigDuplicates);
+        metrics.ObserveCounter("rtd.realtime.rows_applied", "{row}", "real-time rows written to the site replica", () => RealTimeRowsApplied);
+        metrics.ObserveCounter("rtd.realtime.rows_stale", "{row}", "real-time rows not written: conflated or older than the replica's",
+            () => RealTimeRowsStale);
+        metrics.ObserveCounter("rtd.site.published", "{message}", "messages published to the site's exchanges", () => SitePublished);
     }
 }

@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
 namespace RealTimeDistributor.Data.Configuration;
 
 /// <summary>
@@ -6,20 +9,48 @@ namespace RealTimeDistributor.Data.Configuration;
 /// </summary>
 public static class ConfigTables
 {
-    public static readonly IReadOnlyList<(string Name, Type Type)> All =
+    public static readonly IReadOnlyList<ConfigTable> All =
     [
-        ("peripheral", typeof(Peripheral)),
-        ("skillgroup", typeof(SkillGroup)),
-        ("agent", typeof(Agent)),
-        ("skillgroupmember", typeof(SkillGroupMember)),
-        ("calltype", typeof(CallType)),
-        ("service", typeof(Service)),
-        ("routingscript", typeof(RoutingScript)),
+        new ConfigTable<Peripheral>("peripheral", ConfigColumn<Peripheral>.Of("name", r => r.Name), ConfigColumn<Peripheral>.Of("kind", r => r.Kind)),
+        new ConfigTable<SkillGroup>("skillgroup", ConfigColumn<SkillGroup>.Of("name", r => r.Name), ConfigColumn<SkillGroup>.Of("peripheral_id", r => r.PeripheralId)),
+        new ConfigTable<Agent>("agent", ConfigColumn<Agent>.Of("name", r => r.Name), ConfigColumn<Agent>.Of("peripheral_id", r => r.PeripheralId)),
+        new ConfigTable<SkillGroupMember>("skillgroupmember",
+            ConfigColumn<SkillGroupMember>.Of("agent_id", r => r.AgentId), ConfigColumn<SkillGroupMember>.Of("skill_group_id", r => r.SkillGroupId)),
+        new ConfigTable<CallType>("calltype", ConfigColumn<CallType>.Of("name", r => r.Name), ConfigColumn<CallType>.Of("service_level_seconds", r => r.ServiceLevelSeconds)),
+        new ConfigTable<Service>("service", ConfigColumn<Service>.Of("name", r => r.Name), ConfigColumn<Service>.Of("peripheral_id", r => r.PeripheralId)),
+        new ConfigTable<RoutingScript>("routingscript", ConfigColumn<RoutingScript>.Of("name", r => r.Name),
+            ConfigColumn<RoutingScript>.Of("revision", r => r.Revision), ConfigColumn<RoutingScript>.Of("body", r => r.Body)),
     ];
 
-    private static readonly Dictionary<string, Type> ByName = All.ToDictionary(t => t.Name, t => t.Type);
+    private static readonly Dictionary<string, ConfigTable> ByName = All.ToDictionary(t => t.Name);
 
-    public static bool TryGet(string name, out Type type) => ByName.TryGetValue(name, out type!);
+    private static readonly Dictionary<Type, ConfigTable> ByType = All.ToDictionary(t => t.Type);
 
-    public static string NameOf(Type type) => All.First(t => t.Type == type).Name;
+    /// <summary>Empties every configuration table in one statement.</summary>
+    public static string TruncateAllSql { get; } = $"TRUNCATE {string.Join(", ", All.Select(t => $"\"{t.Name}\""))}";
+
+    /// <summary>The table with wire name <paramref name="name"/>.</summary>
+    public static bool TryFind(string name, out ConfigTable table) => ByName.TryGetValue(name, out table!);
+
+    /// <summary>The row type of the table with wire name <paramref name="name"/>.</summary>
+    public static bool TryGet(string name, out Type type)
+    {
+        type = ByName.TryGetValue(name, out var table) ? table.Type : null!;
+        return type is not null;
+    }
+
+    /// <summary>The table whose rows are <paramref name="type"/>.</summary>
+    public static ConfigTable Of(Type type) => ByType[type];
+
+    /// <summary>Throws unless every descriptor matches the EF Core <paramref name="model"/> (run once at start).</summary>
+    public static void Verify(IModel model)
+    {
+        foreach (var table in All)
+        {
+            table.Verify(model);
+        }
+    }
+
+    /// <summary>The rows of the table whose rows are <paramref name="type"/> (a typed <c>db.Set</c>, looked up, no reflection).</summary>
+    public static IQueryable<ConfigRow> ConfigRows(this DbContext db, Type type) => Of(type).Rows(db);
 }

@@ -20,7 +20,7 @@ public sealed record RunResult(IReadOnlyList<SiteUpdate> Updates, long Applied);
 /// the same states the central database did; a change that still does not fit the replica (a row referring to one the
 /// replica lacks) is reported as poison, with the reason, and nothing of the run is kept.
 /// </summary>
-public sealed class ConfigApplier(NpgsqlDataSource dataSource, ConfigSql sql, DistributorSettings settings, DistributorStats stats,
+public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats,
     TimeProvider clock, ILogger<ConfigApplier> logger)
 {
     public async Task<RunResult> ApplyRunAsync(IReadOnlyList<ConfigChanged> run, CancellationToken cancellationToken)
@@ -147,7 +147,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ConfigSql sql, Di
     /// last value in the stretch. Tables still change in the order the central database did, so a row always finds its
     /// parents; only an order within a stretch that mattered (a unique name handed from one row to another) fails here.
     /// </summary>
-    private IEnumerable<NpgsqlBatchCommand> Stretches(IReadOnlyList<ConfigChanged> changes)
+    private static IEnumerable<NpgsqlBatchCommand> Stretches(IReadOnlyList<ConfigChanged> changes)
     {
         var start = 0;
         while (start < changes.Count)
@@ -158,11 +158,11 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ConfigSql sql, Di
             {
                 end++;
             }
-            ConfigTables.TryGet(table, out var type);
+            ConfigTables.TryFind(table, out var descriptor);
             var stretch = changes.Skip(start).Take(end - start);
             yield return operation == ConfigOperations.Delete
-                ? sql.DeleteMany(type, [.. stretch.Select(Id).Distinct()])
-                : sql.UpsertMany(type, [.. stretch.Select(c => Deserialize(c, type)).GroupBy(r => r.Id).Select(g => g.Last())]);
+                ? descriptor.DeleteMany([.. stretch.Select(Id).Distinct()])
+                : descriptor.UpsertMany([.. stretch.Select(c => Deserialize(c, descriptor)).GroupBy(r => r.Id).Select(g => g.Last())]);
             start = end;
         }
     }
@@ -186,10 +186,10 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ConfigSql sql, Di
         }
     }
 
-    private NpgsqlBatchCommand Statement(ConfigChanged change)
+    private static NpgsqlBatchCommand Statement(ConfigChanged change)
     {
-        ConfigTables.TryGet(change.Table, out var type);
-        return change.Operation == ConfigOperations.Delete ? sql.Delete(type, Id(change)) : sql.Upsert(Deserialize(change, type));
+        ConfigTables.TryFind(change.Table, out var table);
+        return change.Operation == ConfigOperations.Delete ? table.Delete(Id(change)) : table.Upsert(Deserialize(change, table));
     }
 
     private NpgsqlBatchCommand ApplyLog(IReadOnlyList<ConfigChanged> changes, long siteSequenceBefore) =>
@@ -237,7 +237,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ConfigSql sql, Di
         {
             throw new PoisonMessageException(change.Sequence, $"Sequence {change.Sequence} with previous {change.PreviousSequence} is out of range.");
         }
-        if (!ConfigTables.TryGet(change.Table ?? "", out var type))
+        if (!ConfigTables.TryFind(change.Table ?? "", out var table))
         {
             throw new PoisonMessageException(change.Sequence, $"Unknown configuration table '{change.Table}'.");
         }
@@ -255,15 +255,15 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ConfigSql sql, Di
             {
                 throw new PoisonMessageException(change.Sequence, $"Upsert {change.Sequence} has no row.");
             }
-            Deserialize(change, type);
+            Deserialize(change, table);
         }
     }
 
-    private static ConfigRow Deserialize(ConfigChanged change, Type type)
+    private static ConfigRow Deserialize(ConfigChanged change, ConfigTable table)
     {
         try
         {
-            var row = (ConfigRow?)change.Row!.Value.Deserialize(type, Json.Options)
+            var row = table.Deserialize(change.Row!.Value, Json.Options)
                 ?? throw new PoisonMessageException(change.Sequence, $"Change {change.Sequence} has an empty row.");
             if (row.Id != Id(change))
             {

@@ -19,7 +19,7 @@ public sealed record ConfigSnapshot(long Watermark, IReadOnlyDictionary<string, 
 /// configuration table is replaced by the snapshot's rows (binary COPY) and the applied sequence set to its watermark,
 /// in one transaction. The site sequence skips one number, so every client sees a gap and reloads its own snapshot.
 /// </summary>
-public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, RabbitMqSettings broker, DistributorSettings settings, ResyncGuard guard,
+public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings broker, DistributorSettings settings, ResyncGuard guard,
     ILogger<ConfigResync> logger)
 {
     /// <summary>
@@ -70,15 +70,15 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, ConfigSql sql, Rab
             {
                 new NpgsqlBatchCommand(ReplicaCommit.Asynchronous),
                 new NpgsqlBatchCommand("SELECT 1 FROM sync_state WHERE site = $1 FOR UPDATE") { Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site } } },
-                new NpgsqlBatchCommand(sql.TruncateAllSql),
+                new NpgsqlBatchCommand(ConfigTables.TruncateAllSql),
             },
         })
         {
             await clear.ExecuteNonQueryAsync(cancellationToken);
         }
-        foreach (var (name, type) in ConfigTables.All)
+        foreach (var table in ConfigTables.All)
         {
-            await sql.CopyAsync(connection, type, snapshot.Rows[name].Select(r => (ConfigRow)r.Deserialize(type, Json.Options)!), cancellationToken);
+            await table.CopyAsync(connection, snapshot.Rows[table.Name].Select(r => table.Deserialize(r, Json.Options)!), cancellationToken);
         }
         await using (var state = new NpgsqlCommand(
             "UPDATE sync_state SET applied_config_sequence = $1, site_sequence = site_sequence + $2 WHERE site = $3", connection, transaction))

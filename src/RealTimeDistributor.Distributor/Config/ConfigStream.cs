@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
+using Entry = RealTimeDistributor.Distributor.Config.ConfigOrdering<RealTimeDistributor.Distributor.Config.ConfigStream.Pending>.Entry;
 
 namespace RealTimeDistributor.Distributor.Config;
 
@@ -13,6 +14,7 @@ namespace RealTimeDistributor.Distributor.Config;
 /// a run's changes are in flight until then, out of the waiting ones. Changes can reach it slightly out of order (the
 /// consumer takes several at once); one whose predecessor has not come within <see cref="ReorderWindow"/> marks a gap: the
 /// replica is rebuilt from a central snapshot and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
+/// The ordering decisions are <see cref="ConfigOrdering{T}"/>'s (tested alone); this class holds its lock and does the I/O.
 /// </summary>
 public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<ConfigStream> logger) : BackgroundService
@@ -24,14 +26,12 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
     public static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(15);
 
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<long, Pending> _pending = [];
-    private readonly Dictionary<long, Pending> _inFlight = [];
+    private readonly ConfigOrdering<Pending> _ordering = new(MaxRun, ReorderWindow);
     private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _applied = -1;
     private string? _resyncRequested;
 
-    private sealed record Pending(ConfigChanged Change, TaskCompletionSource Done, DateTimeOffset Since);
+    internal sealed record Pending(ConfigChanged Change, TaskCompletionSource Done);
 
     /// <summary>Completes once the change is committed to the replica (or known to be there) and republished to the site.</summary>
     public Task SubmitAsync(ConfigChanged change, CancellationToken cancellationToken)
@@ -40,11 +40,8 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         Pending pending;
         lock (_gate)
         {
-            if (!_pending.TryGetValue(change.Sequence, out pending!) && !_inFlight.TryGetValue(change.Sequence, out pending!))
-            {
-                pending = new Pending(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), clock.GetUtcNow());
-                _pending[change.Sequence] = pending;
-            }
+            pending = _ordering.Arrive(change.Sequence, new Pending(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)),
+                clock.GetUtcNow());
         }
         _arrived.Writer.TryWrite(true);
         return pending.Done.Task.WaitAsync(cancellationToken);
@@ -99,12 +96,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         }
         lock (_gate)
         {
-            foreach (var pending in _pending.Values.Concat(_inFlight.Values))
+            foreach (var entry in _ordering.Clear())
             {
-                pending.Done.TrySetCanceled(stoppingToken);
+                entry.Item.Done.TrySetCanceled(stoppingToken);
             }
-            _pending.Clear();
-            _inFlight.Clear();
         }
     }
 
@@ -116,89 +111,54 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
             await ResyncAsync(reason, initialLoad: false, cancellationToken);
             return true;
         }
-        List<Pending> run;
-        Pending? waiting;
+        List<Entry> run;
+        bool waiting;
         lock (_gate)
         {
-            run = TakeRun();
-            waiting = run.Count == 0 ? FirstWaiting() : null;
+            run = _ordering.TakeRun();
+            waiting = _ordering.Waiting > 0;
         }
         if (run.Count > 0)
         {
             await ApplyAsync(run, cancellationToken);
             return true;
         }
-        if (waiting is null)
+        if (!waiting)
         {
             return false;
         }
         // the next change has not come: maybe another instance applied it (A/B), maybe it is late, maybe it is lost
-        _applied = await AppliedAsync(cancellationToken);
+        var applied = await AppliedAsync(cancellationToken);
+        Entry? gap;
         lock (_gate)
         {
-            if (TakeRunWouldStart())
+            _ordering.Applied = applied;
+            if (_ordering.CanRun)
             {
                 return true;
             }
+            gap = _ordering.Gap(clock.GetUtcNow());
         }
-        if (clock.GetUtcNow() - waiting.Since < ReorderWindow)
+        if (gap is not { } first)
         {
             return false;
         }
-        await ResyncAsync($"a gap: applied through {_applied}, next received {waiting.Change.Sequence}", initialLoad: false, cancellationToken);
+        await ResyncAsync($"a gap: applied through {applied}, next received {first.Sequence}", initialLoad: false, cancellationToken);
         return true;
     }
 
-    private Pending? FirstWaiting() => _pending.Values.FirstOrDefault();
-
-    private bool TakeRunWouldStart() => FirstWaiting() is { } first && first.Change.Sequence <= _applied + 1;
-
-    /// <summary>Moves the consecutive run that starts at the next sequence from waiting to in flight; call under the gate.</summary>
-    private List<Pending> TakeRun()
-    {
-        var run = new List<Pending>();
-        var expected = _applied + 1;
-        foreach (var (sequence, pending) in _pending)
-        {
-            if (run.Count == MaxRun || sequence > expected)
-            {
-                break;
-            }
-            run.Add(pending);
-            expected = Math.Max(expected, sequence + 1);
-        }
-        foreach (var pending in run)
-        {
-            _pending.Remove(pending.Change.Sequence);
-            _inFlight[pending.Change.Sequence] = pending;
-        }
-        return run;
-    }
-
-    /// <summary>Puts changes of a run that did not get through back among the waiting ones.</summary>
-    private void Release(IEnumerable<Pending> run)
-    {
-        lock (_gate)
-        {
-            foreach (var pending in run)
-            {
-                _inFlight.Remove(pending.Change.Sequence);
-                _pending[pending.Change.Sequence] = pending;
-            }
-        }
-    }
-
     /// <summary>Returns once the run is committed; its waits complete when the site has confirmed its messages.</summary>
-    private async Task ApplyAsync(List<Pending> run, CancellationToken cancellationToken)
+    private async Task ApplyAsync(List<Entry> run, CancellationToken cancellationToken)
     {
         Task published;
+        var through = -1L;
         try
         {
             published = await site.ApplyAsync(async ct =>
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(p => p.Change)], ct);
-                _applied = result.Applied;
+                var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(e => e.Item.Change)], ct);
+                through = result.Applied;
                 return result.Updates;
             }, cancellationToken);
         }
@@ -206,22 +166,31 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         {
             // the change that does not fit fails (its message goes to the error queue with the reason); the rest waits
             // and, being after a hole now, brings a resync
-            Release(run);
-            Complete(p => p.Change.Sequence == poison.Sequence, poison);
+            lock (_gate)
+            {
+                _ordering.Release(run);
+                Finish(_ordering.TakeWaiting(s => s == poison.Sequence), poison);
+            }
             RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
             return;
         }
         catch
         {
-            Release(run);
+            lock (_gate)
+            {
+                _ordering.Release(run);
+            }
             throw;
         }
-        var through = _applied;
-        Release(run.Where(p => p.Change.Sequence > through));
-        _ = CompleteWhenPublishedAsync(published, [.. run.Where(p => p.Change.Sequence <= through)]);
+        List<Entry> done;
+        lock (_gate)
+        {
+            done = _ordering.Committed(run, through);
+        }
+        _ = CompleteWhenPublishedAsync(published, done);
     }
 
-    private async Task CompleteWhenPublishedAsync(Task published, List<Pending> run)
+    private async Task CompleteWhenPublishedAsync(Task published, List<Entry> run)
     {
         Exception? error = null;
         try
@@ -235,53 +204,39 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         }
         lock (_gate)
         {
-            foreach (var pending in run)
-            {
-                _inFlight.Remove(pending.Change.Sequence);
-            }
+            _ordering.Published(run);
             // inside the lock: a redelivered copy arriving now joins this wait instead of starting a new one
             Finish(run, error);
         }
     }
 
-    /// <summary>Ends the waits of the waiting (not in flight) changes that <paramref name="done"/> selects.</summary>
-    private void Complete(Func<Pending, bool> done, Exception? error)
-    {
-        lock (_gate)
-        {
-            List<Pending> completed = [.. _pending.Values.Where(done)];
-            foreach (var pending in completed)
-            {
-                _pending.Remove(pending.Change.Sequence);
-            }
-            Finish(completed, error);
-        }
-    }
-
     /// <summary>Ends the waits (their continuations run asynchronously, so this is safe under the gate).</summary>
-    private static void Finish(List<Pending> done, Exception? error)
+    private static void Finish(List<Entry> done, Exception? error)
     {
-        foreach (var pending in done)
+        foreach (var entry in done)
         {
             if (error is null)
             {
-                pending.Done.TrySetResult();
+                entry.Item.Done.TrySetResult();
             }
             else
             {
-                pending.Done.TrySetException(error);
+                entry.Item.Done.TrySetException(error);
             }
         }
     }
-
     private async Task InitialLoadAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                _applied = await AppliedAsync(cancellationToken);
-                if (_applied == 0)
+                var applied = await AppliedAsync(cancellationToken);
+                lock (_gate)
+                {
+                    _ordering.Applied = applied;
+                }
+                if (applied == 0)
                 {
                     await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
                 }
@@ -309,9 +264,13 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
                 return updates;
             }, cancellationToken);
         }
-        _applied = await AppliedAsync(cancellationToken);
-        // everything up to the watermark is in the replica now: those waits are done (the site clients reload anyway)
-        Complete(p => p.Change.Sequence <= _applied, null);
+        var applied = await AppliedAsync(cancellationToken);
+        lock (_gate)
+        {
+            _ordering.Applied = applied;
+            // everything up to the watermark is in the replica now: those waits are done (the site clients reload anyway)
+            Finish(_ordering.TakeWaiting(s => s <= applied), null);
+        }
     }
 
     private async Task<long> AppliedAsync(CancellationToken cancellationToken)

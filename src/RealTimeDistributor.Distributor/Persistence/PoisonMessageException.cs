@@ -1,3 +1,5 @@
+using MassTransit;
+
 namespace RealTimeDistributor.Distributor.Persistence;
 
 /// <summary>A message that can never apply; it goes to the error queue with this reason.</summary>
@@ -10,4 +12,15 @@ public sealed class PoisonMessageException(long sequence, string reason) : Excep
 
     /// <summary>The configuration sequence of the change, when the message is one.</summary>
     public long Sequence { get; } = sequence;
+
+    /// <summary>
+    /// The retry of the distributor's central endpoints: a passing failure (the replica busy, a lost connection) is tried
+    /// again three times within two seconds; poison never is, it goes straight to the error queue.
+    /// </summary>
+    public static void RetryOthers(IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<PoisonMessageException>();
+            r.Intervals(100, 500, 1000);
+        });
 }

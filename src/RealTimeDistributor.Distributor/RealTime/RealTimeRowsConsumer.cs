@@ -1,5 +1,7 @@
 using MassTransit;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.RealTime;
 
@@ -10,5 +12,17 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// </summary>
 public sealed class RealTimeRowsConsumer(RealTimeIntake intake) : IConsumer<RealTimeRowsPublished>
 {
+    /// <summary>
+    /// The site's real-time queue on the central bus (<see cref="Topology.Central.ConfigureDistributorRealTimeQueue"/>),
+    /// its retry, and one consumer instance for every message (no DI scope per message).
+    /// </summary>
+    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, DistributorSettings settings) =>
+        bus.ReceiveEndpoint(Topology.Central.DistributorRealTimeQueue(settings.Site), e =>
+        {
+            Topology.Central.ConfigureDistributorRealTimeQueue(e);
+            PoisonMessageException.RetryOthers(e);
+            e.Instance(ActivatorUtilities.CreateInstance<RealTimeRowsConsumer>(context));
+        });
+
     public Task Consume(ConsumeContext<RealTimeRowsPublished> context) => intake.SubmitAsync(context.Message, context.CancellationToken);
 }
