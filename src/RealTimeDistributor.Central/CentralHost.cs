@@ -40,6 +40,11 @@ public static class CentralHost
         builder.Services.AddSingleton<RealTimePublisher>();
         builder.Services.AddSingleton<RealTimeSnapshotSender>();
         builder.Services.AddScoped<ConfigWriter>();
+        builder.Services.AddSingleton(sp =>
+        {
+            using var scope = sp.CreateScope();
+            return new RealTimeDistributor.Data.Configuration.ConfigSql(scope.ServiceProvider.GetRequiredService<CentralDbContext>().Model);
+        });
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);
 

@@ -15,10 +15,10 @@ public sealed class CentralStats(RtdMetrics? metrics = null)
 
     public long RealTimeRowsPublished => Interlocked.Read(ref _realTimeRowsPublished);
 
-    public void Committed()
+    public void Committed(int changes)
     {
-        Interlocked.Increment(ref _changesCommitted);
-        metrics?.ConfigCommitted();
+        Interlocked.Add(ref _changesCommitted, changes);
+        metrics?.ConfigCommitted(changes);
     }
 
     public void Published(int changes)

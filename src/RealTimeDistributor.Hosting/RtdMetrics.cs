@@ -53,7 +53,7 @@ public sealed class RtdMetrics
     /// <summary>The host's tags (process, site, instance or workstation), for instruments a host adds itself.</summary>
     public TagList Tags => _tags;
 
-    public void ConfigCommitted() => _configCommitted.Add(1, _tags);
+    public void ConfigCommitted(int changes) => _configCommitted.Add(changes, _tags);
 
     public void ConfigPublished(int changes) => _configPublished.Add(changes, _tags);
 
