@@ -39,8 +39,11 @@ public static class AdminApi
         {
             return UnknownTable(table);
         }
-        var rows = await db.ConfigRows(type).ToListAsync(cancellationToken);
-        return Results.Json(rows.OrderBy(r => r.Id).Cast<object>());
+        var rows = await db.ConfigRows(type).OrderBy(r => r.Id).ToListAsync(cancellationToken);
+        // serialized as an array of the table's row type: as a list of objects only the base class's fields came out
+        var array = Array.CreateInstance(type, rows.Count);
+        ((System.Collections.IList)rows).CopyTo(array, 0);
+        return Results.Text(JsonSerializer.Serialize(array, type.MakeArrayType(), Json.Options), "application/json");
     }
 
     private static async Task<IResult> GetAsync(string table, long id, CentralDbContext db, CancellationToken cancellationToken)
