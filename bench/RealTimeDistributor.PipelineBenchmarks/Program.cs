@@ -1,6 +1,6 @@
 using RealTimeDistributor.PipelineBenchmarks;
 
-// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|latency|realtime|snapshot|rebuild] [--quick]
+// dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all|config|commit|import|latency|realtime|snapshot|rebuild] [--quick]
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 var report = new Report();
@@ -11,6 +11,10 @@ if (mode is "all" or "config")
 if (mode is "all" or "commit")
 {
     await CommitBenchmark.RunAsync(report, quick ? 300 : 1_000, [1, 4, 8]);
+}
+if (mode is "all" or "import")
+{
+    await ImportBenchmark.RunAsync(report, quick ? 1_200 : 12_000);
 }
 if (mode is "all" or "latency")
 {
