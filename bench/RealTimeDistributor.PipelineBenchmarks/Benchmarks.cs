@@ -10,6 +10,7 @@ public static class Benchmarks
     [
         new("config", (report, quick) => ConfigBenchmark.RunAsync(report, quick ? 2_000 : 20_000)),
         new("commit", (report, quick) => CommitBenchmark.RunAsync(report, quick ? 300 : 1_000, [1, 4, 8])),
+        new("import", (report, quick) => ImportBenchmark.RunAsync(report, quick ? 1_200 : 12_000)),
         // the low rate first: its percentiles are the baseline of the ratios
         new("latency", (report, quick) => LatencyBenchmark.RunAsync(report,
             quick ? [(10, 5, 1), (1_000, 5, 10)] : [(10, 20, 1), (100, 20, 1), (1_000, 20, 1), (1_000, 20, 10)])),

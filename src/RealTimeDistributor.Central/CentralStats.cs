@@ -18,7 +18,7 @@ public sealed class CentralStats
 
     public long RealTimeRowsPublished => Interlocked.Read(ref _realTimeRowsPublished);
 
-    public void Committed() => Interlocked.Increment(ref _changesCommitted);
+    public void Committed(int changes) => Interlocked.Add(ref _changesCommitted, changes);
 
     public void Published(int changes) => Interlocked.Add(ref _changesPublished, changes);
 

@@ -15,6 +15,12 @@ public static class Commands
           rtd config delete <table> <id> [--if-match VERSION] [--central URL]
               edit the central configuration through the admin API (default http://127.0.0.1:5080); list prints id,
               version and name per row (--json: the API's JSON); exit code 3 when the admin API is unreachable; tables: peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript
+          rtd config export [--table agent,skillgroup] [--format csv|json] [--out FILE|DIR] [--central URL]
+          rtd config import FILE|DIR [--dry-run] [--batch-size 5000] [--central URL]
+              bulk configuration: export writes the tables as JSON (an object per table) or CSV (one file per
+              table, DIR/<table>.csv); import compares the file with the center, prints new / changed / unchanged /
+              deleted rows (rows with op=delete), and sends only the differences through POST /api/config/batch,
+              each batch all or nothing; --dry-run prints and writes nothing (docs/operations.md#bulk-configuration)
           rtd status [--sites site-a,site-b=http://host:5082] [--central URL] [--max-behind N] [--max-realtime-age 60s]
                      [--management http://host:15672] [--user U --password P] [--central-vhost rtd-central]
               per site: config sequence at the center vs applied at the site, queue depths/consumers, error

@@ -9,8 +9,22 @@ public static class ConfigCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = Options.Parse(args.Where(a => a != "--json"), json: args.Contains("--json"));
-        using var http = new HttpClient { BaseAddress = new Uri(options["central"] ?? "http://127.0.0.1:5080") };
+        var options = Options.Parse(args.Where(a => a is not ("--json" or "--dry-run")), json: args.Contains("--json"));
+        using var http = new HttpClient { BaseAddress = new Uri(options["central"] ?? "http://127.0.0.1:5080"), Timeout = TimeSpan.FromMinutes(5) };
+        try
+        {
+            switch (options.Positional)
+            {
+                case ["import", var file]:
+                    return await ImportAsync(http, file, args.Contains("--dry-run"), options, Console.Out);
+                case ["export"]:
+                    return await ExportAsync(http, options, Console.Out);
+            }
+        }
+        catch (HttpRequestException exception)
+        {
+            throw Unreachable(http, exception);
+        }
         using var request = options.Positional switch
         {
             ["list", var table] => new HttpRequestMessage(HttpMethod.Get, $"/api/config/{table}"),
@@ -20,7 +34,7 @@ public static class ConfigCommand
                 Content = new StringContent(json, Encoding.UTF8, "application/json"),
             },
             ["delete", var table, var id] => new HttpRequestMessage(HttpMethod.Delete, $"/api/config/{table}/{id}"),
-            _ => throw new UsageException("config takes list <table> | get <table> <id> | put <table> <id> <json> | delete <table> <id>"),
+            _ => throw new UsageException("config takes list <table> | get <table> <id> | put <table> <id> <json> | delete <table> <id> | import FILE | export"),
         };
         if (options["if-match"] is { } version)
         {
@@ -42,10 +56,12 @@ public static class ConfigCommand
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
-            throw new UnreachableException($"the central controller's admin API at {http.BaseAddress} is unreachable ({exception.Message}); " +
-                "is it running? (--central URL)");
+            throw Unreachable(http, exception);
         }
     }
+
+    private static UnreachableException Unreachable(HttpClient http, Exception exception) =>
+        new($"the central controller's admin API at {http.BaseAddress} is unreachable ({exception.Message}); is it running? (--central URL)");
 
     /// <summary>`rtd config list`: one line per row, id, version and name first, then the other fields (--json: the API's JSON).</summary>
     private static string ListText(string body)
@@ -59,5 +75,80 @@ public static class ConfigCommand
             text.Append(CultureInfo.InvariantCulture, $"{Field("id"),-10} {Field("version"),-20} {Field("name"),-30} {string.Join(' ', others)}\n");
         }
         return text.Append(CultureInfo.InvariantCulture, $"{rows.Count} rows").ToString();
+    }
+
+    /// <summary>`rtd config import FILE|DIR [--dry-run] [--batch-size N]`: see <see cref="ConfigImport"/>.</summary>
+    public static async Task<int> ImportAsync(HttpClient http, string path, bool dryRun, Options options, TextWriter output)
+    {
+        var batchSize = options["batch-size"] is { } size
+            ? int.TryParse(size, out var n) && n is > 0 and <= 10_000 ? n : throw new UsageException("--batch-size is a whole number from 1 to 10000")
+            : ConfigImport.DefaultBatchSize;
+        var rows = ConfigFiles.Read(path);
+        var plan = await ConfigImport.PlanAsync(http, rows, CancellationToken.None);
+        ConfigImport.PrintPlan(plan, output);
+        var changes = ConfigImport.Ordered(plan);
+        if (dryRun)
+        {
+            output.WriteLine($"dry run: {changes.Count:N0} changes would be sent; nothing written");
+            return 0;
+        }
+        var committed = await ConfigImport.ApplyAsync(http, changes, batchSize, output, CancellationToken.None);
+        output.WriteLine($"imported: {committed:N0} changes committed");
+        return 0;
+    }
+
+    /// <summary>`rtd config export [--table T,U] [--format csv|json] [--out FILE|DIR]`.</summary>
+    public static async Task<int> ExportAsync(HttpClient http, Options options, TextWriter output)
+    {
+        var tables = options["table"] is { } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [.. RealTimeDistributor.Data.Configuration.ConfigTables.All.Select(t => t.Name)];
+        var unknown = tables.Where(t => !RealTimeDistributor.Data.Configuration.ConfigTables.TryGet(t, out _)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException($"--table {string.Join(",", unknown)}: not a table");
+        }
+        var outPath = options["out"];
+        var format = options["format"] ?? (outPath is not null && (outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || Directory.Exists(outPath)) ? "csv" : "json");
+        var data = new List<(string Table, List<System.Text.Json.JsonElement> Rows)>();
+        foreach (var table in tables)
+        {
+            data.Add((table, await ConfigImport.ExportTableAsync(http, table, CancellationToken.None)));
+        }
+        switch (format)
+        {
+            case "json" when outPath is null:
+                await output.WriteAsync(ConfigFiles.ToJson(data));
+                break;
+            case "json":
+                await File.WriteAllTextAsync(outPath, ConfigFiles.ToJson(data));
+                break;
+            case "csv" when data.Count == 1 && (outPath is null || !Directory.Exists(outPath)):
+                if (outPath is null)
+                {
+                    await output.WriteAsync(ConfigFiles.ToCsv(data[0].Table, data[0].Rows));
+                }
+                else
+                {
+                    await File.WriteAllTextAsync(outPath, ConfigFiles.ToCsv(data[0].Table, data[0].Rows));
+                }
+                break;
+            case "csv" when outPath is not null:
+                Directory.CreateDirectory(outPath);
+                foreach (var (table, rows) in data)
+                {
+                    await File.WriteAllTextAsync(Path.Combine(outPath, $"{table}.csv"), ConfigFiles.ToCsv(table, rows));
+                }
+                break;
+            case "csv":
+                throw new UsageException("CSV of several tables is one file per table: give --out DIR");
+            default:
+                throw new UsageException($"--format is csv or json, not '{format}'");
+        }
+        if (outPath is not null)
+        {
+            output.WriteLine($"exported {string.Join(", ", data.Select(d => $"{d.Rows.Count:N0} {d.Table}"))} to {outPath}");
+        }
+        return 0;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Hosting;
 
@@ -17,6 +18,7 @@ public static class AdminApi
     public static void MapAdminApi(this WebApplication app)
     {
         var config = app.MapGroup("/api/config");
+        config.MapPost("/batch", BatchAsync);
         config.MapGet("/{table}", ListAsync);
         config.MapGet("/{table}/{id:long}", GetAsync);
         config.MapPut("/{table}/{id:long}", UpsertAsync);
@@ -37,8 +39,11 @@ public static class AdminApi
         {
             return UnknownTable(table);
         }
-        var rows = await db.ConfigRows(type).ToListAsync(cancellationToken);
-        return Results.Json(rows.OrderBy(r => r.Id).Cast<object>());
+        var rows = await db.ConfigRows(type).OrderBy(r => r.Id).ToListAsync(cancellationToken);
+        // serialized as an array of the table's row type: as a list of objects only the base class's fields came out
+        var array = Array.CreateInstance(type, rows.Count);
+        ((System.Collections.IList)rows).CopyTo(array, 0);
+        return Results.Text(JsonSerializer.Serialize(array, type.MakeArrayType(), Json.Options), "application/json");
     }
 
     private static async Task<IResult> GetAsync(string table, long id, CentralDbContext db, CancellationToken cancellationToken)
@@ -70,6 +75,50 @@ public static class AdminApi
         return ToHttp(await writer.DeleteAsync(table, id, expected, cancellationToken));
     }
 
+    /// <summary>One change of POST /api/config/batch: op "upsert" (the default, with row) or "delete"; version as If-Match.</summary>
+    public sealed record BatchChange(string? Table, long Id, string? Op, JsonElement? Row, long? Version);
+
+    public sealed record BatchRequest(List<BatchChange>? Changes);
+
+    /// <summary>
+    /// Many changes in one transaction, in the order given, all or nothing; each takes its own sequence. A refused batch
+    /// writes nothing and answers 422 (409 when a refusal is a version or reference conflict) naming each refused change
+    /// by its index. ?dryRun=true validates the same way and writes nothing.
+    /// </summary>
+    private static async Task<IResult> BatchAsync([FromBody] JsonElement body, ConfigWriter writer, bool? dryRun, CancellationToken cancellationToken)
+    {
+        BatchRequest? request;
+        try
+        {
+            request = body.Deserialize<BatchRequest>(Json.Options);
+        }
+        catch (JsonException exception)
+        {
+            return Results.Problem($"The body must be {{\"changes\": [{{\"table\", \"id\", \"op\", \"row\", \"version\"}}, ...]}}: {exception.Message}", statusCode: 400);
+        }
+        if (request?.Changes is not { Count: > 0 and <= ConfigWriter.MaxBatchSize } changes)
+        {
+            return Results.Problem($"A batch has from 1 to {ConfigWriter.MaxBatchSize:N0} changes in \"changes\".", statusCode: 400);
+        }
+        var edits = changes.Select(c => new ConfigEdit(c.Table ?? "", c.Id, c.Op ?? ConfigOperations.Upsert, c.Row, c.Version)).ToList();
+        var result = await writer.ApplyAsync(edits, dryRun ?? false, cancellationToken);
+        if (result.Refused.Count > 0)
+        {
+            var refused = result.Refused.Select(r => new { index = r.Index, table = r.Table, id = r.Id, status = StatusOf(r.Result), reason = ReasonOf(r.Result) }).ToList();
+            var first = refused[0];
+            return Results.Problem(
+                $"{refused.Count} of {edits.Count} changes refused{(refused.Count >= ConfigWriter.MaxRefusalsReported ? " (the first ones found)" : "")}; nothing was written. First: change {first.index} ({first.table} {first.id}): {first.reason}",
+                statusCode: refused.Any(r => r.status == 409) ? 409 : 422,
+                title: "The batch was refused",
+                extensions: new Dictionary<string, object?> { ["refused"] = refused });
+        }
+        if (dryRun == true)
+        {
+            return Results.Ok(new { dryRun = true, count = edits.Count });
+        }
+        return Results.Ok(new { count = edits.Count, firstSequence = result.Committed[0].Sequence, lastSequence = result.Committed[^1].Sequence });
+    }
+
     private static async Task<IResult> SequenceAsync(CentralDbContext db, CancellationToken cancellationToken)
     {
         var last = (await db.Database.SqlQuery<long>($"SELECT last_value AS \"Value\" FROM config_sequence WHERE id = 1").ToListAsync(cancellationToken)).Single();
@@ -98,9 +147,23 @@ public static class AdminApi
     private static IResult ToHttp(EditResult result) => result switch
     {
         EditResult.Committed c => Results.Ok(new { sequence = c.Sequence, version = c.Sequence, row = c.Row }),
-        EditResult.NotFound n => Results.Problem(n.Reason, statusCode: 404),
-        EditResult.Invalid i => Results.Problem(i.Reason, statusCode: 422),
         EditResult.Conflict c => Results.Problem(c.Reason, statusCode: 409, extensions: new Dictionary<string, object?> { ["currentVersion"] = c.CurrentVersion }),
+        _ => Results.Problem(ReasonOf(result), statusCode: StatusOf(result)),
+    };
+
+    private static int StatusOf(EditResult result) => result switch
+    {
+        EditResult.NotFound => 404,
+        EditResult.Conflict => 409,
+        EditResult.Invalid => 422,
+        _ => throw new InvalidOperationException($"Unhandled edit result {result}"),
+    };
+
+    private static string ReasonOf(EditResult result) => result switch
+    {
+        EditResult.NotFound n => n.Reason,
+        EditResult.Invalid i => i.Reason,
+        EditResult.Conflict c => c.Reason,
         _ => throw new InvalidOperationException($"Unhandled edit result {result}"),
     };
 

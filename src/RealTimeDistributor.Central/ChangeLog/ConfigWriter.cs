@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 using RealTimeDistributor.Central.Persistence;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
@@ -21,115 +23,383 @@ public abstract record EditResult
     public sealed record Conflict(string Reason, long CurrentVersion) : EditResult;
 }
 
+/// <summary>One change of a batch: <paramref name="Row"/> for an upsert, null for a delete.</summary>
+public sealed record ConfigEdit(string Table, long Id, string Operation, JsonElement? Row, long? ExpectedVersion = null);
+
+/// <summary>An edit of a batch that was refused, by its index in the batch.</summary>
+public sealed record RefusedEdit(int Index, string Table, long Id, EditResult Result);
+
 /// <summary>
-/// Commits configuration edits. Each one takes the next number of the gapless sequence, changes the row, and appends
-/// to the change log, all in one transaction: the log is the outbox the relay publishes.
+/// A batch's outcome: committed (each edit's result, in order), or refused (nothing written) with every refused edit
+/// found; a dry run validates everything and writes nothing.
+/// </summary>
+public sealed record BatchResult(IReadOnlyList<EditResult.Committed> Committed, IReadOnlyList<RefusedEdit> Refused);
+
+/// <summary>
+/// Commits configuration edits, one or a batch in one transaction, all or nothing. Each edit takes the next number of
+/// the gapless sequence and appends a change-log row (the outbox the relay publishes). The counter row is taken last,
+/// just before the commit and in the same round trip: first the touched rows are locked and checked, then the row
+/// writes, the counter (one increment of N for a batch of N), the versions, the log rows and COMMIT go to the server
+/// as one batch. Holding the counter from its increment to the commit keeps the sequence in commit order.
 /// </summary>
 public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, CentralStats stats, TimeProvider clock)
 {
     public const int MaxNameLength = 100;
     public const int MaxScriptLength = 64 * 1024;
+    public const int MaxBatchSize = 10_000;
+
+    /// <summary>A batch stops looking for more refusals after this many (the database finds them one at a time).</summary>
+    public const int MaxRefusalsReported = 20;
+
+    private const int Attempts = 3;
 
     public Task<EditResult> UpsertAsync(string table, long id, JsonElement body, long? expectedVersion, CancellationToken cancellationToken) =>
-        EditAsync(table, id, body, expectedVersion, ConfigOperations.Upsert, cancellationToken);
+        EditAsync(new ConfigEdit(table, id, ConfigOperations.Upsert, body, expectedVersion), cancellationToken);
 
     public Task<EditResult> DeleteAsync(string table, long id, long? expectedVersion, CancellationToken cancellationToken) =>
-        EditAsync(table, id, null, expectedVersion, ConfigOperations.Delete, cancellationToken);
+        EditAsync(new ConfigEdit(table, id, ConfigOperations.Delete, null, expectedVersion), cancellationToken);
 
-    private async Task<EditResult> EditAsync(string table, long id, JsonElement? body, long? expectedVersion, string operation, CancellationToken cancellationToken)
+    private async Task<EditResult> EditAsync(ConfigEdit edit, CancellationToken cancellationToken)
     {
-        if (!ConfigTables.TryGet(table, out var type))
+        var result = await ApplyAsync([edit], dryRun: false, cancellationToken);
+        return result.Refused.Count > 0 ? result.Refused[0].Result : result.Committed[0];
+    }
+
+    /// <summary>Applies <paramref name="edits"/> in the order given, in one transaction.</summary>
+    public async Task<BatchResult> ApplyAsync(IReadOnlyList<ConfigEdit> edits, bool dryRun, CancellationToken cancellationToken)
+    {
+        var parsed = new Parsed[edits.Count];
+        var refused = new List<RefusedEdit>();
+        for (var i = 0; i < edits.Count; i++)
         {
-            return new EditResult.NotFound($"Unknown table '{table}'. Known: {string.Join(", ", ConfigTables.All.Select(t => t.Name))}.");
-        }
-        if (id <= 0)
-        {
-            return new EditResult.Invalid("The id must be a positive whole number.");
-        }
-        ConfigRow? incoming = null;
-        if (body is { } json)
-        {
-            try
-            {
-                incoming = (ConfigRow?)json.Deserialize(type, Json.Options);
-            }
-            catch (JsonException exception)
-            {
-                return new EditResult.Invalid($"The body is not a valid {table} row: {exception.Message}");
-            }
-            if (incoming is null)
-            {
-                return new EditResult.Invalid("The body is empty.");
-            }
-            var problem = RowRules.Check(incoming);
+            var (row, problem) = Parse(edits[i]);
+            parsed[i] = row;
             if (problem is not null)
             {
-                return new EditResult.Invalid(problem);
+                refused.Add(new RefusedEdit(i, edits[i].Table, edits[i].Id, problem));
             }
         }
+        if (refused.Count == edits.Count)
+        {
+            return new BatchResult([], refused);
+        }
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await TryApplyAsync(connection, edits, parsed, [.. refused], dryRun, cancellationToken);
+                }
+                catch (PostgresException exception) when (attempt < Attempts && exception.SqlState is PostgresErrorCodes.DeadlockDetected
+                    or PostgresErrorCodes.SerializationFailure)
+                {
+                    await RollbackAsync(connection);
+                }
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var sequence = (await db.Database
-            .SqlQuery<long>($"UPDATE config_sequence SET last_value = last_value + 1 WHERE id = 1 RETURNING last_value AS \"Value\"")
-            .ToListAsync(cancellationToken)).Single();
-        var existing = (ConfigRow?)await db.FindAsync(type, [id], cancellationToken);
-        var currentVersion = existing?.ConfigSequence ?? 0;
-        if (expectedVersion is { } expected && expected != currentVersion)
+    private sealed record Parsed(Type Type, ConfigRow? Row);
+
+    private static readonly Parsed Unparsed = new(typeof(ConfigRow), null);
+
+    private static (Parsed Row, EditResult? Problem) Parse(ConfigEdit edit)
+    {
+        if (!ConfigTables.TryGet(edit.Table, out var type))
         {
-            return new EditResult.Conflict($"{table} {id} is at version {currentVersion}, not {expected}: reload it and edit again.", currentVersion);
+            return (Unparsed, new EditResult.NotFound($"Unknown table '{edit.Table}'. Known: {string.Join(", ", ConfigTables.All.Select(t => t.Name))}."));
         }
-        if (operation == ConfigOperations.Delete)
+        if (edit.Id <= 0)
         {
-            if (existing is null)
+            return (Unparsed, new EditResult.Invalid("The id must be a positive whole number."));
+        }
+        if (!ConfigOperations.IsKnown(edit.Operation))
+        {
+            return (Unparsed, new EditResult.Invalid($"The operation must be {ConfigOperations.Upsert} or {ConfigOperations.Delete}, not '{edit.Operation}'."));
+        }
+        if (edit.Operation == ConfigOperations.Delete)
+        {
+            return (new Parsed(type, null), null);
+        }
+        ConfigRow? row;
+        try
+        {
+            row = edit.Row is { ValueKind: JsonValueKind.Object } json ? (ConfigRow?)json.Deserialize(type, Json.Options) : null;
+        }
+        catch (JsonException exception)
+        {
+            return (Unparsed, new EditResult.Invalid($"The body is not a valid {edit.Table} row: {exception.Message}"));
+        }
+        if (row is null)
+        {
+            return (Unparsed, new EditResult.Invalid($"The body is not a {edit.Table} row (a JSON object)."));
+        }
+        if (RowRules.Check(row) is { } problem)
+        {
+            return (Unparsed, new EditResult.Invalid(problem));
+        }
+        row.Id = edit.Id;
+        row.ConfigSequence = 0; // set with the sequence, once it is taken
+        return (new Parsed(type, row), null);
+    }
+
+    /// <summary>
+    /// One attempt: lock and read the touched rows, check versions and existence, write. Each refusal the database finds
+    /// leaves that edit out of the next round (rolled back), to find the others; only a batch without refusals commits.
+    /// </summary>
+    private async Task<BatchResult> TryApplyAsync(NpgsqlConnection connection, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed,
+        List<RefusedEdit> refused, bool dryRun, CancellationToken cancellationToken)
+    {
+        var excluded = refused.Select(r => r.Index).ToHashSet();
+        while (true)
+        {
+            Dictionary<(Type, long), long> versions;
+            try
             {
-                return new EditResult.NotFound($"{table} {id} does not exist.");
+                versions = await BeginAndLockAsync(connection, edits, parsed, cancellationToken);
             }
-            db.Remove(existing);
-        }
-        else
-        {
-            incoming!.Id = id;
-            incoming.ConfigSequence = sequence;
-            if (existing is null)
+            catch
             {
-                db.Add(incoming);
+                await RollbackAsync(connection);
+                throw;
+            }
+            foreach (var refusal in Simulate(edits, parsed, versions, excluded))
+            {
+                refused.Add(refusal);
+                excluded.Add(refusal.Index);
+            }
+            var commit = refused.Count == 0 && !dryRun;
+            await using var batch = new NpgsqlBatch(connection);
+            var statementOf = new List<int>();
+            for (var i = 0; i < edits.Count; i++)
+            {
+                if (!excluded.Contains(i))
+                {
+                    batch.BatchCommands.Add(parsed[i].Row is { } row ? ConfigTables.Of(parsed[i].Type).Upsert(row) : ConfigTables.Of(parsed[i].Type).Delete(edits[i].Id));
+                    statementOf.Add(i);
+                }
+            }
+            var committedAt = clock.GetUtcNow();
+            if (commit)
+            {
+                AddSequenceAndLog(batch, edits, parsed, committedAt);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            }
+            try
+            {
+                var last = await ExecuteAsync(batch, commit, cancellationToken);
+                if (!commit)
+                {
+                    await RollbackAsync(connection);
+                    return new BatchResult([], [.. refused.OrderBy(r => r.Index)]);
+                }
+                stats.Committed(edits.Count);
+                signal.Notify();
+                var first = last - edits.Count + 1;
+                return new BatchResult([.. parsed.Select((p, i) => Committed(p.Row, first + i))], []);
+            }
+            catch (PostgresException exception) when (StatementIndex(batch, exception) is { } statement && statement < statementOf.Count
+                && ToRefusal(exception, edits[statementOf[statement]], versions.GetValueOrDefault((parsed[statementOf[statement]].Type, edits[statementOf[statement]].Id))) is { } result)
+            {
+                await RollbackAsync(connection);
+                var index = statementOf[statement];
+                refused.Add(new RefusedEdit(index, edits[index].Table, edits[index].Id, result));
+                excluded.Add(index);
+                if (refused.Count >= MaxRefusalsReported || excluded.Count == edits.Count)
+                {
+                    return new BatchResult([], [.. refused.OrderBy(r => r.Index)]);
+                }
+            }
+            catch
+            {
+                await RollbackAsync(connection);
+                throw;
+            }
+        }
+    }
+
+    private static EditResult.Committed Committed(ConfigRow? row, long sequence)
+    {
+        if (row is not null)
+        {
+            row.ConfigSequence = sequence;
+        }
+        return new EditResult.Committed(sequence, row);
+    }
+
+    /// <summary>BEGIN, then each touched table's rows locked in id order (FOR UPDATE) with their versions, in one round trip.</summary>
+    private static async Task<Dictionary<(Type, long), long>> BeginAndLockAsync(NpgsqlConnection connection, IReadOnlyList<ConfigEdit> edits,
+        Parsed[] parsed, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand("BEGIN") } };
+        foreach (var table in parsed.Select((p, i) => (p.Type, edits[i].Id)).Where(k => k.Type != Unparsed.Type).GroupBy(k => k.Type))
+        {
+            var name = ConfigTables.Of(table.Key).Name;
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT '{name}', id, config_sequence FROM \"{name}\" WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            {
+                Parameters = { new NpgsqlParameter<long[]> { TypedValue = [.. table.Select(k => k.Id).Distinct()] } },
+            });
+        }
+        var versions = new Dictionary<(Type, long), long>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ConfigTables.TryGet(reader.GetString(0), out var type);
+                versions[(type, reader.GetInt64(1))] = reader.GetInt64(2);
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+        return versions;
+    }
+
+    /// <summary>Walks the edits in order over the locked rows: a named version must be current, a deleted row must exist.</summary>
+    private static IEnumerable<RefusedEdit> Simulate(IReadOnlyList<ConfigEdit> edits, Parsed[] parsed, Dictionary<(Type, long), long> versions,
+        HashSet<int> excluded)
+    {
+        var exists = versions.Keys.ToHashSet();
+        var touched = new HashSet<(Type, long)>();
+        for (var i = 0; i < edits.Count; i++)
+        {
+            if (excluded.Contains(i))
+            {
+                continue;
+            }
+            var edit = edits[i];
+            var key = (parsed[i].Type, edit.Id);
+            var current = versions.GetValueOrDefault(key);
+            EditResult? problem = null;
+            if (edit.ExpectedVersion is { } expected && touched.Contains(key))
+            {
+                problem = new EditResult.Conflict($"{edit.Table} {edit.Id} is changed earlier in this batch: name a version only on its first change.", current);
+            }
+            else if (edit.ExpectedVersion is { } named && named != current)
+            {
+                problem = new EditResult.Conflict($"{edit.Table} {edit.Id} is at version {current}, not {named}: reload it and edit again.", current);
+            }
+            else if (edit.Operation == ConfigOperations.Delete && !exists.Contains(key))
+            {
+                problem = new EditResult.NotFound($"{edit.Table} {edit.Id} does not exist.");
+            }
+            if (problem is not null)
+            {
+                yield return new RefusedEdit(i, edit.Table, edit.Id, problem);
+                continue;
+            }
+            touched.Add(key);
+            if (edit.Operation == ConfigOperations.Delete)
+            {
+                exists.Remove(key);
             }
             else
             {
-                db.Entry(existing).CurrentValues.SetValues(incoming);
+                exists.Add(key);
             }
         }
-        var row = operation == ConfigOperations.Delete ? null : incoming;
-        db.ChangeLog.Add(new ConfigChangeLogEntry
+    }
+
+    /// <summary>
+    /// The tail of the commit batch: one counter increment of N, each surviving row's version (its last change in the
+    /// batch), and the N log rows, sequence = counter - N + position (1-based).
+    /// </summary>
+    private static void AddSequenceAndLog(NpgsqlBatch batch, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed, DateTimeOffset committedAt)
+    {
+        var n = edits.Count;
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE config_sequence SET last_value = last_value + $1 WHERE id = 1 RETURNING last_value")
         {
-            Sequence = sequence,
-            Table = table,
-            Operation = operation,
-            Key = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            RowJson = row is null ? null : JsonSerializer.Serialize(row, type, Json.Options),
-            CommittedAt = clock.GetUtcNow(),
+            Parameters = { new NpgsqlParameter<long> { TypedValue = n } },
         });
-        try
+        var lastChange = new Dictionary<(Type Type, long Id), int>();
+        for (var i = 0; i < n; i++)
         {
-            await db.SaveChangesAsync(cancellationToken);
+            lastChange[(parsed[i].Type, edits[i].Id)] = i;
         }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException
+        foreach (var table in lastChange.Where(c => parsed[c.Value].Row is not null).GroupBy(c => c.Key.Type))
         {
-            SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation,
-        } postgres)
-        {
-            db.ChangeTracker.Clear();
-            return postgres.SqlState switch
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+                UPDATE "{ConfigTables.Of(table.Key).Name}" t SET config_sequence = c.last_value - $1 + v.position
+                FROM config_sequence c, unnest($2::bigint[], $3::bigint[]) v(id, position) WHERE c.id = 1 AND t.id = v.id
+                """)
             {
-                PostgresErrorCodes.UniqueViolation => new EditResult.Invalid($"Another {table} already has that name ({postgres.ConstraintName})."),
-                PostgresErrorCodes.ForeignKeyViolation when operation == ConfigOperations.Delete =>
-                    new EditResult.Conflict($"{table} {id} is still referenced ({postgres.ConstraintName}); remove those rows first.", currentVersion),
-                _ => new EditResult.Invalid($"The row references something that does not exist ({postgres.ConstraintName}).")
-            };
+                Parameters =
+                {
+                    new NpgsqlParameter<long> { TypedValue = n },
+                    new NpgsqlParameter<long[]> { TypedValue = [.. table.Select(c => c.Key.Id)] },
+                    new NpgsqlParameter<long[]> { TypedValue = [.. table.Select(c => (long)c.Value + 1)] },
+                },
+            });
         }
-        await transaction.CommitAsync(cancellationToken);
-        stats.Committed();
-        signal.Notify();
-        return new EditResult.Committed(sequence, row);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            INSERT INTO config_change_log (sequence, "table", operation, key, row_json, committed_at)
+            SELECT c.last_value - $1 + v.position, v.tbl, v.operation, v.key,
+                   jsonb_set(v.row_json::jsonb, '{configSequence}', to_jsonb(c.last_value - $1 + v.position)), $6
+            FROM config_sequence c, unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY v(tbl, operation, key, row_json, position)
+            WHERE c.id = 1
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long> { TypedValue = n },
+                new NpgsqlParameter<string[]> { TypedValue = [.. edits.Select(e => e.Table)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. edits.Select(e => e.Operation)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. edits.Select(e => e.Id.ToString(CultureInfo.InvariantCulture))] },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+                    Value = parsed.Select(p => p.Row is null ? null : JsonSerializer.Serialize(p.Row, p.Type, Json.Options)).ToArray() },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = committedAt },
+            },
+        });
+    }
+
+    /// <summary>Runs the batch; when it commits, returns the counter's new last value.</summary>
+    private static async Task<long> ExecuteAsync(NpgsqlBatch batch, bool commit, CancellationToken cancellationToken)
+    {
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        long last = 0;
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (commit)
+                {
+                    last = reader.GetInt64(0);
+                }
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+        return last;
+    }
+
+    /// <summary>
+    /// The statement that failed: the first one without a completion (RecordsAffected -1; Npgsql leaves
+    /// PostgresException.BatchCommand empty in a batch inside a transaction begun with SQL).
+    /// </summary>
+    private static int? StatementIndex(NpgsqlBatch batch, PostgresException exception) =>
+        exception.BatchCommand is { } failed ? batch.BatchCommands.IndexOf(failed)
+        : batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select((c, i) => (c, i)).FirstOrDefault(x => x.c.RecordsAffected < 0) is { c: not null } first ? first.i : null;
+
+    private static EditResult? ToRefusal(PostgresException exception, ConfigEdit edit, long currentVersion) => exception.SqlState switch
+    {
+        PostgresErrorCodes.UniqueViolation => new EditResult.Invalid($"Another {edit.Table} already has that name ({exception.ConstraintName})."),
+        PostgresErrorCodes.ForeignKeyViolation when edit.Operation == ConfigOperations.Delete =>
+            new EditResult.Conflict($"{edit.Table} {edit.Id} is still referenced ({exception.ConstraintName}); remove those rows first.", currentVersion),
+        PostgresErrorCodes.ForeignKeyViolation => new EditResult.Invalid($"The row references something that does not exist ({exception.ConstraintName})."),
+        _ => null,
+    };
+
+    private static async Task RollbackAsync(NpgsqlConnection connection)
+    {
+        if (connection.State == System.Data.ConnectionState.Open)
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 }

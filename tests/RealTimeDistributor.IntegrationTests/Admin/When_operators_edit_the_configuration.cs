@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Npgsql;
 using RealTimeDistributor.IntegrationTests.Support;
 
 namespace RealTimeDistributor.IntegrationTests.Admin;
@@ -20,13 +19,7 @@ public sealed class When_operators_edit_the_configuration : IAsyncLifetime
 
     public async Task DisposeAsync() => await _system.DisposeAsync();
 
-    private async Task<long> CentralScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(_system.CentralDatabase));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<long> CentralScalarAsync(string sql) => _system.CentralScalarAsync(sql);
 
     [Fact]
     public async Task Should_refuse_a_stale_edit_with_409_and_the_current_version()
@@ -82,9 +75,13 @@ public sealed class When_operators_edit_the_configuration : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Should_keep_the_change_log_gapless_and_without_duplicates_under_concurrent_edits()
+    public async Task Should_keep_the_change_log_gapless_without_duplicates_and_in_commit_order_under_concurrent_edits()
     {
         const int clients = 8, editsPerClient = 25;
+        // a replica follows the edits as they commit: a sequence visible before a lower one would be published past
+        // the lower one, and the replica would stop at the gap
+        var site = _system.Site("order");
+        await _system.StartDistributorAsync(site);
         var failures = 0;
         await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
@@ -110,5 +107,17 @@ public sealed class When_operators_edit_the_configuration : IAsyncLifetime
         Assert.Equal(total, await CentralScalarAsync("SELECT max(sequence) FROM config_change_log"));
         Assert.Equal(total, await CentralScalarAsync("SELECT last_value FROM config_sequence"));
         Assert.Equal(clients * editsPerClient, await CentralScalarAsync("SELECT count(*) FROM agent"));
+        // the contended row carries the sequence and the content of its last logged change
+        Assert.Equal(await CentralScalarAsync("SELECT max(sequence) FROM config_change_log WHERE \"table\" = 'skillgroup' AND key = '10'"),
+            await CentralScalarAsync("SELECT config_sequence FROM skillgroup WHERE id = 10"));
+        Assert.Equal(1, await CentralScalarAsync("""
+            SELECT count(*) FROM skillgroup s JOIN config_change_log l ON l.sequence = s.config_sequence
+            WHERE s.id = 10 AND l.row_json->>'name' = s.name AND (l.row_json->>'configSequence')::bigint = s.config_sequence
+            """));
+        await Eventually.Until(() => _system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"), applied => applied == total,
+            $"the replica at sequence {total}");
+        Assert.Equal(clients * editsPerClient, await _system.QueryReplicaAsync<long>(site, "SELECT count(*) FROM agent"));
+        var central = await _system.CentralApi.GetFromJsonAsync<JsonElement>("/api/config/skillgroup/10");
+        Assert.Equal(central.GetProperty("name").GetString(), await _system.QueryReplicaAsync<string>(site, "SELECT name FROM skillgroup WHERE id = 10"));
     }
 }

@@ -138,6 +138,15 @@ public sealed class RtdSystem : IAsyncDisposable
         return await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/stats");
     }
 
+    /// <summary>One whole number from the central database (a count, a sequence).</summary>
+    public async Task<long> CentralScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(CentralDatabase));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public async Task<T?> QueryReplicaAsync<T>(string site, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(ReplicaDatabase(site)));
