@@ -20,7 +20,8 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// memory are read from /proc), and the site's workstations are the benchmark's own: one in-process client (its view's
 /// freshness) plus W raw AMQP workstation queues bound to the site's real-time exchange with <c>#</c>, as a site's
 /// supervisors' desktops would be. Freshness of a row = the time it reached the view (or a workstation queue's
-/// consumer) minus its central interval time (<see cref="RealTimeRow.UpdatedAt"/>), both read from this machine's clock.
+/// consumer) minus its central interval time (<see cref="RealTimeRow.UpdatedAt"/>), both read from this machine's clock,
+/// counted once per value (version): a full refresh sends every row again with the version and time it already had.
 /// A measurement window always holds a full refresh. Then the call rate is raised until freshness p99 passes the goal
 /// (the knee).
 /// </summary>
@@ -129,15 +130,20 @@ public static class ScaleBenchmark
         // settle: the first interval of a (re)started center is a full refresh of rows whose versions the site may hold
         await Task.Delay(TimeSpan.FromSeconds(5));
         var viewSamples = new List<double>();
+        var viewSeen = new HashSet<long>();
         var from = DateTimeOffset.UtcNow;
         void OnChanged(ViewRow row)
         {
+            // a value counts once, when it first reaches the view: a full refresh sends it again with its version and time
             if (row.Kind == SiteUpdate.RealTimeKind && row.UpdatedAt >= from)
             {
                 var ms = (DateTimeOffset.UtcNow - row.UpdatedAt).TotalMilliseconds;
                 lock (viewSamples)
                 {
-                    viewSamples.Add(ms);
+                    if (viewSeen.Add(row.Version))
+                    {
+                        viewSamples.Add(ms);
+                    }
                 }
             }
         }
@@ -244,6 +250,7 @@ public static class ScaleBenchmark
         private readonly List<IConnection> _connections = [];
         private readonly List<IChannel> _channels = [];
         private readonly List<List<double>> _samples = [];
+        private readonly List<HashSet<long>> _seen = [];
         private long _from = long.MaxValue;
 
         public Workstations(string site) => _site = site;
@@ -270,18 +277,23 @@ public static class ScaleBenchmark
                 await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true);
                 await channel.QueueBindAsync(queue, Topology.Site.RealTimeExchange(_site), "#");
                 var samples = new List<double>();
+                var seen = new HashSet<long>();
                 var consumer = new AsyncEventingBasicConsumer(channel);
                 consumer.ReceivedAsync += async (_, delivery) =>
                 {
                     var now = DateTimeOffset.UtcNow;
                     var from = Interlocked.Read(ref _from);
-                    foreach (var updatedAt in UpdatedAt(delivery.Body.Span))
+                    foreach (var (version, updatedAt) in Rows(delivery.Body.Span))
                     {
+                        // once per value (versions are unique across the center's tables): a full refresh repeats it
                         if (updatedAt.UtcTicks >= from)
                         {
                             lock (samples)
                             {
-                                samples.Add((now - updatedAt).TotalMilliseconds);
+                                if (seen.Add(version))
+                                {
+                                    samples.Add((now - updatedAt).TotalMilliseconds);
+                                }
                             }
                         }
                     }
@@ -291,16 +303,18 @@ public static class ScaleBenchmark
                 _connections.Add(connection);
                 _channels.Add(channel);
                 _samples.Add(samples);
+                _seen.Add(seen);
             }
         }
 
         public void Begin(DateTimeOffset from)
         {
-            foreach (var samples in _samples)
+            for (var i = 0; i < _samples.Count; i++)
             {
-                lock (samples)
+                lock (_samples[i])
                 {
-                    samples.Clear();
+                    _samples[i].Clear();
+                    _seen[i].Clear();
                 }
             }
             Interlocked.Exchange(ref _from, from.UtcTicks);
@@ -318,17 +332,40 @@ public static class ScaleBenchmark
             })];
         }
 
-        /// <summary>Every <c>updatedAt</c> of a message, at any depth: the rows' central interval times, whatever the message's shape.</summary>
-        private static List<DateTimeOffset> UpdatedAt(ReadOnlySpan<byte> body)
+        /// <summary>
+        /// The <c>version</c> and <c>updatedAt</c> of every object of a message that has both, at any depth: its rows'
+        /// values and central interval times, whatever the message's shape.
+        /// </summary>
+        private static List<(long Version, DateTimeOffset UpdatedAt)> Rows(ReadOnlySpan<byte> body)
         {
-            var found = new List<DateTimeOffset>();
+            var found = new List<(long, DateTimeOffset)>();
+            var open = new Stack<(long? Version, DateTimeOffset? UpdatedAt)>();
             var reader = new Utf8JsonReader(body);
             while (reader.Read())
             {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("updatedAt"u8) && reader.Read()
-                    && reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var value))
+                switch (reader.TokenType)
                 {
-                    found.Add(value);
+                    case JsonTokenType.StartObject:
+                        open.Push((null, null));
+                        break;
+                    case JsonTokenType.EndObject:
+                        if (open.Pop() is ({ } version, { } updatedAt))
+                        {
+                            found.Add((version, updatedAt));
+                        }
+                        break;
+                    case JsonTokenType.PropertyName when reader.ValueTextEquals("version"u8) && open.Count > 0:
+                        if (reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var v))
+                        {
+                            open.Push(open.Pop() with { Version = v });
+                        }
+                        break;
+                    case JsonTokenType.PropertyName when reader.ValueTextEquals("updatedAt"u8) && open.Count > 0:
+                        if (reader.Read() && reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at))
+                        {
+                            open.Push(open.Pop() with { UpdatedAt = at });
+                        }
+                        break;
                 }
             }
             return found;
