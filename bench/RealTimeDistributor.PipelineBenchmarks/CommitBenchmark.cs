@@ -72,7 +72,8 @@ public static class CommitBenchmark
     {
         await using var scope = system.Central.Services.CreateAsyncScope();
         var writer = scope.ServiceProvider.GetRequiredService<ConfigWriter>();
-        var result = await writer.UpsertAsync("agent", id, Json.ToElement(new { name = $"Agent {id}", peripheralId = 1 }), null, CancellationToken.None);
+        var result = await writer.UpsertAsync("agent", id, Json.ToElement(new { name = $"Agent {id}", peripheralId = 1 }), null,
+            new EditAuthor("bench", null, Force: true), CancellationToken.None);
         if (result is not EditResult.Committed)
         {
             throw new InvalidOperationException($"agent {id}: {result}");

@@ -321,6 +321,7 @@ public static class LatencyBenchmark
                         await WaitUntilDueAsync(i);
                         var id = 1001 + (i % Agents);
                         var result = await writer.UpsertAsync("agent", id, Json.ToElement(new { name = $"Agent {id} r{rate} #{i}", peripheralId = 1 }), null,
+                            new EditAuthor("bench", null, Force: true),
                             CancellationToken.None);
                         var committed = result as EditResult.Committed ?? throw new InvalidOperationException($"edit {i} failed: {result}");
                         Committed(i, committed.Sequence);

@@ -13,7 +13,7 @@ namespace RealTimeDistributor.Central;
 /// <summary>
 /// Builds the central controller. Configuration keys (environment form in brackets):
 /// ConnectionStrings:Central (ConnectionStrings__Central), RabbitMq:* (RabbitMq__*), RealTime:* (RealTime__*),
-/// Urls (default http://127.0.0.1:5080), Seq:ServerUrl.
+/// Urls (default http://127.0.0.1:5080), Seq:ServerUrl, Admin:Keys:&lt;name&gt;:Hash/Role (the admin API's keys, at least one).
 /// </summary>
 public static class CentralHost
 {
@@ -35,6 +35,7 @@ public static class CentralHost
         builder.Services.AddSingleton(sp => new SnapshotSender(broker, broker.CentralVirtualHost, "rtd central snapshots",
             Topology.Central.IsSnapshotReplyQueue, sp.GetRequiredService<ILogger<SnapshotSender>>()));
         builder.Services.AddScoped<ConfigWriter>();
+        builder.AddAdminAuthentication();
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);
 
@@ -69,6 +70,8 @@ public static class CentralHost
 
         var app = builder.Build();
         app.Services.GetRequiredService<CentralStats>().ReportTo(app.Services.GetRequiredService<RtdMetrics>());
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapAdminApi();
         return app;
     }

@@ -4,13 +4,17 @@ using System.Text.Json;
 
 namespace RealTimeDistributor.Cli;
 
-/// <summary>`rtd config ...`: the admin API from the shell. Prints the response body; exits non-zero on a 4xx/5xx.</summary>
+/// <summary>
+/// `rtd config ...`: the admin API from the shell, with the key in RTD_ADMIN_KEY. Prints the response body; exits
+/// non-zero on a 4xx/5xx. put/delete of an existing row take --if-match VERSION (the version read) or --force.
+/// </summary>
 public static class ConfigCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = Options.Parse(args.Where(a => a is not ("--json" or "--dry-run")), json: args.Contains("--json"));
-        using var http = new HttpClient { BaseAddress = new Uri(options["central"] ?? "http://127.0.0.1:5080"), Timeout = TimeSpan.FromMinutes(5) };
+        var options = Options.Parse(args.Where(a => a is not ("--json" or "--dry-run" or "--force")), json: args.Contains("--json"));
+        var force = args.Contains("--force") ? "?force=true" : "";
+        using var http = AdminApiClient.Create(new Uri(options["central"] ?? "http://127.0.0.1:5080"), TimeSpan.FromMinutes(5));
         try
         {
             switch (options.Positional)
@@ -29,12 +33,13 @@ public static class ConfigCommand
         {
             ["list", var table] => new HttpRequestMessage(HttpMethod.Get, $"/api/config/{table}"),
             ["get", var table, var id] => new HttpRequestMessage(HttpMethod.Get, $"/api/config/{table}/{id}"),
-            ["put", var table, var id, var json] => new HttpRequestMessage(HttpMethod.Put, $"/api/config/{table}/{id}")
+            ["put", var table, var id, var json] => new HttpRequestMessage(HttpMethod.Put, $"/api/config/{table}/{id}{force}")
             {
                 Content = new StringContent(json, Encoding.UTF8, "application/json"),
             },
-            ["delete", var table, var id] => new HttpRequestMessage(HttpMethod.Delete, $"/api/config/{table}/{id}"),
-            _ => throw new UsageException("config takes list <table> | get <table> <id> | put <table> <id> <json> | delete <table> <id> | import FILE | export"),
+            ["delete", var table, var id] => new HttpRequestMessage(HttpMethod.Delete, $"/api/config/{table}/{id}{force}"),
+            _ => throw new UsageException(
+                "config takes list <table> | get <table> <id> | put <table> <id> <json> [--if-match V|--force] | delete <table> <id> [--if-match V|--force] | import FILE | export"),
         };
         if (options["if-match"] is { } version)
         {
@@ -43,7 +48,7 @@ public static class ConfigCommand
         using var response = await SendAsync(http, request);
         var body = await response.Content.ReadAsStringAsync();
         (response.IsSuccessStatusCode ? Console.Out : Console.Error).WriteLine(
-            response.IsSuccessStatusCode && options.Positional is ["list", _] && !options.Json ? ListText(body) : body);
+            (response.IsSuccessStatusCode && options.Positional is ["list", _] && !options.Json ? ListText(body) : body) + AdminApiClient.Hint(response.StatusCode));
         return response.IsSuccessStatusCode ? 0 : (int)response.StatusCode / 100;
     }
 

@@ -17,12 +17,14 @@ public enum RowChange
     Absent,
 }
 
-public sealed record PlannedRow(FileRow Row, RowChange Change);
+/// <summary>One row's change; <paramref name="Version"/> is the center's version read for the plan (sent as the batch change's version).</summary>
+public sealed record PlannedRow(FileRow Row, RowChange Change, long? Version = null);
 
 /// <summary>
 /// `rtd config import`: compares the file with the center's rows (read through the admin API), then sends only what
 /// differs to POST /api/config/batch in batches: upserts parents first (in the tables' order), then deletions children
-/// first. Each batch is all or nothing; a refused batch stops the import and names the refused rows.
+/// first. Each batch is all or nothing; a refused batch stops the import and names the refused rows. Changes and
+/// deletions name the version the plan read, so a row edited at the center meanwhile is refused (409), not overwritten.
 /// </summary>
 public static class ConfigImport
 {
@@ -33,8 +35,9 @@ public static class ConfigImport
         var plan = new List<PlannedRow>(rows.Count);
         foreach (var table in rows.GroupBy(r => r.Table))
         {
-            var current = (await ExportTableAsync(http, table.Key, cancellationToken))
-                .ToDictionary(r => r.GetProperty("id").GetInt64(), r => ConfigFiles.Canonical(TypeOf(table.Key), r));
+            var rowsAtCenter = await ExportTableAsync(http, table.Key, cancellationToken);
+            var current = rowsAtCenter.ToDictionary(r => r.GetProperty("id").GetInt64(), r => ConfigFiles.Canonical(TypeOf(table.Key), r));
+            var versions = rowsAtCenter.ToDictionary(r => r.GetProperty("id").GetInt64(), r => r.TryGetProperty("configSequence", out var v) ? v.GetInt64() : (long?)null);
             foreach (var row in table)
             {
                 var exists = current.TryGetValue(row.Id, out var json);
@@ -44,7 +47,7 @@ public static class ConfigImport
                     (true, false) => RowChange.Absent,
                     (false, false) => RowChange.New,
                     _ => json == row.Json ? RowChange.Unchanged : RowChange.Changed,
-                }));
+                }, versions.GetValueOrDefault(row.Id)));
             }
         }
         return plan;
@@ -77,6 +80,7 @@ public static class ConfigImport
                     id = p.Row.Id,
                     op = p.Change == RowChange.Deleted ? "delete" : "upsert",
                     row = p.Change == RowChange.Deleted ? (JsonElement?)null : JsonDocument.Parse(p.Row.Json).RootElement,
+                    version = p.Change is RowChange.Changed or RowChange.Deleted ? p.Version : null,
                 }),
             };
             using var response = await http.PostAsJsonAsync("/api/config/batch", body, Json.Options, cancellationToken);
@@ -84,7 +88,7 @@ public static class ConfigImport
             if (!response.IsSuccessStatusCode)
             {
                 throw new CommandFailedException(
-                    $"the center refused a batch (HTTP {(int)response.StatusCode}); {committed:N0} changes were committed before it, none of this batch. {Refusals(text, batch)}");
+                    $"the center refused a batch (HTTP {(int)response.StatusCode}{AdminApiClient.Hint(response.StatusCode)}); {committed:N0} changes were committed before it, none of this batch. {Refusals(text, batch)}");
             }
             committed += batch.Length;
             var result = JsonDocument.Parse(text).RootElement;
@@ -120,7 +124,7 @@ public static class ConfigImport
         using var response = await http.GetAsync($"/api/config/{table}", cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new CommandFailedException($"GET /api/config/{table}: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            throw new CommandFailedException($"GET /api/config/{table}: HTTP {(int)response.StatusCode}{AdminApiClient.Hint(response.StatusCode)} {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
         return await response.Content.ReadFromJsonAsync<List<JsonElement>>(cancellationToken) ?? [];
     }

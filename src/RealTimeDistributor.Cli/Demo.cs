@@ -27,6 +27,7 @@ public static class Demo
         var pgPort = Env("RTD_POSTGRES_PORT", "5432");
         string Db(string name) => $"Host=127.0.0.1;Port={pgPort};Database={name};Username={pgUser}";
         var logs = Path.Combine(Environment.CurrentDirectory, ".rtd", "logs");
+        var adminKey = AdminApiClient.KeyOrLocalDemo();
 
         await ResetDemoDatabasesAsync(Db("postgres"), env["PGPASSWORD"], ["rtd_demo_central", .. sites.Select(ReplicaDb)]);
 
@@ -41,7 +42,10 @@ public static class Demo
         {
             // the center first: a distributor's first start loads the center's configuration snapshot
             var central = HostProcess.Start("central", "RealTimeDistributor.Central", new Uri("http://127.0.0.1:5080"), logs,
-                new Dictionary<string, string>(AsRole(env, "controller", null)) { ["ConnectionStrings__Central"] = Db("rtd_demo_central") });
+                new Dictionary<string, string>(AsRole(env, "controller", null).Concat(AdminApiClient.CenterSettings("demo", adminKey)))
+                {
+                    ["ConnectionStrings__Central"] = Db("rtd_demo_central"),
+                });
             hosts.Add(central);
             await WaitHealthyAsync([central], stop.Token);
             for (var i = 0; i < sites.Length; i++)
@@ -54,7 +58,7 @@ public static class Demo
             }
             await WaitHealthyAsync(hosts, stop.Token);
 
-            using var http = new HttpClient { BaseAddress = central.Url };
+            using var http = AdminApiClient.Create(central.Url, key: adminKey);
             await SeedAsync(http, stop.Token);
             PrintWhereToLook(sites, logs, duration);
 
@@ -171,7 +175,8 @@ public static class Demo
 
     private static async Task PutAsync(HttpClient http, string table, long id, object row, CancellationToken cancellationToken)
     {
-        using var response = await http.PutAsJsonAsync($"/api/config/{table}/{id}", row, cancellationToken);
+        // the demo's own edits: the last writer wins (no version named)
+        using var response = await http.PutAsJsonAsync($"/api/config/{table}/{id}?force=true", row, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"PUT {table} {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");

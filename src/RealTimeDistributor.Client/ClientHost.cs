@@ -23,7 +23,7 @@ public static class ClientHost
             properties: new Dictionary<string, string> { ["Workstation"] = settings.Workstation });
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings));
+        builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings, settings.MaxSequenceJump));
         builder.Services.AddSingleton<SnapshotLoader>();
         builder.Services.AddMassTransit(x =>
         {
@@ -56,6 +56,7 @@ public static class ClientHost
             view.RealTimeRows,
             view.Duplicates,
             view.Gaps,
+            view.Refused,
         }));
         app.MapHealthAndMetrics();
         app.MapWallboard();

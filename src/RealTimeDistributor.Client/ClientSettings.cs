@@ -12,6 +12,7 @@ namespace RealTimeDistributor.Client;
 /// SnapshotTimeout: a snapshot request that sees no chunk for this long is sent again. StaleAfter: a real-time table
 /// whose newest central update time is older than this is flagged stale. Temporary (Client__Temporary, default false):
 /// the client's queues are exclusive and auto-delete, gone when it disconnects (rtd client --once, or without --workstation).
+/// MaxSequenceJump (default 1,000,000): a site message more than this above the view's last site sequence is refused.
 /// </summary>
 public sealed record ClientSettings(string Site, string Workstation, IReadOnlyList<string> Bindings)
 {
@@ -22,6 +23,9 @@ public sealed record ClientSettings(string Site, string Workstation, IReadOnlyLi
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(45);
 
     public bool Temporary { get; init; }
+
+    /// <summary>How far above the view's last site sequence a message may be; further is refused (a forged or corrupt sequence).</summary>
+    public long MaxSequenceJump { get; init; } = View.ClientView.DefaultMaxSequenceJump;
 
     public static ClientSettings From(IConfiguration configuration)
     {
@@ -42,6 +46,7 @@ public sealed record ClientSettings(string Site, string Workstation, IReadOnlyLi
             SnapshotTimeout = configuration.Duration("Client:SnapshotTimeout", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)),
             StaleAfter = configuration.Duration("Client:StaleAfter", TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
             Temporary = configuration.Bool("Client:Temporary", false),
+            MaxSequenceJump = configuration.Int("Client:MaxSequenceJump", (int)View.ClientView.DefaultMaxSequenceJump, 1, int.MaxValue),
         };
     }
 }

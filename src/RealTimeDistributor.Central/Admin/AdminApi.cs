@@ -10,19 +10,25 @@ using RealTimeDistributor.Hosting;
 namespace RealTimeDistributor.Central.Admin;
 
 /// <summary>
-/// The admin API (127.0.0.1 by default). An edit may name the version it read in an If-Match header; a stale one gets
-/// 409 with the current version. Bad input gets 400/404/422 with a reason and changes nothing.
+/// The admin API (127.0.0.1 by default). Every /api/config and /api/audit request carries a key (X-Api-Key,
+/// <see cref="AdminKeys"/>): reads need the reader or editor role, edits the editor role (401 without a valid key, 403
+/// for a reader). An edit of an existing row names the version it read in an If-Match header (428 without, unless
+/// ?force=true); a stale one gets 409 with the current version. Bad input gets 400/404/422 with a reason and changes
+/// nothing. Every committed change is audited (GET /api/audit). /api/sequence, /stats and the health endpoints carry
+/// counters only and stay open.
 /// </summary>
 public static class AdminApi
 {
     public static void MapAdminApi(this WebApplication app)
     {
-        var config = app.MapGroup("/api/config");
-        config.MapPost("/batch", BatchAsync);
-        config.MapGet("/{table}", ListAsync);
-        config.MapGet("/{table}/{id:long}", GetAsync);
-        config.MapPut("/{table}/{id:long}", UpsertAsync);
-        config.MapDelete("/{table}/{id:long}", DeleteAsync);
+        var read = app.MapGroup("/api").RequireAuthorization(AdminRoles.ReadPolicy);
+        read.MapGet("/config/{table}", ListAsync);
+        read.MapGet("/config/{table}/{id:long}", GetAsync);
+        read.MapGet("/audit", AuditAsync);
+        var edit = app.MapGroup("/api/config").RequireAuthorization(AdminRoles.EditPolicy);
+        edit.MapPost("/batch", BatchAsync);
+        edit.MapPut("/{table}/{id:long}", UpsertAsync);
+        edit.MapDelete("/{table}/{id:long}", DeleteAsync);
         app.MapGet("/api/sequence", SequenceAsync);
         app.MapGet("/stats", (CentralStats stats) => Results.Ok(new
         {
@@ -56,23 +62,51 @@ public static class AdminApi
         return row is null ? Results.Problem($"{table} {id} does not exist.", statusCode: 404) : Results.Json((object)row);
     }
 
-    private static async Task<IResult> UpsertAsync(string table, long id, [FromBody] JsonElement body, HttpRequest request, ConfigWriter writer,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> UpsertAsync(string table, long id, [FromBody] JsonElement body, HttpContext context, ConfigWriter writer,
+        bool? force, CancellationToken cancellationToken)
     {
-        if (!TryExpectedVersion(request, out var expected, out var error))
+        if (!TryExpectedVersion(context.Request, out var expected, out var error))
         {
             return error!;
         }
-        return ToHttp(await writer.UpsertAsync(table, id, body, expected, cancellationToken));
+        if (TextRules.Check(body) is { } text)
+        {
+            return Results.Problem(text, statusCode: 400);
+        }
+        return ToHttp(await writer.UpsertAsync(table, id, body, expected, AuthorOf(context, force), cancellationToken));
     }
 
-    private static async Task<IResult> DeleteAsync(string table, long id, HttpRequest request, ConfigWriter writer, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string table, long id, HttpContext context, ConfigWriter writer, bool? force,
+        CancellationToken cancellationToken)
     {
-        if (!TryExpectedVersion(request, out var expected, out var error))
+        if (!TryExpectedVersion(context.Request, out var expected, out var error))
         {
             return error!;
         }
-        return ToHttp(await writer.DeleteAsync(table, id, expected, cancellationToken));
+        return ToHttp(await writer.DeleteAsync(table, id, expected, AuthorOf(context, force), cancellationToken));
+    }
+
+    /// <summary>The audit's who (the key's name) and from where (the remote address) of a request.</summary>
+    private static EditAuthor AuthorOf(HttpContext context, bool? force) =>
+        new(context.User.Identity?.Name ?? "?", context.Connection.RemoteIpAddress?.ToString(), force ?? false);
+
+    /// <summary>GET /api/audit?table=&amp;since=&amp;limit=: who changed what, from where, oldest first (since: an ISO 8601 time).</summary>
+    private static async Task<IResult> AuditAsync(CentralDbContext db, string? table, DateTimeOffset? since, int? limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > 10_000)
+        {
+            return Results.Problem("limit is from 1 to 10000.", statusCode: 400);
+        }
+        var query = db.Audit.AsNoTracking();
+        if (!string.IsNullOrEmpty(table))
+        {
+            query = query.Where(a => a.Table == table);
+        }
+        if (since is { } from)
+        {
+            query = query.Where(a => a.ChangedAt >= from.ToUniversalTime());
+        }
+        return Results.Ok(await query.OrderBy(a => a.Sequence).Take(limit ?? 1000).ToListAsync(cancellationToken));
     }
 
     /// <summary>One change of POST /api/config/batch: op "upsert" (the default, with row) or "delete"; version as If-Match.</summary>
@@ -85,7 +119,8 @@ public static class AdminApi
     /// writes nothing and answers 422 (409 when a refusal is a version or reference conflict) naming each refused change
     /// by its index. ?dryRun=true validates the same way and writes nothing.
     /// </summary>
-    private static async Task<IResult> BatchAsync([FromBody] JsonElement body, ConfigWriter writer, bool? dryRun, CancellationToken cancellationToken)
+    private static async Task<IResult> BatchAsync([FromBody] JsonElement body, HttpContext context, ConfigWriter writer, bool? dryRun, bool? force,
+        CancellationToken cancellationToken)
     {
         BatchRequest? request;
         try
@@ -100,15 +135,27 @@ public static class AdminApi
         {
             return Results.Problem($"A batch has from 1 to {ConfigWriter.MaxBatchSize:N0} changes in \"changes\".", statusCode: 400);
         }
+        var badText = changes.Select((c, i) => (c, i, problem: TextRules.Problem(c.Table ?? "", "table") ?? (c.Row is { } row ? TextRules.Check(row, "row") : null)))
+            .Where(x => x.problem is not null).Take(ConfigWriter.MaxRefusalsReported).ToList();
+        if (badText.Count > 0)
+        {
+            var (change, index, problem) = badText[0];
+            return Results.Problem($"{badText.Count} changes carry text that cannot be stored; nothing was written. First: change {index} ({change.Table} {change.Id}): {problem}",
+                statusCode: 400, title: "The batch was refused",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["refused"] = badText.Select(x => new { index = x.i, table = x.c.Table, id = x.c.Id, status = 400, reason = x.problem }).ToList(),
+                });
+        }
         var edits = changes.Select(c => new ConfigEdit(c.Table ?? "", c.Id, c.Op ?? ConfigOperations.Upsert, c.Row, c.Version)).ToList();
-        var result = await writer.ApplyAsync(edits, dryRun ?? false, cancellationToken);
+        var result = await writer.ApplyAsync(edits, dryRun ?? false, AuthorOf(context, force), cancellationToken);
         if (result.Refused.Count > 0)
         {
             var refused = result.Refused.Select(r => new { index = r.Index, table = r.Table, id = r.Id, status = StatusOf(r.Result), reason = ReasonOf(r.Result) }).ToList();
             var first = refused[0];
             return Results.Problem(
                 $"{refused.Count} of {edits.Count} changes refused{(refused.Count >= ConfigWriter.MaxRefusalsReported ? " (the first ones found)" : "")}; nothing was written. First: change {first.index} ({first.table} {first.id}): {first.reason}",
-                statusCode: refused.Any(r => r.status == 409) ? 409 : 422,
+                statusCode: refused.Any(r => r.status == 409) ? 409 : refused.Any(r => r.status == 428) ? 428 : 422,
                 title: "The batch was refused",
                 extensions: new Dictionary<string, object?> { ["refused"] = refused });
         }
@@ -148,6 +195,7 @@ public static class AdminApi
     {
         EditResult.Committed c => Results.Ok(new { sequence = c.Sequence, version = c.Sequence, row = c.Row }),
         EditResult.Conflict c => Results.Problem(c.Reason, statusCode: 409, extensions: new Dictionary<string, object?> { ["currentVersion"] = c.CurrentVersion }),
+        EditResult.PreconditionRequired p => Results.Problem(p.Reason, statusCode: 428, extensions: new Dictionary<string, object?> { ["currentVersion"] = p.CurrentVersion }),
         _ => Results.Problem(ReasonOf(result), statusCode: StatusOf(result)),
     };
 
@@ -155,6 +203,7 @@ public static class AdminApi
     {
         EditResult.NotFound => 404,
         EditResult.Conflict => 409,
+        EditResult.PreconditionRequired => 428,
         EditResult.Invalid => 422,
         _ => throw new InvalidOperationException($"Unhandled edit result {result}"),
     };
@@ -164,6 +213,7 @@ public static class AdminApi
         EditResult.NotFound n => n.Reason,
         EditResult.Invalid i => i.Reason,
         EditResult.Conflict c => c.Reason,
+        EditResult.PreconditionRequired p => p.Reason,
         _ => throw new InvalidOperationException($"Unhandled edit result {result}"),
     };
 

@@ -21,7 +21,16 @@ public abstract record EditResult
 
     /// <summary>The edit named a version that is no longer current, or the row is still referenced.</summary>
     public sealed record Conflict(string Reason, long CurrentVersion) : EditResult;
+
+    /// <summary>The edit changes or deletes an existing row without naming the version it read (and without force).</summary>
+    public sealed record PreconditionRequired(string Reason, long CurrentVersion) : EditResult;
 }
+
+/// <summary>
+/// Who edits (the admin key's name), from where (the remote address), and whether they edit without naming versions
+/// (force: the last writer wins). Kept in the audit row of every change, in the change's own transaction.
+/// </summary>
+public sealed record EditAuthor(string Who, string? From, bool Force = false);
 
 /// <summary>One change of a batch: <paramref name="Row"/> for an upsert, null for a delete.</summary>
 public sealed record ConfigEdit(string Table, long Id, string Operation, JsonElement? Row, long? ExpectedVersion = null);
@@ -53,20 +62,20 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
 
     private const int Attempts = 3;
 
-    public Task<EditResult> UpsertAsync(string table, long id, JsonElement body, long? expectedVersion, CancellationToken cancellationToken) =>
-        EditAsync(new ConfigEdit(table, id, ConfigOperations.Upsert, body, expectedVersion), cancellationToken);
+    public Task<EditResult> UpsertAsync(string table, long id, JsonElement body, long? expectedVersion, EditAuthor author, CancellationToken cancellationToken) =>
+        EditAsync(new ConfigEdit(table, id, ConfigOperations.Upsert, body, expectedVersion), author, cancellationToken);
 
-    public Task<EditResult> DeleteAsync(string table, long id, long? expectedVersion, CancellationToken cancellationToken) =>
-        EditAsync(new ConfigEdit(table, id, ConfigOperations.Delete, null, expectedVersion), cancellationToken);
+    public Task<EditResult> DeleteAsync(string table, long id, long? expectedVersion, EditAuthor author, CancellationToken cancellationToken) =>
+        EditAsync(new ConfigEdit(table, id, ConfigOperations.Delete, null, expectedVersion), author, cancellationToken);
 
-    private async Task<EditResult> EditAsync(ConfigEdit edit, CancellationToken cancellationToken)
+    private async Task<EditResult> EditAsync(ConfigEdit edit, EditAuthor author, CancellationToken cancellationToken)
     {
-        var result = await ApplyAsync([edit], dryRun: false, cancellationToken);
+        var result = await ApplyAsync([edit], dryRun: false, author, cancellationToken);
         return result.Refused.Count > 0 ? result.Refused[0].Result : result.Committed[0];
     }
 
     /// <summary>Applies <paramref name="edits"/> in the order given, in one transaction.</summary>
-    public async Task<BatchResult> ApplyAsync(IReadOnlyList<ConfigEdit> edits, bool dryRun, CancellationToken cancellationToken)
+    public async Task<BatchResult> ApplyAsync(IReadOnlyList<ConfigEdit> edits, bool dryRun, EditAuthor author, CancellationToken cancellationToken)
     {
         var parsed = new Parsed[edits.Count];
         var refused = new List<RefusedEdit>();
@@ -91,7 +100,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
             {
                 try
                 {
-                    return await TryApplyAsync(connection, edits, parsed, [.. refused], dryRun, cancellationToken);
+                    return await TryApplyAsync(connection, edits, parsed, [.. refused], dryRun, author, cancellationToken);
                 }
                 catch (PostgresException exception) when (attempt < Attempts && exception.SqlState is PostgresErrorCodes.DeadlockDetected
                     or PostgresErrorCodes.SerializationFailure)
@@ -155,7 +164,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
     /// leaves that edit out of the next round (rolled back), to find the others; only a batch without refusals commits.
     /// </summary>
     private async Task<BatchResult> TryApplyAsync(NpgsqlConnection connection, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed,
-        List<RefusedEdit> refused, bool dryRun, CancellationToken cancellationToken)
+        List<RefusedEdit> refused, bool dryRun, EditAuthor author, CancellationToken cancellationToken)
     {
         var excluded = refused.Select(r => r.Index).ToHashSet();
         while (true)
@@ -170,7 +179,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
                 await RollbackAsync(connection);
                 throw;
             }
-            foreach (var refusal in Simulate(edits, parsed, versions, excluded))
+            foreach (var refusal in Simulate(edits, parsed, versions, excluded, author.Force))
             {
                 refused.Add(refusal);
                 excluded.Add(refusal.Index);
@@ -189,7 +198,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
             var committedAt = clock.GetUtcNow();
             if (commit)
             {
-                AddSequenceAndLog(batch, edits, parsed, committedAt);
+                AddSequenceAndLog(batch, edits, parsed, committedAt, author);
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             }
             try
@@ -261,9 +270,12 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         return versions;
     }
 
-    /// <summary>Walks the edits in order over the locked rows: a named version must be current, a deleted row must exist.</summary>
+    /// <summary>
+    /// Walks the edits in order over the locked rows: a named version must be current, a deleted row must exist, and
+    /// (unless <paramref name="force"/>) the first change of a row that exists must name its version.
+    /// </summary>
     private static IEnumerable<RefusedEdit> Simulate(IReadOnlyList<ConfigEdit> edits, Parsed[] parsed, Dictionary<(Type, long), long> versions,
-        HashSet<int> excluded)
+        HashSet<int> excluded, bool force)
     {
         var exists = versions.Keys.ToHashSet();
         var touched = new HashSet<(Type, long)>();
@@ -289,6 +301,11 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
             {
                 problem = new EditResult.NotFound($"{edit.Table} {edit.Id} does not exist.");
             }
+            else if (!force && edit.ExpectedVersion is null && versions.ContainsKey(key) && !touched.Contains(key))
+            {
+                problem = new EditResult.PreconditionRequired(
+                    $"{edit.Table} {edit.Id} exists (version {current}): name the version you read (If-Match, or \"version\" in a batch), or force.", current);
+            }
             if (problem is not null)
             {
                 yield return new RefusedEdit(i, edit.Table, edit.Id, problem);
@@ -310,7 +327,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
     /// The tail of the commit batch: one counter increment of N, each surviving row's version (its last change in the
     /// batch), and the N log rows, sequence = counter - N + position (1-based).
     /// </summary>
-    private static void AddSequenceAndLog(NpgsqlBatch batch, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed, DateTimeOffset committedAt)
+    private static void AddSequenceAndLog(NpgsqlBatch batch, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed, DateTimeOffset committedAt, EditAuthor author)
     {
         var n = edits.Count;
         batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE config_sequence SET last_value = last_value + $1 WHERE id = 1 RETURNING last_value")
@@ -354,6 +371,21 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
                     Value = parsed.Select(p => p.Row is null ? null : JsonSerializer.Serialize(p.Row, p.Type, Json.Options)).ToArray() },
                 new NpgsqlParameter<DateTimeOffset> { TypedValue = committedAt },
+            },
+        });
+        // the audit: who, from where, for each change just logged
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            INSERT INTO admin_audit (sequence, "table", operation, key, changed_by, changed_from, forced, changed_at)
+            SELECT l.sequence, l."table", l.operation, l.key, $2, $3, $4, l.committed_at
+            FROM config_change_log l, config_sequence c WHERE c.id = 1 AND l.sequence > c.last_value - $1
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long> { TypedValue = n },
+                new NpgsqlParameter<string> { TypedValue = author.Who },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)author.From ?? DBNull.Value },
+                new NpgsqlParameter<bool> { TypedValue = author.Force },
             },
         });
     }

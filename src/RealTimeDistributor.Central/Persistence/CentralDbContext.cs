@@ -11,6 +11,8 @@ public sealed class CentralDbContext(DbContextOptions<CentralDbContext> options)
 
     public DbSet<RelayState> RelayState => Set<RelayState>();
 
+    public DbSet<AdminAuditEntry> Audit => Set<AdminAuditEntry>();
+
     public DbSet<Agent> Agents => Set<Agent>();
 
     public DbSet<SkillGroupMember> SkillGroupMembers => Set<SkillGroupMember>();
@@ -28,6 +30,13 @@ public sealed class CentralDbContext(DbContextOptions<CentralDbContext> options)
             e.HasKey(x => x.Sequence);
             e.Property(x => x.Sequence).ValueGeneratedNever();
             e.Property(x => x.RowJson).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<AdminAuditEntry>(e =>
+        {
+            e.ToTable("admin_audit");
+            e.HasKey(x => x.Sequence);
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.HasIndex(x => x.ChangedAt);
         });
         modelBuilder.Entity<ConfigSequence>(e =>
         {
@@ -57,6 +66,29 @@ public sealed class ConfigChangeLogEntry
     public string? RowJson { get; set; }
 
     public DateTimeOffset CommittedAt { get; set; }
+}
+
+/// <summary>
+/// Who made one committed change (the admin key's name), from where (remote address), when, and whether it was forced
+/// (no version named). Written in the change's own transaction; kept when the change log is trimmed.
+/// </summary>
+public sealed class AdminAuditEntry
+{
+    public long Sequence { get; set; }
+
+    public string Table { get; set; } = "";
+
+    public string Operation { get; set; } = "";
+
+    public string Key { get; set; } = "";
+
+    public string ChangedBy { get; set; } = "";
+
+    public string? ChangedFrom { get; set; }
+
+    public bool Forced { get; set; }
+
+    public DateTimeOffset ChangedAt { get; set; }
 }
 
 /// <summary>

@@ -5,19 +5,32 @@ using RealTimeDistributor.Contracts;
 
 namespace RealTimeDistributor.Client.Stream;
 
-/// <summary>Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot.</summary>
+/// <summary>
+/// Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot. A
+/// message that breaks <see cref="SiteUpdateRules"/> is refused, counted and logged; one too far ahead of the view
+/// (Client:MaxSequenceJump) too, and the view reloads a snapshot in case the site really is that far.
+/// </summary>
 public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, ILogger<SiteUpdateConsumer> logger)
     : IConsumer<SiteUpdate>
 {
     public Task Consume(ConsumeContext<SiteUpdate> context)
     {
         var update = context.Message;
-        if (update.Site != settings.Site)
+        if (SiteUpdateRules.Problem(update, settings.Site) is { } problem)
         {
-            logger.LogWarning("Dropped an update for site {OtherSite}; this workstation belongs to {Site}", update.Site, settings.Site);
+            view.Refuse();
+            logger.LogWarning("Refused a site message {Kind} {Table} at site sequence {Sequence} from {MessageSource}: {Reason}",
+                update.Kind, update.Table, update.SiteSequence, context.SourceAddress, problem);
             return Task.CompletedTask;
         }
         var outcome = view.Apply(update);
+        if (outcome == ApplyOutcome.TooFarAhead)
+        {
+            logger.LogWarning(
+                "Refused a site message {Kind} {Table} at site sequence {Sequence}: more than {MaxJump} above the view's {LastSequence}; loading a fresh snapshot",
+                update.Kind, update.Table, update.SiteSequence, settings.MaxSequenceJump, view.LastSiteSequence);
+            loader.RequestReload();
+        }
         if (outcome == ApplyOutcome.Gap)
         {
             logger.LogWarning("Gap in {Kind} {Table} before site sequence {Sequence} (after {PreviousSequence}): loading a fresh snapshot",

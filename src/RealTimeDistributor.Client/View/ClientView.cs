@@ -23,6 +23,12 @@ public enum ApplyOutcome
 
     /// <summary>The update's table lost a message before it: the view needs a fresh snapshot (the update is kept for after it).</summary>
     Gap,
+
+    /// <summary>
+    /// The update's site sequence is more than the allowed distance above the view's last one: refused and counted (not
+    /// applied, not kept); the view stays where it was, and a fresh snapshot tells the site's real sequence.
+    /// </summary>
+    TooFarAhead,
 }
 
 /// <summary>
@@ -38,11 +44,17 @@ public enum ApplyOutcome
 /// with <see cref="SiteUpdate.PreviousKeySequence"/>. A real-time message holds many rows of its table and reaches every
 /// client that binds some key of the table (<see cref="Topology.Site.RealTimeBindings"/>): it is followed per table, and
 /// only its rows that the bindings match go into the view.</item>
+/// <item>An update more than <c>maxSequenceJump</c> above the last site sequence the view holds is refused
+/// (<see cref="ApplyOutcome.TooFarAhead"/>): one forged or corrupt sequence must not move the view's position so far
+/// that every real message after it looks like a duplicate.</item>
 /// </list>
 /// Events are raised under the view's lock, in the order the view changed: handlers must be quick.
 /// </summary>
-public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLength, IReadOnlyList<string>? bindings = null)
+public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLength, IReadOnlyList<string>? bindings = null,
+    long maxSequenceJump = ClientView.DefaultMaxSequenceJump)
 {
+    public const long DefaultMaxSequenceJump = 1_000_000;
+
     private readonly IReadOnlyList<string> _bindings = bindings ?? [Topology.AllKeys];
     private readonly Dictionary<string, bool> _wholeTables = [];
     private readonly Dictionary<(string Kind, string Table, string Key), ViewRow> _rows = []; // under _gate
@@ -59,6 +71,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     private long _gaps;
     private long _snapshots;
     private long _buffered;
+    private long _refused;
 
     /// <summary>A row was added or changed by the stream.</summary>
     public event Action<ViewRow>? Changed;
@@ -82,6 +95,12 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     public long Gaps => Interlocked.Read(ref _gaps);
 
     public long Snapshots => Interlocked.Read(ref _snapshots);
+
+    /// <summary>Stream updates refused: malformed (<see cref="Refuse"/>) or too far ahead.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Counts an update refused before it reached the view.</summary>
+    public void Refuse() => Interlocked.Increment(ref _refused);
 
     /// <summary>Stream updates that arrived while a snapshot loaded.</summary>
     public long Buffered => Interlocked.Read(ref _buffered);
@@ -175,6 +194,11 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         var whole = WholeTable(update.Table);
         var (link, chain) = whole || update.Key is not { } key ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{key}");
         var last = _lastInChain.GetValueOrDefault((update.Kind, chain), _snapshotSequence);
+        if (update.SiteSequence - _lastSiteSequence > maxSequenceJump)
+        {
+            Interlocked.Increment(ref _refused);
+            return ApplyOutcome.TooFarAhead;
+        }
         if (update.SiteSequence <= last)
         {
             _duplicates++;

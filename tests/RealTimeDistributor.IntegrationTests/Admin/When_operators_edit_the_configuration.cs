@@ -85,7 +85,7 @@ public sealed class When_operators_edit_the_configuration : IAsyncLifetime
         var failures = 0;
         await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
-            using var http = new HttpClient { BaseAddress = _system.CentralApi.BaseAddress };
+            using var http = _system.NewCentralApi(_system.EditorKey, force: true);
             for (var i = 0; i < editsPerClient; i++)
             {
                 var id = 1000 + client * editsPerClient + i;

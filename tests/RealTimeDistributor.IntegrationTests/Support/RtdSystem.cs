@@ -26,6 +26,11 @@ public sealed class RtdSystem : IAsyncDisposable
 
     private RtdSystem(string id) => Id = id;
 
+    /// <summary>This system's admin API keys (random per system): the editor's (key name "test-editor") and a reader's ("test-reader").</summary>
+    public string EditorKey { get; } = Guid.NewGuid().ToString("N");
+
+    public string ReaderKey { get; } = Guid.NewGuid().ToString("N");
+
     public string Id { get; }
 
     public string CentralVirtualHost => CentralVirtualHostOf(Id);
@@ -34,7 +39,38 @@ public sealed class RtdSystem : IAsyncDisposable
 
     public WebApplication Central { get; private set; } = null!;
 
+    /// <summary>
+    /// The admin API as the editor "test-editor" that edits without naming versions (force, last writer wins) unless a
+    /// request carries If-Match: what the tests that are not about versions need. <see cref="NewCentralApi"/> for others.
+    /// </summary>
     public HttpClient CentralApi { get; private set; } = null!;
+
+    /// <summary>A new client of the admin API with <paramref name="key"/> (none: anonymous), forcing edits without If-Match when <paramref name="force"/>.</summary>
+    public HttpClient NewCentralApi(string? key, bool force = false)
+    {
+        var http = force ? new HttpClient(new ForceUnlessVersioned { InnerHandler = new HttpClientHandler() }) : new HttpClient();
+        http.BaseAddress = new Uri(Central.Urls.First());
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Add(AdminApiKey.Header, key);
+        }
+        return http;
+    }
+
+    /// <summary>Adds ?force=true to an edit (PUT, DELETE, POST) that names no version in If-Match.</summary>
+    private sealed class ForceUnlessVersioned : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method != HttpMethod.Get && request.Headers.IfMatch.Count == 0 && !request.Headers.Contains("If-Match")
+                && request.RequestUri is { } uri && !uri.OriginalString.Contains("force=", StringComparison.Ordinal))
+            {
+                request.RequestUri = new Uri(uri.OriginalString + (uri.OriginalString.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "force=true",
+                    uri.IsAbsoluteUri ? UriKind.Absolute : UriKind.Relative);
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     public Broker Broker => _broker;
 
@@ -61,7 +97,7 @@ public sealed class RtdSystem : IAsyncDisposable
             settings[key] = value;
         }
         system.Central = await system.StartAsync(CentralHost.Build, settings);
-        system.CentralApi = new HttpClient { BaseAddress = new Uri(system.Central.Urls.First()) };
+        system.CentralApi = system.NewCentralApi(system.EditorKey, force: true);
         return system;
     }
 
@@ -181,6 +217,11 @@ public sealed class RtdSystem : IAsyncDisposable
         ["RabbitMq:Password"] = TestSettings.RabbitPassword,
         ["RabbitMq:CentralVirtualHost"] = CentralVirtualHost,
         ["Serilog:MinimumLevel:Default"] = Environment.GetEnvironmentVariable("RTD_TEST_LOG_LEVEL") ?? "Warning",
+        // the center's admin API keys (only the center reads them; here so that a center run as a process has them too)
+        ["Admin:Keys:test-editor:Hash"] = AdminApiKey.HashOf(EditorKey),
+        ["Admin:Keys:test-editor:Role"] = "editor",
+        ["Admin:Keys:test-reader:Hash"] = AdminApiKey.HashOf(ReaderKey),
+        ["Admin:Keys:test-reader:Role"] = "reader",
     };
 
     private async Task<WebApplication> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> build, Dictionary<string, string?> settings)

@@ -22,6 +22,51 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("RealTimeDistributor.Central.Persistence.AdminAuditEntry", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("changed_at");
+
+                    b.Property<string>("ChangedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("changed_by");
+
+                    b.Property<string>("ChangedFrom")
+                        .HasColumnType("text")
+                        .HasColumnName("changed_from");
+
+                    b.Property<bool>("Forced")
+                        .HasColumnType("boolean")
+                        .HasColumnName("forced");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("operation");
+
+                    b.Property<string>("Table")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("table");
+
+                    b.HasKey("Sequence");
+
+                    b.HasIndex("ChangedAt");
+
+                    b.ToTable("admin_audit", (string)null);
+                });
+
             modelBuilder.Entity("RealTimeDistributor.Central.Persistence.ConfigChangeLogEntry", b =>
                 {
                     b.Property<long>("Sequence")

@@ -1,0 +1,143 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Central.Admin;
+
+/// <summary>The admin API's roles: a reader reads the configuration and the audit; an editor also edits.</summary>
+public static class AdminRoles
+{
+    public const string Reader = "reader";
+    public const string Editor = "editor";
+
+    public const string ReadPolicy = "admin-read";
+    public const string EditPolicy = "admin-edit";
+
+    public static bool IsKnown(string role) => role is Reader or Editor;
+}
+
+/// <summary>One configured key: its name (who, in the audit), the SHA-256 of the key, and its role.</summary>
+public sealed record AdminKey(string Name, byte[] Hash, string Role);
+
+/// <summary>
+/// The keys of the admin API, from configuration: <c>Admin:Keys:&lt;name&gt;:Hash</c> (hex SHA-256 of the key, as
+/// <c>printf %s KEY | sha256sum</c> prints it) and <c>Admin:Keys:&lt;name&gt;:Role</c> (reader or editor). Only hashes
+/// are configured, so the center's configuration does not hold a usable key. Without any key the admin API refuses
+/// every request (401) and the center says so at start: it fails closed.
+/// </summary>
+public sealed class AdminKeys(IReadOnlyList<AdminKey> keys)
+{
+    public const string Section = "Admin:Keys";
+
+    public IReadOnlyList<AdminKey> Keys { get; } = keys;
+
+    public static AdminKeys From(IConfiguration configuration)
+    {
+        var keys = new List<AdminKey>();
+        foreach (var entry in configuration.GetSection(Section).GetChildren())
+        {
+            var hashKey = $"{Section}:{entry.Key}:Hash";
+            var roleKey = $"{Section}:{entry.Key}:Role";
+            var hex = configuration.Required(hashKey).Trim();
+            byte[] hash;
+            try
+            {
+                hash = Convert.FromHexString(hex);
+            }
+            catch (FormatException)
+            {
+                throw new InvalidConfigurationException(hashKey, "must be the hex SHA-256 of the key (64 hex digits, `printf %s KEY | sha256sum`).");
+            }
+            if (hash.Length != SHA256.HashSizeInBytes)
+            {
+                throw new InvalidConfigurationException(hashKey, "must be the hex SHA-256 of the key (64 hex digits, `printf %s KEY | sha256sum`).");
+            }
+            var role = configuration.Required(roleKey).Trim().ToLowerInvariant();
+            if (!AdminRoles.IsKnown(role))
+            {
+                throw new InvalidConfigurationException(roleKey, $"is '{role}': it must be {AdminRoles.Reader} or {AdminRoles.Editor}.");
+            }
+            keys.Add(new AdminKey(entry.Key, hash, role));
+        }
+        return new AdminKeys(keys);
+    }
+
+    /// <summary>The key whose hash matches; every configured hash is compared in constant time.</summary>
+    public AdminKey? Match(string presented)
+    {
+        var hash = AdminApiKey.Hash(presented);
+        AdminKey? found = null;
+        foreach (var key in Keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, key.Hash))
+            {
+                found = key;
+            }
+        }
+        return found;
+    }
+}
+
+/// <summary>
+/// Authenticates a request by its <see cref="AdminApiKey.Header"/> header: the key's name becomes the user's name (the
+/// audit's "who") and its role a role claim. No header: no result (401 where a role is required); a wrong key: 401.
+/// </summary>
+public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AdminKeys keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "AdminKey";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(AdminApiKey.Header, out var values) || values.ToString() is not { Length: > 0 } presented)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        if (keys.Match(presented) is not { } key)
+        {
+            Logger.LogWarning("Admin API: an unknown key from {RemoteAddress}", Context.Connection.RemoteIpAddress);
+            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        }
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{AdminApiKey.Header}\"";
+        return Response.WriteAsJsonAsync(new { status = 401, title = "Unauthorized", detail = $"The admin API needs a key in the {AdminApiKey.Header} header." });
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Response.WriteAsJsonAsync(new { status = 403, title = "Forbidden", detail = $"The key '{Context.User.Identity?.Name}' may read but not edit (role {AdminRoles.Reader})." });
+    }
+}
+
+public static class AdminAuthentication
+{
+    /// <summary>Registers the keys, the handler and the two policies (read: reader or editor; edit: editor).</summary>
+    public static void AddAdminAuthentication(this WebApplicationBuilder builder)
+    {
+        var keys = AdminKeys.From(builder.Configuration);
+        builder.Services.AddSingleton(keys);
+        if (keys.Keys.Count == 0)
+        {
+            builder.Services.AddStartupTask((sp, _) =>
+            {
+                sp.GetRequiredService<ILogger<AdminKeys>>().LogWarning(
+                    "No admin API key is configured (Admin:Keys:<name>:Hash and :Role): the admin API refuses every request with 401");
+                return Task.CompletedTask;
+            });
+        }
+        builder.Services.AddAuthentication(AdminKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, AdminKeyHandler>(AdminKeyHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AdminRoles.ReadPolicy, p => p.RequireRole(AdminRoles.Reader, AdminRoles.Editor))
+            .AddPolicy(AdminRoles.EditPolicy, p => p.RequireRole(AdminRoles.Editor));
+    }
+}
