@@ -32,10 +32,7 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["RTD_RABBITMQ_HOST"] = TestSettings.RabbitHost;
-        start.Environment["RTD_RABBITMQ_PORT"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RTD_RABBITMQ_USER"] = TestSettings.RabbitUser;
-        start.Environment["RTD_RABBITMQ_PASSWORD"] = TestSettings.RabbitPassword;
+        TestSettings.SetBrokerEnvironment(start);
         using var python = Process.Start(start)!;
         var lines = new List<string>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -91,10 +91,7 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["RTD_RABBITMQ_HOST"] = TestSettings.RabbitHost;
-        start.Environment["RTD_RABBITMQ_PORT"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RTD_RABBITMQ_USER"] = TestSettings.RabbitUser;
-        start.Environment["RTD_RABBITMQ_PASSWORD"] = TestSettings.RabbitPassword;
+        TestSettings.SetBrokerEnvironment(start);
         var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
         var output = args.Contains("--once") ? process.StandardOutput.ReadToEndAsync() : Task.FromResult("");

@@ -10,25 +10,18 @@ namespace RealTimeDistributor.IntegrationTests.Distributor;
 public sealed class When_the_replica_database_goes_down : SystemTest
 {
     private const int Burst = 300;
-    private readonly TcpProxy _database = TcpProxy.ToPostgres();
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _database.DisposeAsync();
-    }
 
     [Fact]
     public async Task Should_keep_messages_in_the_queue_and_apply_them_all_when_it_returns()
     {
-        await Rtd.StartDistributorAsync(Site, extra: new() { ["ConnectionStrings:Replica"] = _database.ConnectionString(Rtd.ReplicaDatabase(Site)) });
+        await StartDistributorBehindDatabaseProxyAsync();
         await SeedPeripheralAsync();
         await Rtd.WaitAppliedAsync(Site, 1);
         var configQueue = Topology.Central.DistributorConfigQueue(Site);
         await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, configQueue))?.Messages ?? -1,
             m => m == 0, "change 1 to be acknowledged");
 
-        _database.Cut();
+        DatabaseProxy.Cut();
         var outageStarted = DateTime.UtcNow;
         for (var i = 1; i <= Burst; i++)
         {
@@ -47,7 +40,7 @@ public sealed class When_the_replica_database_goes_down : SystemTest
         Assert.Equal(Burst, (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, configQueue))!.Messages);
         Assert.Null(await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, configQueue + "_error"));
 
-        _database.Restore();
+        DatabaseProxy.Restore();
 
         await Rtd.WaitAppliedAsync(Site, Burst + 1, TimeSpan.FromSeconds(120));
         Assert.Equal((long)Burst, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM agent"));

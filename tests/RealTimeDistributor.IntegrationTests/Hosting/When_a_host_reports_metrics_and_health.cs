@@ -12,13 +12,6 @@ namespace RealTimeDistributor.IntegrationTests.Hosting;
 /// <summary>The "RealTimeDistributor" meter (read with a real MeterListener and at GET /metrics) and GET /health of each host.</summary>
 public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper output) : SystemTest
 {
-    private readonly TcpProxy _database = TcpProxy.ToPostgres();
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _database.DisposeAsync();
-    }
 
     [Fact]
     public async Task Should_count_applied_changes_and_their_latency_on_the_meter_and_at_metrics()
@@ -86,7 +79,7 @@ public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper out
     [Fact]
     public async Task Should_answer_503_naming_the_replica_database_while_it_is_unreachable()
     {
-        var distributor = await Rtd.StartDistributorAsync(Site, extra: new() { ["ConnectionStrings:Replica"] = _database.ConnectionString(Rtd.ReplicaDatabase(Site)) });
+        var distributor = await StartDistributorBehindDatabaseProxyAsync();
         var client = await Rtd.StartClientAsync(Site, "ws1");
 
         var (status, health) = await HealthAsync(distributor.Urls.First());
@@ -100,14 +93,14 @@ public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper out
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", Check(health, "masstransit-bus"));
 
-        _database.Cut();
+        DatabaseProxy.Cut();
         (status, health) = await HealthAsync(distributor.Urls.First());
         output.WriteLine(health.ToString());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("Unhealthy", Check(health, "replica-database"));
-        Assert.Contains($"127.0.0.1:{_database.Port}/{Rtd.ReplicaDatabase(Site)}", health.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{DatabaseProxy.Port}/{Rtd.ReplicaDatabase(Site)}", health.ToString(), StringComparison.Ordinal);
 
-        _database.Restore();
+        DatabaseProxy.Restore();
         await Eventually.Until(async () => (await HealthAsync(distributor.Urls.First())).Status, s => s == HttpStatusCode.OK, "healthy again");
     }
 

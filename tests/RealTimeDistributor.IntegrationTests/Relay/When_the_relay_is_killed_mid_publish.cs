@@ -38,14 +38,7 @@ public sealed class When_the_relay_is_killed_mid_publish : SystemTest
         await Eventually.Until(PublishedThroughAsync, p => p == 1, "change 1 to be published");
         await Rtd.StopAsync(Rtd.Central); // from here on the relay runs in a process of its own
 
-        var factory = new ConnectionFactory
-        {
-            HostName = TestSettings.RabbitHost,
-            Port = TestSettings.RabbitPort,
-            UserName = TestSettings.RabbitUser,
-            Password = TestSettings.RabbitPassword,
-            VirtualHost = Rtd.CentralVirtualHost,
-        };
+        var factory = TestSettings.RabbitConnection(Rtd.CentralVirtualHost);
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.QueueDeclareAsync(Recorder, durable: true, exclusive: false, autoDelete: false);

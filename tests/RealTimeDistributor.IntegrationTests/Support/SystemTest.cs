@@ -13,6 +13,8 @@ namespace RealTimeDistributor.IntegrationTests.Support;
 /// </summary>
 public abstract class SystemTest : IAsyncLifetime
 {
+    private TcpProxy? _databaseProxy;
+
     protected RtdSystem Rtd { get; private set; } = null!;
 
     /// <summary>The site's id: <see cref="RtdSystem.Site"/> of <see cref="SiteName"/>.</summary>
@@ -58,7 +60,21 @@ public abstract class SystemTest : IAsyncLifetime
         }
     }
 
-    public virtual async Task DisposeAsync() => await Rtd.DisposeAsync();
+    public virtual async Task DisposeAsync()
+    {
+        await Rtd.DisposeAsync();
+        if (_databaseProxy is not null)
+        {
+            await _databaseProxy.DisposeAsync();
+        }
+    }
+
+    /// <summary>A proxy in front of PostgreSQL that the test can cut and restore (made on first use, removed with the system).</summary>
+    protected TcpProxy DatabaseProxy => _databaseProxy ??= TcpProxy.ToPostgres();
+
+    /// <summary>Starts the site's distributor with its replica reached through <see cref="DatabaseProxy"/>.</summary>
+    protected Task<WebApplication> StartDistributorBehindDatabaseProxyAsync() =>
+        Rtd.StartDistributorAsync(Site, extra: new() { ["ConnectionStrings:Replica"] = DatabaseProxy.ConnectionString(Rtd.ReplicaDatabase(Site)) });
 
     /// <summary>Puts one configuration row through the admin API and asserts that it was accepted.</summary>
     protected async Task PutAsync(string table, long id, object row, long? ifMatch = null) =>
