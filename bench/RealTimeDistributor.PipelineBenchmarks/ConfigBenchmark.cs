@@ -22,7 +22,7 @@ public static class ConfigBenchmark
             throw new InvalidOperationException("seed failed");
         }
         var distributor = await system.StartDistributorAsync(site, extra: new() { ["Serilog:MinimumLevel:Default"] = "Error" });
-        await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"), a => a == 1, "seed");
+        await system.WaitAppliedAsync(site, 1);
         await system.StopAsync(distributor);
 
         var group = $"config changes ({count:N0})";
@@ -34,9 +34,8 @@ public static class ConfigBenchmark
         var started = System.Diagnostics.Stopwatch.StartNew();
         await system.StartDistributorAsync(site, extra: new() { ["Serilog:MinimumLevel:Default"] = "Error" });
         var afterStart = started.Elapsed;
-        var appliedAtStart = await system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state");
-        await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"),
-            a => a == count + 1, "the backlog", TimeSpan.FromMinutes(10));
+        var appliedAtStart = await system.AppliedSequenceAsync(site);
+        await system.WaitAppliedAsync(site, count + 1, TimeSpan.FromMinutes(10));
         var total = started.Elapsed;
         report.Add(group, "distributor: applied in order from backlog (incl. host start)", count / total.TotalSeconds, "changes/s", "raw broker: consume + ack");
         report.Add(group, $"distributor: applied in order once started ({count + 1 - appliedAtStart:N0} changes)",

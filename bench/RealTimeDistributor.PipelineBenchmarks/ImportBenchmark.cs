@@ -42,8 +42,7 @@ public static class ImportBenchmark
             await ConfigCommand.ImportAsync(system.CentralApi, file, dryRun: false, Options.Parse([]), TextWriter.Null);
             var imported = started.Elapsed;
             var last = await system.CentralScalarAsync("SELECT last_value FROM config_sequence");
-            await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"), a => a == last,
-                "the replica at the last change", TimeSpan.FromMinutes(10));
+            await system.WaitAppliedAsync(site, last, TimeSpan.FromMinutes(10));
             var applied = started.Elapsed;
             report.Add(group, "dry run: read the file, compare with the center", dryRun.TotalSeconds, "s");
             report.Add(group, "rtd config import: committed at the center", imported.TotalSeconds, "s", "dry run: read the file, compare with the center");

@@ -48,8 +48,7 @@ public static class LatencyBenchmark
         await CentralBacklog.CommitAgentsAsync(system.CentralDatabase, Agents);
         var quiet = new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Error" };
         await system.StartDistributorAsync(site, extra: quiet);
-        await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"), a => a == Agents + 1,
-            "the distributor to hold the agents", TimeSpan.FromMinutes(5));
+        await system.WaitAppliedAsync(site, Agents + 1, TimeSpan.FromMinutes(5));
         var view = (await system.StartClientAsync(site, "bench", quiet)).Services.GetRequiredService<ClientView>();
         await view.WaitForSnapshotsAsync(1, TimeSpan.FromSeconds(60));
 

@@ -23,8 +23,7 @@ public static class RebuildBenchmark
             var rebuild = await Report.TimeAsync(async () =>
             {
                 await system.StartDistributorAsync(site, extra: new() { ["Serilog:MinimumLevel:Default"] = "Error" });
-                await Eventually.Until(() => system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"),
-                    a => a == size + 1, "the rebuild", TimeSpan.FromMinutes(10));
+                await system.WaitAppliedAsync(site, size + 1, TimeSpan.FromMinutes(10));
             });
             report.Add($"replica rebuild ({size:N0} entities)", "first start to replica at watermark (incl. host start)", rebuild.TotalSeconds, "s");
         }

@@ -46,26 +46,10 @@ public static class ScaleBenchmark
         await system.StopAsync(system.Central);
 
         await system.EnsureSiteAsync(site);
-        var distributor = system.StartProcess("RealTimeDistributor.Distributor", new()
-        {
-            ["Distributor__Site"] = site,
-            ["Distributor__Instance"] = "a",
-            ["ConnectionStrings__Replica"] = TestSettings.ConnectionString(system.ReplicaDatabase(site)),
-            ["Serilog__MinimumLevel__Default"] = "Error",
-        });
+        var distributor = system.StartDistributorProcess(site, "a", new() { ["Serilog__MinimumLevel__Default"] = "Error" });
         var central = StartCenter(system, options.CallsPerSecond, options.FullRefreshEvery);
         var applying = Stopwatch.StartNew();
-        await Eventually.Until(async () =>
-        {
-            try
-            {
-                return await system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state");
-            }
-            catch (NpgsqlException)
-            {
-                return 0L; // the replica database is not there yet
-            }
-        }, applied => applied == total, $"the replica to hold {total:N0} changes", TimeSpan.FromMinutes(10));
+        await system.WaitAppliedAsync(site, total, TimeSpan.FromMinutes(10));
         Console.WriteLine($"  configuration of {total:N0} changes applied at the site in {applying.Elapsed.TotalSeconds:N1} s");
         var wallboard = system.StartProcess("RealTimeDistributor.Client", new()
         {

@@ -51,16 +51,8 @@ public static class CentralHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
-                cfg.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e =>
-                {
-                    Topology.Central.ConfigureConfigSnapshotQueue(e);
-                    e.ConfigureConsumer<ConfigSnapshotConsumer>(context);
-                });
-                cfg.ReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue, e =>
-                {
-                    Topology.Central.ConfigureRealTimeSnapshotQueue(e);
-                    e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
-                });
+                ConfigSnapshotConsumer.Configure(cfg, context);
+                RealTimeSnapshotConsumer.Configure(cfg, context);
             });
         });
         builder.Services.AddHostedService<ChangeLogRelay>();

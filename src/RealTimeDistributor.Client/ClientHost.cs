@@ -31,11 +31,7 @@ public static class ClientHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}");
-                cfg.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
-                {
-                    Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings, settings.QueueMaxLength, settings.Temporary);
-                    e.ConfigureConsumer<SiteUpdateConsumer>(context);
-                });
+                SiteUpdateConsumer.Configure(cfg, context, settings);
             });
         });
         builder.Services.AddHostedService<ViewReporter>();

@@ -41,11 +41,12 @@ public static class AdminApi
 
     private static async Task<IResult> ListAsync(string table, CentralDbContext db, CancellationToken cancellationToken)
     {
-        if (!ConfigTables.TryGet(table, out var type))
+        if (!ConfigTables.TryFind(table, out var descriptor))
         {
             return UnknownTable(table);
         }
-        var rows = await db.ConfigRows(type).OrderBy(r => r.Id).ToListAsync(cancellationToken);
+        var type = descriptor.Type;
+        var rows = await descriptor.Rows(db).OrderBy(r => r.Id).ToListAsync(cancellationToken);
         // serialized as an array of the table's row type: as a list of objects only the base class's fields came out
         var array = Array.CreateInstance(type, rows.Count);
         ((System.Collections.IList)rows).CopyTo(array, 0);

@@ -19,6 +19,14 @@ namespace RealTimeDistributor.Central.Snapshots;
 public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender sender, ILogger<ConfigSnapshotConsumer> logger)
     : IConsumer<ConfigSnapshotRequested>
 {
+    /// <summary>The central config snapshot queue (<see cref="Topology.Central.ConfigureConfigSnapshotQueue"/>) and this consumer on it.</summary>
+    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context) =>
+        bus.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e =>
+        {
+            Topology.Central.ConfigureConfigSnapshotQueue(e);
+            e.ConfigureConsumer<ConfigSnapshotConsumer>(context);
+        });
+
     public async Task Consume(ConsumeContext<ConfigSnapshotRequested> context)
     {
         var request = context.Message;
@@ -34,11 +42,11 @@ public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender s
             .ToListAsync(cancellationToken)).Single();
         var chunks = sender.Open<ConfigSnapshotRow>(request.ReplyTo, request.Site, request.SnapshotId, watermark, takenAt,
             Topology.Central.ConfigSnapshotChunkRows);
-        foreach (var (name, type) in ConfigTables.All)
+        foreach (var table in ConfigTables.All)
         {
-            await foreach (var row in db.ConfigRows(type).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            await foreach (var row in table.Rows(db).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
-                await chunks.AddAsync(new ConfigSnapshotRow(name, JsonSerializer.SerializeToElement(row, type, Json.Options)), cancellationToken);
+                await chunks.AddAsync(new ConfigSnapshotRow(table.Name, JsonSerializer.SerializeToElement(row, table.Type, Json.Options)), cancellationToken);
             }
         }
         await chunks.FinishAsync(cancellationToken);

@@ -18,6 +18,14 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
     ILogger<RealTimeSnapshotConsumer> logger)
     : IConsumer<RealTimeSnapshotRequested>
 {
+    /// <summary>The central real-time snapshot queue (<see cref="Topology.Central.ConfigureRealTimeSnapshotQueue"/>) and this consumer on it.</summary>
+    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context) =>
+        bus.ReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue, e =>
+        {
+            Topology.Central.ConfigureRealTimeSnapshotQueue(e);
+            e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
+        });
+
     public async Task Consume(ConsumeContext<RealTimeSnapshotRequested> context)
     {
         var request = context.Message;

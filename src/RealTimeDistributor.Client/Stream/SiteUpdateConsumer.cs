@@ -2,6 +2,7 @@ using MassTransit;
 using RealTimeDistributor.Client.Snapshots;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Client.Stream;
 
@@ -13,6 +14,17 @@ namespace RealTimeDistributor.Client.Stream;
 public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, ILogger<SiteUpdateConsumer> logger)
     : IConsumer<SiteUpdate>
 {
+    /// <summary>
+    /// The workstation's own queue on the site exchanges (<see cref="Topology.Site.ConfigureClientQueue"/>: its bindings,
+    /// length bound and lifetime) and this consumer on it.
+    /// </summary>
+    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, ClientSettings settings) =>
+        bus.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
+        {
+            Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings, settings.QueueMaxLength, settings.Temporary);
+            e.ConfigureConsumer<SiteUpdateConsumer>(context);
+        });
+
     public Task Consume(ConsumeContext<SiteUpdate> context)
     {
         var update = context.Message;

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace RealTimeDistributor.Data.Configuration;
@@ -50,7 +49,4 @@ public static class ConfigTables
             table.Verify(model);
         }
     }
-
-    /// <summary>The rows of the table whose rows are <paramref name="type"/> (a typed <c>db.Set</c>, looked up, no reflection).</summary>
-    public static IQueryable<ConfigRow> ConfigRows(this DbContext db, Type type) => Of(type).Rows(db);
 }

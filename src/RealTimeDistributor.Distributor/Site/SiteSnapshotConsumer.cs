@@ -24,6 +24,17 @@ namespace RealTimeDistributor.Distributor.Site;
 public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sender, DistributorSettings settings, TimeProvider clock,
     ILogger<SiteSnapshotConsumer> logger) : IConsumer<SiteSnapshotRequested>
 {
+    /// <summary>
+    /// The site's snapshot queue on the site bus (<see cref="Topology.Site.ConfigureSnapshotQueue"/>; every instance of the
+    /// site competes on it) and this consumer on it.
+    /// </summary>
+    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, DistributorSettings settings) =>
+        bus.ReceiveEndpoint(Topology.Site.SnapshotQueue(settings.Site), e =>
+        {
+            Topology.Site.ConfigureSnapshotQueue(e, settings.Site);
+            e.ConfigureConsumer<SiteSnapshotConsumer>(context);
+        });
+
     public async Task Consume(ConsumeContext<SiteSnapshotRequested> context)
     {
         var request = context.Message;
@@ -40,15 +51,15 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
         var siteSequence = (await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site).Select(s => s.SiteSequence).ToListAsync(ct)).Single();
         var chunks = sender.Open<SiteSnapshotRow>(request.ReplyTo, settings.Site, request.SnapshotId, siteSequence, takenAt, Topology.Site.SnapshotChunkRows);
 
-        foreach (var (table, type) in ConfigTables.All.Where(t => bindings.Any(b => TopicPattern.CanMatchTable(b, t.Name))))
+        foreach (var table in ConfigTables.All.Where(t => bindings.Any(b => TopicPattern.CanMatchTable(b, t.Name))))
         {
-            await foreach (var row in db.ConfigRows(type).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(ct))
+            await foreach (var row in table.Rows(db).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(ct))
             {
                 var key = row.Id.ToString(CultureInfo.InvariantCulture);
-                if (TopicPattern.MatchesAny(bindings, Topology.Site.RoutingKey(table, key)))
+                if (TopicPattern.MatchesAny(bindings, Topology.Site.RoutingKey(table.Name, key)))
                 {
-                    await chunks.AddAsync(new SiteSnapshotRow(SiteUpdate.ConfigKind, table, key, row.ConfigSequence, takenAt,
-                        JsonSerializer.SerializeToElement(row, type, Json.Options)), ct);
+                    await chunks.AddAsync(new SiteSnapshotRow(SiteUpdate.ConfigKind, table.Name, key, row.ConfigSequence, takenAt,
+                        JsonSerializer.SerializeToElement(row, table.Type, Json.Options)), ct);
                 }
             }
         }

@@ -22,11 +22,7 @@ public static class SiteSnapshotServiceExtensions
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} distributor {settings.Instance} site bus");
-                cfg.ReceiveEndpoint(Topology.Site.SnapshotQueue(settings.Site), e =>
-                {
-                    Topology.Site.ConfigureSnapshotQueue(e, settings.Site);
-                    e.ConfigureConsumer<SiteSnapshotConsumer>(context);
-                });
+                SiteSnapshotConsumer.Configure(cfg, context, settings);
             });
         });
         return services;

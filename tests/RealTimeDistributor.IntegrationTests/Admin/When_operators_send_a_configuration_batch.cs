@@ -6,23 +6,17 @@ using RealTimeDistributor.IntegrationTests.Support;
 namespace RealTimeDistributor.IntegrationTests.Admin;
 
 /// <summary>POST /api/config/batch against the real central database and a real site: all or nothing, one sequence per change, in order.</summary>
-public sealed class When_operators_send_a_configuration_batch : IAsyncLifetime
+public sealed class When_operators_send_a_configuration_batch : SystemTest
 {
-    private RtdSystem _system = null!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _system = await RtdSystem.StartAsync();
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 50, new { name = "Old agent", peripheralId = 1 })).StatusCode);
+        await base.InitializeAsync();
+        await SeedPeripheralAsync();
+        await PutAsync("agent", 50, new { name = "Old agent", peripheralId = 1 });
     }
 
-    public async Task DisposeAsync() => await _system.DisposeAsync();
-
-    private Task<long> CentralScalarAsync(string sql) => _system.CentralScalarAsync(sql);
-
     private Task<HttpResponseMessage> PostAsync(object[] changes, bool dryRun = false) =>
-        _system.CentralApi.PostAsJsonAsync($"/api/config/batch{(dryRun ? "?dryRun=true" : "")}", new { changes });
+        Rtd.CentralApi.PostAsJsonAsync($"/api/config/batch{(dryRun ? "?dryRun=true" : "")}", new { changes });
 
     private static object[] Center(int agents) =>
     [
@@ -36,8 +30,8 @@ public sealed class When_operators_send_a_configuration_batch : IAsyncLifetime
     [Fact]
     public async Task Should_commit_every_change_with_its_own_sequence_in_the_order_given_and_a_replica_receives_them_all()
     {
-        var site = _system.Site("a");
-        await _system.StartDistributorAsync(site);
+        var site = Rtd.Site("a");
+        await Rtd.StartDistributorAsync(site);
         var changes = Center(agents: 200);
 
         var response = await PostAsync(changes);
@@ -47,21 +41,20 @@ public sealed class When_operators_send_a_configuration_batch : IAsyncLifetime
         Assert.Equal(3, body.GetProperty("firstSequence").GetInt64());
         var last = 2 + changes.Length;
         Assert.Equal(last, body.GetProperty("lastSequence").GetInt64());
-        Assert.Equal(last, await CentralScalarAsync("SELECT last_value FROM config_sequence"));
-        Assert.Equal(last, await CentralScalarAsync("SELECT count(DISTINCT sequence) FROM config_change_log"));
+        Assert.Equal(last, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(last, await Rtd.CentralScalarAsync("SELECT count(DISTINCT sequence) FROM config_change_log"));
         // the log is in the order given: the first change of the batch is sequence 3, the 201st agent ... the last is the rename
-        Assert.Equal(3, await CentralScalarAsync("SELECT sequence FROM config_change_log WHERE \"table\" = 'skillgroup' AND row_json->>'name' = 'Sales'"));
-        Assert.Equal(4, await CentralScalarAsync("SELECT sequence FROM config_change_log WHERE \"table\" = 'agent' AND key = '101'"));
-        Assert.Equal(last - 1, await CentralScalarAsync("SELECT sequence FROM config_change_log WHERE \"table\" = 'agent' AND operation = 'delete'"));
-        Assert.Equal(last, await CentralScalarAsync("SELECT config_sequence FROM skillgroup WHERE id = 10"));
-        Assert.Equal(last, await CentralScalarAsync("SELECT (row_json->>'configSequence')::bigint FROM config_change_log WHERE sequence = " + last));
-        Assert.Equal(4, await CentralScalarAsync("SELECT config_sequence FROM agent WHERE id = 101"));
+        Assert.Equal(3, await Rtd.CentralScalarAsync("SELECT sequence FROM config_change_log WHERE \"table\" = 'skillgroup' AND row_json->>'name' = 'Sales'"));
+        Assert.Equal(4, await Rtd.CentralScalarAsync("SELECT sequence FROM config_change_log WHERE \"table\" = 'agent' AND key = '101'"));
+        Assert.Equal(last - 1, await Rtd.CentralScalarAsync("SELECT sequence FROM config_change_log WHERE \"table\" = 'agent' AND operation = 'delete'"));
+        Assert.Equal(last, await Rtd.CentralScalarAsync("SELECT config_sequence FROM skillgroup WHERE id = 10"));
+        Assert.Equal(last, await Rtd.CentralScalarAsync("SELECT (row_json->>'configSequence')::bigint FROM config_change_log WHERE sequence = " + last));
+        Assert.Equal(4, await Rtd.CentralScalarAsync("SELECT config_sequence FROM agent WHERE id = 101"));
 
-        await Eventually.Until(() => _system.QueryReplicaAsync<long>(site, "SELECT applied_config_sequence FROM sync_state"), applied => applied == last,
-            $"the replica at sequence {last}");
-        Assert.Equal(200L, await _system.QueryReplicaAsync<long>(site, "SELECT count(*) FROM agent"));
-        Assert.Equal(200L, await _system.QueryReplicaAsync<long>(site, "SELECT count(*) FROM skillgroupmember"));
-        Assert.Equal("Sales EMEA", await _system.QueryReplicaAsync<string>(site, "SELECT name FROM skillgroup WHERE id = 10"));
+        await Rtd.WaitAppliedAsync(site, last);
+        Assert.Equal(200L, await Rtd.QueryReplicaAsync<long>(site, "SELECT count(*) FROM agent"));
+        Assert.Equal(200L, await Rtd.QueryReplicaAsync<long>(site, "SELECT count(*) FROM skillgroupmember"));
+        Assert.Equal("Sales EMEA", await Rtd.QueryReplicaAsync<string>(site, "SELECT name FROM skillgroup WHERE id = 10"));
     }
 
     [Fact]
@@ -89,9 +82,9 @@ public sealed class When_operators_send_a_configuration_batch : IAsyncLifetime
         Assert.Contains("already has that name", refused[3]);
         Assert.Contains("agent 777 does not exist", refused[4]);
         Assert.Contains("Unknown table", refused[5]);
-        Assert.Equal(2, await CentralScalarAsync("SELECT last_value FROM config_sequence"));
-        Assert.Equal(2, await CentralScalarAsync("SELECT count(*) FROM config_change_log"));
-        Assert.Equal(1, await CentralScalarAsync("SELECT count(*) FROM agent"));
+        Assert.Equal(2, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(2, await Rtd.CentralScalarAsync("SELECT count(*) FROM config_change_log"));
+        Assert.Equal(1, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent"));
     }
 
     [Fact]
@@ -107,8 +100,8 @@ public sealed class When_operators_send_a_configuration_batch : IAsyncLifetime
         var refused = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refused").EnumerateArray().Single();
         Assert.Equal(1, refused.GetProperty("index").GetInt32());
         Assert.Contains("at version 2, not 1", refused.GetProperty("reason").GetString());
-        Assert.Equal(2, await CentralScalarAsync("SELECT last_value FROM config_sequence"));
-        Assert.Equal(0, await CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 101"));
+        Assert.Equal(2, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 101"));
     }
 
     [Fact]
@@ -118,7 +111,7 @@ public sealed class When_operators_send_a_configuration_batch : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dryRun").GetBoolean());
-        Assert.Equal(2, await CentralScalarAsync("SELECT last_value FROM config_sequence"));
-        Assert.Equal(1, await CentralScalarAsync("SELECT count(*) FROM agent"));
+        Assert.Equal(2, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(1, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent"));
     }
 }

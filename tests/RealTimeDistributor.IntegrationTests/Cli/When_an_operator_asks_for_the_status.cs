@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using RealTimeDistributor.Cli;
@@ -13,87 +12,86 @@ namespace RealTimeDistributor.IntegrationTests.Cli;
 /// `rtd status` against a running system of two sites (site a with an active and a standby distributor), asked with the
 /// read-only operator user; then one site is stopped, site a's real-time data goes stale, and its active instance stops.
 /// </summary>
-public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper output) : IAsyncLifetime
+public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper output) : SystemTest
 {
-    private RtdSystem _system = null!;
     private RoleUsers _users = null!;
-    private WebApplication _a = null!;
     private WebApplication _standby = null!; // site a's instance b
     private WebApplication _b = null!;
     private string _bUrl = "";
     private string _sites = "";
 
-    public async Task InitializeAsync()
+    protected override bool StartsDistributor => true; // site a's instance a
+
+    public override async Task InitializeAsync()
     {
-        _system = await RtdSystem.StartAsync();
-        _a = await _system.StartDistributorAsync(_system.Site("a"));
-        _standby = await _system.StartDistributorAsync(_system.Site("a"), instance: "b");
-        _b = await _system.StartDistributorAsync(_system.Site("b"));
+        await base.InitializeAsync();
+        _standby = await Rtd.StartDistributorAsync(Site, instance: "b");
+        _b = await Rtd.StartDistributorAsync(Rtd.Site("b"));
         _bUrl = _b.Urls.First();
-        _sites = $"{_system.Site("a")}={_a.Urls.First()},{_system.Site("b")}={_bUrl}";
-        await _system.StartClientAsync(_system.Site("a"), "ws1");
-        _users = await RoleUsers.CreateAsync(_system.CentralVirtualHost, [_system.Site("a"), _system.Site("b")], $"{_system.Id}-");
+        _sites = $"{Site}={Distributor.Urls.First()},{Rtd.Site("b")}={_bUrl}";
+        await Rtd.StartClientAsync(Site, "ws1");
+        _users = await RoleUsers.CreateAsync(Rtd.CentralVirtualHost, [Site, Rtd.Site("b")], $"{Rtd.Id}-");
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _system.DisposeAsync();
+        await base.DisposeAsync();
         await _users.DisposeAsync();
     }
 
     [Fact]
     public async Task Should_report_every_site_up_to_date_then_name_the_stopped_site_and_exit_non_zero()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
-        await _system.PublishAsync(RealTimeTables.Agent, ["1001", "1002"], version: 1);
-        await AppliedAsync("a", 1);
-        await AppliedAsync("b", 1);
-        await Eventually.Until(() => _system.ReplicaRowCountAsync(_system.Site("a"), RealTimeTables.Agent), n => n == 2, "site a's real-time rows");
-        await Eventually.Until(() => _system.ReplicaRowCountAsync(_system.Site("b"), RealTimeTables.Agent), n => n == 2, "site b's real-time rows");
+        await SeedPeripheralAsync();
+        await Rtd.PublishAsync(RealTimeTables.Agent, ["1001", "1002"], version: 1);
+        await Rtd.WaitAppliedAsync(Site, 1);
+        await Rtd.WaitAppliedAsync(Rtd.Site("b"), 1);
+        await Eventually.Until(() => Rtd.ReplicaRowCountAsync(Site, RealTimeTables.Agent), n => n == 2, "site a's real-time rows");
+        await Eventually.Until(() => Rtd.ReplicaRowCountAsync(Rtd.Site("b"), RealTimeTables.Agent), n => n == 2, "site b's real-time rows");
         // the management API shows a queue's counters at its next statistics emission (every 5 s by default)
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("a")), consumers: 2);
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("a")), consumers: 2);
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("b")));
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("b")));
-        await ConsumersAsync(Topology.Site.VirtualHost(_system.Site("a")), Topology.Site.ClientQueue(_system.Site("a"), "ws1"));
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site), consumers: 2);
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site), consumers: 2);
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Rtd.Site("b")));
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Rtd.Site("b")));
+        await ConsumersAsync(Topology.Site.VirtualHost(Site), Topology.Site.ClientQueue(Site, "ws1"));
 
         // site a: instance a is the single active consumer of both queues, b waits as the standby
         await StatusAsync(["--max-realtime-age", "5m"], expectedExit: 0,
-            $@"{_system.Site("a")} +1 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok",
-            $@"{_system.Site("b")} +1 +0 +0/1 +0/1 +0 +0 +a +\d+\.\ds  ok",
-            Regex.Escape($"{_system.Site("a")}: active distributor: config a, real-time a; standby: b"),
-            $@"{_system.Site("a")}: real-time age: agent \d+\.\ds",
-            Regex.Escape($"{_system.Site("a")}: clients: ws1 0/1"),
-            Regex.Escape($"{Topology.Site.SnapshotQueue(_system.Site("a"))} 0/2"),
-            Regex.Escape($"{_system.Site("b")}: clients: none"));
+            $@"{Site} +1 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok",
+            $@"{Rtd.Site("b")} +1 +0 +0/1 +0/1 +0 +0 +a +\d+\.\ds  ok",
+            Regex.Escape($"{Site}: active distributor: config a, real-time a; standby: b"),
+            $@"{Site}: real-time age: agent \d+\.\ds",
+            Regex.Escape($"{Site}: clients: ws1 0/1"),
+            Regex.Escape($"{Topology.Site.SnapshotQueue(Site)} 0/2"),
+            Regex.Escape($"{Rtd.Site("b")}: clients: none"));
 
         // site b's distributor stops; the next two changes reach only site a, and wait in site b's queue
-        await _system.StopAsync(_b);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 2, new { name = "ACD 2", kind = "acd" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 3, new { name = "ACD 3", kind = "acd" })).StatusCode);
-        await AppliedAsync("a", 3);
-        await Eventually.Until(() => _system.Broker.QueueAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("b"))),
+        await Rtd.StopAsync(_b);
+        await PutAsync("peripheral", 2, new { name = "ACD 2", kind = "acd" });
+        await PutAsync("peripheral", 3, new { name = "ACD 3", kind = "acd" });
+        await Rtd.WaitAppliedAsync(Site, 3);
+        await Eventually.Until(() => Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Rtd.Site("b"))),
             q => q is { Messages: 2, Consumers: 0 }, "two changes waiting for site b, no consumer");
 
         await StatusAsync(["--max-behind", "1"], expectedExit: 1,
-            $@"{_system.Site("a")} +3 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok",
-            $@"{_system.Site("b")} +- +- +2/0 +0/0 +0 +0 +- +-  DISTRIBUTOR UNREACHABLE",
-            Regex.Escape($"{_system.Site("b")}: active distributor: config -, real-time -; standby: none"));
+            $@"{Site} +3 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok",
+            $@"{Rtd.Site("b")} +- +- +2/0 +0/0 +0 +0 +- +-  DISTRIBUTOR UNREACHABLE",
+            Regex.Escape($"{Rtd.Site("b")}: active distributor: config -, real-time -; standby: none"));
 
         // site a's real-time data is older than a tighter threshold: stale, exit 1
-        await Eventually.Until(async () => (await _system.StatsAsync(_a)).GetProperty("realTimeTables")[0].GetProperty("ageSeconds").GetDouble(),
+        await Eventually.Until(async () => (await Rtd.StatsAsync(Distributor)).GetProperty("realTimeTables")[0].GetProperty("ageSeconds").GetDouble(),
             age => age > 1, "site a's real-time data older than 1 s");
         await StatusAsync(["--max-behind", "5", "--max-realtime-age", "1s"], expectedExit: 1,
-            $@"{_system.Site("a")} .* REAL-TIME STALE \(agent \d+(\.\d)?s\)");
+            $@"{Site} .* REAL-TIME STALE \(agent \d+(\.\d)?s\)");
 
         // site a's active instance stops: the standby b takes over both queues, and the status says so
-        await _system.StopAsync(_a);
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_system.Site("a")));
-        await ConsumersAsync(_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_system.Site("a")));
-        _sites = $"{_system.Site("a")}={_standby.Urls.First()},{_system.Site("b")}={_bUrl}";
+        await Rtd.StopAsync(Distributor);
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site));
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site));
+        _sites = $"{Site}={_standby.Urls.First()},{Rtd.Site("b")}={_bUrl}";
         await StatusAsync(["--max-behind", "5"], expectedExit: 1,
-            $@"{_system.Site("a")} +3 +0 +0/1 +0/1 +0 +1 +b ",
-            Regex.Escape($"{_system.Site("a")}: active distributor: config b, real-time b; standby: none"),
+            $@"{Site} +3 +0 +0/1 +0/1 +0 +1 +b ",
+            Regex.Escape($"{Site}: active distributor: config b, real-time b; standby: none"),
             Regex.Escape("1 of 2 sites need attention"));
     }
 
@@ -122,9 +120,9 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
         var operatorUser = _users.For("operator");
         string[] args =
         [
-            "--central", _system.Central.Urls.First(),
+            "--central", Rtd.Central.Urls.First(),
             "--sites", _sites,
-            "--central-vhost", _system.CentralVirtualHost,
+            "--central-vhost", Rtd.CentralVirtualHost,
             "--management", $"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}",
             "--user", operatorUser.User, "--password", operatorUser.Password,
             .. extra,
@@ -135,10 +133,6 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
     }
 
     private Task<QueueInfo?> ConsumersAsync(string vhost, string queue, int consumers = 1) =>
-        Eventually.Until(() => _system.Broker.QueueAsync(vhost, queue), q => q is { Messages: 0 } && q.Consumers == consumers,
+        Eventually.Until(() => Rtd.Broker.QueueAsync(vhost, queue), q => q is { Messages: 0 } && q.Consumers == consumers,
             $"{queue} with {consumers} consumers in the management API");
-
-    private Task<long> AppliedAsync(string site, long sequence) => Eventually.Until(
-        () => _system.QueryReplicaAsync<long>(_system.Site(site), "SELECT applied_config_sequence FROM sync_state"),
-        applied => applied == sequence, $"site {site} at sequence {sequence}");
 }

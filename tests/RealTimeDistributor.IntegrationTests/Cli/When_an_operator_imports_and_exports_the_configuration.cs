@@ -1,28 +1,26 @@
-using System.Net;
 using RealTimeDistributor.Cli;
 using RealTimeDistributor.IntegrationTests.Support;
 
 namespace RealTimeDistributor.IntegrationTests.Cli;
 
 /// <summary>`rtd config export` and `rtd config import` against a real center: round trips, dry runs, CSV edits, deletions.</summary>
-public sealed class When_an_operator_imports_and_exports_the_configuration : IAsyncLifetime
+public sealed class When_an_operator_imports_and_exports_the_configuration : SystemTest
 {
-    private RtdSystem _system = null!;
     private readonly string _directory = Directory.CreateTempSubdirectory("rtd-import-").FullName;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _system = await RtdSystem.StartAsync();
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales, EMEA", peripheralId = 1 })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 100, new { name = "Ana \"the closer\"", peripheralId = 1 })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroupmember", 1000, new { agentId = 100, skillGroupId = 10 })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("routingscript", 7, new { name = "Main", revision = 1, body = "if x,\n  then \"y\"" })).StatusCode);
+        await base.InitializeAsync();
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales, EMEA", peripheralId = 1 });
+        await PutAsync("agent", 100, new { name = "Ana \"the closer\"", peripheralId = 1 });
+        await PutAsync("skillgroupmember", 1000, new { agentId = 100, skillGroupId = 10 });
+        await PutAsync("routingscript", 7, new { name = "Main", revision = 1, body = "if x,\n  then \"y\"" });
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _system.DisposeAsync();
+        await base.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -34,10 +32,10 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : IAs
     }
 
     private Task<string> ExportAsync(params string[] args) =>
-        RunAsync(output => ConfigCommand.ExportAsync(_system.CentralApi, Options.Parse(args), output));
+        RunAsync(output => ConfigCommand.ExportAsync(Rtd.CentralApi, Options.Parse(args), output));
 
     private Task<string> ImportAsync(string path, bool dryRun) =>
-        RunAsync(output => ConfigCommand.ImportAsync(_system.CentralApi, path, dryRun, Options.Parse([]), output));
+        RunAsync(output => ConfigCommand.ImportAsync(Rtd.CentralApi, path, dryRun, Options.Parse([]), output));
 
     [Theory]
     [InlineData("center.json", "json")]
@@ -46,14 +44,14 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : IAs
     {
         var path = Path.Combine(_directory, name);
         await ExportAsync("--out", path, "--format", format);
-        var before = await _system.CentralScalarAsync("SELECT last_value FROM config_sequence");
+        var before = await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence");
 
         var plan = await ImportAsync(path, dryRun: false);
 
         Assert.Contains("skillgroup: 0 new, 0 changed, 1 unchanged, 0 deleted", plan);
         Assert.Contains("routingscript: 0 new, 0 changed, 1 unchanged, 0 deleted", plan);
         Assert.Contains("imported: 0 changes committed", plan);
-        Assert.Equal(before, await _system.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(before, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
     }
 
     [Fact]
@@ -64,21 +62,21 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : IAs
         var lines = await File.ReadAllLinesAsync(path);
         Assert.Equal(["id,name,peripheralId", "100,\"Ana \"\"the closer\"\"\",1"], lines);
         await File.WriteAllLinesAsync(path, [lines[0], "100,Ana Lima,1", "101,Ben,1"]);
-        var before = await _system.CentralScalarAsync("SELECT last_value FROM config_sequence");
+        var before = await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence");
 
         var dryRun = await ImportAsync(path, dryRun: true);
 
         Assert.Contains("agent: 1 new, 1 changed, 0 unchanged, 0 deleted", dryRun);
         Assert.Contains("changed agent 100: {\"id\":100,\"name\":\"Ana Lima\",\"peripheralId\":1}", dryRun);
         Assert.Contains("new agent 101", dryRun);
-        Assert.Equal(before, await _system.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(before, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
 
         var import = await ImportAsync(path, dryRun: false);
 
         Assert.Contains("imported: 2 changes committed", import);
-        Assert.Equal(before + 2, await _system.CentralScalarAsync("SELECT last_value FROM config_sequence"));
-        Assert.Equal(1, await _system.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 100 AND name = 'Ana Lima'"));
-        Assert.Equal(1, await _system.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 101 AND name = 'Ben'"));
+        Assert.Equal(before + 2, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(1, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 100 AND name = 'Ana Lima'"));
+        Assert.Equal(1, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 101 AND name = 'Ben'"));
         Assert.Contains("agent: 0 new, 0 changed, 2 unchanged", await ImportAsync(path, dryRun: true));
     }
 
@@ -98,9 +96,9 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : IAs
 
         Assert.Contains("agent: 0 new, 0 changed, 0 unchanged, 1 deleted", import);
         Assert.Contains("imported: 3 changes committed", import);
-        Assert.Equal(0, await _system.CentralScalarAsync("SELECT count(*) FROM agent"));
-        Assert.Equal(0, await _system.CentralScalarAsync("SELECT count(*) FROM skillgroupmember"));
-        Assert.Equal(1, await _system.CentralScalarAsync("SELECT count(*) FROM calltype WHERE service_level_seconds = 30"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM skillgroupmember"));
+        Assert.Equal(1, await Rtd.CentralScalarAsync("SELECT count(*) FROM calltype WHERE service_level_seconds = 30"));
     }
 
     [Fact]
@@ -112,6 +110,6 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : IAs
         var failure = await Assert.ThrowsAsync<CommandFailedException>(() => ImportAsync(path, dryRun: false));
 
         Assert.Contains("agent 201: The row references something that does not exist", failure.Message);
-        Assert.Equal(0, await _system.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 200"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 200"));
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using RealTimeDistributor.Cli;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
@@ -9,60 +8,49 @@ using Xunit.Abstractions;
 namespace RealTimeDistributor.IntegrationTests.Cli;
 
 /// <summary>`rtd errors list|replay` on a poison change the distributor parked in its error queue.</summary>
-public sealed class When_an_operator_replays_the_error_queue(ITestOutputHelper output) : IAsyncLifetime
+public sealed class When_an_operator_replays_the_error_queue(ITestOutputHelper output) : SystemTest
 {
-    private RtdSystem _system = null!;
-    private WebApplication _distributor = null!;
-    private string _site = "";
-
-    private string ConfigQueue => Topology.Central.DistributorConfigQueue(_site);
+    private string ConfigQueue => Topology.Central.DistributorConfigQueue(Site);
 
     private string ErrorQueue => Topology.ErrorQueue(ConfigQueue);
 
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        _distributor = await _system.StartDistributorAsync(_site);
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsDistributor => true;
 
     [Fact]
     public async Task Should_list_the_parked_change_with_its_reason_leave_it_there_and_replay_it_to_its_queue()
     {
-        await _system.PublishToCentralConfigAsync(new ConfigChanged(1, 0, "nonsense", ConfigOperations.Upsert, "7",
+        await Rtd.PublishToCentralConfigAsync(new ConfigChanged(1, 0, "nonsense", ConfigOperations.Upsert, "7",
             JsonDocument.Parse("{}").RootElement, DateTimeOffset.UtcNow));
-        await Eventually.Until(() => QueueReader.ReadyAsync(_system.CentralVirtualHost, ErrorQueue), n => n == 1, "the poison change in the error queue");
-        await Eventually.Until(() => _system.Broker.QueueAsync(_system.CentralVirtualHost, ErrorQueue), q => q is { Messages: 1 },
+        await Eventually.Until(() => QueueReader.ReadyAsync(Rtd.CentralVirtualHost, ErrorQueue), n => n == 1, "the poison change in the error queue");
+        await Eventually.Until(() => Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, ErrorQueue), q => q is { Messages: 1 },
             "the error queue's depth in the management API");
 
-        var (code, text) = await ErrorsAsync("list", "--vhosts", $"{_system.CentralVirtualHost},{Topology.Site.VirtualHost(_site)}");
+        var (code, text) = await ErrorsAsync("list", "--vhosts", $"{Rtd.CentralVirtualHost},{Topology.Site.VirtualHost(Site)}");
         Assert.Equal(0, code);
-        Assert.Matches($@"{_system.CentralVirtualHost} +{ErrorQueue.Replace(".", @"\.", StringComparison.Ordinal)} +1 +0", text);
+        Assert.Matches($@"{Rtd.CentralVirtualHost} +{ErrorQueue.Replace(".", @"\.", StringComparison.Ordinal)} +1 +0", text);
 
         (code, text) = await ErrorsAsync("list", "--queue", ErrorQueue);
         Assert.Equal(0, code);
         Assert.Contains("message id test-1, sequence 1, routing key 'nonsense.upsert'", text, StringComparison.Ordinal);
         Assert.Contains("reason: Unknown configuration table 'nonsense'", text, StringComparison.Ordinal);
         Assert.Contains("PoisonMessageException", text, StringComparison.Ordinal);
-        Assert.Equal(1u, await QueueReader.ReadyAsync(_system.CentralVirtualHost, ErrorQueue)); // listing took nothing away
+        Assert.Equal(1u, await QueueReader.ReadyAsync(Rtd.CentralVirtualHost, ErrorQueue)); // listing took nothing away
 
         // with the distributor stopped, the replayed change waits in its queue where we can look at it
-        await _system.StopAsync(_distributor);
-        (code, text) = await ErrorsAsync("replay", "--queue", ErrorQueue, "--vhost", _system.CentralVirtualHost);
+        await Rtd.StopAsync(Distributor);
+        (code, text) = await ErrorsAsync("replay", "--queue", ErrorQueue, "--vhost", Rtd.CentralVirtualHost);
         Assert.Equal(0, code);
-        Assert.Contains($"1 of 1 messages moved from {_system.CentralVirtualHost}/{ErrorQueue} back to {ConfigQueue}", text, StringComparison.Ordinal);
-        Assert.Equal(0u, await QueueReader.ReadyAsync(_system.CentralVirtualHost, ErrorQueue));
-        var replayed = await QueueReader.PeekAsync(_system.CentralVirtualHost, ConfigQueue, TimeSpan.FromSeconds(30));
+        Assert.Contains($"1 of 1 messages moved from {Rtd.CentralVirtualHost}/{ErrorQueue} back to {ConfigQueue}", text, StringComparison.Ordinal);
+        Assert.Equal(0u, await QueueReader.ReadyAsync(Rtd.CentralVirtualHost, ErrorQueue));
+        var replayed = await QueueReader.PeekAsync(Rtd.CentralVirtualHost, ConfigQueue, TimeSpan.FromSeconds(30));
         Assert.NotNull(replayed);
         Assert.Contains("\"table\":\"nonsense\"", replayed.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("MT-Fault-Message", replayed.Headers.Keys);
 
         // a restarted distributor takes it again: still poison, so it is parked again with its reason (nothing lost)
-        await _system.StartDistributorAsync(_site);
-        await Eventually.Until(() => QueueReader.ReadyAsync(_system.CentralVirtualHost, ErrorQueue), n => n == 1, "the change parked again");
-        Assert.Equal(0u, await QueueReader.ReadyAsync(_system.CentralVirtualHost, ConfigQueue));
+        await Rtd.StartDistributorAsync(Site);
+        await Eventually.Until(() => QueueReader.ReadyAsync(Rtd.CentralVirtualHost, ErrorQueue), n => n == 1, "the change parked again");
+        Assert.Equal(0u, await QueueReader.ReadyAsync(Rtd.CentralVirtualHost, ConfigQueue));
     }
 
     [Fact]
@@ -71,8 +59,8 @@ public sealed class When_an_operator_replays_the_error_queue(ITestOutputHelper o
         var usage = await Assert.ThrowsAsync<UsageException>(() => ErrorsAsync("replay", "--queue", ConfigQueue));
         Assert.Contains("ends in _error or _skipped", usage.Message, StringComparison.Ordinal);
         var missing = await Assert.ThrowsAsync<CommandFailedException>(() => ErrorsAsync("list", "--queue", "rtd.nowhere.distributor.config_error",
-            "--vhost", _system.CentralVirtualHost));
-        Assert.Contains($"no queue 'rtd.nowhere.distributor.config_error' in vhost {_system.CentralVirtualHost}", missing.Message, StringComparison.Ordinal);
+            "--vhost", Rtd.CentralVirtualHost));
+        Assert.Contains($"no queue 'rtd.nowhere.distributor.config_error' in vhost {Rtd.CentralVirtualHost}", missing.Message, StringComparison.Ordinal);
         var count = await Assert.ThrowsAsync<UsageException>(() => ErrorsAsync("replay", "--queue", ErrorQueue, "--count", "0"));
         Assert.Contains("--count is '0'", count.Message, StringComparison.Ordinal);
     }

@@ -6,33 +6,23 @@ using RealTimeDistributor.IntegrationTests.Support;
 namespace RealTimeDistributor.IntegrationTests.Client;
 
 /// <summary>Filtered bindings: the snapshot and the stream both hold only what the client's binding keys ask for, and skipped tables are no gap.</summary>
-public sealed class When_a_client_binds_only_some_keys : IAsyncLifetime
+public sealed class When_a_client_binds_only_some_keys : SystemTest
 {
-    private RtdSystem _system = null!;
-    private string _site = "";
-
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        await _system.StartDistributorAsync(_site);
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsDistributor => true;
 
     [Fact]
     public async Task Should_receive_only_what_it_asked_for_in_the_snapshot_and_in_the_stream()
     {
-        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
-        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        await _system.PutConfigAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
-        await _system.PutConfigAsync("agent", 1002, new { name = "Ben", peripheralId = 1 });
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 1);
-        await _system.PublishAsync(RealTimeTables.Agent, ["1001", "1002"], version: 1);
-        await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state"), s => s == 7, "seven site updates");
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await PutAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
+        await PutAsync("agent", 1002, new { name = "Ben", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 1);
+        await Rtd.PublishAsync(RealTimeTables.Agent, ["1001", "1002"], version: 1);
+        await Rtd.WaitSiteSequenceAsync(Site, 7);
 
-        var skillGroups = (await _system.StartClientAsync(_site, "sg", "skillgroup.*")).Services.GetRequiredService<ClientView>();
-        var oneAgent = (await _system.StartClientAsync(_site, "ana", "agent.1001")).Services.GetRequiredService<ClientView>();
+        var skillGroups = (await Rtd.StartClientAsync(Site, "sg", "skillgroup.*")).Services.GetRequiredService<ClientView>();
+        var oneAgent = (await Rtd.StartClientAsync(Site, "ana", "agent.1001")).Services.GetRequiredService<ClientView>();
         await skillGroups.WaitForSnapshotsAsync(1);
         await oneAgent.WaitForSnapshotsAsync(1);
 
@@ -40,19 +30,19 @@ public sealed class When_a_client_binds_only_some_keys : IAsyncLifetime
         Assert.Equal(["config:agent:1001", "realtime:agent:1001"], Names(oneAgent));
 
         // now the stream: changes to every table, interleaved
-        await _system.PutConfigAsync("calltype", 1, new { name = "Support", serviceLevelSeconds = 20 });
-        await _system.PutConfigAsync("agent", 1002, new { name = "Ben B", peripheralId = 1 });
-        await _system.PublishAsync(RealTimeTables.Agent, ["1002"], version: 2);
-        await _system.PutConfigAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["11"], version: 2);
-        await _system.PutConfigAsync("agent", 1001, new { name = "Ana A", peripheralId = 1 });
-        await _system.PublishAsync(RealTimeTables.Agent, ["1001"], version: 2);
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 2);
-        await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state"), s => s == 15, "eight more site updates");
+        await PutAsync("calltype", 1, new { name = "Support", serviceLevelSeconds = 20 });
+        await PutAsync("agent", 1002, new { name = "Ben B", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.Agent, ["1002"], version: 2);
+        await PutAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["11"], version: 2);
+        await PutAsync("agent", 1001, new { name = "Ana A", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.Agent, ["1001"], version: 2);
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 2);
+        await Rtd.WaitSiteSequenceAsync(Site, 15); // eight more
 
         // the site stream is in order: once a later message is shown, everything before it has arrived or was not sent
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
-        await _system.PublishAsync(RealTimeTables.Agent, ["1001"], version: 3);
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
+        await Rtd.PublishAsync(RealTimeTables.Agent, ["1001"], version: 3);
         await skillGroups.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Version == 3);
         await oneAgent.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "1001", r => r.Version == 3);
 

@@ -10,20 +10,11 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// The snapshot/stream race: the client's queue is bound before the snapshot is taken, changes keep arriving while it
 /// loads, and the client ends up with exactly the replica's state, having applied no update twice.
 /// </summary>
-public sealed class When_a_client_loads_a_snapshot_while_the_stream_moves : IAsyncLifetime
+public sealed class When_a_client_loads_a_snapshot_while_the_stream_moves : SystemTest
 {
     private const int Rows = 20_000;
-    private RtdSystem _system = null!;
-    private string _site = "";
 
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        await _system.StartDistributorAsync(_site);
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsDistributor => true;
 
     private static string Differences(Dictionary<string, long> expected, Dictionary<string, long> actual) => string.Join(", ",
         expected.Where(e => actual.GetValueOrDefault(e.Key) != e.Value).Take(10).Select(e => $"{e.Key}: {actual.GetValueOrDefault(e.Key)} not {e.Value}"));
@@ -33,10 +24,10 @@ public sealed class When_a_client_loads_a_snapshot_while_the_stream_moves : IAsy
     [Fact]
     public async Task Should_neither_lose_nor_apply_twice_what_changed_while_the_snapshot_loaded()
     {
-        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
-        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        await _system.PublishAsync(RealTimeTables.SkillGroup, Keys(0, Rows), version: 1);
-        await Eventually.Until(() => _system.ReplicaRowCountAsync(_site, RealTimeTables.SkillGroup), n => n == Rows, "the seeded rows in the replica",
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, Keys(0, Rows), version: 1);
+        await Eventually.Until(() => Rtd.ReplicaRowCountAsync(Site, RealTimeTables.SkillGroup), n => n == Rows, "the seeded rows in the replica",
             TimeSpan.FromSeconds(60));
 
         // what the center has published last for each key: the state the replica and the view must both reach
@@ -47,12 +38,12 @@ public sealed class When_a_client_loads_a_snapshot_while_the_stream_moves : IAsy
             for (var version = 2L; !stop.IsCancellationRequested; version++)
             {
                 var keys = Keys((int)(version * 300 % Rows), 300).ToList();
-                await _system.PublishAsync(RealTimeTables.SkillGroup, keys, version);
+                await Rtd.PublishAsync(RealTimeTables.SkillGroup, keys, version);
                 keys.ForEach(k => expected[k] = version);
                 await Task.Delay(5);
             }
         });
-        var client = await _system.StartClientAsync(_site, "ws1");
+        var client = await Rtd.StartClientAsync(Site, "ws1");
         var view = client.Services.GetRequiredService<ClientView>();
         var applied = new List<ViewRow>();
         view.Changed += row =>
@@ -71,7 +62,7 @@ public sealed class When_a_client_loads_a_snapshot_while_the_stream_moves : IAsy
         // messages published need not reach the client last: wait for the state the center published, then compare
         await Eventually.Until(() => Task.FromResult(Differences(expected, view.Versions(RealTimeTables.SkillGroup))), d => d == "",
             "the view to hold the last version published of every row");
-        Assert.Equal(expected, await _system.ReplicaVersionsAsync(_site, RealTimeTables.SkillGroup));
+        Assert.Equal(expected, await Rtd.ReplicaVersionsAsync(Site, RealTimeTables.SkillGroup));
         Assert.Equal(expected, view.Versions(RealTimeTables.SkillGroup));
         Assert.Equal("Sales", view.Find(SiteUpdate.ConfigKind, "skillgroup", "10")?.Value?.GetProperty("name").GetString());
         Assert.True(view.Buffered > 0, "the stream should have moved while the snapshot loaded (nothing was buffered)");

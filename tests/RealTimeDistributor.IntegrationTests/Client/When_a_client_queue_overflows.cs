@@ -11,26 +11,19 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// A stalled client whose bounded queue overflowed (the broker dropped the oldest messages) notices the gap in its
 /// tables' chain and loads a fresh snapshot instead of showing a silently wrong view.
 /// </summary>
-public sealed class When_a_client_queue_overflows : IAsyncLifetime
+public sealed class When_a_client_queue_overflows : SystemTest
 {
     private const int QueueMaxLength = 20;
-    private RtdSystem _system = null!;
-    private string _site = "";
 
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        // one row per site message, so 600 rows are 600 messages: more than the client prefetches plus its queue holds
-        await _system.StartDistributorAsync(_site, extra: new() { ["Distributor:RealTimeRowsPerMessage"] = "1" });
-    }
+    protected override bool StartsDistributor => true;
 
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    // one row per site message, so 600 rows are 600 messages: more than the client prefetches plus its queue holds
+    protected override Dictionary<string, string?> DistributorSettings => new() { ["Distributor:RealTimeRowsPerMessage"] = "1" };
 
     [Fact]
     public async Task Should_load_a_fresh_snapshot_and_end_with_the_replica_state()
     {
-        var client = await _system.StartClientAsync(_site, "slow",
+        var client = await Rtd.StartClientAsync(Site, "slow",
             new Dictionary<string, string?> { ["Client:QueueMaxLength"] = QueueMaxLength.ToString(CultureInfo.InvariantCulture) });
         var view = client.Services.GetRequiredService<ClientView>();
         await view.WaitForSnapshotsAsync(1);
@@ -46,14 +39,14 @@ public sealed class When_a_client_queue_overflows : IAsyncLifetime
                 release.Wait(TimeSpan.FromSeconds(60));
             }
         };
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1);
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1);
         await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         // 600 rows in 600 site messages: about 500 go to the consumer's prefetch, the rest wait in the queue, which keeps only the newest 20
         var keys = Enumerable.Range(0, 600).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
-        await _system.PublishAsync(RealTimeTables.SkillGroup, keys, version: 2);
-        var queue = Topology.Site.ClientQueue(_site, "slow");
-        await Eventually.Until(() => _system.Broker.QueueAsync(Topology.Site.VirtualHost(_site), queue),
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, keys, version: 2);
+        var queue = Topology.Site.ClientQueue(Site, "slow");
+        await Eventually.Until(() => Rtd.Broker.QueueAsync(Topology.Site.VirtualHost(Site), queue),
             q => q?.MessagesReady == QueueMaxLength, $"{queue} to overflow", TimeSpan.FromSeconds(60));
         Assert.True(view.Snapshots == 1 && view.Gaps == 0);
 
@@ -67,7 +60,7 @@ public sealed class When_a_client_queue_overflows : IAsyncLifetime
             v => v.Count == expected.Count && expected.All(e => v.GetValueOrDefault(e.Key) == e.Value), "the view to hold every row at its last version");
 
         Assert.True(view.Gaps >= 1);
-        Assert.Equal(expected, await _system.ReplicaVersionsAsync(_site, RealTimeTables.SkillGroup));
+        Assert.Equal(expected, await Rtd.ReplicaVersionsAsync(Site, RealTimeTables.SkillGroup));
         Assert.Equal(expected, view.Versions(RealTimeTables.SkillGroup));
     }
 }

@@ -15,37 +15,24 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// real-time row and a configuration change from the stream. infra/client-tools-up.sh installs
 /// python3-pika.
 /// </summary>
-public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifetime
+public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
 {
-    private RtdSystem _system = null!;
-    private string _site = "";
-
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        await _system.StartDistributorAsync(_site);
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsDistributor => true;
 
     [Fact]
     public async Task Should_read_a_real_time_row_and_a_configuration_change_from_python()
     {
-        Assert.True((await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).IsSuccessStatusCode);
-        await _system.PutConfigAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
-        await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT count(*) FROM skillgroup WHERE id = 11"), n => n == 1,
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
+        await Eventually.Until(() => Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM skillgroup WHERE id = 11"), n => n == 1,
             "skill group 11 in the replica");
         var script = Path.Combine(AppContext.BaseDirectory, "Client", "foreign_client.py");
-        var start = new ProcessStartInfo("/usr/bin/python3", [script, _site, "py1", "10", "Sales EMEA", "10", "agentsReady", "4", "30"])
+        var start = new ProcessStartInfo("/usr/bin/python3", [script, Site, "py1", "10", "Sales EMEA", "10", "agentsReady", "4", "30"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["RTD_RABBITMQ_HOST"] = TestSettings.RabbitHost;
-        start.Environment["RTD_RABBITMQ_PORT"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RTD_RABBITMQ_USER"] = TestSettings.RabbitUser;
-        start.Environment["RTD_RABBITMQ_PASSWORD"] = TestSettings.RabbitPassword;
+        TestSettings.SetBrokerEnvironment(start);
         using var python = Process.Start(start)!;
         var lines = new List<string>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,9 +61,9 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifet
                 Assert.Fail($"the python client did not start: {await errors}");
             }
 
-            await _system.PutConfigAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
-            await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
-            await _system.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
+            await PutAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
+            await PutAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
+            await Rtd.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
                 [new RealTimeRow("10", 7, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = 4, agentsTalking = 2, agentsNotReady = 0 }))],
                 fullRefresh: false, CancellationToken.None);
             await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
@@ -95,8 +82,8 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifet
             output = [.. lines];
         }
         Assert.True(python.ExitCode == 0, $"python exited {python.ExitCode}: {string.Join('\n', output)}\n{await errors}\n"
-            + $"replica site sequence {await _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state")}, "
-            + $"central {await _system.CentralApi.GetStringAsync("/api/sequence")}");
+            + $"replica site sequence {await Rtd.SiteSequenceAsync(Site)}, "
+            + $"central {await Rtd.CentralApi.GetStringAsync("/api/sequence")}");
         using var snapshot = JsonDocument.Parse(Assert.Single(output, l => l.StartsWith("snapshot ", StringComparison.Ordinal))["snapshot ".Length..]);
         Assert.InRange(snapshot.RootElement.GetProperty("watermark").GetInt64(), 2, long.MaxValue);
         var snapshotRow = Assert.Single(snapshot.RootElement.GetProperty("rows").EnumerateArray());
@@ -106,10 +93,10 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : IAsyncLifet
         var config = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "config");
         Assert.Equal("skillgroup.10", config.GetProperty("routingKey").GetString());
         Assert.Equal("Sales EMEA", config.GetProperty("config").GetProperty("row").GetProperty("name").GetString());
-        Assert.Equal($"{_site}-{config.GetProperty("siteSequence").GetInt64()}", config.GetProperty("messageId").GetString());
+        Assert.Equal($"{Site}-{config.GetProperty("siteSequence").GetInt64()}", config.GetProperty("messageId").GetString());
         var realTime = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "realtime");
         Assert.Equal("skillgroup", realTime.GetProperty("routingKey").GetString());
-        Assert.Equal($"{_site}-{realTime.GetProperty("siteSequence").GetInt64()}", realTime.GetProperty("messageId").GetString());
+        Assert.Equal($"{Site}-{realTime.GetProperty("siteSequence").GetInt64()}", realTime.GetProperty("messageId").GetString());
         var row = Assert.Single(realTime.GetProperty("rows").EnumerateArray());
         Assert.Equal(7, row.GetProperty("version").GetInt64());
         Assert.Equal(4, row.GetProperty("data").GetProperty("agentsReady").GetInt32());

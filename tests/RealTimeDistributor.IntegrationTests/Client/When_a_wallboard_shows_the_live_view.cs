@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
@@ -15,7 +14,7 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// central change reaches the open page without a reload, and screenshots are written at 1920x1080 and 1280x800
 /// (bin/.../screenshots/; docs/img/ holds a pair of them).
 /// </summary>
-public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
+public sealed class When_a_wallboard_shows_the_live_view : SystemTest
 {
     private static readonly (int Id, string Name, int Queued, int LongestSeconds, double ServiceLevel)[] Groups =
     [
@@ -34,25 +33,19 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
 
     private static readonly string[] States = ["talking", "ready", "talking", "wrap-up", "talking", "not-ready", "ready", "talking", "logged-out"];
 
-    private RtdSystem _system = null!;
-    private WebApplication _client = null!;
-    private ClientView _view = null!;
     private DateTimeOffset _now;
 
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        var site = _system.Site("a");
-        await _system.StartDistributorAsync(site);
-        _client = await _system.StartClientAsync(site, "wall", new Dictionary<string, string?>
-        {
-            ["Client:Wallboard:ServiceLevelGreen"] = "80",
-            ["Client:Wallboard:ServiceLevelAmber"] = "70",
-        });
-        _view = _client.Services.GetRequiredService<ClientView>();
-    }
+    protected override bool StartsDistributor => true;
 
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsClient => true;
+
+    protected override string Workstation => "wall";
+
+    protected override Dictionary<string, string?> ClientSettings => new()
+    {
+        ["Client:Wallboard:ServiceLevelGreen"] = "80",
+        ["Client:Wallboard:ServiceLevelAmber"] = "70",
+    };
 
     [Fact]
     public async Task Should_show_the_tiles_and_agents_of_the_view_and_follow_a_central_change()
@@ -60,11 +53,11 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
         await ConfigureCenterAsync();
         _now = DateTimeOffset.UtcNow;
         await PublishAsync(version: 1);
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "1036", r => r.Version == 1);
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "14", r => r.Version == 1);
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "30", r => r.Version == 1);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "1036", r => r.Version == 1);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "14", r => r.Version == 1);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "30", r => r.Version == 1);
 
-        await using var browser = await HeadlessChromium.OpenAsync(new Uri(_client.Urls.First() + "/"));
+        await using var browser = await HeadlessChromium.OpenAsync(new Uri(Client.Urls.First() + "/"));
         await browser.WaitForTextAsync("#agents tbody tr[data-agent='1035'] .name", "Iris Kim");
         await browser.WaitForTextAsync("#services tr[data-key='30']", "Chicago voice");
         await browser.WaitForTextAsync("#freshness", "agent: live");
@@ -83,9 +76,9 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
         await AssertTheAgentGridAsync(browser);
 
         // a change at the center: an agent renamed in the configuration, a skill group's queue grows
-        await _system.PutConfigAsync("agent", 1001, new { name = "Ana Pereira-Silva", peripheralId = 1 });
+        await PutAsync("agent", 1001, new { name = "Ana Pereira-Silva", peripheralId = 1 });
         await PublishSkillGroupAsync(Groups[0] with { Queued = 9 }, version: 2);
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Version == 2);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Version == 2);
         await browser.WaitForTextAsync("#agents tbody tr[data-agent='1001'] .name", "Ana Pereira-Silva");
         await browser.WaitForTextAsync("[data-skillgroup='10'] .queued", "9");
         await AssertTilesEqualTheViewAsync(browser);
@@ -95,14 +88,14 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
     [Fact]
     public async Task Should_keep_the_raw_tables_and_versions_on_the_diagnostics_page()
     {
-        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD Chicago", kind = "acd" });
-        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        await _view.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", _ => true);
+        await PutAsync("peripheral", 1, new { name = "ACD Chicago", kind = "acd" });
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await View.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", _ => true);
 
-        await using var browser = await HeadlessChromium.OpenAsync(new Uri(_client.Urls.First() + "/diagnostics"));
+        await using var browser = await HeadlessChromium.OpenAsync(new Uri(Client.Urls.First() + "/diagnostics"));
         await browser.WaitForTextAsync("#r-config-skillgroup-10 .value", "Sales");
         await browser.WaitForTextAsync("#t-config-skillgroup-status", "skillgroup");
-        var version = _view.Find(SiteUpdate.ConfigKind, "skillgroup", "10")!.Version;
+        var version = View.Find(SiteUpdate.ConfigKind, "skillgroup", "10")!.Version;
         await browser.WaitForTextAsync("#r-config-skillgroup-10 .version", version.ToString(CultureInfo.InvariantCulture));
     }
 
@@ -118,7 +111,7 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
         Assert.Equal(Groups.Length, tiles.GetArrayLength());
         foreach (var tile in tiles.EnumerateArray())
         {
-            var row = _view.Find(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, tile.GetProperty("key").GetString()!)!.Value!.Value;
+            var row = View.Find(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, tile.GetProperty("key").GetString()!)!.Value!.Value;
             string Text(string name) => tile.GetProperty(name).GetString()!;
             Assert.Equal(row.GetProperty("callsQueuedNow").GetInt32().ToString(CultureInfo.InvariantCulture), Text("queued"));
             var serviceLevel = Math.Round(row.GetProperty("serviceLevelHalf").GetDouble() * 100, MidpointRounding.AwayFromZero);
@@ -155,7 +148,7 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
 
     private async Task AssertTheAgentGridAsync(HeadlessChromium browser)
     {
-        var agents = _view.Rows().Where(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == RealTimeTables.Agent).ToList();
+        var agents = View.Rows().Where(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == RealTimeTables.Agent).ToList();
         string StateOf(ViewRow r) => r.Value!.Value.GetProperty("state").GetString()!;
         var shown = await browser.EvaluateAsync("[...document.querySelectorAll('#agents tbody tr')].map(tr => [tr.dataset.agent, tr.dataset.state, tr.querySelector('.name').textContent])");
         Assert.Equal(agents.Count(a => StateOf(a) != "logged-out"), shown.GetArrayLength());
@@ -184,21 +177,21 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
 
     private async Task ConfigureCenterAsync()
     {
-        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD Chicago", kind = "acd" });
+        await PutAsync("peripheral", 1, new { name = "ACD Chicago", kind = "acd" });
         foreach (var group in Groups)
         {
-            await _system.PutConfigAsync("skillgroup", group.Id, new { name = group.Name, peripheralId = 1 });
+            await PutAsync("skillgroup", group.Id, new { name = group.Name, peripheralId = 1 });
         }
         for (var i = 0; i < Names.Length; i++)
         {
-            await _system.PutConfigAsync("agent", 1001 + i, new { name = Names[i], peripheralId = 1 });
+            await PutAsync("agent", 1001 + i, new { name = Names[i], peripheralId = 1 });
         }
         foreach (var (id, name, seconds) in new[] { (20, "Sales inbound", 20), (21, "Support inbound", 30), (22, "Billing enquiries", 20), (23, "Callbacks", 60) })
         {
-            await _system.PutConfigAsync("calltype", id, new { name, serviceLevelSeconds = seconds });
+            await PutAsync("calltype", id, new { name, serviceLevelSeconds = seconds });
         }
-        await _system.PutConfigAsync("service", 30, new { name = "Chicago voice", peripheralId = 1 });
-        await _view.WaitForAsync(SiteUpdate.ConfigKind, "service", "30", _ => true);
+        await PutAsync("service", 30, new { name = "Chicago voice", peripheralId = 1 });
+        await View.WaitForAsync(SiteUpdate.ConfigKind, "service", "30", _ => true);
     }
 
     private async Task PublishAsync(long version)
@@ -254,5 +247,5 @@ public sealed class When_a_wallboard_shows_the_live_view : IAsyncLifetime
     }
 
     private Task Publish(string table, IReadOnlyList<RealTimeRow> rows) =>
-        _system.Central.Services.GetRequiredService<Central.RealTime.RealTimePublisher>().PublishAsync(table, rows, fullRefresh: false, CancellationToken.None);
+        Rtd.Central.Services.GetRequiredService<Central.RealTime.RealTimePublisher>().PublishAsync(table, rows, fullRefresh: false, CancellationToken.None);
 }

@@ -10,36 +10,26 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// `rtd client --once --json` is a workstation: it loads the site snapshot (filtered by --bind), prints it and exits,
 /// leaving no queue or exchange behind; `--table` prints one table with a column per field; SIGTERM ends the live view.
 /// </summary>
-public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLifetime
+public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTest
 {
-    private RtdSystem _system = null!;
-    private string _site = "";
-
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        await _system.StartDistributorAsync(_site);
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsDistributor => true;
 
     [Fact]
     public async Task Should_print_the_snapshot_as_json_lines_and_exit()
     {
-        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
-        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["10", "11"], version: 4);
-        await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state"), s => s == 4, "four site updates");
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10", "11"], version: 4);
+        await Rtd.WaitSiteSequenceAsync(Site, 4);
 
         // the test project references the command line, so it is built next to the client: src/RealTimeDistributor.Cli/bin/.../rtd.dll
-        var (process, output, errors) = Rtd("client", "--site", _site, "--bind", "skillgroup.*", "--once", "--json");
+        var (process, output, errors) = RunRtd("client", "--site", Site, "--bind", "skillgroup.*", "--once", "--json");
         using var _ = process;
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(process.ExitCode == 0, $"rtd client exited {process.ExitCode}: {await output}\n{await errors}");
         // no --workstation: a temporary client, its queues and exchanges gone with it
-        Assert.DoesNotContain(await _system.Broker.NamesAsync($"rtd-{_site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
+        Assert.DoesNotContain(await Rtd.Broker.NamesAsync($"rtd-{Site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
         var rows = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("data")).ToList();
         Assert.Equal(["config:skillgroup:10", "realtime:skillgroup:10", "realtime:skillgroup:11"],
             rows.Select(r => $"{r.GetProperty("kind")}:{r.GetProperty("table")}:{r.GetProperty("key")}"));
@@ -50,12 +40,12 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLif
     [Fact]
     public async Task Should_print_one_table_with_names_and_end_the_live_view_on_sigterm()
     {
-        await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
-        await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
-        await Eventually.Until(() => _system.QueryReplicaAsync<long>(_site, "SELECT site_sequence FROM sync_state"), s => s == 3, "three site updates");
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
+        await Rtd.WaitSiteSequenceAsync(Site, 3);
 
-        var (once, output, errors) = Rtd("client", "--site", _site, "--table", "skillgroup", "--once");
+        var (once, output, errors) = RunRtd("client", "--site", Site, "--table", "skillgroup", "--once");
         using (once)
         {
             await once.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
@@ -66,7 +56,7 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLif
         Assert.True(header >= 0, await output);
         Assert.Matches(@"^10\s+Sales\s+3\s*$", lines[header + 1]);
 
-        var (live, _, _) = Rtd("client", "--site", _site);
+        var (live, _, _) = RunRtd("client", "--site", Site);
         using var __ = live;
         var text = new System.Text.StringBuilder();
         // the first frame: the summary's skill group line, with the name from the configuration
@@ -85,14 +75,14 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLif
         await live.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Console.WriteLine($"rtd client ended {stopwatch.ElapsedMilliseconds} ms after SIGTERM");
         Assert.Equal(0, live.ExitCode);
-        Assert.DoesNotContain(await _system.Broker.NamesAsync($"rtd-{_site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
+        Assert.DoesNotContain(await Rtd.Broker.NamesAsync($"rtd-{Site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
     }
 
     /// <summary>
     /// Starts rtd with this system's broker (the test project references the command line, so it is built next to the
     /// client: src/RealTimeDistributor.Cli/bin/.../rtd.dll). Returns the process and, for --once runs, its whole output.
     /// </summary>
-    private static (Process Process, Task<string> Output, Task<string> Errors) Rtd(params string[] args)
+    private static (Process Process, Task<string> Output, Task<string> Errors) RunRtd(params string[] args)
     {
         var rtd = Path.Combine(Path.GetDirectoryName(Executables.Path("RealTimeDistributor.Client"))!
             .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Cli", StringComparison.Ordinal), "rtd.dll");
@@ -101,10 +91,7 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : IAsyncLif
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["RTD_RABBITMQ_HOST"] = TestSettings.RabbitHost;
-        start.Environment["RTD_RABBITMQ_PORT"] = TestSettings.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RTD_RABBITMQ_USER"] = TestSettings.RabbitUser;
-        start.Environment["RTD_RABBITMQ_PASSWORD"] = TestSettings.RabbitPassword;
+        TestSettings.SetBrokerEnvironment(start);
         var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
         var output = args.Contains("--once") ? process.StandardOutput.ReadToEndAsync() : Task.FromResult("");

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RealTimeDistributor.Client.View;
@@ -18,64 +16,37 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// central database (configuration, read from the central database) and the last published real-time versions, row for row. A second client started
 /// after the kill can only be served by the standby, and holds the same view.
 /// </summary>
-public sealed class When_the_active_distributor_is_killed_while_a_client_runs(ITestOutputHelper output) : IAsyncLifetime
+public sealed class When_the_active_distributor_is_killed_while_a_client_runs(ITestOutputHelper output) : SystemTest
 {
     private const int Agents = 50;
     private const int EditsBeforeKill = 150;
     private const int EditsAfterKill = 300;
     private static readonly string[] SkillGroups = [.. Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-    private RtdSystem _system = null!;
-    private string _site = "";
 
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("k9");
-    }
+    protected override string SiteName => "k9";
 
-    public async Task DisposeAsync() => await _system.DisposeAsync();
-
-    private Process StartDistributor(string instance) => _system.StartProcess("RealTimeDistributor.Distributor", new()
-    {
-        ["Distributor__Site"] = _site,
-        ["Distributor__Instance"] = instance,
-        ["ConnectionStrings__Replica"] = TestSettings.ConnectionString(_system.ReplicaDatabase(_site)),
-    });
-
-    private async Task<long> AppliedAsync()
-    {
-        try
-        {
-            return await _system.QueryReplicaAsync<long>(_site, "SELECT coalesce(max(applied_config_sequence), 0) FROM sync_state");
-        }
-        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
-        {
-            return -1; // the instance is still creating its replica
-        }
-    }
-
-    private async Task<int> ConsumersAsync(string vhost, string queue) => (await _system.Broker.QueueAsync(vhost, queue))?.Consumers ?? 0;
+    private async Task<int> ConsumersAsync(string vhost, string queue) => (await Rtd.Broker.QueueAsync(vhost, queue))?.Consumers ?? 0;
 
     [Fact]
     public async Task Should_keep_the_view_equal_to_the_center_through_the_standby()
     {
-        await _system.EnsureSiteAsync(_site);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode);
-        var active = StartDistributor("a");
-        await Eventually.Until(AppliedAsync, a => a == 1, "instance a to load the replica", TimeSpan.FromSeconds(90));
-        StartDistributor("b");
-        var siteVhost = Topology.Site.VirtualHost(_site);
+        await Rtd.EnsureSiteAsync(Site);
+        await SeedPeripheralAsync();
+        var active = Rtd.StartDistributorProcess(Site, "a");
+        await Rtd.WaitAppliedAsync(Site, 1, TimeSpan.FromSeconds(90));
+        Rtd.StartDistributorProcess(Site, "b");
+        var siteVhost = Topology.Site.VirtualHost(Site);
         foreach (var (vhost, queue) in new[]
         {
-            (_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_site)),
-            (_system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(_site)),
-            (siteVhost, Topology.Site.SnapshotQueue(_site)),
+            (Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)),
+            (Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site)),
+            (siteVhost, Topology.Site.SnapshotQueue(Site)),
         })
         {
             await Eventually.Until(() => ConsumersAsync(vhost, queue), c => c == 2, $"both instances on {queue}", TimeSpan.FromSeconds(90));
         }
 
-        var view = (await _system.StartClientAsync(_site, "ws1")).Services.GetRequiredService<ClientView>();
+        var view = (await Rtd.StartClientAsync(Site, "ws1")).Services.GetRequiredService<ClientView>();
         await view.WaitForSnapshotsAsync(1);
         var seenEnough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnChanged(ViewRow row)
@@ -101,8 +72,8 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         var gapsBeforeKill = view.Gaps;
         active.Kill(entireProcessTree: true); // SIGKILL: no graceful stop, no last ack, no last publish
         await active.WaitForExitAsync();
-        var appliedAtKill = await AppliedAsync();
-        var committedAtKill = (await CentralBacklog.SequenceAsync(_system)).Last;
+        var appliedAtKill = await Rtd.AppliedSequenceAsync(Site);
+        var committedAtKill = (await CentralBacklog.SequenceAsync(Rtd)).Last;
         output.WriteLine($"killed instance a at applied {appliedAtKill}, committed {committedAtKill}; client at site sequence {view.LastSiteSequence}");
 
         for (; edits < EditsBeforeKill + EditsAfterKill; edits++)
@@ -111,8 +82,8 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         }
         await stop.CancelAsync();
         var finalVersion = await realTime;
-        await _system.PublishAsync(RealTimeTables.SkillGroup, SkillGroups, finalVersion + 1);
-        var last = (await CentralBacklog.SequenceAsync(_system)).Last;
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, SkillGroups, finalVersion + 1);
+        var last = (await CentralBacklog.SequenceAsync(Rtd)).Last;
 
         // converged: the last committed change and the last real-time batch are in the view
         foreach (var key in SkillGroups)
@@ -133,7 +104,7 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         await AssertViewEqualsCenterAsync(view, finalVersion + 1);
 
         // a client that starts now can only get its snapshot from the standby
-        var late = (await _system.StartClientAsync(_site, "ws2")).Services.GetRequiredService<ClientView>();
+        var late = (await Rtd.StartClientAsync(Site, "ws2")).Services.GetRequiredService<ClientView>();
         await late.WaitForSnapshotsAsync(1, TimeSpan.FromSeconds(60));
         await AssertViewEqualsCenterAsync(late, finalVersion + 1);
     }
@@ -142,8 +113,7 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
     private async Task<string> EditAsync(int i)
     {
         var id = i < Agents || i % 3 != 0 ? 1001 + (i % Agents) : 5000 + i;
-        var response = await _system.PutConfigAsync("agent", id, new { name = $"Agent {id} edit {i}", peripheralId = 1 });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await PutAsync("agent", id, new { name = $"Agent {id} edit {i}", peripheralId = 1 });
         return id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -153,7 +123,7 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         var version = 0L;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await _system.PublishAsync(RealTimeTables.SkillGroup, SkillGroups, ++version);
+            await Rtd.PublishAsync(RealTimeTables.SkillGroup, SkillGroups, ++version);
             try
             {
                 await Task.Delay(20, cancellationToken);
@@ -169,7 +139,7 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
     private async Task AssertViewEqualsCenterAsync(ClientView view, long realTimeVersion)
     {
         var central = new SortedSet<string>(StringComparer.Ordinal);
-        await using (var connection = new NpgsqlConnection(TestSettings.ConnectionString(_system.CentralDatabase)))
+        await using (var connection = new NpgsqlConnection(TestSettings.ConnectionString(Rtd.CentralDatabase)))
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
@@ -187,6 +157,6 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         Assert.Equal(central, config);
         Assert.All(rows.Where(r => r.Kind == SiteUpdate.ConfigKind), r => Assert.Equal(r.Value!.Value.GetProperty("configSequence").GetInt64(), r.Version));
         Assert.Equal(SkillGroups.ToDictionary(k => k, _ => realTimeVersion), view.Versions(RealTimeTables.SkillGroup));
-        Assert.Equal(await _system.ReplicaVersionsAsync(_site, RealTimeTables.SkillGroup), view.Versions(RealTimeTables.SkillGroup));
+        Assert.Equal(await Rtd.ReplicaVersionsAsync(Site, RealTimeTables.SkillGroup), view.Versions(RealTimeTables.SkillGroup));
     }
 }

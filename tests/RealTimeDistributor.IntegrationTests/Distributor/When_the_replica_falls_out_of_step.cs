@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Contracts;
@@ -10,122 +9,106 @@ using RealTimeDistributor.IntegrationTests.Support;
 namespace RealTimeDistributor.IntegrationTests.Distributor;
 
 /// <summary>updateaw's job: in-order apply, duplicates skipped, gaps and poison healed from a central snapshot.</summary>
-public sealed class When_the_replica_falls_out_of_step : IAsyncLifetime
+public sealed class When_the_replica_falls_out_of_step : SystemTest
 {
-    private RtdSystem _system = null!;
-    private string _site = "";
-
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
-
     private async Task SeedAsync(int agents)
     {
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode);
+        await SeedPeripheralAsync();
         for (var i = 1; i <= agents; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 100 + i, new { name = $"Agent {i}", peripheralId = 1 })).StatusCode);
+            await PutAsync("agent", 100 + i, new { name = $"Agent {i}", peripheralId = 1 });
         }
     }
-
-    private Task<long> AppliedAsync() => _system.QueryReplicaAsync<long>(_site, "SELECT applied_config_sequence FROM sync_state");
-
-    private Task WaitAppliedAsync(long sequence) =>
-        Eventually.Until(AppliedAsync, applied => applied >= sequence, $"the replica to apply change {sequence}");
 
     [Fact]
     public async Task Should_load_a_snapshot_on_first_start_when_the_center_already_has_history()
     {
         await SeedAsync(agents: 3); // changes 1..4, published before the site's queue existed: nobody received them
 
-        await _system.StartDistributorAsync(_site);
+        await Rtd.StartDistributorAsync(Site);
 
-        await WaitAppliedAsync(4);
-        Assert.Equal(3L, await _system.QueryReplicaAsync<long>(_site, "SELECT count(*) FROM agent"));
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 200, new { name = "Late", peripheralId = 1 })).StatusCode);
-        await WaitAppliedAsync(5);
-        Assert.Equal("Late", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 200"));
+        await Rtd.WaitAppliedAsync(Site, 4);
+        Assert.Equal(3L, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM agent"));
+        await PutAsync("agent", 200, new { name = "Late", peripheralId = 1 });
+        await Rtd.WaitAppliedAsync(Site, 5);
+        Assert.Equal("Late", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 200"));
     }
 
     [Fact]
     public async Task Should_resync_from_a_snapshot_when_a_change_goes_missing_and_continue_after_it()
     {
-        var distributor = await _system.StartDistributorAsync(_site);
+        var distributor = await Rtd.StartDistributorAsync(Site);
         await SeedAsync(agents: 1); // 1..2
-        await WaitAppliedAsync(2);
-        await Eventually.Until(async () => (await _system.Broker.QueueAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_site)))?.Messages ?? -1,
+        await Rtd.WaitAppliedAsync(Site, 2);
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)))?.Messages ?? -1,
             m => m == 0, "changes 1 and 2 to be acknowledged");
-        await _system.StopAsync(distributor);
+        await Rtd.StopAsync(distributor);
 
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 102, new { name = "Lost", peripheralId = 1 })).StatusCode); // 3
-        await Eventually.Until(async () => (await _system.Broker.QueueAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_site)))?.Messages ?? 0,
+        await PutAsync("agent", 102, new { name = "Lost", peripheralId = 1 }); // 3
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)))?.Messages ?? 0,
             m => m == 1, "change 3 to reach the site's queue");
-        await _system.Broker.PurgeAsync(_system.CentralVirtualHost, Topology.Central.DistributorConfigQueue(_site)); // change 3 is lost
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 103, new { name = "After", peripheralId = 1 })).StatusCode); // 4
+        await Rtd.Broker.PurgeAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)); // change 3 is lost
+        await PutAsync("agent", 103, new { name = "After", peripheralId = 1 }); // 4
 
-        distributor = await _system.StartDistributorAsync(_site);
+        distributor = await Rtd.StartDistributorAsync(Site);
 
-        await WaitAppliedAsync(4);
-        Assert.Equal("Lost", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 102"));
-        Assert.Equal("After", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 103"));
+        await Rtd.WaitAppliedAsync(Site, 4);
+        Assert.Equal("Lost", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 102"));
+        Assert.Equal("After", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 103"));
         // the replica shows the watermark as soon as the load commits; the resync is counted just after
-        var stats = await Eventually.Until(() => _system.StatsAsync(distributor), s => s.GetProperty("resyncs").GetInt64() >= 1, "the resync to be counted");
+        var stats = await Eventually.Until(() => Rtd.StatsAsync(distributor), s => s.GetProperty("resyncs").GetInt64() >= 1, "the resync to be counted");
         Assert.Equal(1, stats.GetProperty("resyncs").GetInt64());
         Assert.Contains("gap", stats.GetProperty("lastResyncReason").GetString());
 
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 104, new { name = "Next", peripheralId = 1 })).StatusCode); // 5
-        await WaitAppliedAsync(5);
+        await PutAsync("agent", 104, new { name = "Next", peripheralId = 1 }); // 5
+        await Rtd.WaitAppliedAsync(Site, 5);
     }
 
     [Fact]
     public async Task Should_skip_a_duplicate_and_leave_the_replica_unchanged()
     {
-        var distributor = await _system.StartDistributorAsync(_site);
+        var distributor = await Rtd.StartDistributorAsync(Site);
         await SeedAsync(agents: 1);
-        await WaitAppliedAsync(2);
-        var before = await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 101");
+        await Rtd.WaitAppliedAsync(Site, 2);
+        var before = await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 101");
 
         // a replay of change 2 with different content (as a broken relay might send) must not be applied
-        await _system.PublishToCentralConfigAsync(new ConfigChanged(2, 1, "agent", ConfigOperations.Upsert, "101",
+        await Rtd.PublishToCentralConfigAsync(new ConfigChanged(2, 1, "agent", ConfigOperations.Upsert, "101",
             Json.ToElement(new { id = 101, name = "Replayed", peripheralId = 1, configSequence = 2 }), DateTimeOffset.UtcNow));
 
-        await Eventually.Until(async () => (await _system.StatsAsync(distributor)).GetProperty("configDuplicates").GetInt64(), d => d == 1, "the duplicate");
-        Assert.Equal(before, await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 101"));
-        Assert.Equal(2L, await AppliedAsync());
-        Assert.Equal(0, (await _system.StatsAsync(distributor)).GetProperty("resyncs").GetInt64());
+        await Eventually.Until(async () => (await Rtd.StatsAsync(distributor)).GetProperty("configDuplicates").GetInt64(), d => d == 1, "the duplicate");
+        Assert.Equal(before, await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 101"));
+        Assert.Equal(2L, await Rtd.AppliedSequenceAsync(Site));
+        Assert.Equal(0, (await Rtd.StatsAsync(distributor)).GetProperty("resyncs").GetInt64());
     }
 
     [Fact]
     public async Task Should_send_a_change_that_cannot_apply_to_the_error_queue_with_its_reason_and_resync()
     {
-        var distributor = await _system.StartDistributorAsync(_site);
+        var distributor = await Rtd.StartDistributorAsync(Site);
         await SeedAsync(agents: 1);
-        await WaitAppliedAsync(2);
+        await Rtd.WaitAppliedAsync(Site, 2);
 
-        await _system.PublishToCentralConfigAsync(new ConfigChanged(3, 2, "nonsense", ConfigOperations.Upsert, "7",
+        await Rtd.PublishToCentralConfigAsync(new ConfigChanged(3, 2, "nonsense", ConfigOperations.Upsert, "7",
             JsonDocument.Parse("{}").RootElement, DateTimeOffset.UtcNow));
 
-        var error = await _system.ErrorMessageAsync(Topology.Central.DistributorConfigQueue(_site) + "_error");
+        var error = await Rtd.ErrorMessageAsync(Topology.Central.DistributorConfigQueue(Site) + "_error");
         Assert.Contains("Unknown configuration table 'nonsense'", error.Headers["MT-Fault-Message"]);
         Assert.Contains("\"sequence\":3", error.Body);
-        await Eventually.Until(async () => (await _system.StatsAsync(distributor)).GetProperty("resyncs").GetInt64(), r => r == 1, "the resync");
+        await Eventually.Until(async () => (await Rtd.StatsAsync(distributor)).GetProperty("resyncs").GetInt64(), r => r == 1, "the resync");
 
         // the site keeps following the center
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("agent", 150, new { name = "Still here", peripheralId = 1 })).StatusCode); // 3
-        await WaitAppliedAsync(3);
-        Assert.Equal("Still here", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 150"));
+        await PutAsync("agent", 150, new { name = "Still here", peripheralId = 1 }); // 3
+        await Rtd.WaitAppliedAsync(Site, 3);
+        Assert.Equal("Still here", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 150"));
     }
 
     [Fact]
     public async Task Should_apply_a_run_in_which_a_unique_name_passes_between_rows_and_name_the_change_that_cannot_fit()
     {
-        var distributor = await _system.StartDistributorAsync(_site);
+        var distributor = await Rtd.StartDistributorAsync(Site);
         await SeedAsync(agents: 2); // 1..3: agents 101 "Agent 1", 102 "Agent 2"
-        await WaitAppliedAsync(3);
+        await Rtd.WaitAppliedAsync(Site, 3);
         await using var scope = distributor.Services.CreateAsyncScope();
         var applier = scope.ServiceProvider.GetRequiredService<ConfigApplier>();
 
@@ -135,16 +118,16 @@ public sealed class When_the_replica_falls_out_of_step : IAsyncLifetime
 
         Assert.Equal(6, swapped.Applied);
         Assert.Equal([4L, 5L, 6L], swapped.Updates.Select(u => u.Config!.Sequence));
-        Assert.Equal("Agent 2", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 101"));
-        Assert.Equal("Agent 1", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM agent WHERE id = 102"));
+        Assert.Equal("Agent 2", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 101"));
+        Assert.Equal("Agent 1", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 102"));
 
         // an agent on a peripheral the replica does not have: the whole run is refused, naming that change
         var poison = await Assert.ThrowsAsync<PoisonMessageException>(() =>
             applier.ApplyRunAsync([Agent(7, 103, "Fine"), Agent(8, 104, "Orphan", peripheralId: 99), Agent(9, 105, "Also fine")], CancellationToken.None));
         Assert.Equal(8, poison.Sequence);
         Assert.Contains("agent 104", poison.Message);
-        Assert.Equal(6L, await AppliedAsync());
-        Assert.Equal(0L, await _system.QueryReplicaAsync<long>(_site, "SELECT count(*) FROM agent WHERE id = 103"));
+        Assert.Equal(6L, await Rtd.AppliedSequenceAsync(Site));
+        Assert.Equal(0L, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM agent WHERE id = 103"));
     }
 
     private static ConfigChanged Agent(long sequence, long id, string name, long peripheralId = 1) =>
@@ -156,10 +139,10 @@ public sealed class When_the_replica_falls_out_of_step : IAsyncLifetime
     {
         const int agents = 12_000; // more than two chunks of Topology.Central.ConfigSnapshotChunkRows
         await SeedAsync(agents: 0);
-        await CentralBacklog.CommitAgentsAsync(_system.CentralDatabase, agents);
+        await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, agents);
 
         // the center's answer, as a distributor receives it: bounded chunks, numbered, one watermark, the last one counting all
-        var snapshot = await CentralSnapshot.ConfigAsync(_system, TimeSpan.FromSeconds(60));
+        var snapshot = await CentralSnapshot.ConfigAsync(Rtd, TimeSpan.FromSeconds(60));
         var chunks = snapshot.Chunks;
         Assert.True(chunks.Count >= 3, $"{chunks.Count} chunks");
         Assert.Equal(Enumerable.Range(0, chunks.Count), chunks.Select(c => c.Index));
@@ -169,10 +152,10 @@ public sealed class When_the_replica_falls_out_of_step : IAsyncLifetime
         Assert.Equal(agents + 1, snapshot.TotalRows);
         Assert.Equal(agents, snapshot.Rows.Count(r => r.Table == "agent"));
 
-        await _system.StartDistributorAsync(_site);
-        await WaitAppliedAsync(agents + 1);
+        await Rtd.StartDistributorAsync(Site);
+        await Rtd.WaitAppliedAsync(Site, agents + 1);
         const string fingerprint = "SELECT md5(string_agg(id || '/' || name || '/' || peripheral_id || '/' || config_sequence, ',' ORDER BY id)) FROM agent";
-        Assert.Equal(await CentralBacklog.QueryCentralAsync<string>(_system.CentralDatabase, fingerprint), await _system.QueryReplicaAsync<string>(_site, fingerprint));
-        Assert.Equal((long)agents, await _system.QueryReplicaAsync<long>(_site, "SELECT count(*) FROM agent"));
+        Assert.Equal(await CentralBacklog.QueryCentralAsync<string>(Rtd.CentralDatabase, fingerprint), await Rtd.QueryReplicaAsync<string>(Site, fingerprint));
+        Assert.Equal((long)agents, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM agent"));
     }
 }

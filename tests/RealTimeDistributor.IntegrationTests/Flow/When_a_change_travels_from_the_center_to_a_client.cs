@@ -1,8 +1,6 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Central.RealTime;
-using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
@@ -10,70 +8,59 @@ using RealTimeDistributor.IntegrationTests.Support;
 namespace RealTimeDistributor.IntegrationTests.Flow;
 
 /// <summary>The walking skeleton: central controller, a site's distributor and a client, on the real broker and database.</summary>
-public sealed class When_a_change_travels_from_the_center_to_a_client : IAsyncLifetime
+public sealed class When_a_change_travels_from_the_center_to_a_client : SystemTest
 {
-    private RtdSystem _system = null!;
-    private string _site = "";
-    private ClientView _view = null!;
+    protected override bool StartsDistributor => true;
 
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        await _system.StartDistributorAsync(_site);
-        var client = await _system.StartClientAsync(_site, "ws1");
-        _view = client.Services.GetRequiredService<ClientView>();
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsClient => true;
 
     [Fact]
     public async Task Should_apply_a_configuration_change_to_the_replica_and_show_it_at_the_client()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 })).StatusCode);
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
 
         var replicaName = await Eventually.Until(
-            () => _system.QueryReplicaAsync<string>(_site, "SELECT name FROM skillgroup WHERE id = 10"),
+            () => Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM skillgroup WHERE id = 10"),
             name => name == "Sales", "skill group 10 in the replica");
         Assert.Equal("Sales", replicaName);
-        var shown = await _view.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value?.GetProperty("name").GetString() == "Sales");
+        var shown = await View.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value?.GetProperty("name").GetString() == "Sales");
         Assert.Equal(2, shown.Value!.Value.GetProperty("configSequence").GetInt64());
 
         // an edit that names the version it read travels the same way
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 }, ifMatch: 2)).StatusCode);
-        await _view.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value?.GetProperty("name").GetString() == "Sales EMEA");
-        Assert.Equal(3L, await _system.QueryReplicaAsync<long>(_site, "SELECT applied_config_sequence FROM sync_state"));
-        Assert.Equal("Sales EMEA", await _system.QueryReplicaAsync<string>(_site, "SELECT name FROM skillgroup WHERE id = 10"));
+        await PutAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 }, ifMatch: 2);
+        await View.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value?.GetProperty("name").GetString() == "Sales EMEA");
+        Assert.Equal(3L, await Rtd.AppliedSequenceAsync(Site));
+        Assert.Equal("Sales EMEA", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM skillgroup WHERE id = 10"));
     }
 
     [Fact]
     public async Task Should_apply_a_real_time_batch_to_the_replica_and_show_it_at_the_client()
     {
-        var publisher = _system.Central.Services.GetRequiredService<RealTimePublisher>();
+        var publisher = Rtd.Central.Services.GetRequiredService<RealTimePublisher>();
         var now = DateTimeOffset.UtcNow;
 
         await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("10", 5, now, callsQueued: 3)], fullRefresh: false, CancellationToken.None);
 
-        var shown = await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", _ => true);
+        var shown = await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", _ => true);
         Assert.Equal(3, shown.Value!.Value.GetProperty("callsQueued").GetInt32());
-        Assert.Equal(5L, await _system.QueryReplicaAsync<long>(_site, "SELECT version FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'"));
+        Assert.Equal(5L, await Rtd.QueryReplicaAsync<long>(Site, "SELECT version FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'"));
 
         // an older value arriving late never overwrites a newer one; the next newer one does
         await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("10", 4, now, callsQueued: 99)], fullRefresh: false, CancellationToken.None);
         await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("10", 6, now, callsQueued: 7)], fullRefresh: false, CancellationToken.None);
 
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Value?.GetProperty("callsQueued").GetInt32() == 7);
-        Assert.Equal(6L, await _system.QueryReplicaAsync<long>(_site, "SELECT version FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'"));
-        var data = await _system.QueryReplicaAsync<string>(_site, "SELECT data::text FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'");
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10", r => r.Value?.GetProperty("callsQueued").GetInt32() == 7);
+        Assert.Equal(6L, await Rtd.QueryReplicaAsync<long>(Site, "SELECT version FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'"));
+        var data = await Rtd.QueryReplicaAsync<string>(Site, "SELECT data::text FROM realtime_row WHERE table_name = 'skillgroup' AND key = '10'");
         Assert.Equal(7, JsonDocument.Parse(data!).RootElement.GetProperty("callsQueued").GetInt32());
-        Assert.Equal(0, _view.Gaps);
+        Assert.Equal(0, View.Gaps);
     }
 
     [Fact]
     public async Task Should_send_a_bad_real_time_message_to_the_error_queue_and_still_apply_the_messages_around_it()
     {
-        var publisher = _system.Central.Services.GetRequiredService<RealTimePublisher>();
+        var publisher = Rtd.Central.Services.GetRequiredService<RealTimePublisher>();
         var now = DateTimeOffset.UtcNow;
 
         // published back to back, so the distributor takes them together; the bad one must not take the others with it
@@ -81,11 +68,11 @@ public sealed class When_a_change_travels_from_the_center_to_a_client : IAsyncLi
         await publisher.PublishAsync(RealTimeTables.SkillGroup, [Row("bad", 0, now, callsQueued: 0)], fullRefresh: false, CancellationToken.None);
         await publisher.PublishAsync(RealTimeTables.CallType, [Row("21", 1, now, callsQueued: 21)], fullRefresh: false, CancellationToken.None);
 
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "20", _ => true);
-        await _view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.CallType, "21", _ => true);
-        var error = await _system.ErrorMessageAsync(Topology.Central.DistributorRealTimeQueue(_site) + "_error");
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "20", _ => true);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.CallType, "21", _ => true);
+        var error = await Rtd.ErrorMessageAsync(Topology.Central.DistributorRealTimeQueue(Site) + "_error");
         Assert.Contains("Row 'bad' version 0 is out of range", error.Headers["MT-Fault-Message"]);
-        Assert.Equal(0L, await _system.QueryReplicaAsync<long>(_site, "SELECT count(*) FROM realtime_row WHERE key = 'bad'"));
+        Assert.Equal(0L, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM realtime_row WHERE key = 'bad'"));
     }
 
     private static RealTimeRow Row(string key, long version, DateTimeOffset at, int callsQueued) =>

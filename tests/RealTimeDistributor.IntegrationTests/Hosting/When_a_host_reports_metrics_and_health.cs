@@ -10,29 +10,13 @@ using Xunit.Abstractions;
 namespace RealTimeDistributor.IntegrationTests.Hosting;
 
 /// <summary>The "RealTimeDistributor" meter (read with a real MeterListener and at GET /metrics) and GET /health of each host.</summary>
-public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper output) : IAsyncLifetime
+public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper output) : SystemTest
 {
-    private RtdSystem _system = null!;
-    private TcpProxy _database = null!;
-    private string _site = "";
-
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        _database = new TcpProxy(TestSettings.PostgresHost, int.Parse(TestSettings.PostgresPort, System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _system.DisposeAsync();
-        await _database.DisposeAsync();
-    }
 
     [Fact]
     public async Task Should_count_applied_changes_and_their_latency_on_the_meter_and_at_metrics()
     {
-        var distributor = await _system.StartDistributorAsync(_site);
+        var distributor = await Rtd.StartDistributorAsync(Site);
         long applied = 0;
         var latencies = new List<double>();
         using var listener = new MeterListener();
@@ -65,7 +49,7 @@ public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper out
 
         for (var id = 1; id <= 3; id++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", id, new { name = $"ACD {id}", kind = "acd" })).StatusCode);
+            await PutAsync("peripheral", id, new { name = $"ACD {id}", kind = "acd" });
         }
         Assert.Equal(3, await Eventually.Until(() =>
         {
@@ -79,46 +63,44 @@ public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper out
         }
 
         var metrics = await TextAsync(distributor.Urls.First(), "/metrics");
-        Assert.Matches($@"rtd_config_applied_total\{{[^}}]*site=""{_site}""[^}}]*\}} 3", metrics);
-        Assert.Matches($@"rtd_config_apply_latency_seconds_count\{{[^}}]*site=""{_site}""[^}}]*\}} 3", metrics);
-        Assert.Matches($@"rtd_config_resyncs_total\{{[^}}]*site=""{_site}""[^}}]*\}} 0", metrics);
-        Assert.Matches($@"rtd_config_lag_seconds\{{[^}}]*site=""{_site}""", metrics);
+        Assert.Matches($@"rtd_config_applied_total\{{[^}}]*site=""{Site}""[^}}]*\}} 3", metrics);
+        Assert.Matches($@"rtd_config_apply_latency_seconds_count\{{[^}}]*site=""{Site}""[^}}]*\}} 3", metrics);
+        Assert.Matches($@"rtd_config_resyncs_total\{{[^}}]*site=""{Site}""[^}}]*\}} 0", metrics);
+        Assert.Matches($@"rtd_config_lag_seconds\{{[^}}]*site=""{Site}""", metrics);
         // the relay counts a publish after the broker's confirm and its own bookkeeping: possibly after the site applied it
         const string published = @"rtd_config_published_total\{[^}]*process=""central""[^}]*\} 3";
-        var central = await Eventually.Until(() => TextAsync(_system.Central.Urls.First(), "/metrics"), m => Regex.IsMatch(m, published),
+        var central = await Eventually.Until(() => TextAsync(Rtd.Central.Urls.First(), "/metrics"), m => Regex.IsMatch(m, published),
             "the central publish counter at 3");
         Assert.Matches(@"rtd_config_committed_total\{[^}]*process=""central""[^}]*\} 3", central);
         Assert.Matches(published, central);
-        output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("rtd_", StringComparison.Ordinal) && l.Contains(_site, StringComparison.Ordinal))));
+        output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("rtd_", StringComparison.Ordinal) && l.Contains(Site, StringComparison.Ordinal))));
     }
 
     [Fact]
     public async Task Should_answer_503_naming_the_replica_database_while_it_is_unreachable()
     {
-        var replica = TestSettings.ConnectionString(_system.ReplicaDatabase(_site)).Replace($"Port={TestSettings.PostgresPort}", $"Port={_database.Port}",
-            StringComparison.Ordinal) + ";Timeout=3;Command Timeout=5;Pooling=false";
-        var distributor = await _system.StartDistributorAsync(_site, extra: new() { ["ConnectionStrings:Replica"] = replica });
-        var client = await _system.StartClientAsync(_site, "ws1");
+        var distributor = await StartDistributorBehindDatabaseProxyAsync();
+        var client = await Rtd.StartClientAsync(Site, "ws1");
 
         var (status, health) = await HealthAsync(distributor.Urls.First());
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", Check(health, "replica-database"));
         Assert.Equal("Healthy", Check(health, "masstransit-bus"));
-        (status, health) = await HealthAsync(_system.Central.Urls.First());
+        (status, health) = await HealthAsync(Rtd.Central.Urls.First());
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", Check(health, "central-database"));
         (status, health) = await HealthAsync(client.Urls.First());
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", Check(health, "masstransit-bus"));
 
-        _database.Cut();
+        DatabaseProxy.Cut();
         (status, health) = await HealthAsync(distributor.Urls.First());
         output.WriteLine(health.ToString());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("Unhealthy", Check(health, "replica-database"));
-        Assert.Contains($"127.0.0.1:{_database.Port}/{_system.ReplicaDatabase(_site)}", health.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{DatabaseProxy.Port}/{Rtd.ReplicaDatabase(Site)}", health.ToString(), StringComparison.Ordinal);
 
-        _database.Restore();
+        DatabaseProxy.Restore();
         await Eventually.Until(async () => (await HealthAsync(distributor.Urls.First())).Status, s => s == HttpStatusCode.OK, "healthy again");
     }
 
@@ -126,7 +108,7 @@ public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper out
     {
         foreach (var tag in tags)
         {
-            if (tag.Key == "site" && (string?)tag.Value == _site)
+            if (tag.Key == "site" && (string?)tag.Value == Site)
             {
                 return true;
             }

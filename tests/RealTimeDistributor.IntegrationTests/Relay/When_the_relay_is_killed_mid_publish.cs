@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using Npgsql;
 using RabbitMQ.Client;
@@ -13,25 +12,20 @@ namespace RealTimeDistributor.IntegrationTests.Relay;
 /// The change-log relay runs in the central controller process; it is SIGKILLed while publishing a backlog, and the
 /// restarted process resumes from what it recorded: every change reaches the exchange (duplicates allowed, none missing).
 /// </summary>
-public sealed class When_the_relay_is_killed_mid_publish : IAsyncLifetime
+public sealed class When_the_relay_is_killed_mid_publish : SystemTest
 {
     private const int Backlog = 20_000;
     private const string Recorder = "rtd.test.relay-recorder";
-    private RtdSystem _system = null!;
 
-    public async Task InitializeAsync() => _system = await RtdSystem.StartAsync();
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
-
-    private Process StartCentral() => _system.StartProcess("RealTimeDistributor.Central", new()
+    private Process StartCentral() => Rtd.StartProcess("RealTimeDistributor.Central", new()
     {
-        ["ConnectionStrings__Central"] = TestSettings.ConnectionString(_system.CentralDatabase),
+        ["ConnectionStrings__Central"] = TestSettings.ConnectionString(Rtd.CentralDatabase),
         ["RealTime__Simulate"] = "false",
     });
 
     private async Task<long> PublishedThroughAsync()
     {
-        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(_system.CentralDatabase));
+        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(Rtd.CentralDatabase));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT published_through FROM relay_state WHERE id = 1", connection);
         return (long)(await command.ExecuteScalarAsync())!;
@@ -40,23 +34,16 @@ public sealed class When_the_relay_is_killed_mid_publish : IAsyncLifetime
     [Fact]
     public async Task Should_resume_from_its_record_with_nothing_missing()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD", kind = "acd" })).StatusCode);
+        await SeedPeripheralAsync();
         await Eventually.Until(PublishedThroughAsync, p => p == 1, "change 1 to be published");
-        await _system.StopAsync(_system.Central); // from here on the relay runs in a process of its own
+        await Rtd.StopAsync(Rtd.Central); // from here on the relay runs in a process of its own
 
-        var factory = new ConnectionFactory
-        {
-            HostName = TestSettings.RabbitHost,
-            Port = TestSettings.RabbitPort,
-            UserName = TestSettings.RabbitUser,
-            Password = TestSettings.RabbitPassword,
-            VirtualHost = _system.CentralVirtualHost,
-        };
+        var factory = TestSettings.RabbitConnection(Rtd.CentralVirtualHost);
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.QueueDeclareAsync(Recorder, durable: true, exclusive: false, autoDelete: false);
         await channel.QueueBindAsync(Recorder, Topology.Central.ConfigExchange, Topology.AllKeys);
-        await CentralBacklog.CommitAgentsAsync(_system.CentralDatabase, Backlog);
+        await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Backlog);
 
         var first = StartCentral();
         var atKill = await Eventually.Until(PublishedThroughAsync, p => p > 1 + 1_000, "the relay to be part-way through the backlog", TimeSpan.FromSeconds(120));

@@ -63,14 +63,7 @@ public sealed class When_the_hosts_run_under_their_role_users : IAsyncLifetime
     {
         // published with the test's all-permissions user: an unknown table is poison and goes to the _error queue,
         // which the distributor declares under its own role user
-        var factory = new ConnectionFactory
-        {
-            HostName = TestSettings.RabbitHost,
-            Port = TestSettings.RabbitPort,
-            UserName = TestSettings.RabbitUser,
-            Password = TestSettings.RabbitPassword,
-            VirtualHost = _system.CentralVirtualHost,
-        };
+        var factory = TestSettings.RabbitConnection(_system.CentralVirtualHost);
         await using (var connection = await factory.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
         {

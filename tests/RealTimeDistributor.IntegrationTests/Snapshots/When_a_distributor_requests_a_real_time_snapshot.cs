@@ -13,20 +13,15 @@ namespace RealTimeDistributor.IntegrationTests.Snapshots;
 /// arrive, each within the row and byte bounds, and reassemble to exactly the engine's rows
 /// after one of its intervals (versions, central update times, values), the one the snapshot names.
 /// </summary>
-public sealed class When_a_distributor_requests_a_real_time_snapshot : IAsyncLifetime
+public sealed class When_a_distributor_requests_a_real_time_snapshot : SystemTest // RealTime:Simulate is false: the test drives the engine's intervals itself
 {
     private const int Agents = 10_000;
     private static readonly DateTimeOffset Start = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
-    private RtdSystem _system = null!;
-
-    public async Task InitializeAsync() => _system = await RtdSystem.StartAsync(); // RealTime:Simulate is false: the test drives the engine's intervals itself
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
 
     [Fact]
     public async Task Should_stream_the_rows_of_one_interval_in_bounded_chunks()
     {
-        var engine = _system.Central.Services.GetRequiredService<StatisticsEngine>();
+        var engine = Rtd.Central.Services.GetRequiredService<StatisticsEngine>();
         var configuration = StatisticsConfiguration.Synthetic(Agents);
         engine.Configure(configuration, Start);
         var state = new Dictionary<(string Table, string Key), RealTimeRow>();
@@ -62,7 +57,7 @@ public sealed class When_a_distributor_requests_a_real_time_snapshot : IAsyncLif
             }
         });
 
-        var snapshot = await CentralSnapshot.RealTimeAsync(_system, [], TimeSpan.FromSeconds(30));
+        var snapshot = await CentralSnapshot.RealTimeAsync(Rtd, [], TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         await intervals;
 
@@ -88,7 +83,7 @@ public sealed class When_a_distributor_requests_a_real_time_snapshot : IAsyncLif
         }
 
         // a request may name the tables it wants
-        var groups = await CentralSnapshot.RealTimeAsync(_system, [RealTimeTables.SkillGroup], TimeSpan.FromSeconds(30));
+        var groups = await CentralSnapshot.RealTimeAsync(Rtd, [RealTimeTables.SkillGroup], TimeSpan.FromSeconds(30));
         Assert.All(groups.Rows, r => Assert.Equal(RealTimeTables.SkillGroup, r.Table));
         Assert.Equal(configuration.SkillGroups.Count, groups.Rows.Count());
     }

@@ -196,6 +196,35 @@ public sealed class RtdSystem : IAsyncDisposable
         return result is null or DBNull ? default : (T)result;
     }
 
+    /// <summary>
+    /// The last configuration change <paramref name="site"/>'s replica applied (sync_state.applied_config_sequence); -1
+    /// while no distributor has created the replica yet.
+    /// </summary>
+    public Task<long> AppliedSequenceAsync(string site) => SyncStateAsync(site, "applied_config_sequence");
+
+    /// <summary>The last site sequence <paramref name="site"/>'s distributor handed out (sync_state.site_sequence); -1 before the replica exists.</summary>
+    public Task<long> SiteSequenceAsync(string site) => SyncStateAsync(site, "site_sequence");
+
+    /// <summary>Waits until <paramref name="site"/>'s replica has applied change <paramref name="sequence"/>, and no further.</summary>
+    public Task<long> WaitAppliedAsync(string site, long sequence, TimeSpan? timeout = null) =>
+        Eventually.Until(() => AppliedSequenceAsync(site), applied => applied == sequence, $"{site}'s replica at change {sequence}", timeout);
+
+    /// <summary>Waits until <paramref name="site"/>'s distributor has handed out site sequence <paramref name="sequence"/>, and no further.</summary>
+    public Task<long> WaitSiteSequenceAsync(string site, long sequence, TimeSpan? timeout = null) =>
+        Eventually.Until(() => SiteSequenceAsync(site), s => s == sequence, $"{site} at site sequence {sequence}", timeout);
+
+    private async Task<long> SyncStateAsync(string site, string column)
+    {
+        try
+        {
+            return await QueryReplicaAsync<long>(site, $"SELECT coalesce(max({column}), -1) FROM sync_state");
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
+        {
+            return -1; // a distributor (perhaps a process of its own) is still creating the replica
+        }
+    }
+
     /// <summary>Declares a site's vhost and registers its vhost and replica for clean-up (for hosts a test runs as processes).</summary>
     public async Task EnsureSiteAsync(string site)
     {
@@ -259,6 +288,18 @@ public sealed class RtdSystem : IAsyncDisposable
         _processes.Add(process);
         return process;
     }
+
+    /// <summary>
+    /// Runs instance <paramref name="instance"/> of <paramref name="site"/>'s distributor as a process of its own (so a test
+    /// can SIGKILL it), with <paramref name="environment"/> besides.
+    /// </summary>
+    public System.Diagnostics.Process StartDistributorProcess(string site, string instance, Dictionary<string, string>? environment = null) =>
+        StartProcess("RealTimeDistributor.Distributor", new(environment ?? [])
+        {
+            ["Distributor__Site"] = site,
+            ["Distributor__Instance"] = instance,
+            ["ConnectionStrings__Replica"] = TestSettings.ConnectionString(ReplicaDatabase(site)),
+        });
 
     /// <summary>Stops one host the way Ctrl-C would.</summary>
     public async Task StopAsync(WebApplication app)

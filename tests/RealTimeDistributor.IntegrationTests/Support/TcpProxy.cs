@@ -27,6 +27,15 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>A proxy in front of the tests' PostgreSQL server.</summary>
+    public static TcpProxy ToPostgres() =>
+        new(TestSettings.PostgresHost, int.Parse(TestSettings.PostgresPort, System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>A connection string to <paramref name="database"/> through this proxy (made by <see cref="ToPostgres"/>), quick to give up while it is cut.</summary>
+    public string ConnectionString(string database) =>
+        TestSettings.ConnectionString(database).Replace($"Port={TestSettings.PostgresPort}", $"Port={Port}", StringComparison.Ordinal)
+        + ";Timeout=3;Command Timeout=5;Pooling=false";
+
     public void Cut()
     {
         _cut = true;

@@ -8,6 +8,25 @@ public static class TestSettings
 {
     public static string RabbitHost => Env("RTD_RABBITMQ_HOST", "127.0.0.1");
 
+    /// <summary>An AMQP connection factory for <paramref name="vhost"/> as the tests' broker user (all permissions).</summary>
+    public static RabbitMQ.Client.ConnectionFactory RabbitConnection(string vhost) => new()
+    {
+        HostName = RabbitHost,
+        Port = RabbitPort,
+        UserName = RabbitUser,
+        Password = RabbitPassword,
+        VirtualHost = vhost,
+    };
+
+    /// <summary>Points a process that reads RTD_RABBITMQ_* (rtd, the foreign clients) at the tests' broker, as the tests' broker user.</summary>
+    public static void SetBrokerEnvironment(System.Diagnostics.ProcessStartInfo start)
+    {
+        start.Environment["RTD_RABBITMQ_HOST"] = RabbitHost;
+        start.Environment["RTD_RABBITMQ_PORT"] = RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["RTD_RABBITMQ_USER"] = RabbitUser;
+        start.Environment["RTD_RABBITMQ_PASSWORD"] = RabbitPassword;
+    }
+
     public static int RabbitPort => int.Parse(Env("RTD_RABBITMQ_PORT", "5672"), System.Globalization.CultureInfo.InvariantCulture);
 
     public static int RabbitManagementPort => int.Parse(Env("RTD_RABBITMQ_MANAGEMENT_PORT", "15672"), System.Globalization.CultureInfo.InvariantCulture);
