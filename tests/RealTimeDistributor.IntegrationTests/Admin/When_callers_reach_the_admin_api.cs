@@ -10,31 +10,30 @@ namespace RealTimeDistributor.IntegrationTests.Admin;
 /// The admin API's trust boundary against the real central database: keys and roles (401/403), If-Match required on
 /// existing rows (428 unless forced), text PostgreSQL cannot hold refused with 400, and an audit row per change.
 /// </summary>
-public sealed class When_callers_reach_the_admin_api : IAsyncLifetime
+public sealed class When_callers_reach_the_admin_api : SystemTest
 {
-    private RtdSystem _system = null!;
     private HttpClient _editor = null!;
     private HttpClient _reader = null!;
     private HttpClient _anonymous = null!;
     private HttpClient _wrongKey = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _system = await RtdSystem.StartAsync();
-        _editor = _system.NewCentralApi(_system.EditorKey);
-        _reader = _system.NewCentralApi(_system.ReaderKey);
-        _anonymous = _system.NewCentralApi(null);
-        _wrongKey = _system.NewCentralApi("not-a-key-of-this-center");
+        await base.InitializeAsync();
+        _editor = Rtd.NewCentralApi(Rtd.EditorKey);
+        _reader = Rtd.NewCentralApi(Rtd.ReaderKey);
+        _anonymous = Rtd.NewCentralApi(null);
+        _wrongKey = Rtd.NewCentralApi("not-a-key-of-this-center");
         Assert.Equal(HttpStatusCode.OK, (await _editor.PutAsJsonAsync("/api/config/peripheral/1", new { name = "ACD", kind = "acd" })).StatusCode);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         foreach (var http in new[] { _editor, _reader, _anonymous, _wrongKey })
         {
             http.Dispose();
         }
-        await _system.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     private static Task<HttpResponseMessage> Put(HttpClient http, string path, object row) => http.PutAsJsonAsync(path, row);
@@ -45,7 +44,7 @@ public sealed class When_callers_reach_the_admin_api : IAsyncLifetime
     [Fact]
     public async Task Should_refuse_reads_and_edits_without_a_valid_key_and_edits_by_a_reader()
     {
-        var before = await _system.CentralScalarAsync("SELECT last_value FROM config_sequence");
+        var before = await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence");
         var skillGroup = new { name = "Sales", peripheralId = 1 };
         foreach (var http in new[] { _anonymous, _wrongKey })
         {
@@ -64,8 +63,8 @@ public sealed class When_callers_reach_the_admin_api : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await _reader.DeleteAsync("/api/config/peripheral/1?force=true")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await Batch(_reader, new[] { new { table = "skillgroup", id = 10, row = skillGroup } })).StatusCode);
 
-        Assert.Equal(before, await _system.CentralScalarAsync("SELECT last_value FROM config_sequence"));
-        Assert.Equal(0, await _system.CentralScalarAsync("SELECT count(*) FROM skillgroup"));
+        Assert.Equal(before, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM skillgroup"));
         // counters stay open, for monitoring
         Assert.Equal(HttpStatusCode.OK, (await _anonymous.GetAsync("/api/sequence")).StatusCode);
     }
@@ -86,13 +85,13 @@ public sealed class When_callers_reach_the_admin_api : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Put(_editor, "/api/config/peripheral/1?force=true", new { name = "ACD 3", kind = "acd" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Batch(_editor, new[] { new { table = "peripheral", id = 1, row = new { name = "ACD 4", kind = "acd" }, version = 3L } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _editor.DeleteAsync("/api/config/peripheral/1?force=true")).StatusCode);
-        Assert.Equal(0, await _system.CentralScalarAsync("SELECT count(*) FROM peripheral"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM peripheral"));
     }
 
     [Fact]
     public async Task Should_refuse_text_with_nul_or_an_unpaired_surrogate_with_400_naming_the_field()
     {
-        var before = await _system.CentralScalarAsync("SELECT last_value FROM config_sequence");
+        var before = await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence");
         foreach (var name in new[] { "a\\u0000b", "a\\ud800b" })
         {
             using var content = new StringContent($$"""{"name":"{{name}}","peripheralId":1}""", Encoding.UTF8, "application/json");
@@ -112,8 +111,8 @@ public sealed class When_callers_reach_the_admin_api : IAsyncLifetime
         Assert.Equal(12, item.GetProperty("id").GetInt64());
         Assert.Contains("NUL", item.GetProperty("reason").GetString());
 
-        Assert.Equal(before, await _system.CentralScalarAsync("SELECT last_value FROM config_sequence"));
-        Assert.Equal(0, await _system.CentralScalarAsync("SELECT count(*) FROM skillgroup"));
+        Assert.Equal(before, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM skillgroup"));
     }
 
     [Fact]
@@ -130,8 +129,8 @@ public sealed class When_callers_reach_the_admin_api : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, (await Batch(_editor, new[] { new { table = "peripheral", id = 1, op = "delete", version = 4L } })).StatusCode);
 
         var audit = await _reader.GetFromJsonAsync<JsonElement[]>("/api/audit");
-        Assert.Equal(await _system.CentralScalarAsync("SELECT last_value FROM config_sequence"), audit!.Length);
-        Assert.Equal(audit.Length, await _system.CentralScalarAsync("SELECT count(*) FROM config_change_log l JOIN admin_audit a USING (sequence)"));
+        Assert.Equal(await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"), audit!.Length);
+        Assert.Equal(audit.Length, await Rtd.CentralScalarAsync("SELECT count(*) FROM config_change_log l JOIN admin_audit a USING (sequence)"));
         Assert.Equal([1L, 2, 3, 4, 5], audit.Select(a => a.GetProperty("sequence").GetInt64()));
         Assert.All(audit, a => Assert.Equal("test-editor", a.GetProperty("changedBy").GetString()));
         Assert.All(audit, a => Assert.Equal("127.0.0.1", a.GetProperty("changedFrom").GetString()));

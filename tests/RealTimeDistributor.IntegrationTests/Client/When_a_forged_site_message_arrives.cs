@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
@@ -12,27 +10,18 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// could publish) or a table the center does not publish: the client refuses and counts it, does not apply it, and
 /// keeps following the real stream.
 /// </summary>
-public sealed class When_a_forged_site_message_arrives : IAsyncLifetime
+public sealed class When_a_forgedSite_message_arrives : SystemTest
 {
-    private RtdSystem _system = null!;
-    private string _site = "";
+    protected override bool StartsDistributor => true;
 
-    public async Task InitializeAsync()
-    {
-        _system = await RtdSystem.StartAsync();
-        _site = _system.Site("a");
-        await _system.StartDistributorAsync(_site);
-    }
-
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    protected override bool StartsClient => true;
 
     [Fact]
     public async Task Should_refuse_it_and_keep_following_the_view()
     {
-        var client = await _system.StartClientAsync(_site, "ws1");
-        var view = client.Services.GetRequiredService<ClientView>();
+        var view = View;
         await view.WaitForSnapshotsAsync(1);
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 1);
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 1);
         await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 1);
         var last = view.LastSiteSequence;
 
@@ -42,7 +31,7 @@ public sealed class When_a_forged_site_message_arrives : IAsyncLifetime
         // the sequence far ahead also asks for a fresh snapshot, in case the site really is there
         await view.WaitForSnapshotsAsync(2);
 
-        await _system.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 2);
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 2);
         var row = await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 2);
         Assert.False(row.Value!.Value.TryGetProperty("forged", out _));
         Assert.True(view.LastSiteSequence < forged, $"the view's site sequence {view.LastSiteSequence}");
@@ -51,16 +40,16 @@ public sealed class When_a_forged_site_message_arrives : IAsyncLifetime
     }
 
     private SiteUpdate Forged(long sequence, long previous, string table) =>
-        new(_site, sequence, SiteUpdate.RealTimeKind, table, null, null,
+        new(Site, sequence, SiteUpdate.RealTimeKind, table, null, null,
             [new RealTimeRow("7", 999, DateTimeOffset.UtcNow, Json.ToElement(new { forged = true }))], DateTimeOffset.UtcNow, previous);
 
     /// <summary>Publishes on the site's real-time exchange as the distributor does (its user may publish there).</summary>
     private async Task PublishOnSiteAsync(params SiteUpdate[] updates)
     {
-        var vhost = Topology.Site.VirtualHost(_site);
+        var vhost = Topology.Site.VirtualHost(Site);
         var settings = new RabbitMqSettings(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword,
-            false, TimeSpan.FromSeconds(10), _system.CentralVirtualHost);
-        var exchange = Topology.Site.RealTimeExchange(_site);
+            false, TimeSpan.FromSeconds(10), Rtd.CentralVirtualHost);
+        var exchange = Topology.Site.RealTimeExchange(Site);
         await using var publisher = new ConfirmingPublisher(settings, vhost, "rtd forger", [exchange], NullLogger.Instance);
         await publisher.PublishAsync([.. updates.Select(u => new OutgoingMessage(exchange, Topology.Site.RealTimeRoutingKey(u.Table), Json.Serialize(u),
             $"forged-{u.SiteSequence}"))], CancellationToken.None);
