@@ -164,6 +164,7 @@ public static class Topology
             var queue = DistributorConfigQueue(site);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
                 new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true }, cancellationToken: cancellationToken);
+            await channel.ExchangeDeclareAsync(ConfigExchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, ConfigExchange, AllKeys, cancellationToken: cancellationToken);
             var error = ErrorQueue(queue);
             await channel.ExchangeDeclareAsync(error, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
