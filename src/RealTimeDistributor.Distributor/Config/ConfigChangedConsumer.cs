@@ -14,7 +14,8 @@ namespace RealTimeDistributor.Distributor.Config;
 /// run of 1,000 changes costs the broker one ack instead of 1,000 (MassTransit acked each message on its own, and its
 /// per-message receive pipeline was most of this process's CPU on a backlog). A change that cannot apply goes, alone, to
 /// <c>&lt;queue&gt;_error</c> with its reason in the headers MassTransit's error transport writes (docs/operations.md)
-/// and brings a resync; other failures leave the message unacked, and the broker redelivers it when the channel closes.
+/// and brings a resync; any other failure is tried again until the host stops, and a message not done by then stays
+/// unacked: the broker redelivers it when the channel closes (the standby or the next start skips what the replica has).
 /// </summary>
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, RtdMetrics metrics,
     TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
