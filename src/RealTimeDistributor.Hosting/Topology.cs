@@ -153,8 +153,8 @@ public static class Topology
         public static string RealTimeRoutingKey(string table) => table;
 
         /// <summary>
-        /// Quorum queue, single active consumer, bound <c>#</c> to the central config exchange, and its error exchange and
-        /// queue (fanout, as MassTransit's error transport declares them). The distributor consumes it with raw
+        /// Quorum queue, single active consumer, bound <c>#</c> to the central config exchange (its error exchange and queue:
+        /// <see cref="DeclareDistributorConfigErrorQueueAsync"/>). The distributor consumes it with raw
         /// RabbitMQ.Client (ConfigChangedConsumer), up to <see cref="DistributorConfigInFlight"/> changes at once, which its
         /// apply loop puts back in sequence order (ConfigStream), so a backlog drains in runs. Queues declared by MassTransit
         /// before carry the same arguments (and an exchange of the queue's name bound in between, which does no harm).
@@ -166,7 +166,12 @@ public static class Topology
                 new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true }, cancellationToken: cancellationToken);
             await channel.ExchangeDeclareAsync(ConfigExchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, ConfigExchange, AllKeys, cancellationToken: cancellationToken);
-            var error = ErrorQueue(queue);
+        }
+
+        /// <summary>The error exchange and queue of a site's config queue, declared when the first message is parked.</summary>
+        public static async Task DeclareDistributorConfigErrorQueueAsync(RabbitMQ.Client.IChannel channel, string site, CancellationToken cancellationToken)
+        {
+            var error = ErrorQueue(DistributorConfigQueue(site));
             await channel.ExchangeDeclareAsync(error, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
             await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);

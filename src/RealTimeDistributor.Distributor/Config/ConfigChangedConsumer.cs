@@ -20,6 +20,7 @@ namespace RealTimeDistributor.Distributor.Config;
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, RtdMetrics metrics,
     TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
+    private readonly string _site = settings.Site;
     private readonly string _queue = Topology.Central.DistributorConfigQueue(settings.Site);
     private readonly ConfigStream _stream = stream;
     private readonly RtdMetrics _metrics = metrics;
@@ -34,11 +35,11 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
         await using var connection = await RabbitMqConnections.Factory(broker, broker.CentralVirtualHost,
-            Topology.Central.DistributorConnectionName(settings.Site, settings.Instance)).CreateConnectionAsync(stoppingToken);
+            Topology.Central.DistributorConnectionName(_site, settings.Instance)).CreateConnectionAsync(stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var errors = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
-        await Topology.Central.DeclareDistributorConfigQueueAsync(channel, settings.Site, stoppingToken);
+        await Topology.Central.DeclareDistributorConfigQueueAsync(channel, _site, stoppingToken);
         await channel.BasicQosAsync(0, Topology.Central.DistributorConfigInFlight, false, stoppingToken);
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -85,10 +86,10 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
             // the body is only valid during this call
             var body = delivery.Body.ToArray();
             var properties = new BasicProperties(delivery.BasicProperties);
-            _ = HandleAsync(delivery.DeliveryTag, body, properties);
+            _ = HandleAsync(delivery.DeliveryTag, delivery.RoutingKey, body, properties);
         }
 
-        private async Task HandleAsync(ulong tag, byte[] body, BasicProperties properties)
+        private async Task HandleAsync(ulong tag, string routingKey, byte[] body, BasicProperties properties)
         {
             try
             {
@@ -102,7 +103,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
                 {
                     owner._stream.RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
                 }
-                if (!await ParkAsync(body, properties, poison))
+                if (!await ParkAsync(routingKey, body, properties, poison))
                 {
                     Finished(tag, acked: false);
                     return;
@@ -150,7 +151,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         }
 
         /// <summary>Moves the message to the error queue with its reason (confirmed); false if the broker did not take it.</summary>
-        private async Task<bool> ParkAsync(byte[] body, BasicProperties properties, PoisonMessageException poison)
+        private async Task<bool> ParkAsync(string routingKey, byte[] body, BasicProperties properties, PoisonMessageException poison)
         {
             try
             {
@@ -165,7 +166,8 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
                 };
                 properties.Headers = headers;
                 properties.Persistent = true;
-                await errors.BasicPublishAsync(owner.ErrorQueue, "", false, properties, body);
+                await Topology.Central.DeclareDistributorConfigErrorQueueAsync(errors, owner._site, stopping);
+                await errors.BasicPublishAsync(owner.ErrorQueue, routingKey, false, properties, body);
                 owner._logger.LogError("Config change {Sequence} moved to {Queue}: {Reason}", poison.Sequence, owner.ErrorQueue, poison.Message);
                 return true;
             }
