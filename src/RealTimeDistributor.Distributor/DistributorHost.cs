@@ -54,6 +54,8 @@ public static class DistributorHost
         // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
         builder.Services.AddSingleton<ConfigStream>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
+        // after the apply loop, so it stops first: it stops consuming and lets the changes in flight finish
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(sp, broker));
         builder.Services.AddSingleton<RealTimeIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RealTimeIntake>());
         builder.Services.AddMassTransit(x =>
@@ -61,7 +63,6 @@ public static class DistributorHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
-                ConfigChangedConsumer.Configure(cfg, context, settings);
                 RealTimeRowsConsumer.Configure(cfg, context, settings);
             });
         });

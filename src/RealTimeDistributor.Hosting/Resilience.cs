@@ -76,4 +76,32 @@ public static class Resilience
         _ when exception.InnerException is { } inner => IsTransient(inner),
         _ => false,
     };
+
+    /// <summary>
+    /// Runs <paramref name="step"/> again and again until the host stops; a failure is logged and waits 0.4 s, doubling to
+    /// at most 10 s while the failures go on.
+    /// </summary>
+    public static async Task RepeatUntilStoppedAsync(Func<CancellationToken, Task> step, ILogger logger, string what, CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await step(stoppingToken);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, Math.Min(failures, 6))));
+                logger.LogWarning(exception, "{What} failed ({Failures} in a row); retrying in {Delay}", what, failures, delay);
+                await Task.Delay(delay, stoppingToken);
+            }
+        }
+    }
 }

@@ -153,22 +153,28 @@ public static class Topology
         public static string RealTimeRoutingKey(string table) => table;
 
         /// <summary>
-        /// Quorum queue, single active consumer. The consumer takes up to <see cref="DistributorConfigInFlight"/> changes at
-        /// once and the distributor's apply loop puts them back in sequence order (ConfigStream), so a backlog drains in runs.
+        /// Quorum queue, single active consumer, bound <c>#</c> to the central config exchange (its error exchange and queue:
+        /// <see cref="DeclareDistributorConfigErrorQueueAsync"/>). The distributor consumes it with raw
+        /// RabbitMQ.Client (ConfigChangedConsumer), up to <see cref="DistributorConfigInFlight"/> changes at once, which its
+        /// apply loop puts back in sequence order (ConfigStream), so a backlog drains in runs. Queues declared by MassTransit
+        /// before carry the same arguments (and an exchange of the queue's name bound in between, which does no harm).
         /// </summary>
-        public static void ConfigureDistributorConfigQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
+        public static async Task DeclareDistributorConfigQueueAsync(RabbitMQ.Client.IChannel channel, string site, CancellationToken cancellationToken)
         {
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
-            endpoint.SetQuorumQueue();
-            endpoint.SingleActiveConsumer = true;
-            endpoint.PrefetchCount = DistributorConfigInFlight;
-            endpoint.ConcurrentMessageLimit = DistributorConfigInFlight;
-            endpoint.Bind(ConfigExchange, b =>
-            {
-                b.ExchangeType = TopicExchange;
-                b.RoutingKey = AllKeys;
-            });
+            var queue = DistributorConfigQueue(site);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true }, cancellationToken: cancellationToken);
+            await channel.ExchangeDeclareAsync(ConfigExchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(queue, ConfigExchange, AllKeys, cancellationToken: cancellationToken);
+        }
+
+        /// <summary>The error exchange and queue of a site's config queue, declared when the first message is parked.</summary>
+        public static async Task DeclareDistributorConfigErrorQueueAsync(RabbitMQ.Client.IChannel channel, string site, CancellationToken cancellationToken)
+        {
+            var error = ErrorQueue(DistributorConfigQueue(site));
+            await channel.ExchangeDeclareAsync(error, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
         }
 
         /// <summary>Bounded classic queue (oldest dropped first), single active consumer shared by the site's A/B distributors.</summary>

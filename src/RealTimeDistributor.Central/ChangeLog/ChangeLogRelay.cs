@@ -20,30 +20,13 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
     {
         await using var publisher = new ConfirmingPublisher(broker, broker.CentralVirtualHost, "rtd central change-log relay",
             [Topology.Central.ConfigExchange], logger);
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        await Resilience.RepeatUntilStoppedAsync(async ct =>
         {
-            try
+            if (await PublishNextBatchAsync(publisher, ct) < BatchSize)
             {
-                var published = await PublishNextBatchAsync(publisher, stoppingToken);
-                failures = 0;
-                if (published < BatchSize)
-                {
-                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
-                }
+                await signal.WaitAsync(TimeSpan.FromSeconds(1), ct);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, Math.Min(failures, 6))));
-                logger.LogWarning(exception, "Change log relay failed ({Failures} in a row); retrying in {Delay}", failures, delay);
-                await Task.Delay(delay, stoppingToken);
-            }
-        }
+        }, logger, "The change log relay", stoppingToken);
     }
 
     private async Task<int> PublishNextBatchAsync(ConfirmingPublisher publisher, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
-using MassTransit;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
@@ -6,35 +8,237 @@ using RealTimeDistributor.Hosting;
 namespace RealTimeDistributor.Distributor.Config;
 
 /// <summary>
-/// updateaw's intake: hands each central configuration change to the ordered apply loop and returns (acks) once it is in
-/// the replica and republished. A change that cannot apply throws, and goes to the error queue with its reason.
+/// updateaw's intake: consumes the site's config queue on the central vhost with raw RabbitMQ.Client and hands each change
+/// to the ordered apply loop (<see cref="ConfigStream"/>). A message is acked once its change is in the replica and
+/// republished; acks go out as one multiple-ack for the longest stretch of consecutive delivery tags that is done, so a
+/// run of 1,000 changes costs the broker one ack instead of 1,000 (MassTransit acked each message on its own, and its
+/// per-message receive pipeline was most of this process's CPU on a backlog). A change that cannot apply goes, alone, to
+/// <c>&lt;queue&gt;_error</c> with its reason in the headers MassTransit's error transport writes (docs/operations.md)
+/// and brings a resync; any other failure is tried again until the host stops, and a message not done by then stays
+/// unacked: the broker redelivers it when the channel closes (the standby or the next start skips what the replica has).
 /// </summary>
-public sealed class ConfigChangedConsumer(ConfigStream stream, RtdMetrics metrics, TimeProvider clock) : IConsumer<ConfigChanged>
+public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, RtdMetrics metrics,
+    TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
-    /// <summary>
-    /// The site's config queue on the central bus (<see cref="Topology.Central.ConfigureDistributorConfigQueue"/>), its
-    /// retry, and one consumer instance for every message: it holds nothing of its own, and a DI scope per message was a
-    /// measurable share of the CPU a backlog drains with.
-    /// </summary>
-    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, DistributorSettings settings) =>
-        bus.ReceiveEndpoint(Topology.Central.DistributorConfigQueue(settings.Site), e =>
-        {
-            Topology.Central.ConfigureDistributorConfigQueue(e);
-            PoisonMessageException.RetryOthers(e);
-            e.Instance(ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(context));
-        });
+    private readonly string _site = settings.Site;
+    private readonly string _queue = Topology.Central.DistributorConfigQueue(settings.Site);
+    private readonly ConfigStream _stream = stream;
+    private readonly RtdMetrics _metrics = metrics;
+    private readonly TimeProvider _clock = clock;
+    private readonly ILogger _logger = logger;
+    private string ErrorQueue => Topology.ErrorQueue(_queue);
 
-    public async Task Consume(ConsumeContext<ConfigChanged> context)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Resilience.RepeatUntilStoppedAsync(ConsumeAsync, _logger, "The config queue consumer", stoppingToken);
+
+    /// <summary>One connection: declares, consumes until the channel closes or the host stops, then lets the changes in flight finish.</summary>
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
+        await using var connection = await RabbitMqConnections.Factory(broker, broker.CentralVirtualHost,
+            Topology.Central.DistributorConnectionName(_site, settings.Instance)).CreateConnectionAsync(stoppingToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+        await using var errors = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
+        await Topology.Central.DeclareDistributorConfigQueueAsync(channel, _site, stoppingToken);
+        await channel.BasicQosAsync(0, Topology.Central.DistributorConfigInFlight, false, stoppingToken);
+
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.ChannelShutdownAsync += (_, args) =>
+        {
+            closed.TrySetException(new InvalidOperationException($"The config queue channel closed: {args.ReplyCode} {args.ReplyText}"));
+            return Task.CompletedTask;
+        };
+        var session = new Session(this, channel, errors, stoppingToken);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            session.Receive(delivery);
+            return Task.CompletedTask;
+        };
+        var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, stoppingToken);
         try
         {
-            await stream.SubmitAsync(context.Message, context.CancellationToken);
-            metrics.ConfigAcked(clock.GetUtcNow() - context.Message.CommittedAt);
+            await closed.Task.WaitAsync(stoppingToken);
         }
-        catch (PoisonMessageException poison) when (poison.Sequence > 0)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            stream.RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
+            // stop taking new changes; the ones in flight are acked as they finish (the apply loop stops after this service)
+            await channel.BasicCancelAsync(tag, cancellationToken: CancellationToken.None);
+            await session.DrainAsync(TimeSpan.FromSeconds(10));
             throw;
+        }
+    }
+
+    /// <summary>The deliveries of one channel: which are done, and the acks that follow from it.</summary>
+    private sealed class Session(ConfigChangedConsumer owner, IChannel channel, IChannel errors, CancellationToken stopping)
+    {
+        private readonly Lock _gate = new();
+        private readonly SemaphoreSlim _acking = new(1, 1);
+        private readonly AckWindow _window = new();
+        private ulong _acked;
+
+        public void Receive(BasicDeliverEventArgs delivery)
+        {
+            lock (_gate)
+            {
+                _window.Received();
+            }
+            // the body is only valid during this call
+            var body = delivery.Body.ToArray();
+            var properties = new BasicProperties(delivery.BasicProperties);
+            _ = HandleAsync(delivery.DeliveryTag, delivery.RoutingKey, body, properties);
+        }
+
+        private async Task HandleAsync(ulong tag, string routingKey, byte[] body, BasicProperties properties)
+        {
+            try
+            {
+                var change = Parse(body);
+                await SubmitAsync(change);
+                owner._metrics.ConfigAcked(owner._clock.GetUtcNow() - change.CommittedAt);
+            }
+            catch (PoisonMessageException poison)
+            {
+                if (poison.Sequence > 0)
+                {
+                    owner._stream.RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
+                }
+                if (!await ParkAsync(routingKey, body, properties, poison))
+                {
+                    Finished(tag, acked: false);
+                    return;
+                }
+            }
+            catch (Exception exception)
+            {
+                // the host stops before the change was confirmed: it stays unacked and comes back
+                owner._logger.LogDebug(exception, "A config change was not acked (delivery {Tag})", tag);
+                Finished(tag, acked: false);
+                return;
+            }
+            Finished(tag, acked: true);
+            await AckAsync();
+        }
+
+        /// <summary>Hands the change to the apply loop; a passing failure (not poison) is tried again until the host stops.</summary>
+        private async Task SubmitAsync(ConfigChanged change)
+        {
+            while (true)
+            {
+                try
+                {
+                    await owner._stream.SubmitAsync(change, CancellationToken.None);
+                    return;
+                }
+                catch (Exception exception) when (exception is not PoisonMessageException && !stopping.IsCancellationRequested)
+                {
+                    owner._logger.LogWarning(exception, "Config change {Sequence} failed; trying again", change.Sequence);
+                    await Task.Delay(TimeSpan.FromSeconds(1), stopping);
+                }
+            }
+        }
+
+        private static ConfigChanged Parse(byte[] body)
+        {
+            try
+            {
+                return JsonSerializer.Deserialize<ConfigChanged>(body, Json.Options) ?? throw new PoisonMessageException("The message is empty.");
+            }
+            catch (JsonException exception)
+            {
+                throw new PoisonMessageException($"The message does not parse as a configuration change: {exception.Message}");
+            }
+        }
+
+        /// <summary>Moves the message to the error queue with its reason (confirmed); false if the broker did not take it.</summary>
+        private async Task<bool> ParkAsync(string routingKey, byte[] body, BasicProperties properties, PoisonMessageException poison)
+        {
+            try
+            {
+                var headers = new Dictionary<string, object?>(properties.Headers ?? new Dictionary<string, object?>())
+                {
+                    ["MT-Reason"] = "fault",
+                    ["MT-Fault-Message"] = poison.Message,
+                    ["MT-Fault-ExceptionType"] = poison.GetType().FullName,
+                    ["MT-Fault-StackTrace"] = poison.StackTrace ?? "",
+                    ["MT-Fault-Timestamp"] = owner._clock.GetUtcNow().ToString("O"),
+                    ["MT-Host-MachineName"] = Environment.MachineName,
+                };
+                properties.Headers = headers;
+                properties.Persistent = true;
+                await Topology.Central.DeclareDistributorConfigErrorQueueAsync(errors, owner._site, stopping);
+                await errors.BasicPublishAsync(owner.ErrorQueue, routingKey, false, properties, body);
+                owner._logger.LogError("Config change {Sequence} moved to {Queue}: {Reason}", poison.Sequence, owner.ErrorQueue, poison.Message);
+                return true;
+            }
+            catch (Exception exception)
+            {
+                owner._logger.LogWarning(exception, "Config change {Sequence} could not be moved to {Queue}; it stays unacked", poison.Sequence, owner.ErrorQueue);
+                return false;
+            }
+        }
+
+        private void Finished(ulong tag, bool acked)
+        {
+            lock (_gate)
+            {
+                _window.Ended(tag, acked);
+            }
+        }
+
+        /// <summary>One multiple-ack through the last delivery tag of the done stretch, if it moved.</summary>
+        private async Task AckAsync()
+        {
+            lock (_gate)
+            {
+                if (_window.DoneThrough <= _acked)
+                {
+                    return; // another completion's ack covers this one
+                }
+            }
+            await _acking.WaitAsync();
+            try
+            {
+                ulong through;
+                lock (_gate)
+                {
+                    through = _window.DoneThrough;
+                }
+                if (through > _acked && channel.IsOpen)
+                {
+                    await channel.BasicAckAsync(through, multiple: true);
+                    lock (_gate)
+                    {
+                        _acked = through;
+                    }
+                }
+            }
+            catch (Exception exception)
+            {
+                // the channel is going: whatever was not acked is redelivered, and duplicates are skipped by sequence
+                owner._logger.LogDebug(exception, "Acking config changes failed");
+            }
+            finally
+            {
+                _acking.Release();
+            }
+        }
+
+        /// <summary>Waits (bounded) for the changes in flight to finish and be acked.</summary>
+        public async Task DrainAsync(TimeSpan timeout)
+        {
+            var until = DateTime.UtcNow + timeout;
+            while (DateTime.UtcNow < until)
+            {
+                lock (_gate)
+                {
+                    if (_window.Open == 0)
+                    {
+                        return;
+                    }
+                }
+                await Task.Delay(20);
+            }
         }
     }
 }
