@@ -10,7 +10,7 @@ public static class ConfigCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Options.Parse(args.Where(a => a is not ("--json" or "--dry-run")), json: args.Contains("--json"));
-        using var http = new HttpClient { BaseAddress = new Uri(options["central"] ?? "http://127.0.0.1:5080"), Timeout = TimeSpan.FromMinutes(5) };
+        using var http = AdminClient(new Uri(options["central"] ?? "http://127.0.0.1:5080"));
         try
         {
             switch (options.Positional)
@@ -46,6 +46,9 @@ public static class ConfigCommand
             response.IsSuccessStatusCode && options.Positional is ["list", _] && !options.Json ? ListText(body) : body);
         return response.IsSuccessStatusCode ? 0 : (int)response.StatusCode / 100;
     }
+
+    /// <summary>The one way the CLI talks to the central admin API (`rtd config`, `rtd demo`).</summary>
+    public static HttpClient AdminClient(Uri central) => new() { BaseAddress = central, Timeout = TimeSpan.FromMinutes(5) };
 
     /// <summary>The admin API unreachable (the center down, a wrong --central) is one line and exit code 3, as for the hosts.</summary>
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request)

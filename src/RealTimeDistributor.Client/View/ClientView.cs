@@ -58,6 +58,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     private long _duplicates;
     private long _gaps;
     private long _snapshots;
+    private long _snapshotRows;
     private long _buffered;
 
     /// <summary>A row was added or changed by the stream.</summary>
@@ -82,6 +83,9 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     public long Gaps => Interlocked.Read(ref _gaps);
 
     public long Snapshots => Interlocked.Read(ref _snapshots);
+
+    /// <summary>Rows loaded from snapshots (every kind), beside <see cref="ConfigChanges"/> and <see cref="RealTimeRows"/> from the stream.</summary>
+    public long SnapshotRows => Interlocked.Read(ref _snapshotRows);
 
     /// <summary>Stream updates that arrived while a snapshot loaded.</summary>
     public long Buffered => Interlocked.Read(ref _buffered);
@@ -138,6 +142,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             foreach (var row in rows)
             {
                 _rows[(row.Kind, row.Table, row.Key)] = row;
+                _snapshotRows++;
             }
             _lastInChain.Clear();
             _snapshotSequence = siteSequence;
