@@ -9,8 +9,8 @@ namespace RealTimeDistributor.Central.RealTime;
 ///               "CallsPerSecond": 0, "Load": 100, "ConfigurationRefresh": "00:00:30" }
 /// </code>
 /// Simulate = false runs no feed (until a real activity source is registered). CallsPerSecond is the simulation's
-/// arrival rate; 0 (the default) derives it from the staffing: Load % of the calls a planner would staff the
-/// configured agents for (docs/statistics.md, "The simulation"; 100 answers about 80 % within 20 s). ConfigurationRefresh is how often the engine rereads agents, skill groups and call types even when no
+/// arrival rate; 0 (the default) derives it from the staffing: Load % of the calls the configured agents can
+/// handle when not on a break (docs/statistics.md, "The simulation"; 100 answers about 80 % within the threshold). ConfigurationRefresh is how often the engine rereads agents, skill groups and call types even when no
 /// change was committed through this process.
 /// </summary>
 public sealed record RealTimeOptions(TimeSpan Interval, int FullRefreshEvery, bool Simulate, int Seed, int CallsPerSecond,

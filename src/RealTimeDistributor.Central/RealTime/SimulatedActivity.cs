@@ -3,7 +3,7 @@ namespace RealTimeDistributor.Central.RealTime;
 /// <summary>
 /// The default activity source: a deterministic discrete-event simulation of a contact center over the configured
 /// agents, skill groups, memberships and call types. Calls arrive at <c>RealTime:CallsPerSecond</c>, or (0, the
-/// default) at the rate that keeps <c>RealTime:Load</c> % of the staffing's working time busy, with exponential gaps,
+/// default) at <c>RealTime:Load</c> % of the calls the staffing can handle, swinging slowly, with exponential gaps,
 /// for a random call type and a skill group drawn by its staffing (members); a call waits for the longest-available
 /// ready agent of that group or abandons when the caller's patience runs out; agents talk, wrap up, become ready again
 /// and take breaks (not ready, with a reason code). An agent logs in as a center already running would show it: on a
@@ -26,12 +26,6 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
 
     /// <summary>The share of a logged-on agent's time not on a break.</summary>
     public static readonly double Working = Mean(BetweenBreaks) / (Mean(BetweenBreaks) + Mean(Break));
-
-    /// <summary>
-    /// The square-root staffing rule's safety margin: a group of n working agents is planned for the calls that keep
-    /// n - Margin * sqrt(n) of them busy, which answers about 80 % within 20 s at any size.
-    /// </summary>
-    private const double Margin = 0.8;
 
     /// <summary>With a rate from the staffing, it swings by this share over <see cref="Cycle"/>: queues build at the peaks and drain in the troughs.</summary>
     private const double Swing = 0.1;
@@ -106,14 +100,13 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
             }
         }
         _callTypes = [.. configuration.CallTypes.Select(c => c.Id)];
-        // an agent in k groups counts 1/k in each; a group is planned for the calls its working agents take with a margin
+        // an agent in k groups counts 1/k in each; a group's capacity is the calls its working agents can handle
         var share = _agents.Where(a => a.Value.Groups.Length > 0).SelectMany(a => a.Value.Groups.Select(g => (Group: g, Share: 1.0 / a.Value.Groups.Length)))
             .GroupBy(m => m.Group).ToDictionary(g => g.Key, g => g.Sum(m => m.Share) * Working);
         _routableGroups = [.. configuration.SkillGroups.Select(g => g.Id).Where(share.ContainsKey)];
-        var planned = _routableGroups.Select(g => Math.Max(0, share[g] - (Margin * Math.Sqrt(share[g]))) / HandleTime.TotalSeconds).ToArray();
-        _groupWeights = planned.Sum() > 0 ? planned : [.. _routableGroups.Select(g => share[g])];
-        _callsPerSecond = options.CallsPerSecond > 0 ? options.CallsPerSecond : planned.Sum() * options.Load / 100.0;
+        _groupWeights = [.. _routableGroups.Select(g => share[g])];
         var capacity = share.Values.Sum() / HandleTime.TotalSeconds;
+        _callsPerSecond = options.CallsPerSecond > 0 ? options.CallsPerSecond : capacity * options.Load / 100.0;
         _busyAtLogIn = capacity > 0 ? Math.Min(0.95, _callsPerSecond / capacity) * Working : 0;
         if (!_arrivalDue)
         {
