@@ -211,7 +211,7 @@ public static class Demo
             RealTimeDistributor demo is running{(duration is { } d ? $" for {d.TotalSeconds:0} s" : "; Ctrl-C stops it")}.
               The center: {center.OfType<Agent>().Count():N0} agents in {center.OfType<SkillGroup>().Count()} skill groups, {center.OfType<CallType>().Count()} call types, one ACD per site;
                 {center.Count:N0} configuration rows loaded in one bulk step (POST /api/config/batch) in {loaded.TotalSeconds:0.0} s.
-                Calls arrive at the rate the staffing is planned for (about 80 % answered within 20 s; RealTime:Load, docs/statistics.md).
+                Calls arrive at RealTime:Load % (default 100) of what the staffing can handle: SL typically 70-90 % (docs/statistics.md).
 
               Wallboards (open in a browser; /diagnostics for the raw tables):
             """);
