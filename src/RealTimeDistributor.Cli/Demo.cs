@@ -1,22 +1,35 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Data.Configuration;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Cli;
 
 /// <summary>
 /// `rtd demo`: the whole system on this machine. Starts the central controller, a distributor and a client per site as
-/// separate processes, seeds a small contact center, keeps making configuration changes while the simulation produces
-/// live statistics, and at the end prints per site what was published, applied and delivered.
+/// separate processes, loads a contact center (<see cref="DemoCenter"/>: --agents over --sites) in one bulk step through
+/// POST /api/config/batch, keeps making small configuration changes while the simulation produces live statistics,
+/// and at the end prints per site what reached the replica and what reached the client.
 /// </summary>
 public static class Demo
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The ports docker-compose.yml publishes too: central 5080, distributors 5081.., clients 5090..</summary>
+    private static Uri CentralUrl => new("http://127.0.0.1:5080");
+
+    private static Uri DistributorUrl(int site) => new($"http://127.0.0.1:{5081 + site}");
+
+    private static Uri ClientUrl(int site) => new($"http://127.0.0.1:{5090 + site}");
+
     public static async Task<int> RunAsync(Options options)
     {
         var duration = options.Duration("duration");
-        var sites = (options["sites"] ?? "site-a,site-b").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sites = Sites(options["sites"]);
+        var agents = options["agents"] is { } a ? int.TryParse(a, out var n) && n >= sites.Length && n <= 100_000 ? n
+            : throw new UsageException($"--agents is '{a}': use a whole number from the number of sites to 100000") : DemoCenter.DefaultAgents;
         var env = new Dictionary<string, string>
         {
             ["RabbitMq__Host"] = Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
@@ -41,7 +54,7 @@ public static class Demo
         try
         {
             // the center first: a distributor's first start loads the center's configuration snapshot
-            var central = HostProcess.Start("central", "RealTimeDistributor.Central", new Uri("http://127.0.0.1:5080"), logs,
+            var central = HostProcess.Start("central", "RealTimeDistributor.Central", CentralUrl, logs,
                 new Dictionary<string, string>(AsRole(env, "controller", null).Concat(AdminApiClient.CenterSettings("demo", adminKey)))
                 {
                     ["ConnectionStrings__Central"] = Db("rtd_demo_central"),
@@ -51,17 +64,20 @@ public static class Demo
             for (var i = 0; i < sites.Length; i++)
             {
                 var site = sites[i];
-                hosts.Add(HostProcess.Start($"distributor-{site}", "RealTimeDistributor.Distributor", new Uri($"http://127.0.0.1:{5081 + i}"), logs,
+                hosts.Add(HostProcess.Start($"distributor-{site}", "RealTimeDistributor.Distributor", DistributorUrl(i), logs,
                     new Dictionary<string, string>(AsRole(env, "distributor", site)) { ["Distributor__Site"] = site, ["ConnectionStrings__Replica"] = Db(ReplicaDb(site)) }));
-                hosts.Add(HostProcess.Start($"client-{site}", "RealTimeDistributor.Client", new Uri($"http://127.0.0.1:{5091 + i}"), logs,
+                hosts.Add(HostProcess.Start($"client-{site}", "RealTimeDistributor.Client", ClientUrl(i), logs,
                     new Dictionary<string, string>(AsRole(env, "workstation", site)) { ["Client__Site"] = site, ["Client__Workstation"] = "ws1" }));
             }
             await WaitHealthyAsync(hosts, stop.Token);
 
-            using var http = AdminApiClient.Create(central.Url, key: adminKey);
-            await SeedAsync(http, stop.Token);
-            PrintWhereToLook(sites, logs, duration);
+            using var http = AdminApiClient.Create(central.Url, TimeSpan.FromMinutes(5), adminKey);
+            var center = DemoCenter.Build(agents, sites.Length);
+            var loaded = await LoadCenterAsync(http, center, stop.Token);
+            PrintWhereToLook(sites, logs, duration, center, loaded);
 
+            // a supervisor's small edits while the demo runs: a call type's service-level threshold goes back and forth
+            var edited = center.OfType<CallType>().First();
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
             var deadline = duration is { } d ? DateTimeOffset.UtcNow + d : DateTimeOffset.MaxValue;
             var round = 0;
@@ -69,7 +85,7 @@ public static class Demo
             {
                 await timer.WaitForNextTickAsync(stop.Token).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
                 round++;
-                await PutAsync(http, "calltype", 1, new { name = "Support", serviceLevelSeconds = 10 + round % 50 }, CancellationToken.None);
+                await PutAsync(http, "calltype", edited.Id, new { name = edited.Name, serviceLevelSeconds = edited.ServiceLevelSeconds + (round % 2 * 5) }, CancellationToken.None);
             }
             if (hosts.FirstOrDefault(h => h.HasExited) is { } dead)
             {
@@ -77,7 +93,7 @@ public static class Demo
             }
             // let the last changes drain before reading the counters
             await Task.Delay(TimeSpan.FromSeconds(3));
-            await PrintSummaryAsync(central, hosts, sites);
+            await PrintSummaryAsync(central, hosts, sites, center.Count);
             return hosts.Any(h => h.HasExited) ? 1 : 0;
         }
         finally
@@ -88,6 +104,31 @@ public static class Demo
             }
             Console.WriteLine("Stopped the demo processes. RabbitMQ and PostgreSQL stay up: see README (Stopping the services).");
         }
+    }
+
+    /// <summary>--sites: a count (4: site-a .. site-d) or names (site-a,site-b); default RTD_SITES, else site-a,site-b.</summary>
+    private static string[] Sites(string? option)
+    {
+        var raw = option ?? Env("RTD_SITES", "site-a site-b").Replace(' ', ',');
+        if (int.TryParse(raw, out var count))
+        {
+            return count is >= 1 and <= 50 ? DemoCenter.SiteNames(count) : throw new UsageException($"--sites is '{raw}': use 1 to 50, or site names");
+        }
+        return raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>The whole center in batches of <see cref="ConfigImport.DefaultBatchSize"/> (one transaction each, parents first).</summary>
+    private static async Task<TimeSpan> LoadCenterAsync(HttpClient http, List<ConfigRow> center, CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        var changes = center.Select(row =>
+        {
+            var type = row.GetType();
+            var json = ConfigFiles.Canonical(type, JsonSerializer.SerializeToElement(row, type, Json.Options));
+            return new PlannedRow(new FileRow(ConfigTables.Of(type).Name, row.Id, Delete: false, json), RowChange.New);
+        }).ToList();
+        await ConfigImport.ApplyAsync(http, changes, ConfigImport.DefaultBatchSize, TextWriter.Null, cancellationToken);
+        return TimeProvider.System.GetElapsedTime(started);
     }
 
     /// <summary>
@@ -157,22 +198,6 @@ public static class Demo
         }
     }
 
-    private static async Task SeedAsync(HttpClient http, CancellationToken cancellationToken)
-    {
-        await PutAsync(http, "peripheral", 1, new { name = "ACD Madrid", kind = "acd" }, cancellationToken);
-        string[] groups = ["Sales", "Support", "Billing"];
-        for (var g = 0; g < groups.Length; g++)
-        {
-            await PutAsync(http, "skillgroup", 10 + g, new { name = groups[g], peripheralId = 1 }, cancellationToken);
-        }
-        for (var a = 0; a < 12; a++)
-        {
-            await PutAsync(http, "agent", 100 + a, new { name = $"Agent {a + 1:00}", peripheralId = 1 }, cancellationToken);
-            await PutAsync(http, "skillgroupmember", 1000 + a, new { agentId = 100 + a, skillGroupId = 10 + a % groups.Length }, cancellationToken);
-        }
-        await PutAsync(http, "calltype", 1, new { name = "Support", serviceLevelSeconds = 20 }, cancellationToken);
-    }
-
     private static async Task PutAsync(HttpClient http, string table, long id, object row, CancellationToken cancellationToken)
     {
         // the demo's own edits: the last writer wins (no version named)
@@ -183,38 +208,61 @@ public static class Demo
         }
     }
 
-    private static void PrintWhereToLook(string[] sites, string logs, TimeSpan? duration)
+    private static void PrintWhereToLook(string[] sites, string logs, TimeSpan? duration, List<ConfigRow> center, TimeSpan loaded)
     {
+        var peripherals = center.OfType<Peripheral>().ToList();
         Console.WriteLine($"""
 
             RealTimeDistributor demo is running{(duration is { } d ? $" for {d.TotalSeconds:0} s" : "; Ctrl-C stops it")}.
-              RabbitMQ management UI: http://127.0.0.1:15672  (user {Env("RTD_RABBITMQ_ADMIN_USER", "rtd-admin")}, password in RTD_RABBITMQ_ADMIN_PASSWORD; local default local-demo-admin)
-                vhost rtd-central: exchanges rtd.central.config / rtd.central.realtime, queues rtd.<site>.distributor.*
-                vhost rtd-<site>:  exchanges rtd.<site>.config / rtd.<site>.realtime, queue rtd.<site>.client.ws1
-              Central admin API:      http://127.0.0.1:5080/api/config/agent   (rtd config list agent)
+              The center: {center.OfType<Agent>().Count():N0} agents in {center.OfType<SkillGroup>().Count()} skill groups, {center.OfType<CallType>().Count()} call types, one ACD per site;
+                {center.Count:N0} configuration rows loaded in one bulk step (POST /api/config/batch) in {loaded.TotalSeconds:0.0} s.
+                Calls arrive at RealTime:Load % (default 100) of what the staffing can handle: SL typically 70-90 % (docs/statistics.md).
+
+              Wallboards (open in a browser; /diagnostics for the raw tables):
             """);
         for (var i = 0; i < sites.Length; i++)
         {
-            Console.WriteLine($"  {sites[i]}: distributor http://127.0.0.1:{5081 + i}/stats, client view http://127.0.0.1:{5091 + i}/view");
+            Console.WriteLine($"    {sites[i],-8} {ClientUrl(i),-24} {peripherals[i].Name,-14} distributor {DistributorUrl(i)}stats");
         }
-        Console.WriteLine($"  Logs of every process: {logs}");
-        Console.WriteLine("  The client prints a line per configuration change and a summary of its live view every 5 s.");
-        Console.WriteLine();
+        Console.WriteLine($"""
+              Terminal view:          rtd client --site {sites[0]}
+              Central admin API:      {CentralUrl}api/config/agent   (rtd config list agent)
+              RabbitMQ management UI: http://127.0.0.1:15672  read-only login {Env("RTD_RABBITMQ_OPERATOR_USER", "rtd-operator")}, password in RTD_RABBITMQ_OPERATOR_PASSWORD (local default local-demo-operator)
+              Logs of every process:  {logs}
+
+              The summary at the end, per site:
+                config  center   configuration changes the center published (the bulk load and the edits)
+                        replica  changes the site's distributor applied to its replica database
+                        client   configuration rows the site's client holds (from its snapshot and the stream) of the rows at the center
+                rt      center   real-time rows the center published (every site gets them all)
+                        replica  rows the distributor wrote to the replica; stale: rows it skipped, an equal or newer version being there
+                                 already (the full refreshes repeat every row), so replica + stale = center
+                        client   rows the client loaded from its snapshot + rows it took from the stream after it
+                stream  seq      the last site sequence the distributor published / the client applied; gaps: sequences the client
+                                 missed and healed with a new snapshot (equal sequences and 0 gaps: nothing was lost)
+
+            """);
     }
 
-    private static async Task PrintSummaryAsync(HostProcess central, List<HostProcess> hosts, string[] sites)
+    private static async Task PrintSummaryAsync(HostProcess central, List<HostProcess> hosts, string[] sites, int centerRows)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var c = await http.GetFromJsonAsync<JsonElement>(new Uri(central.Url, "/stats"), Web);
         Console.WriteLine();
-        Console.WriteLine("Summary                      config changes          real-time rows");
-        Console.WriteLine("                        published applied delivered  published applied delivered");
+        Console.WriteLine("Summary     ------- config -------------    -------------- real time --------------------    ---- stream ----");
+        Console.WriteLine("site         center replica  client          center   replica    stale  client snap+stream    seq dist/client gaps");
         foreach (var site in sites)
         {
             var d = await http.GetFromJsonAsync<JsonElement>(new Uri(hosts.Single(h => h.Name == $"distributor-{site}").Url, "/stats"), Web);
-            var k = await http.GetFromJsonAsync<JsonElement>(new Uri(hosts.Single(h => h.Name == $"client-{site}").Url, "/stats"), Web);
-            Console.WriteLine($"{site,-22} {c.GetProperty("changesPublished").GetInt64(),10} {d.GetProperty("configApplied").GetInt64(),7} {k.GetProperty("configChanges").GetInt64(),9}" +
-                $"  {c.GetProperty("realTimeRowsPublished").GetInt64(),9} {d.GetProperty("realTimeRowsApplied").GetInt64(),7} {k.GetProperty("realTimeRows").GetInt64(),9}");
+            var clientUrl = hosts.Single(h => h.Name == $"client-{site}").Url;
+            var k = await http.GetFromJsonAsync<JsonElement>(new Uri(clientUrl, "/stats"), Web);
+            var view = await http.GetFromJsonAsync<JsonElement>(new Uri(clientUrl, "/view"), Web);
+            var configRows = view.EnumerateArray().Count(r => r.GetProperty("kind").GetString() == SiteUpdate.ConfigKind);
+            long L(JsonElement e, string name) => e.GetProperty(name).GetInt64();
+            Console.WriteLine($"{site,-10} {L(c, "changesPublished"),8:N0} {L(d, "configApplied"),7:N0} {$"{configRows:N0}/{centerRows:N0}",11}"
+                + $"  {L(c, "realTimeRowsPublished"),10:N0} {L(d, "realTimeRowsApplied"),9:N0} {L(d, "realTimeRowsStale"),8:N0}"
+                + $"  {$"{L(k, "snapshotRows"):N0}+{L(k, "realTimeRows"):N0}",18}"
+                + $"  {$"{L(d, "siteSequence"):N0}/{L(k, "lastSiteSequence"):N0}",15} {L(k, "gaps"),4}");
         }
     }
 }

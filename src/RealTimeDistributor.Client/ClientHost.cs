@@ -47,6 +47,7 @@ public static class ClientHost
             view.LastSiteSequence,
             view.SnapshotSequence,
             view.Snapshots,
+            view.SnapshotRows,
             view.Buffered,
             view.ConfigChanges,
             view.RealTimeRows,

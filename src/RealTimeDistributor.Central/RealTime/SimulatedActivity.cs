@@ -2,21 +2,35 @@ namespace RealTimeDistributor.Central.RealTime;
 
 /// <summary>
 /// The default activity source: a deterministic discrete-event simulation of a contact center over the configured
-/// agents, skill groups, memberships and call types. Calls arrive at <c>RealTime:CallsPerSecond</c> (exponential
-/// gaps) for a random call type and skill group, wait for the longest-available ready agent of that group or abandon
-/// when the caller's patience runs out; agents talk, wrap up, become ready again and take breaks (not ready, with a
-/// reason code). Every random draw comes from one <see cref="Random"/> seeded with <c>RealTime:Seed</c> and timers
-/// fire in (time, creation) order, so the same seed, configuration and read times give the same events.
+/// agents, skill groups, memberships and call types. Calls arrive at <c>RealTime:CallsPerSecond</c>, or (0, the
+/// default) at <c>RealTime:Load</c> % of the calls the staffing can handle, swinging slowly, with exponential gaps,
+/// for a random call type and a skill group drawn by its staffing (members); a call waits for the longest-available
+/// ready agent of that group or abandons when the caller's patience runs out; agents talk, wrap up, become ready again
+/// and take breaks (not ready, with a reason code). An agent logs in as a center already running would show it: on a
+/// call, on a break or ready, in the proportions the load gives. Every random draw comes from one <see cref="Random"/>
+/// seeded with <c>RealTime:Seed</c> and timers fire in (time, creation) order, so the same seed, configuration and
+/// read times give the same events.
 /// </summary>
 public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
 {
-    private static readonly TimeSpan LogInSpread = TimeSpan.FromSeconds(30);
-    private static readonly (TimeSpan Min, TimeSpan Max) Talk = (TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(300));
-    private static readonly (TimeSpan Min, TimeSpan Max) WrapUp = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
-    private static readonly (TimeSpan Min, TimeSpan Max) Patience = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(180));
+    private static readonly TimeSpan LogInSpread = TimeSpan.FromSeconds(10);
+    private static readonly (TimeSpan Min, TimeSpan Max) Talk = (TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(360));
+    private static readonly (TimeSpan Min, TimeSpan Max) WrapUp = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(50));
+    private static readonly (TimeSpan Min, TimeSpan Max) Patience = (TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(240));
     private static readonly (TimeSpan Min, TimeSpan Max) BetweenBreaks = (TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(40));
     private static readonly (TimeSpan Min, TimeSpan Max) Break = (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
     private const int ReasonCodes = 5;
+
+    /// <summary>Mean talk plus wrap-up: what one answered call costs an agent.</summary>
+    public static readonly TimeSpan HandleTime = Mean(Talk) + Mean(WrapUp);
+
+    /// <summary>The share of a logged-on agent's time not on a break.</summary>
+    public static readonly double Working = Mean(BetweenBreaks) / (Mean(BetweenBreaks) + Mean(Break));
+
+    /// <summary>With a rate from the staffing, it swings by this share over <see cref="Cycle"/>: queues build at the peaks and drain in the troughs.</summary>
+    private const double Swing = 0.1;
+
+    private static readonly TimeSpan Cycle = TimeSpan.FromMinutes(20);
 
     private readonly Random _random = new(options.Seed);
     private readonly PriorityQueue<Timer, (long Ticks, long Order)> _timers = new();
@@ -26,7 +40,12 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
     private List<ActivityEvent> _events = [];
     private long[] _callTypes = [];
     private long[] _routableGroups = [];
+    private double[] _groupWeights = [];
+    private double _callsPerSecond;
+    private double _busyAtLogIn;
+    private bool _arrivalDue;
     private DateTimeOffset _now;
+    private DateTimeOffset _start;
     private bool _started;
     private long _order;
     private long _lastCallId;
@@ -36,8 +55,7 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
     {
         if (!_started)
         {
-            (_now, _started) = (now, true);
-            ScheduleArrival();
+            (_now, _start, _started) = (now, now, true);
         }
         Advance(now);
         var members = configuration.Members.ToLookup(m => m.AgentId, m => m.SkillGroupId);
@@ -82,9 +100,22 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
             }
         }
         _callTypes = [.. configuration.CallTypes.Select(c => c.Id)];
-        var staffed = configuration.Members.Where(m => agents.Contains(m.AgentId)).Select(m => m.SkillGroupId).ToHashSet();
-        _routableGroups = [.. configuration.SkillGroups.Select(g => g.Id).Where(staffed.Contains)];
+        // an agent in k groups counts 1/k in each; a group's capacity is the calls its working agents can handle
+        var share = _agents.Where(a => a.Value.Groups.Length > 0).SelectMany(a => a.Value.Groups.Select(g => (Group: g, Share: 1.0 / a.Value.Groups.Length)))
+            .GroupBy(m => m.Group).ToDictionary(g => g.Key, g => g.Sum(m => m.Share) * Working);
+        _routableGroups = [.. configuration.SkillGroups.Select(g => g.Id).Where(share.ContainsKey)];
+        _groupWeights = [.. _routableGroups.Select(g => share[g])];
+        var capacity = share.Values.Sum() / HandleTime.TotalSeconds;
+        _callsPerSecond = options.CallsPerSecond > 0 ? options.CallsPerSecond : capacity * options.Load / 100.0;
+        _busyAtLogIn = capacity > 0 ? Math.Min(0.95, _callsPerSecond / capacity) * Working : 0;
+        if (!_arrivalDue)
+        {
+            ScheduleArrival();
+        }
     }
+
+    /// <summary>The calls per second the simulation offers now (<c>RealTime:CallsPerSecond</c>, or derived from the staffing).</summary>
+    public double CallsPerSecond => _callsPerSecond;
 
     public ValueTask<IReadOnlyList<ActivityEvent>> ReadAsync(DateTimeOffset until, CancellationToken cancellationToken)
     {
@@ -112,6 +143,7 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
     {
         if (timer.Kind == TimerKind.Arrival)
         {
+            _arrivalDue = false;
             ScheduleArrival();
             Arrive();
             return;
@@ -132,8 +164,7 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
         switch (timer.Kind)
         {
             case TimerKind.LogIn when agent.State == AgentStates.LoggedOut:
-                Schedule(Between(BetweenBreaks), TimerKind.BreakDue, timer.Id);
-                BecomeReady(timer.Id, agent);
+                LogIn(timer.Id, agent);
                 break;
             case TimerKind.TalkEnd when agent.CallId is { } call:
                 Emit(new CallCompleted(_now, call));
@@ -168,7 +199,7 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
         }
         var callId = ++_lastCallId;
         var callType = _callTypes[_random.Next(_callTypes.Length)];
-        var groupId = _routableGroups[_random.Next(_routableGroups.Length)];
+        var groupId = _routableGroups[Weighted(_groupWeights)];
         var patience = Between(Patience);
         Emit(new CallOffered(_now, callId, callType, groupId));
         var group = _groups[groupId];
@@ -181,6 +212,31 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
         group.Waiting.Add(callId);
         _waitingCalls[callId] = groupId;
         Schedule(patience, TimerKind.Abandon, callId);
+    }
+
+    /// <summary>
+    /// An agent logs in as if the center had been running: on a call begun before (no offer is emitted for it, so it
+    /// counts in no window; its completion is ignored by the engine), on a break, or ready, in the proportions of the
+    /// load. A center that starts up then shows its steady state at once instead of every agent ready.
+    /// </summary>
+    private void LogIn(long agentId, SimAgent agent)
+    {
+        var draw = _random.NextDouble();
+        if (draw < _busyAtLogIn && agent.Groups.Length > 0)
+        {
+            Schedule(Between(BetweenBreaks), TimerKind.BreakDue, agentId);
+            agent.CallId = ++_lastCallId;
+            SetState(agentId, agent, AgentStates.Talking, 0, agent.Groups[_random.Next(agent.Groups.Length)]);
+            Schedule(Between((TimeSpan.Zero, Mean(Talk))), TimerKind.TalkEnd, agentId);
+            return;
+        }
+        if (draw < _busyAtLogIn + (1 - Working))
+        {
+            TakeBreak(agentId, agent);
+            return;
+        }
+        Schedule(Between(BetweenBreaks), TimerKind.BreakDue, agentId);
+        BecomeReady(agentId, agent);
     }
 
     /// <summary>A ready agent takes the oldest call waiting in any of its groups, or waits in each group's ready set.</summary>
@@ -254,13 +310,29 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
 
     private void ScheduleArrival()
     {
-        if (options.CallsPerSecond > 0)
+        var rate = options.CallsPerSecond > 0 ? _callsPerSecond : _callsPerSecond * (1 + (Swing * Math.Sin(2 * Math.PI * ((_now - _start) / Cycle))));
+        if (rate > 0)
         {
-            Schedule(TimeSpan.FromSeconds(-Math.Log(1 - _random.NextDouble()) / options.CallsPerSecond), TimerKind.Arrival, 0);
+            _arrivalDue = true;
+            Schedule(TimeSpan.FromSeconds(-Math.Log(1 - _random.NextDouble()) / rate), TimerKind.Arrival, 0);
         }
     }
 
+    /// <summary>An index drawn with probability proportional to its weight.</summary>
+    private int Weighted(double[] weights)
+    {
+        var draw = _random.NextDouble() * weights.Sum();
+        var index = 0;
+        while (index < weights.Length - 1 && draw >= weights[index])
+        {
+            draw -= weights[index++];
+        }
+        return index;
+    }
+
     private TimeSpan Between((TimeSpan Min, TimeSpan Max) range) => range.Min + ((range.Max - range.Min) * _random.NextDouble());
+
+    private static TimeSpan Mean((TimeSpan Min, TimeSpan Max) range) => (range.Min + range.Max) / 2;
 
     private void Schedule(TimeSpan after, TimerKind kind, long id) => _timers.Enqueue(new Timer(kind, id), ((_now + after).UtcTicks, ++_order));
 

@@ -32,6 +32,18 @@ public sealed record StatisticsConfiguration(
         await db.CallTypes.AsNoTracking().OrderBy(c => c.Id).Select(c => new ConfiguredCallType(c.Id, c.ServiceLevelSeconds)).ToListAsync(cancellationToken),
         await db.Set<Service>().AsNoTracking().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId)).ToListAsync(cancellationToken));
 
+    /// <summary>The statistics' view of configuration rows (e.g. <see cref="DemoCenter.Build"/>), ordered by id as <see cref="LoadAsync"/> reads them.</summary>
+    public static StatisticsConfiguration From(IEnumerable<ConfigRow> rows)
+    {
+        var list = rows.ToList();
+        return new StatisticsConfiguration(
+            [.. list.OfType<Agent>().Select(a => a.Id).Order()],
+            [.. list.OfType<SkillGroup>().OrderBy(s => s.Id).Select(s => new ConfiguredSkillGroup(s.Id, s.PeripheralId))],
+            [.. list.OfType<SkillGroupMember>().OrderBy(m => m.AgentId).ThenBy(m => m.SkillGroupId).Select(m => new ConfiguredMember(m.AgentId, m.SkillGroupId))],
+            [.. list.OfType<CallType>().OrderBy(c => c.Id).Select(c => new ConfiguredCallType(c.Id, c.ServiceLevelSeconds))],
+            [.. list.OfType<Service>().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId))]);
+    }
+
     /// <summary>
     /// A made-up contact center for benchmarks and tests: 10 agents per skill group, each agent in two groups,
     /// 20 call types, 10 peripherals with one service each.

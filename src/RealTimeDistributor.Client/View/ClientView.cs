@@ -70,6 +70,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     private long _duplicates;
     private long _gaps;
     private long _snapshots;
+    private long _snapshotRows;
     private long _buffered;
     private long _refused;
 
@@ -101,6 +102,9 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
 
     /// <summary>Counts an update refused before it reached the view.</summary>
     public void Refuse() => Interlocked.Increment(ref _refused);
+
+    /// <summary>Rows loaded from snapshots (every kind), beside <see cref="ConfigChanges"/> and <see cref="RealTimeRows"/> from the stream.</summary>
+    public long SnapshotRows => Interlocked.Read(ref _snapshotRows);
 
     /// <summary>Stream updates that arrived while a snapshot loaded.</summary>
     public long Buffered => Interlocked.Read(ref _buffered);
@@ -157,6 +161,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             foreach (var row in rows)
             {
                 _rows[(row.Kind, row.Table, row.Key)] = row;
+                _snapshotRows++;
             }
             _lastInChain.Clear();
             _snapshotSequence = siteSequence;

@@ -12,7 +12,7 @@ public sealed class When_reading_the_real_time_options
     [Fact]
     public void Should_default_every_option()
     {
-        Assert.Equal(new RealTimeOptions(TimeSpan.FromSeconds(1), 30, true, 42, 5, TimeSpan.FromSeconds(30)), RealTimeOptions.From(Config()));
+        Assert.Equal(new RealTimeOptions(TimeSpan.FromSeconds(1), 30, true, 42, 0, TimeSpan.FromSeconds(30), 100), RealTimeOptions.From(Config()));
     }
 
     [Theory]
@@ -20,6 +20,7 @@ public sealed class When_reading_the_real_time_options
     [InlineData("RealTime:FullRefreshEvery", "0")]
     [InlineData("RealTime:CallsPerSecond", "-1")]
     [InlineData("RealTime:CallsPerSecond", "many")]
+    [InlineData("RealTime:Load", "201")]
     [InlineData("RealTime:ConfigurationRefresh", "soon")]
     [InlineData("RealTime:Seed", "-5")]
     public void Should_name_the_key_of_a_bad_value(string key, string value)
