@@ -241,6 +241,12 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             if (whole || TopicPattern.MatchesAny(_bindings, Topology.Site.RoutingKey(update.Table, value.Key)))
             {
                 _realTimeRows++;
+                // a full refresh sends every row again with the version it had: the view holds that value already, and
+                // its readers (the wallboard, the freshness figures) must not see it as a change
+                if (_rows.TryGetValue((update.Kind, update.Table, value.Key), out var held) && held.Version == value.Version)
+                {
+                    continue;
+                }
                 Put(new ViewRow(update.Kind, update.Table, value.Key, update.FirstSiteSequence + i, value.Data, value.UpdatedAt, value.Version));
             }
         }

@@ -217,4 +217,27 @@ public sealed class When_the_client_view_receives_updates
         await loads;
         Assert.True(reads > 0);
     }
+
+    [Fact]
+    public void Should_not_report_a_row_sent_again_with_the_version_it_holds_as_a_change()
+    {
+        var view = Loaded();
+        var changed = new List<(string Key, long Version)>();
+        view.Changed += row => changed.Add((row.Key, row.Version));
+        SiteUpdate Message(long siteSequence, long previous, params (string Key, long Version, int Value)[] rows) =>
+            new("site-a", siteSequence, SiteUpdate.RealTimeKind, "skillgroup", null, null,
+                [.. rows.Select(r => new RealTimeRow(r.Key, r.Version, DateTimeOffset.UnixEpoch, Json.ToElement(new { value = r.Value })))],
+                DateTimeOffset.UnixEpoch, previous)
+            {
+                FirstSiteSequence = siteSequence - rows.Length + 1,
+            };
+
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Message(2, 0, ("10", 100, 1), ("11", 101, 2))));
+        // a full refresh: "10" again with its version, "11" with a new one
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Message(4, 2, ("10", 100, 1), ("11", 102, 3))));
+
+        Assert.Equal([("10", 100L), ("11", 101L), ("11", 102L)], changed);
+        Assert.Equal(3, ValueOf(view, "11"));
+        Assert.Equal(4, view.LastSiteSequence);
+    }
 }
