@@ -55,7 +55,7 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>When set, each connection is reset after a random lifetime between this and twice this.</summary>
     public TimeSpan? ResetAfter { get; set; }
 
-    public CutMode? Cut => _cut;
+    public CutMode? CurrentCut => _cut;
 
     public FaultProxyStatus Status
     {
@@ -78,7 +78,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Cuts the link: <see cref="CutMode.Reset"/> resets every open connection, <see cref="CutMode.Blackhole"/>
     /// freezes them; either way nothing new gets through until <see cref="Restore"/>.</summary>
-    public void CutLink(CutMode mode)
+    public void Cut(CutMode mode = CutMode.Reset)
     {
         Link[] open;
         lock (_gate)

@@ -96,8 +96,8 @@ public static class WanCommand
         }
         control.MapPost("/cut", (string? mode) =>
         {
-            proxy.CutLink(mode == "blackhole" ? CutMode.Blackhole : CutMode.Reset);
-            return Done($"cut ({proxy.Cut})");
+            proxy.Cut(mode == "blackhole" ? CutMode.Blackhole : CutMode.Reset);
+            return Done($"cut ({proxy.CurrentCut})");
         });
         control.MapPost("/restore", () =>
         {

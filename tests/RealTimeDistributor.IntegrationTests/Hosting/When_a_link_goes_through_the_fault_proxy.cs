@@ -40,7 +40,7 @@ public sealed class When_a_link_goes_through_the_fault_proxy : IAsyncLifetime
         using var open = await ConnectAsync();
         Assert.Equal("before", await RoundTripAsync(open, "before"));
 
-        _proxy.CutLink(CutMode.Reset);
+        _proxy.Cut(CutMode.Reset);
 
         // the open connection ends: a read returns 0 or throws a reset
         var buffer = new byte[16];
@@ -60,7 +60,7 @@ public sealed class When_a_link_goes_through_the_fault_proxy : IAsyncLifetime
         using var client = await ConnectAsync();
         Assert.Equal("one", await RoundTripAsync(client, "one"));
 
-        _proxy.CutLink(CutMode.Blackhole);
+        _proxy.Cut(CutMode.Blackhole);
         var stream = client.GetStream();
         await stream.WriteAsync("two"u8.ToArray());
         var buffer = new byte[16];
