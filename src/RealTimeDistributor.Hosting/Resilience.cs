@@ -17,12 +17,14 @@ namespace RealTimeDistributor.Hosting;
 /// </summary>
 public static class Resilience
 {
-    public static ResiliencePipeline DatabasePipeline(ILogger logger, string what) => new ResiliencePipelineBuilder()
+    /// <param name="dataSource">The data source the work uses, if any: its pool is emptied too (a data source keeps a pool of its own).</param>
+    public static ResiliencePipeline DatabasePipeline(ILogger logger, string what, NpgsqlDataSource? dataSource = null) => new ResiliencePipelineBuilder()
         .AddRetry(UntilItWorks(IsTransient, logger, "{What} is waiting for the database (attempt {Attempt})", what, logEvery: 10,
             onRetry: exception =>
             {
                 if (IsConnectionLost(exception))
                 {
+                    dataSource?.Clear();
                     NpgsqlConnection.ClearAllPools();
                 }
             }))

@@ -21,7 +21,7 @@ public sealed class RealTimeSnapshotLoader(RabbitMqSettings broker, RealTimeInta
     {
         try
         {
-            var any = await Resilience.DatabasePipeline(logger, "The real-time snapshot loader").ExecuteAsync(async ct =>
+            var any = await Resilience.DatabasePipeline(logger, "The real-time snapshot loader", dataSource).ExecuteAsync(async ct =>
             {
                 await using var count = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM realtime_row)");
                 return await count.ExecuteScalarAsync(ct) is true;
