@@ -5,4 +5,8 @@ namespace RealTimeDistributor.Contracts;
 /// series of <see cref="SnapshotChunk{TRow}"/> of <see cref="ConfigSnapshotRow"/> with the same
 /// <paramref name="SnapshotId"/>, sent to the queue named <paramref name="ReplyTo"/> through the default exchange.
 /// </summary>
-public sealed record ConfigSnapshotRequested(string Site, string Reason, Guid SnapshotId, string ReplyTo);
+/// <param name="WatermarkOnly">
+/// Only the center's last committed sequence: the answer is one empty chunk, marked last, carrying it as its watermark
+/// (how a distributor tells a change the center never committed from a late one).
+/// </param>
+public sealed record ConfigSnapshotRequested(string Site, string Reason, Guid SnapshotId, string ReplyTo, bool WatermarkOnly = false);

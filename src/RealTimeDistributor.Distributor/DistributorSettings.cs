@@ -4,19 +4,25 @@ namespace RealTimeDistributor.Distributor;
 
 /// <summary>
 /// <code>
-/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000 }
+/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000, "RealTimeMaxAhead": "00:10:00" }
 /// </code>
 /// Environment form: Distributor__Site, Distributor__Instance. RealTimeRowsPerMessage: at most this many real-time rows
-/// of one table in one site message (docs/wire-format.md).
+/// of one table in one site message (docs/wire-format.md). RealTimeMaxAhead: how far ahead of this host's clock a
+/// real-time row's version (UTC ticks) or updatedAt may be; a row beyond it is refused (docs/wire-format.md).
 /// </summary>
 public sealed record DistributorSettings(string Site, string Instance)
 {
+    public static readonly TimeSpan DefaultRealTimeMaxAhead = TimeSpan.FromMinutes(10);
+
     public int RealTimeRowsPerMessage { get; init; } = Topology.Site.RealTimeRowsPerMessage;
+
+    public TimeSpan RealTimeMaxAhead { get; init; } = DefaultRealTimeMaxAhead;
 
     public static DistributorSettings From(IConfiguration configuration) => new(
         configuration.RequiredIdentifier("Distributor:Site"),
         string.IsNullOrWhiteSpace(configuration["Distributor:Instance"]) ? "a" : configuration.RequiredIdentifier("Distributor:Instance"))
     {
         RealTimeRowsPerMessage = configuration.Int("Distributor:RealTimeRowsPerMessage", Topology.Site.RealTimeRowsPerMessage, 1, 10_000),
+        RealTimeMaxAhead = configuration.Duration("Distributor:RealTimeMaxAhead", DefaultRealTimeMaxAhead, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)),
     };
 }

@@ -1,26 +1,53 @@
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor;
 
-/// <summary>GET /stats: the replica's applied and site sequences, this process's counters and each real-time table's age.</summary>
+/// <summary>
+/// GET /stats: the replica's applied and site sequences, this process's counters and each real-time table's age. The
+/// replica is read through the database retry pipeline (<see cref="Resilience"/>), for at most <see cref="ReplicaWait"/>;
+/// when it does not answer by then, the answer is still 200, with this process's counters, the replica's fields null
+/// and <c>replicaError</c> saying why (a degraded answer, never a 500).
+/// </summary>
 public static class StatsEndpoint
 {
+    public static readonly TimeSpan ReplicaWait = TimeSpan.FromSeconds(3);
+
     public static void MapDistributorStats(this WebApplication app, DistributorSettings settings)
     {
-        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, ReplicaDbContext db, TimeProvider clock, CancellationToken ct) =>
+        var pipeline = Resilience.DatabasePipeline(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StatsEndpoint)), "GET /stats");
+        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
         {
-            var state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, ct);
-            // real-time age per table: time since the replica last applied a batch of it (realtime_table_state)
-            var tables = await db.RealTimeTables.AsNoTracking().OrderBy(t => t.TableName).ToListAsync(ct);
+            SyncState? state = null;
+            List<RealTimeTableState> tables = [];
+            string? replicaError = null;
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(ReplicaWait);
+            try
+            {
+                await pipeline.ExecuteAsync(async token =>
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
+                    state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, token);
+                    // real-time age per table: time since the replica last applied a batch of it (realtime_table_state)
+                    tables = await db.RealTimeTables.AsNoTracking().OrderBy(t => t.TableName).ToListAsync(token);
+                }, wait.Token);
+            }
+            catch (Exception exception) when (!ct.IsCancellationRequested)
+            {
+                replicaError = exception is OperationCanceledException ? $"the replica did not answer within {ReplicaWait}" : exception.Message;
+            }
             var now = clock.GetUtcNow();
             return Results.Ok(new
             {
                 site = settings.Site,
                 instance = settings.Instance,
-                state.AppliedConfigSequence,
-                state.SiteSequence,
+                appliedConfigSequence = state?.AppliedConfigSequence,
+                siteSequence = state?.SiteSequence,
+                replicaError,
                 stats.ConfigApplied,
                 stats.ConfigDuplicates,
                 stats.RealTimeRowsApplied,

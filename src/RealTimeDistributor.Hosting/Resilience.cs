@@ -12,11 +12,22 @@ namespace RealTimeDistributor.Hosting;
 /// jittered exponential backoff, without limit: while the database is down the message being applied waits (unacked, so
 /// it and everything behind it stay in the queue, in order, and nothing floods the error queue); the circuit breaker
 /// stops hammering a database that is down and lets one trial through every break. Apply resumes when it returns.
+/// A connection the server ended (its backend terminated, 57P01, or the server restarted) empties the connection pools
+/// before the retry: the idle pooled connections are dead too, and each would otherwise fail its first use in turn.
 /// </summary>
 public static class Resilience
 {
-    public static ResiliencePipeline DatabasePipeline(ILogger logger, string what) => new ResiliencePipelineBuilder()
-        .AddRetry(UntilItWorks(IsTransient, logger, "{What} is waiting for the database (attempt {Attempt})", what, logEvery: 10))
+    /// <param name="dataSource">The data source the work uses, if any: its pool is emptied too (a data source keeps a pool of its own).</param>
+    public static ResiliencePipeline DatabasePipeline(ILogger logger, string what, NpgsqlDataSource? dataSource = null) => new ResiliencePipelineBuilder()
+        .AddRetry(UntilItWorks(IsTransient, logger, "{What} is waiting for the database (attempt {Attempt})", what, logEvery: 10,
+            onRetry: exception =>
+            {
+                if (IsConnectionLost(exception))
+                {
+                    dataSource?.Clear();
+                    NpgsqlConnection.ClearAllPools();
+                }
+            }))
         .AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
@@ -46,23 +57,28 @@ public static class Resilience
         .Build();
 
     /// <summary>Retry without limit, jittered exponential backoff from 100 ms up to 5 s, logging every <paramref name="logEvery"/>th attempt.</summary>
-    private static RetryStrategyOptions UntilItWorks(Func<Exception, bool> handles, ILogger logger, string message, string what, int logEvery) => new()
-    {
-        ShouldHandle = new PredicateBuilder().Handle(handles),
-        MaxRetryAttempts = int.MaxValue,
-        BackoffType = DelayBackoffType.Exponential,
-        UseJitter = true,
-        Delay = TimeSpan.FromMilliseconds(100),
-        MaxDelay = TimeSpan.FromSeconds(5),
-        OnRetry = args =>
+    private static RetryStrategyOptions UntilItWorks(Func<Exception, bool> handles, ILogger logger, string message, string what, int logEvery,
+        Action<Exception>? onRetry = null) => new()
         {
-            if (args.AttemptNumber % logEvery == 0)
+            ShouldHandle = new PredicateBuilder().Handle(handles),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            OnRetry = args =>
             {
-                logger.LogWarning(args.Outcome.Exception, message, what, args.AttemptNumber + 1);
-            }
-            return ValueTask.CompletedTask;
-        },
-    };
+                if (args.Outcome.Exception is { } exception)
+                {
+                    onRetry?.Invoke(exception);
+                }
+                if (args.AttemptNumber % logEvery == 0)
+                {
+                    logger.LogWarning(args.Outcome.Exception, message, what, args.AttemptNumber + 1);
+                }
+                return ValueTask.CompletedTask;
+            },
+        };
 
     /// <summary>Errors worth retrying: the database or the network to it, never a bad message.</summary>
     public static bool IsTransient(Exception exception) => exception switch
@@ -74,6 +90,16 @@ public static class Resilience
             || postgres.SqlState == PostgresErrorCodes.TooManyConnections,
         NpgsqlException { InnerException: SocketException or IOException or TimeoutException } => true,
         _ when exception.InnerException is { } inner => IsTransient(inner),
+        _ => false,
+    };
+
+    /// <summary>The server ended the connection (a terminated backend, a shutdown) or the network to it broke.</summary>
+    public static bool IsConnectionLost(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+            || postgres.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException { InnerException: SocketException or IOException } => true,
+        _ when exception.InnerException is { } inner => IsConnectionLost(inner),
         _ => false,
     };
 

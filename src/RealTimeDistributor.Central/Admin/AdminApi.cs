@@ -21,11 +21,11 @@ public static class AdminApi
 {
     public static void MapAdminApi(this WebApplication app)
     {
-        var read = app.MapGroup("/api").RequireAuthorization(AdminRoles.ReadPolicy);
+        var read = app.MapGroup("/api").RequireAuthorization(AdminRoles.ReadPolicy).AddEndpointFilter(LogRefusalAsync);
         read.MapGet("/config/{table}", ListAsync);
         read.MapGet("/config/{table}/{id:long}", GetAsync);
         read.MapGet("/audit", AuditAsync);
-        var edit = app.MapGroup("/api/config").RequireAuthorization(AdminRoles.EditPolicy);
+        var edit = app.MapGroup("/api/config").RequireAuthorization(AdminRoles.EditPolicy).AddEndpointFilter(LogRefusalAsync);
         edit.MapPost("/batch", BatchAsync);
         edit.MapPut("/{table}/{id:long}", UpsertAsync);
         edit.MapDelete("/{table}/{id:long}", DeleteAsync);
@@ -37,6 +37,23 @@ public static class AdminApi
             stats.RealTimeRowsPublished,
         }));
         app.MapHealthAndMetrics();
+    }
+
+    /// <summary>
+    /// A refused request (400, 404, 409, 422, 428: the caller's input, not a fault here) is logged as information with its
+    /// status and reason and no stack trace, so that errors in the log are real faults.
+    /// </summary>
+    private static async ValueTask<object?> LogRefusalAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var result = await next(context);
+        if (result is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult { StatusCode: >= 400 and < 500 } problem)
+        {
+            var http = context.HttpContext;
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi))
+                .LogInformation("Refused {Method} {Path} from {Caller} with {Status}: {Reason}", http.Request.Method, http.Request.Path.Value,
+                    http.User.Identity?.Name ?? "?", problem.StatusCode, problem.ProblemDetails.Detail);
+        }
+        return result;
     }
 
     private static async Task<IResult> ListAsync(string table, CentralDbContext db, CancellationToken cancellationToken)

@@ -15,6 +15,7 @@ namespace RealTimeDistributor.Central.Snapshots;
 /// transaction, so the rows are exactly those as of that watermark. The rows stream out as they are read, in chunks of
 /// at most <see cref="Topology.Central.ConfigSnapshotChunkRows"/> rows, to the requester's reply queue
 /// (<see cref="SnapshotSender"/>; only a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site).
+/// A request for the watermark only gets one empty chunk with it.
 /// </summary>
 public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender sender, ILogger<ConfigSnapshotConsumer> logger)
     : IConsumer<ConfigSnapshotRequested>
@@ -42,7 +43,7 @@ public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender s
             .ToListAsync(cancellationToken)).Single();
         var chunks = sender.Open<ConfigSnapshotRow>(request.ReplyTo, request.Site, request.SnapshotId, watermark, takenAt,
             Topology.Central.ConfigSnapshotChunkRows);
-        foreach (var table in ConfigTables.All)
+        foreach (var table in request.WatermarkOnly ? [] : ConfigTables.All)
         {
             await foreach (var row in table.Rows(db).AsNoTracking().OrderBy(r => r.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
@@ -51,6 +52,11 @@ public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender s
         }
         await chunks.FinishAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (request.WatermarkOnly)
+        {
+            logger.LogDebug("Told {RequestingSite} the last committed sequence, {Sequence} ({Reason})", request.Site, watermark, request.Reason);
+            return;
+        }
         logger.LogInformation("Served a configuration snapshot at {Sequence} to {RequestingSite}: {Rows} rows in {Chunks} chunks ({Reason})",
             watermark, request.Site, chunks.TotalRows, chunks.Chunks, request.Reason);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
@@ -12,15 +13,15 @@ public sealed record RunResult(IReadOnlyList<SiteUpdate> Updates, long Applied);
 
 /// <summary>
 /// Applies a run of consecutive central configuration changes to the replica in one transaction, strictly in sequence:
-/// a change at or below the applied sequence is a duplicate (nothing changes; its original site update is returned to be
-/// republished), and the run stops at the first one that is not exactly the next. The run becomes one upsert or delete
+/// a change at or below the applied sequence is a duplicate (nothing changes; its site update of record is returned to be
+/// republished, <see cref="OfRecordAsync"/>), and the run stops at the first one that is not exactly the next. The run becomes one upsert or delete
 /// statement per stretch of consecutive changes to one table (see <see cref="Stretches"/>); the statements, the apply
 /// log, the applied sequence and the site sequences go to PostgreSQL as one batch (one round trip) and commit together.
 /// A run that does not fit that way is applied again change by change, in sequence order, so the replica passes through
 /// the same states the central database did; a change that still does not fit the replica (a row referring to one the
 /// replica lacks) is reported as poison, with the reason, and nothing of the run is kept.
 /// </summary>
-public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats,
+public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext db, DistributorSettings settings, DistributorStats stats,
     TimeProvider clock, ILogger<ConfigApplier> logger)
 {
     public async Task<RunResult> ApplyRunAsync(IReadOnlyList<ConfigChanged> run, CancellationToken cancellationToken)
@@ -29,7 +30,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
         {
             return await ApplyAsync(run, setBased: true, cancellationToken);
         }
-        catch (PostgresException exception) when (IsMisfit(exception))
+        catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception))
         {
             logger.LogInformation("A run of {Count} changes from {Sequence} does not apply table by table ({Reason}); applying it change by change",
                 run.Count, run[0].Sequence, exception.MessageText);
@@ -51,15 +52,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
         var duplicates = run.Where(c => c.Sequence <= appliedBefore).ToList();
         if (duplicates.Count > 0)
         {
-            var original = await OriginalSiteSequencesAsync(connection, transaction, duplicates, cancellationToken);
-            foreach (var change in duplicates)
-            {
-                stats.Duplicate();
-                if (original.TryGetValue(change.Sequence, out var originalSiteSequence))
-                {
-                    updates.Add(ToSiteUpdate(change, originalSiteSequence));
-                }
-            }
+            updates.AddRange(await OfRecordAsync(connection, transaction, duplicates, cancellationToken));
             logger.LogInformation("Skipped {Count} duplicate config changes (applied through {Sequence})", duplicates.Count, appliedBefore);
         }
 
@@ -125,21 +118,61 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
-    private static async Task<Dictionary<long, long>> OriginalSiteSequencesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        IReadOnlyList<ConfigChanged> duplicates, CancellationToken cancellationToken)
+    /// <summary>
+    /// The site updates of <paramref name="duplicates"/> as the replica has them on record, to be republished under their
+    /// original site sequences: the table, operation and key of the apply log, and an upsert's row as the replica holds it
+    /// now (the content of the duplicate that arrived is never trusted: a forged copy must not go out under the original
+    /// sequence). A duplicate the replica has no record of, or whose row has been deleted since, is not republished.
+    /// </summary>
+    private async Task<List<SiteUpdate>> OfRecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ConfigChanged> duplicates,
+        CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT central_sequence, site_sequence FROM config_apply_log WHERE central_sequence = ANY($1)", connection, transaction)
+        var records = new List<(long Sequence, long SiteSequence, string Table, string Operation, string Key)>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT central_sequence, site_sequence, \"table\", operation, key FROM config_apply_log WHERE central_sequence = ANY($1)", connection, transaction)
         {
             Parameters = { new NpgsqlParameter<long[]> { TypedValue = [.. duplicates.Select(c => c.Sequence)] } },
-        };
-        var original = new Dictionary<long, long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        })
         {
-            original[reader.GetInt64(0)] = reader.GetInt64(1);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                records.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
+            }
         }
-        return original;
+        var rows = new Dictionary<(string Table, string Key), JsonElement>();
+        foreach (var table in records.Where(r => r.Operation == ConfigOperations.Upsert).GroupBy(r => r.Table))
+        {
+            if (!ConfigTables.TryFind(table.Key, out var descriptor))
+            {
+                continue;
+            }
+            long[] ids = [.. table.Select(r => long.Parse(r.Key, System.Globalization.CultureInfo.InvariantCulture)).Distinct()];
+            foreach (var row in await descriptor.Rows(db).AsNoTracking().Where(r => ids.Contains(r.Id)).ToListAsync(cancellationToken))
+            {
+                rows[(table.Key, row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))] = JsonSerializer.SerializeToElement(row, descriptor.Type, Json.Options);
+            }
+        }
+        var updates = new List<SiteUpdate>();
+        foreach (var change in duplicates)
+        {
+            stats.Duplicate();
+            if (records.FirstOrDefault(r => r.Sequence == change.Sequence) is not { Table: not null } record)
+            {
+                continue;
+            }
+            JsonElement? row = null;
+            if (record.Operation == ConfigOperations.Upsert)
+            {
+                if (!rows.TryGetValue((record.Table, record.Key), out var current))
+                {
+                    continue;
+                }
+                row = current;
+            }
+            updates.Add(ToSiteUpdate(change with { Table = record.Table, Operation = record.Operation, Key = record.Key, Row = row }, record.SiteSequence));
+        }
+        return updates;
     }
 
     /// <summary>
@@ -178,7 +211,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
             {
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
-            catch (PostgresException exception) when (IsMisfit(exception))
+            catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception))
             {
                 throw new PoisonMessageException(change.Sequence,
                     $"Change {change.Sequence} ({change.Table} {change.Key}) does not fit the replica: {exception.MessageText}");
@@ -221,16 +254,15 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
             },
         };
 
-    /// <summary>The row breaks a constraint or a column's range: it will never fit, however often it is retried.</summary>
-    private static bool IsMisfit(PostgresException exception) =>
-        exception.SqlState.StartsWith("23", StringComparison.Ordinal) || exception.SqlState.StartsWith("22", StringComparison.Ordinal);
-
     private static long Id(ConfigChanged change) => long.Parse(change.Key, System.Globalization.CultureInfo.InvariantCulture);
 
     private SiteUpdate ToSiteUpdate(ConfigChanged change, long siteSequence) =>
         new(settings.Site, siteSequence, SiteUpdate.ConfigKind, change.Table, change.Key, change, null, clock.GetUtcNow());
 
-    /// <summary>Checks a change can apply at all; one that cannot is poison (error queue, with the reason).</summary>
+    /// <summary>
+    /// Checks a change can apply at all; one that cannot is poison (error queue, with the reason): its sequence, table,
+    /// operation and key, and for an upsert a row of the table's shape whose text PostgreSQL can store (<see cref="TextRules"/>).
+    /// </summary>
     public static void Validate(ConfigChanged change)
     {
         if (change.Sequence <= 0 || change.PreviousSequence != change.Sequence - 1)
@@ -254,6 +286,10 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
             if (change.Row is null)
             {
                 throw new PoisonMessageException(change.Sequence, $"Upsert {change.Sequence} has no row.");
+            }
+            if (TextRules.Check(change.Row.Value, "row") is { } text)
+            {
+                throw new PoisonMessageException(change.Sequence, $"Change {change.Sequence}: {text}");
             }
             Deserialize(change, table);
         }

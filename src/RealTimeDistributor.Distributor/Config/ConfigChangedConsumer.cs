@@ -13,9 +13,13 @@ namespace RealTimeDistributor.Distributor.Config;
 /// republished; acks go out as one multiple-ack for the longest stretch of consecutive delivery tags that is done, so a
 /// run of 1,000 changes costs the broker one ack instead of 1,000 (MassTransit acked each message on its own, and its
 /// per-message receive pipeline was most of this process's CPU on a backlog). A change that cannot apply goes, alone, to
-/// <c>&lt;queue&gt;_error</c> with its reason in the headers MassTransit's error transport writes (docs/operations.md)
-/// and brings a resync; any other failure is tried again until the host stops, and a message not done by then stays
-/// unacked: the broker redelivers it when the channel closes (the standby or the next start skips what the replica has).
+/// <c>&lt;queue&gt;_error</c> with its reason in the headers MassTransit's error transport writes (docs/operations.md),
+/// once, and is acked: a message that is not application/json, does not parse, fails <see cref="ConfigApplier.Validate"/>,
+/// or claims a sequence the center never committed (<see cref="ConfigStream"/>) does not hold back the ones after it and
+/// brings no resync (a genuine change it stood in for still comes, or shows up as a gap). Should the error queue not take
+/// it, the channel is closed so the broker redelivers it, rather than holding back every ack after it. Any other failure
+/// is tried again until the host stops, and a message not done by then stays unacked: the broker redelivers it when the
+/// channel closes (the standby or the next start skips what the replica has).
 /// </summary>
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, RtdMetrics metrics,
     TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
@@ -48,7 +52,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
             closed.TrySetException(new InvalidOperationException($"The config queue channel closed: {args.ReplyCode} {args.ReplyText}"));
             return Task.CompletedTask;
         };
-        var session = new Session(this, channel, errors, stoppingToken);
+        var session = new Session(this, channel, errors, reason => closed.TrySetException(new InvalidOperationException(reason)), stoppingToken);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
@@ -70,7 +74,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
     }
 
     /// <summary>The deliveries of one channel: which are done, and the acks that follow from it.</summary>
-    private sealed class Session(ConfigChangedConsumer owner, IChannel channel, IChannel errors, CancellationToken stopping)
+    private sealed class Session(ConfigChangedConsumer owner, IChannel channel, IChannel errors, Action<string> close, CancellationToken stopping)
     {
         private readonly Lock _gate = new();
         private readonly SemaphoreSlim _acking = new(1, 1);
@@ -93,19 +97,17 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         {
             try
             {
-                var change = Parse(body);
+                var change = Parse(properties.ContentType, body);
                 await SubmitAsync(change);
                 owner._metrics.ConfigAcked(owner._clock.GetUtcNow() - change.CommittedAt);
             }
             catch (PoisonMessageException poison)
             {
-                if (poison.Sequence > 0)
-                {
-                    owner._stream.RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
-                }
                 if (!await ParkAsync(routingKey, body, properties, poison))
                 {
                     Finished(tag, acked: false);
+                    // an unacked delivery holds back every ack after it: start over, and the broker brings it back
+                    close($"config change {poison.Sequence} could not be moved to {owner.ErrorQueue}");
                     return;
                 }
             }
@@ -138,8 +140,13 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
             }
         }
 
-        private static ConfigChanged Parse(byte[] body)
+        private static ConfigChanged Parse(string? contentType, byte[] body)
         {
+            if (!System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+                || !string.Equals(mediaType.MediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new PoisonMessageException($"The content type is '{contentType}', not application/json.");
+            }
             try
             {
                 return JsonSerializer.Deserialize<ConfigChanged>(body, Json.Options) ?? throw new PoisonMessageException("The message is empty.");
@@ -168,7 +175,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
                 properties.Persistent = true;
                 await Topology.Central.DeclareDistributorConfigErrorQueueAsync(errors, owner._site, stopping);
                 await errors.BasicPublishAsync(owner.ErrorQueue, routingKey, false, properties, body);
-                owner._logger.LogError("Config change {Sequence} moved to {Queue}: {Reason}", poison.Sequence, owner.ErrorQueue, poison.Message);
+                owner._logger.LogWarning("Config change {Sequence} refused to {Queue}: {Reason}", poison.Sequence, owner.ErrorQueue, poison.Message);
                 return true;
             }
             catch (Exception exception)

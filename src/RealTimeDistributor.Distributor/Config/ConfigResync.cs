@@ -48,14 +48,21 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings b
         return new ConfigSnapshot(snapshot.Watermark, rows);
     }
 
+    /// <summary>
+    /// The center's last committed sequence (a snapshot request for the watermark only): a change beyond it was never
+    /// committed there, however long one waits for the changes before it.
+    /// </summary>
+    public async Task<long> CenterCommittedAsync(string reason, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (await RequestAsync(broker, settings.Site, settings.Instance, reason, timeout, logger, cancellationToken, watermarkOnly: true)).Watermark;
+
     /// <summary>One configuration snapshot from the central controller, as a distributor instance (or a test) asks for it.</summary>
     public static Task<Snapshot<ConfigSnapshotRow>> RequestAsync(RabbitMqSettings broker, string site, string requester, string reason, TimeSpan timeout,
-        ILogger logger, CancellationToken cancellationToken)
+        ILogger logger, CancellationToken cancellationToken, bool watermarkOnly = false)
     {
-        var (snapshotId, replyTo) = (Guid.NewGuid(), Topology.Central.SnapshotReplyQueue(site, $"{requester}-config"));
+        var (snapshotId, replyTo) = (Guid.NewGuid(), Topology.Central.SnapshotReplyQueue(site, $"{requester}-{(watermarkOnly ? "sequence" : "config")}"));
         return SnapshotRequester.RequestAsync<ConfigSnapshotRequested, ConfigSnapshotRow>(broker, Topology.Central.ConfigSnapshotRequests(broker.CentralVirtualHost),
-            $"rtd {site} distributor {requester} configuration snapshot", replyTo, snapshotId, new ConfigSnapshotRequested(site, reason, snapshotId, replyTo),
-            timeout, logger, cancellationToken);
+            $"rtd {site} distributor {requester} configuration {(watermarkOnly ? "sequence" : "snapshot")}", replyTo, snapshotId,
+            new ConfigSnapshotRequested(site, reason, snapshotId, replyTo, watermarkOnly), timeout, logger, cancellationToken);
     }
 
     /// <summary>Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock).</summary>

@@ -1,8 +1,10 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Polly;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
+using RealTimeDistributor.Hosting;
 using Entry = RealTimeDistributor.Distributor.Config.ConfigOrdering<RealTimeDistributor.Distributor.Config.ConfigStream.Pending>.Entry;
 
 namespace RealTimeDistributor.Distributor.Config;
@@ -13,7 +15,10 @@ namespace RealTimeDistributor.Distributor.Config;
 /// acks the messages. The next run applies while this one's publish is confirmed (<see cref="SiteStream.ApplyAsync"/>);
 /// a run's changes are in flight until then, out of the waiting ones. Changes can reach it slightly out of order (the
 /// consumer takes several at once); one whose predecessor has not come within <see cref="ReorderWindow"/> marks a gap: the
-/// replica is rebuilt from a central snapshot and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
+/// replica is rebuilt from a central snapshot and the loop continues after its watermark, unless the change is beyond the
+/// center's last committed sequence (asked of the center, cached, asked again only when a change claims more): such a
+/// change was never committed, will never be preceded, and is refused alone (error queue, with the reason; no resync).
+/// On first start with an empty replica it loads that snapshot first.
 /// The ordering decisions are <see cref="ConfigOrdering{T}"/>'s (tested alone); this class holds its lock and does the I/O.
 /// </summary>
 public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
@@ -30,6 +35,8 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
     private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _resyncRequested;
+    private long _centerCommitted;
+    private readonly ResiliencePipeline _database = Resilience.DatabasePipeline(logger, "The configuration apply loop");
 
     internal sealed record Pending(ConfigChanged Change, TaskCompletionSource Done);
 
@@ -143,8 +150,43 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         {
             return false;
         }
+        if (await RefuseBeyondCenterAsync(first.Sequence, cancellationToken))
+        {
+            return true;
+        }
         await ResyncAsync($"a gap: applied through {applied}, next received {first.Sequence}", initialLoad: false, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// When <paramref name="sequence"/> (the first change after a gap) is beyond what the center is known to have
+    /// committed, asks the center again; fails every waiting change still beyond it, as poison that brings no resync.
+    /// True when one was refused (the gap may be gone with it).
+    /// </summary>
+    private async Task<bool> RefuseBeyondCenterAsync(long sequence, CancellationToken cancellationToken)
+    {
+        if (sequence <= Interlocked.Read(ref _centerCommitted))
+        {
+            return false;
+        }
+        long committed;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            committed = await scope.ServiceProvider.GetRequiredService<ConfigResync>()
+                .CenterCommittedAsync($"change {sequence} after a gap", SnapshotTimeout, cancellationToken);
+        }
+        Interlocked.Exchange(ref _centerCommitted, committed);
+        List<Entry> refused;
+        lock (_gate)
+        {
+            refused = _ordering.TakeWaiting(s => s > committed);
+        }
+        foreach (var entry in refused)
+        {
+            entry.Item.Done.TrySetException(new PoisonMessageException(entry.Sequence,
+                $"Change {entry.Sequence} is beyond the center's last committed sequence, {committed}: the center never committed it."));
+        }
+        return refused.Count > 0;
     }
 
     /// <summary>Returns once the run is committed; its waits complete when the site has confirmed its messages.</summary>
@@ -273,10 +315,12 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         }
     }
 
-    private async Task<long> AppliedAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
-        return await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site).Select(s => s.AppliedConfigSequence).SingleAsync(cancellationToken);
-    }
+    /// <summary>The replica's applied sequence, read through the database retry pipeline (a dead pooled connection is retried).</summary>
+    private async Task<long> AppliedAsync(CancellationToken cancellationToken) =>
+        await _database.ExecuteAsync(async ct =>
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
+            return await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site).Select(s => s.AppliedConfigSequence).SingleAsync(ct);
+        }, cancellationToken);
 }

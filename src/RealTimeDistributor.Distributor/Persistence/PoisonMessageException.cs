@@ -1,4 +1,5 @@
 using MassTransit;
+using Npgsql;
 
 namespace RealTimeDistributor.Distributor.Persistence;
 
@@ -12,6 +13,13 @@ public sealed class PoisonMessageException(long sequence, string reason) : Excep
 
     /// <summary>The configuration sequence of the change, when the message is one.</summary>
     public long Sequence { get; } = sequence;
+
+    /// <summary>
+    /// The database refuses the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint violation):
+    /// it will never fit, however often it is retried.
+    /// </summary>
+    public static bool IsDataError(PostgresException exception) =>
+        exception.SqlState.StartsWith("23", StringComparison.Ordinal) || exception.SqlState.StartsWith("22", StringComparison.Ordinal);
 
     /// <summary>
     /// The retry of the distributor's central endpoints: a passing failure (the replica busy, a lost connection) is tried

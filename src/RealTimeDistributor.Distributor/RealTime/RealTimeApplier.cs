@@ -156,8 +156,14 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         }
     }
 
-    /// <summary>Checks a batch can apply at all; one that cannot is poison (error queue, with the reason).</summary>
-    public static void Validate(RealTimeRowsPublished batch)
+    /// <summary>
+    /// Checks a batch can apply at all; one that cannot is poison (error queue, with the reason): an unknown table, no
+    /// rows, a key that is empty, longer than 64 or not storable text, data that is not a JSON object or holds text
+    /// PostgreSQL refuses (<see cref="TextRules"/>), a version that is not positive or, like updatedAt, further ahead of
+    /// <paramref name="now"/> than <paramref name="maxAhead"/> (versions are the center's clock in UTC ticks: a row from
+    /// the far future would freeze its key at every site, every genuine update after it counted stale).
+    /// </summary>
+    public static void Validate(RealTimeRowsPublished batch, DateTimeOffset now, TimeSpan maxAhead)
     {
         if (!RealTimeTables.IsKnown(batch.Table))
         {
@@ -167,16 +173,34 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         {
             throw new PoisonMessageException("The batch has no rows.");
         }
+        var latest = now + maxAhead;
         foreach (var row in batch.Rows)
         {
-            if (string.IsNullOrWhiteSpace(row.Key) || row.Key.Length > 64 || row.Version <= 0)
+            if (row is null || string.IsNullOrWhiteSpace(row.Key) || row.Key.Length > 64 || row.Version <= 0)
             {
-                throw new PoisonMessageException($"Row '{row.Key}' version {row.Version} is out of range.");
+                throw new PoisonMessageException($"Row '{row?.Key}' version {row?.Version} is out of range.");
+            }
+            if (TextRules.Problem(row.Key, "key") is { } key)
+            {
+                throw new PoisonMessageException($"Row '{Printable(row.Key)}': {key}");
+            }
+            if (row.Version > latest.UtcTicks || row.UpdatedAt > latest)
+            {
+                throw new PoisonMessageException($"Row '{row.Key}' version {row.Version} (updated at {row.UpdatedAt:O}) is more than {maxAhead} "
+                    + $"ahead of this host's clock ({now:O}).");
             }
             if (row.Data.ValueKind != System.Text.Json.JsonValueKind.Object)
             {
                 throw new PoisonMessageException($"Row '{row.Key}' data is not a JSON object.");
             }
+            if (TextRules.Check(row.Data, "data") is { } data)
+            {
+                throw new PoisonMessageException($"Row '{row.Key}': {data}");
+            }
         }
     }
+
+    /// <summary>A key as a reason can show it (NUL and lone surrogates escaped).</summary>
+    private static string Printable(string text) =>
+        string.Concat(text.Select(c => c == '\0' || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 }

@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using Npgsql;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
 
 namespace RealTimeDistributor.Distributor.RealTime;
@@ -7,11 +9,14 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// <summary>
 /// rtdist's batching: the consumer hands each valid real-time message here and waits; the loop takes every message
 /// waiting (up to <see cref="MaxRows"/> rows), applies them with one bulk upsert, republishes the rows written, and
-/// completes the waits once the site has confirmed them, which acks the messages (the next batch applies meanwhile). A message that cannot apply never gets here (the consumer sends it to
-/// the error queue on its own), so one bad message does not fail the others; if the database fails, every message of
-/// the batch fails and is retried.
+/// completes the waits once the site has confirmed them, which acks the messages (the next batch applies meanwhile). A
+/// message that fails <see cref="RealTimeApplier.Validate"/> never gets here (the consumer sends it to the error queue on
+/// its own), so one bad message does not fail the others. Should the database still refuse the combined upsert for its
+/// data (SQLSTATE class 22 or 23), the messages are applied again in halves until the one it refuses is alone: that one
+/// is poison, the others apply. If the database fails otherwise, every message of the batch fails and is retried.
 /// </summary>
-public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site, ILogger<RealTimeIntake> logger) : BackgroundService
+public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
+    ILogger<RealTimeIntake> logger) : BackgroundService
 {
     /// <summary>Rows per database transaction; a backlog drains in batches of about this size.</summary>
     public const int MaxRows = 10_000;
@@ -23,7 +28,7 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
     /// <summary>Completes once the batch's rows are in the replica and the rows it changed are republished to the site.</summary>
     public async Task SubmitAsync(RealTimeRowsPublished batch, CancellationToken cancellationToken)
     {
-        RealTimeApplier.Validate(batch);
+        RealTimeApplier.Validate(batch, clock.GetUtcNow(), settings.RealTimeMaxAhead);
         var pending = new Pending(batch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         await _waiting.Writer.WriteAsync(pending, cancellationToken);
         await pending.Done.Task.WaitAsync(cancellationToken);
@@ -65,6 +70,18 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
                 return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync([.. taken.Select(p => p.Batch)], ct);
             }, cancellationToken);
             _ = CompleteWhenPublishedAsync(published, taken);
+        }
+        catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception) && taken.Count > 1)
+        {
+            logger.LogWarning("The database refused the data of {Messages} real-time messages applied together ({Reason}); applying them in halves",
+                taken.Count, exception.MessageText);
+            await ApplyAsync(taken[..(taken.Count / 2)], cancellationToken);
+            await ApplyAsync(taken[(taken.Count / 2)..], cancellationToken);
+        }
+        catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception))
+        {
+            taken[0].Done.TrySetException(new PoisonMessageException(
+                $"The replica refuses the rows of this message ({taken[0].Batch.Table}): {exception.SqlState} {exception.MessageText}"));
         }
         catch (Exception exception)
         {

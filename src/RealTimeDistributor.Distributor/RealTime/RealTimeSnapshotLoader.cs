@@ -21,12 +21,14 @@ public sealed class RealTimeSnapshotLoader(RabbitMqSettings broker, RealTimeInta
     {
         try
         {
-            await using (var count = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM realtime_row)"))
+            var any = await Resilience.DatabasePipeline(logger, "The real-time snapshot loader", dataSource).ExecuteAsync(async ct =>
             {
-                if (await count.ExecuteScalarAsync(stoppingToken) is true)
-                {
-                    return;
-                }
+                await using var count = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM realtime_row)");
+                return await count.ExecuteScalarAsync(ct) is true;
+            }, stoppingToken);
+            if (any)
+            {
+                return;
             }
             var snapshot = await RequestAsync(broker, settings.Site, settings.Instance, [], IdleTimeout, logger, stoppingToken);
             var batches = snapshot.Chunks.SelectMany(c => c.Rows.GroupBy(r => r.Table)

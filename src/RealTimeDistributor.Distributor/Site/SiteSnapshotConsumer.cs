@@ -32,6 +32,12 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
         bus.ReceiveEndpoint(Topology.Site.SnapshotQueue(settings.Site), e =>
         {
             Topology.Site.ConfigureSnapshotQueue(e, settings.Site);
+            // a dead pooled connection (the replica's backends terminated) fails its first use: try again on a fresh one
+            e.UseMessageRetry(r =>
+            {
+                r.Handle<Exception>(Resilience.IsTransient);
+                r.Intervals(100, 500, 1000, 2000);
+            });
             e.ConfigureConsumer<SiteSnapshotConsumer>(context);
         });
 

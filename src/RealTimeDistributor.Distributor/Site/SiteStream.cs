@@ -24,7 +24,7 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
 {
     private readonly SemaphoreSlim _apply = new(1, 1);
     private readonly SemaphoreSlim _publish = new(1, 1);
-    private readonly ResiliencePipeline _database = Resilience.DatabasePipeline(logger, "The site replica");
+    private readonly ResiliencePipeline _database = Resilience.DatabasePipeline(logger, "The site replica", dataSource);
     private readonly ResiliencePipeline _broker = Resilience.BrokerPipeline(logger, "The site stream");
     private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
     private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];

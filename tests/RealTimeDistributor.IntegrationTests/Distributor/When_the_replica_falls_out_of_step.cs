@@ -83,7 +83,7 @@ public sealed class When_the_replica_falls_out_of_step : SystemTest
     }
 
     [Fact]
-    public async Task Should_send_a_change_that_cannot_apply_to_the_error_queue_with_its_reason_and_resync()
+    public async Task Should_send_a_change_that_cannot_apply_to_the_error_queue_with_its_reason_and_go_on_without_a_resync()
     {
         var distributor = await Rtd.StartDistributorAsync(Site);
         await SeedAsync(agents: 1);
@@ -95,12 +95,12 @@ public sealed class When_the_replica_falls_out_of_step : SystemTest
         var error = await Rtd.ErrorMessageAsync(Topology.Central.DistributorConfigQueue(Site) + "_error");
         Assert.Contains("Unknown configuration table 'nonsense'", error.Headers["MT-Fault-Message"]);
         Assert.Contains("\"sequence\":3", error.Body);
-        await Eventually.Until(async () => (await Rtd.StatsAsync(distributor)).GetProperty("resyncs").GetInt64(), r => r == 1, "the resync");
 
-        // the site keeps following the center
+        // the site keeps following the center: the genuine change 3 takes its place, and nothing had to be reloaded
         await PutAsync("agent", 150, new { name = "Still here", peripheralId = 1 }); // 3
         await Rtd.WaitAppliedAsync(Site, 3);
         Assert.Equal("Still here", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 150"));
+        Assert.Equal(0, (await Rtd.StatsAsync(distributor)).GetProperty("resyncs").GetInt64());
     }
 
     [Fact]

@@ -31,36 +31,55 @@ public static class QueueReader
         }
     }
 
-    public static async Task<ReadMessage?> PeekAsync(string vhost, string queue, TimeSpan wait)
+    public static async Task<ReadMessage?> PeekAsync(string vhost, string queue, TimeSpan wait) =>
+        (await PeekAllAsync(vhost, queue, 1, wait)).FirstOrDefault();
+
+    /// <summary>The first <paramref name="count"/> messages of a queue (fewer if they do not come within <paramref name="wait"/>), all put back.</summary>
+    public static async Task<IReadOnlyList<ReadMessage>> PeekAllAsync(string vhost, string queue, int count, TimeSpan wait)
     {
         await using var connection = await Factory(vhost).CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        var first = new TaskCompletionSource<BasicDeliverEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read = new List<ReadMessage>();
+        var last = 0UL;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
-            first.TrySetResult(delivery);
+            // the body is only valid during this call
+            var message = new ReadMessage(Encoding.UTF8.GetString(delivery.Body.Span), (delivery.BasicProperties.Headers ?? new Dictionary<string, object?>())
+                .ToDictionary(h => h.Key, h => h.Value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : h.Value?.ToString() ?? ""));
+            lock (read)
+            {
+                read.Add(message);
+                last = delivery.DeliveryTag;
+                if (read.Count == count)
+                {
+                    all.TrySetResult();
+                }
+            }
             return Task.CompletedTask;
         };
-        await channel.BasicQosAsync(0, 1, false);
+        await channel.BasicQosAsync(0, (ushort)count, false);
         var tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
         try
         {
-            var delivery = await first.Task.WaitAsync(wait);
-            var headers = (delivery.BasicProperties.Headers ?? new Dictionary<string, object?>())
-                .ToDictionary(h => h.Key, h => h.Value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : h.Value?.ToString() ?? "");
-            var message = new ReadMessage(Encoding.UTF8.GetString(delivery.Body.Span), headers);
-            await channel.BasicNackAsync(delivery.DeliveryTag, false, requeue: true);
-            return message;
+            await all.Task.WaitAsync(wait);
         }
         catch (TimeoutException)
         {
-            return null;
         }
-        finally
+        await channel.BasicCancelAsync(tag);
+        List<ReadMessage> messages;
+        ulong through;
+        lock (read)
         {
-            await channel.BasicCancelAsync(tag);
+            (messages, through) = ([.. read], last);
         }
+        if (through > 0)
+        {
+            await channel.BasicNackAsync(through, multiple: true, requeue: true);
+        }
+        return messages;
     }
 
     private static ConnectionFactory Factory(string vhost) => new()

@@ -1,10 +1,11 @@
 using System.Text.Json;
 
-namespace RealTimeDistributor.Central.ChangeLog;
+namespace RealTimeDistributor.Hosting;
 
 /// <summary>
 /// Text PostgreSQL refuses: NUL (U+0000, SQLSTATE 22021 in text and jsonb) and unpaired UTF-16 surrogates (no UTF-8
-/// form). Checked on the request's JSON before anything is parsed into a row, so such input gets a 400 with the field.
+/// form). The admin API checks a request's JSON with it before anything is parsed into a row (a 400 naming the field);
+/// the distributor checks every change and real-time row from the broker with it (the error queue, with the reason).
 /// </summary>
 public static class TextRules
 {
