@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/env.sh
 infra/services-up.sh
+infra/rabbitmq/cluster.sh up   # the three-node central cluster the cluster fault test runs on
 infra/client-tools-up.sh
 dotnet tool restore
 dotnet cake build.cake --target=Test

@@ -46,7 +46,10 @@ case "$command" in
     if running; then echo "[node] $node is already running (AMQP $port)"; exit 0; fi
     env_for
     export RABBITMQ_DIST_PORT="$((port + 20000))" RABBITMQ_NODE_PORT="$port"
-    rabbitmq-server -detached
+    # the node is a daemon: it must not inherit this shell's open files (a caller's pipes, or a lock held with flock,
+    # would stay open as long as the node runs)
+    ( for fd in /proc/$BASHPID/fd/*; do fd="${fd##*/}"; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+      exec rabbitmq-server -detached </dev/null >>"$dir/log/start.log" 2>&1 )
     for _ in $(seq 1 60); do running && break; sleep 1; done
     ctl -q await_startup >/dev/null
     echo "[node] $node is up: AMQP 127.0.0.1:$port, management http://127.0.0.1:$((port + 10000))"

@@ -202,7 +202,7 @@ public static class ErrorsCommand
     {
         try
         {
-            return await RabbitMqConnections.Factory(broker, vhost, name).CreateConnectionAsync();
+            return await RabbitMqConnections.ConnectAsync(broker, vhost, name, CancellationToken.None);
         }
         catch (BrokerUnreachableException exception)
         {

@@ -67,7 +67,7 @@ public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtua
             return _channel;
         }
         await CloseAsync();
-        _connection = await RabbitMqConnections.Factory(settings, virtualHost, clientName).CreateConnectionAsync(cancellationToken);
+        _connection = await RabbitMqConnections.ConnectAsync(settings, virtualHost, clientName, cancellationToken);
         _channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken);

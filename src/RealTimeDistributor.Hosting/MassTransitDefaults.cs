@@ -15,6 +15,16 @@ public static class MassTransitDefaults
         {
             host.Username(settings.Username);
             host.Password(settings.Password);
+            if (settings.Nodes.Count > 1)
+            {
+                host.UseCluster(cluster =>
+                {
+                    foreach (var node in settings.Nodes)
+                    {
+                        cluster.Node(node.ToString());
+                    }
+                });
+            }
             if (settings.UseTls)
             {
                 host.UseSsl(ssl =>

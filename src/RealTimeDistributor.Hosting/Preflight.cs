@@ -11,12 +11,11 @@ public static class Preflight
     public static async Task RabbitMqAsync(RabbitMqSettings settings, string virtualHost, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + settings.ConnectTimeout;
-        var factory = RabbitMqConnections.Factory(settings, virtualHost, "rtd-preflight");
         while (true)
         {
             try
             {
-                await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+                await using var connection = await RabbitMqConnections.ConnectAsync(settings, virtualHost, "rtd-preflight", cancellationToken);
                 return;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

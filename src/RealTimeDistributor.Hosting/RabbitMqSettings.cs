@@ -12,18 +12,26 @@ namespace RealTimeDistributor.Hosting;
 /// CaCertificate, a PEM file, is the CA that signed it when the operating system does not trust that CA.
 /// Environment form: RabbitMq__Host, RabbitMq__Port, RabbitMq__Username, RabbitMq__Password, RabbitMq__UseTls, ...
 /// CentralVirtualHost exists so that tests (and a second environment on one broker) can use a central vhost of their own.
+/// Hosts, for a cluster: "node1:5672,node2,node3:5673" (a port per node, else Port); the process connects to one of
+/// them and, when that node goes, reconnects to another. Without Hosts, Host is the one node; with Hosts, Host may be
+/// left out (it is then the first node, the name TLS checks for it is each node's own).
 /// </summary>
 public sealed record RabbitMqSettings(string Host, int Port, string Username, string Password, bool UseTls, TimeSpan ConnectTimeout,
-    string CentralVirtualHost, string? CaCertificate = null)
+    string CentralVirtualHost, string? CaCertificate = null, IReadOnlyList<BrokerNode>? ClusterNodes = null)
 {
     public const string Section = "RabbitMq";
 
     /// <summary>The keys an unreachable broker is reported with.</summary>
-    public string Keys => UseTls
-        ? "RabbitMq:Host, RabbitMq:Port, RabbitMq:Username, RabbitMq:Password, RabbitMq:UseTls, RabbitMq:CaCertificate"
-        : "RabbitMq:Host, RabbitMq:Port, RabbitMq:Username, RabbitMq:Password";
+    public string Keys => (Nodes.Count > 1 ? "RabbitMq:Hosts, " : "RabbitMq:Host, ") + (UseTls
+        ? "RabbitMq:Port, RabbitMq:Username, RabbitMq:Password, RabbitMq:UseTls, RabbitMq:CaCertificate"
+        : "RabbitMq:Port, RabbitMq:Username, RabbitMq:Password");
 
-    public string Endpoint(string virtualHost) => $"{(UseTls ? "amqps" : "amqp")}://{Host}:{Port}/{virtualHost}";
+    public string Endpoint(string virtualHost) => Nodes.Count == 1
+        ? $"{(UseTls ? "amqps" : "amqp")}://{Host}:{Port}/{virtualHost}"
+        : $"{(UseTls ? "amqps" : "amqp")}://{{{string.Join(",", Nodes)}}}/{virtualHost}";
+
+    /// <summary>Every node the process may connect to: the cluster's, else the one Host:Port.</summary>
+    public IReadOnlyList<BrokerNode> Nodes => ClusterNodes is { Count: > 0 } nodes ? nodes : [new BrokerNode(Host, Port)];
 
     public static RabbitMqSettings From(IConfiguration configuration)
     {
@@ -37,9 +45,11 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
             }
             TlsTrust.LoadCa(ca, $"{Section}:CaCertificate").Dispose();
         }
+        var port = configuration.Int($"{Section}:Port", useTls ? 5671 : 5672, 1, 65535);
+        var nodes = BrokerNode.ParseList(configuration[$"{Section}:Hosts"], port, $"{Section}:Hosts");
         return new RabbitMqSettings(
-            configuration.Required($"{Section}:Host"),
-            configuration.Int($"{Section}:Port", useTls ? 5671 : 5672, 1, 65535),
+            nodes is [var first, ..] && string.IsNullOrWhiteSpace(configuration[$"{Section}:Host"]) ? first.Host : configuration.Required($"{Section}:Host"),
+            port,
             configuration.Required($"{Section}:Username"),
             configuration.Required($"{Section}:Password"),
             useTls,
@@ -47,6 +57,40 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
             string.IsNullOrWhiteSpace(configuration[$"{Section}:CentralVirtualHost"])
                 ? Topology.Central.VirtualHost
                 : configuration[$"{Section}:CentralVirtualHost"]!,
-            ca);
+            ca,
+            nodes);
+    }
+}
+
+/// <summary>One broker node: a host name and its AMQP port.</summary>
+public sealed record BrokerNode(string Host, int Port)
+{
+    public override string ToString() => $"{Host}:{Port}";
+
+    /// <summary>"host1:5672,host2,host3:5673" (a node without a port gets <paramref name="defaultPort"/>); null when empty.</summary>
+    public static IReadOnlyList<BrokerNode>? ParseList(string? value, int defaultPort, string key)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var nodes = new List<BrokerNode>();
+        foreach (var item in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = item.LastIndexOf(':');
+            if (colon < 0)
+            {
+                nodes.Add(new BrokerNode(item, defaultPort));
+            }
+            else if (colon > 0 && int.TryParse(item[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+            {
+                nodes.Add(new BrokerNode(item[..colon], port));
+            }
+            else
+            {
+                throw new InvalidConfigurationException(key, $"is '{value}': each node is host or host:port (port 1-65535), separated by commas; '{item}' is not.");
+            }
+        }
+        return nodes;
     }
 }

@@ -38,8 +38,8 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
     /// <summary>One connection: declares, consumes until the channel closes or the host stops, then lets the changes in flight finish.</summary>
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
-        await using var connection = await RabbitMqConnections.Factory(broker, broker.CentralVirtualHost,
-            Topology.Central.DistributorConnectionName(_site, settings.Instance)).CreateConnectionAsync(stoppingToken);
+        await using var connection = await RabbitMqConnections.ConnectAsync(broker, broker.CentralVirtualHost,
+            Topology.Central.DistributorConnectionName(_site, settings.Instance), stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var errors = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);

@@ -21,7 +21,7 @@ public static class SnapshotRequester
     public static async Task<Snapshot<TRow>> RequestAsync<TRequest, TRow>(RabbitMqSettings broker, SnapshotRequestRoute route, string clientName,
         string replyTo, Guid snapshotId, TRequest request, TimeSpan idleTimeout, ILogger logger, CancellationToken cancellationToken)
     {
-        await using var connection = await RabbitMqConnections.Factory(broker, route.VirtualHost, clientName).CreateConnectionAsync(cancellationToken);
+        await using var connection = await RabbitMqConnections.ConnectAsync(broker, route.VirtualHost, clientName, cancellationToken);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
         await channel.QueueDeclareAsync(replyTo, durable: false, exclusive: false, autoDelete: true, cancellationToken: cancellationToken);

@@ -1,4 +1,3 @@
-using Npgsql;
 using RealTimeDistributor.IntegrationTests.Support;
 
 namespace RealTimeDistributor.IntegrationTests.Distributor;
@@ -39,26 +38,12 @@ public sealed class When_the_active_distributor_is_killed_during_a_burst : Syste
         await Rtd.WaitAppliedAsync(Site, Burst + 1, TimeSpan.FromMinutes(5)); // the standby finishes the burst
 
         Assert.True(appliedAtKill < Burst + 1, $"the kill came after the burst was applied ({appliedAtKill})");
-        var central = await AgentsAsync(Rtd.CentralDatabase);
-        var replica = await AgentsAsync(Rtd.ReplicaDatabase(Site));
+        var central = await CentralBacklog.AgentsAsync(Rtd.CentralDatabase);
+        var replica = await CentralBacklog.AgentsAsync(Rtd.ReplicaDatabase(Site));
         Assert.Equal(Burst, central.Count);
         Assert.Equal(central, replica);
         // change 1 came with instance a's first-start snapshot; every change of the burst was applied exactly once
         Assert.Equal((long)Burst, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(DISTINCT central_sequence) FROM config_apply_log WHERE central_sequence > 1"));
         Assert.Equal((long)Burst, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM config_apply_log"));
-    }
-
-    private static async Task<List<string>> AgentsAsync(string database)
-    {
-        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(database));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT id, name, peripheral_id, config_sequence FROM agent ORDER BY id", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add($"{reader.GetInt64(0)}|{reader.GetString(1)}|{reader.GetInt64(2)}|{reader.GetInt64(3)}");
-        }
-        return rows;
     }
 }

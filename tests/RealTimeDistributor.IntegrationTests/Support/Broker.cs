@@ -4,18 +4,40 @@ using System.Text;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
 
-/// <summary>The RabbitMQ management HTTP API, as the admin: declares and removes the vhosts a test runs in.</summary>
-public sealed class Broker : IDisposable
+/// <summary>
+/// The RabbitMQ management HTTP API, as the admin: declares and removes the vhosts a test runs in. On a cluster
+/// (<paramref name="managementPorts"/>: one per node), a request goes to the first node that answers.
+/// </summary>
+public sealed class Broker(params int[] managementPorts) : IDisposable
 {
-    private readonly HttpClient _http;
+    private readonly HttpClient _http = Client(managementPorts is [] ? [TestSettings.RabbitManagementPort] : managementPorts);
 
-    public Broker()
+    private static HttpClient Client(int[] ports)
     {
-        _http = new HttpClient { BaseAddress = new Uri($"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}/api/") };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+        var http = new HttpClient(new AnyNode(ports)) { BaseAddress = new Uri($"http://{TestSettings.RabbitHost}:{ports[0]}/api/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestSettings.RabbitAdminUser}:{TestSettings.RabbitAdminPassword}")));
+        return http;
     }
 
+    /// <summary>Sends to each node's port in turn until one answers (a stopped node refuses the connection).</summary>
+    private sealed class AnyNode(int[] ports) : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            for (var i = 0; ; i++)
+            {
+                request.RequestUri = new UriBuilder(request.RequestUri!) { Port = ports[i] }.Uri;
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                catch (HttpRequestException) when (i < ports.Length - 1)
+                {
+                }
+            }
+        }
+    }
     public async Task CreateVirtualHostAsync(string vhost)
     {
         (await _http.PutAsync($"vhosts/{Uri.EscapeDataString(vhost)}", null)).EnsureSuccessStatusCode();
@@ -50,4 +72,5 @@ public sealed class Broker : IDisposable
 }
 
 public sealed record QueueInfo(string Name, long Messages, int Consumers, Dictionary<string, object>? Arguments,
-    [property: System.Text.Json.Serialization.JsonPropertyName("messages_ready")] long MessagesReady = 0);
+    [property: System.Text.Json.Serialization.JsonPropertyName("messages_ready")] long MessagesReady = 0,
+    string? Leader = null, string[]? Members = null);

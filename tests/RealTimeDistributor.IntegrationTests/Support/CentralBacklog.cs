@@ -7,8 +7,8 @@ namespace RealTimeDistributor.IntegrationTests.Support;
 /// <summary>Set-up shortcuts for tests and benchmarks: a backlog of committed changes written straight into the central database.</summary>
 public static class CentralBacklog
 {
-    /// <summary>Commits <paramref name="count"/> agent upserts (ids from 1,000) with their change-log rows, as the admin API would, in one transaction.</summary>
-    public static async Task CommitAgentsAsync(string database, int count)
+    /// <summary>Commits <paramref name="count"/> agent upserts (new ids after <paramref name="after"/>) with their change-log rows, as the admin API would, in one transaction.</summary>
+    public static async Task CommitAgentsAsync(string database, int count, int after = 1000)
     {
         await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(database));
         await connection.OpenAsync();
@@ -16,16 +16,17 @@ public static class CentralBacklog
             BEGIN;
             WITH s AS (SELECT last_value AS base FROM config_sequence WHERE id = 1)
             INSERT INTO agent (id, name, peripheral_id, config_sequence)
-            SELECT 1000 + g, 'Agent ' || g, 1, s.base + g FROM generate_series(1, @n) g, s;
+            SELECT @after + g, 'Agent ' || (@after - 1000 + g), 1, s.base + g FROM generate_series(1, @n) g, s;
             WITH s AS (SELECT last_value AS base FROM config_sequence WHERE id = 1)
             INSERT INTO config_change_log (sequence, "table", operation, key, row_json, committed_at)
-            SELECT s.base + g, 'agent', 'upsert', (1000 + g)::text,
-                   json_build_object('id', 1000 + g, 'name', 'Agent ' || g, 'peripheralId', 1, 'configSequence', s.base + g)::jsonb, now()
+            SELECT s.base + g, 'agent', 'upsert', (@after + g)::text,
+                   json_build_object('id', @after + g, 'name', 'Agent ' || (@after - 1000 + g), 'peripheralId', 1, 'configSequence', s.base + g)::jsonb, now()
             FROM generate_series(1, @n) g, s;
             UPDATE config_sequence SET last_value = last_value + @n WHERE id = 1;
             COMMIT;
             """, connection);
         command.Parameters.AddWithValue("n", count);
+        command.Parameters.AddWithValue("after", after);
         await command.ExecuteNonQueryAsync();
     }
 
@@ -73,5 +74,20 @@ public static class CentralBacklog
         }
         await transaction.CommitAsync();
         return [.. Enumerable.Range(0, ids.Length).Select(k => first + k)];
+    }
+
+    /// <summary>Every agent row of <paramref name="database"/> (central or replica) as "id|name|peripheral|config_sequence", by id.</summary>
+    public static async Task<List<string>> AgentsAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, name, peripheral_id, config_sequence FROM agent ORDER BY id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add($"{reader.GetInt64(0)}|{reader.GetString(1)}|{reader.GetInt64(2)}|{reader.GetInt64(3)}");
+        }
+        return rows;
     }
 }

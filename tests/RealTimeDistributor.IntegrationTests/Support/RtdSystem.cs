@@ -18,13 +18,21 @@ namespace RealTimeDistributor.IntegrationTests.Support;
 /// </summary>
 public sealed class RtdSystem : IAsyncDisposable
 {
-    private readonly Broker _broker = new();
+    private readonly Broker _broker;
     private readonly List<WebApplication> _apps = [];
     private readonly List<string> _vhosts = [];
     private readonly List<string> _databases = [];
     private readonly List<System.Diagnostics.Process> _processes = [];
 
-    private RtdSystem(string id) => Id = id;
+    private RtdSystem(string id, bool onCluster)
+    {
+        Id = id;
+        OnCluster = onCluster;
+        _broker = onCluster ? new Broker(TestSettings.ClusterManagementPorts) : new Broker();
+    }
+
+    /// <summary>The system runs on the three-node central cluster (infra/rabbitmq/cluster.sh), not the single broker.</summary>
+    public bool OnCluster { get; }
 
     /// <summary>This system's admin API keys (random per system): the editor's (key name "test-editor") and a reader's ("test-reader").</summary>
     public string EditorKey { get; } = Guid.NewGuid().ToString("N");
@@ -83,9 +91,9 @@ public sealed class RtdSystem : IAsyncDisposable
 
     public static string CentralVirtualHostOf(string id) => $"rtd-test-{id}-central";
 
-    public static async Task<RtdSystem> StartAsync(Dictionary<string, string?>? centralSettings = null, string? id = null)
+    public static async Task<RtdSystem> StartAsync(Dictionary<string, string?>? centralSettings = null, string? id = null, bool onCluster = false)
     {
-        var system = new RtdSystem(id ?? NewId());
+        var system = new RtdSystem(id ?? NewId(), onCluster);
         await system._broker.CreateVirtualHostAsync(system.CentralVirtualHost);
         system._vhosts.Add(system.CentralVirtualHost);
         system._databases.Add(system.CentralDatabase);
@@ -245,6 +253,7 @@ public sealed class RtdSystem : IAsyncDisposable
         ["RabbitMq:Username"] = TestSettings.RabbitUser,
         ["RabbitMq:Password"] = TestSettings.RabbitPassword,
         ["RabbitMq:CentralVirtualHost"] = CentralVirtualHost,
+        ["RabbitMq:Hosts"] = OnCluster ? TestSettings.ClusterHosts : null,
         ["Serilog:MinimumLevel:Default"] = Environment.GetEnvironmentVariable("RTD_TEST_LOG_LEVEL") ?? "Warning",
         // the center's admin API keys (only the center reads them; here so that a center run as a process has them too)
         ["Admin:Keys:test-editor:Hash"] = AdminApiKey.HashOf(EditorKey),

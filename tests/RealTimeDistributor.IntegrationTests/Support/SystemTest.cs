@@ -35,6 +35,9 @@ public abstract class SystemTest : IAsyncLifetime
     /// <summary>Settings of the central controller over those RtdSystem.StartAsync sets (RealTime:Simulate is false, for one).</summary>
     protected virtual Dictionary<string, string?>? CentralSettings => null;
 
+    /// <summary>Whether the system runs on the three-node central cluster (infra/rabbitmq/cluster.sh) instead of the single broker.</summary>
+    protected virtual bool OnCluster => false;
+
     protected virtual bool StartsDistributor => false;
 
     protected virtual Dictionary<string, string?>? DistributorSettings => null;
@@ -48,7 +51,7 @@ public abstract class SystemTest : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        Rtd = await RtdSystem.StartAsync(CentralSettings);
+        Rtd = await RtdSystem.StartAsync(CentralSettings, onCluster: OnCluster);
         Site = Rtd.Site(SiteName);
         if (StartsDistributor)
         {

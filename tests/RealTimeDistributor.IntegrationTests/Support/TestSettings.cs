@@ -31,6 +31,12 @@ public static class TestSettings
 
     public static int RabbitManagementPort => int.Parse(Env("RTD_RABBITMQ_MANAGEMENT_PORT", "15672"), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The three-node central cluster of infra/rabbitmq/cluster.sh (RabbitMq:Hosts).</summary>
+    public static string ClusterHosts => Env("RTD_RABBITMQ_CLUSTER_HOSTS", "127.0.0.1:5701,127.0.0.1:5702,127.0.0.1:5703");
+
+    /// <summary>The cluster nodes' management ports, in <see cref="ClusterHosts"/> order (cluster.sh: AMQP port + 10000).</summary>
+    public static int[] ClusterManagementPorts => [.. ClusterHosts.Split(',').Select(h => int.Parse(h[(h.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture) + 10000)];
+
     public static string RabbitUser => Env("RTD_RABBITMQ_USER", "rtd");
 
     public static string RabbitPassword => Env("RTD_RABBITMQ_PASSWORD", "local-demo-rtd");

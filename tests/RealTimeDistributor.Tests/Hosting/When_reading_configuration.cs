@@ -34,6 +34,31 @@ public sealed class When_reading_configuration
     }
 
     [Fact]
+    public void Should_read_a_cluster_host_list_with_a_port_per_node_or_the_default()
+    {
+        var settings = RabbitMqSettings.From(Config(("RabbitMq:Hosts", "a:5701, b ,c:5703"), ("RabbitMq:Username", "u"), ("RabbitMq:Password", "p")));
+        Assert.Equal([new BrokerNode("a", 5701), new BrokerNode("b", 5672), new BrokerNode("c", 5703)], settings.Nodes);
+        Assert.Equal("a", settings.Host);
+        Assert.Equal("amqp://{a:5701,b:5672,c:5703}/v", settings.Endpoint("v"));
+        Assert.StartsWith("RabbitMq:Hosts", settings.Keys);
+        var single = RabbitMqSettings.From(Config(("RabbitMq:Host", "h"), ("RabbitMq:Username", "u"), ("RabbitMq:Password", "p")));
+        Assert.Equal([new BrokerNode("h", 5672)], single.Nodes);
+    }
+
+    [Theory]
+    [InlineData("a:0")]
+    [InlineData("a:99999")]
+    [InlineData("a:x")]
+    [InlineData(":5672")]
+    public void Should_refuse_a_host_list_node_that_is_not_host_or_host_and_port(string hosts)
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() =>
+            RabbitMqSettings.From(Config(("RabbitMq:Hosts", hosts), ("RabbitMq:Username", "u"), ("RabbitMq:Password", "p"))));
+        Assert.Equal("RabbitMq:Hosts", error.Key);
+        Assert.Contains($"'{hosts}' is not", error.Message);
+    }
+
+    [Fact]
     public void Should_default_to_the_tls_port_when_tls_is_on()
     {
         var settings = RabbitMqSettings.From(Config(("RabbitMq:Host", "h"), ("RabbitMq:Username", "u"), ("RabbitMq:Password", "p"), ("RabbitMq:UseTls", "true")));

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
+using Xunit.Abstractions;
+
+namespace RealTimeDistributor.IntegrationTests.Flow;
+
+/// <summary>
+/// The central broker as a three-node cluster (infra/rabbitmq/cluster.sh, started by infra/test.sh): the center and a
+/// distributor process connect with the host list; the node leading the site's config queue (a quorum queue on all
+/// three nodes) is killed (SIGKILL of its Erlang VM) in the middle of a burst, and a second burst is committed after the
+/// kill, so the relay and the distributor must both reconnect to a surviving node to carry it. The replica ends equal
+/// to the center with each change applied once.
+/// </summary>
+public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) : SystemTest
+{
+    private const int Burst = 3_000;
+
+    private const int Changes = 2 * Burst;
+
+    protected override bool OnCluster => true;
+
+    protected override string SiteName => "cl";
+
+    private Task<long> AppliedAsync() => Rtd.AppliedSequenceAsync(Site);
+
+    [Fact]
+    public async Task Should_lose_and_duplicate_nothing_when_the_config_queue_leader_stops_during_a_burst()
+    {
+        await Rtd.EnsureSiteAsync(Site);
+        await SeedPeripheralAsync();
+        Rtd.StartDistributorProcess(Site, "a");
+        await Rtd.WaitAppliedAsync(Site, 1, TimeSpan.FromSeconds(90));
+        var queue = await Eventually.Until(() => Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)),
+            q => q is { Consumers: 1, Leader: not null }, "the config queue with its consumer and leader", TimeSpan.FromSeconds(60));
+        Assert.Equal(3, queue!.Members!.Length); // replicated on every node, so a majority survives one
+        var leader = queue.Leader!.Split('@')[0];
+
+        await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Burst);
+        await Eventually.Until(AppliedAsync, a => a > 1 + Burst / 10, "the distributor to be part-way through the burst", TimeSpan.FromSeconds(120));
+        try
+        {
+            await ClusterNodeAsync("kill", leader);
+            var killed = Stopwatch.StartNew();
+            var appliedAtKill = await AppliedAsync();
+            await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Burst, after: 1000 + Burst);
+            await Rtd.WaitAppliedAsync(Site, Changes + 1, TimeSpan.FromMinutes(5));
+            output.WriteLine($"killed {leader} (the config queue's leader) at applied {appliedAtKill} of {Changes + 1}; " +
+                $"every change applied {killed.Elapsed.TotalSeconds:F1} s after the kill");
+        }
+        finally
+        {
+            await ClusterNodeAsync("start", leader); // the node rejoins its cluster with its data
+        }
+
+        var central = await CentralBacklog.AgentsAsync(Rtd.CentralDatabase);
+        Assert.Equal(Changes, central.Count);
+        Assert.Equal(central, await CentralBacklog.AgentsAsync(Rtd.ReplicaDatabase(Site)));
+        Assert.Equal((long)Changes, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(DISTINCT central_sequence) FROM config_apply_log WHERE central_sequence > 1"));
+        Assert.Equal((long)Changes, await Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM config_apply_log"));
+    }
+
+    /// <summary>infra/rabbitmq/node.sh on one of cluster.sh's nodes (rtd-c1..3: AMQP port 5700 + n).</summary>
+    private static async Task ClusterNodeAsync(string verb, string node)
+    {
+        var port = TestSettings.ClusterHosts.Split(',')[int.Parse(node[^1..], System.Globalization.CultureInfo.InvariantCulture) - 1].Split(':')[1];
+        // no redirected output: a node started here is a daemon and would hold the pipes open
+        using var process = Process.Start(Path.Combine(RoleUsers.RepositoryRoot(), "infra", "rabbitmq", "node.sh"), verb == "start" ? [verb, node, port] : [verb, node]);
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"node.sh {verb} {node} exited with {process.ExitCode}");
+    }
+}
