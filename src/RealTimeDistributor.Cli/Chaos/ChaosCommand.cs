@@ -22,7 +22,7 @@ public static class ChaosCommand
         var deadline = DateTimeOffset.UtcNow + (duration ?? TimeSpan.Zero);
         var logs = Path.Combine(Environment.CurrentDirectory, ".rtd", "chaos");
         output.WriteLine($"rtd chaos: {scenarios.Count} scenarios, seed {seed}, {sites} site(s){(duration is { } d ? $", repeated for {d}" : "")}; logs under {logs}");
-        output.WriteLine($"{"scenario",-26} {"result",6} {"lost",5} {"dup",5} {"unexp",5} {"stale",5} {"converged",9} {"failover",8} {"edits",6} {"rt rows",7} {"took",6}");
+        output.WriteLine($"{"scenario",-26} {"result",6} {"lost",5} {"dup",5} {"unexp",5} {"stale",5} {"converged",9} {"failover",8} {"edits ok/refused/failed",23} {"rt rows",7} {"took",6}");
 
         var results = new List<ScenarioResult>();
         ChaosSystem? shared = null;
@@ -81,7 +81,11 @@ public static class ChaosCommand
         static string Seconds(TimeSpan? t) => t is { } v ? $"{v.TotalSeconds:0.0}s" : "-";
         var v = r.Verdict;
         output.WriteLine($"{r.Scenario,-26} {(v.Passed ? "PASS" : "FAIL"),6} {v.Lost,5} {v.Duplicated,5} {v.Unexpected,5} {v.Stale,5} {Seconds(r.Convergence),9} "
-            + $"{Seconds(r.Failover),8} {r.Edits,6} {r.RealTimeRows,7} {Seconds(r.Took),6}");
+            + $"{Seconds(r.Failover),8} {$"{r.Edits}/{r.EditsRefused}/{r.EditsFailed}",23} {r.RealTimeRows,7} {Seconds(r.Took),6}");
+        if (r.LastEditFailure is { } failure)
+        {
+            output.WriteLine($"    last edit refused or failed (a row already deleted; the center down): {failure}");
+        }
         foreach (var violation in v.Violations)
         {
             output.WriteLine($"    {violation}");

@@ -4,7 +4,8 @@ namespace RealTimeDistributor.Cli.Chaos;
 
 /// <summary>What one scenario did: the oracle's verdict, how long the system took to converge after the load stopped
 /// and, where the scenario takes something away, how long until it worked again (failover).</summary>
-public sealed record ScenarioResult(string Scenario, Verdict Verdict, TimeSpan? Convergence, TimeSpan? Failover, long Edits, long RealTimeRows, TimeSpan Took);
+public sealed record ScenarioResult(string Scenario, Verdict Verdict, TimeSpan? Convergence, TimeSpan? Failover, long Edits, long EditsRefused,
+    long EditsFailed, string? LastEditFailure, long RealTimeRows, TimeSpan Took);
 
 /// <summary>
 /// One scenario's run on a <see cref="ChaosSystem"/>: a background load (an edit every <see cref="EditEvery"/>, a real-time
@@ -26,7 +27,7 @@ public sealed class ChaosRun(ChaosSystem system, int seed) : IAsyncDisposable
 
     public EditLoad Edits { get; private set; } = null!;
 
-    public RealTimeLoad RealTime { get; } = new(system.Broker, system.CentralVirtualHost, seed);
+    public RealTimeLoad RealTime { get; } = new(system.Broker, system.CentralVirtualHost, system.RealTimeSent, seed);
 
     /// <summary>Only this table is edited from now on (null: every table), for a scenario that needs others quiet.</summary>
     public string? OnlyTable { get; set; }
@@ -57,7 +58,7 @@ public sealed class ChaosRun(ChaosSystem system, int seed) : IAsyncDisposable
         Verdict verdict;
         while (true)
         {
-            var (center, replicas, clients) = await system.ProbeAsync(RealTime.Newest);
+            var (center, replicas, clients) = await system.ProbeAsync();
             verdict = Oracle.Check(center, replicas, clients);
             if (verdict.Passed || settling.Elapsed > SettleTimeout)
             {
@@ -72,7 +73,7 @@ public sealed class ChaosRun(ChaosSystem system, int seed) : IAsyncDisposable
             Violation($"{host.Name} stopped (see {Path.Combine(system.LogFolder, host.Name + ".log")})");
         }
         verdict = _violations.Aggregate(verdict, (v, violation) => v.With(violation));
-        return new ScenarioResult(scenario.Name, verdict, converged, Failover, Edits.Accepted, RealTime.Rows, took.Elapsed);
+        return new ScenarioResult(scenario.Name, verdict, converged, Failover, Edits.Accepted, Edits.Refused, Edits.Failed, Edits.LastFailure ?? Edits.LastRefusal, RealTime.Rows, took.Elapsed);
     }
 
     /// <summary><paramref name="count"/> edits now, one after the other (beside the background load).</summary>

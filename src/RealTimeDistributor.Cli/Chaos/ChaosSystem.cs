@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -65,6 +66,9 @@ public sealed class ChaosSystem : IAsyncDisposable
     public Dictionary<string, Dictionary<string, HostProcess>> Distributors { get; } = [];
 
     public List<ChaosClient> Clients { get; } = [];
+
+    /// <summary>The newest real-time version the runs on this system published per (table, key).</summary>
+    public ConcurrentDictionary<(string Table, string Key), long> RealTimeSent { get; } = new();
 
     /// <summary>Every host of the run.</summary>
     public IEnumerable<HostProcess> Hosts => [Central, .. Distributors.Values.SelectMany(d => d.Values), .. Clients.Select(c => c.Process)];
@@ -148,6 +152,9 @@ public sealed class ChaosSystem : IAsyncDisposable
         ["Serilog__MinimumLevel__Default"] = Demo.Env("RTD_CHAOS_LOG_LEVEL", "Information"),
     };
 
+    /// <summary>The run's own connection string for <paramref name="database"/>: not pooled, since scenarios terminate connections.</summary>
+    public string ProbeConnectionString(string database) => ConnectionString(database) + ";Pooling=false";
+
     public string ConnectionString(string database) =>
         $"Host={Demo.Env("RTD_POSTGRES_HOST", "127.0.0.1")};Port={Demo.Env("RTD_POSTGRES_PORT", "5432")};Database={database};Username={Demo.Env("RTD_POSTGRES_USER", "rtd")};Password={_pgPassword}";
 
@@ -193,7 +200,7 @@ public sealed class ChaosSystem : IAsyncDisposable
     /// <summary>Drops a replica database with its connections (the distributors must be stopped first, or they recreate it).</summary>
     public async Task DropReplicaAsync(string site)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await using var connection = new NpgsqlConnection(ProbeConnectionString("postgres"));
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{ReplicaDatabase(site)}\" WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();
@@ -204,20 +211,19 @@ public sealed class ChaosSystem : IAsyncDisposable
     {
         try
         {
-            await using var connection = new NpgsqlConnection(ConnectionString(ReplicaDatabase(site)));
+            await using var connection = new NpgsqlConnection(ProbeConnectionString(ReplicaDatabase(site)));
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("SELECT coalesce(max(applied_config_sequence), -1) FROM sync_state", connection);
             return (long)(await command.ExecuteScalarAsync())!;
         }
-        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
+        catch (NpgsqlException)
         {
-            return -1;
+            return -1; // the replica does not exist (yet), or is being dropped
         }
     }
 
     /// <summary>Reads the center, every replica and every client view, for the <see cref="Oracle"/>.</summary>
-    public async Task<(CenterState Center, List<ReplicaState> Replicas, List<ClientState> Clients)> ProbeAsync(
-        IReadOnlyDictionary<(string Table, string Key), long> realTimeSent)
+    public async Task<(CenterState Center, List<ReplicaState> Replicas, List<ClientState> Clients)> ProbeAsync()
     {
         var (centerSequence, centerRows) = await ReadDatabaseAsync(CentralDatabase,
             "SELECT coalesce(max(last_value), 0) FROM config_sequence");
@@ -230,8 +236,9 @@ public sealed class ChaosSystem : IAsyncDisposable
                 var twice = await ScalarAsync(ReplicaDatabase(site), "SELECT count(*) - count(DISTINCT central_sequence) FROM config_apply_log");
                 replicas.Add(new ReplicaState(site, applied, twice, rows, await ReplicaRealTimeAsync(site)));
             }
-            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
+            catch (NpgsqlException)
             {
+                // the replica does not exist (yet)
                 replicas.Add(new ReplicaState(site, -1, 0, RowSet.Empty, new Dictionary<(string, string), long>()));
             }
         }
@@ -241,7 +248,7 @@ public sealed class ChaosSystem : IAsyncDisposable
         {
             clients.Add(await ClientStateAsync(http, client));
         }
-        return (new CenterState(centerSequence, centerRows, realTimeSent), replicas, clients);
+        return (new CenterState(centerSequence, centerRows, RealTimeSent), replicas, clients);
     }
 
     private static async Task<ClientState> ClientStateAsync(HttpClient http, ChaosClient client)
@@ -264,7 +271,7 @@ public sealed class ChaosSystem : IAsyncDisposable
     /// <summary>A database's sequence (<paramref name="sequenceSql"/>) and every configuration row, as one text of all its columns.</summary>
     private async Task<(long Sequence, RowSet Rows)> ReadDatabaseAsync(string database, string sequenceSql)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await using var connection = new NpgsqlConnection(ProbeConnectionString(database));
         await connection.OpenAsync();
         // one snapshot of the database for the sequence and all tables
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
@@ -285,7 +292,7 @@ public sealed class ChaosSystem : IAsyncDisposable
 
     private async Task<Dictionary<(string, string), long>> ReplicaRealTimeAsync(string site)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString(ReplicaDatabase(site)));
+        await using var connection = new NpgsqlConnection(ProbeConnectionString(ReplicaDatabase(site)));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT table_name, key, version FROM realtime_row", connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -299,7 +306,7 @@ public sealed class ChaosSystem : IAsyncDisposable
 
     private async Task<long> ScalarAsync(string database, string sql)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await using var connection = new NpgsqlConnection(ProbeConnectionString(database));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
@@ -317,7 +324,7 @@ public sealed class ChaosSystem : IAsyncDisposable
         }
         try
         {
-            await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+            await using var connection = new NpgsqlConnection(ProbeConnectionString("postgres"));
             await connection.OpenAsync();
             foreach (var database in _databases)
             {

@@ -25,6 +25,13 @@ public sealed class EditLoad(HttpClient admin, int seed)
 
     public long Refused { get; private set; }
 
+    public string? LastRefusal { get; private set; }
+
+    /// <summary>Edits the center did not answer (it was down) or answered with an error; the last one's reason.</summary>
+    public long Failed { get; private set; }
+
+    public string? LastFailure { get; private set; }
+
     public static async Task SeedAsync(HttpClient admin, CancellationToken cancellationToken)
     {
         List<ConfigRow> rows =
@@ -65,15 +72,18 @@ public sealed class EditLoad(HttpClient admin, int seed)
             else if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity)
             {
                 Refused++;
+                LastRefusal = $"{request.Method} {table} {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
             }
             else
             {
-                throw new InvalidOperationException($"{request.Method} {table} {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                Failed++;
+                LastFailure = $"{request.Method} {table} {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
             }
         }
-        catch (HttpRequestException)
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            Refused++; // the center is down (killed by the scenario): the edit did not happen
+            Failed++; // the center is down (killed by the scenario): whether the edit committed, the center's database says
+            LastFailure = $"{request.Method} {table} {id}: {exception.Message}";
         }
     }
 }
@@ -81,18 +91,16 @@ public sealed class EditLoad(HttpClient admin, int seed)
 /// <summary>
 /// The run's real-time traffic: batches of agent and skill-group rows published to the central real-time exchange as the
 /// central controller would (raw JSON, confirmed), each row with a version that only rises; it remembers the newest
-/// version it published per (table, key), which is what every replica and view must end up holding.
+/// version it published per (table, key) in <c>newest</c> (the system's, across runs), which is what every replica and view must end up holding.
 /// </summary>
-public sealed class RealTimeLoad(BrokerEndpoint broker, string centralVirtualHost, int seed) : IAsyncDisposable
+public sealed class RealTimeLoad(BrokerEndpoint broker, string centralVirtualHost, ConcurrentDictionary<(string Table, string Key), long> newest, int seed)
+    : IAsyncDisposable
 {
     private readonly Random _random = new(seed);
     private readonly ConfirmingPublisher _publisher = new(
         new RabbitMqSettings(broker.Host, broker.Port, broker.User, broker.Password, false, TimeSpan.FromSeconds(10), centralVirtualHost),
         centralVirtualHost, "rtd chaos real-time", [Topology.Central.RealTimeExchange], NullLogger.Instance);
-    private readonly ConcurrentDictionary<(string Table, string Key), long> _newest = new();
     private long _version = DateTimeOffset.UtcNow.UtcTicks;
-
-    public IReadOnlyDictionary<(string Table, string Key), long> Newest => _newest;
 
     public long Rows { get; private set; }
 
@@ -112,7 +120,7 @@ public sealed class RealTimeLoad(BrokerEndpoint broker, string centralVirtualHos
         {
             foreach (var row in batch.Rows)
             {
-                _newest.AddOrUpdate((batch.Table, row.Key), row.Version, (_, held) => Math.Max(held, row.Version));
+                newest.AddOrUpdate((batch.Table, row.Key), row.Version, (_, held) => Math.Max(held, row.Version));
             }
             Rows += batch.Rows.Count;
             Sent.Add(batch);

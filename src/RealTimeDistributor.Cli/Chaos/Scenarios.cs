@@ -122,7 +122,7 @@ public sealed class DuplicateDeliveries : Scenario
     public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
     {
         var changes = new List<ConfigChanged>();
-        await using (var connection = new NpgsqlConnection(run.System.ConnectionString(run.System.CentralDatabase)))
+        await using (var connection = new NpgsqlConnection(run.System.ProbeConnectionString(run.System.CentralDatabase)))
         {
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand(
