@@ -18,7 +18,8 @@ public sealed record ChaosClient(string Site, string Workstation, IReadOnlyList<
 }
 
 /// <summary>
-/// The whole system of one chaos run, as processes: the center, two distributor instances (a, b) per site and two clients
+/// The whole system of one chaos run, as processes: the center, two distributor instances (a, b) per site (reaching the
+/// broker through the site's <see cref="BrokerLinks"/>) and two clients
 /// per site: ws1 bound to everything, ws2 bound to some keys only ("agent.*", "skillgroup.1", "skillgroup.2") with a
 /// queue of <see cref="SmallQueue"/> messages, so a pause overflows it. Everything is named after a random id (vhosts
 /// rtd-chaos-{id}-central and rtd-c{id}-{a,b..}, databases rtd_chaos_{id}_*), so a run never touches the tests', the
@@ -67,6 +68,9 @@ public sealed class ChaosSystem : IAsyncDisposable
 
     public List<ChaosClient> Clients { get; } = [];
 
+    /// <summary>Per site, the link between its distributors and the broker (a <see cref="Wan.FaultProxy"/>, healthy until a scenario slows or breaks it).</summary>
+    public Dictionary<string, Wan.FaultProxy> BrokerLinks { get; } = [];
+
     /// <summary>The newest real-time version the runs on this system published per (table, key).</summary>
     public ConcurrentDictionary<(string Table, string Key), long> RealTimeSent { get; } = new();
 
@@ -105,6 +109,9 @@ public sealed class ChaosSystem : IAsyncDisposable
             await Management.CreateVirtualHostAsync($"rtd-{site}");
             _vhosts.Add($"rtd-{site}");
             _databases.Add(ReplicaDatabase(site));
+            var link = new Wan.FaultProxy(new IPEndPoint(IPAddress.Loopback, 0), Broker.Host, Broker.Port);
+            link.Start();
+            BrokerLinks[site] = link;
             // instance a first, alone: it creates the replica and loads the first-start snapshot; b is the standby
             Distributors[site] = new() { ["a"] = StartDistributor(site, "a") };
             await Demo.WaitHealthyAsync([Distributors[site]["a"]], cancellationToken);
@@ -121,6 +128,7 @@ public sealed class ChaosSystem : IAsyncDisposable
             ["Distributor__Site"] = site,
             ["Distributor__Instance"] = instance,
             ["ConnectionStrings__Replica"] = ConnectionString(ReplicaDatabase(site)),
+            ["RabbitMq__Port"] = BrokerLinks[site].Port.ToString(CultureInfo.InvariantCulture),
         });
 
     private ChaosClient StartClient(string site, string workstation, IReadOnlyList<string> bindings, int queueMaxLength = Topology.Site.ClientQueueMaxLength)
@@ -317,6 +325,10 @@ public sealed class ChaosSystem : IAsyncDisposable
         foreach (var host in Distributors.Values.SelectMany(d => d.Values).Concat(Clients.Select(c => c.Process)).Append(Central).Where(h => h is not null))
         {
             await host.DisposeAsync();
+        }
+        foreach (var link in BrokerLinks.Values)
+        {
+            await link.DisposeAsync();
         }
         foreach (var vhost in _vhosts)
         {

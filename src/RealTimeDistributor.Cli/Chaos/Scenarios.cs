@@ -12,7 +12,7 @@ public static class Scenarios
     [
         new KillActiveDistributor(), new KillStandbyDistributor(), new KillCenter(), new KillClient(), new SplitStreams(),
         new DuplicateDeliveries(), new ClientQueueOverflow(), new QuietResync(), new ReplicaRecreated(), new HostileMessages(),
-        new BrokerRestart(),
+        new FlakyLink(), new BrokerRestart(),
     ];
 
     public static Scenario Named(string name) => All.FirstOrDefault(s => s.Name == name)
@@ -229,5 +229,31 @@ public sealed class BrokerRestart : Scenario
         {
             run.Violation("no change was applied within 90 s of the broker's restart");
         }
+    }
+}
+
+public sealed class FlakyLink : Scenario
+{
+    public override string Name => "flaky-link";
+
+    public override string Proves => "a slow (100 ms each way) and flaky (connections reset every 1-2 s) link between the distributors and the broker delays the site but loses, duplicates and invents nothing";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var link = run.System.BrokerLinks[run.Site];
+        link.Latency = TimeSpan.FromMilliseconds(100);
+        link.ResetAfter = TimeSpan.FromSeconds(1);
+        try
+        {
+            await run.BurstAsync(100, cancellationToken);
+        }
+        finally
+        {
+            link.Latency = TimeSpan.Zero;
+            link.ResetAfter = null;
+        }
+        // failover: from the link's recovery to the next change applied
+        var applied = await run.System.AppliedAsync(run.Site);
+        run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > applied, TimeSpan.FromSeconds(60), cancellationToken);
     }
 }
