@@ -28,8 +28,8 @@ public sealed class KillActiveDistributor : Scenario
     public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
     {
         var active = await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue) ?? "a";
-        var applied = await run.System.AppliedAsync(run.Site);
         await run.System.Distributors[run.Site][active].KillAsync();
+        var applied = await run.System.AppliedAsync(run.Site);
         // the load goes on: the first change applied after the kill is the standby's
         run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > applied, TimeSpan.FromSeconds(60), cancellationToken);
         if (run.Failover is null)
