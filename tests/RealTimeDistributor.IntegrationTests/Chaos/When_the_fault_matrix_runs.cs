@@ -8,7 +8,8 @@ namespace RealTimeDistributor.IntegrationTests.Chaos;
 /// fresh system to the next); the broker restart runs on a private RabbitMQ node. Each passes when the oracle finds every
 /// replica and client view equal to the center, and the scenario's own checks hold.
 /// </summary>
-public sealed class When_the_fault_matrix_runs(When_the_fault_matrix_runs.SharedSystem shared) : IClassFixture<When_the_fault_matrix_runs.SharedSystem>
+public sealed class When_the_fault_matrix_runs(When_the_fault_matrix_runs.SharedSystem shared, ITestOutputHelper output)
+    : IClassFixture<When_the_fault_matrix_runs.SharedSystem>
 {
     private static readonly TimeSpan LoadAfterFault = TimeSpan.FromSeconds(1);
 
@@ -37,6 +38,9 @@ public sealed class When_the_fault_matrix_runs(When_the_fault_matrix_runs.Shared
             }
         }
 
+        output.WriteLine($"{name}: lost {result.Verdict.Lost}, duplicated {result.Verdict.Duplicated}, unexpected {result.Verdict.Unexpected}, "
+            + $"stale {result.Verdict.Stale}, converged {result.Convergence?.TotalSeconds:0.0} s, failover {result.Failover?.TotalSeconds:0.0} s, "
+            + $"edits {result.Edits}/{result.EditsRefused}/{result.EditsFailed} (accepted/refused/failed), real-time rows {result.RealTimeRows}, took {result.Took.TotalSeconds:0.0} s");
         Assert.True(result.Verdict.Passed, $"{name}: lost {result.Verdict.Lost}, duplicated {result.Verdict.Duplicated}, unexpected "
             + $"{result.Verdict.Unexpected}, stale {result.Verdict.Stale}; {string.Join("; ", result.Verdict.Violations)}");
     }
