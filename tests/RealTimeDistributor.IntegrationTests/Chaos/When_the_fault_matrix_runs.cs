@@ -1,4 +1,5 @@
 using RealTimeDistributor.Cli.Chaos;
+using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Chaos;
 
