@@ -51,6 +51,12 @@ public static class Commands
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
               (<yyyy-MM-dd>.md and .json, -quick for --quick) to --out; NAME: config, commit, latency, ... (docs/benchmarks.md)
+          rtd chaos [--scenario NAME[,NAME] | --all] [--seed 42] [--duration 30m] [--sites 1]
+              the fault matrix: runs the center, two distributor instances per site and two clients as processes on
+              vhosts and databases of their own, drives a seeded edit load and real-time traffic, injects each scenario
+              and checks replicas and client views against the center; prints lost / duplicated / unexpected / stale
+              counts, convergence and failover times; exit code 1 on any violation; --duration repeats the scenarios
+              (a soak). Scenarios and figures: docs/reliability.md
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -66,6 +72,7 @@ public static class Commands
                 ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
                     json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
+                ["chaos", .. var rest] => await Chaos.ChaosCommand.RunAsync(Options.Parse(rest.Where(a => a != "--all")), Console.Out),
                 ["wan", .. var rest] => await Wan.WanCommand.RunAsync(rest, Console.Out),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),

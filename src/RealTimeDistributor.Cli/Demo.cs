@@ -118,7 +118,7 @@ public static class Demo
     }
 
     /// <summary>The whole center in batches of <see cref="ConfigImport.DefaultBatchSize"/> (one transaction each, parents first).</summary>
-    private static async Task<TimeSpan> LoadCenterAsync(HttpClient http, List<ConfigRow> center, CancellationToken cancellationToken)
+    internal static async Task<TimeSpan> LoadCenterAsync(HttpClient http, List<ConfigRow> center, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();
         var changes = center.Select(row =>
@@ -151,7 +151,7 @@ public static class Demo
 
     private static string ReplicaDb(string site) => $"rtd_demo_{site.Replace('-', '_')}";
 
-    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+    internal static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 
     private static async Task ResetDemoDatabasesAsync(string connectionString, string password, IEnumerable<string> databases)
     {
@@ -164,7 +164,7 @@ public static class Demo
         }
     }
 
-    private static async Task WaitHealthyAsync(IEnumerable<HostProcess> hosts, CancellationToken cancellationToken)
+    internal static async Task WaitHealthyAsync(IEnumerable<HostProcess> hosts, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         foreach (var host in hosts)

@@ -2,18 +2,28 @@ using System.Diagnostics;
 
 namespace RealTimeDistributor.Cli;
 
-/// <summary>A host started by `rtd demo`: its own process, its console going to a log file, stopped with SIGTERM.</summary>
+/// <summary>
+/// A host started by `rtd demo` or `rtd chaos`: its own process, its console going to a log file, stopped with SIGTERM;
+/// `rtd chaos` also kills (SIGKILL), pauses (SIGSTOP), resumes (SIGCONT) and starts it again with the same settings.
+/// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
 
-    private HostProcess(string name, Process process, StreamWriter log, Uri url)
+    private readonly string _project;
+    private readonly string _logFolder;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+
+    private HostProcess(string name, Process process, StreamWriter log, Uri url, string project, string logFolder, IReadOnlyDictionary<string, string> environment)
     {
         Name = name;
         _process = process;
         _log = log;
         Url = url;
+        _project = project;
+        _logFolder = logFolder;
+        _environment = environment;
     }
 
     public string Name { get; }
@@ -22,10 +32,16 @@ public sealed class HostProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment)
+    public static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, project, url, logFolder, environment, append: false);
+
+    /// <summary>The same host again (after <see cref="KillAsync"/> or a stop), its log continued.</summary>
+    public HostProcess Restart() => Start(Name, _project, Url, _logFolder, _environment, append: true);
+
+    private static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment, bool append)
     {
         Directory.CreateDirectory(logFolder);
-        var log = new StreamWriter(Path.Combine(logFolder, $"{name}.log"), append: false) { AutoFlush = true };
+        var log = new StreamWriter(Path.Combine(logFolder, $"{name}.log"), append) { AutoFlush = true };
         var start = new ProcessStartInfo("dotnet", [Binaries.Path(project)])
         {
             RedirectStandardOutput = true,
@@ -43,7 +59,32 @@ public sealed class HostProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new HostProcess(name, process, log, url);
+        return new HostProcess(name, process, log, url, project, logFolder, environment);
+    }
+
+    /// <summary>SIGKILL: no graceful stop, no last ack; returns when the process is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGSTOP (frozen: its connections stay open, its queue fills) or SIGCONT.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     private static void Write(StreamWriter log, string? line)
@@ -64,10 +105,8 @@ public sealed class HostProcess : IAsyncDisposable
         {
             return;
         }
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await ResumeAsync(); // a paused process cannot stop
+        await SignalAsync("-TERM");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(25));
         try
         {
