@@ -30,6 +30,9 @@ public static class DistributorHost
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<DistributorStats>();
+        // first of the hosted services, so it stops last: the consumers and apply loops stop before it gives the lease up
+        builder.Services.AddSingleton<SiteLease>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
@@ -63,9 +66,10 @@ public static class DistributorHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
-                RealTimeRowsConsumer.Configure(cfg, context, settings);
             });
         });
+        // the real-time queue's consumer is attached only while this process holds the site lease
+        builder.Services.AddHostedService<RealTimeEndpoint>();
         builder.Services.AddSiteSnapshots(settings, broker);
         // after MassTransit, whose bus endpoint receives the chunks
         builder.Services.AddHostedService<RealTimeSnapshotLoader>();

@@ -4,7 +4,7 @@ namespace RealTimeDistributor.Distributor;
 
 /// <summary>
 /// <code>
-/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000 }
+/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000, "LeaseDuration": "00:00:03" }
 /// </code>
 /// Environment form: Distributor__Site, Distributor__Instance. RealTimeRowsPerMessage: at most this many real-time rows
 /// of one table in one site message (docs/wire-format.md).
@@ -13,10 +13,14 @@ public sealed record DistributorSettings(string Site, string Instance)
 {
     public int RealTimeRowsPerMessage { get; init; } = Topology.Site.RealTimeRowsPerMessage;
 
+    /// <summary>How long the site lease runs unless renewed (renewed every third of it): after a kill -9 a standby takes over within about this.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(3);
+
     public static DistributorSettings From(IConfiguration configuration) => new(
         configuration.RequiredIdentifier("Distributor:Site"),
         string.IsNullOrWhiteSpace(configuration["Distributor:Instance"]) ? "a" : configuration.RequiredIdentifier("Distributor:Instance"))
     {
         RealTimeRowsPerMessage = configuration.Int("Distributor:RealTimeRowsPerMessage", Topology.Site.RealTimeRowsPerMessage, 1, 10_000),
+        LeaseDuration = configuration.Duration("Distributor:LeaseDuration", TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(300), TimeSpan.FromMinutes(10)),
     };
 }

@@ -3,6 +3,7 @@ using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Config;
@@ -20,7 +21,7 @@ public sealed record RunResult(IReadOnlyList<SiteUpdate> Updates, long Applied);
 /// the same states the central database did; a change that still does not fit the replica (a row referring to one the
 /// replica lacks) is reported as poison, with the reason, and nothing of the run is kept.
 /// </summary>
-public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats,
+public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, SiteLease lease,
     TimeProvider clock, ILogger<ConfigApplier> logger)
 {
     public async Task<RunResult> ApplyRunAsync(IReadOnlyList<ConfigChanged> run, CancellationToken cancellationToken)
@@ -43,9 +44,10 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
     /// </param>
     private async Task<RunResult> ApplyAsync(IReadOnlyList<ConfigChanged> run, bool setBased, CancellationToken cancellationToken)
     {
+        var grant = lease.Require();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var (appliedBefore, siteSequenceBefore) = await LockStateAsync(connection, transaction, cancellationToken);
+        var (appliedBefore, siteSequenceBefore) = await LockStateAsync(connection, transaction, grant, cancellationToken);
 
         var updates = new List<SiteUpdate>();
         var duplicates = run.Where(c => c.Sequence <= appliedBefore).ToList();
@@ -57,7 +59,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
                 stats.Duplicate();
                 if (original.TryGetValue(change.Sequence, out var originalSiteSequence))
                 {
-                    updates.Add(ToSiteUpdate(change, originalSiteSequence));
+                    updates.Add(ToSiteUpdate(change, originalSiteSequence, grant));
                 }
             }
             logger.LogInformation("Skipped {Count} duplicate config changes (applied through {Sequence})", duplicates.Count, appliedBefore);
@@ -74,7 +76,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
             }
             next.Add(change);
             applied = change.Sequence;
-            updates.Add(ToSiteUpdate(change, ++siteSequence));
+            updates.Add(ToSiteUpdate(change, ++siteSequence, grant));
         }
         if (next.Count == 0)
         {
@@ -103,7 +105,8 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
         return new RunResult(updates, applied);
     }
 
-    private async Task<(long Applied, long SiteSequence)> LockStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    /// <summary>Locks the site's state row under this process's epoch; the database refuses (no row) once another process took the site over.</summary>
+    private async Task<(long Applied, long SiteSequence)> LockStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LeaseGrant grant,
         CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction)
@@ -111,16 +114,17 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
             BatchCommands =
             {
                 new NpgsqlBatchCommand(ReplicaCommit.Asynchronous),
-                new NpgsqlBatchCommand("SELECT applied_config_sequence, site_sequence FROM sync_state WHERE site = $1 FOR UPDATE")
+                new NpgsqlBatchCommand($"SELECT applied_config_sequence, site_sequence FROM sync_state WHERE {SiteLease.FenceSql} FOR UPDATE")
                 {
-                    Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site } },
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site }, new NpgsqlParameter<long> { TypedValue = grant.Epoch } },
                 },
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            throw new InvalidOperationException($"The replica has no sync_state row for site {settings.Site}.");
+            lease.Refused(grant);
+            throw new NotLeaseHolderException($"Site {settings.Site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
         }
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
@@ -227,8 +231,12 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, DistributorSettin
 
     private static long Id(ConfigChanged change) => long.Parse(change.Key, System.Globalization.CultureInfo.InvariantCulture);
 
-    private SiteUpdate ToSiteUpdate(ConfigChanged change, long siteSequence) =>
-        new(settings.Site, siteSequence, SiteUpdate.ConfigKind, change.Table, change.Key, change, null, clock.GetUtcNow());
+    private SiteUpdate ToSiteUpdate(ConfigChanged change, long siteSequence, LeaseGrant grant) =>
+        new(settings.Site, siteSequence, SiteUpdate.ConfigKind, change.Table, change.Key, change, null, clock.GetUtcNow())
+        {
+            Epoch = grant.Epoch,
+            StreamId = grant.StreamId,
+        };
 
     /// <summary>Checks a change can apply at all; one that cannot is poison (error queue, with the reason).</summary>
     public static void Validate(ConfigChanged change)

@@ -16,7 +16,7 @@ namespace RealTimeDistributor.Distributor.Config;
 /// replica is rebuilt from a central snapshot and the loop continues after its watermark. On first start with an empty replica it loads that snapshot first.
 /// The ordering decisions are <see cref="ConfigOrdering{T}"/>'s (tested alone); this class holds its lock and does the I/O.
 /// </summary>
-public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
+public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, SiteLease lease, DistributorSettings settings, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<ConfigStream> logger) : BackgroundService
 {
     public static readonly TimeSpan ReorderWindow = TimeSpan.FromSeconds(2);
@@ -66,11 +66,19 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         {
             await started.Task.WaitAsync(stoppingToken);
         }
-        await InitialLoadAsync(stoppingToken);
+        SiteLease.Holding? holding = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // a standby waits here: only the lease holder applies
+                var now = await lease.WaitAsync(stoppingToken);
+                if (now != holding)
+                {
+                    holding = null;
+                    await TakeOverAsync(stoppingToken);
+                    holding = now;
+                }
                 if (!await StepAsync(stoppingToken))
                 {
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -87,6 +95,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (NotLeaseHolderException notHolder)
+            {
+                logger.LogWarning("The configuration apply loop stands by: {Reason}", notHolder.Message);
             }
             catch (Exception exception)
             {
@@ -225,30 +237,32 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
             }
         }
     }
-    private async Task InitialLoadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// This process has just taken the site's lease: the changes it held for the previous holding are dropped (their
+    /// deliveries are gone with the channel that brought them), clients are told to reload (a reset), and an empty replica
+    /// loads its first-start snapshot. Only the lease holder gets here, so two instances starting together on an empty
+    /// replica load it once; and a load never moves the applied sequence backwards (<see cref="ConfigResync.LoadAsync"/>).
+    /// </summary>
+    private async Task TakeOverAsync(CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        lock (_gate)
         {
-            try
+            foreach (var entry in _ordering.TakeWaiting(_ => true))
             {
-                var applied = await AppliedAsync(cancellationToken);
-                lock (_gate)
-                {
-                    _ordering.Applied = applied;
-                }
-                if (applied == 0)
-                {
-                    await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
-                }
-                _ready.TrySetResult();
-                return;
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogError(exception, "The initial configuration snapshot could not be loaded; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                entry.Item.Done.TrySetCanceled(CancellationToken.None);
             }
         }
+        await site.AnnounceResetAsync("this instance took the site over", cancellationToken);
+        var applied = await AppliedAsync(cancellationToken);
+        lock (_gate)
+        {
+            _ordering.Applied = applied;
+        }
+        if (applied == 0)
+        {
+            await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
+        }
+        _ready.TrySetResult();
     }
 
     private async Task ResyncAsync(string reason, bool initialLoad, CancellationToken cancellationToken)
