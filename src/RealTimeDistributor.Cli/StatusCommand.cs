@@ -87,6 +87,7 @@ public static class StatusCommand
             var standby = configActive.Waiting.Concat(realTimeActive.Waiting).Distinct().Order(StringComparer.Ordinal).ToList();
             details.Add($"{site}: active distributor: config {configActive.Active ?? "-"}, real-time {realTimeActive.Active ?? "-"}; "
                 + $"standby: {(standby.Count == 0 ? "none" : string.Join(", ", standby))}");
+            details.Add($"{site}: site lease: {Lease(stats)}; resyncs: {Resyncs(stats)}");
             details.Add($"{site}: real-time age: {(ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
                 : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
@@ -168,6 +169,21 @@ public static class StatusCommand
         }
         return (active, waiting);
     }
+
+    /// <summary>Who holds the site lease, under which epoch (distributor GET /stats, from the replica's sync_state).</summary>
+    private static string Lease(JsonElement? stats) =>
+        stats is { } s && s.TryGetProperty("epoch", out var epoch)
+            ? $"epoch {epoch.GetInt64()}, holder {Text(s, "leaseHolder") ?? "none"} until {Text(s, "leaseExpiresAt") ?? "-"}"
+            : "-";
+
+    /// <summary>The replica's resync count and the last reason (kept in the replica's resync_log, so they survive a restart).</summary>
+    private static string Resyncs(JsonElement? stats) =>
+        stats is { } s && s.TryGetProperty("resyncs", out var count)
+            ? count.GetInt64() == 0 ? "0" : $"{count.GetInt64()} (last at {Text(s, "lastResyncAt") ?? "-"}: {Text(s, "lastResyncReason") ?? "-"})"
+            : "-";
+
+    private static string? Text(JsonElement stats, string property) =>
+        stats.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : null;
 
     private static List<(string Table, double Age)> RealTimeAges(JsonElement? stats) =>
         stats is { } s && s.TryGetProperty("realTimeTables", out var tables)
