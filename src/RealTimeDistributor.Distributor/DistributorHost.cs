@@ -30,9 +30,7 @@ public static class DistributorHost
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<DistributorStats>();
-        // first of the hosted services, so it stops last: the consumers and apply loops stop before it gives the lease up
         builder.Services.AddSingleton<SiteLease>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
@@ -53,6 +51,8 @@ public static class DistributorHost
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
         });
+        // after the migrations, and before every consumer and apply loop, so it stops after them: they stop before it gives the lease up
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
         // the apply loops are registered before MassTransit so that they stop after it: on shutdown the bus stops consuming and waits for the
         // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
         builder.Services.AddSingleton<ConfigStream>();

@@ -75,7 +75,14 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         {
             var started = Stopwatch.GetTimestamp();
             using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
-            await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), publishing.Token);
+            try
+            {
+                await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), publishing.Token);
+            }
+            catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new NotLeaseHolderException($"Site {settings.Site}: the lease was lost before the site confirmed {messages.Count} messages; they are not acked and come back to the holder.");
+            }
             logger.LogDebug("Site stream: {Count} updates applied in {ApplyMs} ms, published in {PublishMs} ms", messages.Count, applyMs,
                 (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             stats.Published(messages.Count);

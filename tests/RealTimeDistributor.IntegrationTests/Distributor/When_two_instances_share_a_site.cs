@@ -91,15 +91,9 @@ public sealed class When_two_instances_share_a_site : SystemTest
         // bound to one row only: no other message of the site reaches it
         var view = (await Rtd.StartClientAsync(Site, "ws1", "agent.101")).Services.GetRequiredService<ClientView>();
         await view.WaitForAsync(SiteUpdate.ConfigKind, "agent", "101", r => r.Value?.GetProperty("name").GetString() == "Before");
-        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)))?.Messages ?? -1,
-            m => m == 0, "changes 1 and 2 to be acknowledged");
-        await Rtd.StopAsync(distributor);
-
-        await PutAsync("agent", 101, new { name = "Changed while lost", peripheralId = 1 }); // 3
-        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)))?.Messages ?? 0,
-            m => m == 1, "change 3 to reach the site's queue");
-        await Rtd.Broker.PurgeAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)); // change 3 is lost
-        await PutAsync("agent", 102, new { name = "Elsewhere", peripheralId = 1 }); // 4: the gap that brings the resync
+        // change 3 is lost; change 4 is the gap that brings the resync
+        await LoseOneChangeAsync(distributor, () => PutAsync("agent", 101, new { name = "Changed while lost", peripheralId = 1 }),
+            () => PutAsync("agent", 102, new { name = "Elsewhere", peripheralId = 1 }));
         distributor = await Rtd.StartDistributorAsync(Site);
 
         // agent 101 does not change again: the reset alone brings the client its new value
