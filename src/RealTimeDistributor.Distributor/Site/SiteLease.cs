@@ -154,42 +154,47 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
 
     private void Hold(LeaseGrant grant)
     {
+        CancellationTokenSource? previous;
         lock (_gate)
         {
             if (_current?.Grant == grant)
             {
                 return;
             }
-            LoseLocked(_current?.Grant, "the lease was taken again under a new epoch");
+            previous = LoseLocked(_current?.Grant, "the lease was taken again under a new epoch");
             var lost = new CancellationTokenSource();
             _current = new Holding(grant, lost.Token);
             _lost = lost;
             _held.TrySetResult(_current);
         }
+        previous?.Cancel();
         Interlocked.Increment(ref _takeovers);
         logger.LogWarning("Took over site {Site} as {Holder} at epoch {Epoch} (stream {StreamId})", settings.Site, Holder, grant.Epoch, grant.StreamId);
     }
 
     private void Lose(LeaseGrant? grant, string reason)
     {
+        CancellationTokenSource? lost;
         lock (_gate)
         {
-            LoseLocked(grant, reason);
+            lost = LoseLocked(grant, reason);
         }
+        // outside the gate: what waits on the token (the consumers detaching) may call back into the lease
+        lost?.Cancel();
     }
 
-    private void LoseLocked(LeaseGrant? grant, string reason)
+    /// <summary>Forgets the lease if <paramref name="grant"/> is the one held; returns the source to cancel (outside the gate).</summary>
+    private CancellationTokenSource? LoseLocked(LeaseGrant? grant, string reason)
     {
         if (grant is null || _current?.Grant != grant)
         {
-            return;
+            return null;
         }
         logger.LogWarning("Lost the lease of site {Site} at epoch {Epoch}: {Reason}; standing by", settings.Site, grant.Epoch, reason);
         _current = null;
         _held = new TaskCompletionSource<Holding>(TaskCreationOptions.RunContinuationsAsynchronously);
         var lost = _lost;
         _lost = null;
-        // under the gate: what registers on the token must be quick (the consumers only signal their loops)
-        lost?.Cancel();
+        return lost;
     }
 }
