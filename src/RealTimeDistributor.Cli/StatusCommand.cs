@@ -84,7 +84,11 @@ public static class StatusCommand
             output.WriteLine($"{site,-16} {Show(applied),8} {Show(behind),7} {Depth(config),9} {Depth(realTime),11} {errors,7} {Show(connected),8} {active,7} "
                 + $"{(oldest.Table is null ? "-" : $"{oldest.Age:0.0}s"),7}  {state}");
 
-            var standby = configActive.Waiting.Concat(realTimeActive.Waiting).Distinct().Order(StringComparer.Ordinal).ToList();
+            // a standby holds no site lease and so consumes neither queue: it shows as a distributor connection of the site
+            var connectedInstances = centralConnections.Values.Select(n => Topology.Central.DistributorInstanceOf(site, n))
+                .OfType<string>().Where(i => !i.Contains(' ', StringComparison.Ordinal));
+            var standby = configActive.Waiting.Concat(realTimeActive.Waiting).Concat(connectedInstances)
+                .Where(i => i != configActive.Active && i != realTimeActive.Active).Distinct().Order(StringComparer.Ordinal).ToList();
             details.Add($"{site}: active distributor: config {configActive.Active ?? "-"}, real-time {realTimeActive.Active ?? "-"}; "
                 + $"standby: {(standby.Count == 0 ? "none" : string.Join(", ", standby))}");
             details.Add($"{site}: site lease: {Lease(stats)}; resyncs: {Resyncs(stats)}");
