@@ -19,6 +19,28 @@ public static class DistributorHost
 {
     public const string DefaultUrls = "http://127.0.0.1:5081";
 
+    /// <summary>
+    /// Creates or migrates the replica. Two instances of a site starting together on a new replica both try: the one that
+    /// loses (the database, a table or a history row already there) tries again once the other is done, and finds nothing
+    /// left to do.
+    /// </summary>
+    private static async Task MigrateAsync(ReplicaDbContext db, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException exception) when (attempt < 10 && exception.SqlState is PostgresErrorCodes.UniqueViolation
+                or PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
@@ -47,7 +69,7 @@ public static class DistributorHost
             var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
             // the apply path writes the configuration tables through their descriptors: they must match the mapping
             ConfigTables.Verify(db.Model);
-            await db.Database.MigrateAsync(ct);
+            await MigrateAsync(db, ct);
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
         });

@@ -47,7 +47,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Completes when the replica has its first-start snapshot (or needed none) and the loop follows the stream.</summary>
+    /// <summary>
+    /// Completes when the replica has its first-start snapshot (or needed none) and the loop follows the stream, or, for an
+    /// instance that found the site lease held by another, when it stands by.
+    /// </summary>
     public Task Ready => _ready.Task;
 
     /// <summary>A change could not apply: rebuild from a snapshot rather than go on without it.</summary>
@@ -65,6 +68,11 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         {
             await started.Task.WaitAsync(stoppingToken);
+        }
+        await lease.Decided.WaitAsync(stoppingToken);
+        if (lease.Current is null)
+        {
+            _ready.TrySetResult(); // a standby: the holder loads and applies; this loop waits for the lease
         }
         SiteLease.Holding? holding = null;
         while (!stoppingToken.IsCancellationRequested)

@@ -31,6 +31,7 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
         """;
 
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _decided = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<Holding> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Holding? _current;
     private CancellationTokenSource? _lost;
@@ -69,6 +70,9 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
     /// <summary>The lease this process holds now; throws <see cref="NotLeaseHolderException"/> if it holds none.</summary>
     public LeaseGrant Require() => Current ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
 
+    /// <summary>Completes once the first attempt at the lease has an answer: this process holds it, or another does.</summary>
+    public Task Decided => _decided.Task;
+
     /// <summary>Completes when this process holds the lease (at once if it does).</summary>
     public Task<Holding> WaitAsync(CancellationToken cancellationToken)
     {
@@ -103,6 +107,7 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
                     renewedAt = attempt;
                     Hold(grant);
                 }
+                _decided.TrySetResult();
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
