@@ -75,6 +75,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
             _ready.TrySetResult(); // a standby: the holder loads and applies; this loop waits for the lease
         }
         SiteLease.Holding? holding = null;
+        var heldBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -84,8 +85,9 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
                 if (now != holding)
                 {
                     holding = null;
-                    await TakeOverAsync(stoppingToken);
+                    await TakeOverAsync(heldBefore, stoppingToken);
                     holding = now;
+                    heldBefore = true;
                 }
                 if (!await StepAsync(stoppingToken))
                 {
@@ -246,18 +248,21 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         }
     }
     /// <summary>
-    /// This process has just taken the site's lease: the changes it held for the previous holding are dropped (their
-    /// deliveries are gone with the channel that brought them), clients are told to reload (a reset), and an empty replica
-    /// loads its first-start snapshot. Only the lease holder gets here, so two instances starting together on an empty
+    /// This process has just taken the site's lease: after a lease it lost (<paramref name="again"/>), the changes it held
+    /// are dropped (their deliveries went back to the queue with the channel that brought them); clients are told to
+    /// reload (a reset), and an empty replica loads its first-start snapshot. Only the lease holder gets here, so two instances starting together on an empty
     /// replica load it once; and a load never moves the applied sequence backwards (<see cref="ConfigResync.LoadAsync"/>).
     /// </summary>
-    private async Task TakeOverAsync(CancellationToken cancellationToken)
+    private async Task TakeOverAsync(bool again, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        if (again)
         {
-            foreach (var entry in _ordering.TakeWaiting(_ => true))
+            lock (_gate)
             {
-                entry.Item.Done.TrySetCanceled(CancellationToken.None);
+                foreach (var entry in _ordering.TakeWaiting(_ => true))
+                {
+                    entry.Item.Done.TrySetCanceled(CancellationToken.None);
+                }
             }
         }
         await site.AnnounceResetAsync("this instance took the site over", cancellationToken);
