@@ -11,6 +11,7 @@ using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.RealTime;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 
@@ -49,7 +50,10 @@ public static class RealTimeBenchmark
             // the bulk upsert and its COPY baselines alternate, a few rounds of fresh keys, and each figure is the median
             // round: on 2 cores shared with the broker, one round alone swings by a third
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), TimeProvider.System);
+            // commits are fenced by the site lease: the running distributor's
+            var lease = distributor.Services.GetRequiredService<SiteLease>();
+            await lease.WaitAsync(CancellationToken.None);
+            var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), lease, TimeProvider.System);
             List<TimeSpan> bulkRounds = [], updateRounds = [], copyRounds = [], bareCopyRounds = [];
             for (var round = 0; round < rounds; round++)
             {

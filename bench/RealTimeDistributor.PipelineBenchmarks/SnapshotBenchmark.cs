@@ -5,6 +5,7 @@ using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor;
 using RealTimeDistributor.Distributor.RealTime;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 
@@ -25,11 +26,14 @@ public static class SnapshotBenchmark
             await using var system = await RtdSystem.StartAsync();
             var site = system.Site("snapshot");
             var quiet = new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Error" };
-            await system.StartDistributorAsync(site, extra: quiet);
+            var distributor = await system.StartDistributorAsync(site, extra: quiet);
             var connectionString = TestSettings.ConnectionString(system.ReplicaDatabase(site));
             await using (var dataSource = NpgsqlDataSource.Create(connectionString))
             {
-                var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), TimeProvider.System);
+                // commits are fenced by the site lease: the running distributor's
+                var lease = distributor.Services.GetRequiredService<SiteLease>();
+                await lease.WaitAsync(CancellationToken.None);
+                var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), lease, TimeProvider.System);
                 var now = DateTimeOffset.UtcNow;
                 foreach (var chunk in Enumerable.Range(0, size).Chunk(RealTimeIntake.MaxRows))
                 {

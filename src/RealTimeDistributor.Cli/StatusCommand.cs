@@ -84,9 +84,14 @@ public static class StatusCommand
             output.WriteLine($"{site,-16} {Show(applied),8} {Show(behind),7} {Depth(config),9} {Depth(realTime),11} {errors,7} {Show(connected),8} {active,7} "
                 + $"{(oldest.Table is null ? "-" : $"{oldest.Age:0.0}s"),7}  {state}");
 
-            var standby = configActive.Waiting.Concat(realTimeActive.Waiting).Distinct().Order(StringComparer.Ordinal).ToList();
+            // a standby holds no site lease and so consumes neither queue: it shows as a distributor connection of the site
+            var connectedInstances = centralConnections.Values.Select(n => Topology.Central.DistributorInstanceOf(site, n))
+                .OfType<string>().Where(i => !i.Contains(' ', StringComparison.Ordinal));
+            var standby = configActive.Waiting.Concat(realTimeActive.Waiting).Concat(connectedInstances)
+                .Where(i => i != configActive.Active && i != realTimeActive.Active).Distinct().Order(StringComparer.Ordinal).ToList();
             details.Add($"{site}: active distributor: config {configActive.Active ?? "-"}, real-time {realTimeActive.Active ?? "-"}; "
                 + $"standby: {(standby.Count == 0 ? "none" : string.Join(", ", standby))}");
+            details.Add($"{site}: site lease: {Lease(stats)}; resyncs: {Resyncs(stats)}");
             details.Add($"{site}: real-time age: {(ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
                 : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
@@ -168,6 +173,21 @@ public static class StatusCommand
         }
         return (active, waiting);
     }
+
+    /// <summary>Who holds the site lease, under which epoch (distributor GET /stats, from the replica's sync_state).</summary>
+    private static string Lease(JsonElement? stats) =>
+        stats is { } s && s.TryGetProperty("epoch", out var epoch)
+            ? $"epoch {epoch.GetInt64()}, holder {Text(s, "leaseHolder") ?? "none"} until {Text(s, "leaseExpiresAt") ?? "-"}"
+            : "-";
+
+    /// <summary>The replica's resync count and the last reason (kept in the replica's resync_log, so they survive a restart).</summary>
+    private static string Resyncs(JsonElement? stats) =>
+        stats is { } s && s.TryGetProperty("resyncs", out var count)
+            ? count.GetInt64() == 0 ? "0" : $"{count.GetInt64()} (last at {Text(s, "lastResyncAt") ?? "-"}: {Text(s, "lastResyncReason") ?? "-"})"
+            : "-";
+
+    private static string? Text(JsonElement stats, string property) =>
+        stats.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : null;
 
     private static List<(string Table, double Age)> RealTimeAges(JsonElement? stats) =>
         stats is { } s && s.TryGetProperty("realTimeTables", out var tables)

@@ -54,6 +54,9 @@ public static class ClientHost
             view.Duplicates,
             view.Gaps,
             view.Refused,
+            view.Epoch,
+            view.StaleEpochs,
+            view.Resets,
         }));
         app.MapHealthAndMetrics();
         app.MapWallboard();

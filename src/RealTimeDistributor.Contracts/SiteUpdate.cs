@@ -27,6 +27,23 @@ public sealed record SiteUpdate(
     public const string ConfigKind = "config";
     public const string RealTimeKind = "realtime";
 
+    /// <summary>
+    /// Kind "reset": the site's state changed without per-row messages (a resync rebuilt the replica, or another instance took
+    /// the site over); every client whose view is older than this message's site sequence reloads its snapshot now. Routing
+    /// key <c>reset</c> on the configuration exchange, which every client queue binds; no table, key, change or rows.
+    /// </summary>
+    public const string ResetKind = "reset";
+
     /// <summary>The site sequence of the message's first row (the only one for a configuration change).</summary>
     public long FirstSiteSequence { get; init; } = SiteSequence;
+
+    /// <summary>
+    /// The fencing epoch the distributor committed this message's site sequences under: it only grows (a takeover adds one, a
+    /// recreated replica starts above every earlier one). A client ignores a message of a lower epoch than its view's and
+    /// reloads on a higher one. 0: a distributor before wire format 3.
+    /// </summary>
+    public long Epoch { get; init; }
+
+    /// <summary>The replica's stream id: a new one when the replica database is created anew (then the site sequence starts again).</summary>
+    public Guid StreamId { get; init; }
 }

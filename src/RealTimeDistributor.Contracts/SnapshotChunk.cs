@@ -19,7 +19,14 @@ public sealed record SnapshotChunk<TRow>(
     long TotalRows,
     long Watermark,
     DateTimeOffset TakenAt,
-    IReadOnlyList<TRow> Rows);
+    IReadOnlyList<TRow> Rows)
+{
+    /// <summary>A site snapshot's fencing epoch and stream id (<see cref="SiteUpdate.Epoch"/>) as of its watermark; 0 and empty for central snapshots.</summary>
+    public long Epoch { get; init; }
+
+    /// <inheritdoc cref="SiteUpdate.StreamId"/>
+    public Guid StreamId { get; init; }
+}
 
 /// <summary>A configuration row of a central configuration snapshot: the whole entity, camelCase, with its table.</summary>
 public sealed record ConfigSnapshotRow(string Table, JsonElement Row);

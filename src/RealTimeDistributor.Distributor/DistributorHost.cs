@@ -19,6 +19,28 @@ public static class DistributorHost
 {
     public const string DefaultUrls = "http://127.0.0.1:5081";
 
+    /// <summary>
+    /// Creates or migrates the replica. Two instances of a site starting together on a new replica both try: the one that
+    /// loses (the database, a table or a history row already there) tries again once the other is done, and finds nothing
+    /// left to do.
+    /// </summary>
+    private static async Task MigrateAsync(ReplicaDbContext db, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException exception) when (attempt < 10 && exception.SqlState is PostgresErrorCodes.UniqueViolation
+                or PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            }
+        }
+    }
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
@@ -30,6 +52,7 @@ public static class DistributorHost
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<DistributorStats>();
+        builder.Services.AddSingleton<SiteLease>();
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
@@ -46,10 +69,12 @@ public static class DistributorHost
             var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
             // the apply path writes the configuration tables through their descriptors: they must match the mapping
             ConfigTables.Verify(db.Model);
-            await db.Database.MigrateAsync(ct);
+            await MigrateAsync(db, ct);
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
         });
+        // after the migrations, and before every consumer and apply loop, so it stops after them: they stop before it gives the lease up
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
         // the apply loops are registered before MassTransit so that they stop after it: on shutdown the bus stops consuming and waits for the
         // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
         builder.Services.AddSingleton<ConfigStream>();
@@ -63,9 +88,10 @@ public static class DistributorHost
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
-                RealTimeRowsConsumer.Configure(cfg, context, settings);
             });
         });
+        // the real-time queue's consumer is attached only while this process holds the site lease
+        builder.Services.AddHostedService<RealTimeEndpoint>();
         builder.Services.AddSiteSnapshots(settings, broker);
         // after MassTransit, whose bus endpoint receives the chunks
         builder.Services.AddHostedService<RealTimeSnapshotLoader>();

@@ -13,6 +13,7 @@ public sealed class DistributorStats
     private long _realTimeRowsApplied;
     private long _realTimeRowsStale;
     private long _sitePublished;
+    private long _droppedStandby;
 
     public long ConfigApplied => Interlocked.Read(ref _configApplied);
 
@@ -23,6 +24,11 @@ public sealed class DistributorStats
     public long RealTimeRowsStale => Interlocked.Read(ref _realTimeRowsStale);
 
     public long SitePublished => Interlocked.Read(ref _sitePublished);
+
+    /// <summary>Real-time batches caught in flight when this process lost the site lease: acked without applying.</summary>
+    public long RealTimeBatchesDroppedStandby => Interlocked.Read(ref _droppedStandby);
+
+    public void DroppedStandby() => Interlocked.Increment(ref _droppedStandby);
 
     public void Applied(int changes) => Interlocked.Add(ref _configApplied, changes);
 

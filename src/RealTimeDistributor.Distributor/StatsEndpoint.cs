@@ -1,15 +1,16 @@
 using Microsoft.EntityFrameworkCore;
-using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor;
 
 /// <summary>
-/// GET /stats: the replica's applied and site sequences, this process's counters and each real-time table's age. The
-/// replica is read through the database retry pipeline (<see cref="Resilience"/>), for at most <see cref="ReplicaWait"/>;
-/// when it does not answer by then, the answer is still 200, with this process's counters, the replica's fields null
-/// and <c>replicaError</c> saying why (a degraded answer, never a 500).
+/// GET /stats: the replica's applied and site sequences, the site lease, the resyncs kept in the replica, this process's
+/// counters and each real-time table's age. The replica is read through the database retry pipeline
+/// (<see cref="Resilience"/>), for at most <see cref="ReplicaWait"/>; when it does not answer by then, the answer is
+/// still 200, with this process's counters, the replica's fields null and <c>replicaError</c> saying why (a degraded
+/// answer, never a 500).
 /// </summary>
 public static class StatsEndpoint
 {
@@ -18,10 +19,12 @@ public static class StatsEndpoint
     public static void MapDistributorStats(this WebApplication app, DistributorSettings settings)
     {
         var pipeline = Resilience.DatabasePipeline(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StatsEndpoint)), "GET /stats");
-        app.MapGet("/stats", async (DistributorStats stats, ResyncGuard resyncs, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/stats", async (DistributorStats stats, SiteLease lease, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
         {
             SyncState? state = null;
             List<RealTimeTableState> tables = [];
+            int? resyncs = null;
+            ResyncLogEntry? lastResync = null;
             string? replicaError = null;
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
             wait.CancelAfter(ReplicaWait);
@@ -32,6 +35,9 @@ public static class StatsEndpoint
                     await using var scope = scopes.CreateAsyncScope();
                     var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
                     state = await db.SyncState.AsNoTracking().SingleAsync(s => s.Site == settings.Site, token);
+                    // kept in the replica: they survive a restart and are the same whichever instance answers
+                    resyncs = await db.ResyncLog.AsNoTracking().CountAsync(r => !r.InitialLoad, token);
+                    lastResync = await db.ResyncLog.AsNoTracking().Where(r => !r.InitialLoad).OrderByDescending(r => r.Id).FirstOrDefaultAsync(token);
                     // real-time age per table: time since the replica last applied a batch of it (realtime_table_state)
                     tables = await db.RealTimeTables.AsNoTracking().OrderBy(t => t.TableName).ToListAsync(token);
                 }, wait.Token);
@@ -53,8 +59,18 @@ public static class StatsEndpoint
                 stats.RealTimeRowsApplied,
                 stats.RealTimeRowsStale,
                 stats.SitePublished,
-                resyncs = resyncs.Count,
-                lastResyncReason = resyncs.LastReason,
+                stats.RealTimeBatchesDroppedStandby,
+                // the site lease: who holds it, under which epoch, and whether this process is the one
+                active = lease.Current is not null,
+                epoch = state?.Epoch,
+                streamId = state?.StreamId,
+                leaseHolder = state?.Holder,
+                leaseExpiresAt = state?.LeaseExpiresAt,
+                leaseTakeovers = lease.Takeovers,
+                leaseFenced = lease.Fenced,
+                resyncs,
+                lastResyncReason = lastResync?.Reason,
+                lastResyncAt = lastResync?.At,
                 realTimeTables = tables.Select(t => new
                 {
                     table = t.TableName,

@@ -288,7 +288,14 @@ public static class Topology
 
         public static IEnumerable<string> Exchanges(string site) => [ConfigExchange(site), RealTimeExchange(site)];
 
-        public static string ExchangeFor(string site, string kind) => kind == SiteUpdate.ConfigKind ? ConfigExchange(site) : RealTimeExchange(site);
+        public static string ExchangeFor(string site, string kind) => kind == SiteUpdate.RealTimeKind ? RealTimeExchange(site) : ConfigExchange(site);
+
+        /// <summary>
+        /// The routing key of a reset (<see cref="SiteUpdate.ResetKind"/>) on <see cref="ConfigExchange"/>: one word, so no
+        /// "{table}.{key}" pattern matches it by accident; every client queue binds it (<see cref="ConfigureClientQueue"/>),
+        /// so a client bound to single keys of a quiet table still hears of a resync or a takeover at once.
+        /// </summary>
+        public const string ResetRoutingKey = "reset";
 
         /// <summary>
         /// A client's own queue: bounded (oldest dropped first, which the client notices as a site-sequence gap), expiring
@@ -312,7 +319,7 @@ public static class Topology
             endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);
             endpoint.PrefetchCount = 500;
             endpoint.ConcurrentMessageLimit = 1;
-            foreach (var (exchange, keys) in new[] { (ConfigExchange(site), bindings), (RealTimeExchange(site), RealTimeBindings(bindings)) })
+            foreach (var (exchange, keys) in new[] { (ConfigExchange(site), [.. bindings, ResetRoutingKey]), (RealTimeExchange(site), RealTimeBindings(bindings)) })
             {
                 foreach (var key in keys)
                 {

@@ -61,10 +61,10 @@ public sealed class SnapshotLoader(ClientView view, ClientSettings settings, Rab
 
         var sequence = snapshot.Watermark;
         var rows = snapshot.Rows.Select(r => ClientView.FromSnapshot(r, sequence)).ToList();
-        var outcome = view.Load(sequence, rows);
+        var outcome = view.Load(sequence, rows, snapshot.Epoch, snapshot.StreamId);
         logger.LogInformation(
-            "Loaded snapshot {SnapshotId} at site sequence {Sequence}: {Rows} rows in {Chunks} chunks, {ElapsedMs} ms; {Buffered} stream updates buffered so far",
-            snapshotId, sequence, rows.Count, snapshot.Chunks.Count, started.ElapsedMilliseconds, view.Buffered);
+            "Loaded snapshot {SnapshotId} at site sequence {Sequence}, epoch {Epoch}: {Rows} rows in {Chunks} chunks, {ElapsedMs} ms; {Buffered} stream updates buffered so far",
+            snapshotId, sequence, snapshot.Epoch, rows.Count, snapshot.Chunks.Count, started.ElapsedMilliseconds, view.Buffered);
         if (outcome == ApplyOutcome.Gap)
         {
             logger.LogWarning("The stream lost updates while snapshot {SnapshotId} loaded: loading another", snapshotId);

@@ -43,6 +43,17 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
                 update.Kind, update.Table, update.SiteSequence, settings.MaxSequenceJump, view.LastSiteSequence);
             loader.RequestReload();
         }
+        if (outcome == ApplyOutcome.Reset)
+        {
+            logger.LogWarning("The site stream was reset ({Kind} at site sequence {Sequence}, epoch {Epoch}, stream {StreamId}; the view is at epoch {ViewEpoch}): loading a fresh snapshot",
+                update.Kind, update.SiteSequence, update.Epoch, update.StreamId, view.Epoch);
+            loader.RequestReload();
+        }
+        if (outcome == ApplyOutcome.StaleEpoch)
+        {
+            logger.LogInformation("Ignored {Kind} {Table} at site sequence {Sequence} of epoch {Epoch}: the view is at epoch {ViewEpoch} ({StaleEpochs} ignored so far)",
+                update.Kind, update.Table, update.SiteSequence, update.Epoch, view.Epoch, view.StaleEpochs);
+        }
         if (outcome == ApplyOutcome.Gap)
         {
             logger.LogWarning("Gap in {Kind} {Table} before site sequence {Sequence} (after {PreviousSequence}): loading a fresh snapshot",

@@ -17,6 +17,10 @@ public static class SiteUpdateRules
         {
             return $"it is for site '{update.Site}', this workstation belongs to '{site}'";
         }
+        if (update.Epoch < 0)
+        {
+            return $"its epoch {update.Epoch} is negative";
+        }
         if (update.SiteSequence <= 0 || update.PreviousSiteSequence < 0 || update.PreviousKeySequence < 0
             || update.PreviousSiteSequence >= update.SiteSequence || update.PreviousKeySequence >= update.SiteSequence)
         {
@@ -48,8 +52,11 @@ public static class SiteUpdateRules
                     return $"its {rows.Count} rows do not end at site sequence {update.SiteSequence} after {update.PreviousSiteSequence} (first {update.FirstSiteSequence})";
                 }
                 return rows.Any(r => string.IsNullOrEmpty(r.Key)) ? "a real-time row has no key" : null;
+            case SiteUpdate.ResetKind:
+                return update.Key is null && update.Config is null && update.Rows is null && string.IsNullOrEmpty(update.Table)
+                    ? null : "a reset carries no table, key, change or rows";
             default:
-                return $"kind '{update.Kind}' is not {SiteUpdate.ConfigKind} or {SiteUpdate.RealTimeKind}";
+                return $"kind '{update.Kind}' is not {SiteUpdate.ConfigKind}, {SiteUpdate.RealTimeKind} or {SiteUpdate.ResetKind}";
         }
     }
 

@@ -29,6 +29,18 @@ public enum ApplyOutcome
     /// applied, not kept); the view stays where it was, and a fresh snapshot tells the site's real sequence.
     /// </summary>
     TooFarAhead,
+
+    /// <summary>
+    /// The update is of a lower fencing epoch than the view's (an instance that lost the site still publishing): ignored
+    /// and counted.
+    /// </summary>
+    StaleEpoch,
+
+    /// <summary>
+    /// A reset (a resync or a takeover announced) newer than the view, or an update of a higher epoch or another stream (a
+    /// new holder, a recreated replica): the view needs a fresh snapshot now (the update is kept for after it).
+    /// </summary>
+    Reset,
 }
 
 /// <summary>
@@ -44,6 +56,9 @@ public enum ApplyOutcome
 /// with <see cref="SiteUpdate.PreviousKeySequence"/>. A real-time message holds many rows of its table and reaches every
 /// client that binds some key of the table (<see cref="Topology.Site.RealTimeBindings"/>): it is followed per table, and
 /// only its rows that the bindings match go into the view.</item>
+/// <item>Before all that, the fencing epoch (<see cref="SiteUpdate.Epoch"/>): an update of a lower epoch than the view's is
+/// ignored (<see cref="ApplyOutcome.StaleEpoch"/>); one of a higher epoch or of another stream id, and a reset newer than
+/// the view's snapshot, make the view load a fresh snapshot (<see cref="ApplyOutcome.Reset"/>).</item>
 /// <item>An update more than <c>maxSequenceJump</c> above the last site sequence the view holds is refused
 /// (<see cref="ApplyOutcome.TooFarAhead"/>): one forged or corrupt sequence must not move the view's position so far
 /// that every real message after it looks like a duplicate.</item>
@@ -73,6 +88,10 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     private long _snapshotRows;
     private long _buffered;
     private long _refused;
+    private long _epoch;
+    private Guid _streamId;
+    private long _staleEpoch;
+    private long _resets;
 
     /// <summary>A row was added or changed by the stream.</summary>
     public event Action<ViewRow>? Changed;
@@ -94,6 +113,15 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
     public long Gaps => Interlocked.Read(ref _gaps);
+
+    /// <summary>The fencing epoch of the snapshot the view holds (<see cref="SiteUpdate.Epoch"/>).</summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    /// <summary>Updates ignored because their epoch was lower than the view's.</summary>
+    public long StaleEpochs => Interlocked.Read(ref _staleEpoch);
+
+    /// <summary>Reloads caused by a reset, a higher epoch or another stream id.</summary>
+    public long Resets => Interlocked.Read(ref _resets);
 
     public long Snapshots => Interlocked.Read(ref _snapshots);
 
@@ -153,10 +181,12 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     /// Replaces the view with a snapshot taken at <paramref name="siteSequence"/>, then applies the buffered updates
     /// above it. Returns <see cref="ApplyOutcome.Gap"/> when the view needs yet another snapshot.
     /// </summary>
-    public ApplyOutcome Load(long siteSequence, IEnumerable<ViewRow> rows)
+    public ApplyOutcome Load(long siteSequence, IEnumerable<ViewRow> rows, long epoch = 0, Guid streamId = default)
     {
         lock (_gate)
         {
+            _epoch = epoch;
+            _streamId = streamId;
             _rows.Clear();
             foreach (var row in rows)
             {
@@ -195,6 +225,30 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
 
     private ApplyOutcome ApplyLocked(SiteUpdate update)
     {
+        if (update.Epoch < _epoch)
+        {
+            _staleEpoch++;
+            return ApplyOutcome.StaleEpoch;
+        }
+        if (update.Epoch > _epoch || (update.StreamId != _streamId && update.StreamId != Guid.Empty && _streamId != Guid.Empty))
+        {
+            // a new holder or a recreated replica: its site sequences do not continue the view's
+            _resets++;
+            _loading = true;
+            _buffer.Add(update);
+            return ApplyOutcome.Reset;
+        }
+        if (update.Kind == SiteUpdate.ResetKind)
+        {
+            if (update.SiteSequence <= _snapshotSequence)
+            {
+                _duplicates++;
+                return ApplyOutcome.Duplicate;
+            }
+            _resets++;
+            _loading = true;
+            return ApplyOutcome.Reset;
+        }
         // a real-time message holds rows of its whole table: every client of the table follows the table's chain
         var whole = WholeTable(update.Table);
         var (link, chain) = whole || update.Key is not { } key ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{key}");

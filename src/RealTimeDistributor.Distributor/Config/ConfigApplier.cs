@@ -4,6 +4,7 @@ using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Config;
@@ -21,7 +22,7 @@ public sealed record RunResult(IReadOnlyList<SiteUpdate> Updates, long Applied);
 /// the same states the central database did; a change that still does not fit the replica (a row referring to one the
 /// replica lacks) is reported as poison, with the reason, and nothing of the run is kept.
 /// </summary>
-public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext db, DistributorSettings settings, DistributorStats stats,
+public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext db, DistributorSettings settings, DistributorStats stats, SiteLease lease,
     TimeProvider clock, ILogger<ConfigApplier> logger)
 {
     public async Task<RunResult> ApplyRunAsync(IReadOnlyList<ConfigChanged> run, CancellationToken cancellationToken)
@@ -44,15 +45,16 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
     /// </param>
     private async Task<RunResult> ApplyAsync(IReadOnlyList<ConfigChanged> run, bool setBased, CancellationToken cancellationToken)
     {
+        var grant = lease.Require();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var (appliedBefore, siteSequenceBefore) = await LockStateAsync(connection, transaction, cancellationToken);
+        var (appliedBefore, siteSequenceBefore) = await LockStateAsync(connection, transaction, grant, cancellationToken);
 
         var updates = new List<SiteUpdate>();
         var duplicates = run.Where(c => c.Sequence <= appliedBefore).ToList();
         if (duplicates.Count > 0)
         {
-            updates.AddRange(await OfRecordAsync(connection, transaction, duplicates, cancellationToken));
+            updates.AddRange(await OfRecordAsync(connection, transaction, duplicates, grant, cancellationToken));
             logger.LogInformation("Skipped {Count} duplicate config changes (applied through {Sequence})", duplicates.Count, appliedBefore);
         }
 
@@ -67,7 +69,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
             }
             next.Add(change);
             applied = change.Sequence;
-            updates.Add(ToSiteUpdate(change, ++siteSequence));
+            updates.Add(ToSiteUpdate(change, ++siteSequence, grant));
         }
         if (next.Count == 0)
         {
@@ -96,7 +98,8 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
         return new RunResult(updates, applied);
     }
 
-    private async Task<(long Applied, long SiteSequence)> LockStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    /// <summary>Locks the site's state row under this process's epoch; the database refuses (no row) once another process took the site over.</summary>
+    private async Task<(long Applied, long SiteSequence)> LockStateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LeaseGrant grant,
         CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction)
@@ -104,16 +107,17 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
             BatchCommands =
             {
                 new NpgsqlBatchCommand(ReplicaCommit.Asynchronous),
-                new NpgsqlBatchCommand("SELECT applied_config_sequence, site_sequence FROM sync_state WHERE site = $1 FOR UPDATE")
+                new NpgsqlBatchCommand($"SELECT applied_config_sequence, site_sequence FROM sync_state WHERE {SiteLease.FenceSql} FOR UPDATE")
                 {
-                    Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site } },
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site }, new NpgsqlParameter<long> { TypedValue = grant.Epoch } },
                 },
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            throw new InvalidOperationException($"The replica has no sync_state row for site {settings.Site}.");
+            lease.Refused(grant);
+            throw new NotLeaseHolderException($"Site {settings.Site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
         }
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
@@ -125,7 +129,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
     /// sequence). A duplicate the replica has no record of, or whose row has been deleted since, is not republished.
     /// </summary>
     private async Task<List<SiteUpdate>> OfRecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ConfigChanged> duplicates,
-        CancellationToken cancellationToken)
+        LeaseGrant grant, CancellationToken cancellationToken)
     {
         var records = new List<(long Sequence, long SiteSequence, string Table, string Operation, string Key)>();
         await using (var command = new NpgsqlCommand(
@@ -170,7 +174,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
                 }
                 row = current;
             }
-            updates.Add(ToSiteUpdate(change with { Table = record.Table, Operation = record.Operation, Key = record.Key, Row = row }, record.SiteSequence));
+            updates.Add(ToSiteUpdate(change with { Table = record.Table, Operation = record.Operation, Key = record.Key, Row = row }, record.SiteSequence, grant));
         }
         return updates;
     }
@@ -256,8 +260,12 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
 
     private static long Id(ConfigChanged change) => long.Parse(change.Key, System.Globalization.CultureInfo.InvariantCulture);
 
-    private SiteUpdate ToSiteUpdate(ConfigChanged change, long siteSequence) =>
-        new(settings.Site, siteSequence, SiteUpdate.ConfigKind, change.Table, change.Key, change, null, clock.GetUtcNow());
+    private SiteUpdate ToSiteUpdate(ConfigChanged change, long siteSequence, LeaseGrant grant) =>
+        new(settings.Site, siteSequence, SiteUpdate.ConfigKind, change.Table, change.Key, change, null, clock.GetUtcNow())
+        {
+            Epoch = grant.Epoch,
+            StreamId = grant.StreamId,
+        };
 
     /// <summary>
     /// Checks a change can apply at all; one that cannot is poison (error queue, with the reason): its sequence, table,

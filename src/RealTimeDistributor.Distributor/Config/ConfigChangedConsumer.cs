@@ -3,6 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Config;
@@ -21,7 +22,7 @@ namespace RealTimeDistributor.Distributor.Config;
 /// is tried again until the host stops, and a message not done by then stays unacked: the broker redelivers it when the
 /// channel closes (the standby or the next start skips what the replica has).
 /// </summary>
-public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, RtdMetrics metrics,
+public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, SiteLease lease, RtdMetrics metrics,
     TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
     private readonly string _site = settings.Site;
@@ -35,9 +36,15 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Resilience.RepeatUntilStoppedAsync(ConsumeAsync, _logger, "The config queue consumer", stoppingToken);
 
-    /// <summary>One connection: declares, consumes until the channel closes or the host stops, then lets the changes in flight finish.</summary>
+    /// <summary>
+    /// One connection, while this process holds the site lease: declares, consumes until the channel closes, the lease is
+    /// lost (then it stops at once: what is not acked comes back to the new holder) or the host stops (then it lets the
+    /// changes in flight finish).
+    /// </summary>
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
+        var holding = await lease.WaitAsync(stoppingToken);
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, holding.Lost);
         await using var connection = await RabbitMqConnections.ConnectAsync(broker, broker.CentralVirtualHost,
             Topology.Central.DistributorConnectionName(_site, settings.Instance), stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
@@ -52,7 +59,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
             closed.TrySetException(new InvalidOperationException($"The config queue channel closed: {args.ReplyCode} {args.ReplyText}"));
             return Task.CompletedTask;
         };
-        var session = new Session(this, channel, errors, reason => closed.TrySetException(new InvalidOperationException(reason)), stoppingToken);
+        var session = new Session(this, channel, errors, reason => closed.TrySetException(new InvalidOperationException(reason)), held.Token);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
@@ -62,7 +69,12 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, stoppingToken);
         try
         {
-            await closed.Task.WaitAsync(stoppingToken);
+            await closed.Task.WaitAsync(held.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("The config queue consumer stops: this instance no longer holds the site lease");
+            return;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

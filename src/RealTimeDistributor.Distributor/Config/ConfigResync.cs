@@ -3,6 +3,7 @@ using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Hosting.Snapshots;
 
@@ -17,10 +18,10 @@ public sealed record ConfigSnapshot(long Watermark, IReadOnlyDictionary<string, 
 /// <summary>
 /// Rebuilds the replica's configuration from a central snapshot ("initialise the local database" in updateaw): every
 /// configuration table is replaced by the snapshot's rows (binary COPY) and the applied sequence set to its watermark,
-/// in one transaction. The site sequence skips one number, so every client sees a gap and reloads its own snapshot.
+/// in one transaction. The site sequence skips one number, announced by a reset message, so every client reloads its own snapshot at once.
 /// </summary>
 public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings broker, DistributorSettings settings, ResyncGuard guard,
-    ILogger<ConfigResync> logger)
+    SiteLease lease, ILogger<ConfigResync> logger)
 {
     /// <summary>
     /// Asks the central controller for the snapshot (<see cref="SnapshotRequester"/>, replies on this instance's
@@ -65,21 +66,45 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings b
             new ConfigSnapshotRequested(site, reason, snapshotId, replyTo, watermarkOnly), timeout, logger, cancellationToken);
     }
 
-    /// <summary>Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock).</summary>
+    /// <summary>
+    /// Replaces the replica's configuration with <paramref name="snapshot"/> (under the site stream's lock), in one
+    /// transaction fenced by the lease's epoch: the applied sequence becomes the watermark, the site sequence skips one number,
+    /// which the reset this returns announces to the clients, and the rebuild is recorded in <c>resync_log</c>. A snapshot
+    /// older than what the replica has applied is not loaded (a load never moves the applied sequence backwards), nor is a
+    /// first-start snapshot once the replica has one.
+    /// </summary>
     public async Task<IReadOnlyList<SiteUpdate>> LoadAsync(ConfigSnapshot snapshot, string reason, bool initialLoad, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
+        var grant = lease.Require();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var clear = new NpgsqlBatch(connection, transaction)
+        long applied;
+        await using (var state = new NpgsqlBatch(connection, transaction)
         {
             BatchCommands =
             {
                 new NpgsqlBatchCommand(ReplicaCommit.Asynchronous),
-                new NpgsqlBatchCommand("SELECT 1 FROM sync_state WHERE site = $1 FOR UPDATE") { Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site } } },
-                new NpgsqlBatchCommand(ConfigTables.TruncateAllSql),
+                new NpgsqlBatchCommand($"SELECT applied_config_sequence FROM sync_state WHERE {SiteLease.FenceSql} FOR UPDATE")
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = settings.Site }, new NpgsqlParameter<long> { TypedValue = grant.Epoch } },
+                },
             },
         })
+        {
+            if (await state.ExecuteScalarAsync(cancellationToken) is not long current)
+            {
+                lease.Refused(grant);
+                throw new NotLeaseHolderException($"Site {settings.Site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
+            }
+            applied = current;
+        }
+        if (snapshot.Watermark < applied || (initialLoad && applied > 0))
+        {
+            logger.LogInformation("Did not load the central snapshot at {Sequence}: the replica has applied through {Applied} already", snapshot.Watermark, applied);
+            return [];
+        }
+        await using (var clear = new NpgsqlCommand(ConfigTables.TruncateAllSql, connection, transaction))
         {
             await clear.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -87,14 +112,39 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings b
         {
             await table.CopyAsync(connection, snapshot.Rows[table.Name].Select(r => table.Deserialize(r, Json.Options)!), cancellationToken);
         }
-        await using (var state = new NpgsqlCommand(
-            "UPDATE sync_state SET applied_config_sequence = $1, site_sequence = site_sequence + $2 WHERE site = $3", connection, transaction))
+        // a deliberate step in the site sequence, announced by a reset: clients reload (nothing to reload after an empty first load)
+        var announce = !initialLoad || snapshot.TotalRows > 0;
+        long siteSequence;
+        await using (var record = new NpgsqlBatch(connection, transaction)
         {
-            state.Parameters.Add(new NpgsqlParameter<long> { TypedValue = snapshot.Watermark });
-            // a deliberate gap in the site sequence: clients reload (nothing to reload after an empty first load)
-            state.Parameters.Add(new NpgsqlParameter<long> { TypedValue = !initialLoad || snapshot.TotalRows > 0 ? 1 : 0 });
-            state.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
-            await state.ExecuteNonQueryAsync(cancellationToken);
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("UPDATE sync_state SET applied_config_sequence = $1, site_sequence = site_sequence + $2 WHERE site = $3 RETURNING site_sequence")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<long> { TypedValue = snapshot.Watermark },
+                        new NpgsqlParameter<long> { TypedValue = announce ? 1 : 0 },
+                        new NpgsqlParameter<string> { TypedValue = settings.Site },
+                    },
+                },
+                new NpgsqlBatchCommand(
+                    "INSERT INTO resync_log (at, reason, watermark, rows, initial_load, epoch, instance) VALUES (now(), $1, $2, $3, $4, $5, $6)")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<string> { TypedValue = reason },
+                        new NpgsqlParameter<long> { TypedValue = snapshot.Watermark },
+                        new NpgsqlParameter<long> { TypedValue = snapshot.TotalRows },
+                        new NpgsqlParameter<bool> { TypedValue = initialLoad },
+                        new NpgsqlParameter<long> { TypedValue = grant.Epoch },
+                        new NpgsqlParameter<string> { TypedValue = settings.Instance },
+                    },
+                },
+            },
+        })
+        {
+            siteSequence = (long)(await record.ExecuteScalarAsync(cancellationToken))!;
         }
         await transaction.CommitAsync(cancellationToken);
         if (!initialLoad)
@@ -103,6 +153,6 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings b
         }
         logger.LogWarning("Resynchronised the replica from a central snapshot at {Sequence} ({Rows} rows, {Elapsed} ms) because {Reason}",
             snapshot.Watermark, snapshot.TotalRows, (int)(DateTimeOffset.UtcNow - started).TotalMilliseconds, reason);
-        return [];
+        return announce ? [SiteStream.Reset(settings.Site, siteSequence, grant, DateTimeOffset.UtcNow)] : [];
     }
 }

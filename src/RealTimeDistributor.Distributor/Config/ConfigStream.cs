@@ -21,7 +21,7 @@ namespace RealTimeDistributor.Distributor.Config;
 /// On first start with an empty replica it loads that snapshot first.
 /// The ordering decisions are <see cref="ConfigOrdering{T}"/>'s (tested alone); this class holds its lock and does the I/O.
 /// </summary>
-public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
+public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, SiteLease lease, DistributorSettings settings, TimeProvider clock,
     IHostApplicationLifetime lifetime, ILogger<ConfigStream> logger) : BackgroundService
 {
     public static readonly TimeSpan ReorderWindow = TimeSpan.FromSeconds(2);
@@ -54,7 +54,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Completes when the replica has its first-start snapshot (or needed none) and the loop follows the stream.</summary>
+    /// <summary>
+    /// Completes when the replica has its first-start snapshot (or needed none) and the loop follows the stream, or, for an
+    /// instance that found the site lease held by another, when it stands by.
+    /// </summary>
     public Task Ready => _ready.Task;
 
     /// <summary>A change could not apply: rebuild from a snapshot rather than go on without it.</summary>
@@ -73,11 +76,26 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
         {
             await started.Task.WaitAsync(stoppingToken);
         }
-        await InitialLoadAsync(stoppingToken);
+        await lease.Decided.WaitAsync(stoppingToken);
+        if (lease.Current is null)
+        {
+            _ready.TrySetResult(); // a standby: the holder loads and applies; this loop waits for the lease
+        }
+        SiteLease.Holding? holding = null;
+        var heldBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // a standby waits here: only the lease holder applies
+                var now = await lease.WaitAsync(stoppingToken);
+                if (now != holding)
+                {
+                    holding = null;
+                    await TakeOverAsync(heldBefore, stoppingToken);
+                    holding = now;
+                    heldBefore = true;
+                }
                 if (!await StepAsync(stoppingToken))
                 {
                     using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -94,6 +112,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (NotLeaseHolderException notHolder)
+            {
+                logger.LogWarning("The configuration apply loop stands by: {Reason}", notHolder.Message);
             }
             catch (Exception exception)
             {
@@ -267,30 +289,35 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, D
             }
         }
     }
-    private async Task InitialLoadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// This process has just taken the site's lease: after a lease it lost (<paramref name="again"/>), the changes it held
+    /// are dropped (their deliveries went back to the queue with the channel that brought them); clients are told to
+    /// reload (a reset), and an empty replica loads its first-start snapshot. Only the lease holder gets here, so two instances starting together on an empty
+    /// replica load it once; and a load never moves the applied sequence backwards (<see cref="ConfigResync.LoadAsync"/>).
+    /// </summary>
+    private async Task TakeOverAsync(bool again, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        if (again)
         {
-            try
+            lock (_gate)
             {
-                var applied = await AppliedAsync(cancellationToken);
-                lock (_gate)
+                foreach (var entry in _ordering.TakeWaiting(_ => true))
                 {
-                    _ordering.Applied = applied;
+                    entry.Item.Done.TrySetCanceled(CancellationToken.None);
                 }
-                if (applied == 0)
-                {
-                    await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
-                }
-                _ready.TrySetResult();
-                return;
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogError(exception, "The initial configuration snapshot could not be loaded; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
             }
         }
+        await site.AnnounceResetAsync("this instance took the site over", cancellationToken);
+        var applied = await AppliedAsync(cancellationToken);
+        lock (_gate)
+        {
+            _ordering.Applied = applied;
+        }
+        if (applied == 0)
+        {
+            await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
+        }
+        _ready.TrySetResult();
     }
 
     private async Task ResyncAsync(string reason, bool initialLoad, CancellationToken cancellationToken)

@@ -14,6 +14,8 @@ public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options)
 
     public DbSet<RealTimeTableState> RealTimeTables => Set<RealTimeTableState>();
 
+    public DbSet<ResyncLogEntry> ResyncLog => Set<ResyncLogEntry>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ModelConventions.ConfigureConfiguration(modelBuilder);
@@ -21,6 +23,10 @@ public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options)
         {
             e.ToTable("sync_state");
             e.HasKey(x => x.Site);
+            // a new replica's stream: a fresh id, and an epoch that starts at its creation time in milliseconds, so it is above
+            // every epoch a replica of this site had before (each takeover adds one)
+            e.Property(x => x.StreamId).HasDefaultValueSql("gen_random_uuid()");
+            e.Property(x => x.Epoch).HasDefaultValueSql("(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
         });
         modelBuilder.Entity<ConfigApplyLogEntry>(e =>
         {
@@ -42,6 +48,11 @@ public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options)
             e.ToTable("realtime_table_state");
             e.HasKey(x => x.TableName);
         });
+        modelBuilder.Entity<ResyncLogEntry>(e =>
+        {
+            e.ToTable("resync_log");
+            e.HasKey(x => x.Id);
+        });
         ModelConventions.UseSnakeCaseColumns(modelBuilder);
     }
 }
@@ -54,6 +65,39 @@ public sealed class SyncState
     public long AppliedConfigSequence { get; set; }
 
     public long SiteSequence { get; set; }
+
+    /// <summary>The replica's stream: a new id whenever the replica (this row) is created anew.</summary>
+    public Guid StreamId { get; set; }
+
+    /// <summary>The fencing epoch: grows by one at every takeover of the site lease; every commit checks it (docs/architecture.md).</summary>
+    public long Epoch { get; set; }
+
+    /// <summary>The distributor process that holds the site lease (instance and a per-start id), null before the first.</summary>
+    public string? Holder { get; set; }
+
+    /// <summary>Until when the holder's lease runs unless renewed (the database's clock).</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+}
+
+/// <summary>One replica rebuild from a central snapshot: when, why, at which watermark; first-start loads included.</summary>
+public sealed class ResyncLogEntry
+{
+    public long Id { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public string Reason { get; set; } = "";
+
+    public long Watermark { get; set; }
+
+    public long Rows { get; set; }
+
+    /// <summary>The first load of an empty replica (not counted as a resync).</summary>
+    public bool InitialLoad { get; set; }
+
+    public long Epoch { get; set; }
+
+    public string Instance { get; set; } = "";
 }
 
 /// <summary>The site sequence each applied change was republished with, so a redelivered change is republished the same.</summary>

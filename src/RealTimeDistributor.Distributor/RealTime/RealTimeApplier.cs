@@ -2,6 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.RealTime;
@@ -12,7 +13,7 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// (an equal one is rewritten, which is harmless and lets a redelivered batch be republished). The rows written, their
 /// site sequences and the table states commit together.
 /// </summary>
-public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, TimeProvider clock)
+public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, SiteLease lease, TimeProvider clock)
 {
     /// <summary>One table's conflated rows; a batch of several tables runs one of these per table.</summary>
     private const string UpsertSql = """
@@ -62,6 +63,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             .Select(t => new TableRows(t.Key, t.Any(b => b.FullRefresh), NewestByKey(t.SelectMany(b => b.Rows))))
             .ToList();
 
+        var grant = lease.Require();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var asynchronous = new NpgsqlCommand(ReplicaCommit.Asynchronous, connection, transaction))
@@ -74,12 +76,19 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             await UpsertAsync(connection, transaction, table, written, cancellationToken);
         }
         long lastSiteSequence;
+        // fenced: under another process's newer epoch the row is not found and nothing commits
         await using (var sequence = new NpgsqlCommand(
-            "UPDATE sync_state SET site_sequence = site_sequence + @count WHERE site = @site RETURNING site_sequence", connection, transaction))
+            $"UPDATE sync_state SET site_sequence = site_sequence + $3 WHERE {SiteLease.FenceSql} RETURNING site_sequence", connection, transaction))
         {
-            sequence.Parameters.AddWithValue("count", (long)written.Count);
-            sequence.Parameters.AddWithValue("site", settings.Site);
-            lastSiteSequence = (long)(await sequence.ExecuteScalarAsync(cancellationToken))!;
+            sequence.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
+            sequence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = grant.Epoch });
+            sequence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = written.Count });
+            if (await sequence.ExecuteScalarAsync(cancellationToken) is not long last)
+            {
+                lease.Refused(grant);
+                throw new NotLeaseHolderException($"Site {settings.Site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
+            }
+            lastSiteSequence = last;
         }
         await using (var state = new NpgsqlCommand(TableStateSql, connection, transaction))
         {
@@ -90,7 +99,8 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         await transaction.CommitAsync(cancellationToken);
         stats.RealTimeApplied(written.Count, batches.Sum(b => b.Rows.Count) - written.Count);
 
-        return ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, clock.GetUtcNow(), settings.RealTimeRowsPerMessage);
+        return [.. ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, clock.GetUtcNow(), settings.RealTimeRowsPerMessage)
+            .Select(u => u with { Epoch = grant.Epoch, StreamId = grant.StreamId })];
     }
 
     /// <summary>

@@ -85,7 +85,7 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
         }
         catch (Exception exception)
         {
-            if (exception is not OperationCanceledException)
+            if (exception is not OperationCanceledException and not NotLeaseHolderException)
             {
                 logger.LogError(exception, "Applying {Messages} real-time messages failed; they will be retried", taken.Count);
             }

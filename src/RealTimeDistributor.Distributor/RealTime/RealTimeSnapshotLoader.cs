@@ -1,5 +1,6 @@
 using Npgsql;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Hosting.Snapshots;
 
@@ -13,7 +14,7 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// down) is only a warning: the next full refresh fills the table.
 /// </summary>
 public sealed class RealTimeSnapshotLoader(RabbitMqSettings broker, RealTimeIntake intake, NpgsqlDataSource dataSource, DistributorSettings settings,
-    ILogger<RealTimeSnapshotLoader> logger) : BackgroundService
+    SiteLease lease, ILogger<RealTimeSnapshotLoader> logger) : BackgroundService
 {
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
 
@@ -21,6 +22,8 @@ public sealed class RealTimeSnapshotLoader(RabbitMqSettings broker, RealTimeInta
     {
         try
         {
+            // only the holder of the site lease applies: a standby loads nothing (the holder has, or will)
+            await lease.WaitAsync(stoppingToken);
             var any = await Resilience.DatabasePipeline(logger, "The real-time snapshot loader", dataSource).ExecuteAsync(async ct =>
             {
                 await using var count = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM realtime_row)");

@@ -54,8 +54,12 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
         var takenAt = clock.GetUtcNow();
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        var siteSequence = (await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site).Select(s => s.SiteSequence).ToListAsync(ct)).Single();
-        var chunks = sender.Open<SiteSnapshotRow>(request.ReplyTo, settings.Site, request.SnapshotId, siteSequence, takenAt, Topology.Site.SnapshotChunkRows);
+        // the site sequence, and the epoch and stream the rows were committed under, as of this transaction
+        var state = (await db.SyncState.AsNoTracking().Where(s => s.Site == settings.Site)
+            .Select(s => new { s.SiteSequence, s.Epoch, s.StreamId }).ToListAsync(ct)).Single();
+        var siteSequence = state.SiteSequence;
+        var chunks = sender.Open<SiteSnapshotRow>(request.ReplyTo, settings.Site, request.SnapshotId, siteSequence, takenAt, Topology.Site.SnapshotChunkRows,
+            epoch: state.Epoch, streamId: state.StreamId);
 
         foreach (var table in ConfigTables.All.Where(t => bindings.Any(b => TopicPattern.CanMatchTable(b, t.Name))))
         {
@@ -91,7 +95,7 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
         await transaction.CommitAsync(ct);
         await chunks.FinishAsync(ct);
         logger.LogInformation(
-            "Served snapshot {SnapshotId} at site sequence {Sequence} to {Workstation}: {Rows} rows in {Chunks} chunks, {ElapsedMs} ms (bindings {Bindings})",
-            request.SnapshotId, siteSequence, request.Workstation, chunks.TotalRows, chunks.Chunks, started.ElapsedMilliseconds, bindings);
+            "Served snapshot {SnapshotId} at site sequence {Sequence}, epoch {Epoch}, to {Workstation}: {Rows} rows in {Chunks} chunks, {ElapsedMs} ms (bindings {Bindings})",
+            request.SnapshotId, siteSequence, state.Epoch, request.Workstation, chunks.TotalRows, chunks.Chunks, started.ElapsedMilliseconds, bindings);
     }
 }

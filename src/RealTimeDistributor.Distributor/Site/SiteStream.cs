@@ -20,7 +20,7 @@ namespace RealTimeDistributor.Distributor.Site;
 /// message from one it does not receive.
 /// </summary>
 public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, NpgsqlDataSource dataSource,
-    ILogger<SiteStream> logger) : IAsyncDisposable
+    SiteLease lease, TimeProvider clock, ILogger<SiteStream> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _apply = new(1, 1);
     private readonly SemaphoreSlim _publish = new(1, 1);
@@ -46,14 +46,21 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         await _apply.WaitAsync(cancellationToken);
         try
         {
+            // only the lease holder applies and publishes; the database checks the epoch again in each commit
+            var holding = lease.Holds ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
             _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken);
             var started = Stopwatch.GetTimestamp();
             var updates = Chain(await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken));
             var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (updates.Any(u => u.Epoch != holding.Grant.Epoch))
+            {
+                // the lease changed hands during the apply: this process's view of it is old, publish nothing
+                throw new NotLeaseHolderException($"Site {settings.Site}: committed under another epoch than {holding.Grant.Epoch}.");
+            }
             var messages = updates.Select(ToMessage).ToList();
             // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
             await _publish.WaitAsync(cancellationToken);
-            return PublishAsync(messages, applyMs, cancellationToken);
+            return PublishAsync(messages, applyMs, holding.Lost, cancellationToken);
         }
         finally
         {
@@ -61,12 +68,21 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         }
     }
 
-    private async Task PublishAsync(List<OutgoingMessage> messages, int applyMs, CancellationToken cancellationToken)
+    /// <param name="lost">Cancelled when the lease is lost: a process that is no longer the holder stops publishing (its messages are not acked and come back to the holder).</param>
+    private async Task PublishAsync(List<OutgoingMessage> messages, int applyMs, CancellationToken lost, CancellationToken cancellationToken)
     {
         try
         {
             var started = Stopwatch.GetTimestamp();
-            await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), cancellationToken);
+            using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
+            try
+            {
+                await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), publishing.Token);
+            }
+            catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new NotLeaseHolderException($"Site {settings.Site}: the lease was lost before the site confirmed {messages.Count} messages; they are not acked and come back to the holder.");
+            }
             logger.LogDebug("Site stream: {Count} updates applied in {ApplyMs} ms, published in {PublishMs} ms", messages.Count, applyMs,
                 (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             stats.Published(messages.Count);
@@ -91,6 +107,11 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         var chained = new List<SiteUpdate>(updates.Count);
         foreach (var update in updates)
         {
+            if (update.Kind == SiteUpdate.ResetKind)
+            {
+                chained.Add(update); // reaches every client; not part of a table's chain
+                continue;
+            }
             var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
             if (update.SiteSequence <= previous)
             {
@@ -121,6 +142,32 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         _startSequence = null;
     }
 
+    /// <summary>
+    /// Announces a reset on the site stream (<see cref="SiteUpdate.ResetKind"/>): takes the next site sequence under the
+    /// lease's epoch and publishes it, so every client loads a fresh snapshot now. Called when this process takes the site
+    /// over; a resync announces its own (<see cref="Config.ConfigResync.LoadAsync"/>).
+    /// </summary>
+    public Task AnnounceResetAsync(string reason, CancellationToken cancellationToken) =>
+        ApplyThenPublishAsync(async ct =>
+        {
+            var grant = lease.Require();
+            await using var command = dataSource.CreateCommand($"UPDATE sync_state SET site_sequence = site_sequence + 1 WHERE {SiteLease.FenceSql} RETURNING site_sequence");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = grant.Epoch });
+            if (await command.ExecuteScalarAsync(ct) is not long sequence)
+            {
+                lease.Refused(grant);
+                throw new NotLeaseHolderException($"Site {settings.Site}: epoch {grant.Epoch} is no longer current.");
+            }
+            ForgetLinks();
+            logger.LogInformation("Announced a reset at site sequence {Sequence}, epoch {Epoch}: {Reason}", sequence, grant.Epoch, reason);
+            return [Reset(settings.Site, sequence, grant, clock.GetUtcNow())];
+        }, cancellationToken);
+
+    /// <summary>A reset message: every client whose view is older than <paramref name="siteSequence"/> reloads.</summary>
+    public static SiteUpdate Reset(string site, long siteSequence, LeaseGrant grant, DateTimeOffset now) =>
+        new(site, siteSequence, SiteUpdate.ResetKind, "", null, null, null, now) { Epoch = grant.Epoch, StreamId = grant.StreamId };
+
     private async Task<long> SiteSequenceAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT site_sequence FROM sync_state WHERE site = @site");
@@ -130,7 +177,8 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
 
     private OutgoingMessage ToMessage(SiteUpdate update) => new(
         Topology.Site.ExchangeFor(settings.Site, update.Kind),
-        update.Key is { } key ? Topology.Site.RoutingKey(update.Table, key) : Topology.Site.RealTimeRoutingKey(update.Table),
+        update.Kind == SiteUpdate.ResetKind ? Topology.Site.ResetRoutingKey
+        : update.Key is { } key ? Topology.Site.RoutingKey(update.Table, key) : Topology.Site.RealTimeRoutingKey(update.Table),
         Json.Serialize(update),
         $"{settings.Site}-{update.SiteSequence}");
 

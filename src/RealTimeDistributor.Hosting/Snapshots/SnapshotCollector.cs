@@ -8,6 +8,11 @@ public sealed record Snapshot<TRow>(Guid SnapshotId, long Watermark, DateTimeOff
     public IEnumerable<TRow> Rows => Chunks.SelectMany(c => c.Rows);
 
     public long TotalRows => Chunks[^1].TotalRows;
+
+    /// <summary>The site snapshot's fencing epoch (<see cref="SnapshotChunk{TRow}.Epoch"/>); 0 for central snapshots.</summary>
+    public long Epoch => Chunks[^1].Epoch;
+
+    public Guid StreamId => Chunks[^1].StreamId;
 }
 
 /// <summary>

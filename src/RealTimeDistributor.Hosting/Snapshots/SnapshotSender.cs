@@ -30,9 +30,9 @@ public sealed class SnapshotSender(RabbitMqSettings broker, string virtualHost, 
     }
 
     public SnapshotWriter<TRow> Open<TRow>(string replyTo, string site, Guid snapshotId, long watermark, DateTimeOffset takenAt, int maxRows,
-        int maxBytes = int.MaxValue) =>
+        int maxBytes = int.MaxValue, long epoch = 0, Guid streamId = default) =>
         new(site, snapshotId, watermark, takenAt, maxRows, maxBytes, (chunk, ct) =>
-            _publisher.PublishAsync([new OutgoingMessage("", replyTo, Json.Serialize(chunk), $"{chunk.Site}-snapshot-{chunk.SnapshotId:N}-{chunk.Index}")], ct));
+            _publisher.PublishAsync([new OutgoingMessage("", replyTo, Json.Serialize(chunk with { Epoch = epoch, StreamId = streamId }), $"{chunk.Site}-snapshot-{chunk.SnapshotId:N}-{chunk.Index}")], ct));
 
     public ValueTask DisposeAsync() => _publisher.DisposeAsync();
 }

@@ -49,15 +49,16 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
         await Eventually.Until(() => Rtd.ReplicaRowCountAsync(Site, RealTimeTables.Agent), n => n == 2, "site a's real-time rows");
         await Eventually.Until(() => Rtd.ReplicaRowCountAsync(Rtd.Site("b"), RealTimeTables.Agent), n => n == 2, "site b's real-time rows");
         // the management API shows a queue's counters at its next statistics emission (every 5 s by default)
-        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site), consumers: 2);
-        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site), consumers: 2);
+        // the standby holds no site lease: it consumes neither central queue
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site));
+        await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site));
         await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Rtd.Site("b")));
         await ConsumersAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Rtd.Site("b")));
         await ConsumersAsync(Topology.Site.VirtualHost(Site), Topology.Site.ClientQueue(Site, "ws1"));
 
-        // site a: instance a is the single active consumer of both queues, b waits as the standby
+        // site a: instance a holds the lease and consumes both queues, b is connected as the standby
         await StatusAsync(["--max-realtime-age", "5m"], expectedExit: 0,
-            $@"{Site} +1 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok",
+            $@"{Site} +1 +0 +0/1 +0/1 +0 +1 +a +\d+\.\ds  ok",
             $@"{Rtd.Site("b")} +1 +0 +0/1 +0/1 +0 +0 +a +\d+\.\ds  ok",
             Regex.Escape($"{Site}: active distributor: config a, real-time a; standby: b"),
             $@"{Site}: real-time age: agent \d+\.\ds",
@@ -74,7 +75,7 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
             q => q is { Messages: 2, Consumers: 0 }, "two changes waiting for site b, no consumer");
 
         await StatusAsync(["--max-behind", "1"], expectedExit: 1,
-            $@"{Site} +3 +0 +0/2 +0/2 +0 +1 +a +\d+\.\ds  ok",
+            $@"{Site} +3 +0 +0/1 +0/1 +0 +1 +a +\d+\.\ds  ok",
             $@"{Rtd.Site("b")} +- +- +2/0 +0/0 +0 +0 +- +-  DISTRIBUTOR UNREACHABLE",
             Regex.Escape($"{Rtd.Site("b")}: active distributor: config -, real-time -; standby: none"));
 

@@ -36,14 +36,15 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         await Rtd.WaitAppliedAsync(Site, 1, TimeSpan.FromSeconds(90));
         Rtd.StartDistributorProcess(Site, "b");
         var siteVhost = Topology.Site.VirtualHost(Site);
-        foreach (var (vhost, queue) in new[]
+        // a holds the site lease and consumes both central queues; b stands by, serving the site's snapshots only
+        foreach (var (vhost, queue, consumers) in new[]
         {
-            (Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site)),
-            (Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site)),
-            (siteVhost, Topology.Site.SnapshotQueue(Site)),
+            (Rtd.CentralVirtualHost, Topology.Central.DistributorConfigQueue(Site), 1),
+            (Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site), 1),
+            (siteVhost, Topology.Site.SnapshotQueue(Site), 2),
         })
         {
-            await Eventually.Until(() => ConsumersAsync(vhost, queue), c => c == 2, $"both instances on {queue}", TimeSpan.FromSeconds(90));
+            await Eventually.Until(() => ConsumersAsync(vhost, queue), c => c == consumers, $"{consumers} consumers on {queue}", TimeSpan.FromSeconds(90));
         }
 
         var view = (await Rtd.StartClientAsync(Site, "ws1")).Services.GetRequiredService<ClientView>();
@@ -69,6 +70,7 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         await seenEnough.Task.WaitAsync(TimeSpan.FromSeconds(60));
         view.Changed -= OnChanged;
         var snapshotsBeforeKill = view.Snapshots;
+        var epochBeforeKill = view.Epoch;
         var gapsBeforeKill = view.Gaps;
         active.Kill(entireProcessTree: true); // SIGKILL: no graceful stop, no last ack, no last publish
         await active.WaitForExitAsync();
@@ -102,6 +104,8 @@ public sealed class When_the_active_distributor_is_killed_while_a_client_runs(IT
         Assert.True(view.Snapshots >= snapshotsBeforeKill + (view.Gaps > gapsBeforeKill ? 1 : 0),
             $"{view.Gaps - gapsBeforeKill} gaps after the kill but {view.Snapshots - snapshotsBeforeKill} snapshots");
         await AssertViewEqualsCenterAsync(view, finalVersion + 1);
+        // the standby took the site over under a higher epoch, and the client follows it
+        Assert.True(view.Epoch > epochBeforeKill, $"the client's epoch {view.Epoch} after the kill, {epochBeforeKill} before it");
 
         // a client that starts now can only get its snapshot from the standby
         var late = (await Rtd.StartClientAsync(Site, "ws2")).Services.GetRequiredService<ClientView>();

@@ -1,10 +1,11 @@
 """A client workstation that is not .NET: reads a site's exchanges with pika, following docs/wire-format.md.
 
-Wire format 2. Wants skillgroup.*: binds it on the config exchange and its first word, the table "skillgroup", on the
+Wire format 3. Wants skillgroup.*: binds it on the config exchange and its first word, the table "skillgroup", on the
 real-time exchange (real-time messages carry many rows of one table, routing key "{table}"), keeps the rows whose
 "{table}.{key}" the pattern matches, loads a snapshot of skillgroup.* (printed as "snapshot {json}"), prints "ready",
 then applies messages with the documented rules (drop at or below the table's last site sequence, which starts at the
-snapshot's watermark; a previousSiteSequence above it is a gap) until it has seen the expected
+snapshot's watermark; a previousSiteSequence above it is a gap; a message of a lower epoch than the snapshot's is
+ignored; a reset after the snapshot, or a message of a higher epoch, means: load a new snapshot) until it has seen the expected
 configuration name and real-time value. Prints one JSON line per message and a final summary; exit code 0 on
 success, 1 on a gap or a timeout. Arguments: site workstation config-key config-name realtime-key field value timeout-s.
 Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD.
@@ -34,7 +35,8 @@ channel.queue_declare(queue=queue, durable=True, arguments={
     "x-expires": 1800000,
 })
 PATTERNS = ["skillgroup.*"]
-for exchange, keys in ((f"rtd.{site}.config", PATTERNS), (f"rtd.{site}.realtime", {p.split(".")[0] for p in PATTERNS})):
+# every client also binds "reset" on the config exchange: resyncs and takeovers are announced there
+for exchange, keys in ((f"rtd.{site}.config", [*PATTERNS, "reset"]), (f"rtd.{site}.realtime", {p.split(".")[0] for p in PATTERNS})):
     channel.exchange_declare(exchange=exchange, exchange_type="topic", durable=True)
     for key in keys:
         channel.queue_bind(queue=queue, exchange=exchange, routing_key=key)
@@ -69,15 +71,16 @@ def load_snapshot(bindings, idle_timeout=15.0):
     rows = [row for index in sorted(chunks) for row in chunks[index]["rows"]]
     if len(rows) != chunks[last_index]["totalRows"] or len({c["watermark"] for c in chunks.values()}) != 1:
         raise ValueError("the snapshot's chunks do not add up")
-    return chunks[last_index]["watermark"], rows
+    return chunks[last_index]["watermark"], chunks[last_index].get("epoch", 0), rows
 
 
-watermark, snapshot_rows = load_snapshot(PATTERNS)
-print("snapshot " + json.dumps({"watermark": watermark, "rows": snapshot_rows}), flush=True)
+watermark, epoch, snapshot_rows = load_snapshot(PATTERNS)
+state = {"watermark": watermark, "epoch": epoch, "reload": False}
+print("snapshot " + json.dumps({"watermark": watermark, "epoch": epoch, "rows": snapshot_rows}), flush=True)
 print("ready", flush=True)
 
 last = {}  # (kind, table) -> last site sequence applied; every chain starts at the snapshot's watermark
-seen = {"config": False, "realtime": False, "gaps": 0}
+seen = {"config": False, "realtime": False, "gaps": 0, "resets": 0, "staleEpochs": 0}
 
 
 def matches(pattern, words):
@@ -95,9 +98,27 @@ def wanted(table, key):
 
 def on_message(ch, method, properties, body):
     update = json.loads(body)
+    update_epoch = update.get("epoch", 0)
+    if update["site"] != site or update_epoch < state["epoch"]:
+        seen["staleEpochs"] += update["site"] == site
+        ch.basic_ack(method.delivery_tag)
+        return
+    if update_epoch > state["epoch"] or (update["kind"] == "reset" and update["siteSequence"] > state["watermark"]):
+        # a new holder, a recreated replica or a resync: load a new snapshot, then go on (a data message comes back)
+        seen["resets"] += 1
+        state["reload"] = True
+        if update["kind"] == "reset":
+            ch.basic_ack(method.delivery_tag)
+        else:
+            ch.basic_nack(method.delivery_tag, requeue=True)
+        ch.stop_consuming()
+        return
+    if update["kind"] == "reset":
+        ch.basic_ack(method.delivery_tag)  # the snapshot already holds what it announces
+        return
     chain = (update["kind"], update["table"])
-    held = last.get(chain, watermark)
-    if update["site"] != site or update["siteSequence"] <= held:
+    held = last.get(chain, state["watermark"])
+    if update["siteSequence"] <= held:
         ch.basic_ack(method.delivery_tag)
         return
     if update["previousSiteSequence"] > held:
@@ -116,12 +137,21 @@ def on_message(ch, method, properties, body):
 
 
 def give_up():
+    state["reload"] = False
+    state["gave_up"] = True
     channel.stop_consuming()
 
 
 connection.call_later(float(timeout), give_up)
-channel.basic_consume(queue=queue, on_message_callback=on_message)
-channel.start_consuming()
+while True:
+    channel.basic_consume(queue=queue, on_message_callback=on_message)
+    channel.start_consuming()
+    if not state["reload"] or state.get("gave_up"):
+        break
+    state["watermark"], state["epoch"], snapshot_rows = load_snapshot(PATTERNS)
+    state["reload"] = False
+    last.clear()
+    print("snapshot " + json.dumps({"watermark": state["watermark"], "epoch": state["epoch"], "rows": snapshot_rows}), flush=True)
 print(json.dumps({"summary": seen}), flush=True)
 connection.close()
 sys.exit(0 if seen["config"] and seen["realtime"] and seen["gaps"] == 0 else 1)

@@ -24,10 +24,11 @@ public sealed class When_the_active_distributor_is_killed_during_a_burst : Syste
         // a sync_state row: the replica is created
         await Eventually.Until(AppliedAsync, a => a >= 0, "instance a to create the replica", TimeSpan.FromSeconds(90));
         await Rtd.WaitAppliedAsync(Site, 1, TimeSpan.FromSeconds(90));
-        var configQueue = RealTimeDistributor.Hosting.Topology.Central.DistributorConfigQueue(Site);
+        // instance b stands by: it holds no site lease and consumes no central queue, but serves the site's snapshots
+        var snapshotQueue = RealTimeDistributor.Hosting.Topology.Site.SnapshotQueue(Site);
         Rtd.StartDistributorProcess(Site, "b");
-        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, configQueue))?.Consumers ?? 0,
-            c => c == 2, "both instances on the config queue", TimeSpan.FromSeconds(90));
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(RealTimeDistributor.Hosting.Topology.Site.VirtualHost(Site), snapshotQueue))?.Consumers ?? 0,
+            c => c == 2, "both instances on the site's snapshot queue", TimeSpan.FromSeconds(90));
 
         await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Burst);
         await Eventually.Until(AppliedAsync, a => a > 1 + Burst / 10, "instance a to be part-way through the burst", TimeSpan.FromSeconds(120));

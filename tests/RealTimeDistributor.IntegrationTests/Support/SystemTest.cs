@@ -84,6 +84,22 @@ public abstract class SystemTest : IAsyncLifetime
     protected async Task PutAsync(string table, long id, object row, long? ifMatch = null) =>
         Assert.Equal(HttpStatusCode.OK, (await Rtd.PutConfigAsync(table, id, row, ifMatch)).StatusCode);
 
+    /// <summary>
+    /// Loses one change on its way to the site: once the site's config queue is drained, stops <paramref name="distributor"/>,
+    /// makes the change <paramref name="lost"/> and purges it from the queue, then makes <paramref name="after"/>, whose
+    /// sequence follows the lost one: the next distributor sees a gap.
+    /// </summary>
+    protected async Task LoseOneChangeAsync(WebApplication distributor, Func<Task> lost, Func<Task> after)
+    {
+        var queue = RealTimeDistributor.Hosting.Topology.Central.DistributorConfigQueue(Site);
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, queue))?.Messages ?? -1, m => m == 0, "the site's changes to be acknowledged");
+        await Rtd.StopAsync(distributor);
+        await lost();
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, queue))?.Messages ?? 0, m => m == 1, "the lost change to reach the site's queue");
+        await Rtd.Broker.PurgeAsync(Rtd.CentralVirtualHost, queue);
+        await after();
+    }
+
     /// <summary>Peripheral 1 ("ACD 1"), which the skill groups, agents and services of the tests belong to.</summary>
     protected Task SeedPeripheralAsync() => PutAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
 }

@@ -311,6 +311,50 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                     b.ToTable("realtime_table_state", (string)null);
                 });
 
+            modelBuilder.Entity("RealTimeDistributor.Distributor.Persistence.ResyncLogEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint")
+                        .HasColumnName("epoch");
+
+                    b.Property<bool>("InitialLoad")
+                        .HasColumnType("boolean")
+                        .HasColumnName("initial_load");
+
+                    b.Property<string>("Instance")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("instance");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<long>("Rows")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rows");
+
+                    b.Property<long>("Watermark")
+                        .HasColumnType("bigint")
+                        .HasColumnName("watermark");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("resync_log", (string)null);
+                });
+
             modelBuilder.Entity("RealTimeDistributor.Distributor.Persistence.SyncState", b =>
                 {
                     b.Property<string>("Site")
@@ -321,9 +365,29 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("applied_config_sequence");
 
+                    b.Property<long>("Epoch")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("epoch")
+                        .HasDefaultValueSql("(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+
+                    b.Property<string>("Holder")
+                        .HasColumnType("text")
+                        .HasColumnName("holder");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
                     b.Property<long>("SiteSequence")
                         .HasColumnType("bigint")
                         .HasColumnName("site_sequence");
+
+                    b.Property<Guid>("StreamId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("stream_id")
+                        .HasDefaultValueSql("gen_random_uuid()");
 
                     b.HasKey("Site");
 
