@@ -50,7 +50,7 @@ public static class CentralHost
             x.AddConsumer<RealTimeSnapshotConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central", Topology.Central.ControllerBusOwner);
                 ConfigSnapshotConsumer.Configure(cfg, context);
                 RealTimeSnapshotConsumer.Configure(cfg, context);
             });

@@ -40,7 +40,9 @@ public static class Commands
               a summary per skill group and call type that fits the terminal (--table T: that table, a column per
               field); Ctrl-C or SIGTERM stops; --json streams the view's changes as JSON lines (logs go to stderr);
               --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile. Without
-              --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind
+              --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind.
+              Broker user: the workstation's own (--workstation, else RTD_WORKSTATION): rtd-SITE-ws-WS, password
+              RTD_RABBITMQ_WORKSTATION_PASSWORD (RTD_RABBITMQ_WORKSTATION_USER overrides the user)
           rtd bench [all | NAME ...] [--quick] [--out bench/results]
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report

@@ -30,7 +30,8 @@ public static class ClientHost
             x.AddConsumer<SiteUpdateConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}");
+                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}",
+                    Topology.Site.ClientQueue(settings.Site, settings.Workstation));
                 SiteUpdateConsumer.Configure(cfg, context, settings);
             });
         });

@@ -62,7 +62,8 @@ public static class DistributorHost
         {
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance),
+                    Topology.Central.DistributorBusOwner(settings.Site));
                 RealTimeRowsConsumer.Configure(cfg, context, settings);
             });
         });

@@ -32,6 +32,17 @@ public static class Topology
         : parkingQueue.EndsWith(SkippedQueueSuffix, StringComparison.Ordinal) ? parkingQueue[..^SkippedQueueSuffix.Length]
         : null;
 
+    /// <summary>
+    /// A process's own bus endpoint (MassTransit's temporary queue and exchange, where request/response replies would
+    /// arrive): "{owner}.bus-{id}", inside the names its broker user may use, instead of MassTransit's
+    /// "{machine}_{process}_bus_{id}", which every role would need rights on (so one could write into another's).
+    /// </summary>
+    public static string BusEndpoint(string owner) => $"{owner}.bus-{Guid.NewGuid():N}";
+
+    /// <summary>True for a process's temporary bus endpoint (<see cref="BusEndpoint"/>, or MassTransit's default name): gone with the process.</summary>
+    public static bool IsBusEndpoint(string queue) =>
+        queue.Contains(".bus-", StringComparison.Ordinal) || queue.Contains("_bus_", StringComparison.Ordinal);
+
     /// <summary>The central controller's virtual host: the feed every site consumes.</summary>
     public static class Central
     {
@@ -117,6 +128,12 @@ public static class Topology
             endpoint.ConcurrentMessageLimit = 1;
             endpoint.Bind(RealTimeSnapshotRequestExchange);
         }
+
+        /// <summary>The owner part of the central controller's <see cref="BusEndpoint"/>.</summary>
+        public const string ControllerBusOwner = "rtd.central.controller";
+
+        /// <summary>The owner part of a site's distributor's <see cref="BusEndpoint"/>s (central and site vhost): "rtd.{site}.distributor".</summary>
+        public static string DistributorBusOwner(string site) => $"rtd.{site}.distributor";
 
         /// <summary>Quorum queue, single active consumer: a site's distributor applies config changes from it in order.</summary>
         public static string DistributorConfigQueue(string site) => $"rtd.{site}.distributor.config";
