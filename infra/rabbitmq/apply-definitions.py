@@ -60,6 +60,12 @@ for vhost in [central] + ["rtd-" + site for site in sites]:
     call("PUT", "/vhosts/" + name(vhost))
     call("PUT", "/permissions/" + name(vhost) + "/" + name(env["RTD_ADMIN_USER"]), {"configure": ".*", "write": ".*", "read": ".*"})
 
+for kind, vhost, exchange, kind_of in [line.split() for line in (pathlib.Path(__file__).parent / "topology.conf").read_text().splitlines()
+                                      if line.strip() and not line.lstrip().startswith("#")]:
+    for site in sites if "{site}" in vhost + exchange else [""]:
+        v, x = (t.replace("{central}", central).replace("{site}", site) for t in (vhost, exchange))
+        call("PUT", "/exchanges/" + name(v) + "/" + name(x), {"type": kind_of, "durable": True, "auto_delete": False})
+
 lines = [line.split() for line in (pathlib.Path(__file__).parent / "roles.conf").read_text().splitlines()
          if line.strip() and not line.lstrip().startswith("#")]
 per_site = {line[1] for line in lines if line[0] == "user" and "{site}" in line[2]}

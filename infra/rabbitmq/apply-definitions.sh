@@ -27,6 +27,18 @@ for vhost in rtd-central $(for s in $RTD_SITES; do echo "rtd-$s"; done); do
   ensure_vhost "$vhost"
   rabbitmqctl -q set_permissions -p "$vhost" "$RTD_RABBITMQ_ADMIN_USER" '.*' '.*' '.*' >/dev/null
 done
+# the shared exchanges of topology.conf (generated from Topology.cs), through the management HTTP API: no role may
+# configure them, the hosts only check they exist
+api="http://${RTD_RABBITMQ_HOST}:${RTD_RABBITMQ_MANAGEMENT_PORT:-15672}/api"
+while read -r kind vhost name type; do
+  [[ -z "$kind" || "$kind" == \#* ]] && continue
+  for site in $( [[ "$vhost$name" == *"{site}"* ]] && echo $RTD_SITES || echo - ); do
+    v="${vhost//\{central\}/${RTD_RABBITMQ_CENTRAL_VHOST:-rtd-central}}" n="$name"
+    v="${v//\{site\}/$site}" n="${n//\{site\}/$site}"
+    curl -fsS -u "$RTD_RABBITMQ_ADMIN_USER:$RTD_RABBITMQ_ADMIN_PASSWORD" -X PUT -H 'content-type: application/json' \
+      "$api/exchanges/$v/$n" -d "{\"type\":\"$type\",\"durable\":true,\"auto_delete\":false}" >/dev/null
+  done
+done <"$here/rabbitmq/topology.conf"
 # one user per role, with the permissions in roles.conf (the one place those regexes live)
 "$here/rabbitmq/apply-roles.sh"
 # the guest account only works from localhost; it is removed so nothing depends on it

@@ -55,6 +55,7 @@ public static class CentralHost
                 RealTimeSnapshotConsumer.Configure(cfg, context);
             });
         });
+        builder.Services.AddBrokerBindings(broker);
         builder.Services.AddHostedService<ChangeLogRelay>();
         builder.Services.AddSingleton<StatisticsEngine>();
         builder.Services.AddSingleton<IActivitySource, SimulatedActivity>();

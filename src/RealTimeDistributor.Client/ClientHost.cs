@@ -35,6 +35,7 @@ public static class ClientHost
                 SiteUpdateConsumer.Configure(cfg, context, settings);
             });
         });
+        builder.Services.AddBrokerBindings(broker);
         builder.Services.AddHostedService<ViewReporter>();
         // after MassTransit, which has bound the client's queue by then: the snapshot is requested only once nothing can be missed
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SnapshotLoader>());

@@ -68,6 +68,8 @@ public static class DistributorHost
             });
         });
         builder.Services.AddSiteSnapshots(settings, broker);
+        // after both buses: the start waits for their endpoints' bindings, so the real-time load below misses nothing
+        builder.Services.AddBrokerBindings(broker);
         // after MassTransit, whose bus endpoint receives the chunks
         builder.Services.AddHostedService<RealTimeSnapshotLoader>();
 

@@ -20,6 +20,7 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake) : IConsumer<Real
         bus.ReceiveEndpoint(Topology.Central.DistributorRealTimeQueue(settings.Site), e =>
         {
             Topology.Central.ConfigureDistributorRealTimeQueue(e);
+            e.BindWithoutDeclaring(context, Topology.Central.DistributorRealTimeQueue(settings.Site), Topology.Central.DistributorRealTimeBindings);
             PoisonMessageException.RetryOthers(e);
             e.Instance(ActivatorUtilities.CreateInstance<RealTimeRowsConsumer>(context));
         });
