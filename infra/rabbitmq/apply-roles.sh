@@ -59,10 +59,11 @@ while read -r kind role rest <&3; do
     case "$kind" in
       user)
         tags="$b"; [[ "$tags" == "-" ]] && tags=""
+        pw="$(password "$role" "$site")" # an assignment, so that a refused password stops the script (set -e)
         if rabbitmqctl -q list_users | awk '{print $1}' | grep -qx "$a"; then
-          rabbitmqctl -q change_password "$a" "$(password "$role" "$site")" >/dev/null
+          rabbitmqctl -q change_password "$a" "$pw" >/dev/null
         else
-          rabbitmqctl -q add_user "$a" "$(password "$role" "$site")" >/dev/null
+          rabbitmqctl -q add_user "$a" "$pw" >/dev/null
         fi
         rabbitmqctl -q set_user_tags "$a" $tags >/dev/null
         user_of["$role/$site"]="$a"

@@ -8,6 +8,7 @@
 # Runs rabbitmqctl on the broker's machine, as apply-roles.sh does. docs/security.md#workstation-credentials.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+given="${RTD_RABBITMQ_WORKSTATION_PASSWORD:-}" # before env.sh, which defaults it to the local-demo one
 source "$here/env.sh"
 valid() { [[ "$1" =~ ^[a-z0-9][a-z0-9-]{0,31}$ ]] || { echo "[rabbitmq] '$1' is not a valid id: lower-case letters, digits and '-', 1 to 32 characters" >&2; exit 64; }; }
 usage() { echo "usage: workstation.sh add|remove SITE WS | list [SITE]" >&2; exit 64; }
@@ -15,7 +16,8 @@ case "${1:-}" in
   add)
     [[ $# -eq 3 ]] || usage
     valid "$2"; valid "$3"
-    if [[ -z "${RTD_RABBITMQ_WORKSTATION_PASSWORD:-}" ]]; then
+    RTD_RABBITMQ_WORKSTATION_PASSWORD="$given"
+    if [[ -z "$given" ]]; then
       RTD_RABBITMQ_WORKSTATION_PASSWORD="$(openssl rand -hex 24)"
       echo "$RTD_RABBITMQ_WORKSTATION_PASSWORD"
     fi
