@@ -43,6 +43,11 @@ public static class Commands
               --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind.
               Broker user: the workstation's own (--workstation, else RTD_WORKSTATION): rtd-SITE-ws-WS, password
               RTD_RABBITMQ_WORKSTATION_PASSWORD (RTD_RABBITMQ_WORKSTATION_USER overrides the user)
+          rtd workstation add SITE WS [--workstation-password P] | remove SITE WS | list [SITE]
+                     [--management http://host:15672] [--user U --password P]
+              a workstation's own broker credential (user rtd-SITE-ws-WS, rights on its own names only, the lines of
+              infra/rabbitmq/roles.conf): add prints a new random password (unless given), remove deletes the user and
+              closes its connections. User: RTD_RABBITMQ_ADMIN_USER / _PASSWORD (docs/security.md#workstation-credentials)
           rtd bench [all | NAME ...] [--quick] [--out bench/results]
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
@@ -62,6 +67,7 @@ public static class Commands
                 ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
                     json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
+                ["workstation", .. var rest] => await WorkstationCommand.RunAsync(rest, Console.Out),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };
