@@ -22,7 +22,7 @@ public sealed class When_an_operator_issues_workstation_credentials : IAsyncLife
     public async Task InitializeAsync()
     {
         await _broker.CreateVirtualHostAsync(VirtualHost);
-        await _broker.DeclareDefinitionsAsync(RtdSystem.CentralVirtualHostOf("unused"), [_site]);
+        await _broker.DeclareDefinitionsAsync(null, [_site]);
     }
 
     public async Task DisposeAsync()

@@ -29,11 +29,11 @@ public sealed class Broker : IDisposable
 
     /// <summary>
     /// The exchanges the broker definitions declare (Topology.*.DeclaredExchanges, as infra/rabbitmq/apply-definitions.sh
-    /// does from topology.conf), for hosts that run under role users, which may not declare them.
+    /// does from topology.conf), for hosts that run under role users, which may not declare them; null: no central vhost.
     /// </summary>
-    public async Task DeclareDefinitionsAsync(string centralVirtualHost, IEnumerable<string> sites)
+    public async Task DeclareDefinitionsAsync(string? centralVirtualHost, IEnumerable<string> sites)
     {
-        var exchanges = Topology.Central.DeclaredExchanges.Select(e => (VirtualHost: centralVirtualHost, Exchange: e))
+        var exchanges = (centralVirtualHost is null ? [] : Topology.Central.DeclaredExchanges).Select(e => (VirtualHost: centralVirtualHost!, Exchange: e))
             .Concat(sites.SelectMany(site => Topology.Site.DeclaredExchanges(site).Select(e => (VirtualHost: Topology.Site.VirtualHost(site), Exchange: e))));
         foreach (var (vhost, exchange) in exchanges)
         {
