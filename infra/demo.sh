@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/env.sh
+# a local demo: the local-demo-* passwords of infra/env.sh are allowed (the broker scripts refuse them otherwise)
+export RTD_ALLOW_DEMO_SECRETS=1
 args=("$@")
 for i in "${!args[@]}"; do
   if [[ "${args[$i]}" == "--sites" && $((i + 1)) -lt ${#args[@]} ]]; then
@@ -17,5 +19,9 @@ for i in "${!args[@]}"; do
   fi
 done
 infra/services-up.sh
+# each site's demo workstation (ws1, the client process) and a terminal one (rtd client) get their own broker credential
+for site in $RTD_SITES; do
+  for ws in ws1 terminal; do infra/rabbitmq/workstation.sh add "$site" "$ws"; done
+done
 dotnet build RealTimeDistributor.sln -c Release -nologo -v quiet
 exec dotnet src/RealTimeDistributor.Cli/bin/Release/net10.0/rtd.dll demo "${args[@]}"

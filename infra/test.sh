@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test: brings up RabbitMQ and PostgreSQL the same way the demo does, then the Cake Test target
-# (dotnet format --verify-no-changes, the fast tests, the real-service tests).
+# (dotnet format --verify-no-changes, the fast tests, the real-service tests), with the tests' full-rights broker user
+# added before and removed after (infra/rabbitmq/test-user.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/env.sh
+# the local-demo-* passwords of infra/env.sh are fine on a test machine (the scripts refuse them elsewhere)
+export RTD_ALLOW_DEMO_SECRETS=1
 infra/services-up.sh
 infra/rabbitmq/cluster.sh up   # the three-node central cluster the cluster fault test runs on
+# the full-rights test user exists only while the tests run
+cluster="$(infra/rabbitmq/cluster.sh node)"
+infra/rabbitmq/test-user.sh add
+RABBITMQ_NODENAME="$cluster" infra/rabbitmq/test-user.sh add
+trap 'infra/rabbitmq/test-user.sh remove; RABBITMQ_NODENAME="$cluster" infra/rabbitmq/test-user.sh remove' EXIT
 infra/client-tools-up.sh
 dotnet tool restore
 dotnet cake build.cake --target=Test

@@ -40,7 +40,7 @@ public static class PublishBenchmark
 
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd bench masstransit");
+            cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd bench masstransit", Topology.Central.ControllerBusOwner);
             cfg.Message<RealTimeRowsPublished>(m => m.SetEntityName(Topology.Central.RealTimeExchange));
             cfg.Publish<RealTimeRowsPublished>(p => p.ExchangeType = Topology.TopicExchange);
             cfg.Send<RealTimeRowsPublished>(s => s.UseRoutingKeyFormatter(c => Topology.Central.RealTimeRoutingKey(c.Message.Table)));

@@ -1,9 +1,10 @@
 """The broker definitions of apply-definitions.sh + apply-roles.sh, through the management HTTP API, for hosts without
 rabbitmqctl (docker compose's broker-setup service). Idempotent. Reads the same roles.conf.
 
-Environment: RTD_API (http://host:15672/api), RTD_ADMIN_USER, RTD_ADMIN_PASSWORD, RTD_USER, RTD_PASSWORD (the
-all-permissions test user), RTD_CENTRAL_VHOST (rtd-central), RTD_SITES ("site-a site-b"), and the role passwords
-RTD_RABBITMQ_<ROLE>_PASSWORD[_<SITE>] as in apply-roles.sh.
+Environment: RTD_API (http://host:15672/api), RTD_ADMIN_USER, RTD_ADMIN_PASSWORD, RTD_CENTRAL_VHOST (rtd-central),
+RTD_SITES ("site-a site-b"), RTD_WORKSTATIONS ("site-a/ws1 site-b/ws1": the workstations to issue a credential to, with
+RTD_RABBITMQ_WORKSTATION_PASSWORD), and the role passwords RTD_RABBITMQ_<ROLE>_PASSWORD[_<SITE>] as in apply-roles.sh.
+No full-rights application user is made. A local-demo-* password is refused unless RTD_ALLOW_DEMO_SECRETS=1.
 """
 import base64, json, os, pathlib, time, urllib.parse, urllib.request
 
@@ -12,6 +13,16 @@ credentials = (env["RTD_ADMIN_USER"] + ":" + env["RTD_ADMIN_PASSWORD"]).encode()
 headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode(), "Content-Type": "application/json"}
 central = env.get("RTD_CENTRAL_VHOST", "rtd-central")
 sites = env["RTD_SITES"].split()
+workstations = [tuple(pair.split("/", 1)) for pair in env.get("RTD_WORKSTATIONS", "").split()]
+
+
+def refuse_demo_secret(variable):
+    if env.get(variable, "").startswith("local-demo-") and env.get("RTD_ALLOW_DEMO_SECRETS") != "1":
+        raise SystemExit("[broker-setup] " + variable + " is the local-demo default: set a password of your own in "
+                         + variable + ", or RTD_ALLOW_DEMO_SECRETS=1 for a local demo")
+
+
+refuse_demo_secret("RTD_ADMIN_PASSWORD")
 
 
 def call(method, path, body=None):
@@ -27,11 +38,11 @@ def name(value):
 
 def password(role, site):
     variable = "RTD_RABBITMQ_" + role.upper() + "_PASSWORD"
-    own = env.get(variable + "_" + site.upper().replace("-", "_")) if site else None
-    if own:
-        return own
+    if site and env.get(variable + "_" + site.upper().replace("-", "_")):
+        variable = variable + "_" + site.upper().replace("-", "_")
     if not env.get(variable):
         raise SystemExit("[broker-setup] " + variable + " is not set")
+    refuse_demo_secret(variable)
     return env[variable]
 
 
@@ -45,22 +56,29 @@ for attempt in range(60):
 else:
     raise SystemExit("[broker-setup] the RabbitMQ management API did not answer")
 
-call("PUT", "/users/" + name(env["RTD_USER"]), {"password": env["RTD_PASSWORD"], "tags": "management"})
 for vhost in [central] + ["rtd-" + site for site in sites]:
     call("PUT", "/vhosts/" + name(vhost))
-    for user in (env["RTD_USER"], env["RTD_ADMIN_USER"]):
-        call("PUT", "/permissions/" + name(vhost) + "/" + name(user), {"configure": ".*", "write": ".*", "read": ".*"})
+    call("PUT", "/permissions/" + name(vhost) + "/" + name(env["RTD_ADMIN_USER"]), {"configure": ".*", "write": ".*", "read": ".*"})
+
+for kind, vhost, exchange, kind_of in [line.split() for line in (pathlib.Path(__file__).parent / "topology.conf").read_text().splitlines()
+                                      if line.strip() and not line.lstrip().startswith("#")]:
+    for site in sites if "{site}" in vhost + exchange else [""]:
+        v, x = (t.replace("{central}", central).replace("{site}", site) for t in (vhost, exchange))
+        call("PUT", "/exchanges/" + name(v) + "/" + name(x), {"type": kind_of, "durable": True, "auto_delete": False})
 
 lines = [line.split() for line in (pathlib.Path(__file__).parent / "roles.conf").read_text().splitlines()
          if line.strip() and not line.lstrip().startswith("#")]
 per_site = {line[1] for line in lines if line[0] == "user" and "{site}" in line[2]}
+per_workstation = {line[1] for line in lines if line[0] == "user" and "{workstation}" in line[2]}
 users = {}
 for kind, role, *fields in lines:
-    for site in sites if role in per_site or any("{site}" in f for f in fields) else [""]:
-        f = [x.replace("{central}", central).replace("{site}", site) for x in fields]
-        user = users.get((role, site)) or users.get((role, ""))
+    targets = ([(site, ws) for site, ws in workstations] if role in per_workstation
+               else [(site, "") for site in sites] if role in per_site or any("{site}" in f for f in fields) else [("", "")])
+    for site, ws in targets:
+        f = [x.replace("{central}", central).replace("{site}", site).replace("{workstation}", ws) for x in fields]
+        user = users.get((role, site, ws)) or users.get((role, "", ""))
         if kind == "user":
-            users[(role, site)] = f[0]
+            users[(role, site, ws)] = f[0]
             call("PUT", "/users/" + name(f[0]), {"password": password(role, site), "tags": "" if f[1] == "-" else f[1]})
         elif kind == "perm":
             call("PUT", "/permissions/" + name(f[0]) + "/" + name(user), {"configure": f[1], "write": f[2], "read": f[3]})
@@ -68,4 +86,4 @@ for kind, role, *fields in lines:
             call("PUT", "/topic-permissions/" + name(f[0]) + "/" + name(user), {"exchange": f[1], "write": f[2], "read": f[3]})
         else:
             raise SystemExit("[broker-setup] roles.conf: unknown line kind " + kind)
-print("[broker-setup] vhosts, the", env["RTD_USER"], "user and the role users", sorted(set(users.values())), "are declared", flush=True)
+print("[broker-setup] vhosts and the role users", sorted(set(users.values())), "are declared", flush=True)

@@ -50,11 +50,12 @@ public static class CentralHost
             x.AddConsumer<RealTimeSnapshotConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central");
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central", Topology.Central.ControllerBusOwner);
                 ConfigSnapshotConsumer.Configure(cfg, context);
                 RealTimeSnapshotConsumer.Configure(cfg, context);
             });
         });
+        builder.Services.AddBrokerBindings(broker);
         builder.Services.AddHostedService<ChangeLogRelay>();
         builder.Services.AddSingleton<StatisticsEngine>();
         builder.Services.AddSingleton<IActivitySource, SimulatedActivity>();

@@ -20,19 +20,21 @@ public static class ClientCommand
     public static async Task<int> RunAsync(Options options, bool json, bool once)
     {
         var site = options["site"] ?? throw new UsageException("client needs --site (e.g. site-a)");
-        var workstation = options["workstation"] ?? $"cli-{Environment.ProcessId}";
+        var named = options["workstation"] ?? (Environment.GetEnvironmentVariable("RTD_WORKSTATION") is { Length: > 0 } w ? w : null);
+        var workstation = named ?? $"cli-{Environment.ProcessId}";
         var table = options["table"];
         var settings = new Dictionary<string, string?>
         {
             ["Client:Site"] = site,
             ["Client:Workstation"] = workstation,
             ["Client:Temporary"] = (once || options["workstation"] is null) ? "true" : "false",
+            // the workstation's own broker credential (infra/rabbitmq/workstation.sh add SITE WS): rtd-{site}-ws-{workstation}
+            ["RabbitMq:Username"] = Env("RTD_RABBITMQ_WORKSTATION_USER", WorkstationUser(site, workstation)),
+            ["RabbitMq:Password"] = Env("RTD_RABBITMQ_WORKSTATION_PASSWORD", "local-demo-workstation"),
             ["Client:StaleAfter"] = options.Duration("stale-after")?.ToString("c", CultureInfo.InvariantCulture),
             ["Urls"] = options["url"] ?? "http://127.0.0.1:0",
             ["RabbitMq:Host"] = Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
             ["RabbitMq:Port"] = Env("RTD_RABBITMQ_PORT", "5672"),
-            ["RabbitMq:Username"] = Env("RTD_RABBITMQ_USER", "rtd"),
-            ["RabbitMq:Password"] = Env("RTD_RABBITMQ_PASSWORD", "local-demo-rtd"),
             // the terminal is the view: only a fatal error is logged, and to stderr, so stdout is only the view (or JSON lines)
             ["Logs:ToStandardError"] = "true",
             ["Serilog:MinimumLevel:Default"] = "Fatal",
@@ -136,6 +138,9 @@ public static class ClientCommand
 
     private static string Line(string change, object data) =>
         $"{{\"change\":\"{change}\",\"data\":{Encoding.UTF8.GetString(Json.Serialize(data))}}}\n";
+
+    /// <summary>A workstation's broker user, as infra/rabbitmq/roles.conf names it ("rtd-{site}-ws-{workstation}").</summary>
+    public static string WorkstationUser(string site, string workstation) => $"rtd-{site}-ws-{workstation}";
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 }

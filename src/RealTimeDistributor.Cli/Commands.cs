@@ -40,7 +40,14 @@ public static class Commands
               a summary per skill group and call type that fits the terminal (--table T: that table, a column per
               field); Ctrl-C or SIGTERM stops; --json streams the view's changes as JSON lines (logs go to stderr);
               --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile. Without
-              --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind
+              --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind.
+              Broker user: the workstation's own (--workstation, else RTD_WORKSTATION): rtd-SITE-ws-WS, password
+              RTD_RABBITMQ_WORKSTATION_PASSWORD (RTD_RABBITMQ_WORKSTATION_USER overrides the user)
+          rtd workstation add SITE WS [--workstation-password P] | remove SITE WS | list [SITE]
+                     [--management http://host:15672] [--user U --password P]
+              a workstation's own broker credential (user rtd-SITE-ws-WS, rights on its own names only, the lines of
+              infra/rabbitmq/roles.conf): add prints a new random password (unless given), remove deletes the user and
+              closes its connections. User: RTD_RABBITMQ_ADMIN_USER / _PASSWORD (docs/security.md#workstation-credentials)
           rtd wan proxy NAME --listen HOST:PORT --to HOST:PORT
           rtd wan cut NAME [--mode reset|blackhole] | restore NAME | flap NAME | latency NAME MS | flaky NAME SECONDS|off | status NAME
               a WAN link for demos and fault tests: `proxy` forwards HOST:PORT to the target until stopped and is
@@ -74,6 +81,7 @@ public static class Commands
                 ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
                 ["chaos", .. var rest] => await Chaos.ChaosCommand.RunAsync(Options.Parse(rest.Where(a => a != "--all")), Console.Out),
                 ["wan", .. var rest] => await Wan.WanCommand.RunAsync(rest, Console.Out),
+                ["workstation", .. var rest] => await WorkstationCommand.RunAsync(rest, Console.Out),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };

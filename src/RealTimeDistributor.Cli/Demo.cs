@@ -67,7 +67,12 @@ public static class Demo
                 hosts.Add(HostProcess.Start($"distributor-{site}", "RealTimeDistributor.Distributor", DistributorUrl(i), logs,
                     new Dictionary<string, string>(AsRole(env, "distributor", site)) { ["Distributor__Site"] = site, ["ConnectionStrings__Replica"] = Db(ReplicaDb(site)) }));
                 hosts.Add(HostProcess.Start($"client-{site}", "RealTimeDistributor.Client", ClientUrl(i), logs,
-                    new Dictionary<string, string>(AsRole(env, "workstation", site)) { ["Client__Site"] = site, ["Client__Workstation"] = "ws1" }));
+                    new Dictionary<string, string>(AsRole(env, "workstation", site))
+                    {
+                        ["Client__Site"] = site,
+                        ["Client__Workstation"] = DemoWorkstation,
+                        ["RabbitMq__Username"] = ClientCommand.WorkstationUser(site, DemoWorkstation),
+                    }));
             }
             await WaitHealthyAsync(hosts, stop.Token);
 
@@ -133,7 +138,7 @@ public static class Demo
 
     /// <summary>
     /// Each process connects as its role's broker user (infra/rabbitmq/roles.conf: rtd-controller, rtd-{site}-distributor,
-    /// rtd-{site}-workstation), with the password infra/rabbitmq/apply-roles.sh gave it: RTD_RABBITMQ_{ROLE}_PASSWORD_{SITE},
+    /// a workstation's own rtd-{site}-ws-{workstation}), with the password infra/rabbitmq/apply-roles.sh gave it: RTD_RABBITMQ_{ROLE}_PASSWORD_{SITE},
     /// else RTD_RABBITMQ_{ROLE}_PASSWORD, else the local-demo default.
     /// </summary>
     private static Dictionary<string, string> AsRole(Dictionary<string, string> env, string role, string? site)
@@ -148,6 +153,9 @@ public static class Demo
             ["RabbitMq__Password"] = password,
         };
     }
+
+    /// <summary>Each site's demo client process: a workstation whose broker credential infra/demo.sh issues (workstation.sh add).</summary>
+    private const string DemoWorkstation = "ws1";
 
     private static string ReplicaDb(string site) => $"rtd_demo_{site.Replace('-', '_')}";
 
@@ -225,7 +233,7 @@ public static class Demo
             Console.WriteLine($"    {sites[i],-8} {ClientUrl(i),-24} {peripherals[i].Name,-14} distributor {DistributorUrl(i)}stats");
         }
         Console.WriteLine($"""
-              Terminal view:          rtd client --site {sites[0]}
+              Terminal view:          rtd client --site {sites[0]} --workstation terminal
               Central admin API:      {CentralUrl}api/config/agent   (rtd config list agent)
               RabbitMQ management UI: http://127.0.0.1:15672  read-only login {Env("RTD_RABBITMQ_OPERATOR_USER", "rtd-operator")}, password in RTD_RABBITMQ_OPERATOR_PASSWORD (local default local-demo-operator)
               Logs of every process:  {logs}

@@ -46,16 +46,8 @@ public sealed class ManagementApi : IDisposable
     /// <summary>The answer; a failure ends the command with a line that names the URL and the cause.</summary>
     public async Task<JsonElement> RequireAsync(string path)
     {
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.GetAsync(path);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-        {
-            throw new CommandFailedException($"the RabbitMQ management API at {BaseAddress} does not answer ({exception.Message}); set --management");
-        }
-        using (response)
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using (var response = await AnswerAsync(request))
         {
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
@@ -66,6 +58,33 @@ public sealed class ManagementApi : IDisposable
                 throw new CommandFailedException($"GET {new Uri(BaseAddress, path)} answered {(int)response.StatusCode} {response.ReasonPhrase}");
             }
             return await response.Content.ReadFromJsonAsync<JsonElement>(Web);
+        }
+    }
+
+    /// <summary>A PUT or DELETE (body as JSON); a failure ends the command with a line that names the URL and the answer.</summary>
+    public async Task SendAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using (var response = await AnswerAsync(request))
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CommandFailedException($"{method} {new Uri(BaseAddress, path)} answered {(int)response.StatusCode} {response.ReasonPhrase}: "
+                    + await response.Content.ReadAsStringAsync());
+            }
+        }
+    }
+
+    /// <summary>The answer; no answer at all ends the command with a line that names the URL and the cause.</summary>
+    private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request)
+    {
+        try
+        {
+            return await _http.SendAsync(request);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            throw new CommandFailedException($"the RabbitMQ management API at {BaseAddress} does not answer ({exception.Message}); set --management");
         }
     }
 

@@ -201,8 +201,8 @@ public static class StatusCommand
         return name.StartsWith(prefix, StringComparison.Ordinal) && !name[prefix.Length..].Contains('.', StringComparison.Ordinal) && !Topology.IsParkingQueue(name);
     }
 
-    /// <summary>A process's temporary reply endpoint ({machine}_{process}_bus_{id}): gone with the process.</summary>
-    private static bool IsTemporary(string name) => name.Contains("_bus_", StringComparison.Ordinal);
+    /// <summary>A process's temporary bus endpoint: gone with the process.</summary>
+    private static bool IsTemporary(string name) => Topology.IsBusEndpoint(name);
 
     private static string Queues(IEnumerable<QueueState> queues) =>
         string.Join(", ", queues.OrderBy(q => q.Name, StringComparer.Ordinal).Select(q => $"{q.Name} {Depth(q)}")) is { Length: > 0 } text ? text : "none";

@@ -30,10 +30,12 @@ public static class ClientHost
             x.AddConsumer<SiteUpdateConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}");
+                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}",
+                    Topology.Site.ClientQueue(settings.Site, settings.Workstation));
                 SiteUpdateConsumer.Configure(cfg, context, settings);
             });
         });
+        builder.Services.AddBrokerBindings(broker);
         builder.Services.AddHostedService<ViewReporter>();
         // after MassTransit, which has bound the client's queue by then: the snapshot is requested only once nothing can be missed
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SnapshotLoader>());

@@ -87,12 +87,15 @@ public static class DistributorHost
         {
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance));
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance),
+                    Topology.Central.DistributorBusOwner(settings.Site));
             });
         });
         // the real-time queue's consumer is attached only while this process holds the site lease
         builder.Services.AddHostedService<RealTimeEndpoint>();
         builder.Services.AddSiteSnapshots(settings, broker);
+        // after both buses: the start waits for their endpoints' bindings, so the real-time load below misses nothing
+        builder.Services.AddBrokerBindings(broker);
         // after MassTransit, whose bus endpoint receives the chunks
         builder.Services.AddHostedService<RealTimeSnapshotLoader>();
 

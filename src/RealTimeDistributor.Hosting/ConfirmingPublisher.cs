@@ -71,10 +71,7 @@ public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtua
         _channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken);
-        foreach (var exchange in _exchanges)
-        {
-            await _channel.ExchangeDeclareAsync(exchange, Topology.TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        }
+        await BrokerDefinitions.EnsureExchangesAsync(_connection, _exchanges.Select(e => new DeclaredExchange(e, Topology.TopicExchange)), cancellationToken);
         return _channel;
     }
 

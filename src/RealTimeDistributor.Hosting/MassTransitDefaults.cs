@@ -7,10 +7,14 @@ public static class MassTransitDefaults
 {
     /// <summary>
     /// Points a bus at one virtual host and makes plain JSON (application/json, no envelope) the wire format,
-    /// so workstations written in other languages read the same bytes (docs/wire-format.md).
+    /// so workstations written in other languages read the same bytes (docs/wire-format.md). The bus endpoint is named
+    /// after its owner (<see cref="Topology.BusEndpoint"/>: "rtd.{site}.client.{workstation}", ...), inside the names
+    /// the owner's broker user may use (infra/rabbitmq/roles.conf).
     /// </summary>
-    public static void UseRtdBroker(this IRabbitMqBusFactoryConfigurator configurator, RabbitMqSettings settings, string virtualHost, string connectionName)
+    public static void UseRtdBroker(this IRabbitMqBusFactoryConfigurator configurator, RabbitMqSettings settings, string virtualHost, string connectionName,
+        string busOwner)
     {
+        configurator.OverrideDefaultBusEndpointQueueName(Topology.BusEndpoint(busOwner));
         configurator.Host(settings.Host, (ushort)settings.Port, virtualHost, connectionName, host =>
         {
             host.Username(settings.Username);

@@ -32,6 +32,17 @@ public static class Topology
         : parkingQueue.EndsWith(SkippedQueueSuffix, StringComparison.Ordinal) ? parkingQueue[..^SkippedQueueSuffix.Length]
         : null;
 
+    /// <summary>
+    /// A process's own bus endpoint (MassTransit's temporary queue and exchange, where request/response replies would
+    /// arrive): "{owner}.bus-{id}", inside the names its broker user may use, instead of MassTransit's
+    /// "{machine}_{process}_bus_{id}", which every role would need rights on (so one could write into another's).
+    /// </summary>
+    public static string BusEndpoint(string owner) => $"{owner}.bus-{Guid.NewGuid():N}";
+
+    /// <summary>True for a process's temporary bus endpoint (<see cref="BusEndpoint"/>, or MassTransit's default name): gone with the process.</summary>
+    public static bool IsBusEndpoint(string queue) =>
+        queue.Contains(".bus-", StringComparison.Ordinal) || queue.Contains("_bus_", StringComparison.Ordinal);
+
     /// <summary>The central controller's virtual host: the feed every site consumes.</summary>
     public static class Central
     {
@@ -58,13 +69,14 @@ public static class Topology
         /// <summary>Rows per configuration snapshot chunk, so a configuration of 100,000 entities never forms one giant message.</summary>
         public const int ConfigSnapshotChunkRows = 5000;
 
-        /// <summary>Binds the central controller's snapshot queue to <see cref="ConfigSnapshotRequestExchange"/>.</summary>
+        /// <summary>The central controller's snapshot queue, fed by <see cref="ConfigSnapshotRequestExchange"/> (<see cref="ConfigSnapshotBindings"/>).</summary>
         public static void ConfigureConfigSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false;
-            endpoint.Bind(ConfigSnapshotRequestExchange);
         }
+
+        public static IReadOnlyList<ExchangeBinding> ConfigSnapshotBindings => [new(new(ConfigSnapshotRequestExchange, "fanout"), "")];
 
         /// <summary>The central controller serves real-time snapshots (request/response, streamed in chunks) from this queue.</summary>
         public const string RealTimeSnapshotQueue = "rtd.central.realtime-snapshots";
@@ -107,7 +119,7 @@ public static class Topology
             && replyTo.Length > SnapshotReplyQueue(site, "").Length
             && replyTo[SnapshotReplyQueue(site, "").Length..].All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
-        /// <summary>Binds the central controller's real-time snapshot queue to <see cref="RealTimeSnapshotRequestExchange"/>; old requests expire.</summary>
+        /// <summary>The central controller's real-time snapshot queue, fed by <see cref="RealTimeSnapshotRequestExchange"/>; old requests expire.</summary>
         public static void ConfigureRealTimeSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
             endpoint.ConfigureConsumeTopology = false;
@@ -115,8 +127,27 @@ public static class Topology
             endpoint.SetQueueArgument("x-message-ttl", (int)RealTimeSnapshotRequestTtl.TotalMilliseconds);
             endpoint.PrefetchCount = 2;
             endpoint.ConcurrentMessageLimit = 1;
-            endpoint.Bind(RealTimeSnapshotRequestExchange);
         }
+
+        public static IReadOnlyList<ExchangeBinding> RealTimeSnapshotBindings => [new(new(RealTimeSnapshotRequestExchange, "fanout"), "")];
+
+        /// <summary>
+        /// The central vhost's exchanges that the broker definitions declare (infra/rabbitmq/topology.conf; no role may
+        /// configure them): the two streams and the two snapshot request exchanges.
+        /// </summary>
+        public static IReadOnlyList<DeclaredExchange> DeclaredExchanges =>
+        [
+            new(ConfigExchange, TopicExchange),
+            new(RealTimeExchange, TopicExchange),
+            new(ConfigSnapshotRequestExchange, "fanout"),
+            new(RealTimeSnapshotRequestExchange, "fanout"),
+        ];
+
+        /// <summary>The owner part of the central controller's <see cref="BusEndpoint"/>.</summary>
+        public const string ControllerBusOwner = "rtd.central.controller";
+
+        /// <summary>The owner part of a site's distributor's <see cref="BusEndpoint"/>s (central and site vhost): "rtd.{site}.distributor".</summary>
+        public static string DistributorBusOwner(string site) => $"rtd.{site}.distributor";
 
         /// <summary>Quorum queue, single active consumer: a site's distributor applies config changes from it in order.</summary>
         public static string DistributorConfigQueue(string site) => $"rtd.{site}.distributor.config";
@@ -159,12 +190,13 @@ public static class Topology
         /// apply loop puts back in sequence order (ConfigStream), so a backlog drains in runs. Queues declared by MassTransit
         /// before carry the same arguments (and an exchange of the queue's name bound in between, which does no harm).
         /// </summary>
-        public static async Task DeclareDistributorConfigQueueAsync(RabbitMQ.Client.IChannel channel, string site, CancellationToken cancellationToken)
+        public static async Task DeclareDistributorConfigQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, string site,
+            CancellationToken cancellationToken)
         {
             var queue = DistributorConfigQueue(site);
+            await BrokerDefinitions.EnsureExchangesAsync(connection, [new(ConfigExchange, TopicExchange)], cancellationToken);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
                 new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true }, cancellationToken: cancellationToken);
-            await channel.ExchangeDeclareAsync(ConfigExchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, ConfigExchange, AllKeys, cancellationToken: cancellationToken);
         }
 
@@ -189,12 +221,10 @@ public static class Topology
             // so the order they apply in does not matter
             endpoint.PrefetchCount = DistributorRealTimeInFlight;
             endpoint.ConcurrentMessageLimit = DistributorRealTimeInFlight;
-            endpoint.Bind(RealTimeExchange, b =>
-            {
-                b.ExchangeType = TopicExchange;
-                b.RoutingKey = AllKeys;
-            });
         }
+
+        /// <summary>A distributor's real-time queue takes every real-time batch.</summary>
+        public static IReadOnlyList<ExchangeBinding> DistributorRealTimeBindings => [new(new(RealTimeExchange, TopicExchange), AllKeys)];
     }
 
     /// <summary>A site's virtual host: what its distributor hands to its client workstations.</summary>
@@ -272,21 +302,30 @@ public static class Topology
         /// Durable, no expiry of its own, requests older than <see cref="SnapshotRequestTtl"/> dropped; fed by
         /// <see cref="SnapshotRequestExchange"/>.
         /// </summary>
-        public static void ConfigureSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site)
+        public static void ConfigureSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false;
-            endpoint.Bind(SnapshotRequestExchange(site), b =>
-            {
-                b.ExchangeType = TopicExchange;
-                b.RoutingKey = AllKeys;
-            });
             endpoint.SetQueueArgument("x-message-ttl", (int)SnapshotRequestTtl.TotalMilliseconds);
             endpoint.PrefetchCount = 2;
             endpoint.ConcurrentMessageLimit = 1;
         }
 
+        /// <summary>The site's snapshot queue takes every request of <see cref="SnapshotRequestExchange"/>.</summary>
+        public static IReadOnlyList<ExchangeBinding> SnapshotQueueBindings(string site) => [new(new(SnapshotRequestExchange(site), TopicExchange), AllKeys)];
+
         public static IEnumerable<string> Exchanges(string site) => [ConfigExchange(site), RealTimeExchange(site)];
+
+        /// <summary>
+        /// A site vhost's exchanges that the broker definitions declare (infra/rabbitmq/topology.conf; no role may configure
+        /// them): the two streams and the snapshot request exchange.
+        /// </summary>
+        public static IReadOnlyList<DeclaredExchange> DeclaredExchanges(string site) =>
+        [
+            new(ConfigExchange(site), TopicExchange),
+            new(RealTimeExchange(site), TopicExchange),
+            new(SnapshotRequestExchange(site), TopicExchange),
+        ];
 
         public static string ExchangeFor(string site, string kind) => kind == SiteUpdate.RealTimeKind ? RealTimeExchange(site) : ConfigExchange(site);
 
@@ -299,12 +338,11 @@ public static class Topology
 
         /// <summary>
         /// A client's own queue: bounded (oldest dropped first, which the client notices as a site-sequence gap), expiring
-        /// when abandoned, one message at a time so the site sequence arrives in order, bound with the client's routing keys.
+        /// when abandoned, one message at a time so the site sequence arrives in order (bound with <see cref="ClientQueueBindings"/>).
         /// A temporary client's queue (and the exchange MassTransit puts in front of it) is exclusive and auto-delete: it
         /// goes with the client's connection.
         /// </summary>
-        public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string site, IReadOnlyList<string> bindings,
-            int maxLength = ClientQueueMaxLength, bool temporary = false)
+        public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, int maxLength = ClientQueueMaxLength, bool temporary = false)
         {
             if (temporary)
             {
@@ -319,17 +357,16 @@ public static class Topology
             endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);
             endpoint.PrefetchCount = 500;
             endpoint.ConcurrentMessageLimit = 1;
-            foreach (var (exchange, keys) in new[] { (ConfigExchange(site), [.. bindings, ResetRoutingKey]), (RealTimeExchange(site), RealTimeBindings(bindings)) })
-            {
-                foreach (var key in keys)
-                {
-                    endpoint.Bind(exchange, b =>
-                    {
-                        b.ExchangeType = TopicExchange;
-                        b.RoutingKey = key;
-                    });
-                }
-            }
         }
+
+        /// <summary>
+        /// A client's queue on the site exchanges: its routing keys and <see cref="ResetRoutingKey"/> on the config exchange,
+        /// their tables on the real-time one.
+        /// </summary>
+        public static IReadOnlyList<ExchangeBinding> ClientQueueBindings(string site, IReadOnlyList<string> bindings) =>
+        [
+            .. bindings.Append(ResetRoutingKey).Select(key => new ExchangeBinding(new(ConfigExchange(site), TopicExchange), key)),
+            .. RealTimeBindings(bindings).Select(key => new ExchangeBinding(new(RealTimeExchange(site), TopicExchange), key)),
+        ];
     }
 }

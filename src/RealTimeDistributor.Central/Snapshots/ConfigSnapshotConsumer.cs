@@ -25,6 +25,7 @@ public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender s
         bus.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e =>
         {
             Topology.Central.ConfigureConfigSnapshotQueue(e);
+            e.BindWithoutDeclaring(context, Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotBindings);
             e.ConfigureConsumer<ConfigSnapshotConsumer>(context);
         });
 

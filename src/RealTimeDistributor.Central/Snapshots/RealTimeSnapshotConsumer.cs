@@ -23,6 +23,7 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
         bus.ReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue, e =>
         {
             Topology.Central.ConfigureRealTimeSnapshotQueue(e);
+            e.BindWithoutDeclaring(context, Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings);
             e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
         });
 

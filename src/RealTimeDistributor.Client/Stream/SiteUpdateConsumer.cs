@@ -21,7 +21,9 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
     public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, ClientSettings settings) =>
         bus.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
         {
-            Topology.Site.ConfigureClientQueue(e, settings.Site, settings.Bindings, settings.QueueMaxLength, settings.Temporary);
+            Topology.Site.ConfigureClientQueue(e, settings.QueueMaxLength, settings.Temporary);
+            e.BindWithoutDeclaring(context, Topology.Site.ClientQueue(settings.Site, settings.Workstation),
+                Topology.Site.ClientQueueBindings(settings.Site, settings.Bindings), Topology.Site.VirtualHost(settings.Site));
             e.ConfigureConsumer<SiteUpdateConsumer>(context);
         });
 

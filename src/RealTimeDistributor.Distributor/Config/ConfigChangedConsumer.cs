@@ -50,7 +50,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var errors = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
-        await Topology.Central.DeclareDistributorConfigQueueAsync(channel, _site, stoppingToken);
+        await Topology.Central.DeclareDistributorConfigQueueAsync(connection, channel, _site, stoppingToken);
         await channel.BasicQosAsync(0, Topology.Central.DistributorConfigInFlight, false, stoppingToken);
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

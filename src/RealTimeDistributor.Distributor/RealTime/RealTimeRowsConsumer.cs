@@ -19,9 +19,10 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats
     /// The site's real-time queue on the central bus (<see cref="Topology.Central.ConfigureDistributorRealTimeQueue"/>),
     /// its retry, and one consumer instance for every message (no DI scope per message).
     /// </summary>
-    public static void Configure(IRabbitMqReceiveEndpointConfigurator endpoint, IServiceProvider services)
+    public static void Configure(IRabbitMqReceiveEndpointConfigurator endpoint, IServiceProvider services, DistributorSettings settings)
     {
         Topology.Central.ConfigureDistributorRealTimeQueue(endpoint);
+        endpoint.BindWithoutDeclaring(services, Topology.Central.DistributorRealTimeQueue(settings.Site), Topology.Central.DistributorRealTimeBindings);
         PoisonMessageException.RetryOthers(endpoint);
         endpoint.Instance(ActivatorUtilities.CreateInstance<RealTimeRowsConsumer>(services));
     }
@@ -63,7 +64,7 @@ public sealed class RealTimeEndpoint(IReceiveEndpointConnector connector, SiteLe
             if (handle is null)
             {
                 handle = connector.ConnectReceiveEndpoint(Topology.Central.DistributorRealTimeQueue(settings.Site),
-                    (_, e) => RealTimeRowsConsumer.Configure((IRabbitMqReceiveEndpointConfigurator)e, services));
+                    (_, e) => RealTimeRowsConsumer.Configure((IRabbitMqReceiveEndpointConfigurator)e, services, settings));
                 await handle.Ready.WaitAsync(stoppingToken);
             }
             else

@@ -31,7 +31,9 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
     public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, DistributorSettings settings) =>
         bus.ReceiveEndpoint(Topology.Site.SnapshotQueue(settings.Site), e =>
         {
-            Topology.Site.ConfigureSnapshotQueue(e, settings.Site);
+            Topology.Site.ConfigureSnapshotQueue(e);
+            e.BindWithoutDeclaring(context, Topology.Site.SnapshotQueue(settings.Site), Topology.Site.SnapshotQueueBindings(settings.Site),
+                Topology.Site.VirtualHost(settings.Site));
             // a dead pooled connection (the replica's backends terminated) fails its first use: try again on a fresh one
             e.UseMessageRetry(r =>
             {

@@ -21,7 +21,8 @@ public static class SiteSnapshotServiceExtensions
             x.AddConsumer<SiteSnapshotConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} distributor {settings.Instance} site bus");
+                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} distributor {settings.Instance} site bus",
+                    Topology.Central.DistributorBusOwner(settings.Site));
                 SiteSnapshotConsumer.Configure(cfg, context, settings);
             });
         });

@@ -6,7 +6,7 @@ using RealTimeDistributor.Contracts;
 
 namespace RealTimeDistributor.Hosting.Snapshots;
 
-/// <summary>Where a snapshot request goes: an exchange (declared as the side that serves it binds it) and a routing key.</summary>
+/// <summary>Where a snapshot request goes: an exchange of the broker definitions (<see cref="BrokerDefinitions"/>) and its type.</summary>
 public sealed record SnapshotRequestRoute(string VirtualHost, string Exchange, string ExchangeType);
 
 /// <summary>
@@ -43,7 +43,7 @@ public static class SnapshotRequester
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(replyTo, autoAck: true, consumer, cancellationToken);
-        await channel.ExchangeDeclareAsync(route.Exchange, route.ExchangeType, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await BrokerDefinitions.EnsureExchangesAsync(connection, [new(route.Exchange, route.ExchangeType)], cancellationToken);
         var properties = new BasicProperties { ContentType = "application/json", MessageId = $"snapshot-request-{snapshotId:N}" };
         await channel.BasicPublishAsync(route.Exchange, "snapshot", false, properties, Json.Serialize(request), cancellationToken);
         return await collector.WaitAsync(idleTimeout, cancellationToken);

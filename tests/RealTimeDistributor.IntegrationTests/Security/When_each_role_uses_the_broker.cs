@@ -22,6 +22,8 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
 
     private readonly string _id = RtdSystem.NewId();
     private readonly Broker _broker = new();
+    private string _ws1Bus = "";
+    private string _distributorBBus = "";
     private RoleUsers _users = null!;
 
     private string Central => RtdSystem.CentralVirtualHostOf(_id);
@@ -32,11 +34,13 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
 
     public async Task InitializeAsync()
     {
+        _ws1Bus = Topology.BusEndpoint(Topology.Site.ClientQueue(A, "ws1"));
+        _distributorBBus = Topology.BusEndpoint(Topology.Central.DistributorBusOwner(B));
         foreach (var vhost in new[] { Central, Topology.Site.VirtualHost(A), Topology.Site.VirtualHost(B) })
         {
             await _broker.CreateVirtualHostAsync(vhost);
         }
-        _users = await RoleUsers.CreateAsync(Central, [A, B], $"{_id}-");
+        _users = await RoleUsers.CreateAsync(Central, [A, B], $"{_id}-", [(A, "ws1"), (A, "ws2"), (B, "ws1")]);
         await DeclareTopologyAsync();
     }
 
@@ -94,110 +98,105 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
     {
         var controller = _users.For("controller");
         var distributor = _users.For("distributor", A);
-        var workstation = _users.For("workstation", A);
+        var workstation = _users.For("workstation", A, "ws2");
         var operatorUser = _users.For("operator");
         var siteA = Topology.Site.VirtualHost(A);
-        var bus = $"vm_RealTimeDistributor_bus_{_id}";
         return
         [
-            ("controller declares and publishes to rtd.central.config (key table.operation)", () => Amqp(controller, Central, async c =>
+            ("controller checks rtd.central.config exists (passive) and publishes to it (key table.operation)", () => Amqp(controller, Central, async c =>
             {
-                await c.ExchangeDeclareAsync(Topology.Central.ConfigExchange, Topology.TopicExchange, durable: true);
+                await c.ExchangeDeclarePassiveAsync(Topology.Central.ConfigExchange);
                 await c.BasicPublishAsync(Topology.Central.ConfigExchange, "agent.upsert", Body);
             })),
-            ("controller declares and publishes to rtd.central.realtime (key table)", () => Amqp(controller, Central, async c =>
+            ("controller checks rtd.central.realtime exists (passive) and publishes to it (key table)", () => Amqp(controller, Central, async c =>
             {
-                await c.ExchangeDeclareAsync(Topology.Central.RealTimeExchange, Topology.TopicExchange, durable: true);
+                await c.ExchangeDeclarePassiveAsync(Topology.Central.RealTimeExchange);
                 await c.BasicPublishAsync(Topology.Central.RealTimeExchange, "agent", Body);
             })),
-            ("controller serves rtd.central.config-snapshots (declare, bind, consume, error queue)", () => Amqp(controller, Central, async c =>
+            ("controller serves rtd.central.config-snapshots (declare, bind without declaring, consume, error queue)", () => Amqp(controller, Central, async c =>
             {
                 await DeclareBoundQueueAsync(c, Topology.Central.ConfigSnapshotQueue);
-                await c.ExchangeDeclareAsync(Topology.Central.ConfigSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
-                await c.QueueBindAsync(Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotRequestExchange, "");
+                await BindLikeTheHostsAsync(c, Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotBindings);
                 await DeclareBoundQueueAsync(c, $"{Topology.Central.ConfigSnapshotQueue}_error");
                 await c.BasicGetAsync(Topology.Central.ConfigSnapshotQueue, autoAck: false);
             })),
-            ("controller serves rtd.central.realtime-snapshots (declare, bind, consume, error queue)", () => Amqp(controller, Central, async c =>
+            ("controller serves rtd.central.realtime-snapshots (declare, bind without declaring, consume, error queue)", () => Amqp(controller, Central, async c =>
             {
                 await DeclareBoundQueueAsync(c, Topology.Central.RealTimeSnapshotQueue);
-                await c.ExchangeDeclareAsync(Topology.Central.RealTimeSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
-                await c.QueueBindAsync(Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotRequestExchange, "");
+                await BindLikeTheHostsAsync(c, Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings);
                 await DeclareBoundQueueAsync(c, $"{Topology.Central.RealTimeSnapshotQueue}_error");
                 await c.BasicGetAsync(Topology.Central.RealTimeSnapshotQueue, autoAck: false);
             })),
             ("controller answers a snapshot request on the requester's reply queue (default exchange)", () => Amqp(controller, Central,
                 async c => await c.BasicPublishAsync("", Topology.Central.SnapshotReplyQueue(A, "a-config"), Body))),
-            ("controller has its own temporary _bus_ endpoint", () => Amqp(controller, Central, c => DeclareBoundQueueAsync(c, bus + "c", durable: false))),
-            ("distributor A declares, binds (#) and consumes its config and real-time queues", () => Amqp(distributor, Central, async c =>
+            ("controller has its own bus endpoint", () => Amqp(controller, Central,
+                c => DeclareBoundQueueAsync(c, Topology.BusEndpoint(Topology.Central.ControllerBusOwner), durable: false))),
+            ("distributor A declares its config queue, binds it (#) to rtd.central.config and consumes it", () => Amqp(distributor, Central, async c =>
             {
-                foreach (var (queue, exchange) in new[]
-                {
-                    (Topology.Central.DistributorConfigQueue(A), Topology.Central.ConfigExchange),
-                    (Topology.Central.DistributorRealTimeQueue(A), Topology.Central.RealTimeExchange),
-                })
-                {
-                    await c.ExchangeDeclareAsync(exchange, Topology.TopicExchange, durable: true);
-                    await DeclareBoundQueueAsync(c, queue);
-                    await c.QueueBindAsync(queue, exchange, Topology.AllKeys);
-                    await c.BasicGetAsync(queue, autoAck: false);
-                }
+                await c.ExchangeDeclarePassiveAsync(Topology.Central.ConfigExchange);
+                await DeclareBoundQueueAsync(c, Topology.Central.DistributorConfigQueue(A));
+                await c.QueueBindAsync(Topology.Central.DistributorConfigQueue(A), Topology.Central.ConfigExchange, Topology.AllKeys);
+                await c.BasicGetAsync(Topology.Central.DistributorConfigQueue(A), autoAck: false);
+            })),
+            ("distributor A declares its real-time queue, binds it (#) without declaring and consumes it", () => Amqp(distributor, Central, async c =>
+            {
+                await DeclareBoundQueueAsync(c, Topology.Central.DistributorRealTimeQueue(A));
+                await BindLikeTheHostsAsync(c, Topology.Central.DistributorRealTimeQueue(A), Topology.Central.DistributorRealTimeBindings);
+                await c.BasicGetAsync(Topology.Central.DistributorRealTimeQueue(A), autoAck: false);
             })),
             ("distributor A declares its error queue", () => Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, $"{Topology.Central.DistributorConfigQueue(A)}_error"))),
-            ("distributor A requests a snapshot (declare and publish to rtd.central.config-snapshot-requests)", () => Amqp(distributor, Central, async c =>
+            ("distributor A requests a snapshot (publish to rtd.central.config-snapshot-requests)", () => Amqp(distributor, Central, async c =>
             {
-                await c.ExchangeDeclareAsync(Topology.Central.ConfigSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
+                await c.ExchangeDeclarePassiveAsync(Topology.Central.ConfigSnapshotRequestExchange);
                 await c.BasicPublishAsync(Topology.Central.ConfigSnapshotRequestExchange, "", Body);
             })),
-            ("distributor A requests a real-time snapshot (declare and publish to rtd.central.realtime-snapshot-requests)", () => Amqp(distributor, Central, async c =>
+            ("distributor A requests a real-time snapshot (publish to rtd.central.realtime-snapshot-requests)", () => Amqp(distributor, Central, async c =>
             {
-                await c.ExchangeDeclareAsync(Topology.Central.RealTimeSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
+                await c.ExchangeDeclarePassiveAsync(Topology.Central.RealTimeSnapshotRequestExchange);
                 await c.BasicPublishAsync(Topology.Central.RealTimeSnapshotRequestExchange, "", Body);
             })),
-            ("distributor A has its temporary _bus_ endpoint", () => Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, bus + "d", durable: false))),
+            ("distributor A has its bus endpoints (central and site vhost)", async () =>
+                await Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, Topology.BusEndpoint(Topology.Central.DistributorBusOwner(A)), durable: false))
+                ?? await Amqp(distributor, siteA, c => DeclareBoundQueueAsync(c, Topology.BusEndpoint(Topology.Central.DistributorBusOwner(A)), durable: false))),
             ("distributor A declares and consumes its snapshot reply queue", () => Amqp(distributor, Central, async c =>
             {
                 var queue = Topology.Central.SnapshotReplyQueue(A, "a-config");
                 await c.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
                 await c.BasicGetAsync(queue, autoAck: true);
             })),
-            ("distributor A declares and publishes to its site's exchanges (config key table.key, real-time key table)", () => Amqp(distributor, siteA, async c =>
+            ("distributor A publishes to its site's exchanges (config key table.key, real-time key table)", () => Amqp(distributor, siteA, async c =>
             {
                 foreach (var (exchange, key) in new[] { (Topology.Site.ConfigExchange(A), "skillgroup.10"), (Topology.Site.RealTimeExchange(A), "skillgroup") })
                 {
-                    await c.ExchangeDeclareAsync(exchange, Topology.TopicExchange, durable: true);
+                    await c.ExchangeDeclarePassiveAsync(exchange);
                     await c.BasicPublishAsync(exchange, key, Body);
                 }
             })),
             ("distributor A serves its site's snapshot queue and answers on a workstation's snapshot queue (default exchange)", () => Amqp(distributor, siteA, async c =>
             {
                 await DeclareBoundQueueAsync(c, Topology.Site.SnapshotQueue(A));
-                await c.ExchangeDeclareAsync(Topology.Site.SnapshotRequestExchange(A), ExchangeType.Fanout, durable: true);
-                await c.QueueBindAsync(Topology.Site.SnapshotQueue(A), Topology.Site.SnapshotRequestExchange(A), "");
+                await BindLikeTheHostsAsync(c, Topology.Site.SnapshotQueue(A), Topology.Site.SnapshotQueueBindings(A));
                 await c.BasicGetAsync(Topology.Site.SnapshotQueue(A), autoAck: false);
                 await c.BasicPublishAsync("", Topology.Site.ClientSnapshotQueue(A, "ws2"), Body);
             })),
-            ("workstation A declares its own queue, binds it to its site's exchanges and consumes it", () => Amqp(workstation, siteA, async c =>
+            ("workstation ws2 declares its own queue, binds it to its site's exchanges without declaring them and consumes it", () => Amqp(workstation, siteA, async c =>
             {
                 var queue = Topology.Site.ClientQueue(A, "ws2");
                 await DeclareBoundQueueAsync(c, queue);
-                foreach (var exchange in Topology.Site.Exchanges(A))
-                {
-                    await c.ExchangeDeclareAsync(exchange, Topology.TopicExchange, durable: true);
-                    await c.QueueBindAsync(queue, exchange, "skillgroup.*");
-                }
+                await BindLikeTheHostsAsync(c, queue, Topology.Site.ClientQueueBindings(A, ["skillgroup.*"]));
                 await c.BasicGetAsync(queue, autoAck: false);
                 await DeclareBoundQueueAsync(c, $"{queue}_error");
             })),
-            ("workstation A requests a snapshot (publish to rtd.<site>.snapshot-requests) and reads the chunks on its snapshot queue", () => Amqp(workstation, siteA, async c =>
+            ("workstation ws2 requests a snapshot (publish to rtd.<site>.snapshot-requests) and reads the chunks on its snapshot queue", () => Amqp(workstation, siteA, async c =>
             {
-                await c.ExchangeDeclareAsync(Topology.Site.SnapshotRequestExchange(A), ExchangeType.Fanout, durable: true);
+                await c.ExchangeDeclarePassiveAsync(Topology.Site.SnapshotRequestExchange(A));
                 await c.BasicPublishAsync(Topology.Site.SnapshotRequestExchange(A), "", Body);
                 var queue = Topology.Site.ClientSnapshotQueue(A, "ws2");
                 await c.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
                 await c.BasicGetAsync(queue, autoAck: true);
             })),
-            ("workstation A has its temporary _bus_ endpoint", () => Amqp(workstation, siteA, c => DeclareBoundQueueAsync(c, bus + "w", durable: false))),
+            ("workstation ws2 has its bus endpoint", () => Amqp(workstation, siteA,
+                c => DeclareBoundQueueAsync(c, Topology.BusEndpoint(Topology.Site.ClientQueue(A, "ws2")), durable: false))),
             ("operator reads queues of every vhost in the management API", async () =>
             {
                 foreach (var vhost in new[] { Central, siteA, Topology.Site.VirtualHost(B) })
@@ -217,21 +216,64 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
     {
         var controller = _users.For("controller");
         var distributorA = _users.For("distributor", A);
-        var workstationA = _users.For("workstation", A);
+        var workstationA = _users.For("workstation", A, "ws2");
         var operatorUser = _users.For("operator");
         var siteA = Topology.Site.VirtualHost(A);
         var siteB = Topology.Site.VirtualHost(B);
         var queueOfB = Topology.Central.DistributorConfigQueue(B);
+        var ws1 = Topology.Site.ClientQueue(A, "ws1");
+        var forged = Encoding.UTF8.GetBytes($$"""{"site":"{{A}}","kind":"config","siteSequence":2,"previousSiteSequence":1,"table":"agent","key":"1"}""");
         return
         [
+            // a workstation against another workstation of its site (issue 12: one broker user per workstation)
+            ("workstation ws2 publishes a forged SiteUpdate into ws1's queue exchange", () => Amqp(workstationA, siteA,
+                c => c.BasicPublishAsync(ws1, "", forged).AsTask())),
+            ("workstation ws2 publishes into ws1's queue through the default exchange", () => Amqp(workstationA, siteA,
+                c => c.BasicPublishAsync("", ws1, forged).AsTask())),
+            ("workstation ws2 binds ws1's queue exchange to its site's config exchange", () => Amqp(workstationA, siteA,
+                c => c.ExchangeBindAsync(ws1, Topology.Site.ConfigExchange(A), Topology.AllKeys))),
+            ("workstation ws2 binds ws1's queue to its site's real-time exchange", () => Amqp(workstationA, siteA,
+                c => c.QueueBindAsync(ws1, Topology.Site.RealTimeExchange(A), Topology.AllKeys))),
+            ("workstation ws2 consumes ws1's queue", () => Amqp(workstationA, siteA, c => c.BasicGetAsync(ws1, false))),
+            ("workstation ws2 purges ws1's queue", () => Amqp(workstationA, siteA, c => c.QueuePurgeAsync(ws1))),
+            ("workstation ws2 deletes ws1's queue", () => Amqp(workstationA, siteA, c => c.QueueDeleteAsync(ws1))),
+            ("workstation ws2 deletes ws1's queue exchange", () => Amqp(workstationA, siteA, c => c.ExchangeDeleteAsync(ws1))),
+            ("workstation ws2 reads ws1's snapshot chunks", () => Amqp(workstationA, siteA, c => c.BasicGetAsync(Topology.Site.ClientSnapshotQueue(A, "ws1"), false))),
+            ("workstation ws2 publishes into ws1's bus endpoint", () => Amqp(workstationA, siteA, c => c.BasicPublishAsync(_ws1Bus, "", forged).AsTask())),
+            ("workstation ws2 declares a MassTransit default bus endpoint (machine_process_bus_id)", () => Amqp(workstationA, siteA,
+                c => DeclareBoundQueueAsync(c, $"vm_rtd_bus_{_id}", durable: false))),
+            ("workstation ws2 declares a queue named like another workstation's (ws2-x)", () => Amqp(workstationA, siteA,
+                c => c.QueueDeclareAsync(Topology.Site.ClientQueue(A, "ws2-x"), durable: false, exclusive: false, autoDelete: true))),
+            ("workstation ws2 deletes its site's config exchange", () => Amqp(workstationA, siteA, c => c.ExchangeDeleteAsync(Topology.Site.ConfigExchange(A)))),
+            ("workstation ws2 deletes its site's real-time exchange", () => Amqp(workstationA, siteA, c => c.ExchangeDeleteAsync(Topology.Site.RealTimeExchange(A)))),
+            ("workstation ws2 deletes its site's snapshot request exchange", () => Amqp(workstationA, siteA, c => c.ExchangeDeleteAsync(Topology.Site.SnapshotRequestExchange(A)))),
+            ("workstation ws2 re-declares its site's config exchange (configure right)", () => Amqp(workstationA, siteA,
+                c => c.ExchangeDeclareAsync(Topology.Site.ConfigExchange(A), Topology.TopicExchange, durable: true))),
+            ("workstation ws2 of site A opens site B's vhost", () => Amqp(workstationA, Topology.Site.VirtualHost(B), _ => Task.CompletedTask)),
+            // a site's distributor against the shared topology and the other sites
+            ("distributor A deletes rtd.central.config", () => Amqp(distributorA, Central, c => c.ExchangeDeleteAsync(Topology.Central.ConfigExchange))),
+            ("distributor A deletes rtd.central.realtime", () => Amqp(distributorA, Central, c => c.ExchangeDeleteAsync(Topology.Central.RealTimeExchange))),
+            ("distributor A deletes rtd.central.config-snapshot-requests", () => Amqp(distributorA, Central,
+                c => c.ExchangeDeleteAsync(Topology.Central.ConfigSnapshotRequestExchange))),
+            ("distributor A re-declares rtd.central.config (configure right)", () => Amqp(distributorA, Central,
+                c => c.ExchangeDeclareAsync(Topology.Central.ConfigExchange, Topology.TopicExchange, durable: true))),
+            ("distributor A deletes its site's config exchange", () => Amqp(distributorA, siteA, c => c.ExchangeDeleteAsync(Topology.Site.ConfigExchange(A)))),
+            ("distributor A publishes into site B's distributor bus endpoint", () => Amqp(distributorA, Central, c => c.BasicPublishAsync(_distributorBBus, "", Body).AsTask())),
+            ("distributor A publishes into site B's real-time endpoint exchange", () => Amqp(distributorA, Central,
+                c => c.BasicPublishAsync(Topology.Central.DistributorRealTimeQueue(B), "", Body).AsTask())),
+            ("distributor A declares a MassTransit default bus endpoint (machine_process_bus_id)", () => Amqp(distributorA, Central,
+                c => DeclareBoundQueueAsync(c, $"vm_rtd_bus_{_id}", durable: false))),
+            // the central controller against the shared topology
+            ("controller deletes rtd.central.config", () => Amqp(controller, Central, c => c.ExchangeDeleteAsync(Topology.Central.ConfigExchange))),
+            ("controller deletes rtd.central.realtime-snapshot-requests", () => Amqp(controller, Central,
+                c => c.ExchangeDeleteAsync(Topology.Central.RealTimeSnapshotRequestExchange))),
             // a site's workstation
-            ("workstation A opens site B's vhost", () => Amqp(workstationA, siteB, _ => Task.CompletedTask)),
             ("workstation A opens the central vhost", () => Amqp(workstationA, Central, _ => Task.CompletedTask)),
             ("workstation A publishes to its site's real-time exchange", () => Amqp(workstationA, siteA, c => c.BasicPublishAsync(Topology.Site.RealTimeExchange(A), "agent.1", Body).AsTask())),
             ("workstation A publishes to its site's config exchange", () => Amqp(workstationA, siteA, c => c.BasicPublishAsync(Topology.Site.ConfigExchange(A), "agent.1", Body).AsTask())),
             ("workstation A consumes the distributor's snapshot requests", () => Amqp(workstationA, siteA, c => c.BasicGetAsync(Topology.Site.SnapshotQueue(A), false))),
             ("workstation A binds its queue to the snapshot request exchange (other workstations' requests)", () => Amqp(workstationA, siteA,
-                c => c.QueueBindAsync(Topology.Site.ClientQueue(A, "ws1"), Topology.Site.SnapshotRequestExchange(A), ""))),
+                c => c.ExchangeBindAsync(Topology.Site.ClientQueue(A, "ws2"), Topology.Site.SnapshotRequestExchange(A), Topology.AllKeys))),
             ("workstation A declares a queue outside rtd.<site>.client.*", () => Amqp(workstationA, siteA, c => c.QueueDeclareAsync($"rtd.{A}.distributor.stolen", durable: false, exclusive: false, autoDelete: true))),
             ("workstation A deletes the distributor's snapshot queue", () => Amqp(workstationA, siteA, c => c.QueueDeleteAsync(Topology.Site.SnapshotQueue(A)))),
             // a site's distributor
@@ -279,38 +321,59 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
         ];
     }
 
-    /// <summary>Declares, as the all-permissions test user, what the hosts would have declared, so crossings meet a real entity.</summary>
+    /// <summary>
+    /// Declares, as the all-permissions test user, the definitions' exchanges (Topology.*.DeclaredExchanges, as
+    /// infra/rabbitmq/apply-definitions.sh does) and what the hosts would have declared, so crossings meet a real entity.
+    /// </summary>
     private async Task DeclareTopologyAsync()
     {
-        await WithChannelAsync(new RoleCredentials(TestSettings.RabbitUser, TestSettings.RabbitPassword), Central, async c =>
+        var full = new RoleCredentials(TestSettings.RabbitUser, TestSettings.RabbitPassword);
+        await WithChannelAsync(full, Central, async c =>
         {
-            await c.ExchangeDeclareAsync(Topology.Central.ConfigExchange, Topology.TopicExchange, durable: true);
-            await c.ExchangeDeclareAsync(Topology.Central.RealTimeExchange, Topology.TopicExchange, durable: true);
-            await DeclareBoundQueueAsync(c, Topology.Central.ConfigSnapshotQueue);
-            await c.ExchangeDeclareAsync(Topology.Central.ConfigSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
-            await c.QueueBindAsync(Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotRequestExchange, "");
-            await DeclareBoundQueueAsync(c, Topology.Central.RealTimeSnapshotQueue);
-            await c.ExchangeDeclareAsync(Topology.Central.RealTimeSnapshotRequestExchange, ExchangeType.Fanout, durable: true);
-            await c.QueueBindAsync(Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotRequestExchange, "");
+            foreach (var exchange in Topology.Central.DeclaredExchanges)
+            {
+                await c.ExchangeDeclareAsync(exchange.Name, exchange.Type, durable: true);
+            }
+            foreach (var (queue, bindings) in new[]
+            {
+                (Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotBindings),
+                (Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings),
+            })
+            {
+                await DeclareBoundQueueAsync(c, queue);
+                await BindLikeTheHostsAsync(c, queue, bindings);
+            }
             foreach (var site in new[] { A, B })
             {
                 await DeclareBoundQueueAsync(c, Topology.Central.DistributorConfigQueue(site));
                 await c.QueueBindAsync(Topology.Central.DistributorConfigQueue(site), Topology.Central.ConfigExchange, Topology.AllKeys);
+                await DeclareBoundQueueAsync(c, Topology.Central.DistributorRealTimeQueue(site));
             }
+            await DeclareBoundQueueAsync(c, _distributorBBus, durable: false);
         });
         foreach (var site in new[] { A, B })
         {
-            await WithChannelAsync(new RoleCredentials(TestSettings.RabbitUser, TestSettings.RabbitPassword), Topology.Site.VirtualHost(site), async c =>
+            await WithChannelAsync(full, Topology.Site.VirtualHost(site), async c =>
             {
-                foreach (var exchange in Topology.Site.Exchanges(site))
+                foreach (var exchange in Topology.Site.DeclaredExchanges(site))
                 {
-                    await c.ExchangeDeclareAsync(exchange, Topology.TopicExchange, durable: true);
+                    await c.ExchangeDeclareAsync(exchange.Name, exchange.Type, durable: true);
                 }
                 await DeclareBoundQueueAsync(c, Topology.Site.SnapshotQueue(site));
-                await c.ExchangeDeclareAsync(Topology.Site.SnapshotRequestExchange(site), ExchangeType.Fanout, durable: true);
-                await c.QueueBindAsync(Topology.Site.SnapshotQueue(site), Topology.Site.SnapshotRequestExchange(site), "");
+                await BindLikeTheHostsAsync(c, Topology.Site.SnapshotQueue(site), Topology.Site.SnapshotQueueBindings(site));
                 await DeclareBoundQueueAsync(c, Topology.Site.ClientQueue(site, "ws1"));
+                await c.QueueDeclareAsync(Topology.Site.ClientSnapshotQueue(site, "ws1"), durable: false, exclusive: false, autoDelete: false);
             });
+        }
+        await WithChannelAsync(full, Topology.Site.VirtualHost(A), c => DeclareBoundQueueAsync(c, _ws1Bus, durable: false));
+    }
+
+    /// <summary>As the hosts bind (BrokerDefinitions.BindWithoutDeclaring): from the shared exchange to the endpoint's own exchange.</summary>
+    private static async Task BindLikeTheHostsAsync(IChannel channel, string endpoint, IEnumerable<ExchangeBinding> bindings)
+    {
+        foreach (var binding in bindings)
+        {
+            await channel.ExchangeBindAsync(endpoint, binding.Source.Name, binding.RoutingKey);
         }
     }
 

@@ -30,12 +30,14 @@ public sealed class When_the_hosts_run_under_their_role_users : IAsyncLifetime
         {
             await broker.CreateVirtualHostAsync(RtdSystem.CentralVirtualHostOf(id));
             await broker.CreateVirtualHostAsync(Topology.Site.VirtualHost(_site));
+            // the shared exchanges come from the definitions: no role may declare them
+            await broker.DeclareDefinitionsAsync(RtdSystem.CentralVirtualHostOf(id), [_site]);
         }
-        _users = await RoleUsers.CreateAsync(RtdSystem.CentralVirtualHostOf(id), [_site], $"{id}-");
+        _users = await RoleUsers.CreateAsync(RtdSystem.CentralVirtualHostOf(id), [_site], $"{id}-", [(_site, "ws1")]);
         _system = await RtdSystem.StartAsync(_users.For("controller").Settings(), id);
         Assert.Equal(_site, _system.Site("a"));
         await _system.StartDistributorAsync(_site, extra: _users.For("distributor", _site).Settings());
-        var client = await _system.StartClientAsync(_site, "ws1", _users.For("workstation", _site).Settings(), "#");
+        var client = await _system.StartClientAsync(_site, "ws1", _users.For("workstation", _site, "ws1").Settings(), "#");
         _view = client.Services.GetRequiredService<ClientView>();
     }
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
 
@@ -45,6 +46,21 @@ public sealed class Broker(params int[] managementPorts) : IDisposable
         {
             (await _http.PutAsJsonAsync($"permissions/{Uri.EscapeDataString(vhost)}/{user}", new { configure = ".*", write = ".*", read = ".*" }))
                 .EnsureSuccessStatusCode();
+        }
+    }
+
+    /// <summary>
+    /// The exchanges the broker definitions declare (Topology.*.DeclaredExchanges, as infra/rabbitmq/apply-definitions.sh
+    /// does from topology.conf), for hosts that run under role users, which may not declare them; null: no central vhost.
+    /// </summary>
+    public async Task DeclareDefinitionsAsync(string? centralVirtualHost, IEnumerable<string> sites)
+    {
+        var exchanges = (centralVirtualHost is null ? [] : Topology.Central.DeclaredExchanges).Select(e => (VirtualHost: centralVirtualHost!, Exchange: e))
+            .Concat(sites.SelectMany(site => Topology.Site.DeclaredExchanges(site).Select(e => (VirtualHost: Topology.Site.VirtualHost(site), Exchange: e))));
+        foreach (var (vhost, exchange) in exchanges)
+        {
+            (await _http.PutAsJsonAsync($"exchanges/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(exchange.Name)}",
+                new { type = exchange.Type, durable = true, auto_delete = false })).EnsureSuccessStatusCode();
         }
     }
 

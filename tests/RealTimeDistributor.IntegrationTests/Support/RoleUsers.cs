@@ -21,7 +21,7 @@ public sealed record RoleCredentials(string User, string Password)
 public sealed class RoleUsers : IAsyncDisposable
 {
     private readonly HttpClient _http;
-    private readonly Dictionary<(string Role, string Site), RoleCredentials> _users = [];
+    private readonly Dictionary<(string Role, string Site, string Workstation), RoleCredentials> _users = [];
 
     private RoleUsers()
     {
@@ -40,33 +40,41 @@ public sealed class RoleUsers : IAsyncDisposable
             .Select(f => new RoleLine(f[0], f[1], f[2..]))];
     }
 
-    /// <summary>Declares every role's user(s) for the central vhost and the sites (whose vhosts must exist).</summary>
-    public static async Task<RoleUsers> CreateAsync(string centralVirtualHost, IReadOnlyList<string> sites, string userPrefix)
+    /// <summary>
+    /// Declares every role's user(s) for the central vhost and the sites (whose vhosts must exist), and a credential for
+    /// each of the workstations (site, workstation), as infra/rabbitmq/workstation.sh add issues it.
+    /// </summary>
+    public static async Task<RoleUsers> CreateAsync(string centralVirtualHost, IReadOnlyList<string> sites, string userPrefix,
+        IReadOnlyList<(string Site, string Workstation)>? workstations = null)
     {
         var users = new RoleUsers();
         var lines = Lines();
-        var perSite = lines.Where(l => l.Kind == "user" && l.Fields[0].Contains("{site}", StringComparison.Ordinal)).Select(l => l.Role).ToHashSet();
+        bool UserNames(string role, string placeholder) =>
+            lines.Any(l => l.Kind == "user" && l.Role == role && l.Fields[0].Contains(placeholder, StringComparison.Ordinal));
         foreach (var line in lines)
         {
-            var applies = perSite.Contains(line.Role) || line.Fields.Any(f => f.Contains("{site}", StringComparison.Ordinal)) ? sites : [""];
-            foreach (var site in applies)
+            IEnumerable<(string Site, string Workstation)> applies =
+                UserNames(line.Role, "{workstation}") ? workstations ?? []
+                : UserNames(line.Role, "{site}") || line.Fields.Any(f => f.Contains("{site}", StringComparison.Ordinal)) ? sites.Select(s => (s, ""))
+                : [("", "")];
+            foreach (var (site, workstation) in applies)
             {
                 var f = line.Fields.Select(x => x.Replace("{central}", centralVirtualHost, StringComparison.Ordinal)
-                    .Replace("{site}", site, StringComparison.Ordinal)).ToArray();
+                    .Replace("{site}", site, StringComparison.Ordinal).Replace("{workstation}", workstation, StringComparison.Ordinal)).ToArray();
                 switch (line.Kind)
                 {
                     case "user":
                         var credentials = new RoleCredentials(userPrefix + f[0], Guid.NewGuid().ToString("N"));
-                        users._users[(line.Role, site)] = credentials;
+                        users._users[(line.Role, site, workstation)] = credentials;
                         await users.PutAsync($"users/{Uri.EscapeDataString(credentials.User)}",
                             new { password = credentials.Password, tags = f[1] == "-" ? "" : f[1] });
                         break;
                     case "perm":
-                        await users.PutAsync($"permissions/{Uri.EscapeDataString(f[0])}/{Uri.EscapeDataString(users.For(line.Role, site).User)}",
+                        await users.PutAsync($"permissions/{Uri.EscapeDataString(f[0])}/{Uri.EscapeDataString(users.For(line.Role, site, workstation).User)}",
                             new { configure = f[1], write = f[2], read = f[3] });
                         break;
                     case "topic":
-                        await users.PutAsync($"topic-permissions/{Uri.EscapeDataString(f[0])}/{Uri.EscapeDataString(users.For(line.Role, site).User)}",
+                        await users.PutAsync($"topic-permissions/{Uri.EscapeDataString(f[0])}/{Uri.EscapeDataString(users.For(line.Role, site, workstation).User)}",
                             new { exchange = f[1], write = f[2], read = f[3] });
                         break;
                     default:
@@ -77,11 +85,11 @@ public sealed class RoleUsers : IAsyncDisposable
         return users;
     }
 
-    /// <summary>The credentials of a role: a site's own user for per-site roles, else the role's one user.</summary>
-    public RoleCredentials For(string role, string site = "") =>
-        _users.TryGetValue((role, site), out var user) ? user
-        : _users.TryGetValue((role, ""), out var shared) ? shared
-        : throw new KeyNotFoundException($"roles.conf declares no user for role {role} {site}");
+    /// <summary>The credentials of a role: a workstation's or a site's own user for per-workstation or per-site roles, else the role's one user.</summary>
+    public RoleCredentials For(string role, string site = "", string workstation = "") =>
+        _users.TryGetValue((role, site, workstation), out var user) ? user
+        : _users.TryGetValue((role, "", ""), out var shared) ? shared
+        : throw new KeyNotFoundException($"roles.conf declares no user for role {role} {site} {workstation}");
 
     private async Task PutAsync(string path, object body) => (await _http.PutAsJsonAsync(path, body)).EnsureSuccessStatusCode();
 

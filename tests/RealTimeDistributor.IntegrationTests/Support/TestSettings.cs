@@ -25,6 +25,9 @@ public static class TestSettings
         start.Environment["RTD_RABBITMQ_PORT"] = RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["RTD_RABBITMQ_USER"] = RabbitUser;
         start.Environment["RTD_RABBITMQ_PASSWORD"] = RabbitPassword;
+        // rtd client connects as its workstation's own user unless told otherwise: here, the tests' user
+        start.Environment["RTD_RABBITMQ_WORKSTATION_USER"] = RabbitUser;
+        start.Environment["RTD_RABBITMQ_WORKSTATION_PASSWORD"] = RabbitPassword;
     }
 
     public static int RabbitPort => int.Parse(Env("RTD_RABBITMQ_PORT", "5672"), System.Globalization.CultureInfo.InvariantCulture);

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Cli;
+
+/// <summary>
+/// `rtd workstation add|remove|list`: a workstation's own broker credential, user rtd-{site}-ws-{workstation} with the
+/// per-workstation lines of infra/rabbitmq/roles.conf (embedded: the same regexes as infra/rabbitmq/workstation.sh),
+/// through the management HTTP API with the admin user (RTD_RABBITMQ_ADMIN_USER / _PASSWORD, or --user / --password),
+/// for brokers where rabbitmqctl is not at hand.
+/// </summary>
+public static class WorkstationCommand
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    {
+        var options = Options.Parse(args.Skip(1));
+        using var api = new ManagementApi(options, options["user"] ?? ManagementApi.Env("RTD_RABBITMQ_ADMIN_USER", "rtd-admin"),
+            options["password"] ?? ManagementApi.Env("RTD_RABBITMQ_ADMIN_PASSWORD", "local-demo-admin"));
+        switch (args.FirstOrDefault())
+        {
+            case "add":
+                var (site, workstation) = SiteAndWorkstation(options);
+                var generated = options["workstation-password"] is null;
+                var password = options["workstation-password"] ?? RandomNumberGenerator.GetHexString(48, lowercase: true);
+                await AddAsync(api, site, workstation, password);
+                output.WriteLine(generated ? password : $"{ClientCommand.WorkstationUser(site, workstation)} issued");
+                return 0;
+            case "remove":
+                (site, workstation) = SiteAndWorkstation(options);
+                var user = ClientCommand.WorkstationUser(site, workstation);
+                await api.SendAsync(HttpMethod.Delete, $"users/{Uri.EscapeDataString(user)}");
+                // a deleted user's open connections would keep working until closed
+                foreach (var connection in (await api.RequireAsync("connections")).EnumerateArray()
+                    .Where(c => c.GetProperty("user").GetString() == user).Select(c => c.GetProperty("name").GetString()!))
+                {
+                    await api.SendAsync(HttpMethod.Delete, $"connections/{Uri.EscapeDataString(connection)}");
+                }
+                output.WriteLine($"{user} removed");
+                return 0;
+            case "list":
+                var prefix = options.Positional.FirstOrDefault() is { } onlySite ? $"rtd-{onlySite}-ws-" : null;
+                foreach (var name in (await api.RequireAsync("users")).EnumerateArray().Select(u => u.GetProperty("name").GetString()!)
+                    .Where(n => prefix is null ? n.StartsWith("rtd-", StringComparison.Ordinal) && n.Contains("-ws-", StringComparison.Ordinal)
+                        : n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+                {
+                    output.WriteLine(name);
+                }
+                return 0;
+            default:
+                throw new UsageException("rtd workstation needs a verb: add SITE WS, remove SITE WS or list [SITE]");
+        }
+    }
+
+    /// <summary>Creates or resets the user and gives it the per-workstation permission lines of roles.conf.</summary>
+    public static async Task AddAsync(ManagementApi api, string site, string workstation, string password)
+    {
+        using var stream = typeof(WorkstationCommand).Assembly.GetManifestResourceStream("roles.conf")!;
+        using var reader = new StreamReader(stream);
+        var lines = (await reader.ReadToEndAsync()).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            .Select(f => f.Select(x => x.Replace("{site}", site, StringComparison.Ordinal).Replace("{workstation}", workstation, StringComparison.Ordinal)).ToArray())
+            .ToList();
+        var roles = lines.Where(f => f[0] == "user" && f[2] == ClientCommand.WorkstationUser(site, workstation)).ToList();
+        if (roles is not [var role])
+        {
+            throw new CommandFailedException("roles.conf has no user line named rtd-{site}-ws-{workstation}");
+        }
+        var user = Uri.EscapeDataString(role[2]);
+        await api.SendAsync(HttpMethod.Put, $"users/{user}", new { password, tags = role[3] == "-" ? "" : role[3] });
+        foreach (var f in lines.Where(f => f[1] == role[1] && f[0] != "user"))
+        {
+            await (f[0] switch
+            {
+                "perm" => api.SendAsync(HttpMethod.Put, $"permissions/{Uri.EscapeDataString(f[2])}/{user}", new { configure = f[3], write = f[4], read = f[5] }),
+                "topic" => api.SendAsync(HttpMethod.Put, $"topic-permissions/{Uri.EscapeDataString(f[2])}/{user}", new { exchange = f[3], write = f[4], read = f[5] }),
+                _ => throw new CommandFailedException($"roles.conf: unknown line kind '{f[0]}'"),
+            });
+        }
+    }
+
+    private static (string Site, string Workstation) SiteAndWorkstation(Options options) =>
+        options.Positional is [var site, var workstation]
+            ? Identifiers.IsValid(site) && Identifiers.IsValid(workstation) ? (site, workstation)
+                : throw new UsageException($"rtd workstation: '{site}' / '{workstation}': ids are {Identifiers.Rule}")
+            : throw new UsageException("rtd workstation add|remove needs SITE and WS");
+}
