@@ -53,6 +53,7 @@ public static class ClientHost
             view.RealTimeRows,
             view.Duplicates,
             view.Gaps,
+            view.CenterUnreachableSince,
             view.Refused,
         }));
         app.MapHealthAndMetrics();

@@ -145,6 +145,15 @@ public static class Topology
         /// <summary>Real-time messages (up to 500 rows each) a distributor holds unacknowledged at once.</summary>
         public const int DistributorRealTimeInFlight = 100;
 
+        /// <summary>
+        /// Length bound of a site's config queue: a million changes, about 17 minutes of a 1,000 changes/s burst and weeks
+        /// of ordinary editing, about 0.5 GB on the center's disk at ~500 bytes a change.
+        /// </summary>
+        public const int DistributorConfigQueueMaxLength = 1_000_000;
+
+        /// <summary>Byte bound of a site's config queue (whichever bound comes first drops the oldest change): 1 GiB.</summary>
+        public const long DistributorConfigQueueMaxBytes = 1L << 30;
+
         /// <summary>Length bound of a distributor's real-time queue; the oldest batches drop first and the full refresh heals them.</summary>
         public const int DistributorRealTimeQueueMaxLength = 10_000;
 
@@ -159,11 +168,28 @@ public static class Topology
         /// apply loop puts back in sequence order (ConfigStream), so a backlog drains in runs. Queues declared by MassTransit
         /// before carry the same arguments (and an exchange of the queue's name bound in between, which does no harm).
         /// </summary>
-        public static async Task DeclareDistributorConfigQueueAsync(RabbitMQ.Client.IChannel channel, string site, CancellationToken cancellationToken)
+        /// <remarks>
+        /// Bounded (issue 14): a site whose WAN link is down for days must not fill the center's disk. Beyond
+        /// <paramref name="maxLength"/> changes (default <see cref="DistributorConfigQueueMaxLength"/>,
+        /// Distributor:CentralQueueMaxLength) or <see cref="DistributorConfigQueueMaxBytes"/> the OLDEST change is dropped
+        /// (x-overflow drop-head): when the site comes back its next change is not the one after its replica's, the apply
+        /// loop sees the gap and resyncs from a central snapshot. A backlog beyond the bound ends in a resync, never a silent gap.
+        /// A queue declared earlier without these arguments refuses the declaration (PRECONDITION_FAILED): delete it once
+        /// (the distributor redeclares it; its site then catches up from a snapshot) (docs/operations.md).
+        /// </remarks>
+        public static async Task DeclareDistributorConfigQueueAsync(RabbitMQ.Client.IChannel channel, string site, CancellationToken cancellationToken,
+            int maxLength = DistributorConfigQueueMaxLength)
         {
             var queue = DistributorConfigQueue(site);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-                new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true }, cancellationToken: cancellationToken);
+                new Dictionary<string, object?>
+                {
+                    ["x-queue-type"] = "quorum",
+                    ["x-single-active-consumer"] = true,
+                    ["x-max-length"] = maxLength,
+                    ["x-max-length-bytes"] = DistributorConfigQueueMaxBytes,
+                    ["x-overflow"] = "drop-head",
+                }, cancellationToken: cancellationToken);
             await channel.ExchangeDeclareAsync(ConfigExchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, ConfigExchange, AllKeys, cancellationToken: cancellationToken);
         }
@@ -286,6 +312,12 @@ public static class Topology
             endpoint.ConcurrentMessageLimit = 1;
         }
 
+        /// <summary>
+        /// Routing key of the site status message (kind "status", table "center") on <see cref="RealTimeExchange"/>: whether
+        /// the distributor reaches the center (docs/wire-format.md). Every client queue is bound with it.
+        /// </summary>
+        public const string StatusRoutingKey = "status";
+
         public static IEnumerable<string> Exchanges(string site) => [ConfigExchange(site), RealTimeExchange(site)];
 
         public static string ExchangeFor(string site, string kind) => kind == SiteUpdate.ConfigKind ? ConfigExchange(site) : RealTimeExchange(site);
@@ -312,7 +344,12 @@ public static class Topology
             endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);
             endpoint.PrefetchCount = 500;
             endpoint.ConcurrentMessageLimit = 1;
-            foreach (var (exchange, keys) in new[] { (ConfigExchange(site), bindings), (RealTimeExchange(site), RealTimeBindings(bindings)) })
+            var realTimeKeys = RealTimeBindings(bindings);
+            if (!realTimeKeys.Contains(AllKeys) && !realTimeKeys.Contains("*"))
+            {
+                realTimeKeys = [.. realTimeKeys, StatusRoutingKey];
+            }
+            foreach (var (exchange, keys) in new[] { (ConfigExchange(site), bindings), (RealTimeExchange(site), realTimeKeys) })
             {
                 foreach (var key in keys)
                 {

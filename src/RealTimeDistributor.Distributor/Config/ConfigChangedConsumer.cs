@@ -3,6 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Config;
@@ -16,9 +17,11 @@ namespace RealTimeDistributor.Distributor.Config;
 /// <c>&lt;queue&gt;_error</c> with its reason in the headers MassTransit's error transport writes (docs/operations.md)
 /// and brings a resync; any other failure is tried again until the host stops, and a message not done by then stays
 /// unacked: the broker redelivers it when the channel closes (the standby or the next start skips what the replica has).
+/// This connection is the distributor's link to the center (<see cref="SiteLinks.Center"/>): consuming means reached, a
+/// failed or closed connection means lost.
 /// </summary>
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, RtdMetrics metrics,
-    TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
+    SiteLinks links, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
     private readonly string _site = settings.Site;
     private readonly string _queue = Topology.Central.DistributorConfigQueue(settings.Site);
@@ -29,7 +32,18 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
     private string ErrorQueue => Topology.ErrorQueue(_queue);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Resilience.RepeatUntilStoppedAsync(ConsumeAsync, _logger, "The config queue consumer", stoppingToken);
+        Resilience.RepeatUntilStoppedAsync(async ct =>
+        {
+            try
+            {
+                await ConsumeAsync(ct);
+            }
+            catch (Exception exception) when (!ct.IsCancellationRequested)
+            {
+                links.Center.Lost(exception.GetBaseException().Message);
+                throw;
+            }
+        }, _logger, "The config queue consumer", stoppingToken);
 
     /// <summary>One connection: declares, consumes until the channel closes or the host stops, then lets the changes in flight finish.</summary>
     private async Task ConsumeAsync(CancellationToken stoppingToken)
@@ -39,7 +53,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var errors = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
-        await Topology.Central.DeclareDistributorConfigQueueAsync(channel, _site, stoppingToken);
+        await Topology.Central.DeclareDistributorConfigQueueAsync(channel, _site, stoppingToken, settings.CentralQueueMaxLength);
         await channel.BasicQosAsync(0, Topology.Central.DistributorConfigInFlight, false, stoppingToken);
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -56,6 +70,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
             return Task.CompletedTask;
         };
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, stoppingToken);
+        links.Center.Reached();
         try
         {
             await closed.Task.WaitAsync(stoppingToken);
