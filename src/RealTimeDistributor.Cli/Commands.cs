@@ -41,6 +41,12 @@ public static class Commands
               field); Ctrl-C or SIGTERM stops; --json streams the view's changes as JSON lines (logs go to stderr);
               --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile. Without
               --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind
+          rtd wan proxy NAME --listen HOST:PORT --to HOST:PORT
+          rtd wan cut NAME [--mode reset|blackhole] | restore NAME | flap NAME | latency NAME MS | flaky NAME SECONDS|off | status NAME
+              a WAN link for demos and fault tests: `proxy` forwards HOST:PORT to the target until stopped and is
+              controlled by the other verbs (found through $RTD_WAN_DIR/NAME.json, default /tmp/rtd-wan); cut resets
+              (or, blackhole, silently freezes) every connection until restore; flap resets them once; latency delays
+              each byte by MS one way; flaky resets each connection after a random 1-2 x SECONDS (docs/operations.md)
           rtd bench [all | NAME ...] [--quick] [--out bench/results]
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
@@ -60,6 +66,7 @@ public static class Commands
                 ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
                     json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
+                ["wan", .. var rest] => await Wan.WanCommand.RunAsync(rest, Console.Out),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };

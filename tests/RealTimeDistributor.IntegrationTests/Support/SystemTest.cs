@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
@@ -13,7 +14,7 @@ namespace RealTimeDistributor.IntegrationTests.Support;
 /// </summary>
 public abstract class SystemTest : IAsyncLifetime
 {
-    private TcpProxy? _databaseProxy;
+    private FaultProxy? _databaseProxy;
 
     protected RtdSystem Rtd { get; private set; } = null!;
 
@@ -70,7 +71,7 @@ public abstract class SystemTest : IAsyncLifetime
     }
 
     /// <summary>A proxy in front of PostgreSQL that the test can cut and restore (made on first use, removed with the system).</summary>
-    protected TcpProxy DatabaseProxy => _databaseProxy ??= TcpProxy.ToPostgres();
+    protected FaultProxy DatabaseProxy => _databaseProxy ??= DatabaseProxies.ToPostgres();
 
     /// <summary>Starts the site's distributor with its replica reached through <see cref="DatabaseProxy"/>.</summary>
     protected Task<WebApplication> StartDistributorBehindDatabaseProxyAsync() =>
