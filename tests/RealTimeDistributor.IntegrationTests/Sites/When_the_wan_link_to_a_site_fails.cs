@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Distributor.Site;
@@ -13,8 +14,8 @@ namespace RealTimeDistributor.IntegrationTests.Sites;
 
 /// <summary>
 /// Issue 14: site b runs its own stack: its distributor publishes to a broker node of the site's own and writes its replica
-/// to a PostgreSQL instance of the site's own; only its link to the central broker crosses the "WAN", a TCP proxy the test
-/// cuts. During the cut (a config burst at the center, real-time rows every 100 ms) the site's clients keep their views and
+/// to a PostgreSQL instance of the site's own; only its link to the central broker crosses the "WAN", a FaultProxy the test cuts
+/// (reset: connections dropped, new ones refused). During the cut (a config burst at the center, real-time rows every 100 ms) the site's clients keep their views and
 /// hear "center unreachable since ...", a new client loads a snapshot from the site replica, /health names the link; after
 /// the restore the site catches up from its central queue in order: the replica equals the center row for row, each change
 /// applied once, no resync, the clients equal the replica. A backlog beyond the central queue's bound ends in a resync.
@@ -25,7 +26,7 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
     private static readonly string[] Keys = [.. Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     private SiteStack _stack = null!;
     private RtdSystem _rtd = null!;
-    private TcpProxy _wan = null!;
+    private FaultProxy _wan = null!;
     private string _site = "";
     private string _replica = "";
 
@@ -33,7 +34,8 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
     {
         _stack = await SiteStack.StartAsync();
         _rtd = await RtdSystem.StartAsync();
-        _wan = new TcpProxy(TestSettings.RabbitHost, TestSettings.RabbitPort);
+        _wan = new FaultProxy(new IPEndPoint(IPAddress.Loopback, 0), TestSettings.RabbitHost, TestSettings.RabbitPort);
+        _wan.Start();
         _site = _rtd.Site("b");
         _replica = _rtd.ReplicaDatabase(_site);
         await _stack.AddSiteAsync(_site, _replica);
