@@ -128,7 +128,11 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
         Assert.Equal(1, distributor.Services.GetRequiredService<ResyncGuard>().Count);
         var central = await SiteStack.RowsAsync(TestSettings.ConnectionString(_rtd.CentralDatabase), AgentRows);
         Assert.Equal(central, await SiteStack.RowsAsync(SiteStack.ConnectionString(_replica), AgentRows));
-        await Eventually.Until(() => Task.FromResult(ConfigAgents(ws1)), rows => rows.Count == 500, "ws1 to reload the resynced site");
+        // a resync sends no per-row messages: ws1 notices the break at the next message of the table and reloads
+        // (architecture.md, "Known limitations"); the next edit at the center brings it
+        await CommitAgentsAsync(1);
+        central = await SiteStack.RowsAsync(TestSettings.ConnectionString(_rtd.CentralDatabase), AgentRows);
+        await Eventually.Until(() => Task.FromResult(ConfigAgents(ws1)), rows => rows.Count == 501, "ws1 to reload the resynced site at the next change");
         Assert.Equal(central.Select(r => r.Split('|')[0] + "|" + r.Split('|')[1]), ConfigAgents(ws1));
     }
 
