@@ -18,6 +18,8 @@ public static class Benchmarks
         new("publish", (report, quick) => PublishBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000], TimeSpan.FromSeconds(quick ? 2 : 5))),
         new("realtime", (report, quick) => RealTimeBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000], rounds: quick ? 1 : 3)),
         new("snapshot", (report, quick) => SnapshotBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
+        // issue 14: a site's WAN link cut under 1,000 changes/s + real-time, own stack vs one broker
+        new("wan", (report, quick) => WanBenchmark.RunAsync(report, TimeSpan.FromSeconds(quick ? 10 : 60))),
         new("rebuild", (report, quick) => RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
         // a 12,000-agent center: 1 workstation queue, the knee of the call rate, then 200 workstations; then a 24,000-agent one
         new("scale", async (report, quick) =>

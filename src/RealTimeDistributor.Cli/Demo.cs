@@ -42,7 +42,15 @@ public static class Demo
         var logs = Path.Combine(Environment.CurrentDirectory, ".rtd", "logs");
         var adminKey = AdminApiClient.KeyOrLocalDemo();
 
-        await ResetDemoDatabasesAsync(Db("postgres"), env["PGPASSWORD"], ["rtd_demo_central", .. sites.Select(ReplicaDb)]);
+        // infra/demo.sh --topology sites: this site runs its own broker node and PostgreSQL instance, its center link through `rtd wan proxy`
+        var own = Environment.GetEnvironmentVariable("RTD_SITE_STACK") is { Length: > 0 } named && sites.Contains(named) ? named : null;
+        string InstanceDb(string name) => $"Host=127.0.0.1;Port={Env("RTD_SITE_POSTGRES_PORT", "5440")};Database={name};Username={pgUser}";
+        string ReplicaOf(string site) => site == own ? InstanceDb(ReplicaDb(site)) : Db(ReplicaDb(site));
+        await ResetDemoDatabasesAsync(Db("postgres"), env["PGPASSWORD"], ["rtd_demo_central", .. sites.Where(s => s != own).Select(ReplicaDb)]);
+        if (own is not null)
+        {
+            await ResetDemoDatabasesAsync(InstanceDb("postgres"), env["PGPASSWORD"], [ReplicaDb(own)]);
+        }
 
         var hosts = new List<HostProcess>();
         using var stop = new CancellationTokenSource();
@@ -64,15 +72,24 @@ public static class Demo
             for (var i = 0; i < sites.Length; i++)
             {
                 var site = sites[i];
-                hosts.Add(HostProcess.Start($"distributor-{site}", "RealTimeDistributor.Distributor", DistributorUrl(i), logs,
-                    new Dictionary<string, string>(AsRole(env, "distributor", site)) { ["Distributor__Site"] = site, ["ConnectionStrings__Replica"] = Db(ReplicaDb(site)) }));
-                hosts.Add(HostProcess.Start($"client-{site}", "RealTimeDistributor.Client", ClientUrl(i), logs,
-                    new Dictionary<string, string>(AsRole(env, "workstation", site))
-                    {
-                        ["Client__Site"] = site,
-                        ["Client__Workstation"] = DemoWorkstation,
-                        ["RabbitMq__Username"] = ClientCommand.WorkstationUser(site, DemoWorkstation),
-                    }));
+                var distributor = new Dictionary<string, string>(AsRole(env, "distributor", site)) { ["Distributor__Site"] = site, ["ConnectionStrings__Replica"] = ReplicaOf(site) };
+                var client = new Dictionary<string, string>(AsRole(env, "workstation", site))
+                {
+                    ["Client__Site"] = site,
+                    ["Client__Workstation"] = DemoWorkstation,
+                    ["RabbitMq__Username"] = ClientCommand.WorkstationUser(site, DemoWorkstation),
+                };
+                if (site == own)
+                {
+                    distributor["RabbitMq__Port"] = Env("RTD_WAN_PORT", "5719");
+                    distributor["SiteRabbitMq__Host"] = "127.0.0.1";
+                    distributor["SiteRabbitMq__Port"] = Env("RTD_SITE_RABBITMQ_PORT", "5710");
+                    distributor["SiteRabbitMq__Username"] = distributor["RabbitMq__Username"];
+                    distributor["SiteRabbitMq__Password"] = distributor["RabbitMq__Password"];
+                    client["RabbitMq__Port"] = Env("RTD_SITE_RABBITMQ_PORT", "5710");
+                }
+                hosts.Add(HostProcess.Start($"distributor-{site}", "RealTimeDistributor.Distributor", DistributorUrl(i), logs, distributor));
+                hosts.Add(HostProcess.Start($"client-{site}", "RealTimeDistributor.Client", ClientUrl(i), logs, client));
             }
             await WaitHealthyAsync(hosts, stop.Token);
 
@@ -80,6 +97,18 @@ public static class Demo
             var center = DemoCenter.Build(agents, sites.Length);
             var loaded = await LoadCenterAsync(http, center, stop.Token);
             PrintWhereToLook(sites, logs, duration, center, loaded);
+            if (own is not null)
+            {
+                var sitePort = int.Parse(Env("RTD_SITE_RABBITMQ_PORT", "5710"), System.Globalization.CultureInfo.InvariantCulture);
+                Console.WriteLine($"""
+                      Site {own} runs its own stack (docs/deployment.md):
+                        its broker's management UI: http://127.0.0.1:{sitePort + 10000}  (the central broker's: http://127.0.0.1:15672)
+                        its replica:                PostgreSQL 127.0.0.1:{Env("RTD_SITE_POSTGRES_PORT", "5440")}
+                        its WAN link to the center: 127.0.0.1:{Env("RTD_WAN_PORT", "5719")}; cut it: rtd wan cut {own}, restore it: rtd wan restore {own}
+                          (its wallboard then says "center unreachable since ...", rtd status names the link)
+
+                    """);
+            }
 
             // a supervisor's small edits while the demo runs: a call type's service-level threshold goes back and forth
             var edited = center.OfType<CallType>().First();

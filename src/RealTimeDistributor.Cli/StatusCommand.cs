@@ -11,8 +11,10 @@ namespace RealTimeDistributor.Cli;
 /// realtime_table_state); from the RabbitMQ management HTTP API (the read-only operator user is enough): the site's queues
 /// in both vhosts (messages / consumers), its error queues, which distributor instance is the single active consumer of
 /// the site's central queues (by its connection name, <see cref="Topology.Central.DistributorConnectionName"/>), and the
-/// client workstations connected at the site. Exit code 1 when a site is more than --max-behind changes behind, its
-/// real-time data is older than --max-realtime-age, or it cannot be asked, for monitoring scripts.
+/// client workstations connected at the site; each of the distributor's broker links (central, site) from its /stats.
+/// Exit code 1 when a site is more than --max-behind changes behind, its real-time data is older than --max-realtime-age,
+/// a broker link of its distributor is down (the state names it: CENTER LINK DOWN, SITE BROKER DOWN), or it cannot be
+/// asked, for monitoring scripts.
 /// </summary>
 public static class StatusCommand
 {
@@ -66,10 +68,13 @@ public static class StatusCommand
             // between makes the difference negative; the site is then not behind at all
             var behind = last - applied is { } difference ? Math.Max(0, difference) : (long?)null;
             var oldest = ages.Count > 0 ? ages.MaxBy(a => a.Age) : default;
+            var links = Links(stats);
+            var down = links.FirstOrDefault(l => l.LostSince is not null);
             var state = (last, applied, config) switch
             {
                 (null, _, _) => "CENTRAL UNREACHABLE",
                 (_, null, _) => "DISTRIBUTOR UNREACHABLE",
+                _ when down.Name is not null => $"{(down.Name == "central-broker" ? "CENTER LINK" : "SITE BROKER")} DOWN since {down.LostSince:HH:mm:ss}",
                 _ when behind > maxBehind => $"BEHIND by {behind}",
                 (_, _, { Consumers: 0 }) => "NO CONSUMER",
                 _ when maxRealTimeAge is { } max && oldest.Table is not null && oldest.Age > max.TotalSeconds => $"REAL-TIME STALE ({oldest.Table} {oldest.Age:0.#}s)",
@@ -92,6 +97,9 @@ public static class StatusCommand
             details.Add($"{site}: active distributor: config {configActive.Active ?? "-"}, real-time {realTimeActive.Active ?? "-"}; "
                 + $"standby: {(standby.Count == 0 ? "none" : string.Join(", ", standby))}");
             details.Add($"{site}: site lease: {Lease(stats)}; resyncs: {Resyncs(stats)}");
+            details.Add($"{site}: broker links: {(links.Count == 0 ? "-" : string.Join("; ", links.Select(l => l.LostSince is { } since
+                ? $"{l.Name} {l.Endpoint} DOWN since {since:O}: {l.Reason}"
+                : $"{l.Name} {l.Endpoint} up")))}");
             details.Add($"{site}: real-time age: {(ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
                 : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
@@ -188,6 +196,14 @@ public static class StatusCommand
 
     private static string? Text(JsonElement stats, string property) =>
         stats.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : null;
+
+    /// <summary>The distributor's broker links from its /stats ("central-broker", "site-broker"): up, or lost since when and why.</summary>
+    private static List<(string Name, string Endpoint, DateTimeOffset? LostSince, string? Reason)> Links(JsonElement? stats) =>
+        stats is { } s && s.TryGetProperty("links", out var links)
+            ? [.. links.EnumerateArray().Select(l => (l.GetProperty("name").GetString()!, l.GetProperty("endpoint").GetString()!,
+                l.TryGetProperty("lostSince", out var since) && since.ValueKind == JsonValueKind.String ? since.GetDateTimeOffset() : (DateTimeOffset?)null,
+                l.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String ? reason.GetString() : null))]
+            : [];
 
     private static List<(string Table, double Age)> RealTimeAges(JsonElement? stats) =>
         stats is { } s && s.TryGetProperty("realTimeTables", out var tables)

@@ -77,7 +77,10 @@ public static class TerminalView
         var realTime = tables.Where(t => t.Kind == SiteUpdate.RealTimeKind)
             .Select(t => t.Stale ? $"{t.Table} STALE {Age(t.Age)}" : $"{t.Table} live");
         var config = tables.Where(t => t.Kind == SiteUpdate.ConfigKind).ToList();
-        return $"real-time: {(view.IsLoading ? "loading a snapshot" : string.Join(", ", realTime.DefaultIfEmpty("no rows yet")))}" +
+        var center = view.CenterUnreachableSince is { } since
+            ? string.Create(CultureInfo.InvariantCulture, $"CENTER UNREACHABLE since {since.ToLocalTime():HH:mm:ss} ({Age(now - since)})  ")
+            : "";
+        return $"{center}real-time: {(view.IsLoading ? "loading a snapshot" : string.Join(", ", realTime.DefaultIfEmpty("no rows yet")))}" +
             $"  configuration: {config.Count} tables, {config.Sum(t => t.Rows)} rows";
     }
 

@@ -55,6 +55,7 @@ public static class ClientHost
             view.RealTimeRows,
             view.Duplicates,
             view.Gaps,
+            view.CenterUnreachableSince,
             view.Refused,
             view.Epoch,
             view.StaleEpochs,

@@ -34,6 +34,16 @@ public sealed record SiteUpdate(
     /// </summary>
     public const string ResetKind = "reset";
 
+    /// <summary>
+    /// A site status message: table <see cref="CenterTable"/>, site sequence 0 (it is in no chain), and
+    /// <see cref="CenterUnreachableSince"/> set while the distributor cannot reach the center (null once it can again).
+    /// </summary>
+    public const string StatusKind = "status";
+    public const string CenterTable = "center";
+
+    /// <summary>In a status message: since when the site's distributor has not reached the center; null: it reaches it.</summary>
+    public DateTimeOffset? CenterUnreachableSince { get; init; }
+
     /// <summary>The site sequence of the message's first row (the only one for a configuration change).</summary>
     public long FirstSiteSequence { get; init; } = SiteSequence;
 

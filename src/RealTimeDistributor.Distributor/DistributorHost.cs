@@ -12,7 +12,8 @@ namespace RealTimeDistributor.Distributor;
 
 /// <summary>
 /// Builds a site's distributor. Configuration keys (environment form in brackets): Distributor:Site (Distributor__Site),
-/// Distributor:Instance, ConnectionStrings:Replica (ConnectionStrings__Replica), RabbitMq:* (RabbitMq__*),
+/// Distributor:Instance, ConnectionStrings:Replica (ConnectionStrings__Replica), RabbitMq:* (RabbitMq__*: the central broker),
+/// SiteRabbitMq:* (the site broker, same keys; absent: the central one),
 /// Urls (default http://127.0.0.1:5081), Seq:ServerUrl.
 /// </summary>
 public static class DistributorHost
@@ -46,13 +47,18 @@ public static class DistributorHost
         var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
         var settings = DistributorSettings.From(builder.Configuration);
         var broker = RabbitMqSettings.From(builder.Configuration);
+        // the site's own broker (SiteRabbitMq:*), or the one broker when that section is absent
+        var siteBroker = RabbitMqSettings.SiteOrCentral(builder.Configuration, broker);
         var connectionString = builder.Configuration.Required("ConnectionStrings:Replica");
-        builder.AddRtdDefaults("distributor", settings.Site, broker, [broker.CentralVirtualHost, Topology.Site.VirtualHost(settings.Site)],
+        builder.AddRtdDefaults("distributor", settings.Site, broker, [broker.CentralVirtualHost],
             (connectionString, "ConnectionStrings:Replica"), new Dictionary<string, string> { ["Instance"] = settings.Instance });
+        builder.Services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(siteBroker, Topology.Site.VirtualHost(settings.Site), ct));
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<DistributorStats>();
         builder.Services.AddSingleton<SiteLease>();
+        var links = new SiteLinks(broker, siteBroker, settings, TimeProvider.System);
+        builder.Services.AddSingleton(links);
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
@@ -61,7 +67,7 @@ public static class DistributorHost
         builder.Services.AddScoped<RealTimeApplier>();
         builder.Services.AddScoped<ConfigResync>();
         builder.Services.AddSingleton<ResyncGuard>();
-        builder.Services.AddHealthChecks().AddPostgres("replica-database", connectionString);
+        builder.Services.AddHealthChecks().AddPostgres("replica-database", connectionString).AddBrokerLink(links.Center).AddBrokerLink(links.Site);
 
         builder.Services.AddStartupTask(async (sp, ct) =>
         {
@@ -93,7 +99,8 @@ public static class DistributorHost
         });
         // the real-time queue's consumer is attached only while this process holds the site lease
         builder.Services.AddHostedService<RealTimeEndpoint>();
-        builder.Services.AddSiteSnapshots(settings, broker);
+        builder.Services.AddSiteSnapshots(settings, siteBroker);
+        builder.Services.AddHostedService<SiteStatusPublisher>();
         // after both buses: the start waits for their endpoints' bindings, so the real-time load below misses nothing
         builder.Services.AddBrokerBindings(broker);
         // after MassTransit, whose bus endpoint receives the chunks

@@ -4,11 +4,13 @@ namespace RealTimeDistributor.Distributor;
 
 /// <summary>
 /// <code>
-/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000, "RealTimeMaxAhead": "00:10:00", "LeaseDuration": "00:00:03" }
+/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000, "RealTimeMaxAhead": "00:10:00", "LeaseDuration": "00:00:03", "CentralQueueMaxLength": 1000000 }
 /// </code>
 /// Environment form: Distributor__Site, Distributor__Instance. RealTimeRowsPerMessage: at most this many real-time rows
 /// of one table in one site message (docs/wire-format.md). RealTimeMaxAhead: how far ahead of this host's clock a
 /// real-time row's version (UTC ticks) or updatedAt may be; a row beyond it is refused (docs/wire-format.md).
+/// CentralQueueMaxLength: the bound of the site's config queue at the center
+/// (<see cref="Topology.Central.DeclareDistributorConfigQueueAsync"/>); a backlog beyond it ends in a resync.
 /// </summary>
 public sealed record DistributorSettings(string Site, string Instance)
 {
@@ -19,6 +21,7 @@ public sealed record DistributorSettings(string Site, string Instance)
     public TimeSpan RealTimeMaxAhead { get; init; } = DefaultRealTimeMaxAhead;
     /// <summary>How long the site lease runs unless renewed (renewed every third of it): after a kill -9 a standby takes over within about this.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(3);
+    public int CentralQueueMaxLength { get; init; } = Topology.Central.DistributorConfigQueueMaxLength;
 
     public static DistributorSettings From(IConfiguration configuration) => new(
         configuration.RequiredIdentifier("Distributor:Site"),
@@ -27,5 +30,6 @@ public sealed record DistributorSettings(string Site, string Instance)
         RealTimeRowsPerMessage = configuration.Int("Distributor:RealTimeRowsPerMessage", Topology.Site.RealTimeRowsPerMessage, 1, 10_000),
         RealTimeMaxAhead = configuration.Duration("Distributor:RealTimeMaxAhead", DefaultRealTimeMaxAhead, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)),
         LeaseDuration = configuration.Duration("Distributor:LeaseDuration", TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(300), TimeSpan.FromMinutes(10)),
+        CentralQueueMaxLength = configuration.Int("Distributor:CentralQueueMaxLength", Topology.Central.DistributorConfigQueueMaxLength, 100, 100_000_000),
     };
 }

@@ -6,8 +6,8 @@ using RealTimeDistributor.Hosting;
 namespace RealTimeDistributor.Distributor;
 
 /// <summary>
-/// GET /stats: the replica's applied and site sequences, the site lease, the resyncs kept in the replica, this process's
-/// counters and each real-time table's age. The replica is read through the database retry pipeline
+/// GET /stats: the replica's applied and site sequences, the site lease, the resyncs kept in the replica, each broker link
+/// (central, site: up, or lost since when and why), this process's counters and each real-time table's age. The replica is read through the database retry pipeline
 /// (<see cref="Resilience"/>), for at most <see cref="ReplicaWait"/>; when it does not answer by then, the answer is
 /// still 200, with this process's counters, the replica's fields null and <c>replicaError</c> saying why (a degraded
 /// answer, never a 500).
@@ -19,7 +19,7 @@ public static class StatsEndpoint
     public static void MapDistributorStats(this WebApplication app, DistributorSettings settings)
     {
         var pipeline = Resilience.DatabasePipeline(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StatsEndpoint)), "GET /stats");
-        app.MapGet("/stats", async (DistributorStats stats, SiteLease lease, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/stats", async (DistributorStats stats, SiteLease lease, Site.SiteLinks links, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
         {
             SyncState? state = null;
             List<RealTimeTableState> tables = [];
@@ -71,6 +71,15 @@ public static class StatsEndpoint
                 resyncs,
                 lastResyncReason = lastResync?.Reason,
                 lastResyncAt = lastResync?.At,
+                links = new[] { links.Center, links.Site }.Select(l => new
+                {
+                    name = l.Name,
+                    endpoint = l.Endpoint,
+                    up = l.LostSince is null,
+                    lostSince = l.LostSince,
+                    reason = l.Reason,
+                    lastReached = l.LastReached,
+                }),
                 realTimeTables = tables.Select(t => new
                 {
                     table = t.TableName,

@@ -53,13 +53,14 @@ public static class BrokerDefinitions
     /// puts in front of the endpoint's queue (same name; exchange.bind needs write on it and read on the source), so an
     /// exclusive queue can be bound from another connection too. They are made each time the endpoint is ready (start,
     /// reconnect: a temporary endpoint's exchange is new then), and the host's start waits for the first time
-    /// (<see cref="AddBrokerBindings"/>). The vhost: the central one, or the site's one given.
+    /// (<see cref="AddBrokerBindings"/>). The vhost: the central one, or the site's one given; the broker: the host's, or
+    /// the one given (a distributor's site broker).
     /// </summary>
     public static void BindWithoutDeclaring(this IRabbitMqReceiveEndpointConfigurator endpoint, IServiceProvider services, string endpointName,
-        IReadOnlyList<ExchangeBinding> bindings, string? siteVirtualHost = null)
+        IReadOnlyList<ExchangeBinding> bindings, string? siteVirtualHost = null, RabbitMqSettings? broker = null)
     {
         var registry = services.GetRequiredService<Registry>();
-        var observer = new BrokerBindings(registry.Broker, siteVirtualHost ?? registry.Broker.CentralVirtualHost, endpointName, bindings);
+        var observer = new BrokerBindings(broker ?? registry.Broker, siteVirtualHost ?? registry.Broker.CentralVirtualHost, endpointName, bindings);
         endpoint.ConnectReceiveEndpointObserver(observer);
         registry.Add(observer);
     }

@@ -10,7 +10,8 @@ namespace RealTimeDistributor.Hosting;
 
 /// <summary>
 /// GET /health and GET /metrics for every host. /health runs the host's health checks: each MassTransit bus
-/// ("masstransit-bus", registered by MassTransit) and the host's database ("central-database", "replica-database");
+/// ("masstransit-bus", registered by MassTransit) and the host's database ("central-database", "replica-database"); a
+/// distributor's two broker links on their own ("central-broker", "site-broker", <see cref="BrokerLink"/>);
 /// 200 when all are healthy (or degraded), 503 when one is not, with each check's status and reason as JSON.
 /// </summary>
 public static class HealthEndpoints
@@ -25,6 +26,16 @@ public static class HealthEndpoints
     /// <summary>A check that the database answers (SELECT 1, at most 3 s).</summary>
     public static IHealthChecksBuilder AddPostgres(this IHealthChecksBuilder checks, string name, string connectionString) =>
         checks.AddCheck(name, new PostgresCheck(new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 3, CommandTimeout = 3 }.ConnectionString));
+
+    /// <summary>A check named after the link ("central-broker", "site-broker"): unhealthy while it is lost, saying since when.</summary>
+    public static IHealthChecksBuilder AddBrokerLink(this IHealthChecksBuilder checks, BrokerLink link) =>
+        checks.AddCheck(link.Name, new BrokerLinkCheck(link));
+
+    private sealed class BrokerLinkCheck(BrokerLink link) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(link.Health());
+    }
 
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {

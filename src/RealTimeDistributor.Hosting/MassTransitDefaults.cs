@@ -36,7 +36,7 @@ public static class MassTransitDefaults
                     ssl.ServerName = settings.Host;
                     if (settings.CaCertificate is { } ca)
                     {
-                        ssl.CertificateValidationCallback = TlsTrust.Validator(TlsTrust.LoadCa(ca, "RabbitMq:CaCertificate"));
+                        ssl.CertificateValidationCallback = TlsTrust.Validator(TlsTrust.LoadCa(ca, $"{settings.ConfigurationSection}:CaCertificate"));
                     }
                 });
             }

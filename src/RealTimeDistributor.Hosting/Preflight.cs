@@ -24,7 +24,7 @@ public static class Preflight
                 {
                     throw new ServiceUnreachableException("RabbitMQ", settings.Endpoint(virtualHost), settings.Keys, exception,
                         HasInChain<System.Security.Authentication.AuthenticationException>(exception)
-                            ? "The broker's TLS certificate is not trusted: set RabbitMq:CaCertificate to the PEM file of the CA that signed it, "
+                            ? $"The broker's TLS certificate is not trusted: set {settings.ConfigurationSection}:CaCertificate to the PEM file of the CA that signed it, "
                                 + "or add that CA to the system's trust store."
                             : null);
                 }

@@ -28,7 +28,7 @@ public static class RabbitMqConnections
         var ssl = new SslOption { Enabled = settings.UseTls, ServerName = serverName };
         if (settings.CaCertificate is { } ca)
         {
-            ssl.CertificateValidationCallback = TlsTrust.Validator(TlsTrust.LoadCa(ca, "RabbitMq:CaCertificate"));
+            ssl.CertificateValidationCallback = TlsTrust.Validator(TlsTrust.LoadCa(ca, $"{settings.ConfigurationSection}:CaCertificate"));
         }
         return ssl;
     }

@@ -15,16 +15,25 @@ namespace RealTimeDistributor.Hosting;
 /// Hosts, for a cluster: "node1:5672,node2,node3:5673" (a port per node, else Port); the process connects to one of
 /// them and, when that node goes, reconnects to another. Without Hosts, Host is the one node; with Hosts, Host may be
 /// left out (it is then the first node, the name TLS checks for it is each node's own).
+/// The same keys under another section (<see cref="SiteSection"/>, "SiteRabbitMq") name a site's own broker for its
+/// distributor (<see cref="SiteOrCentral"/>); <see cref="ConfigurationSection"/> says which section a value came from.
 /// </summary>
 public sealed record RabbitMqSettings(string Host, int Port, string Username, string Password, bool UseTls, TimeSpan ConnectTimeout,
     string CentralVirtualHost, string? CaCertificate = null, IReadOnlyList<BrokerNode>? ClusterNodes = null)
 {
     public const string Section = "RabbitMq";
 
+    /// <summary>A distributor's site broker: where it publishes its site stream and serves site snapshots.</summary>
+    public const string SiteSection = "SiteRabbitMq";
+
+    /// <summary>The section these settings were read from ("RabbitMq" or "SiteRabbitMq"): the keys an error names.</summary>
+    public string ConfigurationSection { get; init; } = Section;
+
     /// <summary>The keys an unreachable broker is reported with.</summary>
-    public string Keys => (Nodes.Count > 1 ? "RabbitMq:Hosts, " : "RabbitMq:Host, ") + (UseTls
-        ? "RabbitMq:Port, RabbitMq:Username, RabbitMq:Password, RabbitMq:UseTls, RabbitMq:CaCertificate"
-        : "RabbitMq:Port, RabbitMq:Username, RabbitMq:Password");
+    public string Keys => string.Join(", ", (UseTls ? KeyNames : KeyNames[..4])
+        .Select(k => k == "Host" && Nodes.Count > 1 ? "Hosts" : k).Select(k => $"{ConfigurationSection}:{k}"));
+
+    private static readonly string[] KeyNames = ["Host", "Port", "Username", "Password", "UseTls", "CaCertificate"];
 
     public string Endpoint(string virtualHost) => Nodes.Count == 1
         ? $"{(UseTls ? "amqps" : "amqp")}://{Host}:{Port}/{virtualHost}"
@@ -33,32 +42,40 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
     /// <summary>Every node the process may connect to: the cluster's, else the one Host:Port.</summary>
     public IReadOnlyList<BrokerNode> Nodes => ClusterNodes is { Count: > 0 } nodes ? nodes : [new BrokerNode(Host, Port)];
 
-    public static RabbitMqSettings From(IConfiguration configuration)
+    /// <summary>
+    /// The settings of <paramref name="section"/> ("SiteRabbitMq") when the configuration has that section, else
+    /// <paramref name="central"/>: without it a site uses the one broker (the one-box demo).
+    /// </summary>
+    public static RabbitMqSettings SiteOrCentral(IConfiguration configuration, RabbitMqSettings central, string section = SiteSection) =>
+        configuration.GetSection(section).Exists() ? From(configuration, section) : central;
+
+    public static RabbitMqSettings From(IConfiguration configuration, string section = Section)
     {
-        var useTls = configuration.Bool($"{Section}:UseTls", false);
-        var ca = configuration[$"{Section}:CaCertificate"] is { Length: > 0 } path ? path : null;
+        var useTls = configuration.Bool($"{section}:UseTls", false);
+        var ca = configuration[$"{section}:CaCertificate"] is { Length: > 0 } path ? path : null;
         if (ca is not null)
         {
             if (!useTls)
             {
-                throw new InvalidConfigurationException($"{Section}:CaCertificate", $"is '{ca}' but {Section}:UseTls is false: set {Section}:UseTls=true, or remove it.");
+                throw new InvalidConfigurationException($"{section}:CaCertificate", $"is '{ca}' but {section}:UseTls is false: set {section}:UseTls=true, or remove it.");
             }
-            TlsTrust.LoadCa(ca, $"{Section}:CaCertificate").Dispose();
+            TlsTrust.LoadCa(ca, $"{section}:CaCertificate").Dispose();
         }
-        var port = configuration.Int($"{Section}:Port", useTls ? 5671 : 5672, 1, 65535);
-        var nodes = BrokerNode.ParseList(configuration[$"{Section}:Hosts"], port, $"{Section}:Hosts");
+        var port = configuration.Int($"{section}:Port", useTls ? 5671 : 5672, 1, 65535);
+        var nodes = BrokerNode.ParseList(configuration[$"{section}:Hosts"], port, $"{section}:Hosts");
         return new RabbitMqSettings(
-            nodes is [var first, ..] && string.IsNullOrWhiteSpace(configuration[$"{Section}:Host"]) ? first.Host : configuration.Required($"{Section}:Host"),
+            nodes is [var first, ..] && string.IsNullOrWhiteSpace(configuration[$"{section}:Host"]) ? first.Host : configuration.Required($"{section}:Host"),
             port,
-            configuration.Required($"{Section}:Username"),
-            configuration.Required($"{Section}:Password"),
+            configuration.Required($"{section}:Username"),
+            configuration.Required($"{section}:Password"),
             useTls,
-            configuration.Duration($"{Section}:ConnectTimeout", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
-            string.IsNullOrWhiteSpace(configuration[$"{Section}:CentralVirtualHost"])
+            configuration.Duration($"{section}:ConnectTimeout", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+            string.IsNullOrWhiteSpace(configuration[$"{section}:CentralVirtualHost"])
                 ? Topology.Central.VirtualHost
-                : configuration[$"{Section}:CentralVirtualHost"]!,
+                : configuration[$"{section}:CentralVirtualHost"]!,
             ca,
-            nodes);
+            nodes)
+        { ConfigurationSection = section };
     }
 }
 

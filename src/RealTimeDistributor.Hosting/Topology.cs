@@ -176,6 +176,15 @@ public static class Topology
         /// <summary>Real-time messages (up to 500 rows each) a distributor holds unacknowledged at once.</summary>
         public const int DistributorRealTimeInFlight = 100;
 
+        /// <summary>
+        /// Length bound of a site's config queue: a million changes, about 17 minutes of a 1,000 changes/s burst and weeks
+        /// of ordinary editing, about 0.5 GB on the center's disk at ~500 bytes a change.
+        /// </summary>
+        public const int DistributorConfigQueueMaxLength = 1_000_000;
+
+        /// <summary>Byte bound of a site's config queue (whichever bound comes first drops the oldest change): 1 GiB.</summary>
+        public const long DistributorConfigQueueMaxBytes = 1L << 30;
+
         /// <summary>Length bound of a distributor's real-time queue; the oldest batches drop first and the full refresh heals them.</summary>
         public const int DistributorRealTimeQueueMaxLength = 10_000;
 
@@ -190,13 +199,30 @@ public static class Topology
         /// apply loop puts back in sequence order (ConfigStream), so a backlog drains in runs. Queues declared by MassTransit
         /// before carry the same arguments (and an exchange of the queue's name bound in between, which does no harm).
         /// </summary>
+        /// <remarks>
+        /// Bounded (issue 14): a site whose WAN link is down for days must not fill the center's disk. Beyond
+        /// <paramref name="maxLength"/> changes (default <see cref="DistributorConfigQueueMaxLength"/>,
+        /// Distributor:CentralQueueMaxLength) or <see cref="DistributorConfigQueueMaxBytes"/> the OLDEST change is dropped
+        /// (x-overflow drop-head): when the site comes back its next change is not the one after its replica's, the apply
+        /// loop sees the gap and resyncs from a central snapshot. A backlog beyond the bound ends in a resync, never a silent gap.
+        /// A queue declared earlier without these arguments refuses the declaration (PRECONDITION_FAILED): delete it once
+        /// (the distributor redeclares it; its site then catches up from a snapshot) (docs/operations.md).
+        /// </remarks>
         public static async Task DeclareDistributorConfigQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, string site,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken,
+            int maxLength = DistributorConfigQueueMaxLength)
         {
             var queue = DistributorConfigQueue(site);
             await BrokerDefinitions.EnsureExchangesAsync(connection, [new(ConfigExchange, TopicExchange)], cancellationToken);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-                new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true }, cancellationToken: cancellationToken);
+                new Dictionary<string, object?>
+                {
+                    ["x-queue-type"] = "quorum",
+                    ["x-single-active-consumer"] = true,
+                    ["x-max-length"] = maxLength,
+                    ["x-max-length-bytes"] = DistributorConfigQueueMaxBytes,
+                    ["x-overflow"] = "drop-head",
+                }, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, ConfigExchange, AllKeys, cancellationToken: cancellationToken);
         }
 
@@ -314,6 +340,12 @@ public static class Topology
         /// <summary>The site's snapshot queue takes every request of <see cref="SnapshotRequestExchange"/>.</summary>
         public static IReadOnlyList<ExchangeBinding> SnapshotQueueBindings(string site) => [new(new(SnapshotRequestExchange(site), TopicExchange), AllKeys)];
 
+        /// <summary>
+        /// Routing key of the site status message (kind "status", table "center") on <see cref="RealTimeExchange"/>: whether
+        /// the distributor reaches the center (docs/wire-format.md). Every client queue is bound with it.
+        /// </summary>
+        public const string StatusRoutingKey = "status";
+
         public static IEnumerable<string> Exchanges(string site) => [ConfigExchange(site), RealTimeExchange(site)];
 
         /// <summary>
@@ -361,12 +393,20 @@ public static class Topology
 
         /// <summary>
         /// A client's queue on the site exchanges: its routing keys and <see cref="ResetRoutingKey"/> on the config exchange,
-        /// their tables on the real-time one.
+        /// their tables and <see cref="StatusRoutingKey"/> on the real-time one.
         /// </summary>
-        public static IReadOnlyList<ExchangeBinding> ClientQueueBindings(string site, IReadOnlyList<string> bindings) =>
-        [
-            .. bindings.Append(ResetRoutingKey).Select(key => new ExchangeBinding(new(ConfigExchange(site), TopicExchange), key)),
-            .. RealTimeBindings(bindings).Select(key => new ExchangeBinding(new(RealTimeExchange(site), TopicExchange), key)),
-        ];
+        public static IReadOnlyList<ExchangeBinding> ClientQueueBindings(string site, IReadOnlyList<string> bindings)
+        {
+            var realTimeKeys = RealTimeBindings(bindings);
+            if (!realTimeKeys.Contains(AllKeys) && !realTimeKeys.Contains("*"))
+            {
+                realTimeKeys = [.. realTimeKeys, StatusRoutingKey];
+            }
+            return
+            [
+                .. bindings.Append(ResetRoutingKey).Select(key => new ExchangeBinding(new(ConfigExchange(site), TopicExchange), key)),
+                .. realTimeKeys.Select(key => new ExchangeBinding(new(RealTimeExchange(site), TopicExchange), key)),
+            ];
+        }
     }
 }

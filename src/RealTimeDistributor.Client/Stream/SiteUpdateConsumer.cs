@@ -9,7 +9,8 @@ namespace RealTimeDistributor.Client.Stream;
 /// <summary>
 /// Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot. A
 /// message that breaks <see cref="SiteUpdateRules"/> is refused, counted and logged; one too far ahead of the view
-/// (Client:MaxSequenceJump) too, and the view reloads a snapshot in case the site really is that far.
+/// (Client:MaxSequenceJump) too, and the view reloads a snapshot in case the site really is that far. A site status
+/// message (kind "status", outside the site sequence) sets whether the center is reachable (<see cref="ClientView.CenterUnreachableSince"/>).
 /// </summary>
 public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, ILogger<SiteUpdateConsumer> logger)
     : IConsumer<SiteUpdate>
@@ -30,6 +31,17 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
     public Task Consume(ConsumeContext<SiteUpdate> context)
     {
         var update = context.Message;
+        if (update.Kind == SiteUpdate.StatusKind && update.Site == settings.Site && update.Table == SiteUpdate.CenterTable)
+        {
+            if (update.CenterUnreachableSince != view.CenterUnreachableSince)
+            {
+                logger.LogWarning(update.CenterUnreachableSince is { } since
+                    ? "The site's distributor reports the center unreachable since {Since}; the view holds the site's data"
+                    : "The site's distributor reaches the center again{Since}", (object?)update.CenterUnreachableSince ?? "");
+            }
+            view.SiteStatus(update.CenterUnreachableSince);
+            return Task.CompletedTask;
+        }
         if (SiteUpdateRules.Problem(update, settings.Site) is { } problem)
         {
             view.Refuse();

@@ -137,6 +137,19 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     /// <summary>Stream updates that arrived while a snapshot loaded.</summary>
     public long Buffered => Interlocked.Read(ref _buffered);
 
+    private long _centerUnreachableSinceTicks;
+
+    /// <summary>
+    /// Since when the site's distributor has not reached the center, from its last site status message (kind "status");
+    /// null while it does. The view keeps serving what it holds; the wallboard and `rtd client` say so.
+    /// </summary>
+    public DateTimeOffset? CenterUnreachableSince =>
+        Interlocked.Read(ref _centerUnreachableSinceTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>Takes a site status message: the center link's state, outside the site sequence.</summary>
+    public void SiteStatus(DateTimeOffset? centerUnreachableSince) =>
+        Interlocked.Exchange(ref _centerUnreachableSinceTicks, centerUnreachableSince?.UtcTicks ?? 0);
+
     public bool IsLoading
     {
         get

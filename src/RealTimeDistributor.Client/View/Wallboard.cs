@@ -9,7 +9,7 @@ namespace RealTimeDistributor.Client.View;
 /// step) that draws skill group tiles, the agent grid and call type and service summaries from GET /events, a
 /// server-sent event stream: "reset" (the whole view, the wallboard settings and the host's clock, at connect and after
 /// every snapshot), "row" (a row added or changed), "remove" (a configuration row deleted), and "status" every second
-/// (the host's clock, the last site sequence, each table's age and staleness). GET /diagnostics shows every table raw.
+/// (the host's clock, the last site sequence, since when the center is unreachable if it is, each table's age and staleness). GET /diagnostics shows every table raw.
 /// GET /tables is the staleness as JSON.
 /// </summary>
 public static class Wallboard
@@ -56,6 +56,7 @@ public static class Wallboard
             view.IsLoading,
             view.Snapshots,
             view.Gaps,
+            view.CenterUnreachableSince,
             tables = view.Tables(clock.GetUtcNow(), settings.StaleAfter),
         });
         void OnChanged(ViewRow row) => Send("row", row);

@@ -21,9 +21,11 @@ namespace RealTimeDistributor.Distributor.Config;
 /// it, the channel is closed so the broker redelivers it, rather than holding back every ack after it. Any other failure
 /// is tried again until the host stops, and a message not done by then stays unacked: the broker redelivers it when the
 /// channel closes (the standby or the next start skips what the replica has).
+/// This connection is the distributor's link to the center (<see cref="SiteLinks.Center"/>): consuming means reached, a
+/// failed or closed connection means lost.
 /// </summary>
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, SiteLease lease, RtdMetrics metrics,
-    TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
+    SiteLinks links, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
     private readonly string _site = settings.Site;
     private readonly string _queue = Topology.Central.DistributorConfigQueue(settings.Site);
@@ -34,7 +36,18 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
     private string ErrorQueue => Topology.ErrorQueue(_queue);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Resilience.RepeatUntilStoppedAsync(ConsumeAsync, _logger, "The config queue consumer", stoppingToken);
+        Resilience.RepeatUntilStoppedAsync(async ct =>
+        {
+            try
+            {
+                await ConsumeAsync(ct);
+            }
+            catch (Exception exception) when (!ct.IsCancellationRequested)
+            {
+                links.Center.Lost(exception.GetBaseException().Message);
+                throw;
+            }
+        }, _logger, "The config queue consumer", stoppingToken);
 
     /// <summary>
     /// One connection, while this process holds the site lease: declares, consumes until the channel closes, the lease is
@@ -50,7 +63,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var errors = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
-        await Topology.Central.DeclareDistributorConfigQueueAsync(connection, channel, _site, stoppingToken);
+        await Topology.Central.DeclareDistributorConfigQueueAsync(connection, channel, _site, stoppingToken, settings.CentralQueueMaxLength);
         await channel.BasicQosAsync(0, Topology.Central.DistributorConfigInFlight, false, stoppingToken);
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,6 +80,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
             return Task.CompletedTask;
         };
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, stoppingToken);
+        links.Center.Reached();
         try
         {
             await closed.Task.WaitAsync(held.Token);

@@ -28,12 +28,12 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
     /// The site's snapshot queue on the site bus (<see cref="Topology.Site.ConfigureSnapshotQueue"/>; every instance of the
     /// site competes on it) and this consumer on it.
     /// </summary>
-    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, DistributorSettings settings) =>
+    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, DistributorSettings settings, RabbitMqSettings broker) =>
         bus.ReceiveEndpoint(Topology.Site.SnapshotQueue(settings.Site), e =>
         {
             Topology.Site.ConfigureSnapshotQueue(e);
             e.BindWithoutDeclaring(context, Topology.Site.SnapshotQueue(settings.Site), Topology.Site.SnapshotQueueBindings(settings.Site),
-                Topology.Site.VirtualHost(settings.Site));
+                Topology.Site.VirtualHost(settings.Site), broker);
             // a dead pooled connection (the replica's backends terminated) fails its first use: try again on a fresh one
             e.UseMessageRetry(r =>
             {

@@ -9,7 +9,8 @@ public static class SiteSnapshotServiceExtensions
     /// <summary>
     /// The site snapshot service: a second bus on the site's virtual host consuming
     /// <see cref="Topology.Site.SnapshotQueue"/>. Every distributor instance of the site consumes it (competing
-    /// consumers): any of them can answer from the shared replica.
+    /// consumers): any of them can answer from the shared replica. Both run on the site broker (<paramref name="broker"/>,
+    /// SiteRabbitMq:*, or the one broker), so a workstation loads a snapshot while the center is out of reach.
     /// </summary>
     public static IServiceCollection AddSiteSnapshots(this IServiceCollection services, DistributorSettings settings, RabbitMqSettings broker)
     {
@@ -23,7 +24,7 @@ public static class SiteSnapshotServiceExtensions
             {
                 cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} distributor {settings.Instance} site bus",
                     Topology.Central.DistributorBusOwner(settings.Site));
-                SiteSnapshotConsumer.Configure(cfg, context, settings);
+                SiteSnapshotConsumer.Configure(cfg, context, settings, broker);
             });
         });
         return services;

@@ -19,7 +19,7 @@ namespace RealTimeDistributor.Distributor.Site;
 /// <see cref="SiteUpdate.PreviousKeySequence"/>) so that a client bound to some tables or keys only can still tell a lost
 /// message from one it does not receive.
 /// </summary>
-public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings broker, DistributorStats stats, NpgsqlDataSource dataSource,
+public sealed class SiteStream(DistributorSettings settings, SiteLinks links, DistributorStats stats, NpgsqlDataSource dataSource,
     SiteLease lease, TimeProvider clock, ILogger<SiteStream> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _apply = new(1, 1);
@@ -29,7 +29,7 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
     private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
     private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];
     private long? _startSequence;
-    private readonly ConfirmingPublisher _publisher = new(broker, Topology.Site.VirtualHost(settings.Site),
+    private readonly ConfirmingPublisher _publisher = new(links.SiteBroker, Topology.Site.VirtualHost(settings.Site),
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
     /// <summary>Applies, commits and publishes; completes once the broker has confirmed every message.</summary>
@@ -77,7 +77,7 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
             using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
             try
             {
-                await _broker.ExecuteAsync(async ct => await _publisher.PublishAsync(messages, ct), publishing.Token);
+                await _broker.ExecuteAsync(async ct => await PublishOnSiteBrokerAsync(messages, ct), publishing.Token);
             }
             catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -91,6 +91,37 @@ public sealed class SiteStream(DistributorSettings settings, RabbitMqSettings br
         {
             _publish.Release();
         }
+    }
+
+    /// <summary>One publish to the site broker, reported on its link (<see cref="SiteLinks.Site"/>).</summary>
+    private async Task PublishOnSiteBrokerAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _publisher.PublishAsync(messages, cancellationToken);
+            links.Site.Reached();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            links.Site.Lost(exception.GetBaseException().Message);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Publishes a site status message (kind "status", table "center", routing key "status" on the real-time exchange,
+    /// site sequence 0: in no chain) saying whether the center is reachable, confirmed; not retried (the next one follows).
+    /// </summary>
+    public async Task PublishStatusAsync(DateTimeOffset? centerUnreachableSince, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var status = new SiteUpdate(settings.Site, 0, SiteUpdate.StatusKind, SiteUpdate.CenterTable, null, null, null, now)
+        {
+            FirstSiteSequence = 0,
+            CenterUnreachableSince = centerUnreachableSince,
+        };
+        await PublishOnSiteBrokerAsync([new OutgoingMessage(Topology.Site.RealTimeExchange(settings.Site), Topology.Site.StatusRoutingKey,
+            Json.Serialize(status), $"{settings.Site}-status-{now.UtcTicks}")], cancellationToken);
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
             await ClusterNodeAsync("kill", leader);
             var killed = Stopwatch.StartNew();
             var appliedAtKill = await AppliedAsync();
-            await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Burst, after: 1000 + Burst);
+            await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Burst, firstId: 1001 + Burst);
             await Rtd.WaitAppliedAsync(Site, Changes + 1, TimeSpan.FromMinutes(5));
             output.WriteLine($"killed {leader} (the config queue's leader) at applied {appliedAtKill} of {Changes + 1}; " +
                 $"every change applied {killed.Elapsed.TotalSeconds:F1} s after the kill");

@@ -7,8 +7,11 @@ namespace RealTimeDistributor.IntegrationTests.Support;
 /// <summary>Set-up shortcuts for tests and benchmarks: a backlog of committed changes written straight into the central database.</summary>
 public static class CentralBacklog
 {
-    /// <summary>Commits <paramref name="count"/> agent upserts (new ids after <paramref name="after"/>) with their change-log rows, as the admin API would, in one transaction.</summary>
-    public static async Task CommitAgentsAsync(string database, int count, int after = 1000)
+    /// <summary>
+    /// Commits <paramref name="count"/> agent upserts (ids from 1,001, or from <paramref name="firstId"/>; agent 1000 + n is
+    /// named "Agent n") with their change-log rows, as the admin API would, in one transaction.
+    /// </summary>
+    public static async Task CommitAgentsAsync(string database, int count, long firstId = 1001)
     {
         await using var connection = new NpgsqlConnection(TestSettings.ConnectionString(database));
         await connection.OpenAsync();
@@ -16,17 +19,17 @@ public static class CentralBacklog
             BEGIN;
             WITH s AS (SELECT last_value AS base FROM config_sequence WHERE id = 1)
             INSERT INTO agent (id, name, peripheral_id, config_sequence)
-            SELECT @after + g, 'Agent ' || (@after - 1000 + g), 1, s.base + g FROM generate_series(1, @n) g, s;
+            SELECT @first - 1 + g, 'Agent ' || (@first - 1001 + g), 1, s.base + g FROM generate_series(1, @n) g, s;
             WITH s AS (SELECT last_value AS base FROM config_sequence WHERE id = 1)
             INSERT INTO config_change_log (sequence, "table", operation, key, row_json, committed_at)
-            SELECT s.base + g, 'agent', 'upsert', (@after + g)::text,
-                   json_build_object('id', @after + g, 'name', 'Agent ' || (@after - 1000 + g), 'peripheralId', 1, 'configSequence', s.base + g)::jsonb, now()
+            SELECT s.base + g, 'agent', 'upsert', (@first - 1 + g)::text,
+                   json_build_object('id', @first - 1 + g, 'name', 'Agent ' || (@first - 1001 + g), 'peripheralId', 1, 'configSequence', s.base + g)::jsonb, now()
             FROM generate_series(1, @n) g, s;
             UPDATE config_sequence SET last_value = last_value + @n WHERE id = 1;
             COMMIT;
             """, connection);
         command.Parameters.AddWithValue("n", count);
-        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("first", firstId);
         await command.ExecuteNonQueryAsync();
     }
 

@@ -97,6 +97,8 @@ function header() {
   if (wb.lostSince !== null || Date.now() - wb.statusAt > LOST_AFTER_MS) {
     const lost = wb.lostSince ?? wb.statusAt;
     text = `Feed lost at ${time(lost + wb.skew)}: reconnecting. The figures below are frozen as of then.`;
+  } else if (s.centerUnreachableSince) {
+    text = `Center unreachable since ${time(Date.parse(s.centerUnreachableSince))}: the site serves its own copy; real-time figures are as of then.`;
   } else if (s.isLoading) {
     text = 'Loading a snapshot of the site: the figures below are being refreshed.';
     info = true;
