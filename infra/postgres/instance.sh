@@ -43,7 +43,10 @@ case "$command" in
       fresh=1
     fi
     echo "$port" > "$dir/port"
-    as_postgres "$bin/pg_ctl" -D "$data" -o "-p $port" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+    # the server is a daemon: it must not inherit this shell's open files (a caller's pipes, or a lock held with flock,
+    # would stay open as long as it runs)
+    ( for fd in /proc/$BASHPID/fd/*; do fd="${fd##*/}"; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+      as_postgres "$bin/pg_ctl" -D "$data" -o "-p $port" -l "$dir/postgres.log" -w -t 60 start </dev/null >/dev/null )
     if [ "${fresh:-0}" = 1 ]; then
       as_postgres "$bin/psql" -h "$dir" -p "$port" -X -q -v ON_ERROR_STOP=1 -d postgres \
         -c "CREATE ROLE \"$RTD_POSTGRES_USER\" LOGIN CREATEDB PASSWORD '$RTD_POSTGRES_PASSWORD'" >/dev/null

@@ -117,7 +117,7 @@ public sealed class BrokerBindings(RabbitMqSettings broker, string virtualHost, 
     {
         try
         {
-            await using var connection = await RabbitMqConnections.Factory(broker, virtualHost, $"rtd bindings {endpoint}").CreateConnectionAsync();
+            await using var connection = await RabbitMqConnections.ConnectAsync(broker, virtualHost, $"rtd bindings {endpoint}", CancellationToken.None);
             await BrokerDefinitions.EnsureExchangesAsync(connection, bindings.Select(b => b.Source).Distinct(), CancellationToken.None);
             await using var channel = await connection.CreateChannelAsync();
             foreach (var binding in bindings)

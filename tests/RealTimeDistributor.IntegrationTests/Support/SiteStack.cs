@@ -140,6 +140,8 @@ public sealed class SiteStack : IAsyncDisposable
         if (_startedInstance)
         {
             await ScriptAsync("infra/postgres/instance.sh", "stop", InstanceName);
+            // the pooled connections to the stopped instance are dead: the next test would get them (57P01)
+            NpgsqlConnection.ClearAllPools();
         }
     }
 }
