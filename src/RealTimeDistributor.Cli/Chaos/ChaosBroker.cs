@@ -95,7 +95,8 @@ public sealed class ChaosBroker : IDisposable
             var active = consumer.TryGetProperty("activity_status", out var status)
                 ? status.GetString() is "single_active" or "up"
                 : consumer.TryGetProperty("active", out var a) && a.GetBoolean();
-            if (active && consumer.GetProperty("channel_details").TryGetProperty("connection_name", out var c) && c.GetString() is { } connection)
+            if (active && consumer.TryGetProperty("channel_details", out var channel) && channel.ValueKind == JsonValueKind.Object
+                && channel.TryGetProperty("connection_name", out var c) && c.GetString() is { } connection)
             {
                 return (connection, await ConnectionNameAsync(connection));
             }

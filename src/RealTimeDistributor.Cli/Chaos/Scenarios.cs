@@ -92,22 +92,33 @@ public sealed class SplitStreams : Scenario
 {
     public override string Name => "split-streams";
 
-    public override string Proves => "with one instance active on the config queue and the other on the real-time queue, the site stream stays one ordered, gapless sequence";
+    public override string Proves => "the site's streams are never split across its two instances: when the active instance loses its config "
+        + "connection, one instance (the holder of the site lease) is active on both the config and the real-time queue, and the site stream "
+        + "stays one ordered, gapless sequence";
 
     public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
     {
-        // closing the active instance's config connection hands the config queue to the standby; the instance reconnects
-        // as a waiting consumer and stays active on the real-time queue: the two streams are split across instances
+        // before the site lease, closing the active instance's config connection handed the config queue to the standby
+        // while the first stayed active on the real-time queue: the two streams ran on two instances
         if (await run.System.Management.ActiveConsumerAsync(run.System.CentralVirtualHost, run.ConfigQueue) is { } active)
         {
             await run.System.Management.CloseConnectionAsync(active.Connection);
         }
         var realTimeQueue = Topology.Central.DistributorRealTimeQueue(run.Site);
-        var split = await TimeUntilAsync(async () => await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue) is { } config
-            && await run.System.ActiveInstanceAsync(run.Site, realTimeQueue) is { } realTime && config != realTime, TimeSpan.FromSeconds(30), cancellationToken);
-        if (split is null)
+        string? config = null, realTime = null;
+        var both = await TimeUntilAsync(async () =>
         {
-            run.Violation("the streams could not be split across the two instances within 30 s");
+            config = await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue);
+            realTime = await run.System.ActiveInstanceAsync(run.Site, realTimeQueue);
+            return config is not null && realTime is not null;
+        }, TimeSpan.FromSeconds(30), cancellationToken);
+        if (both is null)
+        {
+            run.Violation("no instance was active on both the config and the real-time queue within 30 s of the cut");
+        }
+        else if (config != realTime)
+        {
+            run.Violation($"the streams are split: instance {config} is active on the config queue, instance {realTime} on the real-time queue");
         }
         await run.BurstAsync(100, cancellationToken);
     }
