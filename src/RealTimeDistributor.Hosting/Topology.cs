@@ -197,6 +197,57 @@ public static class Topology
         }
     }
 
+    /// <summary>
+    /// Peripheral gateways (one per ACD) feed the center's statistics engine on the central vhost (issue 16,
+    /// docs/wire-format.md "Activity from peripheral gateways").
+    /// </summary>
+    public static class Activity
+    {
+        /// <summary>Topic exchange of peripheral events (<c>PeripheralEvent</c>), one a message; routing key <see cref="RoutingKey"/>.</summary>
+        public const string Exchange = "rtd.central.activity";
+
+        /// <summary>The central controller consumes every peripheral's events from this queue (bound "peripheral.*").</summary>
+        public const string Queue = "rtd.central.activity-events";
+
+        /// <summary>Topic exchange where the center asks a gateway for a resync; routing key <see cref="RoutingKey"/>.</summary>
+        public const string ControlExchange = "rtd.central.gateway-control";
+
+        /// <summary>"peripheral.{id}": a gateway role may write only its own (infra/rabbitmq/roles.conf).</summary>
+        public static string RoutingKey(long peripheralId) => $"peripheral.{peripheralId}";
+
+        /// <summary>A gateway's own queue of resync requests, bound to <see cref="ControlExchange"/> with its <see cref="RoutingKey"/>.</summary>
+        public static string GatewayQueue(long peripheralId) => $"rtd.central.gateway.{peripheralId}.control";
+
+        /// <summary>Events a center holds unacknowledged at once.</summary>
+        public const ushort InFlight = 1000;
+
+        /// <summary>The center's durable queue of events, bound to <see cref="Exchange"/> for every peripheral.</summary>
+        public static async Task DeclareQueueAsync(RabbitMQ.Client.IChannel channel, CancellationToken cancellationToken)
+        {
+            await channel.ExchangeDeclareAsync(Exchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.ExchangeDeclareAsync(ControlExchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(Queue, Exchange, "peripheral.*", cancellationToken: cancellationToken);
+        }
+
+        /// <summary>The error exchange and queue of <see cref="Queue"/>: refused events, alone, with their reason in MT-Fault-Message.</summary>
+        public static async Task DeclareErrorQueueAsync(RabbitMQ.Client.IChannel channel, CancellationToken cancellationToken)
+        {
+            var error = ErrorQueue(Queue);
+            await channel.ExchangeDeclareAsync(error, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
+        }
+
+        /// <summary>A gateway's control queue: non-durable, deleted with its connection (a gateway that starts sends a resync anyway).</summary>
+        public static async Task DeclareGatewayQueueAsync(RabbitMQ.Client.IChannel channel, long peripheralId, CancellationToken cancellationToken)
+        {
+            await channel.ExchangeDeclareAsync(ControlExchange, TopicExchange, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(GatewayQueue(peripheralId), durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(GatewayQueue(peripheralId), ControlExchange, RoutingKey(peripheralId), cancellationToken: cancellationToken);
+        }
+    }
+
     /// <summary>A site's virtual host: what its distributor hands to its client workstations.</summary>
     public static class Site
     {
