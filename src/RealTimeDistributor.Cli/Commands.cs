@@ -41,6 +41,10 @@ public static class Commands
               field); Ctrl-C or SIGTERM stops; --json streams the view's changes as JSON lines (logs go to stderr);
               --once prints the current snapshot and exits; the web wallboard is served on --url meanwhile. Without
               --workstation (or with --once) its queues are exclusive and auto-delete: nothing is left behind
+          rtd simulate --peripheral N [--central URL] [--seed 42] [--load 100] [--calls-per-second 0] [--interval 0.5s]
+              a peripheral gateway of its own: the seeded simulation of peripheral N (read from the admin API,
+              RTD_ADMIN_KEY) published on the activity exchange rtd.central.activity, as a real ACD's gateway would;
+              one process per peripheral (docs/wire-format.md#activity-from-peripheral-gateways)
           rtd bench [all | NAME ...] [--quick] [--out bench/results]
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
@@ -60,6 +64,7 @@ public static class Commands
                 ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
                     json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
+                ["simulate", .. var rest] => await SimulateCommand.RunAsync(Options.Parse(rest)),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };
