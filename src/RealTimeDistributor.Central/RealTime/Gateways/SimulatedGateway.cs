@@ -45,7 +45,7 @@ public sealed class SimulatedGateway(PeripheralGateway gateway, RealTimeOptions 
                 Configure(await load(cancellationToken));
                 configuredAt = clock.GetUtcNow();
             }
-            await StepAsync(cancellationToken);
+            await StepAsync(CancellationToken.None); // a step once begun goes out whole: what was simulated is sent
         }
     }
 }
