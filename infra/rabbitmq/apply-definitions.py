@@ -12,6 +12,7 @@ credentials = (env["RTD_ADMIN_USER"] + ":" + env["RTD_ADMIN_PASSWORD"]).encode()
 headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode(), "Content-Type": "application/json"}
 central = env.get("RTD_CENTRAL_VHOST", "rtd-central")
 sites = env["RTD_SITES"].split()
+peripherals = env.get("RTD_PERIPHERALS", " ".join(str(i + 1) for i in range(len(sites)))).split()
 
 
 def call(method, path, body=None):
@@ -54,10 +55,15 @@ for vhost in [central] + ["rtd-" + site for site in sites]:
 lines = [line.split() for line in (pathlib.Path(__file__).parent / "roles.conf").read_text().splitlines()
          if line.strip() and not line.lstrip().startswith("#")]
 per_site = {line[1] for line in lines if line[0] == "user" and "{site}" in line[2]}
+per_peripheral = {line[1] for line in lines if line[0] == "user" and "{peripheral}" in line[2]}
 users = {}
 for kind, role, *fields in lines:
-    for site in sites if role in per_site or any("{site}" in f for f in fields) else [""]:
-        f = [x.replace("{central}", central).replace("{site}", site) for x in fields]
+    if role in per_peripheral or any("{peripheral}" in f for f in fields):
+        applies = peripherals
+    else:
+        applies = sites if role in per_site or any("{site}" in f for f in fields) else [""]
+    for site in applies:
+        f = [x.replace("{central}", central).replace("{site}", site).replace("{peripheral}", site) for x in fields]
         user = users.get((role, site)) or users.get((role, ""))
         if kind == "user":
             users[(role, site)] = f[0]

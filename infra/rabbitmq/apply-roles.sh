@@ -22,17 +22,21 @@ password() { # role [site]
 }
 expand() { # text site
   local text="${1//\{central\}/$central}"
+  text="${text//\{peripheral\}/$2}"
   printf '%s' "${text//\{site\}/$2}"
 }
-declare -A user_of=() per_site=()
+declare -A user_of=() per_site=() per_peripheral=()
 sites_of() { # role line: the sites a line applies to ("-" for none): every site when it, or its role's user, names {site}
-  if [[ "$2" == *"{site}"* || -n "${per_site[$1]:-}" ]]; then echo $RTD_SITES; else echo "-"; fi
+  # (and every peripheral of RTD_PERIPHERALS when it names {peripheral})
+  if [[ "$2" == *"{peripheral}"* || -n "${per_peripheral[$1]:-}" ]]; then echo $RTD_PERIPHERALS;
+  elif [[ "$2" == *"{site}"* || -n "${per_site[$1]:-}" ]]; then echo $RTD_SITES; else echo "-"; fi
 }
 user() { printf "%s" "${user_of[$1/$2]:-${user_of[$1/]:-}}"; } # role site: the site's user, else the role's one user
 
 while read -r kind role rest <&3; do
   [[ -z "$kind" || "$kind" == \#* ]] && continue
   [[ "$kind" == user && "$rest" == *"{site}"* ]] && per_site[$role]=1
+  [[ "$kind" == user && "$rest" == *"{peripheral}"* ]] && per_peripheral[$role]=1
   for site in $(sites_of "$role" "$rest"); do
     [[ "$site" == "-" ]] && site=""
     read -r a b c d e <<<"$(expand "$rest" "$site")"

@@ -5,6 +5,7 @@ using RealTimeDistributor.Central;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 
 namespace RealTimeDistributor.IntegrationTests.Activity;
@@ -164,6 +165,50 @@ public sealed class When_peripheral_gateways_feed_the_center : SystemTest
             r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Online, TimeSpan.FromSeconds(60));
         second.Kill(entireProcessTree: true);
         Assert.Equal(0, Stats.ActivityRefused);
+    }
+
+    [Fact]
+    public async Task Should_refuse_hostile_events_each_alone_with_its_reason_and_apply_the_good_ones_around_them()
+    {
+        await ConfigureTwoPeripheralsAsync();
+        var now = DateTimeOffset.UtcNow;
+        PeripheralEvent Event(long sequence, string type, int secondsAgo = 0) => new(1, "h1", sequence, type, now.AddSeconds(sequence - 100 - secondsAgo));
+        var hostile = new object[]
+        {
+            "this is not json",
+            new { peripheralId = 1, session = "h1", sequence = 2, type = "agent-exploded", at = now.AddSeconds(-98) },
+            Event(3, PeripheralEventTypes.AgentState) with { AgentId = 999, State = AgentStates.Ready }, // unknown agent
+            Event(4, PeripheralEventTypes.AgentState) with { AgentId = 200, State = AgentStates.Ready }, // agent of peripheral 2
+            Event(5, PeripheralEventTypes.AgentState) with { AgentId = 101, State = "dancing" },
+            Event(6, PeripheralEventTypes.CallOffered) with { CallId = 1, CallTypeId = 99, SkillGroupId = 10 }, // unknown call type
+            Event(7, PeripheralEventTypes.CallOffered) with { CallId = 2, CallTypeId = 7, SkillGroupId = 20 }, // another peripheral's group
+            Event(8, PeripheralEventTypes.AgentState) with { At = now.AddDays(2), AgentId = 101, State = AgentStates.Ready }, // far future
+            Event(9, PeripheralEventTypes.AgentState) with { At = now.AddDays(-2), AgentId = 101, State = AgentStates.Ready }, // far past
+            Event(10, PeripheralEventTypes.AgentState, secondsAgo: 50) with { AgentId = 101, State = AgentStates.Ready }, // earlier than sequence 1
+        };
+        await Rtd.PublishRawAsync(1, new PeripheralEvent(1, "h1", 1, PeripheralEventTypes.Resync, now.AddSeconds(-99), Agents: [], Calls: []));
+        await Rtd.PublishRawAsync(1, hostile);
+        await Rtd.PublishRawAsync(2, new PeripheralEvent(1, "forged", 1, PeripheralEventTypes.AgentState, now.AddSeconds(-89), AgentId: 101,
+            State: AgentStates.Ready)); // peripheral 1's event under peripheral 2's key
+        await Rtd.PublishRawAsync(1,
+            new PeripheralEvent(1, "h1", 11, PeripheralEventTypes.AgentState, now.AddSeconds(-88), AgentId: 100, State: AgentStates.Ready, ReasonCode: 0),
+            new PeripheralEvent(1, "h1", 12, PeripheralEventTypes.CallOffered, now.AddSeconds(-87), CallId: 3, CallTypeId: 7, SkillGroupId: 10),
+            new PeripheralEvent(1, "h1", 13, PeripheralEventTypes.CallOffered, now.AddSeconds(-86), CallId: 3, CallTypeId: 7, SkillGroupId: 10)); // offered twice
+
+        const int refused = 12;
+        var errorQueue = Topology.ErrorQueue(Topology.Activity.Queue);
+        await Eventually.Until(() => QueueReader.ReadyAsync(Rtd.CentralVirtualHost, errorQueue), n => n == refused, $"{refused} refused events in {errorQueue}");
+        Assert.Equal(refused, Stats.ActivityRefused);
+        var callType = await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.CallType, "7",
+            r => r.Value?.GetProperty("callsOfferedToday").GetInt64() == 1, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, callType.Value!.Value.GetProperty("callsQueuedNow").GetInt32());
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "100", r => r.Value?.GetProperty("state").GetString() == AgentStates.Ready);
+        Assert.Equal(AgentStates.LoggedOut, Live(RealTimeTables.Agent, "101").GetProperty("state").GetString());
+        Assert.Equal(AgentStates.LoggedOut, Live(RealTimeTables.Agent, "200").GetProperty("state").GetString());
+        Assert.Equal(0, Live(RealTimeTables.CallType, "8").GetProperty("callsOfferedToday").GetInt64());
+        var reason = (await QueueReader.PeekAsync(Rtd.CentralVirtualHost, errorQueue, TimeSpan.FromSeconds(10)))!.Headers["MT-Fault-Message"];
+        Assert.StartsWith("malformed event", reason, StringComparison.Ordinal);
+        Assert.Equal(PeripheralStatuses.Online, Live(RealTimeTables.Agent, "100").GetProperty("peripheralStatus").GetString());
     }
 
     /// <summary>The real-time row the view holds now.</summary>

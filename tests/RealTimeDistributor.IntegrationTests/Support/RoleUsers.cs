@@ -41,18 +41,25 @@ public sealed class RoleUsers : IAsyncDisposable
     }
 
     /// <summary>Declares every role's user(s) for the central vhost and the sites (whose vhosts must exist).</summary>
-    public static async Task<RoleUsers> CreateAsync(string centralVirtualHost, IReadOnlyList<string> sites, string userPrefix)
+    public static async Task<RoleUsers> CreateAsync(string centralVirtualHost, IReadOnlyList<string> sites, string userPrefix,
+        IReadOnlyList<string>? peripherals = null)
     {
         var users = new RoleUsers();
         var lines = Lines();
-        var perSite = lines.Where(l => l.Kind == "user" && l.Fields[0].Contains("{site}", StringComparison.Ordinal)).Select(l => l.Role).ToHashSet();
+        HashSet<string> Per(string placeholder) =>
+            lines.Where(l => l.Kind == "user" && l.Fields[0].Contains(placeholder, StringComparison.Ordinal)).Select(l => l.Role).ToHashSet();
+        bool Names(RoleLine line, HashSet<string> roles, string placeholder) =>
+            roles.Contains(line.Role) || line.Fields.Any(f => f.Contains(placeholder, StringComparison.Ordinal));
+        var (perSite, perPeripheral) = (Per("{site}"), Per("{peripheral}"));
         foreach (var line in lines)
         {
-            var applies = perSite.Contains(line.Role) || line.Fields.Any(f => f.Contains("{site}", StringComparison.Ordinal)) ? sites : [""];
+            // a {peripheral} line is applied per peripheral (its id in the place of the site: its user is For(role, id))
+            var applies = Names(line, perPeripheral, "{peripheral}") ? peripherals ?? ["1", "2"]
+                : Names(line, perSite, "{site}") ? sites : [""];
             foreach (var site in applies)
             {
                 var f = line.Fields.Select(x => x.Replace("{central}", centralVirtualHost, StringComparison.Ordinal)
-                    .Replace("{site}", site, StringComparison.Ordinal)).ToArray();
+                    .Replace("{site}", site, StringComparison.Ordinal).Replace("{peripheral}", site, StringComparison.Ordinal)).ToArray();
                 switch (line.Kind)
                 {
                     case "user":

@@ -90,14 +90,6 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
             {
                 return IntakeResult.Refuse($"unknown peripheral {e.PeripheralId}");
             }
-            if (e.At > now + options.MaxFuture)
-            {
-                return IntakeResult.Refuse($"event time {e.At:O} is more than {options.MaxFuture} ahead of the center's clock");
-            }
-            if (e.At < now - options.MaxPast)
-            {
-                return IntakeResult.Refuse($"event time {e.At:O} is more than {options.MaxPast} behind the center's clock");
-            }
             if (!_peripherals.TryGetValue(e.PeripheralId, out var peripheral))
             {
                 peripheral = new Peripheral { HeardAt = now };
@@ -126,10 +118,15 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
                 peripheral.AwaitingResync = true;
                 peripheral.ResyncAskedAt = now;
             }
-            if (e.At < previousAt)
+            // a refused event still takes its place in the sequence: the next one is no gap
+            var late = e.At > now + options.MaxFuture ? $"event time {e.At:O} is more than {options.MaxFuture} ahead of the center's clock"
+                : e.At < now - options.MaxPast ? $"event time {e.At:O} is more than {options.MaxPast} behind the center's clock"
+                : e.At < previousAt ? $"event time {e.At:O} is before the peripheral's previous event ({previousAt:O})"
+                : null;
+            if (late is not null)
             {
                 Heard(e.PeripheralId, peripheral, now);
-                return new IntakeResult(IntakeOutcome.Refused, $"event time {e.At:O} is before the peripheral's previous event ({previousAt:O})", resync);
+                return new IntakeResult(IntakeOutcome.Refused, late, resync);
             }
             peripheral.EventAt = e.At;
             var refusal = Apply(e, peripheral);

@@ -55,12 +55,15 @@ public sealed class PeripheralGateway(RabbitMqSettings broker, long peripheralId
     public async Task PublishAsync(IEnumerable<ActivityEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var outgoing = new List<PeripheralEvent>();
+        var list = events.ToList();
         if (_resyncAsked)
         {
+            // the state before these events, stamped no later than the first of them (a peripheral's event times never go back)
             _resyncAsked = false;
-            outgoing.Add(Next(PeripheralEventTypes.Resync, now) with { Agents = [.. _agents.Values], Calls = [.. _calls.Values] });
+            var at = list.Count > 0 && list[0].At < now ? list[0].At : now;
+            outgoing.Add(Next(PeripheralEventTypes.Resync, at) with { Agents = [.. _agents.Values], Calls = [.. _calls.Values] });
         }
-        foreach (var activity in events)
+        foreach (var activity in list)
         {
             outgoing.Add(Track(activity));
         }
