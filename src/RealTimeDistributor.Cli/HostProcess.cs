@@ -22,11 +22,18 @@ public sealed class HostProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment)
+    public static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, [Binaries.Path(project)], url, logFolder, environment);
+
+    /// <summary>This rtd itself with <paramref name="args"/> (a gateway: `rtd simulate`), serving no URL of its own.</summary>
+    public static HostProcess StartRtd(string name, IEnumerable<string> args, string logFolder, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, [typeof(HostProcess).Assembly.Location, .. args], new Uri("http://127.0.0.1:0"), logFolder, environment);
+
+    private static HostProcess Start(string name, string[] arguments, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment)
     {
         Directory.CreateDirectory(logFolder);
         var log = new StreamWriter(Path.Combine(logFolder, $"{name}.log"), append: false) { AutoFlush = true };
-        var start = new ProcessStartInfo("dotnet", [Binaries.Path(project)])
+        var start = new ProcessStartInfo("dotnet", arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
