@@ -28,7 +28,7 @@ public sealed record StatisticsConfiguration(
     public long? PeripheralOf(long agentId) => PeripheralOfAgent is { } map && map.TryGetValue(agentId, out var p) ? p : null;
 
     /// <summary>The peripherals with at least one agent or skill group: those a gateway may report for.</summary>
-    public IReadOnlySet<long> Peripherals { get; } = (PeripheralOfAgent?.Values ?? []).Concat(SkillGroups.Select(s => s.PeripheralId)).ToHashSet();
+    public HashSet<long> Peripherals() => (PeripheralOfAgent?.Values ?? []).Concat(SkillGroups.Select(s => s.PeripheralId)).ToHashSet();
 
     /// <summary>Reads the configuration of record, ordered by id so that a seeded simulation sees it the same way every time.</summary>
     public static async Task<StatisticsConfiguration> LoadAsync(CentralDbContext db, CancellationToken cancellationToken) => new(

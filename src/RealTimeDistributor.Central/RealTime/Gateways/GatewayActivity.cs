@@ -27,6 +27,7 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
     private List<ActivityEvent> _pending = [];
     private StatisticsConfiguration _configuration = StatisticsConfiguration.Empty;
     private HashSet<long> _callTypes = [];
+    private HashSet<long> _knownPeripherals = [];
     private Dictionary<long, long> _peripheralOfGroup = [];
     private long _lastCallId;
 
@@ -39,6 +40,7 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
         {
             _configuration = configuration;
             _callTypes = configuration.CallTypes.Select(c => c.Id).ToHashSet();
+            _knownPeripherals = configuration.Peripherals();
             _peripheralOfGroup = configuration.SkillGroups.ToDictionary(g => g.Id, g => g.PeripheralId);
         }
         _configured.TrySetResult();
@@ -86,7 +88,7 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
         var now = clock.GetUtcNow();
         lock (_gate)
         {
-            if (!_configuration.Peripherals.Contains(e.PeripheralId))
+            if (!_knownPeripherals.Contains(e.PeripheralId))
             {
                 return IntakeResult.Refuse($"unknown peripheral {e.PeripheralId}");
             }
