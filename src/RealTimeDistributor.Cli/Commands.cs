@@ -45,6 +45,10 @@ public static class Commands
               a peripheral gateway of its own: the seeded simulation of peripheral N (read from the admin API,
               RTD_ADMIN_KEY) published on the activity exchange rtd.central.activity, as a real ACD's gateway would;
               one process per peripheral (docs/wire-format.md#activity-from-peripheral-gateways)
+          rtd feed record FILE [--duration 1h]
+          rtd feed replay FILE [--speed 10x]
+              record: every peripheral event on rtd.central.activity to FILE, one JSON line each, until Ctrl-C;
+              replay: sends FILE again, a new session per peripheral, its times moved to end now (--speed: faster)
           rtd bench [all | NAME ...] [--quick] [--out bench/results]
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
@@ -65,6 +69,7 @@ public static class Commands
                     json: rest.Contains("--json"), once: rest.Contains("--once")),
                 ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
                 ["simulate", .. var rest] => await SimulateCommand.RunAsync(Options.Parse(rest)),
+                ["feed", .. var rest] => await FeedCommand.RunAsync(rest),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };

@@ -211,16 +211,59 @@ public sealed class When_peripheral_gateways_feed_the_center : SystemTest
         Assert.Equal(PeripheralStatuses.Online, Live(RealTimeTables.Agent, "100").GetProperty("peripheralStatus").GetString());
     }
 
+    [Fact]
+    public async Task Should_compute_from_a_replayed_file_what_is_computed_here_from_the_same_file()
+    {
+        await ConfigureTwoPeripheralsAsync();
+        var t0 = DateTimeOffset.Parse("2026-01-05T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        PeripheralEvent E(long p, long sequence, string type, double seconds) => new(p, $"rec-{p}", sequence, type, t0.AddSeconds(seconds));
+        PeripheralAgentState On(long agent) => new(agent, AgentStates.Ready, 0, null, t0);
+        var recorded = new List<PeripheralEvent>
+        {
+            E(1, 1, PeripheralEventTypes.Resync, 0) with { Agents = [On(100), On(101)], Calls = [] },
+            E(2, 1, PeripheralEventTypes.Resync, 0) with { Agents = [On(200)], Calls = [] },
+            E(1, 2, PeripheralEventTypes.CallOffered, 1) with { CallId = 1, CallTypeId = 7, SkillGroupId = 10 },
+            E(1, 3, PeripheralEventTypes.CallOffered, 2) with { CallId = 2, CallTypeId = 7, SkillGroupId = 10 },
+            E(1, 4, PeripheralEventTypes.CallOffered, 3) with { CallId = 3, CallTypeId = 7, SkillGroupId = 10 },
+            E(2, 2, PeripheralEventTypes.CallOffered, 4) with { CallId = 1, CallTypeId = 7, SkillGroupId = 20 }, // the same id at another ACD
+            E(1, 5, PeripheralEventTypes.CallAnswered, 6) with { CallId = 1, AgentId = 100 },
+            E(2, 3, PeripheralEventTypes.CallAnswered, 8) with { CallId = 1, AgentId = 200 },
+            E(1, 6, PeripheralEventTypes.CallAbandoned, 13) with { CallId = 3 },
+            E(1, 7, PeripheralEventTypes.CallCompleted, 20) with { CallId = 1 },
+            E(2, 4, PeripheralEventTypes.CallCompleted, 25) with { CallId = 1 },
+            E(1, 8, PeripheralEventTypes.CallAnswered, 32) with { CallId = 2, AgentId = 101 },
+        };
+        var file = Path.Combine(Path.GetTempPath(), $"rtd-feed-{Rtd.Id}.jsonl");
+        await File.WriteAllLinesAsync(file, recorded.Select(e => System.Text.Json.JsonSerializer.Serialize(e, Json.Options)));
+
+        var replay = StartRtd("feed", "replay", file, "--speed", "10x");
+        await replay.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, replay.ExitCode);
+        File.Delete(file);
+
+        var expected = PeripheralFeed.Compute(recorded, (type, _) => type == 7, _ => true, _ => ServiceLevelSeconds);
+        var row = await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.CallType, "7",
+            r => PeripheralFeed.Shown(r.Value!.Value, "Today") == expected, TimeSpan.FromSeconds(30));
+        Assert.Equal(expected, PeripheralFeed.Shown(row.Value!.Value, "To5"));
+        Assert.Equal(expected, PeripheralFeed.Shown(row.Value!.Value, "Half"));
+        Assert.Equal(PeripheralFeed.Compute(recorded, (_, group) => group == 20, _ => true, _ => ServiceLevelSeconds),
+            PeripheralFeed.Shown(Live(RealTimeTables.Service, "60"), "Today"));
+        Assert.Equal(0, Stats.ActivityRefused);
+    }
+
     /// <summary>The real-time row the view holds now.</summary>
     private System.Text.Json.JsonElement Live(string table, string key) =>
         View.Rows().Single(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == table && r.Key == key).Value!.Value;
 
-    private Process StartSimulateProcess(long peripheral)
+    private Process StartSimulateProcess(long peripheral) =>
+        StartRtd("simulate", "--peripheral", $"{peripheral}", "--central", Rtd.Central.Urls.First(), "--interval", "0.2s", "--calls-per-second", "2");
+
+    /// <summary>rtd (built next to the client) on this system's broker and central vhost, with its reader key.</summary>
+    private Process StartRtd(params string[] args)
     {
         var rtd = Path.Combine(Path.GetDirectoryName(Executables.Path("RealTimeDistributor.Client"))!
             .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Cli", StringComparison.Ordinal), "rtd.dll");
-        var start = new ProcessStartInfo("dotnet", [rtd, "simulate", "--peripheral", $"{peripheral}", "--central", Rtd.Central.Urls.First(),
-            "--interval", "0.2s", "--calls-per-second", "2"])
+        var start = new ProcessStartInfo("dotnet", [rtd, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -81,13 +81,16 @@ public sealed class PeripheralGateway(RabbitMqSettings broker, long peripheralId
     /// <summary>Publishes events as they are (a replay, a test that forges a sequence): the caller numbers them.</summary>
     public async Task PublishAsync(IReadOnlyList<PeripheralEvent> events, CancellationToken cancellationToken)
     {
-        await _publisher.PublishAsync([.. events.Select(e => new OutgoingMessage(Topology.Activity.Exchange, Topology.Activity.RoutingKey(e.PeripheralId),
-            Json.Serialize(e), $"{e.Session}-{e.Sequence}"))], cancellationToken);
+        await _publisher.PublishAsync([.. events.Select(ToMessage)], cancellationToken);
         foreach (var e in events)
         {
             Sent?.Invoke(e);
         }
     }
+
+    /// <summary>One event as it goes on the wire: the activity exchange, its peripheral's routing key, plain JSON.</summary>
+    public static OutgoingMessage ToMessage(PeripheralEvent e) =>
+        new(Topology.Activity.Exchange, Topology.Activity.RoutingKey(e.PeripheralId), Json.Serialize(e), $"{e.Session}-{e.Sequence}");
 
     private PeripheralEvent Next(string type, DateTimeOffset at) => new(PeripheralId, Session, ++_sequence, type, at);
 
