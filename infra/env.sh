@@ -12,6 +12,7 @@ export RTD_RABBITMQ_CONTROLLER_PASSWORD="${RTD_RABBITMQ_CONTROLLER_PASSWORD:-loc
 export RTD_RABBITMQ_DISTRIBUTOR_PASSWORD="${RTD_RABBITMQ_DISTRIBUTOR_PASSWORD:-local-demo-distributor}"
 export RTD_RABBITMQ_WORKSTATION_PASSWORD="${RTD_RABBITMQ_WORKSTATION_PASSWORD:-local-demo-workstation}"
 export RTD_RABBITMQ_OPERATOR_PASSWORD="${RTD_RABBITMQ_OPERATOR_PASSWORD:-local-demo-operator}"
+export RTD_RABBITMQ_GATEWAY_PASSWORD="${RTD_RABBITMQ_GATEWAY_PASSWORD:-local-demo-gateway}"
 export RTD_POSTGRES_PORT="${RTD_POSTGRES_PORT:-5432}"
 export RTD_POSTGRES_USER="${RTD_POSTGRES_USER:-rtd}"
 export RTD_POSTGRES_PASSWORD="${RTD_POSTGRES_PASSWORD:-local-demo-rtd}"
@@ -25,3 +26,5 @@ export RTD_POSTGRES_REPLICA_DATABASE_PREFIX="${RTD_POSTGRES_REPLICA_DATABASE_PRE
 # the admin API key `rtd config` and `rtd demo` send (X-Api-Key); the demo center accepts it as the editor key "demo"
 export RTD_ADMIN_KEY="${RTD_ADMIN_KEY:-local-demo-admin-key}"
 export RTD_SITES="${RTD_SITES:-site-a site-b}"
+# the peripherals (ACDs) whose gateway users roles.conf declares: one per site, numbered as the demo numbers them
+export RTD_PERIPHERALS="${RTD_PERIPHERALS:-$(seq -s ' ' 1 "$(wc -w <<<"$RTD_SITES")")}"

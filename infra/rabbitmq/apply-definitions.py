@@ -3,7 +3,8 @@ rabbitmqctl (docker compose's broker-setup service). Idempotent. Reads the same 
 
 Environment: RTD_API (http://host:15672/api), RTD_ADMIN_USER, RTD_ADMIN_PASSWORD, RTD_CENTRAL_VHOST (rtd-central),
 RTD_SITES ("site-a site-b"), RTD_WORKSTATIONS ("site-a/ws1 site-b/ws1": the workstations to issue a credential to, with
-RTD_RABBITMQ_WORKSTATION_PASSWORD), and the role passwords RTD_RABBITMQ_<ROLE>_PASSWORD[_<SITE>] as in apply-roles.sh.
+RTD_RABBITMQ_WORKSTATION_PASSWORD), RTD_PERIPHERALS ("1 2": the peripherals whose gateway gets a user; default one per
+site), and the role passwords RTD_RABBITMQ_<ROLE>_PASSWORD[_<SITE>] as in apply-roles.sh.
 No full-rights application user is made. A local-demo-* password is refused unless RTD_ALLOW_DEMO_SECRETS=1.
 """
 import base64, json, os, pathlib, time, urllib.parse, urllib.request
@@ -14,6 +15,7 @@ headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode(), "
 central = env.get("RTD_CENTRAL_VHOST", "rtd-central")
 sites = env["RTD_SITES"].split()
 workstations = [tuple(pair.split("/", 1)) for pair in env.get("RTD_WORKSTATIONS", "").split()]
+peripherals = env.get("RTD_PERIPHERALS", " ".join(str(i + 1) for i in range(len(sites)))).split()
 
 
 def refuse_demo_secret(variable):
@@ -70,12 +72,15 @@ lines = [line.split() for line in (pathlib.Path(__file__).parent / "roles.conf")
          if line.strip() and not line.lstrip().startswith("#")]
 per_site = {line[1] for line in lines if line[0] == "user" and "{site}" in line[2]}
 per_workstation = {line[1] for line in lines if line[0] == "user" and "{workstation}" in line[2]}
+per_peripheral = {line[1] for line in lines if line[0] == "user" and "{peripheral}" in line[2]}
 users = {}
 for kind, role, *fields in lines:
+    # a {peripheral} line once per peripheral, its id in the place of the site (as apply-roles.sh does)
     targets = ([(site, ws) for site, ws in workstations] if role in per_workstation
+               else [(p, "") for p in peripherals] if role in per_peripheral or any("{peripheral}" in f for f in fields)
                else [(site, "") for site in sites] if role in per_site or any("{site}" in f for f in fields) else [("", "")])
     for site, ws in targets:
-        f = [x.replace("{central}", central).replace("{site}", site).replace("{workstation}", ws) for x in fields]
+        f = [x.replace("{central}", central).replace("{site}", site).replace("{peripheral}", site).replace("{workstation}", ws) for x in fields]
         user = users.get((role, site, ws)) or users.get((role, "", ""))
         if kind == "user":
             users[(role, site, ws)] = f[0]

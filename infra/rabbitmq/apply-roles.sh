@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Declares one broker user per role (central controller, each site's distributor, operator) with the permissions listed
-# in roles.conf, for the central vhost and every site in RTD_SITES. Idempotent: users are created or get their password
+# Declares one broker user per role (central controller, each site's distributor, each peripheral's gateway, operator)
+# with the permissions listed in roles.conf, for the central vhost, every site in RTD_SITES and every peripheral in
+# RTD_PERIPHERALS. Idempotent: users are created or get their password
 # reset, and permissions are overwritten with what roles.conf says.
 #   apply-roles.sh                         every role except the per-workstation ones (users naming {workstation})
 #   apply-roles.sh --workstation SITE WS   only the per-workstation lines, for that one workstation (workstation.sh add)
@@ -32,11 +33,14 @@ password() { # role [site]
 expand() { # text site
   local text="${1//\{central\}/$central}"
   text="${text//\{workstation\}/$workstation}"
+  text="${text//\{peripheral\}/$2}"
   printf '%s' "${text//\{site\}/$2}"
 }
-declare -A user_of=() per_site=() per_workstation=()
+declare -A user_of=() per_site=() per_workstation=() per_peripheral=()
 sites_of() { # role line: the sites a line applies to ("-" for none): every site when it, or its role's user, names {site}
+  # (and every peripheral of RTD_PERIPHERALS when it names {peripheral}; the one site of --workstation for its lines)
   if [[ -n "$only_site" ]]; then echo "$only_site";
+  elif [[ "$2" == *"{peripheral}"* || -n "${per_peripheral[$1]:-}" ]]; then echo $RTD_PERIPHERALS;
   elif [[ "$2" == *"{site}"* || -n "${per_site[$1]:-}" ]]; then echo $RTD_SITES; else echo "-"; fi
 }
 user() { printf "%s" "${user_of[$1/$2]:-${user_of[$1/]:-}}"; } # role site: the site's user, else the role's one user
@@ -53,6 +57,7 @@ while read -r kind role rest <&3; do
     continue
   fi
   [[ "$kind" == user && "$rest" == *"{site}"* ]] && per_site[$role]=1
+  [[ "$kind" == user && "$rest" == *"{peripheral}"* ]] && per_peripheral[$role]=1
   for site in $(sites_of "$role" "$rest"); do
     [[ "$site" == "-" ]] && site=""
     read -r a b c d e <<<"$(expand "$rest" "$site")"

@@ -4,6 +4,7 @@ using RealTimeDistributor.Central.Admin;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
 using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Central.Snapshots;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Hosting.Snapshots;
@@ -25,9 +26,11 @@ public static class CentralHost
         var broker = RabbitMqSettings.From(builder.Configuration);
         var connectionString = builder.Configuration.Required("ConnectionStrings:Central");
         var realTime = RealTimeOptions.From(builder.Configuration);
+        var activity = ActivityOptions.From(builder.Configuration);
         builder.AddRtdDefaults("central", "central", broker, [broker.CentralVirtualHost], (connectionString, "ConnectionStrings:Central"));
 
         builder.Services.AddSingleton(realTime);
+        builder.Services.AddSingleton(activity);
         builder.Services.AddSingleton<CentralStats>();
         builder.Services.AddSingleton<ChangeLogSignal>();
         builder.Services.AddSingleton<VersionClock>();
@@ -58,7 +61,17 @@ public static class CentralHost
         builder.Services.AddBrokerBindings(broker);
         builder.Services.AddHostedService<ChangeLogRelay>();
         builder.Services.AddSingleton<StatisticsEngine>();
-        builder.Services.AddSingleton<IActivitySource, SimulatedActivity>();
+        if (activity.Source == ActivityOptions.Gateways)
+        {
+            builder.Services.AddSingleton<GatewayActivity>();
+            builder.Services.AddSingleton<IActivitySource>(sp => sp.GetRequiredService<GatewayActivity>());
+            builder.Services.AddSingleton<ActivityIngest>();
+            builder.Services.AddHostedService<ActivityConsumer>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IActivitySource, SimulatedActivity>();
+        }
         builder.Services.AddHostedService<RealTimeFeed>();
 
         var app = builder.Build();

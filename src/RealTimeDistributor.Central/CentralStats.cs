@@ -1,3 +1,4 @@
+using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Central;
@@ -11,12 +12,45 @@ public sealed class CentralStats
     private long _changesCommitted;
     private long _changesPublished;
     private long _realTimeRowsPublished;
+    private long _activityApplied;
+    private long _activityDuplicates;
+    private long _activityRefused;
+    private long _resyncsRequested;
 
     public long ChangesCommitted => Interlocked.Read(ref _changesCommitted);
 
     public long ChangesPublished => Interlocked.Read(ref _changesPublished);
 
     public long RealTimeRowsPublished => Interlocked.Read(ref _realTimeRowsPublished);
+
+    /// <summary>Peripheral events applied to the statistics engine (issue 16).</summary>
+    public long ActivityApplied => Interlocked.Read(ref _activityApplied);
+
+    /// <summary>Peripheral events dropped as already seen (same session, sequence not above the last).</summary>
+    public long ActivityDuplicates => Interlocked.Read(ref _activityDuplicates);
+
+    /// <summary>Peripheral events refused (malformed, unknown, out of bounds): each logged and parked with its reason.</summary>
+    public long ActivityRefused => Interlocked.Read(ref _activityRefused);
+
+    public long ResyncsRequested => Interlocked.Read(ref _resyncsRequested);
+
+    public void ActivityCounted(IntakeOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case IntakeOutcome.Applied:
+                Interlocked.Increment(ref _activityApplied);
+                break;
+            case IntakeOutcome.Duplicate:
+                Interlocked.Increment(ref _activityDuplicates);
+                break;
+            default:
+                Interlocked.Increment(ref _activityRefused);
+                break;
+        }
+    }
+
+    public void ResyncRequested() => Interlocked.Increment(ref _resyncsRequested);
 
     public void Committed(int changes) => Interlocked.Add(ref _changesCommitted, changes);
 
@@ -30,6 +64,9 @@ public sealed class CentralStats
         metrics.ObserveCounter("rtd.config.committed", "{change}", "configuration changes committed at the center", () => ChangesCommitted);
         metrics.ObserveCounter("rtd.config.published", "{change}", "configuration changes the change-log relay published (confirmed)",
             () => ChangesPublished);
+        metrics.ObserveCounter("rtd.activity.applied", "{event}", "peripheral events applied", () => ActivityApplied);
+        metrics.ObserveCounter("rtd.activity.duplicates", "{event}", "peripheral events dropped as duplicates", () => ActivityDuplicates);
+        metrics.ObserveCounter("rtd.activity.refused", "{event}", "peripheral events refused (error queue)", () => ActivityRefused);
         metrics.ObserveCounter("rtd.realtime.rows_published", "{row}", "real-time rows published by the center", () => RealTimeRowsPublished);
     }
 }

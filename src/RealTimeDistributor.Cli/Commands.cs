@@ -54,6 +54,14 @@ public static class Commands
               controlled by the other verbs (found through $RTD_WAN_DIR/NAME.json, default /tmp/rtd-wan); cut resets
               (or, blackhole, silently freezes) every connection until restore; flap resets them once; latency delays
               each byte by MS one way; flaky resets each connection after a random 1-2 x SECONDS (docs/operations.md)
+          rtd simulate --peripheral N [--central URL] [--seed 42] [--load 100] [--calls-per-second 0] [--interval 0.5s]
+              a peripheral gateway of its own: the seeded simulation of peripheral N (read from the admin API,
+              RTD_ADMIN_KEY) published on the activity exchange rtd.central.activity, as a real ACD's gateway would;
+              one process per peripheral (docs/wire-format.md#activity-from-peripheral-gateways)
+          rtd feed record FILE [--duration 1h]
+          rtd feed replay FILE [--speed 10x]
+              record: every peripheral event on rtd.central.activity to FILE, one JSON line each, until Ctrl-C;
+              replay: sends FILE again, a new session per peripheral, its times moved to end now (--speed: faster)
           rtd bench [all | NAME ...] [--quick] [--out bench/results]
               run the pipeline benchmarks with their baselines (dotnet run -c Release of
               bench/RealTimeDistributor.PipelineBenchmarks; services must be up) and write the report
@@ -82,6 +90,8 @@ public static class Commands
                 ["chaos", .. var rest] => await Chaos.ChaosCommand.RunAsync(Options.Parse(rest.Where(a => a != "--all")), Console.Out),
                 ["wan", .. var rest] => await Wan.WanCommand.RunAsync(rest, Console.Out),
                 ["workstation", .. var rest] => await WorkstationCommand.RunAsync(rest, Console.Out),
+                ["simulate", .. var rest] => await SimulateCommand.RunAsync(Options.Parse(rest)),
+                ["feed", .. var rest] => await FeedCommand.RunAsync(rest),
                 ["help" or "--help" or "-h"] or [] => Help(0),
                 _ => Help(64),
             };

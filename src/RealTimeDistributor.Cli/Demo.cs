@@ -53,6 +53,7 @@ public static class Demo
         }
 
         var hosts = new List<HostProcess>();
+        var gateways = new List<HostProcess>();
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -66,6 +67,7 @@ public static class Demo
                 new Dictionary<string, string>(AsRole(env, "controller", null).Concat(AdminApiClient.CenterSettings("demo", adminKey)))
                 {
                     ["ConnectionStrings__Central"] = Db("rtd_demo_central"),
+                    ["RealTime__Source"] = "gateways", // the activity comes from the peripheral gateways started below
                 });
             hosts.Add(central);
             await WaitHealthyAsync([central], stop.Token);
@@ -97,6 +99,12 @@ public static class Demo
             var center = DemoCenter.Build(agents, sites.Length);
             var loaded = await LoadCenterAsync(http, center, stop.Token);
             PrintWhereToLook(sites, logs, duration, center, loaded);
+            // one simulated peripheral gateway per ACD (peripheral s for site s), each its own process and broker user
+            foreach (var peripheral in center.OfType<Peripheral>())
+            {
+                gateways.Add(HostProcess.StartRtd($"gateway-{peripheral.Id}", ["simulate", "--peripheral", $"{peripheral.Id}", "--central", central.Url.ToString()],
+                    logs, Gateway(peripheral.Id, adminKey)));
+            }
             if (own is not null)
             {
                 var sitePort = int.Parse(Env("RTD_SITE_RABBITMQ_PORT", "5710"), System.Globalization.CultureInfo.InvariantCulture);
@@ -132,7 +140,7 @@ public static class Demo
         }
         finally
         {
-            foreach (var host in hosts)
+            foreach (var host in gateways.Concat(hosts))
             {
                 await host.DisposeAsync();
             }
@@ -185,6 +193,17 @@ public static class Demo
 
     /// <summary>Each site's demo client process: a workstation whose broker credential infra/demo.sh issues (workstation.sh add).</summary>
     private const string DemoWorkstation = "ws1";
+
+    /// <summary>`rtd simulate`'s environment for peripheral <paramref name="id"/>: its gateway user rtd-peripheral-{id}-gateway (roles.conf).</summary>
+    private static Dictionary<string, string> Gateway(long id, string adminKey) => new()
+    {
+        ["RTD_RABBITMQ_HOST"] = Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
+        ["RTD_RABBITMQ_PORT"] = Env("RTD_RABBITMQ_PORT", "5672"),
+        ["RTD_RABBITMQ_USER"] = $"rtd-peripheral-{id}-gateway",
+        ["RTD_RABBITMQ_PASSWORD"] = Environment.GetEnvironmentVariable($"RTD_RABBITMQ_GATEWAY_PASSWORD_{id}") is { Length: > 0 } own ? own
+            : Env("RTD_RABBITMQ_GATEWAY_PASSWORD", "local-demo-gateway"),
+        ["RTD_ADMIN_KEY"] = adminKey,
+    };
 
     private static string ReplicaDb(string site) => $"rtd_demo_{site.Replace('-', '_')}";
 

@@ -11,17 +11,17 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StreamWriter _log;
 
-    private readonly string _project;
+    private readonly string[] _arguments;
     private readonly string _logFolder;
     private readonly IReadOnlyDictionary<string, string> _environment;
 
-    private HostProcess(string name, Process process, StreamWriter log, Uri url, string project, string logFolder, IReadOnlyDictionary<string, string> environment)
+    private HostProcess(string name, Process process, StreamWriter log, Uri url, string[] arguments, string logFolder, IReadOnlyDictionary<string, string> environment)
     {
         Name = name;
         _process = process;
         _log = log;
         Url = url;
-        _project = project;
+        _arguments = arguments;
         _logFolder = logFolder;
         _environment = environment;
     }
@@ -33,16 +33,20 @@ public sealed class HostProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment) =>
-        Start(name, project, url, logFolder, environment, append: false);
+        Start(name, [Binaries.Path(project)], url, logFolder, environment, append: false);
+
+    /// <summary>This rtd itself with <paramref name="args"/> (a gateway: `rtd simulate`), serving no URL of its own.</summary>
+    public static HostProcess StartRtd(string name, IEnumerable<string> args, string logFolder, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, [typeof(HostProcess).Assembly.Location, .. args], new Uri("http://127.0.0.1:0"), logFolder, environment, append: false);
 
     /// <summary>The same host again (after <see cref="KillAsync"/> or a stop), its log continued.</summary>
-    public HostProcess Restart() => Start(Name, _project, Url, _logFolder, _environment, append: true);
+    public HostProcess Restart() => Start(Name, _arguments, Url, _logFolder, _environment, append: true);
 
-    private static HostProcess Start(string name, string project, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment, bool append)
+    private static HostProcess Start(string name, string[] arguments, Uri url, string logFolder, IReadOnlyDictionary<string, string> environment, bool append)
     {
         Directory.CreateDirectory(logFolder);
         var log = new StreamWriter(Path.Combine(logFolder, $"{name}.log"), append) { AutoFlush = true };
-        var start = new ProcessStartInfo("dotnet", [Binaries.Path(project)])
+        var start = new ProcessStartInfo("dotnet", arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,7 +63,7 @@ public sealed class HostProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new HostProcess(name, process, log, url, project, logFolder, environment);
+        return new HostProcess(name, process, log, url, arguments, logFolder, environment);
     }
 
     /// <summary>SIGKILL: no graceful stop, no last ack; returns when the process is gone.</summary>

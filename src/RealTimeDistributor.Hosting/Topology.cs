@@ -133,7 +133,8 @@ public static class Topology
 
         /// <summary>
         /// The central vhost's exchanges that the broker definitions declare (infra/rabbitmq/topology.conf; no role may
-        /// configure them): the two streams and the two snapshot request exchanges.
+        /// configure them): the two streams, the two snapshot request exchanges, and the peripheral gateways' two
+        /// (<see cref="Activity"/>).
         /// </summary>
         public static IReadOnlyList<DeclaredExchange> DeclaredExchanges =>
         [
@@ -141,6 +142,8 @@ public static class Topology
             new(RealTimeExchange, TopicExchange),
             new(ConfigSnapshotRequestExchange, "fanout"),
             new(RealTimeSnapshotRequestExchange, "fanout"),
+            Activity.DeclaredExchange,
+            Activity.DeclaredControlExchange,
         ];
 
         /// <summary>The owner part of the central controller's <see cref="BusEndpoint"/>.</summary>
@@ -251,6 +254,72 @@ public static class Topology
 
         /// <summary>A distributor's real-time queue takes every real-time batch.</summary>
         public static IReadOnlyList<ExchangeBinding> DistributorRealTimeBindings => [new(new(RealTimeExchange, TopicExchange), AllKeys)];
+    }
+
+    /// <summary>
+    /// Peripheral gateways (one per ACD) feed the center's statistics engine on the central vhost (issue 16,
+    /// docs/wire-format.md "Activity from peripheral gateways").
+    /// </summary>
+    public static class Activity
+    {
+        /// <summary>Topic exchange of peripheral events (<c>PeripheralEvent</c>), one a message; routing key <see cref="RoutingKey"/>.</summary>
+        public const string Exchange = "rtd.central.activity";
+
+        /// <summary>The central controller consumes every peripheral's events from this queue (bound "peripheral.*").</summary>
+        public const string Queue = "rtd.central.activity-events";
+
+        /// <summary>Topic exchange where the center asks a gateway for a resync; routing key <see cref="RoutingKey"/>.</summary>
+        public const string ControlExchange = "rtd.central.gateway-control";
+
+        /// <summary>"peripheral.{id}": a gateway role may write only its own (infra/rabbitmq/roles.conf).</summary>
+        public static string RoutingKey(long peripheralId) => $"peripheral.{peripheralId}";
+
+        /// <summary>The binding key of the center's queue on <see cref="Exchange"/>: every peripheral's <see cref="RoutingKey"/>.</summary>
+        public const string AllPeripherals = "peripheral.*";
+
+        /// <summary>A gateway's own queue of resync requests, bound to <see cref="ControlExchange"/> with its <see cref="RoutingKey"/>.</summary>
+        public static string GatewayQueue(long peripheralId) => $"rtd.central.gateway.{peripheralId}.control";
+
+        /// <summary>Events a center holds unacknowledged at once.</summary>
+        public const ushort InFlight = 1000;
+
+        /// <summary>The activity exchange, declared by the broker definitions (topology.conf): no role may configure it.</summary>
+        public static DeclaredExchange DeclaredExchange => new(Exchange, TopicExchange);
+
+        /// <summary>The gateway control exchange, declared by the broker definitions (topology.conf): no role may configure it.</summary>
+        public static DeclaredExchange DeclaredControlExchange => new(ControlExchange, TopicExchange);
+
+        /// <summary>
+        /// The center's durable queue of events, bound to <see cref="Exchange"/> for every peripheral without declaring it
+        /// (a passive check of the definitions' exchanges, then queue.bind: read on the exchange, write on the queue).
+        /// </summary>
+        public static async Task DeclareQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, CancellationToken cancellationToken)
+        {
+            await BrokerDefinitions.EnsureExchangesAsync(connection, [DeclaredExchange, DeclaredControlExchange], cancellationToken);
+            await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(Queue, Exchange, AllPeripherals, cancellationToken: cancellationToken);
+        }
+
+        /// <summary>The error exchange and queue of <see cref="Queue"/>: refused events, alone, with their reason in MT-Fault-Message.</summary>
+        public static async Task DeclareErrorQueueAsync(RabbitMQ.Client.IChannel channel, CancellationToken cancellationToken)
+        {
+            var error = ErrorQueue(Queue);
+            await channel.ExchangeDeclareAsync(error, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
+        }
+
+        /// <summary>
+        /// A gateway's control queue: non-durable, deleted with its connection (a gateway that starts sends a resync anyway),
+        /// bound to the definitions' <see cref="ControlExchange"/> without declaring it.
+        /// </summary>
+        public static async Task DeclareGatewayQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, long peripheralId,
+            CancellationToken cancellationToken)
+        {
+            await BrokerDefinitions.EnsureExchangesAsync(connection, [DeclaredControlExchange], cancellationToken);
+            await channel.QueueDeclareAsync(GatewayQueue(peripheralId), durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(GatewayQueue(peripheralId), ControlExchange, RoutingKey(peripheralId), cancellationToken: cancellationToken);
+        }
     }
 
     /// <summary>A site's virtual host: what its distributor hands to its client workstations.</summary>

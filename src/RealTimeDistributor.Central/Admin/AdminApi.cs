@@ -35,6 +35,10 @@ public static class AdminApi
             stats.ChangesCommitted,
             stats.ChangesPublished,
             stats.RealTimeRowsPublished,
+            stats.ActivityApplied,
+            stats.ActivityDuplicates,
+            stats.ActivityRefused,
+            stats.ResyncsRequested,
         }));
         app.MapHealthAndMetrics();
     }

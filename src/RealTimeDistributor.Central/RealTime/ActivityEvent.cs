@@ -22,9 +22,36 @@ public sealed record CallAbandoned(DateTimeOffset At, long CallId) : ActivityEve
 /// <summary>An answered call ended: it counts as handled.</summary>
 public sealed record CallCompleted(DateTimeOffset At, long CallId) : ActivityEvent(At);
 
+/// <summary>A peripheral went offline (silent), became uncertain (events lost, resync asked) or is online again: its agents' and skill groups' rows say so.</summary>
+public sealed record PeripheralStatusChanged(DateTimeOffset At, long PeripheralId, string Status) : ActivityEvent(At);
+
+/// <summary>A call in progress as a resync reports it, under the center's own call id.</summary>
+public sealed record ResyncedCall(long CallId, long CallTypeId, long SkillGroupId, DateTimeOffset OfferedAt, DateTimeOffset? AnsweredAt);
+
+/// <summary>
+/// A peripheral's whole state: its agents take <paramref name="Agents"/>' states (the others of the peripheral log out),
+/// the calls <paramref name="Forget"/> are dropped and <paramref name="Calls"/> are in progress, none counted again in a window.
+/// </summary>
+public sealed record PeripheralResynced(DateTimeOffset At, long PeripheralId, IReadOnlyList<AgentStateChanged> Agents, IReadOnlyList<ResyncedCall> Calls,
+    IReadOnlyList<long> Forget) : ActivityEvent(At);
+
+/// <summary>What a peripheral's rows say about the peripheral (column peripheralStatus of agent and skillgroup rows).</summary>
+public static class PeripheralStatuses
+{
+    public const string Online = "online";
+
+    /// <summary>Events were lost (a gap, a restart); the center asked for a resync and the values may be wrong until it comes.</summary>
+    public const string Uncertain = "uncertain";
+
+    /// <summary>Nothing heard within RealTime:PeripheralTimeout: the values are the last known ones.</summary>
+    public const string Offline = "offline";
+}
+
 /// <summary>The agent states the engine counts (ICM: logged out, not ready, ready/available, talking, work/wrap-up).</summary>
 public static class AgentStates
 {
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { LoggedOut, NotReady, Ready, Talking, WrapUp };
+
     public const string LoggedOut = "logged-out";
     public const string NotReady = "not-ready";
     public const string Ready = "ready";

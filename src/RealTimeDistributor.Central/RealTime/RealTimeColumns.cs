@@ -12,7 +12,8 @@ public interface IRealTimeColumns
 /// agent: ICM Agent_Real_Time. Time in state is not a column: it grows every second, so it would change every agent
 /// row every interval; readers compute it as now - <see cref="StateSince"/> (ICM's DateTimeLastStateChange).
 /// </summary>
-public readonly record struct AgentColumns(string State, int ReasonCode, DateTimeOffset StateSince, long? SkillGroupId) : IRealTimeColumns
+public readonly record struct AgentColumns(string State, int ReasonCode, DateTimeOffset StateSince, long? SkillGroupId,
+    string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
 {
     public void WriteTo(Utf8JsonWriter writer)
     {
@@ -20,6 +21,7 @@ public readonly record struct AgentColumns(string State, int ReasonCode, DateTim
         writer.WriteNumber("reasonCode", ReasonCode);
         writer.WriteString("stateSince", StateSince);
         JsonColumns.Write(writer, "skillGroupId", SkillGroupId);
+        writer.WriteString("peripheralStatus", PeripheralStatus);
     }
 }
 
@@ -93,10 +95,11 @@ public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? Lo
 }
 
 /// <summary>skillgroup (ICM Skill_Group_Real_Time): agents by state now, then the same call columns as a call type.</summary>
-public readonly record struct SkillGroupColumns(AgentCounts Agents, CallColumns Calls) : IRealTimeColumns
+public readonly record struct SkillGroupColumns(AgentCounts Agents, CallColumns Calls, string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
 {
     public void WriteTo(Utf8JsonWriter writer)
     {
+        writer.WriteString("peripheralStatus", PeripheralStatus);
         writer.WriteNumber("agentsLoggedOn", Agents.LoggedOn);
         writer.WriteNumber("agentsReady", Agents.Ready);
         writer.WriteNumber("agentsTalking", Agents.Talking);

@@ -10,7 +10,7 @@ namespace RealTimeDistributor.Central.RealTime;
 /// every <c>RealTime:ConfigurationRefresh</c>.
 /// </summary>
 public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource source, StatisticsEngine engine, RealTimePublisher publisher,
-    CentralStats stats, RealTimeOptions options, TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
+    CentralStats stats, RealTimeOptions options, Gateways.ActivityOptions activity, TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
 {
     private static readonly TimeSpan MinimumReload = TimeSpan.FromSeconds(1);
     private DateTimeOffset? _configuredAt;
@@ -18,9 +18,9 @@ public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource so
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Simulate)
+        if (activity.Source == Gateways.ActivityOptions.Off)
         {
-            logger.LogInformation("Real-time feed is off (RealTime:Simulate is false and no other activity source is configured)");
+            logger.LogInformation("Real-time feed is off (RealTime:Source is off, or RealTime:Simulate is false)");
             return;
         }
         using var timer = new PeriodicTimer(options.Interval, clock);

@@ -19,9 +19,16 @@ public sealed record StatisticsConfiguration(
     IReadOnlyList<ConfiguredSkillGroup> SkillGroups,
     IReadOnlyList<ConfiguredMember> Members,
     IReadOnlyList<ConfiguredCallType> CallTypes,
-    IReadOnlyList<ConfiguredService> Services)
+    IReadOnlyList<ConfiguredService> Services,
+    IReadOnlyDictionary<long, long>? PeripheralOfAgent = null)
 {
     public static readonly StatisticsConfiguration Empty = new([], [], [], [], []);
+
+    /// <summary>The peripheral an agent belongs to (none for a configuration built without it).</summary>
+    public long? PeripheralOf(long agentId) => PeripheralOfAgent is { } map && map.TryGetValue(agentId, out var p) ? p : null;
+
+    /// <summary>The peripherals with at least one agent or skill group: those a gateway may report for.</summary>
+    public HashSet<long> Peripherals() => (PeripheralOfAgent?.Values ?? []).Concat(SkillGroups.Select(s => s.PeripheralId)).ToHashSet();
 
     /// <summary>Reads the configuration of record, ordered by id so that a seeded simulation sees it the same way every time.</summary>
     public static async Task<StatisticsConfiguration> LoadAsync(CentralDbContext db, CancellationToken cancellationToken) => new(
@@ -30,7 +37,8 @@ public sealed record StatisticsConfiguration(
         await db.SkillGroupMembers.AsNoTracking().OrderBy(m => m.AgentId).ThenBy(m => m.SkillGroupId)
             .Select(m => new ConfiguredMember(m.AgentId, m.SkillGroupId)).ToListAsync(cancellationToken),
         await db.CallTypes.AsNoTracking().OrderBy(c => c.Id).Select(c => new ConfiguredCallType(c.Id, c.ServiceLevelSeconds)).ToListAsync(cancellationToken),
-        await db.Set<Service>().AsNoTracking().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId)).ToListAsync(cancellationToken));
+        await db.Set<Service>().AsNoTracking().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId)).ToListAsync(cancellationToken),
+        await db.Agents.AsNoTracking().ToDictionaryAsync(a => a.Id, a => a.PeripheralId, cancellationToken));
 
     /// <summary>The statistics' view of configuration rows (e.g. <see cref="DemoCenter.Build"/>), ordered by id as <see cref="LoadAsync"/> reads them.</summary>
     public static StatisticsConfiguration From(IEnumerable<ConfigRow> rows)
@@ -41,7 +49,8 @@ public sealed record StatisticsConfiguration(
             [.. list.OfType<SkillGroup>().OrderBy(s => s.Id).Select(s => new ConfiguredSkillGroup(s.Id, s.PeripheralId))],
             [.. list.OfType<SkillGroupMember>().OrderBy(m => m.AgentId).ThenBy(m => m.SkillGroupId).Select(m => new ConfiguredMember(m.AgentId, m.SkillGroupId))],
             [.. list.OfType<CallType>().OrderBy(c => c.Id).Select(c => new ConfiguredCallType(c.Id, c.ServiceLevelSeconds))],
-            [.. list.OfType<Service>().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId))]);
+            [.. list.OfType<Service>().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId))],
+            list.OfType<Agent>().ToDictionary(a => a.Id, a => a.PeripheralId));
     }
 
     /// <summary>
@@ -61,6 +70,7 @@ public sealed record StatisticsConfiguration(
                 new ConfiguredMember(i, 1 + (i % groups)),
             }).Distinct()],
             [.. Enumerable.Range(1, 20).Select(c => new ConfiguredCallType(c, 10 + c))],
-            [.. Enumerable.Range(1, peripherals).Select(p => new ConfiguredService(p, p))]);
+            [.. Enumerable.Range(1, peripherals).Select(p => new ConfiguredService(p, p))],
+            Enumerable.Range(1, agents).ToDictionary(i => (long)i, i => (long)(1 + ((1 + ((i - 1) % groups)) % peripherals))));
     }
 }

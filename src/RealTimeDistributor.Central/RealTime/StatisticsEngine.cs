@@ -20,8 +20,10 @@ public sealed class StatisticsEngine
     private readonly Dictionary<long, CallWindows> _callTypes = [];
     private readonly Dictionary<long, CallWindows> _services = [];
     private readonly Dictionary<long, long> _serviceOfSkillGroup = [];
+    private readonly Dictionary<long, long> _peripheralOfSkillGroup = [];
     private readonly Dictionary<long, int> _serviceLevelSeconds = [];
     private readonly Dictionary<long, ActiveCall> _calls = [];
+    private readonly Dictionary<long, string> _peripheralStatus = [];
     private readonly RowSet<AgentColumns> _agentRows;
     private readonly RowSet<SkillGroupColumns> _skillGroupRows;
     private readonly RowSet<CallColumns> _callTypeRows;
@@ -82,9 +84,11 @@ public sealed class StatisticsEngine
             Keep(_callTypes, configuration.CallTypes.Select(c => c.Id).ToHashSet());
             Keep(_services, configuration.Services.Select(s => s.Id).ToHashSet());
             _serviceOfSkillGroup.Clear();
+            _peripheralOfSkillGroup.Clear();
             var serviceOfPeripheral = configuration.Services.GroupBy(s => s.PeripheralId).ToDictionary(g => g.Key, g => g.Min(s => s.Id));
             foreach (var group in configuration.SkillGroups)
             {
+                _peripheralOfSkillGroup[group.Id] = group.PeripheralId;
                 if (serviceOfPeripheral.TryGetValue(group.PeripheralId, out var service))
                 {
                     _serviceOfSkillGroup[group.Id] = service;
@@ -129,6 +133,12 @@ public sealed class StatisticsEngine
                 case CallCompleted completed when _calls.Remove(completed.CallId, out var done) && done.Answered:
                     Count(done, completed.At, new Tally(0, 0, 1, 0, 0, 0));
                     break;
+                case PeripheralStatusChanged status:
+                    _peripheralStatus[status.PeripheralId] = status.Status;
+                    break;
+                case PeripheralResynced resync:
+                    Resync(resync);
+                    break;
             }
         }
     }
@@ -159,13 +169,14 @@ public sealed class StatisticsEngine
             var agents = new List<RealTimeRow>();
             foreach (var id in _configuration.Agents)
             {
-                _agentRows.Observe(id, _agents[id], now, agents);
+                _agentRows.Observe(id, _agents[id] with { PeripheralStatus = StatusOf(_configuration.PeripheralOf(id)) }, now, agents);
             }
             var counts = AgentCountsBySkillGroup();
             var skillGroups = new List<RealTimeRow>();
             foreach (var (id, windows) in _skillGroups)
             {
-                _skillGroupRows.Observe(id, new SkillGroupColumns(counts.GetValueOrDefault(id), Calls(windows, skillGroupQueues, id, now)), now, skillGroups);
+                _skillGroupRows.Observe(id, new SkillGroupColumns(counts.GetValueOrDefault(id), Calls(windows, skillGroupQueues, id, now),
+                    StatusOf(_peripheralOfSkillGroup.GetValueOrDefault(id))), now, skillGroups);
             }
             var callTypes = new List<RealTimeRow>();
             foreach (var (id, windows) in _callTypes)
@@ -219,6 +230,32 @@ public sealed class StatisticsEngine
             ]);
         }
     }
+
+    /// <summary>The peripheral's agents take the reported states (logged out if not reported); its calls are replaced, none counted again.</summary>
+    private void Resync(PeripheralResynced resync)
+    {
+        foreach (var id in _configuration.Agents.Where(id => _configuration.PeripheralOf(id) == resync.PeripheralId))
+        {
+            _agents[id] = new AgentColumns(AgentStates.LoggedOut, 0, resync.At, null);
+        }
+        foreach (var agent in resync.Agents.Where(a => _agents.ContainsKey(a.AgentId)))
+        {
+            _agents[agent.AgentId] = new AgentColumns(agent.State, agent.ReasonCode, agent.At, agent.SkillGroupId);
+        }
+        foreach (var id in resync.Forget)
+        {
+            _calls.Remove(id);
+        }
+        foreach (var call in resync.Calls)
+        {
+            _calls[call.CallId] = new ActiveCall(call.CallTypeId, call.SkillGroupId,
+                _serviceOfSkillGroup.TryGetValue(call.SkillGroupId, out var service) ? service : null,
+                call.OfferedAt, _serviceLevelSeconds.GetValueOrDefault(call.CallTypeId, 20), call.AnsweredAt is not null);
+        }
+    }
+
+    private string StatusOf(long? peripheralId) =>
+        peripheralId is { } p && _peripheralStatus.TryGetValue(p, out var status) ? status : PeripheralStatuses.Online;
 
     private Dictionary<long, AgentCounts> AgentCountsBySkillGroup()
     {

@@ -100,9 +100,38 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
         var distributor = _users.For("distributor", A);
         var workstation = _users.For("workstation", A, "ws2");
         var operatorUser = _users.For("operator");
+        var gateway = _users.For("gateway", "1");
         var siteA = Topology.Site.VirtualHost(A);
         return
         [
+            ("controller consumes rtd.central.activity-events (bound peripheral.* without declaring the exchange) and parks in its error queue",
+                () => Amqp(controller, Central, async c =>
+                {
+                    await c.ExchangeDeclarePassiveAsync(Topology.Activity.Exchange);
+                    await c.QueueDeclareAsync(Topology.Activity.Queue, durable: true, exclusive: false, autoDelete: false);
+                    await c.QueueBindAsync(Topology.Activity.Queue, Topology.Activity.Exchange, Topology.Activity.AllPeripherals);
+                    await c.BasicGetAsync(Topology.Activity.Queue, autoAck: false);
+                    await DeclareBoundQueueAsync(c, Topology.ErrorQueue(Topology.Activity.Queue));
+                    await c.BasicPublishAsync(Topology.ErrorQueue(Topology.Activity.Queue), "", Body);
+                })),
+            ("controller asks peripheral 1 for a resync (publish to rtd.central.gateway-control, key peripheral.1)", () => Amqp(controller, Central, async c =>
+            {
+                await c.ExchangeDeclarePassiveAsync(Topology.Activity.ControlExchange);
+                await c.BasicPublishAsync(Topology.Activity.ControlExchange, Topology.Activity.RoutingKey(1), Body);
+            })),
+            ("gateway 1 publishes its events to rtd.central.activity (key peripheral.1)", () => Amqp(gateway, Central, async c =>
+            {
+                await c.ExchangeDeclarePassiveAsync(Topology.Activity.Exchange);
+                await c.BasicPublishAsync(Topology.Activity.Exchange, Topology.Activity.RoutingKey(1), Body);
+            })),
+            ("gateway 1 declares its control queue, binds it (key peripheral.1) without declaring rtd.central.gateway-control, and consumes it",
+                () => Amqp(gateway, Central, async c =>
+                {
+                    await c.ExchangeDeclarePassiveAsync(Topology.Activity.ControlExchange);
+                    await c.QueueDeclareAsync(Topology.Activity.GatewayQueue(1), durable: false, exclusive: true, autoDelete: true);
+                    await c.QueueBindAsync(Topology.Activity.GatewayQueue(1), Topology.Activity.ControlExchange, Topology.Activity.RoutingKey(1));
+                    await c.BasicGetAsync(Topology.Activity.GatewayQueue(1), autoAck: true);
+                })),
             ("controller checks rtd.central.config exists (passive) and publishes to it (key table.operation)", () => Amqp(controller, Central, async c =>
             {
                 await c.ExchangeDeclarePassiveAsync(Topology.Central.ConfigExchange);
@@ -222,6 +251,7 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
         var siteB = Topology.Site.VirtualHost(B);
         var queueOfB = Topology.Central.DistributorConfigQueue(B);
         var ws1 = Topology.Site.ClientQueue(A, "ws1");
+        var gateway = _users.For("gateway", "1");
         var forged = Encoding.UTF8.GetBytes($$"""{"site":"{{A}}","kind":"config","siteSequence":2,"previousSiteSequence":1,"table":"agent","key":"1"}""");
         return
         [
@@ -304,6 +334,30 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
             ("controller publishes a malformed routing key to rtd.central.config (topic permission)", () => Amqp(controller, Central,
                 c => c.BasicPublishAsync(Topology.Central.ConfigExchange, "agent", Body).AsTask())),
             ("controller opens a site vhost", () => Amqp(controller, siteA, _ => Task.CompletedTask)),
+            // a peripheral's gateway (issue 16) against the other peripherals and the shared exchanges
+            ("gateway 1 publishes an event with peripheral 2's routing key (topic permission)", () => Amqp(gateway, Central,
+                c => c.BasicPublishAsync(Topology.Activity.Exchange, Topology.Activity.RoutingKey(2), Body).AsTask())),
+            ("gateway 1 re-declares rtd.central.activity (configure right)", () => Amqp(gateway, Central,
+                c => c.ExchangeDeclareAsync(Topology.Activity.Exchange, Topology.TopicExchange, durable: true))),
+            ("gateway 1 deletes rtd.central.activity", () => Amqp(gateway, Central, c => c.ExchangeDeleteAsync(Topology.Activity.Exchange))),
+            ("gateway 1 deletes rtd.central.gateway-control", () => Amqp(gateway, Central, c => c.ExchangeDeleteAsync(Topology.Activity.ControlExchange))),
+            ("gateway 1 publishes a resync request to rtd.central.gateway-control", () => Amqp(gateway, Central,
+                c => c.BasicPublishAsync(Topology.Activity.ControlExchange, Topology.Activity.RoutingKey(2), Body).AsTask())),
+            ("gateway 1 binds its control queue with peripheral 2's key (topic permission)", () => Amqp(gateway, Central, async c =>
+            {
+                await c.QueueDeclareAsync(Topology.Activity.GatewayQueue(1), durable: false, exclusive: true, autoDelete: true);
+                await c.QueueBindAsync(Topology.Activity.GatewayQueue(1), Topology.Activity.ControlExchange, Topology.Activity.RoutingKey(2));
+            })),
+            ("gateway 1 declares peripheral 2's control queue", () => Amqp(gateway, Central,
+                c => c.QueueDeclareAsync(Topology.Activity.GatewayQueue(2), durable: false, exclusive: true, autoDelete: true))),
+            ("gateway 1 consumes the center's activity queue", () => Amqp(gateway, Central, c => c.BasicGetAsync(Topology.Activity.Queue, false))),
+            ("gateway 1 publishes to rtd.central.config", () => Amqp(gateway, Central,
+                c => c.BasicPublishAsync(Topology.Central.ConfigExchange, "agent.upsert", Body).AsTask())),
+            ("controller deletes rtd.central.activity", () => Amqp(controller, Central, c => c.ExchangeDeleteAsync(Topology.Activity.Exchange))),
+            ("controller publishes to rtd.central.activity (forging a peripheral's events)", () => Amqp(controller, Central,
+                c => c.BasicPublishAsync(Topology.Activity.Exchange, Topology.Activity.RoutingKey(1), Body).AsTask())),
+            ("distributor A binds its queue to rtd.central.activity", () => Amqp(distributorA, Central,
+                c => c.QueueBindAsync(Topology.Central.DistributorConfigQueue(A), Topology.Activity.Exchange, Topology.Activity.AllPeripherals))),
             // the operator
             ("operator publishes to rtd.central.config", () => Amqp(operatorUser, Central, c => c.BasicPublishAsync(Topology.Central.ConfigExchange, "agent.upsert", Body).AsTask())),
             ("operator consumes a distributor queue over AMQP", () => Amqp(operatorUser, Central, c => c.BasicGetAsync(Topology.Central.DistributorConfigQueue(A), false))),
@@ -350,6 +404,7 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                 await DeclareBoundQueueAsync(c, Topology.Central.DistributorRealTimeQueue(site));
             }
             await DeclareBoundQueueAsync(c, _distributorBBus, durable: false);
+            await c.QueueDeclareAsync(Topology.Activity.Queue, durable: true, exclusive: false, autoDelete: false);
         });
         foreach (var site in new[] { A, B })
         {

@@ -41,26 +41,31 @@ public sealed class RoleUsers : IAsyncDisposable
     }
 
     /// <summary>
-    /// Declares every role's user(s) for the central vhost and the sites (whose vhosts must exist), and a credential for
-    /// each of the workstations (site, workstation), as infra/rabbitmq/workstation.sh add issues it.
+    /// Declares every role's user(s) for the central vhost and the sites (whose vhosts must exist), a credential for
+    /// each of the workstations (site, workstation), as infra/rabbitmq/workstation.sh add issues it, and one for each
+    /// peripheral's gateway (default peripherals 1 and 2; its id takes the place of the site: For("gateway", "1")).
     /// </summary>
     public static async Task<RoleUsers> CreateAsync(string centralVirtualHost, IReadOnlyList<string> sites, string userPrefix,
-        IReadOnlyList<(string Site, string Workstation)>? workstations = null)
+        IReadOnlyList<(string Site, string Workstation)>? workstations = null, IReadOnlyList<string>? peripherals = null)
     {
         var users = new RoleUsers();
         var lines = Lines();
         bool UserNames(string role, string placeholder) =>
             lines.Any(l => l.Kind == "user" && l.Role == role && l.Fields[0].Contains(placeholder, StringComparison.Ordinal));
+        bool Names(RoleLine line, string placeholder) =>
+            UserNames(line.Role, placeholder) || line.Fields.Any(f => f.Contains(placeholder, StringComparison.Ordinal));
         foreach (var line in lines)
         {
             IEnumerable<(string Site, string Workstation)> applies =
                 UserNames(line.Role, "{workstation}") ? workstations ?? []
-                : UserNames(line.Role, "{site}") || line.Fields.Any(f => f.Contains("{site}", StringComparison.Ordinal)) ? sites.Select(s => (s, ""))
+                : Names(line, "{peripheral}") ? (peripherals ?? ["1", "2"]).Select(p => (p, ""))
+                : Names(line, "{site}") ? sites.Select(s => (s, ""))
                 : [("", "")];
             foreach (var (site, workstation) in applies)
             {
                 var f = line.Fields.Select(x => x.Replace("{central}", centralVirtualHost, StringComparison.Ordinal)
-                    .Replace("{site}", site, StringComparison.Ordinal).Replace("{workstation}", workstation, StringComparison.Ordinal)).ToArray();
+                    .Replace("{site}", site, StringComparison.Ordinal).Replace("{peripheral}", site, StringComparison.Ordinal)
+                    .Replace("{workstation}", workstation, StringComparison.Ordinal)).ToArray();
                 switch (line.Kind)
                 {
                     case "user":

@@ -289,13 +289,7 @@ public sealed class RtdSystem : IAsyncDisposable
         {
             start.Environment[key] = value;
         }
-        var process = System.Diagnostics.Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-        return process;
+        return Track(System.Diagnostics.Process.Start(start)!);
     }
 
     /// <summary>
@@ -309,6 +303,17 @@ public sealed class RtdSystem : IAsyncDisposable
             ["Distributor__Instance"] = instance,
             ["ConnectionStrings__Replica"] = TestSettings.ConnectionString(ReplicaDatabase(site)),
         });
+
+    /// <summary>Kills <paramref name="process"/> (and its children) at the end of the test if it still runs.</summary>
+    public System.Diagnostics.Process Track(System.Diagnostics.Process process)
+    {
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return process;
+    }
 
     /// <summary>Stops one host the way Ctrl-C would.</summary>
     public async Task StopAsync(WebApplication app)

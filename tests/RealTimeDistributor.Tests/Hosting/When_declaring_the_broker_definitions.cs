@@ -10,6 +10,7 @@ namespace RealTimeDistributor.Tests.Hosting;
 public sealed class When_declaring_the_broker_definitions
 {
     private const string Site = "site-a";
+    private const string Peripheral = "1";
 
     [Fact]
     public void Should_declare_in_topology_conf_exactly_the_exchanges_of_Topology()
@@ -54,6 +55,28 @@ public sealed class When_declaring_the_broker_definitions
         Assert.Equal(allowed, workstation.Configure.IsMatch(name));
     }
 
+    [Theory]
+    [InlineData(Topology.Activity.Exchange, "peripheral.1", true)]
+    [InlineData(Topology.Activity.Exchange, "peripheral.2", false)] // another peripheral's events
+    [InlineData(Topology.Activity.Exchange, "peripheral.1.x", false)]
+    [InlineData(Topology.Activity.ControlExchange, "peripheral.1", false)] // resync requests come from the center only
+    public void Should_let_a_gateway_publish_only_its_own_peripheral_key(string exchange, string routingKey, bool allowed)
+    {
+        var topic = Conf("roles.conf").Single(f => f[0] == "topic" && f[1] == "gateway" && f[3] == exchange);
+        Assert.Equal(allowed, Regex(topic[4], "ws1").IsMatch(routingKey));
+    }
+
+    [Theory]
+    [InlineData("rtd.central.gateway.1.control", true)]
+    [InlineData("rtd.central.gateway.2.control", false)] // another gateway's control queue
+    [InlineData(Topology.Activity.Queue, false)]
+    [InlineData(Topology.Activity.Exchange, false)]
+    public void Should_let_a_gateway_configure_only_its_own_control_queue(string name, bool allowed)
+    {
+        var gateway = Permissions("ws1").Single(p => p.Role == "gateway");
+        Assert.Equal(allowed, gateway.Configure.IsMatch(name));
+    }
+
     [Fact]
     public void Should_name_each_bus_endpoint_inside_its_owner_names()
     {
@@ -83,7 +106,7 @@ public sealed class When_declaring_the_broker_definitions
 
     private static string Expand(string text, string workstation) =>
         text.Replace("{central}", Topology.Central.VirtualHost, StringComparison.Ordinal).Replace("{site}", Site, StringComparison.Ordinal)
-            .Replace("{workstation}", workstation, StringComparison.Ordinal);
+            .Replace("{workstation}", workstation, StringComparison.Ordinal).Replace("{peripheral}", Peripheral, StringComparison.Ordinal);
 
     private static List<string[]> Conf(string file)
     {

@@ -146,8 +146,11 @@ function tile(g) {
   const windows = [['5 min', 'To5'], ['half hour', 'Half']].map(([label, w]) =>
     `<tr><th>${label}</th><td class="num offered${w}">${count(r[`callsOffered${w}`])}</td><td class="num answered${w}">${count(r[`callsAnswered${w}`])}</td>` +
     `<td class="num abandoned${w}">${count(r[`callsAbandoned${w}`])}</td><td class="num sl${w} ${slClass(r[`serviceLevel${w}`])}">${percent(r[`serviceLevel${w}`])}</td></tr>`).join('');
-  return `<article class="tile ${slClass(r.serviceLevelHalf)}" data-skillgroup="${esc(g.key)}">
-    <header><h3 title="${esc(g.name)}">${esc(g.name)}</h3>${sparkline(g.key)}</header>
+  // its peripheral silent (offline) or events lost and a resync awaited (uncertain): the figures are the last known ones
+  const peripheral = r.peripheralStatus && r.peripheralStatus !== 'online'
+    ? `<span class="chip peripheral ${esc(r.peripheralStatus)}">peripheral ${esc(r.peripheralStatus)}</span>` : '';
+  return `<article class="tile ${slClass(r.serviceLevelHalf)}${peripheral ? ' peripheral-' + esc(r.peripheralStatus) : ''}" data-skillgroup="${esc(g.key)}">
+    <header><h3 title="${esc(g.name)}">${esc(g.name)}</h3>${peripheral}${sparkline(g.key)}</header>
     <div class="big">
       <div><span class="n queued">${count(r.callsQueuedNow ?? 0)}</span><label>in queue</label></div>
       <div><span class="n wait${wait !== null && wait >= 60 ? ' long' : ''}" data-since="${esc(r.longestInQueueSince ?? '')}">${wait === null ? '00:00' : duration(wait)}</span><label>longest wait</label></div>
