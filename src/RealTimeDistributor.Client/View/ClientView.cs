@@ -120,6 +120,18 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     /// <summary>Updates ignored because their epoch was lower than the view's.</summary>
     public long StaleEpochs => Interlocked.Read(ref _staleEpoch);
 
+    /// <summary>The site stream the snapshot the view holds belongs to (<see cref="SiteUpdate.StreamId"/>).</summary>
+    public Guid StreamId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _streamId;
+            }
+        }
+    }
+
     /// <summary>Reloads caused by a reset, a higher epoch or another stream id.</summary>
     public long Resets => Interlocked.Read(ref _resets);
 

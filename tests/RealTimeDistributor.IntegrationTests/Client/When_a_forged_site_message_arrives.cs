@@ -25,9 +25,13 @@ public sealed class When_a_forgedSite_message_arrives : SystemTest
         await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 1);
         var last = view.LastSiteSequence;
 
+        // a forger who read a genuine message copies its epoch and stream: only the sequence and table checks stop these two
         const long forged = 1_000_000_000_000_000;
         await PublishOnSiteAsync(Forged(forged, last, RealTimeTables.SkillGroup), Forged(last + 1, last, "payroll"));
         await Eventually.Until(() => Task.FromResult(view.Refused), refused => refused == 2, "both forged messages refused");
+        // one that does not know the epoch is ignored before any other check
+        await PublishOnSiteAsync(Forged(last + 1, last, RealTimeTables.SkillGroup) with { Epoch = 0 });
+        await Eventually.Until(() => Task.FromResult(view.StaleEpochs), stale => stale == 1, "the forged message of an old epoch ignored");
         // the sequence far ahead also asks for a fresh snapshot, in case the site really is there
         await view.WaitForSnapshotsAsync(2);
 
@@ -41,7 +45,11 @@ public sealed class When_a_forgedSite_message_arrives : SystemTest
 
     private SiteUpdate Forged(long sequence, long previous, string table) =>
         new(Site, sequence, SiteUpdate.RealTimeKind, table, null, null,
-            [new RealTimeRow("7", 999, DateTimeOffset.UtcNow, Json.ToElement(new { forged = true }))], DateTimeOffset.UtcNow, previous);
+            [new RealTimeRow("7", 999, DateTimeOffset.UtcNow, Json.ToElement(new { forged = true }))], DateTimeOffset.UtcNow, previous)
+        {
+            Epoch = View.Epoch,
+            StreamId = View.StreamId,
+        };
 
     /// <summary>Publishes on the site's real-time exchange as the distributor does (its user may publish there).</summary>
     private async Task PublishOnSiteAsync(params SiteUpdate[] updates)
