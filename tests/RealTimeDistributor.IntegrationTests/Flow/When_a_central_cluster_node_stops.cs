@@ -68,9 +68,6 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
     private static async Task ClusterNodeAsync(string verb, string node)
     {
         var port = TestSettings.ClusterHosts.Split(',')[int.Parse(node[^1..], System.Globalization.CultureInfo.InvariantCulture) - 1].Split(':')[1];
-        // no redirected output: a node started here is a daemon and would hold the pipes open
-        using var process = Process.Start(Path.Combine(RoleUsers.RepositoryRoot(), "infra", "rabbitmq", "node.sh"), verb == "start" ? [verb, node, port] : [verb, node]);
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"node.sh {verb} {node} exited with {process.ExitCode}");
+        await SiteStack.ScriptAsync("infra/rabbitmq/node.sh", verb == "start" ? [verb, node, port] : [verb, node]);
     }
 }

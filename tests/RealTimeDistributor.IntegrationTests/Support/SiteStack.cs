@@ -93,14 +93,10 @@ public sealed class SiteStack : IAsyncDisposable
         return rows;
     }
 
-    private static async Task<string> ScriptAsync(string script, params string[] args)
+    /// <summary>Runs one of the repository's scripts (infra/...), failing with its output when it fails.</summary>
+    public static async Task<string> ScriptAsync(string script, params string[] args)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "RealTimeDistributor.sln")))
-        {
-            root = root.Parent;
-        }
-        var start = new ProcessStartInfo(Path.Combine(root?.FullName ?? throw new InvalidOperationException("RealTimeDistributor.sln not found"), script), args)
+        var start = new ProcessStartInfo(Path.Combine(RoleUsers.RepositoryRoot(), script), args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
