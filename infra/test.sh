@@ -8,7 +8,10 @@ source infra/env.sh
 # the local-demo-* passwords of infra/env.sh are fine on a test machine (the scripts refuse them elsewhere)
 export RTD_ALLOW_DEMO_SECRETS=1
 infra/services-up.sh
-infra/rabbitmq/cluster.sh up   # the three-node central cluster the cluster fault test runs on
+# the three-node central cluster the cluster fault test runs on, started from empty data every run: a node left
+# from an earlier run with its peers gone would wait minutes for them at boot and then stop
+infra/rabbitmq/cluster.sh reset
+infra/rabbitmq/cluster.sh up
 # the full-rights test user exists only while the tests run
 cluster="$(infra/rabbitmq/cluster.sh node)"
 infra/rabbitmq/test-user.sh add

@@ -50,8 +50,12 @@ case "$command" in
     # would stay open as long as the node runs)
     ( for fd in /proc/$BASHPID/fd/*; do fd="${fd##*/}"; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
       exec rabbitmq-server -detached </dev/null >>"$dir/log/start.log" 2>&1 )
-    for _ in $(seq 1 60); do running && break; sleep 1; done
-    ctl -q await_startup >/dev/null
+    for _ in $(seq 1 90); do running && break; sleep 1; done
+    if ! ctl -q await_startup --timeout 120 >/dev/null 2>&1; then
+      echo "[node] $node did not start within 210 s; the end of its logs ($dir/log):" >&2
+      tail -n 40 "$dir/log/start.log" "$dir/log/$node.log" >&2 2>/dev/null || true
+      exit 1
+    fi
     echo "[node] $node is up: AMQP 127.0.0.1:$port, management http://127.0.0.1:$((port + 10000))"
     ;;
   join)
