@@ -24,11 +24,7 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
 
     private Task<long> AppliedAsync() => Rtd.AppliedSequenceAsync(Site);
 
-    // Not run ([Fact] taken off) since the merges of session 5: it passed on its branch (every change applied 1.7 s after
-    // the kill), and fails on main: after the kill the distributor stops applying (the config queue shows 2 consumers and
-    // thousands of ready messages, the replica stays at the change it had reached). A regression between the site lease,
-    // the bounds and the broker-definitions changes and a node loss; docs/operations.md ("Central broker cluster") and
-    // the issue 14 note. Put [Fact] back with the fix.
+    [Fact]
     public async Task Should_lose_and_duplicate_nothing_when_the_config_queue_leader_stops_during_a_burst()
     {
         await Rtd.EnsureSiteAsync(Site);

@@ -304,11 +304,15 @@ public sealed class RtdSystem : IAsyncDisposable
             ["ConnectionStrings__Replica"] = TestSettings.ConnectionString(ReplicaDatabase(site)),
         });
 
-    /// <summary>Kills <paramref name="process"/> (and its children) at the end of the test if it still runs.</summary>
+    /// <summary>
+    /// Kills <paramref name="process"/> (and its children) at the end of the test if it still runs. Its output is dropped,
+    /// unless RTD_TEST_PROCESS_LOGS names a folder: then it goes to {folder}/{name}-{pid}.log (for a failure to look into).
+    /// </summary>
     public System.Diagnostics.Process Track(System.Diagnostics.Process process)
     {
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = TestSettings.ProcessLog(process);
+        process.OutputDataReceived += (_, line) => log?.WriteLine(line.Data);
+        process.ErrorDataReceived += (_, line) => log?.WriteLine(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);

@@ -6,6 +6,18 @@ namespace RealTimeDistributor.IntegrationTests.Support;
 /// </summary>
 public static class TestSettings
 {
+    /// <summary>A synchronized writer for a child process's output when RTD_TEST_PROCESS_LOGS names a folder, else null.</summary>
+    public static TextWriter? ProcessLog(System.Diagnostics.Process process)
+    {
+        if (Environment.GetEnvironmentVariable("RTD_TEST_PROCESS_LOGS") is not { Length: > 0 } folder)
+        {
+            return null;
+        }
+        Directory.CreateDirectory(folder);
+        var name = Path.GetFileNameWithoutExtension(process.StartInfo.ArgumentList.FirstOrDefault() ?? process.StartInfo.FileName);
+        return TextWriter.Synchronized(new StreamWriter(Path.Combine(folder, $"{name}-{process.Id}.log")) { AutoFlush = true });
+    }
+
     public static string RabbitHost => Env("RTD_RABBITMQ_HOST", "127.0.0.1");
 
     /// <summary>An AMQP connection factory for <paramref name="vhost"/> as the tests' broker user (all permissions).</summary>
