@@ -19,7 +19,7 @@ public sealed class When_a_client_binds_only_some_keys : SystemTest
         await PutAsync("agent", 1002, new { name = "Ben", peripheralId = 1 });
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 1);
         await Rtd.PublishAsync(RealTimeTables.Agent, ["1001", "1002"], version: 1);
-        await InReplicaAsync(applied: 4, realTimeRows: 3, version: 1);
+        await Rtd.WaitReplicaHoldsAsync(Site, applied: 4, realTimeRows: 3, version: 1);
 
         var skillGroups = (await Rtd.StartClientAsync(Site, "sg", "skillgroup.*")).Services.GetRequiredService<ClientView>();
         var oneAgent = (await Rtd.StartClientAsync(Site, "ana", "agent.1001")).Services.GetRequiredService<ClientView>();
@@ -38,7 +38,7 @@ public sealed class When_a_client_binds_only_some_keys : SystemTest
         await PutAsync("agent", 1001, new { name = "Ana A", peripheralId = 1 });
         await Rtd.PublishAsync(RealTimeTables.Agent, ["1001"], version: 2);
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 2);
-        await InReplicaAsync(applied: 8, realTimeRows: 4, version: 2);
+        await Rtd.WaitReplicaHoldsAsync(Site, applied: 8, realTimeRows: 4, version: 2);
 
         // the site stream is in order: once a later message is shown, everything before it has arrived or was not sent
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
@@ -54,15 +54,4 @@ public sealed class When_a_client_binds_only_some_keys : SystemTest
     }
 
     private static string[] Names(ClientView view) => [.. view.Rows().Select(r => $"{r.Kind}:{r.Table}:{r.Key}")];
-
-    /// <summary>
-    /// Waits until the replica holds the changes through <paramref name="applied"/> and the real-time rows of a version
-    /// (not a site sequence: resets of the lease's takeover and how rows are grouped into site messages move it).
-    /// </summary>
-    private async Task InReplicaAsync(long applied, long realTimeRows, long version)
-    {
-        await Rtd.WaitAppliedAsync(Site, applied, TimeSpan.FromSeconds(60));
-        await Eventually.Until(() => Rtd.QueryReplicaAsync<long>(Site, $"SELECT count(*) FROM realtime_row WHERE version = {version}"),
-            n => n == realTimeRows, $"{realTimeRows} real-time rows at version {version} in the replica");
-    }
 }

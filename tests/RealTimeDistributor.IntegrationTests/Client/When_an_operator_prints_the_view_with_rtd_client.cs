@@ -20,7 +20,7 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
         await SeedPeripheralAsync();
         await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10", "11"], version: 4);
-        await InReplicaAsync(realTimeRows: 2, version: 4);
+        await Rtd.WaitReplicaHoldsAsync(Site, applied: 2, realTimeRows: 2, version: 4, table: "skillgroup");
 
         // the test project references the command line, so it is built next to the client: src/RealTimeDistributor.Cli/bin/.../rtd.dll
         var (process, output, errors) = RunRtd("client", "--site", Site, "--bind", "skillgroup.*", "--once", "--json");
@@ -43,7 +43,7 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
         await SeedPeripheralAsync();
         await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
-        await InReplicaAsync(realTimeRows: 1, version: 3);
+        await Rtd.WaitReplicaHoldsAsync(Site, applied: 2, realTimeRows: 1, version: 3, table: "skillgroup");
 
         var (once, output, errors) = RunRtd("client", "--site", Site, "--table", "skillgroup", "--once");
         using (once)
@@ -96,17 +96,5 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
         var errors = process.StandardError.ReadToEndAsync();
         var output = args.Contains("--once") ? process.StandardOutput.ReadToEndAsync() : Task.FromResult("");
         return (process, output, errors);
-    }
-
-    /// <summary>
-    /// Waits until the replica (which `--once` loads its snapshot from) holds the two configuration changes and the
-    /// real-time rows; not a site sequence, which a takeover's reset message or rows split over messages can move.
-    /// </summary>
-    private async Task InReplicaAsync(int realTimeRows, long version)
-    {
-        await Rtd.WaitAppliedAsync(Site, 2, TimeSpan.FromSeconds(60));
-        await Eventually.Until(() => Rtd.QueryReplicaAsync<long>(Site,
-            $"SELECT count(*) FROM realtime_row WHERE table_name = 'skillgroup' AND version = {version}"), n => n == realTimeRows,
-            $"{realTimeRows} real-time rows at version {version} in the replica");
     }
 }

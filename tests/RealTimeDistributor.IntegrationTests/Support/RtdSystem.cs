@@ -217,9 +217,19 @@ public sealed class RtdSystem : IAsyncDisposable
     public Task<long> WaitAppliedAsync(string site, long sequence, TimeSpan? timeout = null) =>
         Eventually.Until(() => AppliedSequenceAsync(site), applied => applied == sequence, $"{site}'s replica at change {sequence}", timeout);
 
-    /// <summary>Waits until <paramref name="site"/>'s distributor has handed out site sequence <paramref name="sequence"/>, and no further.</summary>
-    public Task<long> WaitSiteSequenceAsync(string site, long sequence, TimeSpan? timeout = null) =>
-        Eventually.Until(() => SiteSequenceAsync(site), s => s == sequence, $"{site} at site sequence {sequence}", timeout);
+    /// <summary>
+    /// Waits until <paramref name="site"/>'s replica holds the changes through <paramref name="applied"/> and
+    /// <paramref name="realTimeRows"/> real-time rows of <paramref name="table"/> (any table if null) at
+    /// <paramref name="version"/>: what a client's snapshot loads. Not a site sequence, which a takeover's reset message
+    /// or rows grouped into site messages move.
+    /// </summary>
+    public async Task WaitReplicaHoldsAsync(string site, long applied, long realTimeRows, long version, string? table = null)
+    {
+        await WaitAppliedAsync(site, applied, TimeSpan.FromSeconds(60));
+        var ofTable = table is null ? "" : $" AND table_name = '{table}'";
+        await Eventually.Until(() => QueryReplicaAsync<long>(site, $"SELECT count(*) FROM realtime_row WHERE version = {version}{ofTable}"),
+            n => n == realTimeRows, $"{realTimeRows} real-time rows at version {version} in {site}'s replica");
+    }
 
     private async Task<long> SyncStateAsync(string site, string column)
     {

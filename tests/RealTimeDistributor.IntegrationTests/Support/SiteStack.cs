@@ -48,12 +48,17 @@ public sealed class SiteStack : IAsyncDisposable
     /// <summary>Makes <paramref name="site"/>'s vhost on the site node and registers it and its replica database for removal.</summary>
     public async Task AddSiteAsync(string site, string replicaDatabase)
     {
-        var vhost = $"rtd-{site}";
+        await AddVirtualHostAsync($"rtd-{site}");
+        _databases.Add(replicaDatabase);
+    }
+
+    /// <summary>Makes <paramref name="vhost"/> on the site node (guest has every right on it) and registers it for removal.</summary>
+    public async Task AddVirtualHostAsync(string vhost)
+    {
         (await _management.PutAsync($"vhosts/{Uri.EscapeDataString(vhost)}", null)).EnsureSuccessStatusCode();
         (await _management.PutAsJsonAsync($"permissions/{Uri.EscapeDataString(vhost)}/guest", new { configure = ".*", write = ".*", read = ".*" }))
             .EnsureSuccessStatusCode();
         _vhosts.Add(vhost);
-        _databases.Add(replicaDatabase);
     }
 
     /// <summary>The keys of a broker section ("RabbitMq" for a client, "SiteRabbitMq" for a distributor) that point at the site node.</summary>
