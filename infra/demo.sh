@@ -41,6 +41,8 @@ if [[ "$topology" == sites ]]; then
   infra/rabbitmq/node.sh start "rtd-$site" "$RTD_SITE_RABBITMQ_PORT"
   RTD_API="http://127.0.0.1:$((RTD_SITE_RABBITMQ_PORT + 10000))/api" RTD_ADMIN_USER=guest RTD_ADMIN_PASSWORD=guest \
     RTD_USER="$RTD_RABBITMQ_USER" RTD_PASSWORD="$RTD_RABBITMQ_PASSWORD" RTD_SITES="$site" python3 infra/rabbitmq/apply-definitions.py
+  # the site's workstations log in to the site's broker: their credentials live there
+  for ws in ws1 terminal; do RABBITMQ_NODENAME="rtd-$site@$(hostname -s)" infra/rabbitmq/workstation.sh add "$site" "$ws"; done
   infra/postgres/instance.sh start "rtd-$site" "$RTD_SITE_POSTGRES_PORT"
   "${rtd[@]}" wan proxy "$site" --listen "127.0.0.1:$RTD_WAN_PORT" --to "$RTD_RABBITMQ_HOST:$RTD_RABBITMQ_PORT" > ".rtd-wan-$site.log" 2>&1 &
   wan=$!
