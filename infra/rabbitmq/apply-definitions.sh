@@ -39,6 +39,17 @@ while read -r kind vhost name type; do
       "$api/exchanges/$v/$n" -d "{\"type\":\"$type\",\"durable\":true,\"auto_delete\":false}" >/dev/null
   done
 done <"$here/rabbitmq/topology.conf"
+# upgrade (2026-12): the central vhost's queues that outlive a connection are all quorum queues now; a classic one left
+# by an earlier version would refuse the hosts' declaration (PRECONDITION_FAILED x-queue-type). What they hold is
+# replaced anyway (real-time batches by the next full refresh, snapshot requests by their requester's retry, peripheral
+# events by the gateway resync the center asks for on the gap), so they are deleted and the hosts declare them again.
+central="${RTD_RABBITMQ_CENTRAL_VHOST:-rtd-central}"
+rabbitmqctl -q list_queues -p "$central" name type 2>/dev/null \
+  | awk '$2 == "classic" && $1 ~ /^rtd\.(central\.(config-snapshots|realtime-snapshots|activity-events)|[a-z0-9-]+\.distributor\.realtime)$/ {print $1}' \
+  | while read -r queue; do
+      rabbitmqctl -q -p "$central" delete_queue "$queue" >/dev/null </dev/null
+      echo "[rabbitmq] classic queue $central/$queue deleted: it is a quorum queue now, declared again by its host"
+    done
 # one user per role, with the permissions in roles.conf (the one place those regexes live)
 "$here/rabbitmq/apply-roles.sh"
 # the guest account only works from localhost; it is removed so nothing depends on it

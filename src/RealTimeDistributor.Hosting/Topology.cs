@@ -69,9 +69,14 @@ public static class Topology
         /// <summary>Rows per configuration snapshot chunk, so a configuration of 100,000 entities never forms one giant message.</summary>
         public const int ConfigSnapshotChunkRows = 5000;
 
-        /// <summary>The central controller's snapshot queue, fed by <see cref="ConfigSnapshotRequestExchange"/> (<see cref="ConfigSnapshotBindings"/>).</summary>
+        /// <summary>
+        /// The central controller's snapshot queue, fed by <see cref="ConfigSnapshotRequestExchange"/> (<see cref="ConfigSnapshotBindings"/>);
+        /// a quorum queue, like every queue of the central vhost that outlives a connection, so a central cluster keeps it
+        /// through the loss of any one node (docs/operations.md, "Central broker cluster").
+        /// </summary>
         public static void ConfigureConfigSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
+            endpoint.SetQuorumQueue();
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false;
         }
@@ -119,9 +124,10 @@ public static class Topology
             && replyTo.Length > SnapshotReplyQueue(site, "").Length
             && replyTo[SnapshotReplyQueue(site, "").Length..].All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
-        /// <summary>The central controller's real-time snapshot queue, fed by <see cref="RealTimeSnapshotRequestExchange"/>; old requests expire.</summary>
+        /// <summary>The central controller's real-time snapshot queue, fed by <see cref="RealTimeSnapshotRequestExchange"/>; old requests expire. Quorum.</summary>
         public static void ConfigureRealTimeSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
+            endpoint.SetQuorumQueue();
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false;
             endpoint.SetQueueArgument("x-message-ttl", (int)RealTimeSnapshotRequestTtl.TotalMilliseconds);
@@ -238,9 +244,10 @@ public static class Topology
             await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
         }
 
-        /// <summary>Bounded classic queue (oldest dropped first), single active consumer shared by the site's A/B distributors.</summary>
+        /// <summary>Bounded quorum queue (oldest dropped first), single active consumer shared by the site's A/B distributors.</summary>
         public static void ConfigureDistributorRealTimeQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
         {
+            endpoint.SetQuorumQueue();
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
             endpoint.SingleActiveConsumer = true;
@@ -290,13 +297,14 @@ public static class Topology
         public static DeclaredExchange DeclaredControlExchange => new(ControlExchange, TopicExchange);
 
         /// <summary>
-        /// The center's durable queue of events, bound to <see cref="Exchange"/> for every peripheral without declaring it
+        /// The center's durable (quorum) queue of events, bound to <see cref="Exchange"/> for every peripheral without declaring it
         /// (a passive check of the definitions' exchanges, then queue.bind: read on the exchange, write on the queue).
         /// </summary>
         public static async Task DeclareQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, CancellationToken cancellationToken)
         {
             await BrokerDefinitions.EnsureExchangesAsync(connection, [DeclaredExchange, DeclaredControlExchange], cancellationToken);
-            await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
+                new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(Queue, Exchange, AllPeripherals, cancellationToken: cancellationToken);
         }
 

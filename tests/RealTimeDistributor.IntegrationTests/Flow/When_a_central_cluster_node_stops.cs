@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 using Xunit.Abstractions;
@@ -9,7 +10,8 @@ namespace RealTimeDistributor.IntegrationTests.Flow;
 /// The central broker as a three-node cluster (infra/rabbitmq/cluster.sh, started by infra/test.sh): the center and a
 /// distributor process connect with the host list; the node leading the site's config queue (a quorum queue on all
 /// three nodes) is killed (SIGKILL of its Erlang VM) in the middle of a burst, and a second burst is committed after the
-/// kill, so the relay and the distributor must both reconnect to a surviving node to carry it. The replica ends equal
+/// kill, so the relay and the distributor must both reconnect to a surviving node to carry it; real-time rows published
+/// before and after the kill reach the replica (the site's real-time queue is a quorum queue too). The replica ends equal
 /// to the center with each change applied once.
 /// </summary>
 public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) : SystemTest
@@ -21,6 +23,8 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
     protected override bool OnCluster => true;
 
     protected override string SiteName => "cl";
+
+    private static readonly string[] RealTimeKeys = [.. Enumerable.Range(1001, 200).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
     private Task<long> AppliedAsync() => Rtd.AppliedSequenceAsync(Site);
 
@@ -35,6 +39,13 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
             q => q is { Consumers: 1, Leader: not null }, "the config queue with its consumer and leader", TimeSpan.FromSeconds(60));
         Assert.Equal(3, queue!.Members!.Length); // replicated on every node, so a majority survives one
         var leader = queue.Leader!.Split('@')[0];
+        // the real-time intake too: a quorum queue on every node, whichever node leads it
+        var realTime = await Eventually.Until(() => Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(Site)),
+            q => q is { Consumers: 1, Leader: not null }, "the real-time queue with its consumer and leader", TimeSpan.FromSeconds(60));
+        Assert.Equal(3, realTime!.Members!.Length);
+        await Rtd.PublishAsync(RealTimeTables.Agent, RealTimeKeys, version: 1);
+        await Eventually.Until(() => Rtd.ReplicaVersionsAsync(Site, RealTimeTables.Agent), v => v.Count == RealTimeKeys.Length && v.Values.All(n => n == 1),
+            "the real-time rows of version 1 in the replica");
 
         await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Burst);
         await Eventually.Until(AppliedAsync, a => a > 1 + Burst / 10, "the distributor to be part-way through the burst", TimeSpan.FromSeconds(120));
@@ -44,7 +55,10 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
             var killed = Stopwatch.StartNew();
             var appliedAtKill = await AppliedAsync();
             await CentralBacklog.CommitAgentsAsync(Rtd.CentralDatabase, Burst, firstId: 1001 + Burst);
+            await Rtd.PublishAsync(RealTimeTables.Agent, RealTimeKeys, version: 2);
             await Rtd.WaitAppliedAsync(Site, Changes + 1, TimeSpan.FromMinutes(5));
+            await Eventually.Until(() => Rtd.ReplicaVersionsAsync(Site, RealTimeTables.Agent), v => v.Count == RealTimeKeys.Length && v.Values.All(n => n == 2),
+                "the real-time rows published after the kill in the replica", TimeSpan.FromMinutes(2));
             output.WriteLine($"killed {leader} (the config queue's leader) at applied {appliedAtKill} of {Changes + 1}; " +
                 $"every change applied {killed.Elapsed.TotalSeconds:F1} s after the kill");
         }
