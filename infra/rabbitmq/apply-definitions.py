@@ -7,7 +7,7 @@ RTD_RABBITMQ_WORKSTATION_PASSWORD), RTD_PERIPHERALS ("1 2": the peripherals whos
 site), and the role passwords RTD_RABBITMQ_<ROLE>_PASSWORD[_<SITE>] as in apply-roles.sh.
 No full-rights application user is made. A local-demo-* password is refused unless RTD_ALLOW_DEMO_SECRETS=1.
 """
-import base64, json, os, pathlib, time, urllib.parse, urllib.request
+import base64, json, os, pathlib, re, time, urllib.parse, urllib.request
 
 env = os.environ
 credentials = (env["RTD_ADMIN_USER"] + ":" + env["RTD_ADMIN_PASSWORD"]).encode()
@@ -67,6 +67,16 @@ for kind, vhost, exchange, kind_of in [line.split() for line in (pathlib.Path(__
     for site in sites if "{site}" in vhost + exchange else [""]:
         v, x = (t.replace("{central}", central).replace("{site}", site) for t in (vhost, exchange))
         call("PUT", "/exchanges/" + name(v) + "/" + name(x), {"type": kind_of, "durable": True, "auto_delete": False})
+
+# upgrade (2026-12), as apply-definitions.sh: the central queues that are quorum queues now, left classic by an earlier
+# version, are deleted (what they hold is replaced) and their hosts declare them again
+upgraded = re.compile(r"^rtd\.(central\.(config-snapshots|realtime-snapshots|activity-events)|[a-z0-9-]+\.distributor\.realtime)$")
+request = urllib.request.Request(env["RTD_API"] + "/queues/" + name(central) + "?columns=name,type", headers=headers)
+with urllib.request.urlopen(request, timeout=10) as response:
+    for queue in json.load(response):
+        if queue.get("type") == "classic" and upgraded.match(queue["name"]):
+            call("DELETE", "/queues/" + name(central) + "/" + name(queue["name"]))
+            print("[broker-setup] classic queue", central + "/" + queue["name"], "deleted: it is a quorum queue now", flush=True)
 
 lines = [line.split() for line in (pathlib.Path(__file__).parent / "roles.conf").read_text().splitlines()
          if line.strip() and not line.lstrip().startswith("#")]
