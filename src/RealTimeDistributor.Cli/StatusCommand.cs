@@ -163,7 +163,9 @@ public static class StatusCommand
         {
             foreach (var consumer in consumers.EnumerateArray())
             {
-                var connection = consumer.GetProperty("channel_details").TryGetProperty("connection_name", out var n) ? n.GetString() : null;
+                // an object, or an empty array while the broker has no details of the consumer's channel yet (seen on quorum queues)
+                var connection = consumer.TryGetProperty("channel_details", out var details) && details.ValueKind == JsonValueKind.Object
+                    && details.TryGetProperty("connection_name", out var n) ? n.GetString() : null;
                 var instance = Topology.Central.DistributorInstanceOf(site, connection is not null && connectionNames.TryGetValue(connection, out var named) ? named : connection)
                     ?? "?";
                 var isActive = consumer.TryGetProperty("activity_status", out var status)
