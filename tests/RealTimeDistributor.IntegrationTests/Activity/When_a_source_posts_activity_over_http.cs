@@ -58,8 +58,9 @@ public sealed class When_a_source_posts_activity_over_http : ActivityTest
         var callType = await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.CallType, "7",
             r => PeripheralFeed.Shown(r.Value!.Value, "Today") == expected, TimeSpan.FromSeconds(30));
         Assert.Equal(new PeripheralFeed.Expected(2, 1, 0, 1, 5.0, 0.5), PeripheralFeed.Shown(callType.Value!.Value, "Today"));
-        Assert.Equal(PeripheralFeed.Compute(batch, (_, group) => group == 10, _ => true, _ => ServiceLevelSeconds),
-            PeripheralFeed.Shown(Live(RealTimeTables.Service, "50"), "Today"));
+        var service = PeripheralFeed.Compute(batch, (_, group) => group == 10, _ => true, _ => ServiceLevelSeconds);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "50", r => PeripheralFeed.Shown(r.Value!.Value, "Today") == service,
+            TimeSpan.FromSeconds(30));
         Assert.Equal(AgentStates.Ready, Live(RealTimeTables.Agent, "101").GetProperty("state").GetString());
         Assert.Equal(AgentStates.Ready, Live(RealTimeTables.Agent, "100").GetProperty("state").GetString());
 
@@ -179,6 +180,8 @@ public sealed class When_a_source_posts_activity_over_http : ActivityTest
     /// <summary>An event of peripheral 1's session "http", <paramref name="seconds"/> after the test's start time.</summary>
     private PeripheralEvent Event(double seconds, string type, long? sequence = null) =>
         new(1, "http", sequence ?? (long)seconds, type, _at.AddSeconds(seconds));
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, PeripheralEvent[] events) => PostAsync(http, (object)events);
 
     /// <summary>POST /api/activity with <paramref name="body"/> serialized (a string as it is).</summary>
     private static Task<HttpResponseMessage> PostAsync(HttpClient http, object body) =>
