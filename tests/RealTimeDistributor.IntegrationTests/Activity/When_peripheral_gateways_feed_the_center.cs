@@ -101,6 +101,9 @@ public sealed class When_peripheral_gateways_feed_the_center : ActivityTest
         Assert.Equal(AgentStates.Ready, uncertain.Value!.Value.GetProperty("state").GetString());
         await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10",
             r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Uncertain);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "50",
+            r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Uncertain);
+        Assert.Equal(PeripheralStatuses.Online, Live(RealTimeTables.Service, "60").GetProperty("peripheralStatus").GetString());
         Assert.Equal(AgentStates.Ready, Live(RealTimeTables.Agent, "101").GetProperty("state").GetString());
         Assert.Equal(PeripheralStatuses.Online,
             Live(RealTimeTables.Agent, "200").GetProperty("peripheralStatus").GetString());
@@ -140,6 +143,8 @@ public sealed class When_peripheral_gateways_feed_the_center : ActivityTest
             r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Offline, TimeSpan.FromSeconds(30));
         Assert.True(offline.Value!.Value.GetProperty("agentsLoggedOn").GetInt32() > 0);
         Assert.Equal(PeripheralStatuses.Online, Live(RealTimeTables.SkillGroup, "20").GetProperty("peripheralStatus").GetString());
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "50",
+            r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Offline);
 
         // the restarted gateway is a new session that begins with a resync: online again, nothing refused
         var second = StartSimulateProcess(1);
