@@ -181,7 +181,7 @@ public static class ScaleBenchmark
     }
 
     /// <summary>The configuration of a center of a given size, written straight into the central tables and change log.</summary>
-    private sealed record CenterSize(int Agents, int SkillGroups, int CallTypes)
+    internal sealed record CenterSize(int Agents, int SkillGroups, int CallTypes)
     {
         public static CenterSize Of(int agents) => new(agents, Math.Max(1, agents / 20), Math.Max(1, agents / 40));
 
@@ -365,7 +365,7 @@ public static class ScaleBenchmark
     }
 
     /// <summary>CPU seconds (user + system) and resident memory of a process, or of several summed, from /proc.</summary>
-    private readonly record struct ProcessUsage(double CpuSeconds, double RssMegabytes)
+    internal readonly record struct ProcessUsage(double CpuSeconds, double RssMegabytes)
     {
         private const double TicksPerSecond = 100; // USER_HZ on Linux
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
+using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Hosting;
@@ -14,8 +15,9 @@ namespace RealTimeDistributor.Central.Admin;
 /// <see cref="AdminKeys"/>): reads need the reader or editor role, edits the editor role (401 without a valid key, 403
 /// for a reader). An edit of an existing row names the version it read in an If-Match header (428 without, unless
 /// ?force=true); a stale one gets 409 with the current version. Bad input gets 400/404/422 with a reason and changes
-/// nothing. Every committed change is audited (GET /api/audit). /api/sequence, /stats and the health endpoints carry
-/// counters only and stay open.
+/// nothing. Every committed change is audited (GET /api/audit). POST /api/activity takes a peripheral's events from a
+/// key of role ingest (<see cref="ActivityHttpIngest"/>). /api/sequence, /stats and the health endpoints carry counters
+/// only and stay open.
 /// </summary>
 public static class AdminApi
 {
@@ -29,6 +31,7 @@ public static class AdminApi
         edit.MapPost("/batch", BatchAsync);
         edit.MapPut("/{table}/{id:long}", UpsertAsync);
         edit.MapDelete("/{table}/{id:long}", DeleteAsync);
+        app.MapActivityIngest();
         app.MapGet("/api/sequence", SequenceAsync);
         app.MapGet("/stats", (CentralStats stats) => Results.Ok(new
         {
@@ -47,7 +50,7 @@ public static class AdminApi
     /// A refused request (400, 404, 409, 422, 428: the caller's input, not a fault here) is logged as information with its
     /// status and reason and no stack trace, so that errors in the log are real faults.
     /// </summary>
-    private static async ValueTask<object?> LogRefusalAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static async ValueTask<object?> LogRefusalAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var result = await next(context);
         if (result is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult { StatusCode: >= 400 and < 500 } problem)

@@ -7,24 +7,33 @@ using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Central.Admin;
 
-/// <summary>The admin API's roles: a reader reads the configuration and the audit; an editor also edits.</summary>
+/// <summary>
+/// The admin API's roles: a reader reads the configuration and the audit; an editor also edits; an ingest key (a
+/// peripheral gateway that cannot speak AMQP) only posts its own peripheral's events to POST /api/activity.
+/// </summary>
 public static class AdminRoles
 {
     public const string Reader = "reader";
     public const string Editor = "editor";
+    public const string Ingest = "ingest";
 
     public const string ReadPolicy = "admin-read";
     public const string EditPolicy = "admin-edit";
+    public const string IngestPolicy = "activity-ingest";
 
-    public static bool IsKnown(string role) => role is Reader or Editor;
+    /// <summary>The claim that carries an ingest key's peripheral.</summary>
+    public const string PeripheralClaim = "rtd:peripheral";
+
+    public static bool IsKnown(string role) => role is Reader or Editor or Ingest;
 }
 
-/// <summary>One configured key: its name (who, in the audit), the SHA-256 of the key, and its role.</summary>
-public sealed record AdminKey(string Name, byte[] Hash, string Role);
+/// <summary>One configured key: its name (who, in the audit), the SHA-256 of the key, its role, and (ingest) its peripheral.</summary>
+public sealed record AdminKey(string Name, byte[] Hash, string Role, long? Peripheral = null);
 
 /// <summary>
 /// The keys of the admin API, from configuration: <c>Admin:Keys:&lt;name&gt;:Hash</c> (hex SHA-256 of the key, as
-/// <c>printf %s KEY | sha256sum</c> prints it) and <c>Admin:Keys:&lt;name&gt;:Role</c> (reader or editor). Only hashes
+/// <c>printf %s KEY | sha256sum</c> prints it) and <c>Admin:Keys:&lt;name&gt;:Role</c> (reader, editor or ingest; an ingest
+/// key also names <c>Admin:Keys:&lt;name&gt;:Peripheral</c>, the one peripheral whose events it may post). Only hashes
 /// are configured, so the center's configuration does not hold a usable key. Without any key the admin API refuses
 /// every request (401) and the center says so at start: it fails closed.
 /// </summary>
@@ -58,11 +67,24 @@ public sealed class AdminKeys(IReadOnlyList<AdminKey> keys)
             var role = configuration.Required(roleKey).Trim().ToLowerInvariant();
             if (!AdminRoles.IsKnown(role))
             {
-                throw new InvalidConfigurationException(roleKey, $"is '{role}': it must be {AdminRoles.Reader} or {AdminRoles.Editor}.");
+                throw new InvalidConfigurationException(roleKey, $"is '{role}': it must be {AdminRoles.Reader}, {AdminRoles.Editor} or {AdminRoles.Ingest}.");
             }
-            keys.Add(new AdminKey(entry.Key, hash, role));
+            keys.Add(new AdminKey(entry.Key, hash, role, PeripheralOf(configuration, $"{Section}:{entry.Key}:Peripheral", role)));
         }
         return new AdminKeys(keys);
+    }
+
+    /// <summary>An ingest key's peripheral (required, a positive number); none for the other roles (refused if set: it would mean nothing).</summary>
+    private static long? PeripheralOf(IConfiguration configuration, string key, string role)
+    {
+        var value = configuration[key]?.Trim();
+        if (role != AdminRoles.Ingest)
+        {
+            return string.IsNullOrEmpty(value) ? null
+                : throw new InvalidConfigurationException(key, $"is set, but only a key of role {AdminRoles.Ingest} names a peripheral.");
+        }
+        return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0 ? id
+            : throw new InvalidConfigurationException(key, $"is '{value}': a key of role {AdminRoles.Ingest} names the one peripheral (its id, a positive number) whose events it may post.");
     }
 
     /// <summary>The key whose hash matches; every configured hash is compared in constant time.</summary>
@@ -102,6 +124,10 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)], SchemeName);
+        if (key.Peripheral is { } peripheral)
+        {
+            identity.AddClaim(new Claim(AdminRoles.PeripheralClaim, peripheral.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
@@ -115,13 +141,18 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Response.WriteAsJsonAsync(new { status = 403, title = "Forbidden", detail = $"The key '{Context.User.Identity?.Name}' may read but not edit (role {AdminRoles.Reader})." });
+        var role = Context.User.FindFirst(ClaimTypes.Role)?.Value;
+        var detail = role == AdminRoles.Reader
+            ? $"The key '{Context.User.Identity?.Name}' may read but not edit (role {AdminRoles.Reader})."
+            : $"The key '{Context.User.Identity?.Name}' (role {role}) may not do this: reads need {AdminRoles.Reader} or {AdminRoles.Editor}, edits {AdminRoles.Editor}, POST /api/activity {AdminRoles.Ingest}.";
+        Logger.LogInformation("Refused {Method} {Path} from {Caller} with 403: role {Role}", Request.Method, Request.Path.Value, Context.User.Identity?.Name, role);
+        return Response.WriteAsJsonAsync(new { status = 403, title = "Forbidden", detail });
     }
 }
 
 public static class AdminAuthentication
 {
-    /// <summary>Registers the keys, the handler and the two policies (read: reader or editor; edit: editor).</summary>
+    /// <summary>Registers the keys, the handler and the three policies (read: reader or editor; edit: editor; ingest: ingest).</summary>
     public static void AddAdminAuthentication(this WebApplicationBuilder builder)
     {
         var keys = AdminKeys.From(builder.Configuration);
@@ -138,6 +169,7 @@ public static class AdminAuthentication
         builder.Services.AddAuthentication(AdminKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, AdminKeyHandler>(AdminKeyHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminRoles.ReadPolicy, p => p.RequireRole(AdminRoles.Reader, AdminRoles.Editor))
-            .AddPolicy(AdminRoles.EditPolicy, p => p.RequireRole(AdminRoles.Editor));
+            .AddPolicy(AdminRoles.EditPolicy, p => p.RequireRole(AdminRoles.Editor))
+            .AddPolicy(AdminRoles.IngestPolicy, p => p.RequireRole(AdminRoles.Ingest).RequireClaim(AdminRoles.PeripheralClaim));
     }
 }

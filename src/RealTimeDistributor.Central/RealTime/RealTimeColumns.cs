@@ -68,7 +68,7 @@ internal static class JsonColumns
 /// <summary>How many of a skill group's member agents are in each state now.</summary>
 public readonly record struct AgentCounts(int LoggedOn, int Ready, int Talking, int WrapUp, int NotReady);
 
-/// <summary>calltype and service (ICM Call_Type_Real_Time, Service_Real_Time): the queue now and the three windows.</summary>
+/// <summary>calltype (ICM Call_Type_Real_Time), and a service's calls: the queue now and the three windows.</summary>
 public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? LongestInQueueSince, Tally To5, Tally Half, Tally Today) : IRealTimeColumns
 {
     private static readonly string[][] Names = [.. new[] { "To5", "Half", "Today" }.Select(w => new[]
@@ -91,6 +91,16 @@ public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? Lo
             JsonColumns.Write(writer, names[4], tally.AverageSpeedOfAnswer);
             JsonColumns.Write(writer, names[5], tally.ServiceLevel);
         }
+    }
+}
+
+/// <summary>service (ICM Service_Real_Time): its peripheral's status, then the call columns of a call type.</summary>
+public readonly record struct ServiceColumns(CallColumns Calls, string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
+{
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteString("peripheralStatus", PeripheralStatus);
+        Calls.WriteTo(writer);
     }
 }
 

@@ -21,13 +21,14 @@ public sealed class StatisticsEngine
     private readonly Dictionary<long, CallWindows> _services = [];
     private readonly Dictionary<long, long> _serviceOfSkillGroup = [];
     private readonly Dictionary<long, long> _peripheralOfSkillGroup = [];
+    private readonly Dictionary<long, long> _peripheralOfService = [];
     private readonly Dictionary<long, int> _serviceLevelSeconds = [];
     private readonly Dictionary<long, ActiveCall> _calls = [];
     private readonly Dictionary<long, string> _peripheralStatus = [];
     private readonly RowSet<AgentColumns> _agentRows;
     private readonly RowSet<SkillGroupColumns> _skillGroupRows;
     private readonly RowSet<CallColumns> _callTypeRows;
-    private readonly RowSet<CallColumns> _serviceRows;
+    private readonly RowSet<ServiceColumns> _serviceRows;
     private StatisticsConfiguration _configuration = StatisticsConfiguration.Empty;
     private DateTimeOffset? _collectedAt;
 
@@ -85,6 +86,11 @@ public sealed class StatisticsEngine
             Keep(_services, configuration.Services.Select(s => s.Id).ToHashSet());
             _serviceOfSkillGroup.Clear();
             _peripheralOfSkillGroup.Clear();
+            _peripheralOfService.Clear();
+            foreach (var service in configuration.Services)
+            {
+                _peripheralOfService[service.Id] = service.PeripheralId;
+            }
             var serviceOfPeripheral = configuration.Services.GroupBy(s => s.PeripheralId).ToDictionary(g => g.Key, g => g.Min(s => s.Id));
             foreach (var group in configuration.SkillGroups)
             {
@@ -186,7 +192,8 @@ public sealed class StatisticsEngine
             var services = new List<RealTimeRow>();
             foreach (var (id, windows) in _services)
             {
-                _serviceRows.Observe(id, Calls(windows, serviceQueues, id, now), now, services);
+                _serviceRows.Observe(id, new ServiceColumns(Calls(windows, serviceQueues, id, now), StatusOf(_peripheralOfService.GetValueOrDefault(id))),
+                    now, services);
             }
 
             if (fullRefresh)

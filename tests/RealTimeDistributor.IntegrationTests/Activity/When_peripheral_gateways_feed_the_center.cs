@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using RealTimeDistributor.Central;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
@@ -15,24 +13,8 @@ namespace RealTimeDistributor.IntegrationTests.Activity;
 /// against a computation done here from the same events; a gap, a duplicate and a resync; a gateway process killed
 /// (offline) and restarted (a new session, back online).
 /// </summary>
-public sealed class When_peripheral_gateways_feed_the_center : SystemTest
+public sealed class When_peripheral_gateways_feed_the_center : ActivityTest
 {
-    private const int ServiceLevelSeconds = 20;
-
-    protected override Dictionary<string, string?> CentralSettings => new()
-    {
-        ["RealTime:Source"] = ActivityOptions.Gateways,
-        ["RealTime:Interval"] = "00:00:00.200",
-        ["RealTime:FullRefreshEvery"] = "10",
-        ["RealTime:PeripheralTimeout"] = "00:00:03",
-    };
-
-    protected override bool StartsDistributor => true;
-
-    protected override bool StartsClient => true;
-
-    private CentralStats Stats => Rtd.Central.Services.GetRequiredService<CentralStats>();
-
     [Fact]
     public async Task Should_show_on_a_client_the_statistics_computed_independently_from_two_peripherals_events()
     {
@@ -119,6 +101,9 @@ public sealed class When_peripheral_gateways_feed_the_center : SystemTest
         Assert.Equal(AgentStates.Ready, uncertain.Value!.Value.GetProperty("state").GetString());
         await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "10",
             r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Uncertain);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "50",
+            r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Uncertain);
+        Assert.Equal(PeripheralStatuses.Online, Live(RealTimeTables.Service, "60").GetProperty("peripheralStatus").GetString());
         Assert.Equal(AgentStates.Ready, Live(RealTimeTables.Agent, "101").GetProperty("state").GetString());
         Assert.Equal(PeripheralStatuses.Online,
             Live(RealTimeTables.Agent, "200").GetProperty("peripheralStatus").GetString());
@@ -158,6 +143,8 @@ public sealed class When_peripheral_gateways_feed_the_center : SystemTest
             r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Offline, TimeSpan.FromSeconds(30));
         Assert.True(offline.Value!.Value.GetProperty("agentsLoggedOn").GetInt32() > 0);
         Assert.Equal(PeripheralStatuses.Online, Live(RealTimeTables.SkillGroup, "20").GetProperty("peripheralStatus").GetString());
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Service, "50",
+            r => r.Value?.GetProperty("peripheralStatus").GetString() == PeripheralStatuses.Offline);
 
         // the restarted gateway is a new session that begins with a resync: online again, nothing refused
         var second = StartSimulateProcess(1);
@@ -252,10 +239,6 @@ public sealed class When_peripheral_gateways_feed_the_center : SystemTest
         Assert.Equal(0, Stats.ActivityRefused);
     }
 
-    /// <summary>The real-time row the view holds now.</summary>
-    private System.Text.Json.JsonElement Live(string table, string key) =>
-        View.Rows().Single(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == table && r.Key == key).Value!.Value;
-
     private Process StartSimulateProcess(long peripheral) =>
         StartRtd("simulate", "--peripheral", $"{peripheral}", "--central", Rtd.Central.Urls.First(), "--interval", "0.2s", "--calls-per-second", "2");
 
@@ -302,35 +285,5 @@ public sealed class When_peripheral_gateways_feed_the_center : SystemTest
             }
         }
         return queued.Count;
-    }
-
-    /// <summary>What <see cref="ConfigureTwoPeripheralsAsync"/> puts in, as the statistics see it.</summary>
-    private static readonly StatisticsConfiguration TwoPeripherals = new(
-        [100, 101, 102, 103, 200, 201, 202, 203],
-        [new ConfiguredSkillGroup(10, 1), new ConfiguredSkillGroup(20, 2)],
-        [.. new long[] { 100, 101, 102, 103 }.Select(a => new ConfiguredMember(a, 10)), .. new long[] { 200, 201, 202, 203 }.Select(a => new ConfiguredMember(a, 20))],
-        [new ConfiguredCallType(7, ServiceLevelSeconds), new ConfiguredCallType(8, ServiceLevelSeconds)],
-        [new ConfiguredService(50, 1), new ConfiguredService(60, 2)],
-        new Dictionary<long, long> { [100] = 1, [101] = 1, [102] = 1, [103] = 1, [200] = 2, [201] = 2, [202] = 2, [203] = 2 });
-
-    /// <summary>Peripherals 1 and 2, a skill group of four agents and a service each, two call types; the center has loaded it when this returns.</summary>
-    private async Task ConfigureTwoPeripheralsAsync()
-    {
-        foreach (var peripheral in new long[] { 1, 2 })
-        {
-            await PutAsync("peripheral", peripheral, new { name = $"ACD {peripheral}", kind = "acd" });
-            await PutAsync("skillgroup", peripheral * 10, new { name = $"Sales {peripheral}", peripheralId = peripheral });
-            await PutAsync("service", 40 + (peripheral * 10), new { name = $"Inbound {peripheral}", peripheralId = peripheral });
-            for (var agent = peripheral * 100; agent < (peripheral * 100) + 4; agent++)
-            {
-                await PutAsync("agent", agent, new { name = $"Agent {agent}", peripheralId = peripheral });
-                await PutAsync("skillgroupmember", agent * 10, new { agentId = agent, skillGroupId = peripheral * 10 });
-            }
-        }
-        await PutAsync("calltype", 7, new { name = "Sales", serviceLevelSeconds = ServiceLevelSeconds });
-        await PutAsync("calltype", 8, new { name = "Support", serviceLevelSeconds = ServiceLevelSeconds });
-        // the engine has read it all once the last agent's row reaches the client
-        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "203", r => r.Value is not null, TimeSpan.FromSeconds(30));
-        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.CallType, "8", r => r.Value is not null, TimeSpan.FromSeconds(30));
     }
 }

@@ -137,8 +137,43 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
         }
     }
 
-    /// <summary>What a message must have whatever the configuration.</summary>
-    private static string? Shape(PeripheralEvent e) => e switch
+    /// <summary>
+    /// A batch (the HTTP ingest) all or nothing: each event is checked and taken as <see cref="Accept"/> does, in order;
+    /// if any is refused, every peripheral the batch touched is put back as it was (sequence, calls, status, the activity
+    /// not yet read), so the batch leaves no trace and may be sent again, corrected, with the same sequences.
+    /// <c>AwaitingResync</c>: the first peripheral of the batch still waits for a resync afterwards (ask it for one).
+    /// </summary>
+    public (IReadOnlyList<IntakeResult> Results, bool Committed, bool AwaitingResync) AcceptAll(IReadOnlyList<PeripheralEvent> events)
+    {
+        lock (_gate)
+        {
+            var saved = events.Select(e => e.PeripheralId).Distinct().ToDictionary(id => id, id => _peripherals.GetValueOrDefault(id)?.Copy());
+            var (pending, lastCallId) = (_pending.Count, _lastCallId);
+            var results = events.Select(Accept).ToList();
+            var committed = results.All(r => r.Outcome != IntakeOutcome.Refused);
+            if (!committed)
+            {
+                foreach (var (id, peripheral) in saved)
+                {
+                    if (peripheral is null)
+                    {
+                        _peripherals.Remove(id);
+                    }
+                    else
+                    {
+                        _peripherals[id] = peripheral;
+                    }
+                }
+                _pending.RemoveRange(pending, _pending.Count - pending);
+                _lastCallId = lastCallId;
+            }
+            var awaiting = events.Count > 0 && _peripherals.TryGetValue(events[0].PeripheralId, out var first) && first.AwaitingResync;
+            return (results, committed, awaiting);
+        }
+    }
+
+    /// <summary>What a message must have whatever the configuration (null: nothing missing).</summary>
+    public static string? Shape(PeripheralEvent e) => e switch
     {
         { PeripheralId: <= 0 } => "peripheralId must be a positive number",
         { Session: null or "" } => "session is missing",
@@ -273,7 +308,7 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
         }
     }
 
-    private sealed class Peripheral
+    private sealed record Peripheral
     {
         public string? Session { get; set; }
 
@@ -292,6 +327,9 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
         public DateTimeOffset ResyncAskedAt { get; set; }
 
         /// <summary>The peripheral's call ids in progress and the center's id of each.</summary>
-        public Dictionary<long, long> Calls { get; } = [];
+        public Dictionary<long, long> Calls { get; private init; } = [];
+
+        /// <summary>A copy to put back if a batch is refused (the calls copied: the batch may change them).</summary>
+        public Peripheral Copy() => this with { Calls = new Dictionary<long, long>(Calls) };
     }
 }

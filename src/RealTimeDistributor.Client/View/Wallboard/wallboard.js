@@ -147,8 +147,7 @@ function tile(g) {
     `<tr><th>${label}</th><td class="num offered${w}">${count(r[`callsOffered${w}`])}</td><td class="num answered${w}">${count(r[`callsAnswered${w}`])}</td>` +
     `<td class="num abandoned${w}">${count(r[`callsAbandoned${w}`])}</td><td class="num sl${w} ${slClass(r[`serviceLevel${w}`])}">${percent(r[`serviceLevel${w}`])}</td></tr>`).join('');
   // its peripheral silent (offline) or events lost and a resync awaited (uncertain): the figures are the last known ones
-  const peripheral = r.peripheralStatus && r.peripheralStatus !== 'online'
-    ? `<span class="chip peripheral ${esc(r.peripheralStatus)}">peripheral ${esc(r.peripheralStatus)}</span>` : '';
+  const peripheral = peripheralChip(r);
   return `<article class="tile ${slClass(r.serviceLevelHalf)}${peripheral ? ' peripheral-' + esc(r.peripheralStatus) : ''}" data-skillgroup="${esc(g.key)}">
     <header><h3 title="${esc(g.name)}">${esc(g.name)}</h3>${peripheral}${sparkline(g.key)}</header>
     <div class="big">
@@ -218,12 +217,18 @@ function agentGrid() {
 }
 
 // ---- call type and service summaries ----
+// a row of an offline or uncertain peripheral (skill group tile, service) says so instead of looking live
+function peripheralChip(r) {
+  return r.peripheralStatus && r.peripheralStatus !== 'online'
+    ? `<span class="chip peripheral ${esc(r.peripheralStatus)}">peripheral ${esc(r.peripheralStatus)}</span>` : '';
+}
+
 function summary(selector, tableName, label) {
   const keys = new Set([...config(tableName).keys(), ...live(tableName).keys()]);
   const rows = [...keys].map(key => ({ key, name: nameOf(tableName, key, label), row: live(tableName).get(key)?.value ?? {} })).sort(byName);
   $(selector).innerHTML = '<thead><tr><th>Name</th><th class="num">Queue</th><th class="num">Longest</th><th class="num">Offered ½h</th>' +
     '<th class="num">Answered ½h</th><th class="num">Abandoned ½h</th><th class="num">ASA ½h</th><th class="num">SL ½h</th><th class="num">SL 5m</th></tr></thead><tbody>' +
-    (rows.length ? rows.map(({ key, name, row: r }) => `<tr data-key="${esc(key)}"><td>${esc(name)}</td><td class="num queued">${count(r.callsQueuedNow ?? 0)}</td>` +
+    (rows.length ? rows.map(({ key, name, row: r }) => `<tr data-key="${esc(key)}"${peripheralChip(r) ? ` class="peripheral-${esc(r.peripheralStatus)}"` : ''}><td>${esc(name)} ${peripheralChip(r)}</td><td class="num queued">${count(r.callsQueuedNow ?? 0)}</td>` +
       `<td class="num wait">${r.longestInQueueSince ? since(r.longestInQueueSince) : ''}</td><td class="num">${count(r.callsOfferedHalf)}</td>` +
       `<td class="num">${count(r.callsAnsweredHalf)}</td><td class="num">${count(r.callsAbandonedHalf)}</td>` +
       `<td class="num">${r.averageSpeedOfAnswerHalf === null || r.averageSpeedOfAnswerHalf === undefined ? '–' : duration(r.averageSpeedOfAnswerHalf)}</td>` +

@@ -81,4 +81,37 @@ public sealed class When_gateway_events_arrive
         Assert.Equal(IntakeOutcome.Refused, result.Outcome);
         Assert.Equal(reason, result.Reason);
     }
+
+    [Fact]
+    public async Task Should_take_a_batch_all_or_nothing_and_leave_no_trace_of_a_refused_one()
+    {
+        _intake.Accept(Resync(1));
+        var offered = new PeripheralEvent(1, "s", 3, PeripheralEventTypes.CallOffered, Start.AddSeconds(3), CallId: 1, CallTypeId: 7, SkillGroupId: 10);
+        await ReadAsync();
+
+        // a good agent state, a good call and an unknown agent: refused as a whole, nothing read, no sequence taken
+        var refused = _intake.AcceptAll([Ready(2, 1), offered, Ready(4, 5)]);
+        Assert.False(refused.Committed);
+        Assert.Equal([IntakeOutcome.Applied, IntakeOutcome.Applied, IntakeOutcome.Refused], refused.Results.Select(r => r.Outcome));
+        Assert.Empty(await ReadAsync());
+
+        // the same sequences, corrected: no duplicate, no gap, and the call is offered once (not "offered twice")
+        var committed = _intake.AcceptAll([Ready(2, 1), offered, Ready(4, 2)]);
+        Assert.True(committed.Committed);
+        Assert.False(committed.AwaitingResync);
+        Assert.All(committed.Results, r => Assert.Equal((IntakeOutcome.Applied, null), (r.Outcome, r.ResyncReason)));
+        var events = await ReadAsync();
+        Assert.Equal([1L, 2L], events.OfType<AgentStateChanged>().Select(a => a.AgentId));
+        Assert.Single(events.OfType<CallOffered>());
+        Assert.Empty(events.OfType<PeripheralStatusChanged>());
+    }
+
+    [Fact]
+    public async Task Should_put_back_a_peripheral_first_heard_in_a_refused_batch()
+    {
+        var refused = _intake.AcceptAll([Ready(1, 1), Ready(2, 5)]);
+        Assert.False(refused.Committed);
+        Assert.Empty(await ReadAsync());
+        Assert.Empty(_intake.AwaitingResync(Start.AddHours(1)));
+    }
 }
