@@ -23,12 +23,14 @@ public sealed class PoisonMessageException(long sequence, string reason) : Excep
 
     /// <summary>
     /// The retry of the distributor's central endpoints: a passing failure (the replica busy, a lost connection) is tried
-    /// again three times within two seconds; poison never is, it goes straight to the error queue.
+    /// again three times within two seconds; poison never is, it goes straight to the error queue. Nor is a message this
+    /// process cannot apply because it does not hold the site lease: the holder takes it.
     /// </summary>
     public static void RetryOthers(IReceiveEndpointConfigurator endpoint) =>
         endpoint.UseMessageRetry(r =>
         {
             r.Ignore<PoisonMessageException>();
+            r.Ignore<Site.NotLeaseHolderException>();
             r.Intervals(100, 500, 1000);
         });
 }
