@@ -61,8 +61,8 @@ public sealed class HostileMessages : Scenario
                 _parkedBefore[(vhost, queue)] = await ParkedAsync(run, vhost, queue);
                 for (var i = 0; i < PerQueue; i++)
                 {
-                    var (body, contentType) = Hostile(shape, run.Site, i);
-                    var properties = new BasicProperties { ContentType = contentType, MessageId = $"hostile-{i}", Persistent = true };
+                    var (body, contentType, _) = Hostile(shape, run.Site, i);
+                    var properties = new BasicProperties { ContentType = contentType, MessageId = MessageId(i), Persistent = true };
                     await channel.BasicPublishAsync("", queue, false, properties, body, cancellationToken);
                 }
                 _sent[(vhost, queue)] = PerQueue;
@@ -85,29 +85,43 @@ public sealed class HostileMessages : Scenario
         await TimeUntilAsync(AllParkedAsync, TimeSpan.FromSeconds(30), cancellationToken);
         foreach (var ((vhost, queue), sent) in _sent.Where(s => parked[s.Key] < s.Value))
         {
-            run.Violation($"{queue}: {parked[(vhost, queue)]} of {sent} hostile messages reached its error queue");
+            run.Violation($"{queue}: {parked[(vhost, queue)]} of {sent} hostile messages reached its error queue; missing: {await MissingAsync(run, vhost, queue)}");
         }
     }
+
+    /// <summary>The hostile messages of this run not in the queue's error queues, counted by kind ("forged site 111, ...").</summary>
+    private static async Task<string> MissingAsync(ChaosRun run, string vhost, string queue)
+    {
+        var parked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var parking in new[] { Topology.ErrorQueue(queue), queue + "_skipped" })
+        {
+            parked.UnionWith(await run.System.Management.MessageIdsAsync(vhost, parking, 10 * PerQueue));
+        }
+        return string.Join(", ", Enumerable.Range(0, PerQueue).Where(i => !parked.Contains(MessageId(i)))
+            .GroupBy(i => Hostile(Shape.ConfigChange, "", i).Kind).Select(g => $"{g.Key} {g.Count()}"));
+    }
+
+    private static string MessageId(int i) => $"hostile-{i}";
 
     private static async Task<long> ParkedAsync(ChaosRun run, string vhost, string queue) =>
         await run.System.Management.MessagesAsync(vhost, Topology.ErrorQueue(queue)) + await run.System.Management.MessagesAsync(vhost, queue + "_skipped");
 
-    /// <summary>The i-th hostile message for a queue of <paramref name="shape"/>: its body and content type.</summary>
-    public static (byte[] Body, string ContentType) Hostile(Shape shape, string site, int i)
+    /// <summary>The i-th hostile message for a queue of <paramref name="shape"/>: its body, content type and kind.</summary>
+    public static (byte[] Body, string ContentType, string Kind) Hostile(Shape shape, string site, int i)
     {
         const string json = "application/json";
         return (i % 9) switch
         {
-            0 => (Encoding.UTF8.GetBytes("{\"sequence\": 1, \"table\": "), json), // cut off
-            1 => (Encoding.UTF8.GetBytes("""{"sequence":"one","site":42,"rows":"none","table":[],"key":{},"siteSequence":"x"}"""), json),
-            2 when i < 18 => (Valid(shape, site, 1, "agent", new string('x', FiveMegabytes)), json), // 5 MB
-            2 => (Valid(shape, site, -5, "agent"), json),
-            3 => (Valid(shape, site, long.MaxValue, "agent"), json),
-            4 => (Valid(shape, site, 1, "nosuchtable"), json),
-            5 => (Valid(shape, "forged-site", 1, "agent"), json),
-            6 => (Valid(shape, site, 1, "agent"), "text/plain"),
-            7 => ([0xff, 0xfe, 0x00, 0x01, (byte)i], "application/octet-stream"),
-            _ => (Encoding.UTF8.GetBytes("[]"), json),
+            0 => (Encoding.UTF8.GetBytes("{\"sequence\": 1, \"table\": "), json, "cut-off JSON"),
+            1 => (Encoding.UTF8.GetBytes("""{"sequence":"one","site":42,"rows":"none","table":[],"key":{},"siteSequence":"x"}"""), json, "wrong types"),
+            2 when i < 18 => (Valid(shape, site, 1, "agent", new string('x', FiveMegabytes)), json, "5 MB"),
+            2 => (Valid(shape, site, -5, "agent"), json, "negative number"),
+            3 => (Valid(shape, site, long.MaxValue, "agent"), json, "2^63-1"),
+            4 => (Valid(shape, site, 1, "nosuchtable"), json, "unknown table"),
+            5 => (Valid(shape, "forged-site", 1, "agent"), json, "forged site"),
+            6 => (Valid(shape, site, 1, "agent"), "text/plain", "text/plain"),
+            7 => ([0xff, 0xfe, 0x00, 0x01, (byte)i], "application/octet-stream", "bytes"),
+            _ => (Encoding.UTF8.GetBytes("[]"), json, "empty array"),
         };
     }
 
