@@ -9,8 +9,8 @@ namespace RealTimeDistributor.Distributor.RealTime;
 
 /// <summary>
 /// rtdist's intake: hands each real-time batch to <see cref="RealTimeIntake"/>, which applies whatever is waiting with
-/// one bulk upsert and republishes the rows it wrote. A batch that cannot apply throws, and goes to the error queue with
-/// its reason. A batch caught in flight when this process loses the site lease cannot commit here: it is handed back to
+/// one bulk upsert and republishes the rows it wrote. A batch that cannot apply (or whose content type is not
+/// application/json) throws, and goes to the error queue with its reason. A batch caught in flight when this process loses the site lease cannot commit here: it is handed back to
 /// the queue (nacked with requeue, counted as <c>realTimeBatchesHandedBack</c>), so the new holder applies it; the
 /// version rule skips what it already holds newer.
 /// </summary>
@@ -36,6 +36,8 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats
 
     public async Task Consume(ConsumeContext<RealTimeRowsPublished> context)
     {
+        // MassTransit reads any content type as JSON (the raw serializer is the default); the wire format says application/json
+        PoisonMessageException.RequireJson(context.ReceiveContext.ContentType?.ToString());
         try
         {
             await intake.SubmitAsync(context.Message, context.CancellationToken);
