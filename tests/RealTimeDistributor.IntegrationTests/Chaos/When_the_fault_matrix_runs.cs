@@ -14,18 +14,8 @@ public sealed class When_the_fault_matrix_runs(When_the_fault_matrix_runs.Shared
 {
     private static readonly TimeSpan LoadAfterFault = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// Every scenario but two that fail in about one run of two since the edit load's center is seeded (before, most
-    /// agent and skill-group edits were refused with 422 and the configuration load was light): quiet-resync and
-    /// replica-recreated, where both instances are killed and started again under load, and the new holder announces
-    /// its reset, consumes the real-time queue and serves snapshots but applies no configuration change for the 90 s
-    /// settle time (no apply, no gap, no resync in its log; docs/reliability.md, "Scenarios that fail"). The causes these
-    /// two were left out for before are fixed (a real-time batch caught at the lease change is handed back, not dropped;
-    /// the oracle no longer expects a recreated replica to hold rows the center never published): their real-time rows
-    /// pass. `rtd chaos --all` still runs them and exits 1; they come back here when they pass.
-    /// </summary>
-    public static TheoryData<string> Names =>
-        [.. Scenarios.All.Select(s => s.Name).Where(n => n is not ("quiet-resync" or "replica-recreated"))];
+    /// <summary>Every scenario of `rtd chaos --all`.</summary>
+    public static TheoryData<string> Names => [.. Scenarios.All.Select(s => s.Name)];
 
     [Theory]
     [MemberData(nameof(Names))]
