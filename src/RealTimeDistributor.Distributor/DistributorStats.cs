@@ -13,7 +13,7 @@ public sealed class DistributorStats
     private long _realTimeRowsApplied;
     private long _realTimeRowsStale;
     private long _sitePublished;
-    private long _droppedStandby;
+    private long _handedBack;
 
     public long ConfigApplied => Interlocked.Read(ref _configApplied);
 
@@ -25,10 +25,10 @@ public sealed class DistributorStats
 
     public long SitePublished => Interlocked.Read(ref _sitePublished);
 
-    /// <summary>Real-time batches caught in flight when this process lost the site lease: acked without applying.</summary>
-    public long RealTimeBatchesDroppedStandby => Interlocked.Read(ref _droppedStandby);
+    /// <summary>Real-time batches caught in flight when this process lost the site lease: handed back to the queue for the holder.</summary>
+    public long RealTimeBatchesHandedBack => Interlocked.Read(ref _handedBack);
 
-    public void DroppedStandby() => Interlocked.Increment(ref _droppedStandby);
+    public void HandedBack() => Interlocked.Increment(ref _handedBack);
 
     public void Applied(int changes) => Interlocked.Add(ref _configApplied, changes);
 

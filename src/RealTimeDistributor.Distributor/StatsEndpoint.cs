@@ -59,7 +59,7 @@ public static class StatsEndpoint
                 stats.RealTimeRowsApplied,
                 stats.RealTimeRowsStale,
                 stats.SitePublished,
-                stats.RealTimeBatchesDroppedStandby,
+                stats.RealTimeBatchesHandedBack,
                 // the site lease: who holds it, under which epoch, and whether this process is the one
                 active = lease.Current is not null,
                 epoch = state?.Epoch,

@@ -81,6 +81,24 @@ public sealed class ChaosBroker : IDisposable
         await QueueAsync(vhost, queue) is { } q && q.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt64() : 0;
 
     /// <summary>
+    /// The message ids of the first <paramref name="count"/> messages of a queue, read through the management API and
+    /// put back (requeued): which messages reached it, for a scenario that names what is missing.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> MessageIdsAsync(string vhost, string queue, int count)
+    {
+        using var response = await _http.PostAsJsonAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/get",
+            new { count, ackmode = "ack_requeue_true", encoding = "auto", truncate = 100 });
+        if (!response.IsSuccessStatusCode)
+        {
+            return [];
+        }
+        var messages = await response.Content.ReadFromJsonAsync<JsonElement>(Web);
+        return [.. messages.EnumerateArray()
+            .Select(m => m.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("message_id", out var id) ? id.GetString() : null)
+            .OfType<string>()];
+    }
+
+    /// <summary>
     /// The connection of the single active consumer of <paramref name="queue"/> (the management API's connection id,
     /// "127.0.0.1:50818 -> 127.0.0.1:5672") and the name its client gave it; null while no consumer is active.
     /// </summary>

@@ -53,6 +53,7 @@ public sealed class ChaosRun(ChaosSystem system, int seed) : IAsyncDisposable
         await Task.Delay(load, cancellationToken); // and after it
         await stopLoad.CancelAsync();
         await background;
+        await FlushRealTimeAsync(cancellationToken);
         await system.RestartStoppedAsync(cancellationToken);
         var settling = Stopwatch.StartNew();
         Verdict verdict;
@@ -121,6 +122,28 @@ public sealed class ChaosRun(ChaosSystem system, int seed) : IAsyncDisposable
             {
                 // the broker or the center is down on purpose: the load goes on when it is back
                 await Task.Delay(200, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Real-time batches the load sent without a confirm (the broker was down, or the load stopped mid-publish) may be in
+    /// the system all the same: they go again until the broker confirms them, so the oracle knows every row the system may hold.
+    /// </summary>
+    private async Task FlushRealTimeAsync(CancellationToken cancellationToken)
+    {
+        var flushing = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await RealTime.FlushAsync(cancellationToken);
+                return;
+            }
+            catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or InvalidOperationException
+                && flushing.Elapsed < SettleTimeout)
+            {
+                await Task.Delay(500, cancellationToken); // the broker is not back yet
             }
         }
     }

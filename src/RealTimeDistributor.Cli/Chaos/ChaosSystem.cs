@@ -104,6 +104,11 @@ public sealed class ChaosSystem : IAsyncDisposable
                 ["RealTime__Simulate"] = "false", // the run publishes the real-time rows itself, so it knows the newest version of each
             });
         await Demo.WaitHealthyAsync([Central], cancellationToken);
+        // the peripheral, skill groups, agents and call types the edit load changes (without them most edits are refused)
+        using (var admin = AdminApiClient.Create(Central.Url, TimeSpan.FromSeconds(30), AdminKey))
+        {
+            await EditLoad.SeedAsync(admin, cancellationToken);
+        }
         foreach (var site in Sites)
         {
             await Management.CreateVirtualHostAsync($"rtd-{site}");
@@ -206,8 +211,12 @@ public sealed class ChaosSystem : IAsyncDisposable
     }
 
     /// <summary>Drops a replica database with its connections (the distributors must be stopped first, or they recreate it).</summary>
+    /// <summary>Per site whose replica was dropped: the newest real-time version published by then (<see cref="CenterState.RealTimeRecreatedAt"/>).</summary>
+    public ConcurrentDictionary<string, long> RealTimeRecreatedAt { get; } = new();
+
     public async Task DropReplicaAsync(string site)
     {
+        RealTimeRecreatedAt[site] = RealTimeSent.Values.DefaultIfEmpty(0).Max();
         await using var connection = new NpgsqlConnection(ProbeConnectionString("postgres"));
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{ReplicaDatabase(site)}\" WITH (FORCE)", connection);
@@ -256,7 +265,7 @@ public sealed class ChaosSystem : IAsyncDisposable
         {
             clients.Add(await ClientStateAsync(http, client));
         }
-        return (new CenterState(centerSequence, centerRows, RealTimeSent), replicas, clients);
+        return (new CenterState(centerSequence, centerRows, RealTimeSent) { RealTimeRecreatedAt = RealTimeRecreatedAt }, replicas, clients);
     }
 
     private static async Task<ClientState> ClientStateAsync(HttpClient http, ChaosClient client)

@@ -92,6 +92,9 @@ public sealed class EditLoad(HttpClient admin, int seed)
 /// The run's real-time traffic: batches of agent and skill-group rows published to the central real-time exchange as the
 /// central controller would (raw JSON, confirmed), each row with a version that only rises; it remembers the newest
 /// version it published per (table, key) in <c>newest</c> (the system's, across runs), which is what every replica and view must end up holding.
+/// A row counts as published once the broker confirmed it. A batch whose publish failed or was cut off may have reached
+/// the broker all the same, so it is not forgotten: it is sent again with the next interval (and by <see cref="FlushAsync"/>
+/// when the load stops) until it is confirmed; a row sent twice changes nothing (last value wins).
 /// </summary>
 public sealed class RealTimeLoad(BrokerEndpoint broker, string centralVirtualHost, ConcurrentDictionary<(string Table, string Key), long> newest, int seed)
     : IAsyncDisposable
@@ -100,31 +103,52 @@ public sealed class RealTimeLoad(BrokerEndpoint broker, string centralVirtualHos
     private readonly ConfirmingPublisher _publisher = new(
         new RabbitMqSettings(broker.Host, broker.Port, broker.User, broker.Password, false, TimeSpan.FromSeconds(10), centralVirtualHost),
         centralVirtualHost, "rtd chaos real-time", [Topology.Central.RealTimeExchange], NullLogger.Instance);
+    private readonly List<RealTimeRowsPublished> _sent = [];
+    private readonly List<RealTimeRowsPublished> _unconfirmed = [];
     private long _version = DateTimeOffset.UtcNow.UtcTicks;
 
     public long Rows { get; private set; }
 
-    /// <summary>The rows published so far as they went out, for a scenario that sends them again.</summary>
-    public List<RealTimeRowsPublished> Sent { get; } = [];
-
-    /// <summary>One interval: a batch of 20 agents and one of 4 skill groups, drawn from the seed.</summary>
-    public async Task PublishAsync(CancellationToken cancellationToken)
+    /// <summary>The last <paramref name="count"/> batches confirmed, as they went out, for a scenario that sends them again.</summary>
+    public IReadOnlyList<RealTimeRowsPublished> LastSent(int count)
     {
-        var batches = new[] { (Table: RealTimeTables.Agent, Keys: EditLoad.Agents, Count: 20), (Table: RealTimeTables.SkillGroup, Keys: EditLoad.SkillGroups, Count: 4) }
+        lock (_sent)
+        {
+            return [.. _sent.TakeLast(count)];
+        }
+    }
+
+    /// <summary>One interval: a batch of 20 agents and one of 4 skill groups, drawn from the seed (and any batch not confirmed yet).</summary>
+    public Task PublishAsync(CancellationToken cancellationToken)
+    {
+        _unconfirmed.AddRange(new[] { (Table: RealTimeTables.Agent, Keys: EditLoad.Agents, Count: 20), (Table: RealTimeTables.SkillGroup, Keys: EditLoad.SkillGroups, Count: 4) }
             .Select(t => new RealTimeRowsPublished(t.Table, false, DateTimeOffset.UtcNow, [.. Enumerable.Range(0, t.Count)
                 .Select(_ => _random.Next(1, t.Keys + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)).Distinct()
-                .Select(key => Row(key))]))
-            .ToList();
-        await SendAsync(batches, cancellationToken);
-        foreach (var batch in batches)
+                .Select(key => Row(key))])));
+        return FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Sends the batches not confirmed yet; once the broker confirmed them, their rows are what the system must hold.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_unconfirmed.Count == 0)
+        {
+            return;
+        }
+        await SendAsync(_unconfirmed, cancellationToken); // throws: they stay unconfirmed, and go again next time
+        foreach (var batch in _unconfirmed)
         {
             foreach (var row in batch.Rows)
             {
                 newest.AddOrUpdate((batch.Table, row.Key), row.Version, (_, held) => Math.Max(held, row.Version));
             }
             Rows += batch.Rows.Count;
-            Sent.Add(batch);
         }
+        lock (_sent)
+        {
+            _sent.AddRange(_unconfirmed);
+        }
+        _unconfirmed.Clear();
     }
 
     /// <summary>Publishes batches as they are (new ones, or ones sent before, replayed).</summary>

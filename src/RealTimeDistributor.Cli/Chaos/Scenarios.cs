@@ -154,7 +154,7 @@ public sealed class DuplicateDeliveries : Scenario
         await publisher.PublishAsync([.. changes.OrderBy(_ => random.Next()).Select(c => new OutgoingMessage(Topology.Central.ConfigExchange,
             Topology.Central.ConfigRoutingKey(c.Table, c.Operation), Json.Serialize(c), $"config-{c.Sequence}"))], cancellationToken);
         // real-time batches sent before: their versions are older than what the replicas hold now
-        await run.RealTime.SendAsync([.. run.RealTime.Sent.TakeLast(100).OrderBy(_ => random.Next())], cancellationToken);
+        await run.RealTime.SendAsync([.. run.RealTime.LastSent(100).OrderBy(_ => random.Next())], cancellationToken);
     }
 }
 

@@ -247,16 +247,23 @@ public sealed class FaultProxy : IAsyncDisposable
         var chunks = Channel.CreateBounded<(byte[] Data, long Due)>(new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = true });
         var writing = Task.Run(async () =>
         {
-            await foreach (var (data, due) in chunks.Reader.ReadAllAsync(link.Token))
+            try
             {
-                var wait = TimeSpan.FromTicks(due - Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
-                if (wait > TimeSpan.Zero)
+                await foreach (var (data, due) in chunks.Reader.ReadAllAsync(link.Token))
                 {
-                    await Task.Delay(wait, link.Token);
+                    var wait = TimeSpan.FromTicks(due - Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, link.Token);
+                    }
+                    await WhenLit(link.Token);
+                    await to.WriteAsync(data, link.Token);
+                    Interlocked.Add(ref _bytes, data.Length);
                 }
-                await WhenLit(link.Token);
-                await to.WriteAsync(data, link.Token);
-                Interlocked.Add(ref _bytes, data.Length);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+            {
+                link.Reset(); // the side it writes to is gone: so is the link
             }
         }, link.Token);
         try
@@ -273,13 +280,17 @@ public sealed class FaultProxy : IAsyncDisposable
                 var due = Environment.TickCount64 * TimeSpan.TicksPerMillisecond + Latency.Ticks;
                 await chunks.Writer.WriteAsync((buffer[..read], due), link.Token);
             }
+            chunks.Writer.TryComplete();
+            await writing; // a side that closed cleanly: what it sent still goes through
         }
         finally
         {
             chunks.Writer.TryComplete();
+            // however this side ended (closed, reset, a write that failed), the other side ends too: a process killed with
+            // unread data resets its connection, and the far end must see that at once, not at its next heartbeat (a broker
+            // kept a killed distributor's consumer active on a single-active-consumer queue for a minute)
+            link.Reset();
         }
-        await writing;
-        link.Reset();
     }
 
     private sealed class Link(TcpClient inbound, TcpClient outbound, CancellationToken stopping)

@@ -168,11 +168,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
 
         private static ConfigChanged Parse(string? contentType, byte[] body)
         {
-            if (!System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
-                || !string.Equals(mediaType.MediaType, "application/json", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new PoisonMessageException($"The content type is '{contentType}', not application/json.");
-            }
+            PoisonMessageException.RequireJson(contentType);
             try
             {
                 return JsonSerializer.Deserialize<ConfigChanged>(body, Json.Options) ?? throw new PoisonMessageException("The message is empty.");

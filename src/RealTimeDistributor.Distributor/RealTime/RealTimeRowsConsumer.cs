@@ -1,4 +1,5 @@
 using MassTransit;
+using MassTransit.Middleware;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
@@ -8,10 +9,10 @@ namespace RealTimeDistributor.Distributor.RealTime;
 
 /// <summary>
 /// rtdist's intake: hands each real-time batch to <see cref="RealTimeIntake"/>, which applies whatever is waiting with
-/// one bulk upsert and republishes the rows it wrote. A batch that cannot apply throws, and goes to the error queue with
-/// its reason. A batch caught in flight when this process loses the site lease is dropped (acked, counted as
-/// <c>realTimeBatchesDroppedStandby</c>): it cannot commit here, and real-time rows heal at the next full refresh, as
-/// they do after the queue's drop-head.
+/// one bulk upsert and republishes the rows it wrote. A batch that cannot apply (or whose content type is not
+/// application/json) throws, and goes to the error queue with its reason. A batch caught in flight when this process loses the site lease cannot commit here: it is handed back to
+/// the queue (nacked with requeue, counted as <c>realTimeBatchesHandedBack</c>), so the new holder applies it; the
+/// version rule skips what it already holds newer.
 /// </summary>
 public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats stats, ILogger<RealTimeRowsConsumer> logger) : IConsumer<RealTimeRowsPublished>
 {
@@ -24,21 +25,45 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats
         Topology.Central.ConfigureDistributorRealTimeQueue(endpoint);
         endpoint.BindWithoutDeclaring(services, Topology.Central.DistributorRealTimeQueue(settings.Site), Topology.Central.DistributorRealTimeBindings);
         PoisonMessageException.RetryOthers(endpoint);
+        endpoint.ConfigureError(error =>
+        {
+            error.UseFilter(new HandBackFilter());
+            error.UseFilter(new GenerateFaultFilter()); // then what MassTransit does by default: the _error queue, with the reason
+            error.UseFilter(new ErrorTransportFilter());
+        });
         endpoint.Instance(ActivatorUtilities.CreateInstance<RealTimeRowsConsumer>(services));
     }
 
     public async Task Consume(ConsumeContext<RealTimeRowsPublished> context)
     {
+        // MassTransit reads any content type as JSON (the raw serializer is the default); the wire format says application/json
+        PoisonMessageException.RequireJson(context.ReceiveContext.ContentType?.ToString());
         try
         {
             await intake.SubmitAsync(context.Message, context.CancellationToken);
         }
         catch (NotLeaseHolderException notHolder)
         {
-            stats.DroppedStandby();
-            logger.LogWarning("Dropped a real-time batch of {Table} ({Rows} rows): {Reason}", context.Message.Table, context.Message.Rows?.Count ?? 0,
-                notHolder.Message);
+            stats.HandedBack();
+            logger.LogWarning("Handing a real-time batch of {Table} ({Rows} rows) back to the queue for the lease holder: {Reason}", context.Message.Table,
+                context.Message.Rows?.Count ?? 0, notHolder.Message);
+            throw;
         }
+    }
+
+    /// <summary>
+    /// First filter of the endpoint's error pipe: a batch that failed because this process does not hold the site lease
+    /// is not parked but rethrown, which makes MassTransit nack it with requeue; the queue (single active consumer) gives
+    /// it to the holder once this process's endpoint has stopped.
+    /// </summary>
+    private sealed class HandBackFilter : IFilter<ExceptionReceiveContext>
+    {
+        public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next) =>
+            context.Exception.GetBaseException() is NotLeaseHolderException || context.Exception is NotLeaseHolderException
+                ? Task.FromException(context.Exception)
+                : next.Send(context);
+
+        public void Probe(ProbeContext context) => context.CreateFilterScope("handBackToTheLeaseHolder");
     }
 }
 

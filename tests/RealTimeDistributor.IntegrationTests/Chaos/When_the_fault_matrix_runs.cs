@@ -14,17 +14,8 @@ public sealed class When_the_fault_matrix_runs(When_the_fault_matrix_runs.Shared
 {
     private static readonly TimeSpan LoadAfterFault = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// Every scenario but four that fail on main today and are left to issue 13 (docs/reliability.md, "Scenarios that
-    /// fail"): replica-recreated (real-time rows the runner published before the replica was recreated are not in it
-    /// afterwards), hostile-messages (not every hostile message ends in an error queue), quiet-resync (passes in most
-    /// runs; in one of four, real-time batches in flight when the lease changed hands were dropped and, as the runner
-    /// sends no next full refresh, stayed stale) and duplicate-deliveries (passes in most runs; in one of four the
-    /// replica held real-time versions newer than the runner's record of the newest: the runner's bookkeeping of the
-    /// batches it replays, to be checked). `rtd chaos --all` still runs them and exits 1; they come back here when they pass.
-    /// </summary>
-    public static TheoryData<string> Names =>
-        [.. Scenarios.All.Select(s => s.Name).Where(n => n is not ("replica-recreated" or "hostile-messages" or "quiet-resync" or "duplicate-deliveries"))];
+    /// <summary>Every scenario of `rtd chaos --all`.</summary>
+    public static TheoryData<string> Names => [.. Scenarios.All.Select(s => s.Name)];
 
     [Theory]
     [MemberData(nameof(Names))]

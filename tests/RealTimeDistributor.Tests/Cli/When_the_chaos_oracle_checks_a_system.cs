@@ -74,6 +74,20 @@ public sealed class When_the_chaos_oracle_checks_a_system
     }
 
     [Fact]
+    public void Should_not_expect_rows_published_before_a_replica_was_recreated_but_hold_those_it_has_to_the_newest()
+    {
+        var center = Center with { RealTimeRecreatedAt = new Dictionary<string, long> { ["s"] = 15 } };
+
+        var without = Oracle.Check(center, [Replica(realTime: Versions(("skillgroup", "1", 20)))], []);
+        var older = Oracle.Check(center, [Replica(realTime: Versions(("agent", "1", 9), ("skillgroup", "1", 20)))], []);
+        var missingNewer = Oracle.Check(center, [Replica(realTime: Versions(("agent", "1", 10)))], []);
+
+        Assert.True(without.Passed, string.Join("; ", without.Violations));
+        Assert.Equal(1, older.Stale);
+        Assert.Equal(1, missingNewer.Lost);
+    }
+
+    [Fact]
     public void Should_compare_a_filtered_client_with_only_the_rows_its_bindings_receive()
     {
         string[] bindings = ["agent.1", "skillgroup.*"];
