@@ -22,7 +22,7 @@ public static class DistributorHost
 
     /// <summary>
     /// Creates or migrates the replica. Two instances of a site starting together on a new replica both try: the one that
-    /// loses (the database, a table or a history row already there) tries again once the other is done, and finds nothing
+    /// loses (the database, a table, a column or a history row already there) tries again once the other is done, and finds nothing
     /// left to do.
     /// </summary>
     private static async Task MigrateAsync(ReplicaDbContext db, CancellationToken cancellationToken)
@@ -35,7 +35,8 @@ public static class DistributorHost
                 return;
             }
             catch (PostgresException exception) when (attempt < 10 && exception.SqlState is PostgresErrorCodes.UniqueViolation
-                or PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
+                or PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject
+                or PostgresErrorCodes.DuplicateColumn)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
             }
