@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -44,7 +43,7 @@ public static class WanTransportBenchmark
     {
         await using var stack = await SiteStack.StartAsync();
         using var central = new Broker();
-        using var site = SiteManagement();
+        var site = stack.Management;
         await central.CreateVirtualHostAsync(VirtualHost);
         await stack.AddVirtualHostAsync(VirtualHost);
         try
@@ -293,13 +292,6 @@ public static class WanTransportBenchmark
         var shovels = await site.GetFromJsonAsync<JsonElement>($"shovels/{Uri.EscapeDataString(VirtualHost)}");
         return shovels.EnumerateArray().Where(s => s.GetProperty("name").GetString() == Shovel)
             .Select(s => s.GetProperty("state").GetString()).FirstOrDefault() ?? "absent";
-    }
-
-    private static HttpClient SiteManagement()
-    {
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SiteStack.RabbitPort + 10000}/api/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("guest:guest")));
-        return http;
     }
 
     private static ConnectionFactory Factory(int port, string user, string password) => new()

@@ -33,6 +33,9 @@ public sealed class SiteStack : IAsyncDisposable
 
     public static int RabbitPort => Port("RTD_TEST_SITE_RABBITMQ_PORT", 5712);
 
+    /// <summary>The site node's management HTTP API (api/), as guest (every right on the site node's vhosts).</summary>
+    public HttpClient Management => _management;
+
     public static int PostgresPort => Port("RTD_TEST_SITE_POSTGRES_PORT", 5442);
 
     public static async Task<SiteStack> StartAsync()
