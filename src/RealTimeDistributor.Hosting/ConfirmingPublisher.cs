@@ -10,11 +10,18 @@ public readonly record struct OutgoingMessage(string Exchange, string RoutingKey
 /// Publishes batches in order on one channel with publisher confirms, pipelined: every message of a batch
 /// is written before the first confirm is awaited, and the call returns once the broker has confirmed them all.
 /// Used where order on the wire matters (the central change log relay, the site streams), which MassTransit's
-/// concurrent publish does not promise. Reconnects on the next call after a failure; the caller retries the batch.
+/// concurrent publish does not promise. Reconnects on the next call after a failure (a nack, a closed channel, or confirms
+/// that do not come within <see cref="ConfirmTimeout"/>); the caller retries the batch, and its receivers drop what they
+/// already have (by sequence, or as the same last value).
 /// </summary>
-public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtualHost, string clientName, IEnumerable<string> exchanges, ILogger logger)
-    : IAsyncDisposable
+/// <param name="confirmTimeout">How long a batch's confirms may take (default <see cref="ConfirmTimeout"/>).</param>
+public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtualHost, string clientName, IEnumerable<string> exchanges, ILogger logger,
+    TimeSpan? confirmTimeout = null) : IAsyncDisposable
 {
+    /// <summary>How long a batch's confirms may take before the batch is given up and the connection reopened.</summary>
+    public static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TimeSpan _confirmTimeout = confirmTimeout ?? ConfirmTimeout;
     private readonly string[] _exchanges = [.. exchanges];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
@@ -43,15 +50,24 @@ public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtua
                 };
                 pending[i] = channel.BasicPublishAsync(message.Exchange, message.RoutingKey, false, properties, message.Body, cancellationToken);
             }
-            foreach (var confirm in pending)
+            // a confirm that never comes (a quorum queue that lost its leader mid-publish can leave one pending) would
+            // hold this publisher, and everything ordered behind it, for good: give up, reopen, and the caller sends again
+            var confirms = Task.WhenAll(pending.Select(confirm => confirm.AsTask()));
+            try
             {
-                await confirm;
+                await confirms.WaitAsync(_confirmTimeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // the confirms fail when the connection is aborted: observed here, so that nobody else has to
+                _ = confirms.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                throw new TimeoutException($"The broker did not confirm a batch of {batch.Count} messages within {_confirmTimeout.TotalSeconds:F0} s.");
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             logger.LogWarning(exception, "Publishing to {Endpoint} failed; the channel is reopened on the next batch", settings.Endpoint(virtualHost));
-            await CloseAsync();
+            Discard();
             throw;
         }
         finally
@@ -66,7 +82,7 @@ public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtua
         {
             return _channel;
         }
-        await CloseAsync();
+        Discard();
         _connection = await RabbitMqConnections.ConnectAsync(settings, virtualHost, clientName, cancellationToken);
         _channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
@@ -75,30 +91,40 @@ public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtua
         return _channel;
     }
 
-    private async Task CloseAsync()
+    /// <summary>
+    /// Lets go of a broken connection and aborts it in the background: on a dark link even an abort waits for the socket,
+    /// and the caller should not wait for that before it tries again on a new one.
+    /// </summary>
+    private void Discard()
+    {
+        var connection = _connection;
+        (_channel, _connection) = (null, null);
+        if (connection is not null)
+        {
+            _ = AbortAsync(connection);
+        }
+    }
+
+    private async Task AbortAsync(IConnection connection)
     {
         try
         {
-            if (_channel is not null)
-            {
-                await _channel.DisposeAsync();
-            }
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
+            // abort, not close: a close handshake waits for an answer that may never come
+            await connection.AbortAsync(TimeSpan.FromSeconds(2));
+            await connection.DisposeAsync();
         }
         catch (Exception exception)
         {
-            logger.LogDebug(exception, "Ignoring an error while closing a broken channel");
+            logger.LogDebug(exception, "Ignoring an error while closing a broken connection");
         }
-        _channel = null;
-        _connection = null;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await CloseAsync();
+        if (_connection is not null)
+        {
+            await AbortAsync(_connection);
+        }
         _gate.Dispose();
     }
 }

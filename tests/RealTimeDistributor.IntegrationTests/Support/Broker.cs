@@ -72,6 +72,10 @@ public sealed class Broker(params int[] managementPorts) : IDisposable
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<QueueInfo>() : null;
     }
 
+    /// <summary>The management API's whole record of a queue (consumers, leader, members, counts), for a failing test's output.</summary>
+    public async Task<string> QueueRecordAsync(string vhost, string queue) =>
+        await (await _http.GetAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}")).Content.ReadAsStringAsync();
+
     /// <summary>The names of every queue and exchange of a vhost.</summary>
     public async Task<IReadOnlyList<string>> NamesAsync(string vhost)
     {
