@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,13 +22,15 @@ namespace RealTimeDistributor.IntegrationTests.Sites;
 /// </summary>
 public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan CutFor = TimeSpan.FromSeconds(8);
+    // as long as the issue's proof asks, and longer than a client's Client:StaleAfter (45 s), so the cut shows as stale
+    private static readonly TimeSpan CutFor = TimeSpan.FromSeconds(60);
     private static readonly string[] Keys = [.. Enumerable.Range(1, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     private SiteStack _stack = null!;
     private RtdSystem _rtd = null!;
     private FaultProxy _wan = null!;
     private string _site = "";
     private string _replica = "";
+    private readonly Dictionary<string, WebApplication> _clients = [];
 
     public async Task InitializeAsync()
     {
@@ -81,6 +84,12 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
         {
             await Task.Delay(rest); // the outage lasts as long as the test says, whatever it checked meanwhile
         }
+        // what the wallboard shows a supervisor at the end of the cut: the real-time table stale with its age, the
+        // configuration not (it does not age)
+        var tables = await TablesAsync("ws1");
+        Assert.True(tables["realtime:agent"].Stale, $"real-time agents {tables["realtime:agent"].Age} old and not flagged stale");
+        Assert.True(tables["realtime:agent"].Age > TimeSpan.FromSeconds(45));
+        Assert.False(tables["config:agent"].Stale);
 
         _wan.Restore();
         var restored = Stopwatch.StartNew();
@@ -160,7 +169,16 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
     private async Task<ClientView> StartClientAsync(string workstation)
     {
         var app = await _rtd.StartClientAsync(_site, workstation, SiteStack.Broker("RabbitMq"));
+        _clients[workstation] = app;
         return app.Services.GetRequiredService<ClientView>();
+    }
+
+    /// <summary>A client's GET /tables (the wallboard's table list), by "kind:table".</summary>
+    private async Task<Dictionary<string, TableStatus>> TablesAsync(string workstation)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_clients[workstation].Urls.First()) };
+        var tables = await http.GetFromJsonAsync<TableStatus[]>("/tables", RealTimeDistributor.Hosting.Json.Options) ?? [];
+        return tables.ToDictionary(t => $"{t.Kind}:{t.Table}");
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> HealthAsync(WebApplication app)
