@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using RealTimeDistributor.Cli;
 using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Distributor.Site;
@@ -69,6 +71,10 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
         Assert.Equal(link.LostSince, ws1.CenterUnreachableSince);
         var health = await HealthAsync(distributor);
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy", "Healthy"), (health.Status, Check(health.Body, "central-broker"), Check(health.Body, "site-broker")));
+        // an operator's `rtd status` names the lost link and exits non-zero, for monitoring scripts
+        var status = await StatusAsync(distributor, expectedExit: 1);
+        Assert.Matches($@"{Regex.Escape(_site)} .* CENTER LINK DOWN since \d\d:\d\d:\d\d", status);
+        Assert.Matches(@"central-broker amqp://\S+ DOWN since ", status);
 
         await CommitAgentsAsync(2000); // the config burst, while the site cannot hear it
         await Eventually.Until(() => CentralBacklog.SequenceAsync(_rtd), s => s.Published == s.Last, "the center to publish the burst");
@@ -97,6 +103,7 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
         await Eventually.Until(AppliedAsync, a => a == last, $"the site to catch up to change {last}", TimeSpan.FromMinutes(2));
         output.WriteLine($"caught up {2000} changes {restored.Elapsed.TotalSeconds:0.0} s after the restore");
         await Eventually.Until(() => Task.FromResult(ws1.CenterUnreachableSince), since => since is null, "ws1 to hear the center is back");
+        Assert.DoesNotMatch("LINK DOWN", await StatusAsync(distributor, expectedExit: 0));
         var version = await feed.StopAsync();
         await Eventually.Until(() => SiteStack.RowsAsync(SiteStack.ConnectionString(_replica), "SELECT version FROM realtime_row WHERE table_name = 'agent'"),
             v => v.Count == Keys.Length && v.All(x => x == version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -171,6 +178,35 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
         var app = await _rtd.StartClientAsync(_site, workstation, SiteStack.Broker("RabbitMq"));
         _clients[workstation] = app;
         return app.Services.GetRequiredService<ClientView>();
+    }
+
+    /// <summary>
+    /// `rtd status` for this site, run until it exits with <paramref name="expectedExit"/> (the management API's queue
+    /// figures lag by a statistics interval), then asserted; its output.
+    /// </summary>
+    private async Task<string> StatusAsync(WebApplication distributor, int expectedExit)
+    {
+        string[] args =
+        [
+            "--central", _rtd.Central.Urls.First(),
+            "--sites", $"{_site}={distributor.Urls.First()}",
+            "--central-vhost", _rtd.CentralVirtualHost,
+            "--management", $"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}",
+            "--user", TestSettings.RabbitAdminUser, "--password", TestSettings.RabbitAdminPassword,
+        ];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var writer = new StringWriter();
+            var code = await StatusCommand.RunAsync(Options.Parse(args), writer);
+            if (code == expectedExit || DateTime.UtcNow > deadline)
+            {
+                output.WriteLine($"rtd status -> exit {code}\n{writer}");
+                Assert.Equal(expectedExit, code);
+                return writer.ToString();
+            }
+            await Task.Delay(500);
+        }
     }
 
     /// <summary>A client's GET /tables (the wallboard's table list), by "kind:table".</summary>
