@@ -109,6 +109,12 @@ public static class RealTimeBenchmark
         {
             var typed = system.Site(quorum ? "benchq" : "benchc");
             (distributor, client, view) = await StartSiteAsync(system, typed, Topology.Site.RealTimeRowsPerMessage, quorum);
+            var declared = (await system.Broker.QueueAsync(system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(typed)))?.Arguments
+                ?.GetValueOrDefault("x-queue-type")?.ToString() ?? "classic";
+            if (declared != (quorum ? "quorum" : "classic"))
+            {
+                throw new InvalidOperationException($"the real-time queue of {typed} is {declared}, not {QueueType(quorum)}");
+            }
             byType[quorum] = [];
             foreach (var size in sizes)
             {
