@@ -62,10 +62,11 @@ public static class WanTransportBenchmark
                 var result = await DrainAsync(backlog, transport, site);
                 var name = Name(transport);
                 Console.WriteLine($"  {name}: {result.Rate:N0} changes/s before the cut, flowing {result.Resumed.TotalSeconds:0.0} s after the restore, " +
-                    $"{result.Duplicates:N0} twice; link states during the cut: {result.States}");
+                    $"{result.Duplicates:N0} twice ({result.DuplicatesBeforeCut:N0} of them before the cut); link states during the cut: {result.States}");
                 report.Add(group, $"{name}: drain rate before the cut", result.Rate, "changes/s", transport == Transport.Direct ? null : baseline);
                 report.Add(group, $"{name}: flowing again after the restore", result.Resumed.TotalSeconds, "s");
                 report.Add(group, $"{name}: delivered twice", result.Duplicates, "changes");
+                report.Add(group, $"{name}: delivered twice, of them before the cut", result.DuplicatesBeforeCut, "changes");
             }
             var dark = $"WAN transport: link dark (no reset) for {DarkFor.TotalSeconds:0} s, the link's state sampled every {DarkSample.TotalSeconds:0} s";
             foreach (var transport in new[] { Transport.Shovel, Transport.Federation })
@@ -104,7 +105,8 @@ public static class WanTransportBenchmark
         _ => Federated,
     };
 
-    private sealed record Drain(double Rate, TimeSpan Resumed, int Duplicates, string States);
+    /// <summary>A drain's figures: <paramref name="Duplicates"/> in all, <paramref name="DuplicatesBeforeCut"/> of them while the link was up.</summary>
+    private sealed record Drain(double Rate, TimeSpan Resumed, int Duplicates, int DuplicatesBeforeCut, string States);
 
     /// <summary>Fills the central backlog, then drains it at the site, the link reset half-way.</summary>
     private static async Task<Drain> DrainAsync(int backlog, Transport transport, HttpClient site)
@@ -130,6 +132,7 @@ public static class WanTransportBenchmark
         {
             await counter.Reached(backlog / 2).WaitAsync(TimeSpan.FromMinutes(5));
             var rate = backlog / 2 / started.Elapsed.TotalSeconds;
+            var twiceBeforeCut = counter.Twice;
             wan.Cut();
             var states = new List<string>();
             for (var waited = TimeSpan.Zero; waited < CutFor; waited += TimeSpan.FromSeconds(1))
@@ -146,7 +149,7 @@ public static class WanTransportBenchmark
             await counter.DeliveriesAfter(before).WaitAsync(TimeSpan.FromMinutes(2));
             var resumed = restored.Elapsed;
             await counter.Reached(backlog).WaitAsync(TimeSpan.FromMinutes(5));
-            return new Drain(rate, resumed, counter.Deliveries - backlog, viaSite ? string.Join(", ", states) : "-");
+            return new Drain(rate, resumed, counter.Deliveries - backlog, twiceBeforeCut, viaSite ? string.Join(", ", states) : "-");
         }
         finally
         {
@@ -200,6 +203,18 @@ public static class WanTransportBenchmark
                 lock (_gate)
                 {
                     return _deliveries;
+                }
+            }
+        }
+
+        /// <summary>Deliveries of a change seen before.</summary>
+        public int Twice
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _deliveries - _seen.Count;
                 }
             }
         }
