@@ -146,7 +146,14 @@ public static class WanTransportBenchmark
             var before = counter.Deliveries;
             wan.Restore();
             var restored = Stopwatch.StartNew();
-            await counter.DeliveriesAfter(before).WaitAsync(TimeSpan.FromMinutes(2));
+            try
+            {
+                await counter.DeliveriesAfter(before).WaitAsync(TimeSpan.FromMinutes(2));
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"{Name(transport)}: nothing delivered in 2 min after the restore ({before:N0} deliveries, the link {wan.Status})");
+            }
             var resumed = restored.Elapsed;
             await counter.Reached(backlog).WaitAsync(TimeSpan.FromMinutes(5));
             return new Drain(rate, resumed, counter.Deliveries - backlog, twiceBeforeCut, viaSite ? string.Join(", ", states) : "-");
@@ -276,7 +283,12 @@ public static class WanTransportBenchmark
                     }
                 };
                 await channel.BasicConsumeAsync(queue, autoAck: false, consumer, stop);
-                await closed.Task.WaitAsync(stop);
+                // a link that failed before the handler was added raised no event: look once more, then every second
+                while (channel.IsOpen && connection.IsOpen && !closed.Task.IsCompleted)
+                {
+                    await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(1), stop));
+                    stop.ThrowIfCancellationRequested();
+                }
                 if (ownsConnection)
                 {
                     await connection.DisposeAsync();
