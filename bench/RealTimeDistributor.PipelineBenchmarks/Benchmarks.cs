@@ -20,7 +20,7 @@ public static class Benchmarks
         new("snapshot", (report, quick) => SnapshotBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
         // issue 14: a site's WAN link cut under 1,000 changes/s + real-time, own stack vs one broker
         new("wan", (report, quick) => WanBenchmark.RunAsync(report, TimeSpan.FromSeconds(quick ? 10 : 60))),
-        // issue 14: the WAN transport, a consumer across the link vs a shovel into the site broker
+        // issue 14: the WAN transport, a consumer across the link vs a shovel or a federated queue into the site broker
         new("wantransport", (report, quick) => WanTransportBenchmark.RunAsync(report, quick ? 10_000 : 60_000)),
         // issue 16: a 12,000-agent center's peripheral events into published rows, over AMQP and HTTP, against a raw consume
         new("ingest", (report, quick) => IngestBenchmark.RunAsync(report, 12_000, quick ? 10_000 : 50_000)),

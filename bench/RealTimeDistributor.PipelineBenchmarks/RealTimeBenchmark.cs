@@ -20,7 +20,8 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// <summary>
 /// Real-time rows into the replica: the distributor's bulk upsert, against binary COPY of the same rows (the raw database)
 /// and the naive way (one EF SaveChanges per row); and end to end, central publish to a client's view (replica commit and
-/// site publish between), with the site stream's messages of up to 1,000 rows and, for comparison, of one row each.
+/// site publish between), with the site stream's messages of up to 1,000 rows and, for comparison, of one row each; and
+/// that end to end again with the site's real-time queue at the center quorum (the product's) and classic (the baseline).
 /// </summary>
 public static class RealTimeBenchmark
 {
@@ -93,17 +94,65 @@ public static class RealTimeBenchmark
         }
         await system.StopAsync(client);
         await system.StopAsync(distributor);
+
+        // the site's real-time queue at the center is a quorum queue (issue 14); the same end to end on a classic one
+        // (Distributor:QuorumRealTimeQueue=false) is its baseline. Each type on a site of its own, classic first, the
+        // queues of the sites before deleted so that no other queue takes copies of the rows; a few rounds of fresh keys
+        // each (the median round), as one round alone swings by a third on 2 shared cores
+        foreach (var stopped in new[] { site, perRow })
+        {
+            await system.Broker.DeleteQueueAsync(system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(stopped));
+        }
+        var typeRounds = Math.Max(rounds, 3);
+        var byType = new Dictionary<bool, Dictionary<int, TimeSpan>>();
+        foreach (var quorum in new[] { false, true })
+        {
+            var typed = system.Site(quorum ? "benchq" : "benchc");
+            (distributor, client, view) = await StartSiteAsync(system, typed, Topology.Site.RealTimeRowsPerMessage, quorum);
+            var declared = (await system.Broker.QueueAsync(system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(typed)))?.Arguments
+                ?.GetValueOrDefault("x-queue-type")?.ToString() ?? "classic";
+            if (declared != (quorum ? "quorum" : "classic"))
+            {
+                throw new InvalidOperationException($"the real-time queue of {typed} is {declared}, not {QueueType(quorum)}");
+            }
+            byType[quorum] = [];
+            foreach (var size in sizes)
+            {
+                Console.WriteLine($"real-time: {size:N0} rows, {QueueType(quorum)}, {typeRounds} rounds");
+                List<TimeSpan> times = [];
+                for (var round = 0; round < typeRounds; round++)
+                {
+                    times.Add(await EndToEndAsync(system, view, Rows($"{(quorum ? "qq" : "cq")}{size}-{round}-", size)));
+                }
+                byType[quorum][size] = Median(times);
+            }
+            await system.StopAsync(client);
+            await system.StopAsync(distributor);
+            await system.Broker.DeleteQueueAsync(system.CentralVirtualHost, Topology.Central.DistributorRealTimeQueue(typed));
+        }
+        foreach (var size in sizes)
+        {
+            var group = $"real-time queue at the center, quorum or classic ({size:N0} rows)";
+            var classic = $"{EndToEnd(Topology.Site.RealTimeRowsPerMessage)}, {QueueType(false)} (median of {typeRounds} rounds)";
+            report.Add(group, classic, size / byType[false][size].TotalSeconds, "rows/s");
+            report.Add(group, $"{EndToEnd(Topology.Site.RealTimeRowsPerMessage)}, {QueueType(true)} (median of {typeRounds} rounds)",
+                size / byType[true][size].TotalSeconds, "rows/s", classic);
+        }
     }
+
+    private static string QueueType(bool quorum) => quorum ? "quorum real-time queue (the product's)" : "classic real-time queue";
 
     private static string EndToEnd(int rowsPerMessage) =>
         $"end to end: central publish -> replica + site publish ({rowsPerMessage:N0} rows/message) -> client view";
 
-    private static async Task<(WebApplication Distributor, WebApplication Client, ClientView View)> StartSiteAsync(RtdSystem system, string site, int rowsPerMessage)
+    private static async Task<(WebApplication Distributor, WebApplication Client, ClientView View)> StartSiteAsync(RtdSystem system, string site, int rowsPerMessage,
+        bool quorum = true)
     {
         var quiet = new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Error" };
         var distributor = await system.StartDistributorAsync(site, extra: new(quiet)
         {
             ["Distributor:RealTimeRowsPerMessage"] = rowsPerMessage.ToString(CultureInfo.InvariantCulture),
+            ["Distributor:QuorumRealTimeQueue"] = quorum ? "true" : "false",
         });
         var client = await system.StartClientAsync(site, "bench", quiet);
         var view = client.Services.GetRequiredService<ClientView>();

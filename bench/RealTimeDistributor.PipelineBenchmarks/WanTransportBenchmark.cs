@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RealTimeDistributor.Cli.Wan;
@@ -14,12 +15,14 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 
 /// <summary>
 /// Issue 14: the evidence for the WAN transport. A site's backlog (a quorum queue on the central broker, like its config
-/// queue) reaches a consumer at the site in two ways, each through its own <see cref="FaultProxy"/> standing for the WAN:
-/// "direct", the consumer reads the central queue across the link (what the distributor does), and "shovel", a dynamic
-/// shovel on the site's broker node moves the queue into a site-local queue that the consumer reads. Each drains the
-/// same backlog, with the link reset for a few seconds half-way: the drain rate before the cut, how long after the
-/// restore messages flow again, and how many came twice. Then, the shovel only, the link goes dark (packets dropped,
-/// no reset) and the shovel's own status, as the management API shows it, is sampled during the outage.
+/// queue) reaches a consumer at the site in three ways, each through its own <see cref="FaultProxy"/> standing for the
+/// WAN: "direct", the consumer reads the central queue across the link (what the distributor does); "shovel", a dynamic
+/// shovel on the site's broker node moves the queue into a site-local queue that the consumer reads; "federation", a
+/// federation upstream and a policy make a site-local queue a federated queue that pulls from the central one while it
+/// has a consumer (queue federation moves messages only to a downstream queue whose consumers wait for more). Each
+/// drains the same backlog, with the link reset for a few seconds half-way: the drain rate before the cut, how long
+/// after the restore messages flow again, and how many came twice. Then, shovel and federation, the link goes dark
+/// (packets dropped, no reset) and the link's own status, as the management API shows it, is sampled during the outage.
 /// </summary>
 public static class WanTransportBenchmark
 {
@@ -27,8 +30,12 @@ public static class WanTransportBenchmark
     private const string Source = "bench.wan.backlog";
     private const string Landing = "bench.wan.landing";
     private const string Shovel = "bench-wan-shovel";
+    private const string Federated = "bench.wan.federated";
+    private const string Upstream = "bench-wan-upstream";
+    private const string FederationPolicy = "bench-wan-federation";
     private static readonly TimeSpan CutFor = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan DarkFor = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DarkSample = TimeSpan.FromSeconds(2);
     private static readonly byte[] Body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
     {
         sequence = 1,
@@ -49,19 +56,25 @@ public static class WanTransportBenchmark
         try
         {
             var group = $"WAN transport: a backlog of {backlog:N0} changes, link reset for {CutFor.TotalSeconds:0} s half-way";
-            var direct = await DrainAsync(backlog, useShovel: false, site);
-            var shovel = await DrainAsync(backlog, useShovel: true, site);
-            foreach (var (name, result) in new[] { ("direct consumer across the WAN", direct), ("shovel to the site broker", shovel) })
+            var baseline = $"{Name(Transport.Direct)}: drain rate before the cut";
+            foreach (var transport in Enum.GetValues<Transport>())
             {
+                var result = await DrainAsync(backlog, transport, site);
+                var name = Name(transport);
                 Console.WriteLine($"  {name}: {result.Rate:N0} changes/s before the cut, flowing {result.Resumed.TotalSeconds:0.0} s after the restore, " +
-                    $"{result.Duplicates:N0} twice; shovel states during the cut: {result.States}");
-                report.Add(group, $"{name}: drain rate before the cut", result.Rate, "changes/s",
-                    result == direct ? null : "direct consumer across the WAN: drain rate before the cut");
+                    $"{result.Duplicates:N0} twice ({result.DuplicatesBeforeCut:N0} of them before the cut); link states during the cut: {result.States}");
+                report.Add(group, $"{name}: drain rate before the cut", result.Rate, "changes/s", transport == Transport.Direct ? null : baseline);
                 report.Add(group, $"{name}: flowing again after the restore", result.Resumed.TotalSeconds, "s");
                 report.Add(group, $"{name}: delivered twice", result.Duplicates, "changes");
+                report.Add(group, $"{name}: delivered twice, of them before the cut", result.DuplicatesBeforeCut, "changes");
             }
-            var states = await DarkLinkAsync(site);
-            Console.WriteLine($"  shovel, link dark for {DarkFor.TotalSeconds:0} s: states {states}");
+            var dark = $"WAN transport: link dark (no reset) for {DarkFor.TotalSeconds:0} s, the link's state sampled every {DarkSample.TotalSeconds:0} s";
+            foreach (var transport in new[] { Transport.Shovel, Transport.Federation })
+            {
+                var states = await DarkLinkAsync(transport, site);
+                Console.WriteLine($"  {Name(transport)}, link dark for {DarkFor.TotalSeconds:0} s: states {string.Join(", ", states)}");
+                report.Add(dark, $"{Name(transport)}: samples saying running", states.Count(s => s == "running"), $"of {states.Count}");
+            }
         }
         finally
         {
@@ -69,88 +82,116 @@ public static class WanTransportBenchmark
         }
     }
 
-    private sealed record Drain(double Rate, TimeSpan Resumed, int Duplicates, string States);
+    /// <summary>How the central backlog reaches the site's consumer.</summary>
+    private enum Transport
+    {
+        Direct,
+        Shovel,
+        Federation,
+    }
+
+    private static string Name(Transport transport) => transport switch
+    {
+        Transport.Direct => "direct consumer across the WAN",
+        Transport.Shovel => "shovel to the site broker",
+        _ => "federated queue on the site broker",
+    };
+
+    /// <summary>The site-local queue the consumer reads (the central one itself for the direct consumer).</summary>
+    private static string SiteQueue(Transport transport) => transport switch
+    {
+        Transport.Direct => Source,
+        Transport.Shovel => Landing,
+        _ => Federated,
+    };
+
+    /// <summary>A drain's figures: <paramref name="Duplicates"/> in all, <paramref name="DuplicatesBeforeCut"/> of them while the link was up.</summary>
+    private sealed record Drain(double Rate, TimeSpan Resumed, int Duplicates, int DuplicatesBeforeCut, string States);
 
     /// <summary>Fills the central backlog, then drains it at the site, the link reset half-way.</summary>
-    private static async Task<Drain> DrainAsync(int backlog, bool useShovel, HttpClient site)
+    private static async Task<Drain> DrainAsync(int backlog, Transport transport, HttpClient site)
     {
         await using var wan = new FaultProxy(new IPEndPoint(IPAddress.Loopback, 0), TestSettings.RabbitHost, TestSettings.RabbitPort);
         wan.Start();
         await using var centralConnection = await Factory(TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword).CreateConnectionAsync();
         await FillAsync(centralConnection, backlog);
-        await using var siteConnection = useShovel ? await Factory(SiteStack.RabbitPort, "guest", "guest").CreateConnectionAsync() : null;
-        if (siteConnection is not null)
-        {
-            await using var declare = await siteConnection.CreateChannelAsync();
-            await declare.QueueDeclareAsync(Landing, durable: true, exclusive: false, autoDelete: false);
-            await declare.QueuePurgeAsync(Landing);
-        }
+        var viaSite = transport != Transport.Direct;
+        await using var siteConnection = viaSite ? await DeclareSiteQueueAsync(transport) : null;
         var counter = new Counter(backlog);
-        // the consumer: across the WAN (direct) or on the site node (shovel); reconnects after a cut, as the distributor does
+        // the consumer: across the WAN (direct) or on the site node (shovel, federation); reconnects after a cut, as the distributor does
         using var stop = new CancellationTokenSource();
-        var consuming = useShovel
-            ? ConsumeAsync(() => Task.FromResult(siteConnection!), ownsConnection: false, Landing, counter, stop.Token)
+        var consuming = viaSite
+            ? ConsumeAsync(() => Task.FromResult(siteConnection!), ownsConnection: false, SiteQueue(transport), counter, stop.Token)
             : ConsumeAsync(() => Factory(wan.Port, TestSettings.RabbitUser, TestSettings.RabbitPassword).CreateConnectionAsync(), ownsConnection: true, Source, counter, stop.Token);
         var started = Stopwatch.StartNew();
-        if (useShovel)
+        if (viaSite)
         {
-            await PutShovelAsync(site, wan.Port);
+            await PutLinkAsync(transport, site, wan.Port);
         }
         try
         {
             await counter.Reached(backlog / 2).WaitAsync(TimeSpan.FromMinutes(5));
             var rate = backlog / 2 / started.Elapsed.TotalSeconds;
+            var twiceBeforeCut = counter.Twice;
             wan.Cut();
             var states = new List<string>();
             for (var waited = TimeSpan.Zero; waited < CutFor; waited += TimeSpan.FromSeconds(1))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1));
-                if (useShovel)
+                if (viaSite)
                 {
-                    states.Add(await ShovelStateAsync(site));
+                    states.Add(await LinkStateAsync(transport, site));
                 }
             }
             var before = counter.Deliveries;
             wan.Restore();
             var restored = Stopwatch.StartNew();
-            await counter.DeliveriesAfter(before).WaitAsync(TimeSpan.FromMinutes(2));
+            try
+            {
+                await counter.DeliveriesAfter(before).WaitAsync(TimeSpan.FromMinutes(2));
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"{Name(transport)}: nothing delivered in 2 min after the restore ({before:N0} deliveries, the link {wan.Status})");
+            }
             var resumed = restored.Elapsed;
             await counter.Reached(backlog).WaitAsync(TimeSpan.FromMinutes(5));
-            return new Drain(rate, resumed, counter.Deliveries - backlog, useShovel ? string.Join(", ", states) : "-");
+            return new Drain(rate, resumed, counter.Deliveries - backlog, twiceBeforeCut, viaSite ? string.Join(", ", states) : "-");
         }
         finally
         {
-            if (useShovel)
+            if (viaSite)
             {
-                await site.DeleteAsync($"parameters/shovel/{Uri.EscapeDataString(VirtualHost)}/{Shovel}");
+                await DeleteLinkAsync(transport, site);
             }
             await stop.CancelAsync();
             await consuming;
         }
     }
 
-    /// <summary>The shovel only: a small backlog, the link dark (no reset) for a while, the shovel's state sampled meanwhile.</summary>
-    private static async Task<string> DarkLinkAsync(HttpClient site)
+    /// <summary>A shovel or federation link running, then the link dark (no reset) for a while, the link's state sampled meanwhile.</summary>
+    private static async Task<List<string>> DarkLinkAsync(Transport transport, HttpClient site)
     {
         await using var wan = new FaultProxy(new IPEndPoint(IPAddress.Loopback, 0), TestSettings.RabbitHost, TestSettings.RabbitPort);
         wan.Start();
-        await PutShovelAsync(site, wan.Port);
+        await using var siteConnection = await DeclareSiteQueueAsync(transport);
+        await PutLinkAsync(transport, site, wan.Port);
         try
         {
-            await Eventually.Until(() => ShovelStateAsync(site), s => s == "running", "the shovel to run", TimeSpan.FromSeconds(30));
+            await Eventually.Until(() => LinkStateAsync(transport, site), s => s == "running", $"the {transport} link to run", TimeSpan.FromSeconds(30));
             wan.Cut(CutMode.Blackhole);
             var states = new List<string>();
-            for (var waited = TimeSpan.Zero; waited < DarkFor; waited += TimeSpan.FromSeconds(2))
+            for (var waited = TimeSpan.Zero; waited < DarkFor; waited += DarkSample)
             {
-                await Task.Delay(TimeSpan.FromSeconds(2));
-                states.Add(await ShovelStateAsync(site));
+                await Task.Delay(DarkSample);
+                states.Add(await LinkStateAsync(transport, site));
             }
             wan.Restore();
-            return string.Join(", ", states);
+            return states;
         }
         finally
         {
-            await site.DeleteAsync($"parameters/shovel/{Uri.EscapeDataString(VirtualHost)}/{Shovel}");
+            await DeleteLinkAsync(transport, site);
         }
     }
 
@@ -169,6 +210,18 @@ public static class WanTransportBenchmark
                 lock (_gate)
                 {
                     return _deliveries;
+                }
+            }
+        }
+
+        /// <summary>Deliveries of a change seen before.</summary>
+        public int Twice
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _deliveries - _seen.Count;
                 }
             }
         }
@@ -230,7 +283,12 @@ public static class WanTransportBenchmark
                     }
                 };
                 await channel.BasicConsumeAsync(queue, autoAck: false, consumer, stop);
-                await closed.Task.WaitAsync(stop);
+                // a link that failed before the handler was added raised no event: look once more, then every second
+                while (channel.IsOpen && connection.IsOpen && !closed.Task.IsCompleted)
+                {
+                    await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(1), stop));
+                    stop.ThrowIfCancellationRequested();
+                }
                 if (ownsConnection)
                 {
                     await connection.DisposeAsync();
@@ -264,34 +322,86 @@ public static class WanTransportBenchmark
         }
     }
 
-    /// <summary>A dynamic shovel on the site node: the central backlog, through the WAN proxy, into the site's landing queue.</summary>
-    private static async Task PutShovelAsync(HttpClient site, int wanPort)
+    /// <summary>The site-local queue of a shovel or federation (durable, classic, emptied), on a connection to the site node the caller keeps.</summary>
+    private static async Task<IConnection> DeclareSiteQueueAsync(Transport transport)
+    {
+        var connection = await Factory(SiteStack.RabbitPort, "guest", "guest").CreateConnectionAsync();
+        await using var declare = await connection.CreateChannelAsync();
+        await declare.QueueDeclareAsync(SiteQueue(transport), durable: true, exclusive: false, autoDelete: false);
+        await declare.QueuePurgeAsync(SiteQueue(transport));
+        return connection;
+    }
+
+    /// <summary>
+    /// The link on the site node, from the central backlog through the WAN proxy: a dynamic shovel into the landing queue,
+    /// or a federation upstream (the same prefetch, ack mode and reconnect delay) and the policy that federates the site
+    /// queue from it.
+    /// </summary>
+    private static async Task PutLinkAsync(Transport transport, HttpClient site, int wanPort)
     {
         var vhost = Uri.EscapeDataString(VirtualHost);
         var source = $"amqp://{Uri.EscapeDataString(TestSettings.RabbitUser)}:{Uri.EscapeDataString(TestSettings.RabbitPassword)}@127.0.0.1:{wanPort}/{vhost}";
-        var response = await site.PutAsJsonAsync($"parameters/shovel/{vhost}/{Shovel}", new
+        if (transport == Transport.Shovel)
+        {
+            (await site.PutAsJsonAsync($"parameters/shovel/{vhost}/{Shovel}", new
+            {
+                value = new Dictionary<string, object>
+                {
+                    ["src-protocol"] = "amqp091",
+                    ["src-uri"] = source,
+                    ["src-queue"] = Source,
+                    ["src-prefetch-count"] = Topology.Central.DistributorConfigInFlight,
+                    ["dest-protocol"] = "amqp091",
+                    ["dest-uri"] = $"amqp:///{vhost}",
+                    ["dest-queue"] = Landing,
+                    ["ack-mode"] = "on-confirm",
+                    ["reconnect-delay"] = 1,
+                },
+            })).EnsureSuccessStatusCode();
+            return;
+        }
+        (await site.PutAsJsonAsync($"parameters/federation-upstream/{vhost}/{Upstream}", new
         {
             value = new Dictionary<string, object>
             {
-                ["src-protocol"] = "amqp091",
-                ["src-uri"] = source,
-                ["src-queue"] = Source,
-                ["src-prefetch-count"] = Topology.Central.DistributorConfigInFlight,
-                ["dest-protocol"] = "amqp091",
-                ["dest-uri"] = $"amqp:///{vhost}",
-                ["dest-queue"] = Landing,
+                ["uri"] = source,
+                ["queue"] = Source,
+                ["prefetch-count"] = Topology.Central.DistributorConfigInFlight,
                 ["ack-mode"] = "on-confirm",
                 ["reconnect-delay"] = 1,
             },
-        });
-        response.EnsureSuccessStatusCode();
+        })).EnsureSuccessStatusCode();
+        (await site.PutAsJsonAsync($"policies/{vhost}/{FederationPolicy}", new Dictionary<string, object>
+        {
+            ["pattern"] = $"^{Regex.Escape(Federated)}$",
+            ["definition"] = new Dictionary<string, object> { ["federation-upstream"] = Upstream },
+            ["priority"] = 0,
+            ["apply-to"] = "queues",
+        })).EnsureSuccessStatusCode();
     }
 
-    private static async Task<string> ShovelStateAsync(HttpClient site)
+    private static async Task DeleteLinkAsync(Transport transport, HttpClient site)
     {
-        var shovels = await site.GetFromJsonAsync<JsonElement>($"shovels/{Uri.EscapeDataString(VirtualHost)}");
-        return shovels.EnumerateArray().Where(s => s.GetProperty("name").GetString() == Shovel)
-            .Select(s => s.GetProperty("state").GetString()).FirstOrDefault() ?? "absent";
+        var vhost = Uri.EscapeDataString(VirtualHost);
+        if (transport == Transport.Shovel)
+        {
+            await site.DeleteAsync($"parameters/shovel/{vhost}/{Shovel}");
+            return;
+        }
+        await site.DeleteAsync($"policies/{vhost}/{FederationPolicy}");
+        await site.DeleteAsync($"parameters/federation-upstream/{vhost}/{Upstream}");
+    }
+
+    /// <summary>The link's state as the management API shows it: the shovel's (shovels/), or the federation link's of the site queue (federation-links/).</summary>
+    private static async Task<string> LinkStateAsync(Transport transport, HttpClient site)
+    {
+        var vhost = Uri.EscapeDataString(VirtualHost);
+        var (path, name, field, state) = transport == Transport.Shovel
+            ? ($"shovels/{vhost}", Shovel, "name", "state")
+            : ($"federation-links/{vhost}", Federated, "queue", "status");
+        var links = await site.GetFromJsonAsync<JsonElement>(path);
+        return links.EnumerateArray().Where(l => l.TryGetProperty(field, out var value) && value.GetString() == name)
+            .Select(l => l.GetProperty(state).GetString()).FirstOrDefault() ?? "absent";
     }
 
     private static ConnectionFactory Factory(int port, string user, string password) => new()

@@ -4,13 +4,15 @@ namespace RealTimeDistributor.Distributor;
 
 /// <summary>
 /// <code>
-/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000, "RealTimeMaxAhead": "00:10:00", "LeaseDuration": "00:00:03", "CentralQueueMaxLength": 1000000 }
+/// "Distributor": { "Site": "site-a", "Instance": "a", "RealTimeRowsPerMessage": 1000, "RealTimeMaxAhead": "00:10:00", "LeaseDuration": "00:00:03", "CentralQueueMaxLength": 1000000, "QuorumRealTimeQueue": true }
 /// </code>
 /// Environment form: Distributor__Site, Distributor__Instance. RealTimeRowsPerMessage: at most this many real-time rows
 /// of one table in one site message (docs/wire-format.md). RealTimeMaxAhead: how far ahead of this host's clock a
 /// real-time row's version (UTC ticks) or updatedAt may be; a row beyond it is refused (docs/wire-format.md).
 /// CentralQueueMaxLength: the bound of the site's config queue at the center
 /// (<see cref="Topology.Central.DeclareDistributorConfigQueueAsync"/>); a backlog beyond it ends in a resync.
+/// QuorumRealTimeQueue: false declares the site's real-time queue at the center classic instead of quorum, the baseline
+/// of the `realtime` benchmark (docs/benchmarks.md); a central cluster loses a classic queue with its node.
 /// </summary>
 public sealed record DistributorSettings(string Site, string Instance)
 {
@@ -22,6 +24,7 @@ public sealed record DistributorSettings(string Site, string Instance)
     /// <summary>How long the site lease runs unless renewed (renewed every third of it): after a kill -9 a standby takes over within about this.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(3);
     public int CentralQueueMaxLength { get; init; } = Topology.Central.DistributorConfigQueueMaxLength;
+    public bool QuorumRealTimeQueue { get; init; } = true;
 
     public static DistributorSettings From(IConfiguration configuration) => new(
         configuration.RequiredIdentifier("Distributor:Site"),
@@ -31,5 +34,6 @@ public sealed record DistributorSettings(string Site, string Instance)
         RealTimeMaxAhead = configuration.Duration("Distributor:RealTimeMaxAhead", DefaultRealTimeMaxAhead, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)),
         LeaseDuration = configuration.Duration("Distributor:LeaseDuration", TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(300), TimeSpan.FromMinutes(10)),
         CentralQueueMaxLength = configuration.Int("Distributor:CentralQueueMaxLength", Topology.Central.DistributorConfigQueueMaxLength, 100, 100_000_000),
+        QuorumRealTimeQueue = configuration.Bool("Distributor:QuorumRealTimeQueue", true),
     };
 }

@@ -244,10 +244,16 @@ public static class Topology
             await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
         }
 
-        /// <summary>Bounded quorum queue (oldest dropped first), single active consumer shared by the site's A/B distributors.</summary>
-        public static void ConfigureDistributorRealTimeQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
+        /// <summary>
+        /// Bounded quorum queue (oldest dropped first), single active consumer shared by the site's A/B distributors.
+        /// <paramref name="quorum"/> false declares it classic: the baseline of the `realtime` benchmark (Distributor:QuorumRealTimeQueue).
+        /// </summary>
+        public static void ConfigureDistributorRealTimeQueue(IRabbitMqReceiveEndpointConfigurator endpoint, bool quorum = true)
         {
-            endpoint.SetQuorumQueue();
+            if (quorum)
+            {
+                endpoint.SetQuorumQueue();
+            }
             endpoint.ConfigureConsumeTopology = false;
             endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
             endpoint.SingleActiveConsumer = true;

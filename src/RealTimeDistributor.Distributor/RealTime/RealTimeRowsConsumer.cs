@@ -22,7 +22,7 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats
     /// </summary>
     public static void Configure(IRabbitMqReceiveEndpointConfigurator endpoint, IServiceProvider services, DistributorSettings settings)
     {
-        Topology.Central.ConfigureDistributorRealTimeQueue(endpoint);
+        Topology.Central.ConfigureDistributorRealTimeQueue(endpoint, settings.QuorumRealTimeQueue);
         endpoint.BindWithoutDeclaring(services, Topology.Central.DistributorRealTimeQueue(settings.Site), Topology.Central.DistributorRealTimeBindings);
         PoisonMessageException.RetryOthers(endpoint);
         endpoint.ConfigureError(error =>

@@ -88,6 +88,10 @@ public sealed class Broker(params int[] managementPorts) : IDisposable
     public async Task PurgeAsync(string vhost, string queue) =>
         (await _http.DeleteAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}/contents")).EnsureSuccessStatusCode();
 
+    /// <summary>Deletes a queue (and its messages): a benchmark's stopped site whose queue would otherwise take copies of the next site's rows.</summary>
+    public async Task DeleteQueueAsync(string vhost, string queue) =>
+        (await _http.DeleteAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}")).EnsureSuccessStatusCode();
+
     public void Dispose() => _http.Dispose();
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using RealTimeDistributor.Distributor;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Tests.Hosting;
@@ -22,6 +23,16 @@ public sealed class When_reading_configuration
         var error = Assert.Throws<InvalidConfigurationException>(() => Config(("RabbitMq:Port", "70000")).Int("RabbitMq:Port", 5672, 1, 65535));
         Assert.Contains("'RabbitMq:Port'", error.Message);
         Assert.Contains("65535", error.Message);
+    }
+
+    [Fact]
+    public void Should_keep_the_real_time_queue_quorum_unless_told_classic()
+    {
+        Assert.True(DistributorSettings.From(Config(("Distributor:Site", "site-a"))).QuorumRealTimeQueue);
+        Assert.False(DistributorSettings.From(Config(("Distributor:Site", "site-a"), ("Distributor:QuorumRealTimeQueue", "false"))).QuorumRealTimeQueue);
+        var error = Assert.Throws<InvalidConfigurationException>(() =>
+            DistributorSettings.From(Config(("Distributor:Site", "site-a"), ("Distributor:QuorumRealTimeQueue", "classic"))));
+        Assert.Equal("Distributor:QuorumRealTimeQueue", error.Key);
     }
 
     [Fact]
