@@ -212,21 +212,10 @@ public static class Binaries
     {
         var here = AppContext.BaseDirectory;
         var configuration = here.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var dll = root is null ? null : System.IO.Path.Combine(root, "src", project, "bin", configuration, "net10.0", $"{project}.dll");
         return dll is not null && File.Exists(dll)
             ? dll
             : throw new UsageException($"{project} is not built: run `dotnet build -c {configuration}` at the repository root first");
-    }
-
-    /// <summary>The repository this rtd was built in (the folder of RealTimeDistributor.sln above it), else null.</summary>
-    public static string? RepositoryRoot()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(System.IO.Path.Combine(root.FullName, "RealTimeDistributor.sln")))
-        {
-            root = root.Parent;
-        }
-        return root?.FullName;
     }
 }
