@@ -75,7 +75,9 @@ public static class CentralHost
         builder.Services.AddHostedService<RealTimeFeed>();
 
         var app = builder.Build();
-        app.Services.GetRequiredService<CentralStats>().ReportTo(app.Services.GetRequiredService<RtdMetrics>());
+        var metrics = app.Services.GetRequiredService<RtdMetrics>();
+        app.Services.GetRequiredService<CentralStats>().ReportTo(metrics);
+        app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapAdminApi();

@@ -15,7 +15,7 @@ public static class BenchCommand
     {
         var quick = args.Contains("--quick");
         var options = Options.Parse(args.Where(a => a != "--quick"));
-        var root = Binaries.RepositoryRoot()
+        var root = Repository.Root()
             ?? throw new CommandFailedException("rtd bench runs the benchmark project of its repository: use an rtd built in the repository");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root };
         string[] arguments = ["run", "-c", "Release", "--project", Project, "--", .. options.Positional, .. quick ? ["--quick"] : Array.Empty<string>(),

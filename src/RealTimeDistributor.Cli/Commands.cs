@@ -107,6 +107,11 @@ public static class Commands
             Console.Error.WriteLine($"rtd: {exception.Message}");
             return 1;
         }
+        catch (HostStartException exception)
+        {
+            Console.Error.WriteLine($"rtd: {exception.Message}");
+            return 1;
+        }
         catch (UnreachableException exception)
         {
             Console.Error.WriteLine($"rtd: {exception.Message}");

@@ -70,7 +70,7 @@ public static class Demo
                     ["RealTime__Source"] = "gateways", // the activity comes from the peripheral gateways started below
                 });
             hosts.Add(central);
-            await WaitHealthyAsync([central], stop.Token);
+            await HostProcess.WaitHealthyAsync([central], stop.Token);
             for (var i = 0; i < sites.Length; i++)
             {
                 var site = sites[i];
@@ -93,7 +93,7 @@ public static class Demo
                 hosts.Add(HostProcess.Start($"distributor-{site}", "RealTimeDistributor.Distributor", DistributorUrl(i), logs, distributor));
                 hosts.Add(HostProcess.Start($"client-{site}", "RealTimeDistributor.Client", ClientUrl(i), logs, client));
             }
-            await WaitHealthyAsync(hosts, stop.Token);
+            await HostProcess.WaitHealthyAsync(hosts, stop.Token);
 
             using var http = AdminApiClient.Create(central.Url, TimeSpan.FromMinutes(5), adminKey);
             var center = DemoCenter.Build(agents, sites.Length);
@@ -217,40 +217,6 @@ public static class Demo
         {
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
-        }
-    }
-
-    internal static async Task WaitHealthyAsync(IEnumerable<HostProcess> hosts, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        foreach (var host in hosts)
-        {
-            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(90);
-            while (true)
-            {
-                if (host.HasExited)
-                {
-                    throw new InvalidOperationException($"{host.Name} exited during start; see .rtd/logs/{host.Name}.log");
-                }
-                try
-                {
-                    if ((await http.GetAsync(new Uri(host.Url, "/health"), cancellationToken)).IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                }
-                if (DateTimeOffset.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"{host.Name} did not become healthy at {host.Url}");
-                }
-                await Task.Delay(250, cancellationToken);
-            }
         }
     }
 

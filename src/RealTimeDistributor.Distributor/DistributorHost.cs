@@ -7,6 +7,7 @@ using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Distributor;
 
@@ -113,6 +114,7 @@ public static class DistributorHost
         app.MapHealthAndMetrics();
         var metrics = app.Services.GetRequiredService<RtdMetrics>();
         app.Services.GetRequiredService<DistributorStats>().ReportTo(metrics);
+        app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
         metrics.ObserveCounter("rtd.config.resyncs", "{resync}", "replica rebuilds from a central snapshot after a gap or a poison change",
             () => app.Services.GetRequiredService<ResyncGuard>().Count);
         return app;

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Distributor;
 
@@ -19,7 +20,7 @@ public static class StatsEndpoint
     public static void MapDistributorStats(this WebApplication app, DistributorSettings settings)
     {
         var pipeline = Resilience.DatabasePipeline(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StatsEndpoint)), "GET /stats");
-        app.MapGet("/stats", async (DistributorStats stats, SiteLease lease, Site.SiteLinks links, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/stats", async (DistributorStats stats, SnapshotSender snapshots, SiteLease lease, Site.SiteLinks links, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
         {
             SyncState? state = null;
             List<RealTimeTableState> tables = [];
@@ -60,6 +61,7 @@ public static class StatsEndpoint
                 stats.RealTimeRowsStale,
                 stats.SitePublished,
                 stats.RealTimeBatchesHandedBack,
+                snapshotRequestsRefused = snapshots.RequestsRefused,
                 // the site lease: who holds it, under which epoch, and whether this process is the one
                 active = lease.Current is not null,
                 epoch = state?.Epoch,

@@ -7,6 +7,7 @@ using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Central.Admin;
 
@@ -33,7 +34,7 @@ public static class AdminApi
         edit.MapDelete("/{table}/{id:long}", DeleteAsync);
         app.MapActivityIngest();
         app.MapGet("/api/sequence", SequenceAsync);
-        app.MapGet("/stats", (CentralStats stats) => Results.Ok(new
+        app.MapGet("/stats", (CentralStats stats, SnapshotSender snapshots) => Results.Ok(new
         {
             stats.ChangesCommitted,
             stats.ChangesPublished,
@@ -42,6 +43,7 @@ public static class AdminApi
             stats.ActivityDuplicates,
             stats.ActivityRefused,
             stats.ResyncsRequested,
+            snapshotRequestsRefused = snapshots.RequestsRefused,
         }));
         app.MapHealthAndMetrics();
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace RealTimeDistributor.Cli.Chaos;
@@ -5,7 +6,8 @@ namespace RealTimeDistributor.Cli.Chaos;
 /// <summary>
 /// `rtd chaos [--scenario NAME[,NAME] | --all] [--seed N] [--duration D] [--sites N]`: runs the fault matrix against the
 /// whole system as processes, on vhosts and databases of its own, and prints per scenario the oracle's counts (lost,
-/// duplicated, unexpected, stale), the convergence and failover times and the first violations. Exit code 1 on any
+/// duplicated, unexpected, stale), the convergence and failover times and the first violations. A host that exits during
+/// start fails its scenario (its exit code and last lines are the violation) and the run goes on. Exit code 1 on any
 /// violation. With --duration the scenarios repeat until that much time has passed (a soak).
 /// </summary>
 public static class ChaosCommand
@@ -24,37 +26,34 @@ public static class ChaosCommand
         output.WriteLine($"rtd chaos: {scenarios.Count} scenarios, seed {seed}, {sites} site(s){(duration is { } d ? $", repeated for {d}" : "")}; logs under {logs}");
         output.WriteLine($"{"scenario",-26} {"result",6} {"lost",5} {"dup",5} {"unexp",5} {"stale",5} {"converged",9} {"failover",8} {"edits ok/refused/failed",23} {"rt rows",7} {"took",6}");
 
-        var results = new List<ScenarioResult>();
         ChaosSystem? shared = null;
         try
         {
-            do
+            var results = await RunScenariosAsync(scenarios, deadline, output, async scenario =>
             {
-                foreach (var scenario in scenarios)
+                if (scenario.NeedsPrivateBroker)
                 {
-                    ScenarioResult result;
-                    if (scenario.NeedsPrivateBroker)
-                    {
-                        await using var node = await PrivateNode.StartAsync();
-                        await using var system = await ChaosSystem.StartAsync(node.Endpoint, logs, sites, cancellationToken);
-                        result = await RunAsync(system, scenario, seed, cancellationToken);
-                    }
-                    else
-                    {
-                        shared ??= await ChaosSystem.StartAsync(BrokerEndpoint.Shared(), logs, sites, cancellationToken);
-                        result = await RunAsync(shared, scenario, seed, cancellationToken);
-                        if (!result.Verdict.Passed)
-                        {
-                            // the next scenario starts from a system that works
-                            await shared.DisposeAsync();
-                            shared = null;
-                        }
-                    }
-                    results.Add(result);
-                    Print(output, result);
+                    await using var node = await PrivateNode.StartAsync();
+                    await using var system = await ChaosSystem.StartAsync(node.Endpoint, logs, sites, cancellationToken);
+                    return await RunAsync(system, scenario, seed, cancellationToken);
                 }
-            }
-            while (DateTimeOffset.UtcNow < deadline);
+                shared ??= await ChaosSystem.StartAsync(BrokerEndpoint.Shared(), logs, sites, cancellationToken);
+                ScenarioResult? result = null;
+                try
+                {
+                    return result = await RunAsync(shared, scenario, seed, cancellationToken);
+                }
+                finally
+                {
+                    if (result is not { Verdict.Passed: true })
+                    {
+                        // failed, or a host did not start again: the next scenario starts from a system that works
+                        await shared.DisposeAsync();
+                        shared = null;
+                    }
+                }
+            });
+            return Summarize(output, results);
         }
         finally
         {
@@ -63,10 +62,46 @@ public static class ChaosCommand
                 await shared.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="scenarios"/> in order (again and again until <paramref name="deadline"/>) and prints each
+    /// result. A scenario whose host exits during start or never answers /health (at the system's start or at a restart)
+    /// fails with the host's exit code and last lines of output, and the run goes on with the next scenario.
+    /// </summary>
+    public static async Task<List<ScenarioResult>> RunScenariosAsync(IReadOnlyList<Scenario> scenarios, DateTimeOffset deadline, TextWriter output,
+        Func<Scenario, Task<ScenarioResult>> run)
+    {
+        var results = new List<ScenarioResult>();
+        do
+        {
+            foreach (var scenario in scenarios)
+            {
+                var took = Stopwatch.StartNew();
+                ScenarioResult result;
+                try
+                {
+                    result = await run(scenario);
+                }
+                catch (HostStartException exception)
+                {
+                    result = ScenarioResult.Failed(scenario.Name, exception.Message, took.Elapsed);
+                }
+                results.Add(result);
+                Print(output, result);
+            }
+        }
+        while (DateTimeOffset.UtcNow < deadline);
+        return results;
+    }
+
+    /// <summary>Prints which runs failed; the exit code, 1 when any did.</summary>
+    public static int Summarize(TextWriter output, IReadOnlyList<ScenarioResult> results)
+    {
         var failed = results.Count(r => !r.Verdict.Passed);
         output.WriteLine(failed == 0
             ? $"every scenario passed ({results.Count} runs)"
-            : $"{failed} of {results.Count} runs violated the oracle: {string.Join(", ", results.Where(r => !r.Verdict.Passed).Select(r => r.Scenario).Distinct())}");
+            : $"{failed} of {results.Count} runs failed: {string.Join(", ", results.Where(r => !r.Verdict.Passed).Select(r => r.Scenario).Distinct())}");
         return failed == 0 ? 0 : 1;
     }
 
@@ -88,7 +123,7 @@ public static class ChaosCommand
         }
         foreach (var violation in v.Violations)
         {
-            output.WriteLine($"    {violation}");
+            output.WriteLine($"    {violation.Replace("\n", "\n      ", StringComparison.Ordinal)}");
         }
     }
 }

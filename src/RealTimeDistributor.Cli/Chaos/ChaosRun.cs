@@ -5,7 +5,12 @@ namespace RealTimeDistributor.Cli.Chaos;
 /// <summary>What one scenario did: the oracle's verdict, how long the system took to converge after the load stopped
 /// and, where the scenario takes something away, how long until it worked again (failover).</summary>
 public sealed record ScenarioResult(string Scenario, Verdict Verdict, TimeSpan? Convergence, TimeSpan? Failover, long Edits, long EditsRefused,
-    long EditsFailed, string? LastEditFailure, long RealTimeRows, TimeSpan Took);
+    long EditsFailed, string? LastEditFailure, long RealTimeRows, TimeSpan Took)
+{
+    /// <summary>A scenario that could not run to its verdict (a host did not start), with the reason as its violation.</summary>
+    public static ScenarioResult Failed(string scenario, string reason, TimeSpan took) =>
+        new(scenario, new Verdict(0, 0, 0, 0, [reason]), null, null, 0, 0, 0, null, 0, took);
+}
 
 /// <summary>
 /// One scenario's run on a <see cref="ChaosSystem"/>: a background load (an edit every <see cref="EditEvery"/>, a real-time
@@ -48,11 +53,18 @@ public sealed class ChaosRun(ChaosSystem system, int seed) : IAsyncDisposable
         Edits = new EditLoad(_admin, seed);
         using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var background = Task.Run(() => LoadAsync(stopLoad.Token), CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // the load runs before the fault
-        await scenario.InjectAsync(this, cancellationToken);
-        await Task.Delay(load, cancellationToken); // and after it
-        await stopLoad.CancelAsync();
-        await background;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // the load runs before the fault
+            await scenario.InjectAsync(this, cancellationToken);
+            await Task.Delay(load, cancellationToken); // and after it
+        }
+        finally
+        {
+            // also when the scenario throws (a host it restarted did not start): the load must not outlive the run
+            await stopLoad.CancelAsync();
+            await background;
+        }
         await FlushRealTimeAsync(cancellationToken);
         await system.RestartStoppedAsync(cancellationToken);
         var settling = Stopwatch.StartNew();

@@ -103,7 +103,7 @@ public sealed class ChaosSystem : IAsyncDisposable
                 ["ConnectionStrings__Central"] = ConnectionString(CentralDatabase),
                 ["RealTime__Simulate"] = "false", // the run publishes the real-time rows itself, so it knows the newest version of each
             });
-        await Demo.WaitHealthyAsync([Central], cancellationToken);
+        await HostProcess.WaitHealthyAsync([Central], cancellationToken);
         // the peripheral, skill groups, agents and call types the edit load changes (without them most edits are refused)
         using (var admin = AdminApiClient.Create(Central.Url, TimeSpan.FromSeconds(30), AdminKey))
         {
@@ -119,12 +119,12 @@ public sealed class ChaosSystem : IAsyncDisposable
             BrokerLinks[site] = link;
             // instance a first, alone: it creates the replica and loads the first-start snapshot; b is the standby
             Distributors[site] = new() { ["a"] = StartDistributor(site, "a") };
-            await Demo.WaitHealthyAsync([Distributors[site]["a"]], cancellationToken);
+            await HostProcess.WaitHealthyAsync([Distributors[site]["a"]], cancellationToken);
             Distributors[site]["b"] = StartDistributor(site, "b");
             Clients.Add(StartClient(site, "ws1", [Topology.AllKeys]));
             Clients.Add(StartClient(site, "ws2", FilteredBindings, SmallQueue));
         }
-        await Demo.WaitHealthyAsync(Hosts, cancellationToken);
+        await HostProcess.WaitHealthyAsync(Hosts, cancellationToken);
     }
 
     private HostProcess StartDistributor(string site, string instance) =>
@@ -200,7 +200,7 @@ public sealed class ChaosSystem : IAsyncDisposable
         {
             client.Process = client.Process.Restart();
         }
-        await Demo.WaitHealthyAsync(Hosts, cancellationToken);
+        await HostProcess.WaitHealthyAsync(Hosts, cancellationToken);
     }
 
     /// <summary>The instance whose consumer is the single active one on <paramref name="site"/>'s central config queue.</summary>

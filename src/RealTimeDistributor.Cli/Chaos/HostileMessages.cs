@@ -15,8 +15,9 @@ namespace RealTimeDistributor.Cli.Chaos;
 /// content without being parked, which is right; each such message is counted where the system counts it
 /// (<see cref="Account"/>): a configuration change of a sequence the replica has is a duplicate (republished with the
 /// content of record), a real-time row of version 1 is stale, a snapshot request whose reply-to is not a snapshot reply
-/// queue of its site is refused and logged, a site message is refused (another site, sequences that do not fit) or
-/// ignored (no epoch: lower than the view's) by the client, logged and counted in its /stats.
+/// queue of its site is refused, logged and counted in the host's /stats (snapshotRequestsRefused), a site message is
+/// refused (another site, sequences that do not fit) or ignored (no epoch: lower than the view's) by the client, logged
+/// and counted in its /stats.
 /// </summary>
 public sealed class HostileMessages : Scenario
 {
@@ -43,8 +44,8 @@ public sealed class HostileMessages : Scenario
     {
         var central = system.CentralVirtualHost;
         var distributors = system.Distributors[site].Values.ToList();
-        var refusedRequests = new Account("snapshot requests refused and logged by the center (reply-to not a snapshot reply queue of the site)",
-            () => Task.FromResult(LogLines(system, system.Central, "Ignored snapshot request")));
+        var refusedRequests = new Account("snapshot requests the center refused (reply-to not a snapshot reply queue of the site: snapshotRequestsRefused)",
+            () => StatsAsync([system.Central], "snapshotRequestsRefused"));
         yield return (central, Topology.Central.DistributorConfigQueue(site), Shape.ConfigChange,
             new Account("copies of applied changes the distributors skipped as duplicates (configDuplicates)", () => StatsAsync(distributors, "configDuplicates"),
                 CopiesJoin: true));
@@ -53,7 +54,7 @@ public sealed class HostileMessages : Scenario
         yield return (central, Topology.Central.ConfigSnapshotQueue, Shape.SnapshotRequest, refusedRequests);
         yield return (central, Topology.Central.RealTimeSnapshotQueue, Shape.SnapshotRequest, refusedRequests);
         yield return ($"rtd-{site}", Topology.Site.SnapshotQueue(site), Shape.SnapshotRequest,
-            new Account("snapshot requests refused and logged by the distributors", () => Task.FromResult(distributors.Sum(d => LogLines(system, d, "Ignored snapshot request")))));
+            new Account("snapshot requests the distributors refused (snapshotRequestsRefused)", () => StatsAsync(distributors, "snapshotRequestsRefused")));
         // the client with the whole queue: ws2's 50-message queue would drop most of them itself (drop-head), before any client saw them
         foreach (var client in system.Clients.Where(c => c.Site == site && !c.Bindings.SequenceEqual(ChaosSystem.FilteredBindings)))
         {
@@ -176,22 +177,6 @@ public sealed class HostileMessages : Scenario
             }
         }
         return sum;
-    }
-
-    /// <summary>Lines of a host's log that contain <paramref name="text"/>.</summary>
-    private static long LogLines(ChaosSystem system, HostProcess host, string text)
-    {
-        using var stream = new FileStream(Path.Combine(system.LogFolder, host.Name + ".log"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        var count = 0L;
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.Contains(text, StringComparison.Ordinal))
-            {
-                count++;
-            }
-        }
-        return count;
     }
 
     /// <summary>The kind of the i-th hostile message.</summary>

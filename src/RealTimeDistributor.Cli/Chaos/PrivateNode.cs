@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -7,8 +6,8 @@ namespace RealTimeDistributor.Cli.Chaos;
 
 /// <summary>
 /// A private RabbitMQ node of a chaos run (infra/rabbitmq/node.sh: own name, ports and data), so a scenario can restart
-/// a broker without touching the shared one. The node is started with every inherited file descriptor above 2 closed:
-/// a daemon must not keep a lock its starter holds (a test run under flock).
+/// a broker without touching the shared one. The node is started with every inherited file descriptor above 2 closed
+/// (<see cref="Repository.ScriptAsync"/>): a daemon must not keep a lock its starter holds (a test run under flock).
 /// </summary>
 public sealed class PrivateNode(string name, int port) : IAsyncDisposable
 {
@@ -45,25 +44,7 @@ public sealed class PrivateNode(string name, int port) : IAsyncDisposable
     }
 
     /// <summary>node.sh COMMAND NAME ARGS, failing with its output when it fails.</summary>
-    public async Task RunAsync(string command, params string[] args)
-    {
-        var script = Path.Combine(Binaries.RepositoryRoot() ?? throw new UsageException("rtd chaos runs from its repository (infra/rabbitmq/node.sh)"),
-            "infra", "rabbitmq", "node.sh");
-        var closeInherited = "for fd in $(ls /proc/$$/fd); do [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done; exec \"$0\" \"$@\"";
-        var start = new ProcessStartInfo("bash", ["-c", closeInherited, script, command, name, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new CommandFailedException($"infra/rabbitmq/node.sh {command} {name} failed ({process.ExitCode}): {await output}{await error}");
-        }
-    }
+    public Task RunAsync(string command, params string[] args) => Repository.ScriptAsync("infra/rabbitmq/node.sh", [command, name, .. args]);
 
     /// <summary>Stops the node and deletes its data.</summary>
     public async ValueTask DisposeAsync() => await RunAsync("reset");

@@ -16,18 +16,31 @@ public sealed class SnapshotSender(RabbitMqSettings broker, string virtualHost, 
     ILogger<SnapshotSender> logger) : IAsyncDisposable
 {
     private readonly ConfirmingPublisher _publisher = new(broker, virtualHost, clientName, [], logger);
+    private long _requestsRefused;
 
-    /// <summary>True (and a warning logged) when a request of <paramref name="site"/> names a reply queue this sender does not answer.</summary>
+    /// <summary>Requests refused since the start (<see cref="Refuses"/>): GET /stats <c>snapshotRequestsRefused</c>.</summary>
+    public long RequestsRefused => Interlocked.Read(ref _requestsRefused);
+
+    /// <summary>
+    /// True (counted in <see cref="RequestsRefused"/>, logged as information: the requester's fault, not this host's) when a
+    /// request of <paramref name="site"/> names a reply queue this sender does not answer.
+    /// </summary>
     public bool Refuses(string site, string? replyTo, Guid snapshotId)
     {
         if (replyRule(site, replyTo))
         {
             return false;
         }
-        logger.LogWarning("Ignored snapshot request {SnapshotId} from {RequestingSite}: {ReplyTo} is not a snapshot reply queue of that site on {VirtualHost}",
+        Interlocked.Increment(ref _requestsRefused);
+        logger.LogInformation("Ignored snapshot request {SnapshotId} from {RequestingSite}: {ReplyTo} is not a snapshot reply queue of that site on {VirtualHost}",
             snapshotId, site, replyTo, virtualHost);
         return true;
     }
+
+    /// <summary>Puts <see cref="RequestsRefused"/> on the host's meter.</summary>
+    public void ReportTo(RtdMetrics metrics) =>
+        metrics.ObserveCounter("rtd.snapshot.requests_refused", "{request}", "snapshot requests refused: the reply-to is not a snapshot reply queue of the site",
+            () => RequestsRefused);
 
     public SnapshotWriter<TRow> Open<TRow>(string replyTo, string site, Guid snapshotId, long watermark, DateTimeOffset takenAt, int maxRows,
         int maxBytes = int.MaxValue, long epoch = 0, Guid streamId = default) =>

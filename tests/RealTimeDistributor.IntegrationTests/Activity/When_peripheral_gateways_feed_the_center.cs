@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
+using RealTimeDistributor.Cli;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
@@ -245,7 +246,7 @@ public sealed class When_peripheral_gateways_feed_the_center : ActivityTest
     /// <summary>rtd (built next to the client) on this system's broker and central vhost, with its reader key.</summary>
     private Process StartRtd(params string[] args)
     {
-        var rtd = Path.Combine(Path.GetDirectoryName(Executables.Path("RealTimeDistributor.Client"))!
+        var rtd = Path.Combine(Path.GetDirectoryName(Binaries.Path("RealTimeDistributor.Client"))!
             .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Cli", StringComparison.Ordinal), "rtd.dll");
         var start = new ProcessStartInfo("dotnet", [rtd, .. args])
         {

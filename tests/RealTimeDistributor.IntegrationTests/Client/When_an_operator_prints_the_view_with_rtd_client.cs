@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using RealTimeDistributor.Cli;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.IntegrationTests.Support;
 
@@ -84,7 +85,7 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
     /// </summary>
     private static (Process Process, Task<string> Output, Task<string> Errors) RunRtd(params string[] args)
     {
-        var rtd = Path.Combine(Path.GetDirectoryName(Executables.Path("RealTimeDistributor.Client"))!
+        var rtd = Path.Combine(Path.GetDirectoryName(Binaries.Path("RealTimeDistributor.Client"))!
             .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Cli", StringComparison.Ordinal), "rtd.dll");
         var start = new ProcessStartInfo("dotnet", [rtd, .. args])
         {

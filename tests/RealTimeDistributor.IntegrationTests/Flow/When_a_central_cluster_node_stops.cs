@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RealTimeDistributor.Cli;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
@@ -114,6 +115,6 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
     private static async Task ClusterNodeAsync(string verb, string node)
     {
         var port = TestSettings.ClusterHosts.Split(',')[int.Parse(node[^1..], System.Globalization.CultureInfo.InvariantCulture) - 1].Split(':')[1];
-        await SiteStack.ScriptAsync("infra/rabbitmq/node.sh", verb == "start" ? [verb, node, port] : [verb, node]);
+        await Repository.ScriptAsync("infra/rabbitmq/node.sh", verb == "start" ? [verb, node, port] : [verb, node]);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RealTimeDistributor.Cli;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 
@@ -56,7 +57,7 @@ public sealed class When_a_host_starts_with_bad_configuration
 
     private static async Task<(int ExitCode, string Output)> RunDistributorAsync(Dictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet", [Executables.Path("RealTimeDistributor.Distributor")])
+        var start = new ProcessStartInfo("dotnet", [Binaries.Path("RealTimeDistributor.Distributor")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

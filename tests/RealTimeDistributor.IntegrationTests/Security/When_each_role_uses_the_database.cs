@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Npgsql;
+using RealTimeDistributor.Cli;
 using RealTimeDistributor.IntegrationTests.Support;
 using Xunit.Abstractions;
 
@@ -44,7 +45,7 @@ public sealed class When_each_role_uses_the_database(ITestOutputHelper output) :
             await using var table = new NpgsqlCommand("CREATE TABLE made_before (id int)", central);
             await table.ExecuteNonQueryAsync();
         }
-        var script = Path.Combine(RoleUsers.RepositoryRoot(), "infra", "postgres", "apply-roles.sh");
+        var script = Repository.PathOf("infra/postgres/apply-roles.sh");
         var start = new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["RTD_SITES"] = $"{SiteA} {SiteB}";
         start.Environment["RTD_POSTGRES_PORT"] = TestSettings.PostgresPort;

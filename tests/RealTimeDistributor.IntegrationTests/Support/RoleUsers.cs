@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using RealTimeDistributor.Cli;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
 
@@ -32,7 +33,7 @@ public sealed class RoleUsers : IAsyncDisposable
 
     public static IReadOnlyList<RoleLine> Lines()
     {
-        var path = Path.Combine(RepositoryRoot(), "infra", "rabbitmq", "roles.conf");
+        var path = Repository.PathOf("infra/rabbitmq/roles.conf");
         return [.. File.ReadLines(path)
             .Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
@@ -97,16 +98,6 @@ public sealed class RoleUsers : IAsyncDisposable
         : throw new KeyNotFoundException($"roles.conf declares no user for role {role} {site} {workstation}");
 
     private async Task PutAsync(string path, object body) => (await _http.PutAsJsonAsync(path, body)).EnsureSuccessStatusCode();
-
-    public static string RepositoryRoot()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "RealTimeDistributor.sln")))
-        {
-            root = root.Parent;
-        }
-        return root?.FullName ?? throw new InvalidOperationException($"RealTimeDistributor.sln not found above {AppContext.BaseDirectory}");
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RealTimeDistributor.Central;
+using RealTimeDistributor.Cli;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor;
@@ -286,7 +287,7 @@ public sealed class RtdSystem : IAsyncDisposable
     /// </summary>
     public System.Diagnostics.Process StartProcess(string project, Dictionary<string, string> environment)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Executables.Path(project)])
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Binaries.Path(project)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Npgsql;
+using RealTimeDistributor.Cli;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
 
@@ -41,9 +41,9 @@ public sealed class SiteStack : IAsyncDisposable
     public static async Task<SiteStack> StartAsync()
     {
         var stack = new SiteStack();
-        stack._startedNode = !(await ScriptAsync("infra/rabbitmq/node.sh", "start", NodeName, RabbitPort.ToString(CultureInfo.InvariantCulture)))
+        stack._startedNode = !(await Repository.ScriptAsync("infra/rabbitmq/node.sh", "start", NodeName, RabbitPort.ToString(CultureInfo.InvariantCulture)))
             .Contains("already running", StringComparison.Ordinal);
-        stack._startedInstance = !(await ScriptAsync("infra/postgres/instance.sh", "start", InstanceName, PostgresPort.ToString(CultureInfo.InvariantCulture)))
+        stack._startedInstance = !(await Repository.ScriptAsync("infra/postgres/instance.sh", "start", InstanceName, PostgresPort.ToString(CultureInfo.InvariantCulture)))
             .Contains("already running", StringComparison.Ordinal);
         return stack;
     }
@@ -101,23 +101,6 @@ public sealed class SiteStack : IAsyncDisposable
         return rows;
     }
 
-    /// <summary>Runs one of the repository's scripts (infra/...), failing with its output when it fails.</summary>
-    public static async Task<string> ScriptAsync(string script, params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(RoleUsers.RepositoryRoot(), script), args)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0
-            ? await output
-            : throw new InvalidOperationException($"{script} {string.Join(' ', args)} exited {process.ExitCode}: {await output}{await error}");
-    }
-
     private static int Port(string variable, int fallback) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
@@ -139,11 +122,11 @@ public sealed class SiteStack : IAsyncDisposable
         _management.Dispose();
         if (_startedNode)
         {
-            await ScriptAsync("infra/rabbitmq/node.sh", "stop", NodeName);
+            await Repository.ScriptAsync("infra/rabbitmq/node.sh", "stop", NodeName);
         }
         if (_startedInstance)
         {
-            await ScriptAsync("infra/postgres/instance.sh", "stop", InstanceName);
+            await Repository.ScriptAsync("infra/postgres/instance.sh", "stop", InstanceName);
             // the pooled connections to the stopped instance are dead: the next test would get them (57P01)
             NpgsqlConnection.ClearAllPools();
         }

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Hosting.Snapshots;
@@ -134,14 +134,32 @@ public sealed class When_collecting_snapshot_chunks
     }
 
     [Fact]
-    public async Task Should_send_only_to_a_reply_queue_the_topology_reserves_for_the_site()
+    public async Task Should_send_only_to_a_reply_queue_the_topology_reserves_for_the_site_and_count_and_log_the_others_as_information()
     {
         var broker = new RabbitMqSettings("127.0.0.1", 5672, "nobody", "unused", false, TimeSpan.FromSeconds(1), "rtd-central");
-        await using var sender = new SnapshotSender(broker, "rtd-central", "test", Topology.Central.IsSnapshotReplyQueue, NullLogger<SnapshotSender>.Instance);
+        var log = new LevelsLogged();
+        await using var sender = new SnapshotSender(broker, "rtd-central", "test", Topology.Central.IsSnapshotReplyQueue, log);
 
         Assert.False(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id));
         Assert.True(sender.Refuses("site-a", Topology.Central.DistributorConfigQueue("site-a"), Id));
         Assert.True(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-b", "a-config"), Id));
         Assert.True(sender.Refuses("site-a", null, Id));
+
+        Assert.Equal(3, sender.RequestsRefused);
+        Assert.Equal([LogLevel.Information, LogLevel.Information, LogLevel.Information], log.Levels);
+    }
+
+    /// <summary>The level of each event logged.</summary>
+    private sealed class LevelsLogged : ILogger<SnapshotSender>
+    {
+        public List<LogLevel> Levels { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Levels.Add(logLevel);
     }
 }
