@@ -69,7 +69,7 @@ public sealed partial class When_reading_the_compose_file
 
     private static YamlMappingNode ReadServices()
     {
-        using var reader = new StreamReader(Path.Combine(Binaries.RepositoryRoot()!, "docker-compose.yml"));
+        using var reader = new StreamReader(Repository.PathOf("docker-compose.yml"));
         var yaml = new YamlStream();
         yaml.Load(reader);
         return (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children[new YamlScalarNode("services")];
