@@ -12,8 +12,8 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// docs/wire-format.md is enough to write a workstation in another language: a Python (pika) client that wants
 /// skillgroup.* binds it on the config exchange and the table on the real-time exchange (wire format 2), loads a
 /// snapshot (which holds the skill group created before it started, and nothing of other tables), and then reads a
-/// real-time row and a configuration change from the stream. infra/client-tools-up.sh installs
-/// python3-pika.
+/// real-time row and a configuration change from the stream, as the workstation's own broker user (it may declare its
+/// own queues and check that the site's exchanges exist, nothing more). infra/client-tools-up.sh installs python3-pika.
 /// </summary>
 public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
 {
@@ -33,6 +33,11 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
             RedirectStandardError = true,
         };
         TestSettings.SetBrokerEnvironment(start);
+        // as the workstation's own broker user (roles.conf), not the tests' full-rights one: what a real workstation gets
+        await using var users = await RoleUsers.CreateAsync(Rtd.CentralVirtualHost, [Site], $"{Rtd.Id}-", workstations: [(Site, "py1")]);
+        var workstation = users.For("workstation", Site, "py1");
+        start.Environment["RTD_RABBITMQ_USER"] = workstation.User;
+        start.Environment["RTD_RABBITMQ_PASSWORD"] = workstation.Password;
         using var python = Process.Start(start)!;
         var lines = new List<string>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

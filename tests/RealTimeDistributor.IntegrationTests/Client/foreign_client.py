@@ -8,7 +8,8 @@ snapshot's watermark; a previousSiteSequence above it is a gap; a message of a l
 ignored; a reset after the snapshot, or a message of a higher epoch, means: load a new snapshot) until it has seen the expected
 configuration name and real-time value. Prints one JSON line per message and a final summary; exit code 0 on
 success, 1 on a gap or a timeout. Arguments: site workstation config-key config-name realtime-key field value timeout-s.
-Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD.
+Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD: the workstation's own broker user
+(infra/rabbitmq/roles.conf, role workstation), which may declare its own queues only.
 """
 import json
 import os
@@ -37,7 +38,8 @@ channel.queue_declare(queue=queue, durable=True, arguments={
 PATTERNS = ["skillgroup.*"]
 # every client also binds "reset" on the config exchange: resyncs and takeovers are announced there
 for exchange, keys in ((f"rtd.{site}.config", [*PATTERNS, "reset"]), (f"rtd.{site}.realtime", {p.split(".")[0] for p in PATTERNS})):
-    channel.exchange_declare(exchange=exchange, exchange_type="topic", durable=True)
+    # the site's exchanges are the distributor's: a workstation may only check that they exist (it may not declare)
+    channel.exchange_declare(exchange=exchange, passive=True)
     for key in keys:
         channel.queue_bind(queue=queue, exchange=exchange, routing_key=key)
 channel.basic_qos(prefetch_count=500)
@@ -48,7 +50,7 @@ def load_snapshot(bindings, idle_timeout=15.0):
     reply_to = f"rtd.{site}.client.{workstation}.snapshots"
     channel.queue_declare(queue=reply_to, durable=False, auto_delete=True)
     requests = f"rtd.{site}.snapshot-requests"
-    channel.exchange_declare(exchange=requests, exchange_type="topic", durable=True)
+    channel.exchange_declare(exchange=requests, passive=True)
     snapshot_id = str(uuid.uuid4())
     channel.basic_publish(exchange=requests, routing_key="snapshot", body=json.dumps({
         "site": site, "workstation": workstation, "snapshotId": snapshot_id, "replyTo": reply_to, "bindings": bindings,
