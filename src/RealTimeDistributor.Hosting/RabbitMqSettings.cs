@@ -5,7 +5,7 @@ namespace RealTimeDistributor.Hosting;
 /// <summary>
 /// Broker connection, bound from the "RabbitMq" section:
 /// <code>
-/// "RabbitMq": { "Host": "127.0.0.1", "Port": 5672, "Username": "rtd", "Password": "...", "UseTls": false,
+/// "RabbitMq": { "Host": "127.0.0.1", "Port": 5672, "Username": "rtd-site-a-distributor", "Password": "...", "UseTls": false,
 ///               "CaCertificate": "/etc/rtd/rabbitmq-ca.pem", "ConnectTimeout": "00:00:10", "CentralVirtualHost": "rtd-central" }
 /// </code>
 /// UseTls connects with TLS (amqps, port 5671 by default) and checks the broker's certificate and name (RabbitMq:Host);

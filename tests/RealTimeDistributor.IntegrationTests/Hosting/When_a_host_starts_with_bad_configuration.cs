@@ -30,6 +30,7 @@ public sealed class When_a_host_starts_with_bad_configuration
         {
             ["Distributor__Site"] = "site-z",
             ["RabbitMq__Port"] = "1",
+            ["RabbitMq__Username"] = TestSettings.RabbitUser,
             ["RabbitMq__Password"] = TestSettings.RabbitPassword,
             ["RabbitMq__ConnectTimeout"] = "00:00:02",
             ["ConnectionStrings__Replica"] = TestSettings.ConnectionString("rtd_unused"),
@@ -38,6 +39,22 @@ public sealed class When_a_host_starts_with_bad_configuration
         Assert.Equal(HostRunner.ServiceUnreachable, exitCode);
         Assert.Contains("RabbitMQ at amqp://127.0.0.1:1/", output);
         Assert.Contains("RabbitMq:Host", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task Should_name_the_broker_user_it_was_not_given()
+    {
+        // no default user: a site's distributor runs as its own role user (roles.conf), never as a full-rights one by omission
+        var (exitCode, output) = await RunDistributorAsync(new()
+        {
+            ["Distributor__Site"] = "site-z",
+            ["RabbitMq__Password"] = TestSettings.RabbitPassword,
+            ["ConnectionStrings__Replica"] = TestSettings.ConnectionString("rtd_unused"),
+        });
+
+        Assert.Equal(HostRunner.ConfigurationError, exitCode);
+        Assert.Contains("RabbitMq:Username", output);
         Assert.DoesNotContain("   at ", output);
     }
 
