@@ -30,9 +30,9 @@ public sealed class When_a_central_cluster_node_stops(ITestOutputHelper output) 
     private Task<long> AppliedAsync() => Rtd.AppliedSequenceAsync(Site);
 
     // Back in CI since 2026-12-06: the stall it showed once (replica at change 2,002 of 6,001 for 5 minutes) fits a
-    // batch whose confirms never came after the kill, which ConfirmingPublisher now gives up after 30 s (seen once in
-    // 12 runs since: the site stream's batch, every change applied 30.4 s after the kill). Should it stall again, the
-    // output says where (docs/operations.md, "Central broker cluster").
+    // batch whose confirms never came after the kill, which ConfirmingPublisher now gives up after 30 s (seen in 2 of
+    // 24 runs since: the site stream's batch, every change applied 30.4-30.6 s after the kill). Should it stall
+    // again, the output says where (docs/operations.md, "Central broker cluster").
     [Fact]
     public async Task Should_lose_and_duplicate_nothing_when_the_config_queue_leader_stops_during_a_burst()
     {
