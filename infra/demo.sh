@@ -44,7 +44,8 @@ if [[ "$topology" == sites ]]; then
   # the site's workstations log in to the site's broker: their credentials live there
   for ws in ws1 terminal; do RABBITMQ_NODENAME="rtd-$site@$(hostname -s)" infra/rabbitmq/workstation.sh add "$site" "$ws"; done
   infra/postgres/instance.sh start "rtd-$site" "$RTD_SITE_POSTGRES_PORT"
-  "${rtd[@]}" wan proxy "$site" --listen "127.0.0.1:$RTD_WAN_PORT" --to "$RTD_RABBITMQ_HOST:$RTD_RABBITMQ_PORT" > ".rtd-wan-$site.log" 2>&1 &
+  mkdir -p .rtd/logs # beside the demo's other logs (ignored by git)
+  "${rtd[@]}" wan proxy "$site" --listen "127.0.0.1:$RTD_WAN_PORT" --to "$RTD_RABBITMQ_HOST:$RTD_RABBITMQ_PORT" > ".rtd/logs/wan-$site.log" 2>&1 &
   wan=$!
   trap 'kill $wan 2>/dev/null || true' EXIT
   "${rtd[@]}" demo "${rest[@]}"
