@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using RealTimeDistributor.Cli;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
@@ -96,27 +95,8 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
             Regex.Escape("1 of 2 sites need attention"));
     }
 
-    /// <summary>
-    /// Runs `rtd status` until it exits with <paramref name="expectedExit"/> and its output matches every pattern, then
-    /// asserts them (so a timeout names what did not match). The figures come from the management API, which refreshes
-    /// each queue's counters and consumer details at its own statistics emission, so one run can show a mix of moments.
-    /// </summary>
-    private async Task StatusAsync(string[] extra, int expectedExit, params string[] patterns)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        var (code, text) = await RunStatusAsync(extra);
-        while ((code != expectedExit || !patterns.All(p => Regex.IsMatch(text, p))) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(500);
-            (code, text) = await RunStatusAsync(extra);
-        }
-        output.WriteLine($"rtd status {string.Join(' ', extra)} -> exit {code}");
-        output.WriteLine(text);
-        Assert.Equal(expectedExit, code);
-        Assert.All(patterns, p => Assert.Matches(p, text));
-    }
-
-    private async Task<(int Code, string Text)> RunStatusAsync(string[] extra)
+    /// <summary>`rtd status` for both sites as the read-only operator, until it exits and reads as expected (<see cref="StatusRuns"/>).</summary>
+    private Task StatusAsync(string[] extra, int expectedExit, params string[] patterns)
     {
         var operatorUser = _users.For("operator");
         string[] args =
@@ -128,9 +108,7 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
             "--user", operatorUser.User, "--password", operatorUser.Password,
             .. extra,
         ];
-        using var writer = new StringWriter();
-        var code = await StatusCommand.RunAsync(Options.Parse(args), writer);
-        return (code, writer.ToString());
+        return StatusRuns.UntilAsync(output, args, expectedExit, TimeSpan.FromSeconds(60), patterns);
     }
 
     private Task<QueueInfo?> ConsumersAsync(string vhost, string queue, int consumers = 1) =>

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using RealTimeDistributor.Cli;
 using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Distributor.Site;
@@ -72,9 +71,8 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
         var health = await HealthAsync(distributor);
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy", "Healthy"), (health.Status, Check(health.Body, "central-broker"), Check(health.Body, "site-broker")));
         // an operator's `rtd status` names the lost link and exits non-zero, for monitoring scripts
-        var status = await StatusAsync(distributor, expectedExit: 1);
-        Assert.Matches($@"{Regex.Escape(_site)} .* CENTER LINK DOWN since \d\d:\d\d:\d\d", status);
-        Assert.Matches(@"central-broker amqp://\S+ DOWN since ", status);
+        await StatusAsync(distributor, expectedExit: 1,
+            $@"{Regex.Escape(_site)} .* CENTER LINK DOWN since \d\d:\d\d:\d\d", @"central-broker amqp://\S+ DOWN since ");
 
         await CommitAgentsAsync(2000); // the config burst, while the site cannot hear it
         await Eventually.Until(() => CentralBacklog.SequenceAsync(_rtd), s => s.Published == s.Last, "the center to publish the burst");
@@ -180,34 +178,15 @@ public sealed class When_the_wan_link_to_a_site_fails(ITestOutputHelper output) 
         return app.Services.GetRequiredService<ClientView>();
     }
 
-    /// <summary>
-    /// `rtd status` for this site, run until it exits with <paramref name="expectedExit"/> (the management API's queue
-    /// figures lag by a statistics interval), then asserted; its output.
-    /// </summary>
-    private async Task<string> StatusAsync(WebApplication distributor, int expectedExit)
-    {
-        string[] args =
-        [
+    /// <summary>`rtd status` for this site, until it exits and reads as expected (<see cref="StatusRuns"/>); its output.</summary>
+    private Task<string> StatusAsync(WebApplication distributor, int expectedExit, params string[] patterns) =>
+        StatusRuns.UntilAsync(output, [
             "--central", _rtd.Central.Urls.First(),
             "--sites", $"{_site}={distributor.Urls.First()}",
             "--central-vhost", _rtd.CentralVirtualHost,
             "--management", $"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}",
             "--user", TestSettings.RabbitAdminUser, "--password", TestSettings.RabbitAdminPassword,
-        ];
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            using var writer = new StringWriter();
-            var code = await StatusCommand.RunAsync(Options.Parse(args), writer);
-            if (code == expectedExit || DateTime.UtcNow > deadline)
-            {
-                output.WriteLine($"rtd status -> exit {code}\n{writer}");
-                Assert.Equal(expectedExit, code);
-                return writer.ToString();
-            }
-            await Task.Delay(500);
-        }
-    }
+        ], expectedExit, TimeSpan.FromSeconds(30), patterns);
 
     /// <summary>A client's GET /tables (the wallboard's table list), by "kind:table".</summary>
     private async Task<Dictionary<string, TableStatus>> TablesAsync(string workstation)
