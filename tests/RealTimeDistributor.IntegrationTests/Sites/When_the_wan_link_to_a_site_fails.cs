@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Distributor.Site;
+using RealTimeDistributor.IntegrationTests.Cli;
 using RealTimeDistributor.IntegrationTests.Support;
 using Xunit.Abstractions;
 

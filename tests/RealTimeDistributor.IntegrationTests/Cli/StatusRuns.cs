@@ -2,9 +2,12 @@ using System.Text.RegularExpressions;
 using RealTimeDistributor.Cli;
 using Xunit.Abstractions;
 
-namespace RealTimeDistributor.IntegrationTests.Support;
+namespace RealTimeDistributor.IntegrationTests.Cli;
 
-/// <summary>`rtd status` run in-process, the way an operator's monitoring script reads it: its exit code and its text.</summary>
+/// <summary>
+/// `rtd status` run in-process, the way an operator's monitoring script reads it: its exit code and its text. Here, not in
+/// Support: it uses xunit, and the benchmarks compile Support's files too.
+/// </summary>
 public static class StatusRuns
 {
     /// <summary>
