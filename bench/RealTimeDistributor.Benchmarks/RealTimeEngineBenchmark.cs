@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RealTimeDistributor.Central;
 using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Benchmarks;

@@ -3,7 +3,7 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// <summary>A benchmark of the run: its name on the command line, and how it measures at full or at quick load.</summary>
 public sealed record Benchmark(string Name, Func<Report, bool, Task> RunAsync);
 
-/// <summary>Every benchmark `rtd bench` runs, in this order. Adding one is one line here (docs/benchmarks.md says what it measures).</summary>
+/// <summary>Every benchmark `rtd-lab bench` runs, in this order. Adding one is one line here (docs/benchmarks.md says what it measures).</summary>
 public static class Benchmarks
 {
     public static readonly Benchmark[] All =

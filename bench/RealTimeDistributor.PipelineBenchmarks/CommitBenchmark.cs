@@ -5,7 +5,7 @@ using Npgsql;
 using RealTimeDistributor.Central;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using RealTimeDistributor.Cli;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 

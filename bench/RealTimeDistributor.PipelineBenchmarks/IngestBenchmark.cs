@@ -6,11 +6,11 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 

@@ -1,7 +1,7 @@
 using RealTimeDistributor.PipelineBenchmarks;
 
 // dotnet run -c Release --project bench/RealTimeDistributor.PipelineBenchmarks -- [all | NAME ...] [--quick] [--report DIR]
-// (or `rtd bench`, which writes the report to bench/results). NAME: see Benchmarks.All.
+// (or `rtd-lab bench`, which writes the report to bench/results). NAME: see Benchmarks.All.
 var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != Option("--report")).ToList();
 var quick = args.Contains("--quick");
 if (names.Where(n => n != "all" && !Benchmarks.All.Any(b => b.Name == n)).ToList() is [_, ..] unknown)

@@ -13,7 +13,7 @@ using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 

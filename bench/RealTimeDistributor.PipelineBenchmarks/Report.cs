@@ -108,7 +108,7 @@ public sealed class Report
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Benchmark report {_startedAt:yyyy-MM-dd HH:mm zzz}{(quick ? " (quick)" : "")}");
         md.AppendLine();
-        md.AppendLine("Written by `rtd bench` (bench/RealTimeDistributor.PipelineBenchmarks); how to read it: docs/benchmarks.md.");
+        md.AppendLine("Written by `rtd-lab bench` (bench/RealTimeDistributor.PipelineBenchmarks); how to read it: docs/benchmarks.md.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- machine: {machine.Cores} cores, {machine.MemoryBytes / (1024.0 * 1024 * 1024):0.0} GiB memory, {machine.Os}, {machine.DotNet}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- commit: {machine.Commit ?? "unknown"}");

@@ -7,7 +7,7 @@ using RealTimeDistributor.Distributor;
 using RealTimeDistributor.Distributor.RealTime;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 

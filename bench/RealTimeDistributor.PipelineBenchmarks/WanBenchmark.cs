@@ -3,10 +3,9 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Cli;
 
@@ -29,7 +30,7 @@ public static class ClientCommand
             ["Client:Workstation"] = workstation,
             ["Client:Temporary"] = (once || options["workstation"] is null) ? "true" : "false",
             // the workstation's own broker credential (infra/rabbitmq/workstation.sh add SITE WS): rtd-{site}-ws-{workstation}
-            ["RabbitMq:Username"] = Env("RTD_RABBITMQ_WORKSTATION_USER", WorkstationUser(site, workstation)),
+            ["RabbitMq:Username"] = Env("RTD_RABBITMQ_WORKSTATION_USER", BrokerUsers.Workstation(site, workstation)),
             ["RabbitMq:Password"] = Env("RTD_RABBITMQ_WORKSTATION_PASSWORD", "local-demo-workstation"),
             ["Client:StaleAfter"] = options.Duration("stale-after")?.ToString("c", CultureInfo.InvariantCulture),
             ["Urls"] = options["url"] ?? "http://127.0.0.1:0",
@@ -138,9 +139,6 @@ public static class ClientCommand
 
     private static string Line(string change, object data) =>
         $"{{\"change\":\"{change}\",\"data\":{Encoding.UTF8.GetString(Json.Serialize(data))}}}\n";
-
-    /// <summary>A workstation's broker user, as infra/rabbitmq/roles.conf names it ("rtd-{site}-ws-{workstation}").</summary>
-    public static string WorkstationUser(string site, string workstation) => $"rtd-{site}-ws-{workstation}";
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 }

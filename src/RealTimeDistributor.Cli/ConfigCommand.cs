@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Cli;
 
@@ -52,7 +53,7 @@ public static class ConfigCommand
         return response.IsSuccessStatusCode ? 0 : (int)response.StatusCode / 100;
     }
 
-    /// <summary>The one way the CLI talks to the central admin API (`rtd config`, `rtd demo`).</summary>
+    /// <summary>The one way the CLI talks to the central admin API (`rtd config`, `rtd-lab demo`).</summary>
 
     /// <summary>The admin API unreachable (the center down, a wrong --central) is one line and exit code 3, as for the hosts.</summary>
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request)

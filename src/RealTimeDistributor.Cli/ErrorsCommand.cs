@@ -6,6 +6,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Cli;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Cli;
 
@@ -117,7 +118,7 @@ public static class StatusCommand
         return unhealthy == 0 ? 0 : 1;
     }
 
-    /// <summary>"site-a,site-b=http://host:5082": a site's distributor URL defaults to http://127.0.0.1:{5081 + index}, as `rtd demo` starts them.</summary>
+    /// <summary>"site-a,site-b=http://host:5082": a site's distributor URL defaults to http://127.0.0.1:{5081 + index}, as `rtd-lab demo` starts them.</summary>
     private static List<(string Site, Uri Distributor)> Sites(string list) =>
         [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select((entry, i) =>
             entry.Split('=', 2) is [var site, var url] ? (site, new Uri(url)) : (entry, new Uri($"http://127.0.0.1:{5081 + i}")))];

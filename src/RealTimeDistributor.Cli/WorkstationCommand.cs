@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Cli;
 
@@ -23,11 +24,11 @@ public static class WorkstationCommand
                 var generated = options["workstation-password"] is null;
                 var password = options["workstation-password"] ?? RandomNumberGenerator.GetHexString(48, lowercase: true);
                 await AddAsync(api, site, workstation, password);
-                output.WriteLine(generated ? password : $"{ClientCommand.WorkstationUser(site, workstation)} issued");
+                output.WriteLine(generated ? password : $"{BrokerUsers.Workstation(site, workstation)} issued");
                 return 0;
             case "remove":
                 (site, workstation) = SiteAndWorkstation(options);
-                var user = ClientCommand.WorkstationUser(site, workstation);
+                var user = BrokerUsers.Workstation(site, workstation);
                 await api.SendAsync(HttpMethod.Delete, $"users/{Uri.EscapeDataString(user)}");
                 // a deleted user's open connections would keep working until closed
                 foreach (var connection in (await api.RequireAsync("connections")).EnumerateArray()
@@ -60,7 +61,7 @@ public static class WorkstationCommand
             .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             .Select(f => f.Select(x => x.Replace("{site}", site, StringComparison.Ordinal).Replace("{workstation}", workstation, StringComparison.Ordinal)).ToArray())
             .ToList();
-        var roles = lines.Where(f => f[0] == "user" && f[2] == ClientCommand.WorkstationUser(site, workstation)).ToList();
+        var roles = lines.Where(f => f[0] == "user" && f[2] == BrokerUsers.Workstation(site, workstation)).ToList();
         if (roles is not [var role])
         {
             throw new CommandFailedException("roles.conf has no user line named rtd-{site}-ws-{workstation}");

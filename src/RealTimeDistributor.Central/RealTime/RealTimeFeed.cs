@@ -48,7 +48,7 @@ public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource so
         if (age >= options.ConfigurationRefresh || (committed != _configuredThrough && age >= MinimumReload))
         {
             await using var scope = scopes.CreateAsyncScope();
-            var configuration = await StatisticsConfiguration.LoadAsync(scope.ServiceProvider.GetRequiredService<CentralDbContext>(), cancellationToken);
+            var configuration = await StatisticsConfigurationLoader.LoadAsync(scope.ServiceProvider.GetRequiredService<CentralDbContext>(), cancellationToken);
             source.Configure(configuration, now);
             engine.Configure(configuration, now);
             (_configuredAt, _configuredThrough) = (now, committed);

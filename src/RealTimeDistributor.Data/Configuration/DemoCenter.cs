@@ -1,7 +1,7 @@
 namespace RealTimeDistributor.Data.Configuration;
 
 /// <summary>
-/// The contact center `rtd demo` loads (and the simulation's service-level test runs on): per site a peripheral (the
+/// The contact center `rtd-lab demo` loads (and the simulation's service-level test runs on): per site a peripheral (the
 /// ACD of a city) with its service and five skill groups of different sizes; named agents spread evenly over the
 /// sites, each in a primary skill group of its site and, two in five, a second one; call types shared by every site.
 /// The same sizes always give the same rows, listed parents first (the order a batch needs).

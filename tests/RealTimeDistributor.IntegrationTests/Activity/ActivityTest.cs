@@ -1,9 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Central;
-using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Activity;
 

@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Activity;
 

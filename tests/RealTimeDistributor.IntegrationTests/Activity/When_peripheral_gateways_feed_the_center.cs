@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using RealTimeDistributor.Central.RealTime;
-using RealTimeDistributor.Central.RealTime.Gateways;
-using RealTimeDistributor.Cli;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Activity;
 
@@ -225,7 +223,7 @@ public sealed class When_peripheral_gateways_feed_the_center : ActivityTest
         var file = Path.Combine(Path.GetTempPath(), $"rtd-feed-{Rtd.Id}.jsonl");
         await File.WriteAllLinesAsync(file, recorded.Select(e => System.Text.Json.JsonSerializer.Serialize(e, Json.Options)));
 
-        var replay = StartRtd("feed", "replay", file, "--speed", "10x");
+        var replay = StartRtdLab("feed", "replay", file, "--speed", "10x");
         await replay.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, replay.ExitCode);
         File.Delete(file);
@@ -241,14 +239,14 @@ public sealed class When_peripheral_gateways_feed_the_center : ActivityTest
     }
 
     private Process StartSimulateProcess(long peripheral) =>
-        StartRtd("simulate", "--peripheral", $"{peripheral}", "--central", Rtd.Central.Urls.First(), "--interval", "0.2s", "--calls-per-second", "2");
+        StartRtdLab("simulate", "--peripheral", $"{peripheral}", "--central", Rtd.Central.Urls.First(), "--interval", "0.2s", "--calls-per-second", "2");
 
-    /// <summary>rtd (built next to the client) on this system's broker and central vhost, with its reader key.</summary>
-    private Process StartRtd(params string[] args)
+    /// <summary>rtd-lab (built next to the client) on this system's broker and central vhost, with its reader key.</summary>
+    private Process StartRtdLab(params string[] args)
     {
-        var rtd = Path.Combine(Path.GetDirectoryName(Binaries.Path("RealTimeDistributor.Client"))!
-            .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Cli", StringComparison.Ordinal), "rtd.dll");
-        var start = new ProcessStartInfo("dotnet", [rtd, .. args])
+        var rtdLab = Path.Combine(Path.GetDirectoryName(Binaries.Path("RealTimeDistributor.Client"))!
+            .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Lab", StringComparison.Ordinal), "rtd-lab.dll");
+        var start = new ProcessStartInfo("dotnet", [rtdLab, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Admin;
 

@@ -1,10 +1,10 @@
-using RealTimeDistributor.Cli.Chaos;
+using RealTimeDistributor.Lab.Chaos;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Chaos;
 
 /// <summary>
-/// A short run of every scenario of `rtd chaos` (docs/reliability.md) on the real broker and database: the system runs as
+/// A short run of every scenario of `rtd-lab chaos` (docs/reliability.md) on the real broker and database: the system runs as
 /// processes on vhosts and databases of its own, shared by the scenarios of this class (a scenario that fails leaves a
 /// fresh system to the next); the broker restart runs on a private RabbitMQ node. Each passes when the oracle finds every
 /// replica and client view equal to the center, and the scenario's own checks hold.
@@ -14,7 +14,7 @@ public sealed class When_the_fault_matrix_runs(When_the_fault_matrix_runs.Shared
 {
     private static readonly TimeSpan LoadAfterFault = TimeSpan.FromSeconds(1);
 
-    /// <summary>Every scenario of `rtd chaos --all`.</summary>
+    /// <summary>Every scenario of `rtd-lab chaos --all`.</summary>
     public static TheoryData<string> Names => [.. Scenarios.All.Select(s => s.Name)];
 
     [Theory]

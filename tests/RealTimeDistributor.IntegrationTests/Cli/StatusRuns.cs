@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using RealTimeDistributor.Cli;
+using RealTimeDistributor.Tools;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Cli;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Cli;

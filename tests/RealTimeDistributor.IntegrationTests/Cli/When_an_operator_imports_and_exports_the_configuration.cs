@@ -1,5 +1,6 @@
 using RealTimeDistributor.Cli;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.IntegrationTests.Cli;
 

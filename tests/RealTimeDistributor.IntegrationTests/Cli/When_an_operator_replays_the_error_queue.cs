@@ -3,6 +3,8 @@ using RealTimeDistributor.Cli;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
+using RealTimeDistributor.Tools;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Cli;

@@ -4,6 +4,7 @@ using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
 

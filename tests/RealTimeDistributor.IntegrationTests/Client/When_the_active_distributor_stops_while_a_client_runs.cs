@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
 

@@ -5,6 +5,7 @@ using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Distributor;
 

@@ -6,6 +6,7 @@ using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Distributor;
 

@@ -4,6 +4,7 @@ using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Flow;
 

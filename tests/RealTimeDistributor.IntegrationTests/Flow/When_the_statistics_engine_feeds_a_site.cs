@@ -1,5 +1,6 @@
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Flow;
 

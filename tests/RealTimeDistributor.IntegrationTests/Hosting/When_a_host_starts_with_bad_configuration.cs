@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using RealTimeDistributor.Cli;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using RealTimeDistributor.Cli.Wan;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Hosting;
 

@@ -2,9 +2,8 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
-using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Hosting;

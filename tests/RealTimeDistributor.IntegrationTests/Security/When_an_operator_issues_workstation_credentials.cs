@@ -2,7 +2,8 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using RealTimeDistributor.Cli;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.IntegrationTests.Security;
 
@@ -38,13 +39,13 @@ public sealed class When_an_operator_issues_workstation_credentials : IAsyncLife
         var (code, password) = await Rtd("add", _site, "ws1");
         Assert.Equal(0, code);
         Assert.Matches("^[0-9a-f]{48}$", password);
-        Assert.Contains(ClientCommand.WorkstationUser(_site, "ws1"), (await Rtd("list", _site)).Output.Split('\n'));
+        Assert.Contains(BrokerUsers.Workstation(_site, "ws1"), (await Rtd("list", _site)).Output.Split('\n'));
 
         var factory = new ConnectionFactory
         {
             HostName = TestSettings.RabbitHost,
             Port = TestSettings.RabbitPort,
-            UserName = ClientCommand.WorkstationUser(_site, "ws1"),
+            UserName = BrokerUsers.Workstation(_site, "ws1"),
             Password = password,
             VirtualHost = VirtualHost,
             AutomaticRecoveryEnabled = false,
@@ -65,7 +66,7 @@ public sealed class When_an_operator_issues_workstation_credentials : IAsyncLife
 
         Assert.Equal(0, (await Rtd("remove", _site, "ws1")).Code);
         await Assert.ThrowsAsync<BrokerUnreachableException>(() => factory.CreateConnectionAsync());
-        Assert.DoesNotContain(ClientCommand.WorkstationUser(_site, "ws1"), (await Rtd("list", _site)).Output.Split('\n'));
+        Assert.DoesNotContain(BrokerUsers.Workstation(_site, "ws1"), (await Rtd("list", _site)).Output.Split('\n'));
     }
 
     private async Task<(int Code, string Output)> Rtd(params string[] args)

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Npgsql;
-using RealTimeDistributor.Cli;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Security;

@@ -5,11 +5,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.IntegrationTests.Cli;
-using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.IntegrationTests.Sites;

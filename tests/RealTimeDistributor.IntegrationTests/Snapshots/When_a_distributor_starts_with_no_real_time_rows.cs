@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Snapshots;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using RealTimeDistributor.Cli.Wan;
 using RealTimeDistributor.Client.View;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
 

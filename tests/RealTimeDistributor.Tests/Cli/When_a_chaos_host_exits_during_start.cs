@@ -1,10 +1,10 @@
-using RealTimeDistributor.Cli;
-using RealTimeDistributor.Cli.Chaos;
+using RealTimeDistributor.Lab.Chaos;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.Tests.Cli;
 
 /// <summary>
-/// `rtd chaos` with a host that exits during start: a real distributor process, configured with a site id it refuses, so
+/// `rtd-lab chaos` with a host that exits during start: a real distributor process, configured with a site id it refuses, so
 /// it stops at start with exit code 2 and one line naming the key (no broker or database needed to get there).
 /// </summary>
 public sealed class When_a_chaos_host_exits_during_start : IDisposable

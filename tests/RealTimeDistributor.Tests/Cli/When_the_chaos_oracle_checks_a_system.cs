@@ -1,4 +1,4 @@
-using RealTimeDistributor.Cli.Chaos;
+using RealTimeDistributor.Lab.Chaos;
 
 namespace RealTimeDistributor.Tests.Cli;
 

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using RealTimeDistributor.Central.Admin;
-using RealTimeDistributor.Cli;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Distributor;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace RealTimeDistributor.Tests.Hosting;

@@ -1,6 +1,6 @@
-using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Tests.Central.Statistics;
 
 namespace RealTimeDistributor.Tests.Central.Gateways;

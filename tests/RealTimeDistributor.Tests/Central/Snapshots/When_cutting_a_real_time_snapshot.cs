@@ -1,5 +1,6 @@
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Hosting.Snapshots;
 using RealTimeDistributor.Tests.Central.Statistics;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 
 namespace RealTimeDistributor.Tests.Central.Statistics;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Tests.Central.Statistics;

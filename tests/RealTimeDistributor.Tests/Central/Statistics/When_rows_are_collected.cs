@@ -1,5 +1,5 @@
-using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 using static RealTimeDistributor.Tests.Central.Statistics.StatisticsHarness;
 
 namespace RealTimeDistributor.Tests.Central.Statistics;

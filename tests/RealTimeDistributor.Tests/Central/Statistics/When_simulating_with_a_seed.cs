@@ -1,5 +1,6 @@
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
 
 namespace RealTimeDistributor.Tests.Central.Statistics;
 

@@ -1,6 +1,7 @@
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Data.Configuration;
+using RealTimeDistributor.Gateways;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.Tests.Central.Statistics;

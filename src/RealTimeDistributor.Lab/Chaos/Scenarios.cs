@@ -1,0 +1,271 @@
+using System.Text.Json;
+using Npgsql;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Tools;
+
+namespace RealTimeDistributor.Lab.Chaos;
+
+/// <summary>Every scenario of the fault matrix, by name, in the order `rtd-lab chaos --all` runs them.</summary>
+public static class Scenarios
+{
+    public static readonly IReadOnlyList<Scenario> All =
+    [
+        new KillActiveDistributor(), new KillStandbyDistributor(), new KillCenter(), new KillClient(), new SplitStreams(),
+        new DuplicateDeliveries(), new ClientQueueOverflow(), new QuietResync(), new ReplicaRecreated(), new HostileMessages(),
+        new FlakyLink(), new BrokerRestart(),
+    ];
+
+    public static Scenario Named(string name) => All.FirstOrDefault(s => s.Name == name)
+        ?? throw new UsageException($"--scenario is '{name}': use one of {string.Join(", ", All.Select(s => s.Name))}");
+}
+
+public sealed class KillActiveDistributor : Scenario
+{
+    public override string Name => "kill-active-distributor";
+
+    public override string Proves => "the standby takes over the site's queues after a SIGKILL of the active instance, nothing lost or applied twice";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var active = await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue) ?? "a";
+        await run.System.Distributors[run.Site][active].KillAsync();
+        var applied = await run.System.AppliedAsync(run.Site);
+        // the load goes on: the first change applied after the kill is the standby's
+        run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > applied, TimeSpan.FromSeconds(60), cancellationToken);
+        if (run.Failover is null)
+        {
+            run.Violation("no change was applied within 60 s of killing the active distributor");
+        }
+        await run.System.RestartStoppedAsync(cancellationToken);
+    }
+}
+
+public sealed class KillStandbyDistributor : Scenario
+{
+    public override string Name => "kill-standby-distributor";
+
+    public override string Proves => "a SIGKILL of the standby instance costs the active one nothing";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var active = await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue) ?? "a";
+        await run.System.Distributors[run.Site][active == "a" ? "b" : "a"].KillAsync();
+        await run.BurstAsync(100, cancellationToken);
+        await run.System.RestartStoppedAsync(cancellationToken);
+    }
+}
+
+public sealed class KillCenter : Scenario
+{
+    public override string Name => "kill-center";
+
+    public override string Proves => "a SIGKILL of the central controller mid-burst loses no committed change: the relay resumes from its recorded position";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var burst = run.BurstAsync(400, cancellationToken);
+        var before = run.Edits.Accepted;
+        await TimeUntilAsync(() => Task.FromResult(run.Edits.Accepted >= before + 100), TimeSpan.FromSeconds(60), cancellationToken);
+        await run.System.Central.KillAsync();
+        await burst; // the rest of the burst meets a dead center: refused, not committed
+        var down = System.Diagnostics.Stopwatch.StartNew();
+        await run.System.RestartStoppedAsync(cancellationToken);
+        run.Failover = down.Elapsed;
+    }
+}
+
+public sealed class KillClient : Scenario
+{
+    public override string Name => "kill-client";
+
+    public override string Proves => "a client killed and started again loads a snapshot and follows the stream as if nothing happened";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        await run.System.Clients[0].Process.KillAsync();
+        await run.BurstAsync(50, cancellationToken);
+        await run.System.RestartStoppedAsync(cancellationToken);
+    }
+}
+
+public sealed class SplitStreams : Scenario
+{
+    public override string Name => "split-streams";
+
+    public override string Proves => "the site's streams are never split across its two instances: when the active instance loses its config "
+        + "connection, one instance (the holder of the site lease) is active on both the config and the real-time queue, and the site stream "
+        + "stays one ordered, gapless sequence";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        // before the site lease, closing the active instance's config connection handed the config queue to the standby
+        // while the first stayed active on the real-time queue: the two streams ran on two instances
+        if (await run.System.Management.ActiveConsumerAsync(run.System.CentralVirtualHost, run.ConfigQueue) is { } active)
+        {
+            await run.System.Management.CloseConnectionAsync(active.Connection);
+        }
+        var realTimeQueue = Topology.Central.DistributorRealTimeQueue(run.Site);
+        string? config = null, realTime = null;
+        var both = await TimeUntilAsync(async () =>
+        {
+            config = await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue);
+            realTime = await run.System.ActiveInstanceAsync(run.Site, realTimeQueue);
+            return config is not null && realTime is not null;
+        }, TimeSpan.FromSeconds(30), cancellationToken);
+        if (both is null)
+        {
+            run.Violation("no instance was active on both the config and the real-time queue within 30 s of the cut");
+        }
+        else if (config != realTime)
+        {
+            run.Violation($"the streams are split: instance {config} is active on the config queue, instance {realTime} on the real-time queue");
+        }
+        await run.BurstAsync(100, cancellationToken);
+    }
+}
+
+public sealed class DuplicateDeliveries : Scenario
+{
+    public override string Name => "duplicate-deliveries";
+
+    public override string Proves => "configuration changes and real-time batches delivered again (in any order) change nothing and reach no client twice";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var changes = new List<ConfigChanged>();
+        await using (var connection = new NpgsqlConnection(run.System.ProbeConnectionString(run.System.CentralDatabase)))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(
+                "SELECT sequence, \"table\", operation, key, row_json::text, committed_at FROM config_change_log ORDER BY sequence DESC LIMIT 300", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var sequence = reader.GetInt64(0);
+                changes.Add(new ConfigChanged(sequence, sequence - 1, reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : JsonDocument.Parse(reader.GetString(4)).RootElement, reader.GetFieldValue<DateTimeOffset>(5)));
+            }
+        }
+        var random = new Random(changes.Count);
+        var settings = new RabbitMqSettings(run.System.Broker.Host, run.System.Broker.Port, run.System.Broker.User, run.System.Broker.Password,
+            false, TimeSpan.FromSeconds(10), run.System.CentralVirtualHost);
+        await using var publisher = new ConfirmingPublisher(settings, run.System.CentralVirtualHost, "rtd chaos replay", [Topology.Central.ConfigExchange],
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await publisher.PublishAsync([.. changes.OrderBy(_ => random.Next()).Select(c => new OutgoingMessage(Topology.Central.ConfigExchange,
+            Topology.Central.ConfigRoutingKey(c.Table, c.Operation), Json.Serialize(c), $"config-{c.Sequence}"))], cancellationToken);
+        // real-time batches sent before: their versions are older than what the replicas hold now
+        await run.RealTime.SendAsync([.. run.RealTime.LastSent(100).OrderBy(_ => random.Next())], cancellationToken);
+    }
+}
+
+public sealed class ClientQueueOverflow : Scenario
+{
+    public override string Name => "client-queue-overflow";
+
+    public override string Proves => $"a paused client whose queue ({ChaosSystem.SmallQueue} messages) overflows notices the loss and reloads, filtered bindings included";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var filtered = run.System.Clients.First(c => c.Bindings.SequenceEqual(ChaosSystem.FilteredBindings));
+        await filtered.Process.PauseAsync();
+        var queue = Topology.Site.ClientQueue(filtered.Site, filtered.Workstation);
+        await run.BurstAsync(3 * ChaosSystem.SmallQueue, cancellationToken);
+        var full = await TimeUntilAsync(async () => await run.System.Management.MessagesAsync($"rtd-{filtered.Site}", queue) >= ChaosSystem.SmallQueue,
+            TimeSpan.FromSeconds(30), cancellationToken);
+        if (full is null)
+        {
+            run.Violation($"{queue} never filled up to {ChaosSystem.SmallQueue} messages while its client was paused");
+        }
+        await filtered.Process.ResumeAsync();
+    }
+}
+
+public sealed class QuietResync : Scenario
+{
+    public override string Name => "quiet-resync";
+
+    public override string Proves => "after a resync every client reloads at once, also for tables that see no further change";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        // both instances down; skill-group changes that will never arrive (purged); then only agents change
+        run.OnlyTable = "skillgroup";
+        foreach (var instance in run.System.Distributors[run.Site].Values)
+        {
+            await instance.KillAsync();
+        }
+        await run.BurstAsync(10, cancellationToken);
+        run.OnlyTable = "agent";
+        await run.System.Management.PurgeAsync(run.System.CentralVirtualHost, run.ConfigQueue);
+        await run.System.RestartStoppedAsync(cancellationToken);
+    }
+}
+
+public sealed class ReplicaRecreated : Scenario
+{
+    public override string Name => "replica-recreated";
+
+    public override string Proves => "a replica dropped and recreated under running clients (site sequence back at 1) makes the clients reload, not drop everything";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        foreach (var instance in run.System.Distributors[run.Site].Values)
+        {
+            await instance.KillAsync();
+        }
+        await run.System.DropReplicaAsync(run.Site);
+        var down = System.Diagnostics.Stopwatch.StartNew();
+        await run.System.RestartStoppedAsync(cancellationToken);
+        run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > 0, TimeSpan.FromSeconds(60), cancellationToken) + down.Elapsed;
+    }
+}
+
+public sealed class BrokerRestart : Scenario
+{
+    public override string Name => "broker-restart";
+
+    public override string Proves => "every process reconnects by itself after RabbitMQ restarts under load (a private node, never the shared broker)";
+
+    public override bool NeedsPrivateBroker => true;
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var node = PrivateNode.Of(run.System.Broker);
+        await node.RunAsync("stop");
+        var down = System.Diagnostics.Stopwatch.StartNew();
+        await node.RunAsync("start", run.System.Broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var applied = await run.System.AppliedAsync(run.Site);
+        run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > applied, TimeSpan.FromSeconds(90), cancellationToken) + down.Elapsed;
+        if (run.Failover is null)
+        {
+            run.Violation("no change was applied within 90 s of the broker's restart");
+        }
+    }
+}
+
+public sealed class FlakyLink : Scenario
+{
+    public override string Name => "flaky-link";
+
+    public override string Proves => "a slow (100 ms each way) and flaky (connections reset every 1-2 s) link between the distributors and the broker delays the site but loses, duplicates and invents nothing";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var link = run.System.BrokerLinks[run.Site];
+        link.Latency = TimeSpan.FromMilliseconds(100);
+        link.ResetAfter = TimeSpan.FromSeconds(1);
+        try
+        {
+            await run.BurstAsync(100, cancellationToken);
+        }
+        finally
+        {
+            link.Latency = TimeSpan.Zero;
+            link.ResetAfter = null;
+        }
+        // failover: from the link's recovery to the next change applied
+        var applied = await run.System.AppliedAsync(run.Site);
+        run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > applied, TimeSpan.FromSeconds(60), cancellationToken);
+    }
+}

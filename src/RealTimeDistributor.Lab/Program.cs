@@ -1,0 +1,3 @@
+using RealTimeDistributor.Lab;
+
+return await LabCommands.RunAsync(args);
