@@ -71,11 +71,11 @@ Task("Demo")
 {
     var exit = StartProcess("dotnet", new ProcessSettings
     {
-        Arguments = $"src/RealTimeDistributor.Cli/bin/{configuration}/net10.0/rtd.dll demo --duration {duration}",
+        Arguments = $"src/RealTimeDistributor.Lab/bin/{configuration}/net10.0/rtd-lab.dll demo --duration {duration}",
     });
     if (exit != 0)
     {
-        throw new Exception($"rtd demo exited with {exit}");
+        throw new Exception($"rtd-lab demo exited with {exit}");
     }
 });
 
@@ -86,11 +86,11 @@ Task("Bench")
 {
     var exit = StartProcess("dotnet", new ProcessSettings
     {
-        Arguments = $"src/RealTimeDistributor.Cli/bin/{configuration}/net10.0/rtd.dll bench{(quick ? " --quick" : "")}",
+        Arguments = $"src/RealTimeDistributor.Lab/bin/{configuration}/net10.0/rtd-lab.dll bench{(quick ? " --quick" : "")}",
     });
     if (exit != 0)
     {
-        throw new Exception($"rtd bench exited with {exit}");
+        throw new Exception($"rtd-lab bench exited with {exit}");
     }
 });
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The main job: brings up RabbitMQ and PostgreSQL (installing RabbitMQ when missing), builds, and runs `rtd demo`:
+# The main job: brings up RabbitMQ and PostgreSQL (installing RabbitMQ when missing), builds, and runs `rtd-lab demo`:
 # the central controller, a distributor and a client per site, over a simulated contact center. Extra arguments go to
-# rtd demo, e.g. --duration 60s, --agents 2000, --sites 4 (site-a .. site-d) or --sites site-a,site-b; --topology sites
+# rtd-lab demo, e.g. --duration 60s, --agents 2000, --sites 4 (site-a .. site-d) or --sites site-a,site-b; --topology sites
 # (below) gives the last site a stack of its own behind a WAN link.
-# The broker's vhosts and users are made for the demo's sites: RTD_SITES, set from --sites (rtd demo's default).
+# The broker's vhosts and users are made for the demo's sites: RTD_SITES, set from --sites (rtd-lab demo's default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/env.sh
@@ -21,7 +21,7 @@ for i in "${!args[@]}"; do
 done
 # --topology sites (issue 14, docs/deployment.md): the last site runs its own stack: a RabbitMQ node of its own (AMQP 5710,
 # management 15710), a PostgreSQL instance of its own (5440), and its distributor reaches the center through a WAN link
-# (`rtd wan proxy`, 127.0.0.1:5719 -> the central broker) that `rtd wan cut|restore SITE` cuts and restores.
+# (`rtd-lab wan proxy`, 127.0.0.1:5719 -> the central broker) that `rtd-lab wan cut|restore SITE` cuts and restores.
 topology=one
 rest=()
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -34,7 +34,7 @@ for site in $RTD_SITES; do
   for ws in ws1 terminal; do infra/rabbitmq/workstation.sh add "$site" "$ws"; done
 done
 dotnet build RealTimeDistributor.sln -c Release -nologo -v quiet
-rtd=(dotnet src/RealTimeDistributor.Cli/bin/Release/net10.0/rtd.dll)
+rtd_lab=(dotnet src/RealTimeDistributor.Lab/bin/Release/net10.0/rtd-lab.dll)
 if [[ "$topology" == sites ]]; then
   site="$(echo "${RTD_SITES:-site-a site-b}" | awk '{print $NF}')"
   export RTD_SITE_STACK="$site" RTD_SITE_RABBITMQ_PORT=5710 RTD_SITE_POSTGRES_PORT=5440 RTD_WAN_PORT=5719
@@ -45,10 +45,10 @@ if [[ "$topology" == sites ]]; then
   for ws in ws1 terminal; do RABBITMQ_NODENAME="rtd-$site@$(hostname -s)" infra/rabbitmq/workstation.sh add "$site" "$ws"; done
   infra/postgres/instance.sh start "rtd-$site" "$RTD_SITE_POSTGRES_PORT"
   mkdir -p .rtd/logs # beside the demo's other logs (ignored by git)
-  "${rtd[@]}" wan proxy "$site" --listen "127.0.0.1:$RTD_WAN_PORT" --to "$RTD_RABBITMQ_HOST:$RTD_RABBITMQ_PORT" > ".rtd/logs/wan-$site.log" 2>&1 &
+  "${rtd_lab[@]}" wan proxy "$site" --listen "127.0.0.1:$RTD_WAN_PORT" --to "$RTD_RABBITMQ_HOST:$RTD_RABBITMQ_PORT" > ".rtd/logs/wan-$site.log" 2>&1 &
   wan=$!
   trap 'kill $wan 2>/dev/null || true' EXIT
-  "${rtd[@]}" demo "${rest[@]}"
+  "${rtd_lab[@]}" demo "${rest[@]}"
 else
-  exec "${rtd[@]}" demo "${rest[@]}"
+  exec "${rtd_lab[@]}" demo "${rest[@]}"
 fi

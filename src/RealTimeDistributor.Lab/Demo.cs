@@ -65,24 +65,20 @@ public static class Demo
         try
         {
             // the center first: a distributor's first start loads the center's configuration snapshot
+            // the activity comes from the peripheral gateways started below
             var central = HostProcess.Start("central", "RealTimeDistributor.Central", CentralUrl, logs,
-                new Dictionary<string, string>(AsRole(env, "controller", null).Concat(AdminApiClient.CenterSettings("demo", adminKey)))
-                {
-                    ["ConnectionStrings__Central"] = Db("rtd_demo_central"),
-                    ["RealTime__Source"] = "gateways", // the activity comes from the peripheral gateways started below
-                });
+                new CentralHostSettings(Db("rtd_demo_central")) { RealTimeSource = "gateways" }
+                    .AddToEnvironment(new(AsRole(env, "controller", null).Concat(AdminApiClient.CenterSettings("demo", adminKey)))));
             hosts.Add(central);
             await HostProcess.WaitHealthyAsync([central], stop.Token);
             for (var i = 0; i < sites.Length; i++)
             {
                 var site = sites[i];
-                var distributor = new Dictionary<string, string>(AsRole(env, "distributor", site)) { ["Distributor__Site"] = site, ["ConnectionStrings__Replica"] = ReplicaOf(site) };
-                var client = new Dictionary<string, string>(AsRole(env, "workstation", site))
+                var distributor = new DistributorHostSettings(site, ReplicaOf(site)).AddToEnvironment(new(AsRole(env, "distributor", site)));
+                var client = new ClientHostSettings(site, DemoWorkstation).AddToEnvironment(new(AsRole(env, "workstation", site))
                 {
-                    ["Client__Site"] = site,
-                    ["Client__Workstation"] = DemoWorkstation,
                     ["RabbitMq__Username"] = BrokerUsers.Workstation(site, DemoWorkstation),
-                };
+                });
                 if (site == own)
                 {
                     distributor["RabbitMq__Port"] = Env("RTD_WAN_PORT", "5719");

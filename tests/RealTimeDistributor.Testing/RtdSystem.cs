@@ -97,9 +97,7 @@ public sealed class RtdSystem : IAsyncDisposable
         await system._broker.CreateVirtualHostAsync(system.CentralVirtualHost);
         system._vhosts.Add(system.CentralVirtualHost);
         system._databases.Add(system.CentralDatabase);
-        var settings = system.Common();
-        settings["ConnectionStrings:Central"] = TestSettings.ConnectionString(system.CentralDatabase);
-        settings["RealTime:Simulate"] = "false";
+        var settings = new CentralHostSettings(TestSettings.ConnectionString(system.CentralDatabase)) { Simulate = false }.AddTo(system.Common());
         foreach (var (key, value) in centralSettings ?? [])
         {
             settings[key] = value;
@@ -112,10 +110,7 @@ public sealed class RtdSystem : IAsyncDisposable
     public async Task<WebApplication> StartDistributorAsync(string site, string instance = "a", Dictionary<string, string?>? extra = null)
     {
         await EnsureSiteAsync(site);
-        var settings = Common();
-        settings["Distributor:Site"] = site;
-        settings["Distributor:Instance"] = instance;
-        settings["ConnectionStrings:Replica"] = TestSettings.ConnectionString(ReplicaDatabase(site));
+        var settings = new DistributorHostSettings(site, TestSettings.ConnectionString(ReplicaDatabase(site))) { Instance = instance }.AddTo(Common());
         foreach (var (key, value) in extra ?? [])
         {
             settings[key] = value;
@@ -137,13 +132,7 @@ public sealed class RtdSystem : IAsyncDisposable
         {
             settings[key] = value;
         }
-        settings["Client:Site"] = site;
-        settings["Client:Workstation"] = workstation;
-        for (var i = 0; i < bindings.Length; i++)
-        {
-            settings[$"Client:Bindings:{i}"] = bindings[i];
-        }
-        return await StartAsync(ClientHost.Build, settings);
+        return await StartAsync(ClientHost.Build, new ClientHostSettings(site, workstation) { Bindings = bindings }.AddTo(settings));
     }
 
     public async Task<HttpResponseMessage> PutConfigAsync(string table, long id, object row, long? ifMatch = null)
@@ -307,12 +296,8 @@ public sealed class RtdSystem : IAsyncDisposable
     /// can SIGKILL it), with <paramref name="environment"/> besides.
     /// </summary>
     public System.Diagnostics.Process StartDistributorProcess(string site, string instance, Dictionary<string, string>? environment = null) =>
-        StartProcess("RealTimeDistributor.Distributor", new(environment ?? [])
-        {
-            ["Distributor__Site"] = site,
-            ["Distributor__Instance"] = instance,
-            ["ConnectionStrings__Replica"] = TestSettings.ConnectionString(ReplicaDatabase(site)),
-        });
+        StartProcess("RealTimeDistributor.Distributor",
+            new DistributorHostSettings(site, TestSettings.ConnectionString(ReplicaDatabase(site))) { Instance = instance }.AddToEnvironment(new(environment ?? [])));
 
     /// <summary>
     /// Kills <paramref name="process"/> (and its children) at the end of the test if it still runs. Its output is dropped,

@@ -100,11 +100,9 @@ public sealed class ChaosSystem : IAsyncDisposable
         _vhosts.Add(CentralVirtualHost);
         _databases.Add(CentralDatabase);
         Central = HostProcess.Start("central", "RealTimeDistributor.Central", FreeUrl(), LogFolder,
-            new Dictionary<string, string>(Common().Concat(AdminApiClient.CenterSettings("chaos", AdminKey)))
-            {
-                ["ConnectionStrings__Central"] = ConnectionString(CentralDatabase),
-                ["RealTime__Simulate"] = "false", // the run publishes the real-time rows itself, so it knows the newest version of each
-            });
+            // no simulation: the run publishes the real-time rows itself, so it knows the newest version of each
+            new CentralHostSettings(ConnectionString(CentralDatabase)) { Simulate = false }
+                .AddToEnvironment(new(Common().Concat(AdminApiClient.CenterSettings("chaos", AdminKey)))));
         await HostProcess.WaitHealthyAsync([Central], cancellationToken);
         // the peripheral, skill groups, agents and call types the edit load changes (without them most edits are refused)
         using (var admin = AdminApiClient.Create(Central.Url, TimeSpan.FromSeconds(30), AdminKey))
@@ -130,26 +128,15 @@ public sealed class ChaosSystem : IAsyncDisposable
     }
 
     private HostProcess StartDistributor(string site, string instance) =>
-        HostProcess.Start($"distributor-{site}-{instance}", "RealTimeDistributor.Distributor", FreeUrl(), LogFolder, new Dictionary<string, string>(Common())
-        {
-            ["Distributor__Site"] = site,
-            ["Distributor__Instance"] = instance,
-            ["ConnectionStrings__Replica"] = ConnectionString(ReplicaDatabase(site)),
-            ["RabbitMq__Port"] = BrokerLinks[site].Port.ToString(CultureInfo.InvariantCulture),
-        });
+        HostProcess.Start($"distributor-{site}-{instance}", "RealTimeDistributor.Distributor", FreeUrl(), LogFolder,
+            new DistributorHostSettings(site, ConnectionString(ReplicaDatabase(site))) { Instance = instance }.AddToEnvironment(new(Common())
+            {
+                ["RabbitMq__Port"] = BrokerLinks[site].Port.ToString(CultureInfo.InvariantCulture),
+            }));
 
     private ChaosClient StartClient(string site, string workstation, IReadOnlyList<string> bindings, int queueMaxLength = Topology.Site.ClientQueueMaxLength)
     {
-        var environment = new Dictionary<string, string>(Common())
-        {
-            ["Client__Site"] = site,
-            ["Client__Workstation"] = workstation,
-            ["Client__QueueMaxLength"] = queueMaxLength.ToString(CultureInfo.InvariantCulture),
-        };
-        for (var i = 0; i < bindings.Count; i++)
-        {
-            environment[$"Client__Bindings__{i}"] = bindings[i];
-        }
+        var environment = new ClientHostSettings(site, workstation) { Bindings = bindings, QueueMaxLength = queueMaxLength }.AddToEnvironment(new(Common()));
         return new ChaosClient(site, workstation, bindings)
         {
             Process = HostProcess.Start($"client-{site}-{workstation}", "RealTimeDistributor.Client", FreeUrl(), LogFolder, environment),
