@@ -6,9 +6,9 @@ namespace RealTimeDistributor.Cli;
 public static class Commands
 {
     public const string Usage = """
-        rtd: RealTimeDistributor operator tools
+        rtd: RealTimeDistributor operator tools (the demo, chaos runner, WAN proxy, simulator, feed and benchmarks: rtd-lab)
 
-            rtd config list <table> [--json] [--central URL]
+          rtd config list <table> [--json] [--central URL]
           rtd config get <table> <id> [--central URL]
           rtd config put <table> <id> '<json row>' [--if-match VERSION] [--central URL]
           rtd config delete <table> <id> [--if-match VERSION] [--central URL]
@@ -49,43 +49,15 @@ public static class Commands
               closes its connections. User: RTD_RABBITMQ_ADMIN_USER / _PASSWORD (docs/security.md#workstation-credentials)
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => ToolRun.RunAsync("rtd", Usage, () => args switch
     {
-        try
-        {
-            return args switch
-            {
-                ["config", .. var rest] => await ConfigCommand.RunAsync(rest),
-                ["status", .. var rest] => await StatusCommand.RunAsync(Options.Parse(rest), Console.Out),
-                ["errors", .. var rest] => await ErrorsCommand.RunAsync(rest, Console.Out),
-                ["client", .. var rest] => await ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
-                    json: rest.Contains("--json"), once: rest.Contains("--once")),
-                ["workstation", .. var rest] => await WorkstationCommand.RunAsync(rest, Console.Out),
-                ["help" or "--help" or "-h"] or [] => Help(0),
-                _ => Help(64),
-            };
-        }
-        catch (UsageException exception)
-        {
-            Console.Error.WriteLine($"rtd: {exception.Message}");
-            Console.Error.WriteLine(Usage);
-            return 64;
-        }
-        catch (CommandFailedException exception)
-        {
-            Console.Error.WriteLine($"rtd: {exception.Message}");
-            return 1;
-        }
-        catch (UnreachableException exception)
-        {
-            Console.Error.WriteLine($"rtd: {exception.Message}");
-            return 3;
-        }
-    }
-
-    private static int Help(int code)
-    {
-        (code == 0 ? Console.Out : Console.Error).WriteLine(Usage);
-        return code;
-    }
+        ["config", .. var rest] => ConfigCommand.RunAsync(rest),
+        ["status", .. var rest] => StatusCommand.RunAsync(Options.Parse(rest), Console.Out),
+        ["errors", .. var rest] => ErrorsCommand.RunAsync(rest, Console.Out),
+        ["client", .. var rest] => ClientCommand.RunAsync(Options.Parse(rest.Where(a => a is not ("--json" or "--once"))),
+            json: rest.Contains("--json"), once: rest.Contains("--once")),
+        ["workstation", .. var rest] => WorkstationCommand.RunAsync(rest, Console.Out),
+        ["help" or "--help" or "-h"] or [] => ToolRun.Help(Usage, 0),
+        _ => ToolRun.Help(Usage, 64),
+    });
 }

@@ -1,4 +1,3 @@
-using RealTimeDistributor.Testing;
 using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Lab;
@@ -38,48 +37,15 @@ public static class LabCommands
               (a soak). Scenarios and figures: docs/reliability.md
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => ToolRun.RunAsync("rtd-lab", Usage, () => args switch
     {
-        try
-        {
-            return args switch
-            {
-                ["demo", .. var rest] => await Demo.RunAsync(Options.Parse(rest)),
-                ["bench", .. var rest] => await BenchCommand.RunAsync(rest),
-                ["chaos", .. var rest] => await Chaos.ChaosCommand.RunAsync(Options.Parse(rest.Where(a => a != "--all")), Console.Out),
-                ["wan", .. var rest] => await Wan.WanCommand.RunAsync(rest, Console.Out),
-                ["simulate", .. var rest] => await SimulateCommand.RunAsync(Options.Parse(rest)),
-                ["feed", .. var rest] => await FeedCommand.RunAsync(rest),
-                ["help" or "--help" or "-h"] or [] => Help(0),
-                _ => Help(64),
-            };
-        }
-        catch (UsageException exception)
-        {
-            Console.Error.WriteLine($"rtd-lab: {exception.Message}");
-            Console.Error.WriteLine(Usage);
-            return 64;
-        }
-        catch (CommandFailedException exception)
-        {
-            Console.Error.WriteLine($"rtd-lab: {exception.Message}");
-            return 1;
-        }
-        catch (HostStartException exception)
-        {
-            Console.Error.WriteLine($"rtd-lab: {exception.Message}");
-            return 1;
-        }
-        catch (UnreachableException exception)
-        {
-            Console.Error.WriteLine($"rtd-lab: {exception.Message}");
-            return 3;
-        }
-    }
-
-    private static int Help(int code)
-    {
-        (code == 0 ? Console.Out : Console.Error).WriteLine(Usage);
-        return code;
-    }
+        ["demo", .. var rest] => Demo.RunAsync(Options.Parse(rest)),
+        ["bench", .. var rest] => BenchCommand.RunAsync(rest),
+        ["chaos", .. var rest] => Chaos.ChaosCommand.RunAsync(Options.Parse(rest.Where(a => a != "--all")), Console.Out),
+        ["wan", .. var rest] => Wan.WanCommand.RunAsync(rest, Console.Out),
+        ["simulate", .. var rest] => SimulateCommand.RunAsync(Options.Parse(rest)),
+        ["feed", .. var rest] => FeedCommand.RunAsync(rest),
+        ["help" or "--help" or "-h"] or [] => ToolRun.Help(Usage, 0),
+        _ => ToolRun.Help(Usage, 64),
+    });
 }

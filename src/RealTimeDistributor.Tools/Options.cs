@@ -4,7 +4,7 @@ namespace RealTimeDistributor.Tools;
 public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>A command that cannot do its job (a service refuses or is missing): one line naming it, exit code 1.</summary>
-public sealed class CommandFailedException(string message) : Exception(message);
+public class CommandFailedException(string message) : Exception(message);
 
 /// <summary>A service the command needs does not answer: one line naming it, exit code 3 (as a host that cannot reach one).</summary>
 public sealed class UnreachableException(string message) : Exception(message);
