@@ -5,6 +5,7 @@ using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Distributor.Config;
 
@@ -63,7 +64,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var errors = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
-        await Topology.Central.DeclareDistributorConfigQueueAsync(connection, channel, _site, stoppingToken, settings.CentralQueueMaxLength);
+        await QueueDeclarations.DeclareDistributorConfigQueueAsync(connection, channel, _site, settings.CentralQueueMaxLength, stoppingToken);
         await channel.BasicQosAsync(0, Topology.Central.DistributorConfigInFlight, false, stoppingToken);
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -195,7 +196,7 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
                 };
                 properties.Headers = headers;
                 properties.Persistent = true;
-                await Topology.Central.DeclareDistributorConfigErrorQueueAsync(errors, owner._site, stopping);
+                await QueueDeclarations.DeclareErrorQueueAsync(errors, owner._queue, stopping);
                 await errors.BasicPublishAsync(owner.ErrorQueue, routingKey, false, properties, body);
                 owner._logger.LogWarning("Config change {Sequence} refused to {Queue}: {Reason}", poison.Sequence, owner.ErrorQueue, poison.Message);
                 return true;

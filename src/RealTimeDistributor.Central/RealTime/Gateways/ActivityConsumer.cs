@@ -1,6 +1,7 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Central.RealTime.Gateways;
 
@@ -53,8 +54,8 @@ public sealed class ActivityConsumer(RabbitMqSettings broker, ActivityIngest ing
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var errors = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
-        await Topology.Activity.DeclareQueueAsync(connection, channel, stoppingToken);
-        await Topology.Activity.DeclareErrorQueueAsync(errors, stoppingToken);
+        await QueueDeclarations.DeclareActivityQueueAsync(connection, channel, stoppingToken);
+        await QueueDeclarations.DeclareErrorQueueAsync(errors, Topology.Activity.Queue, stoppingToken);
         await channel.BasicQosAsync(0, Topology.Activity.InFlight, false, stoppingToken);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         channel.ChannelShutdownAsync += (_, args) =>
