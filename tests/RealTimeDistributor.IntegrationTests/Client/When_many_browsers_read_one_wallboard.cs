@@ -93,12 +93,12 @@ public sealed class When_many_browsers_read_one_wallboard(ITestOutputHelper outp
                         $"the client's RSS grew from {baseline / 1024} MB to {peak / 1024} MB with {Stalled} browsers stalled (bound: {GrowthBoundMegabytes} MB more)");
                 }
                 var now = readers.Select(r => r.Version).ToList();
+                output.WriteLine($"{(DateTime.UtcNow - start).TotalSeconds:F0} s: published version {Interlocked.Read(ref version)}, readers at {now.Min()}-{now.Max()}, " +
+                    $"client RSS {Rss(client) / 1024} MB (peak {peak / 1024} MB), resets seen by the readers {readers.Sum(r => r.Resets)}, stalled connections {string.Join(" ", stalled.Select(s => s.Connects))}");
                 for (var i = 0; i < readers.Count; i++)
                 {
                     Assert.True(now[i] > previous[i], $"reader {i} received nothing newer than version {previous[i]} in 10 s (published: {Interlocked.Read(ref version)})");
                 }
-                output.WriteLine($"{(DateTime.UtcNow - start).TotalSeconds:F0} s: published version {Interlocked.Read(ref version)}, readers at {now.Min()}-{now.Max()}, " +
-                    $"client RSS {Rss(client) / 1024} MB, stalled connections {string.Join(" ", stalled.Select(s => s.Connects))}");
                 previous = now;
             }
 
