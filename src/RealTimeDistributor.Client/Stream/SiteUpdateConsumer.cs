@@ -9,7 +9,8 @@ namespace RealTimeDistributor.Client.Stream;
 /// <summary>
 /// Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot. A
 /// message that breaks <see cref="SiteUpdateRules"/> is refused, counted and logged; one too far ahead of the view
-/// (Client:MaxSequenceJump) too, and the view reloads a snapshot in case the site really is that far. A site status
+/// (Client:MaxSequenceJump) too, and the view reloads a snapshot in case the site really is that far; one of an epoch
+/// implausibly far ahead (Client:MaxEpochAhead) is refused, counted and logged, without a reload. A site status
 /// message (<see cref="StatusUpdate"/>, outside the site sequence) sets whether the center is reachable (<see cref="ClientView.CenterUnreachableSince"/>).
 /// A message that is none of the site message shapes does not parse (<see cref="SiteUpdateJson"/>) and ends in the
 /// queue's error queue with its reason.
@@ -53,6 +54,12 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
                 "Refused a site message {Kind} {Table} at site sequence {Sequence}: more than {MaxJump} above the view's {LastSequence}; loading a fresh snapshot",
                 update.Kind, update.Table, update.SiteSequence, settings.MaxSequenceJump, view.LastSiteSequence);
             loader.RequestReload();
+        }
+        if (outcome == ApplyOutcome.EpochTooFarAhead)
+        {
+            logger.LogWarning(
+                "Refused a site message {Kind} {Table} at site sequence {Sequence}: its epoch {Epoch} is more than {MaxEpochAhead} ahead of this clock (an epoch is a replica's creation time in ms plus its takeovers); the view stays at epoch {ViewEpoch}",
+                update.Kind, update.Table, update.SiteSequence, update.Epoch, settings.MaxEpochAhead, view.Epoch);
         }
         if (outcome == ApplyOutcome.Reset)
         {

@@ -38,9 +38,17 @@ public enum ApplyOutcome
 
     /// <summary>
     /// A reset (a resync or a takeover announced) newer than the view, or an update of a higher epoch or another stream (a
-    /// new holder, a recreated replica): the view needs a fresh snapshot now (the update is kept for after it).
+    /// new holder, a recreated replica): the view needs a fresh snapshot now. The update itself is dropped: the snapshot,
+    /// asked for after it arrived, holds what it carried (the distributor commits before it publishes).
     /// </summary>
     Reset,
+
+    /// <summary>
+    /// The update's epoch is above the view's and further ahead of this clock than an epoch can be (a replica's creation
+    /// time in milliseconds since 1970 plus its takeovers; Client:MaxEpochAhead): refused and counted (not applied, not
+    /// kept, no reload); the view stays where it was.
+    /// </summary>
+    EpochTooFarAhead,
 }
 
 /// <summary>
@@ -59,6 +67,10 @@ public enum ApplyOutcome
 /// <item>Before all that, the fencing epoch (<see cref="SiteUpdate.Epoch"/>): an update of a lower epoch than the view's is
 /// ignored (<see cref="ApplyOutcome.StaleEpoch"/>); one of a higher epoch or of another stream id, and a reset newer than
 /// the view's snapshot, make the view load a fresh snapshot (<see cref="ApplyOutcome.Reset"/>).</item>
+/// <item>An epoch above the view's must be plausible: one more than <c>maxEpochAhead</c> ahead of the clock (epochs are
+/// creation times in milliseconds plus takeovers) is refused (<see cref="ApplyOutcome.EpochTooFarAhead"/>), so a forged
+/// epoch cannot make every client reload; and the update that made the view reload is dropped, not replayed after the
+/// snapshot (which would make it reload again, for ever).</item>
 /// <item>An update more than <c>maxSequenceJump</c> above the last site sequence the view holds is refused
 /// (<see cref="ApplyOutcome.TooFarAhead"/>): one forged or corrupt sequence must not move the view's position so far
 /// that every real message after it looks like a duplicate.</item>
@@ -66,9 +78,15 @@ public enum ApplyOutcome
 /// Events are raised under the view's lock, in the order the view changed: handlers must be quick.
 /// </summary>
 public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLength, IReadOnlyList<string>? bindings = null,
-    long maxSequenceJump = ClientView.DefaultMaxSequenceJump)
+    long maxSequenceJump = ClientView.DefaultMaxSequenceJump, TimeSpan? maxEpochAhead = null, TimeProvider? clock = null)
 {
     public const long DefaultMaxSequenceJump = 1_000_000;
+
+    /// <summary>How far ahead of the workstation's clock a new epoch may be (clock skew, takeovers): one day.</summary>
+    public static readonly TimeSpan DefaultMaxEpochAhead = TimeSpan.FromDays(1);
+
+    private readonly long _maxEpochAheadMs = (long)(maxEpochAhead ?? DefaultMaxEpochAhead).TotalMilliseconds;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     private readonly IReadOnlyList<string> _bindings = bindings ?? [Topology.AllKeys];
     private readonly Dictionary<string, bool> _wholeTables = [];
@@ -137,7 +155,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
 
     public long Snapshots => Interlocked.Read(ref _snapshots);
 
-    /// <summary>Stream updates refused: malformed (<see cref="Refuse"/>) or too far ahead.</summary>
+    /// <summary>Stream updates refused: malformed (<see cref="Refuse"/>), or their sequence or epoch too far ahead.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Counts an update refused before it reached the view.</summary>
@@ -264,12 +282,17 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             _staleEpoch++;
             return ApplyOutcome.StaleEpoch;
         }
+        if (update.Epoch > _epoch && update.Epoch > _clock.GetUtcNow().ToUnixTimeMilliseconds() + _maxEpochAheadMs)
+        {
+            Interlocked.Increment(ref _refused);
+            return ApplyOutcome.EpochTooFarAhead;
+        }
         if (update.Epoch > _epoch || (update.StreamId != _streamId && update.StreamId != Guid.Empty && _streamId != Guid.Empty))
         {
-            // a new holder or a recreated replica: its site sequences do not continue the view's
+            // a new holder or a recreated replica: its site sequences do not continue the view's. The update is not kept:
+            // the snapshot holds it, and replayed after a snapshot of a lower epoch it would ask for another, and so on
             _resets++;
             _loading = true;
-            _buffer.Add(update);
             return ApplyOutcome.Reset;
         }
         return update switch
