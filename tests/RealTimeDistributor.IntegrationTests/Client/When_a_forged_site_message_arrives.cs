@@ -21,10 +21,7 @@ public sealed class When_a_forgedSite_message_arrives : SystemTest
     public async Task Should_refuse_it_and_keep_following_the_view()
     {
         var view = View;
-        await view.WaitForSnapshotsAsync(1);
-        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 1);
-        await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 1);
-        var last = view.LastSiteSequence;
+        var last = await FollowingAsync();
 
         // a forger who read a genuine message copies its epoch and stream: only the sequence and table checks stop these two
         const long forged = 1_000_000_000_000_000;
@@ -48,10 +45,8 @@ public sealed class When_a_forgedSite_message_arrives : SystemTest
     public async Task Should_refuse_a_forged_epoch_and_keep_its_snapshots_bounded_and_its_view_flowing()
     {
         var view = View;
-        await view.WaitForSnapshotsAsync(1);
-        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 1);
-        await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 1);
-        var (last, snapshots) = (view.LastSiteSequence, view.Snapshots);
+        var last = await FollowingAsync();
+        var snapshots = view.Snapshots;
 
         // an epoch no replica can have yet (a replica's creation time in ms, plus its takeovers): refused, no reload
         await PublishOnSiteAsync(Forged(last + 1, last, RealTimeTables.SkillGroup) with { Epoch = long.MaxValue });
@@ -65,6 +60,15 @@ public sealed class When_a_forgedSite_message_arrives : SystemTest
         Assert.False(row.Value!.Value.TryGetProperty("forged", out _));
         Assert.True(view.Snapshots <= snapshots + 2, $"{view.Snapshots - snapshots} snapshots loaded after the forged epochs");
         Assert.Equal((1L, 1L), (view.Resets, view.Refused));
+    }
+
+    /// <summary>Waits until the view follows the stream (a snapshot, then a genuine row); returns its last site sequence.</summary>
+    private async Task<long> FollowingAsync()
+    {
+        await View.WaitForSnapshotsAsync(1);
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 1);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 1);
+        return View.LastSiteSequence;
     }
 
     private RealTimeUpdate Forged(long sequence, long previous, string table) =>
