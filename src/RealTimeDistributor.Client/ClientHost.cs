@@ -23,7 +23,7 @@ public static class ClientHost
             properties: new Dictionary<string, string> { ["Workstation"] = settings.Workstation });
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings, settings.MaxSequenceJump));
+        builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings, settings.MaxSequenceJump, settings.MaxEpochAhead));
         builder.Services.AddSingleton<SnapshotLoader>();
         builder.Services.AddMassTransit(x =>
         {

@@ -13,6 +13,9 @@ namespace RealTimeDistributor.Client;
 /// whose newest central update time is older than this is flagged stale. Temporary (Client__Temporary, default false):
 /// the client's queues are exclusive and auto-delete, gone when it disconnects (rtd client --once, or without --workstation).
 /// MaxSequenceJump (default 1,000,000): a site message more than this above the view's last site sequence is refused.
+/// MaxEpochAhead (default 1.00:00:00): a site message of a higher epoch than the view's that is more than this ahead of the
+/// workstation's clock (an epoch is a replica's creation time in milliseconds plus its takeovers) is refused.
+/// SnapshotMinInterval (default 00:00:02): the client starts at most one snapshot load in this time.
 /// </summary>
 public sealed record ClientSettings(string Site, string Workstation, IReadOnlyList<string> Bindings)
 {
@@ -26,6 +29,14 @@ public sealed record ClientSettings(string Site, string Workstation, IReadOnlyLi
 
     /// <summary>How far above the view's last site sequence a message may be; further is refused (a forged or corrupt sequence).</summary>
     public long MaxSequenceJump { get; init; } = View.ClientView.DefaultMaxSequenceJump;
+
+    /// <summary>How far ahead of this clock a higher epoch may be; further is refused (a forged epoch).</summary>
+    public TimeSpan MaxEpochAhead { get; init; } = View.ClientView.DefaultMaxEpochAhead;
+
+    /// <summary>The shortest time between the starts of two snapshot loads: the bound on how often anything makes the client reload.</summary>
+    public TimeSpan SnapshotMinInterval { get; init; } = DefaultSnapshotMinInterval;
+
+    public static readonly TimeSpan DefaultSnapshotMinInterval = TimeSpan.FromSeconds(2);
 
     public static ClientSettings From(IConfiguration configuration)
     {
@@ -47,6 +58,9 @@ public sealed record ClientSettings(string Site, string Workstation, IReadOnlyLi
             StaleAfter = configuration.Duration("Client:StaleAfter", TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
             Temporary = configuration.Bool("Client:Temporary", false),
             MaxSequenceJump = configuration.Int("Client:MaxSequenceJump", (int)View.ClientView.DefaultMaxSequenceJump, 1, int.MaxValue),
+            MaxEpochAhead = configuration.Duration("Client:MaxEpochAhead", View.ClientView.DefaultMaxEpochAhead, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)),
+            SnapshotMinInterval = configuration.Duration("Client:SnapshotMinInterval", DefaultSnapshotMinInterval, TimeSpan.FromMilliseconds(100),
+                TimeSpan.FromMinutes(10)),
         };
     }
 }

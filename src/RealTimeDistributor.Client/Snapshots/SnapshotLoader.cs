@@ -13,7 +13,9 @@ namespace RealTimeDistributor.Client.Snapshots;
 /// <see cref="SiteSnapshotRequested"/> to the distributors' snapshot requests exchange, gathers the chunks that come back
 /// on the client's snapshot queue (<see cref="SnapshotRequester"/>), and hands the whole snapshot to
 /// <see cref="ClientView.Load"/>. A request that sees no chunk for Client:SnapshotTimeout is sent again (the distributor
-/// may be down, or its standby taking over).
+/// may be down, or its standby taking over). Loads start at most one every Client:SnapshotMinInterval (2 s by default),
+/// however many resets, gaps or epochs ask for one: what the stream brings meanwhile is buffered (bounded) and the requests
+/// made meanwhile become one load, so no message, forged or not, can make a client reload faster than that.
 /// </summary>
 public sealed class SnapshotLoader(ClientView view, ClientSettings settings, RabbitMqSettings broker, ILogger<SnapshotLoader> logger)
     : BackgroundService
@@ -26,8 +28,16 @@ public sealed class SnapshotLoader(ClientView view, ClientSettings settings, Rab
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         RequestReload();
+        long? lastStart = null;
         await foreach (var _ in _reload.Reader.ReadAllAsync(stoppingToken))
         {
+            var wait = WaitBeforeLoad(lastStart is { } last ? Stopwatch.GetElapsedTime(last) : null, settings.SnapshotMinInterval);
+            if (wait > TimeSpan.Zero)
+            {
+                logger.LogInformation("Loading the next snapshot in {Wait}: one every {Interval} at most (Client:SnapshotMinInterval)", wait, settings.SnapshotMinInterval);
+                await Task.Delay(wait, stoppingToken);
+            }
+            lastStart = Stopwatch.GetTimestamp();
             view.BeginLoad();
             while (!await LoadOnceAsync(stoppingToken))
             {
@@ -35,6 +45,10 @@ public sealed class SnapshotLoader(ClientView view, ClientSettings settings, Rab
             }
         }
     }
+
+    /// <summary>How long to wait before the next snapshot load, <paramref name="sinceLastStart"/> after the last one started (null: none yet).</summary>
+    public static TimeSpan WaitBeforeLoad(TimeSpan? sinceLastStart, TimeSpan minInterval) =>
+        sinceLastStart is { } since && since < minInterval ? minInterval - since : TimeSpan.Zero;
 
     private async Task<bool> LoadOnceAsync(CancellationToken cancellationToken)
     {

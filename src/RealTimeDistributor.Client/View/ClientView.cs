@@ -38,9 +38,17 @@ public enum ApplyOutcome
 
     /// <summary>
     /// A reset (a resync or a takeover announced) newer than the view, or an update of a higher epoch or another stream (a
-    /// new holder, a recreated replica): the view needs a fresh snapshot now (the update is kept for after it).
+    /// new holder, a recreated replica): the view needs a fresh snapshot now. The update itself is dropped: the snapshot,
+    /// asked for after it arrived, holds what it carried (the distributor commits before it publishes).
     /// </summary>
     Reset,
+
+    /// <summary>
+    /// The update's epoch is above the view's and further ahead of this clock than an epoch can be (a replica's creation
+    /// time in milliseconds since 1970 plus its takeovers; Client:MaxEpochAhead): refused and counted (not applied, not
+    /// kept, no reload); the view stays where it was.
+    /// </summary>
+    EpochTooFarAhead,
 }
 
 /// <summary>
@@ -59,6 +67,10 @@ public enum ApplyOutcome
 /// <item>Before all that, the fencing epoch (<see cref="SiteUpdate.Epoch"/>): an update of a lower epoch than the view's is
 /// ignored (<see cref="ApplyOutcome.StaleEpoch"/>); one of a higher epoch or of another stream id, and a reset newer than
 /// the view's snapshot, make the view load a fresh snapshot (<see cref="ApplyOutcome.Reset"/>).</item>
+/// <item>An epoch above the view's must be plausible: one more than <c>maxEpochAhead</c> ahead of the clock (epochs are
+/// creation times in milliseconds plus takeovers) is refused (<see cref="ApplyOutcome.EpochTooFarAhead"/>), so a forged
+/// epoch cannot make every client reload; and the update that made the view reload is dropped, not replayed after the
+/// snapshot (which would make it reload again, for ever).</item>
 /// <item>An update more than <c>maxSequenceJump</c> above the last site sequence the view holds is refused
 /// (<see cref="ApplyOutcome.TooFarAhead"/>): one forged or corrupt sequence must not move the view's position so far
 /// that every real message after it looks like a duplicate.</item>
@@ -66,9 +78,15 @@ public enum ApplyOutcome
 /// Events are raised under the view's lock, in the order the view changed: handlers must be quick.
 /// </summary>
 public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLength, IReadOnlyList<string>? bindings = null,
-    long maxSequenceJump = ClientView.DefaultMaxSequenceJump)
+    long maxSequenceJump = ClientView.DefaultMaxSequenceJump, TimeSpan? maxEpochAhead = null, TimeProvider? clock = null)
 {
     public const long DefaultMaxSequenceJump = 1_000_000;
+
+    /// <summary>How far ahead of the workstation's clock a new epoch may be (clock skew, takeovers): one day.</summary>
+    public static readonly TimeSpan DefaultMaxEpochAhead = TimeSpan.FromDays(1);
+
+    private readonly long _maxEpochAheadMs = (long)(maxEpochAhead ?? DefaultMaxEpochAhead).TotalMilliseconds;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     private readonly IReadOnlyList<string> _bindings = bindings ?? [Topology.AllKeys];
     private readonly Dictionary<string, bool> _wholeTables = [];
@@ -137,7 +155,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
 
     public long Snapshots => Interlocked.Read(ref _snapshots);
 
-    /// <summary>Stream updates refused: malformed (<see cref="Refuse"/>) or too far ahead.</summary>
+    /// <summary>Stream updates refused: malformed (<see cref="Refuse"/>), or their sequence or epoch too far ahead.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Counts an update refused before it reached the view.</summary>
@@ -182,8 +200,17 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
     }
 
+    /// <summary>
+    /// Takes a site message: a status sets <see cref="CenterUnreachableSince"/> (it is outside the site sequence); the
+    /// stream's messages are buffered while a snapshot loads, else applied by the rules above.
+    /// </summary>
     public ApplyOutcome Apply(SiteUpdate update)
     {
+        if (update is StatusUpdate status)
+        {
+            SiteStatus(status.CenterUnreachableSince);
+            return ApplyOutcome.Applied;
+        }
         lock (_gate)
         {
             if (!_loading)
@@ -255,28 +282,97 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             _staleEpoch++;
             return ApplyOutcome.StaleEpoch;
         }
+        if (update.Epoch > _epoch && update.Epoch > _clock.GetUtcNow().ToUnixTimeMilliseconds() + _maxEpochAheadMs)
+        {
+            Interlocked.Increment(ref _refused);
+            return ApplyOutcome.EpochTooFarAhead;
+        }
         if (update.Epoch > _epoch || (update.StreamId != _streamId && update.StreamId != Guid.Empty && _streamId != Guid.Empty))
         {
-            // a new holder or a recreated replica: its site sequences do not continue the view's
+            // a new holder or a recreated replica: its site sequences do not continue the view's. The update is not kept:
+            // the snapshot holds it, and replayed after a snapshot of a lower epoch it would ask for another, and so on
             _resets++;
             _loading = true;
-            _buffer.Add(update);
             return ApplyOutcome.Reset;
         }
-        if (update.Kind == SiteUpdate.ResetKind)
+        return update switch
         {
-            if (update.SiteSequence <= _snapshotSequence)
-            {
-                _duplicates++;
-                return ApplyOutcome.Duplicate;
-            }
-            _resets++;
-            _loading = true;
-            return ApplyOutcome.Reset;
+            ResetUpdate reset => ApplyReset(reset),
+            ConfigUpdate change => ApplyChange(change),
+            RealTimeUpdate rows => ApplyRows(rows),
+            _ => throw new ArgumentException($"a {update.Kind} message is not in the site stream", nameof(update)),
+        };
+    }
+
+    private ApplyOutcome ApplyReset(ResetUpdate reset)
+    {
+        if (reset.SiteSequence <= _snapshotSequence)
+        {
+            _duplicates++;
+            return ApplyOutcome.Duplicate;
         }
-        // a real-time message holds rows of its whole table: every client of the table follows the table's chain
+        _resets++;
+        _loading = true;
+        return ApplyOutcome.Reset;
+    }
+
+    private ApplyOutcome ApplyChange(ConfigUpdate update)
+    {
+        var outcome = WholeTable(update.Table)
+            ? Follow(update, update.PreviousSiteSequence, update.Table)
+            : Follow(update, update.PreviousKeySequence, $"{update.Table}.{update.Key}");
+        if (outcome != ApplyOutcome.Applied)
+        {
+            return outcome;
+        }
+        _configChanges++;
+        var change = update.Config;
+        var row = new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, change.Row, change.CommittedAt, change.Sequence);
+        if (change.Operation == ConfigOperations.Delete)
+        {
+            _rows.Remove((row.Kind, row.Table, row.Key));
+            Removed?.Invoke(row);
+        }
+        else
+        {
+            Put(row);
+        }
+        return ApplyOutcome.Applied;
+    }
+
+    /// <summary>A real-time message holds rows of its whole table: every client of the table follows the table's chain.</summary>
+    private ApplyOutcome ApplyRows(RealTimeUpdate update)
+    {
+        var outcome = Follow(update, update.PreviousSiteSequence, update.Table);
+        if (outcome != ApplyOutcome.Applied)
+        {
+            return outcome;
+        }
         var whole = WholeTable(update.Table);
-        var (link, chain) = whole || update.Key is not { } key ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{key}");
+        for (var i = 0; i < update.Rows.Count; i++)
+        {
+            var value = update.Rows[i];
+            if (whole || TopicPattern.MatchesAny(_bindings, Topology.Site.RoutingKey(update.Table, value.Key)))
+            {
+                _realTimeRows++;
+                // a full refresh sends every row again with the version it had: the view holds that value already, and
+                // its readers (the wallboard, the freshness figures) must not see it as a change
+                if (_rows.TryGetValue((update.Kind, update.Table, value.Key), out var held) && held.Version == value.Version)
+                {
+                    continue;
+                }
+                Put(new ViewRow(update.Kind, update.Table, value.Key, update.FirstSiteSequence + i, value.Data, value.UpdatedAt, value.Version));
+            }
+        }
+        return ApplyOutcome.Applied;
+    }
+
+    /// <summary>
+    /// Where a message of a chain (its <paramref name="link"/> to the one before) stands against the view: too far ahead,
+    /// a duplicate, after a gap (kept for after the next snapshot), or next: then the chain and the view move on to it.
+    /// </summary>
+    private ApplyOutcome Follow(SiteUpdate update, long link, string chain)
+    {
         var last = _lastInChain.GetValueOrDefault((update.Kind, chain), _snapshotSequence);
         if (update.SiteSequence - _lastSiteSequence > maxSequenceJump)
         {
@@ -297,38 +393,6 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
         _lastInChain[(update.Kind, chain)] = update.SiteSequence;
         _lastSiteSequence = Math.Max(_lastSiteSequence, update.SiteSequence);
-        if (update.Kind == SiteUpdate.ConfigKind)
-        {
-            _configChanges++;
-            var row = new ViewRow(update.Kind, update.Table, update.Key ?? "", update.SiteSequence, update.Config?.Row,
-                update.Config?.CommittedAt ?? update.PublishedAt, update.Config?.Sequence ?? 0);
-            if (update.Config?.Operation == ConfigOperations.Delete)
-            {
-                _rows.Remove((row.Kind, row.Table, row.Key));
-                Removed?.Invoke(row);
-            }
-            else
-            {
-                Put(row);
-            }
-            return ApplyOutcome.Applied;
-        }
-        var rows = update.Rows ?? [];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var value = rows[i];
-            if (whole || TopicPattern.MatchesAny(_bindings, Topology.Site.RoutingKey(update.Table, value.Key)))
-            {
-                _realTimeRows++;
-                // a full refresh sends every row again with the version it had: the view holds that value already, and
-                // its readers (the wallboard, the freshness figures) must not see it as a change
-                if (_rows.TryGetValue((update.Kind, update.Table, value.Key), out var held) && held.Version == value.Version)
-                {
-                    continue;
-                }
-                Put(new ViewRow(update.Kind, update.Table, value.Key, update.FirstSiteSequence + i, value.Data, value.UpdatedAt, value.Version));
-            }
-        }
         return ApplyOutcome.Applied;
     }
 
