@@ -1,4 +1,5 @@
 using System.Net;
+using Npgsql;
 using RealTimeDistributor.IntegrationTests.Support;
 
 namespace RealTimeDistributor.IntegrationTests.Hosting;
@@ -6,7 +7,8 @@ namespace RealTimeDistributor.IntegrationTests.Hosting;
 /// <summary>
 /// Error is for what needs a person (issue 23): the first start of a center and a distributor on new databases (migrations
 /// that create every table, a first-start snapshot, the site lease taken) and a first edit log no Error or Fatal event.
-/// Before, EF Core logged "Failed executing DbCommand" on a __EFMigrationsHistory not there yet at every first start.
+/// Before, EF Core logged "Failed executing DbCommand" on a __EFMigrationsHistory not there yet at every first start on
+/// a database made beforehand.
 /// </summary>
 public sealed class When_a_host_starts_for_the_first_time
 {
@@ -16,8 +18,21 @@ public sealed class When_a_host_starts_for_the_first_time
         using var seq = SeqStandIn.Start();
         var logs = new Dictionary<string, string?> { ["Seq:ServerUrl"] = seq.Url.ToString(), ["Serilog:MinimumLevel:Default"] = "Information" };
 
-        await using var system = await RtdSystem.StartAsync(logs);
-        var site = system.Site("first");
+        // empty databases made beforehand, as an operator's script makes them (infra/postgres/apply-roles.sh): EF Core finds
+        // no __EFMigrationsHistory in them (in a database it creates itself it does not look)
+        var id = RtdSystem.NewId();
+        var site = $"t{id}-first";
+        await using (var admin = new NpgsqlConnection(TestSettings.ConnectionString("postgres")))
+        {
+            await admin.OpenAsync();
+            foreach (var database in new[] { $"rtd_test_{id}_central", $"rtd_test_{site.Replace('-', '_')}" })
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+        }
+        await using var system = await RtdSystem.StartAsync(logs, id);
+        Assert.Equal(site, system.Site("first"));
         await system.StartDistributorAsync(site, extra: logs);
         Assert.Equal(HttpStatusCode.OK, (await system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
         await system.WaitAppliedAsync(site, 1);
