@@ -14,6 +14,9 @@ namespace RealTimeDistributor.Hosting;
 /// stops hammering a database that is down and lets one trial through every break. Apply resumes when it returns.
 /// A connection the server ended (its backend terminated, 57P01, or the server restarted) empties the connection pools
 /// before the retry: the idle pooled connections are dead too, and each would otherwise fail its first use in turn.
+/// A database that is read-only (25006: a standby, a database set default_transaction_read_only), in recovery or
+/// restarting (57P03 cannot connect now, 57P01/57P02 shutdown) is waited out like one that is down, never taken for a bad
+/// message; a read-only refusal empties the pools too (a session keeps the read-only default it started with).
 /// </summary>
 public static class Resilience
 {
@@ -22,7 +25,7 @@ public static class Resilience
         .AddRetry(UntilItWorks(IsTransient, logger, "{What} is waiting for the database (attempt {Attempt})", what, logEvery: 10,
             onRetry: exception =>
             {
-                if (IsConnectionLost(exception))
+                if (NeedsNewConnections(exception))
                 {
                     dataSource?.Clear();
                     NpgsqlConnection.ClearAllPools();
@@ -87,7 +90,8 @@ public static class Resilience
         NpgsqlException { IsTransient: true } => true,
         PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exceptions
             || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal) // admin shutdown, cannot connect now
-            || postgres.SqlState == PostgresErrorCodes.TooManyConnections,
+            || postgres.SqlState == PostgresErrorCodes.TooManyConnections
+            || postgres.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction, // a standby, or a database made read-only: it comes back
         NpgsqlException { InnerException: SocketException or IOException or TimeoutException } => true,
         _ when exception.InnerException is { } inner => IsTransient(inner),
         _ => false,
@@ -100,6 +104,17 @@ public static class Resilience
             || postgres.SqlState.StartsWith("08", StringComparison.Ordinal),
         NpgsqlException { InnerException: SocketException or IOException } => true,
         _ when exception.InnerException is { } inner => IsConnectionLost(inner),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The pooled connections are of no more use: the server ended them (<see cref="IsConnectionLost"/>), or they were
+    /// opened while the database refused writes (25006) and would go on refusing them after it takes writes again.
+    /// </summary>
+    public static bool NeedsNewConnections(Exception exception) => IsConnectionLost(exception) || exception switch
+    {
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction,
+        _ when exception.InnerException is { } inner => NeedsNewConnections(inner),
         _ => false,
     };
 

@@ -6,6 +6,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using Serilog;
 using Serilog.Events;
+using Serilog.Filters;
 
 namespace RealTimeDistributor.Hosting;
 
@@ -22,6 +23,8 @@ public static class ServiceDefaults
     /// "Logs": { "ToStandardError": false }
     /// </code>
     /// Logs:ToStandardError sends every console log line to stderr (rtd client does, so its stdout is only the view).
+    /// Error and Fatal are for what needs a person: expected events (a first migration, a message handed back) are not
+    /// logged as errors (When_a_host_starts_for_the_first_time).
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string process, string site,
         IReadOnlyDictionary<string, string>? properties = null)
@@ -52,6 +55,11 @@ public static class ServiceDefaults
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             // the first migration of a new database logs a "database does not exist" error before creating it
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Connection", LogEventLevel.Fatal)
+            // and "Failed executing DbCommand" on a __EFMigrationsHistory not there yet; any command that fails reaches the
+            // code that ran it as an exception, which logs it at the level it deserves (a retry, a refusal, a failure)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Command", LogEventLevel.Fatal)
+            // a message handed back to its queue is expected, logged at Warning by the code that hands it back (HandBackException)
+            .Filter.ByExcluding(e => HandBackException.IsIn(e.Exception) && Matching.FromSource("MassTransit")(e))
             .ReadFrom.Configuration(configuration)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Process", process)

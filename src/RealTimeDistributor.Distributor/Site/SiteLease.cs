@@ -1,4 +1,5 @@
 using Npgsql;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.Site;
 
@@ -6,7 +7,7 @@ namespace RealTimeDistributor.Distributor.Site;
 public sealed record LeaseGrant(long Epoch, Guid StreamId);
 
 /// <summary>This process does not hold the site lease (or the database refused its epoch): it must neither commit nor publish.</summary>
-public sealed class NotLeaseHolderException(string message) : Exception(message);
+public sealed class NotLeaseHolderException(string message) : HandBackException(message);
 
 /// <summary>
 /// One active distributor instance per site, for the configuration stream, the real-time stream and the site stream
@@ -112,6 +113,10 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("The site lease could not be renewed: {Problem}", exception.Message);
+                if (Resilience.NeedsNewConnections(exception))
+                {
+                    dataSource.Clear(); // a read-only or ended session would refuse the next attempt too
+                }
                 // counted from the start of the last renewal that worked: by then the lease may be another's
                 if (renewedAt is { } last && clock.GetUtcNow() - last >= settings.LeaseDuration)
                 {

@@ -48,9 +48,8 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         {
             // only the lease holder applies and publishes; the database checks the epoch again in each commit
             var holding = lease.Holds ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
-            _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken);
             var started = Stopwatch.GetTimestamp();
-            var updates = Chain(await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken));
+            var updates = Chain(await WhileHeldAsync(applyAndCommit, holding, cancellationToken));
             var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (updates.Any(u => u.Epoch != holding.Grant.Epoch))
             {
@@ -65,6 +64,27 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         finally
         {
             _apply.Release();
+        }
+    }
+
+    /// <summary>
+    /// The database work of a batch, retried while the replica is down, read-only or restarting, for as long as this process
+    /// holds the lease: such a replica refuses the lease's renewal too, so the wait ends within the lease's duration, and the
+    /// batch fails as not the lease holder's (its messages go back to the queue, never to the error queue).
+    /// </summary>
+    private async Task<IReadOnlyList<SiteUpdate>> WhileHeldAsync(Func<CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit,
+        SiteLease.Holding holding, CancellationToken cancellationToken)
+    {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, holding.Lost);
+        try
+        {
+            _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), held.Token);
+            return await _database.ExecuteAsync(async ct => await applyAndCommit(ct), held.Token);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or NpgsqlException && holding.Lost.IsCancellationRequested
+            && !cancellationToken.IsCancellationRequested)
+        {
+            throw new NotLeaseHolderException($"Site {settings.Site}: the lease was lost while the replica was waited for; the batch goes back to the queue.");
         }
     }
 
