@@ -1,6 +1,5 @@
 using System.Net;
 using Npgsql;
-using RealTimeDistributor.IntegrationTests.Support;
 using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Hosting;
