@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
@@ -89,12 +88,17 @@ public static class AdminApi
         return row is null ? Results.Problem($"{table} {id} does not exist.", statusCode: 404) : Results.Json((object)row);
     }
 
-    private static async Task<IResult> UpsertAsync(string table, long id, [FromBody] JsonElement body, HttpContext context, ConfigWriter writer,
-        bool? force, CancellationToken cancellationToken)
+    private static async Task<IResult> UpsertAsync(string table, long id, HttpContext context, ConfigWriter writer, bool? force,
+        CancellationToken cancellationToken)
     {
         if (!TryExpectedVersion(context.Request, out var expected, out var error))
         {
             return error!;
+        }
+        var (body, refusal) = await JsonBody.ReadAsync(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
         }
         if (TextRules.Check(body) is { } text)
         {
@@ -146,9 +150,13 @@ public static class AdminApi
     /// writes nothing and answers 422 (409 when a refusal is a version or reference conflict) naming each refused change
     /// by its index. ?dryRun=true validates the same way and writes nothing.
     /// </summary>
-    private static async Task<IResult> BatchAsync([FromBody] JsonElement body, HttpContext context, ConfigWriter writer, bool? dryRun, bool? force,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> BatchAsync(HttpContext context, ConfigWriter writer, bool? dryRun, bool? force, CancellationToken cancellationToken)
     {
+        var (body, refusal) = await JsonBody.ReadAsync(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
         BatchRequest? request;
         try
         {
