@@ -48,18 +48,16 @@ public static class AdminApi
     }
 
     /// <summary>
-    /// A refused request (400, 404, 409, 422, 428: the caller's input, not a fault here) is logged as information with its
-    /// status and reason and no stack trace, so that errors in the log are real faults.
+    /// A refused request (400, 404, 409, 413, 415, 422, 428: the caller's input, not a fault here) is logged as information
+    /// with its status and reason and no stack trace (<see cref="RefusalLog"/>, sampled under a flood), so that errors in
+    /// the log are real faults.
     /// </summary>
     public static async ValueTask<object?> LogRefusalAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var result = await next(context);
         if (result is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult { StatusCode: >= 400 and < 500 } problem)
         {
-            var http = context.HttpContext;
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi))
-                .LogInformation("Refused {Method} {Path} from {Caller} with {Status}: {Reason}", http.Request.Method, http.Request.Path.Value,
-                    http.User.Identity?.Name ?? "?", problem.StatusCode, problem.ProblemDetails.Detail);
+            context.HttpContext.RequestServices.GetRequiredService<RefusalLog>().Refused(context.HttpContext, problem.StatusCode, problem.ProblemDetails.Detail);
         }
         return result;
     }
