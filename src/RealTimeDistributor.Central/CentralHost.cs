@@ -14,7 +14,8 @@ namespace RealTimeDistributor.Central;
 /// <summary>
 /// Builds the central controller. Configuration keys (environment form in brackets):
 /// ConnectionStrings:Central (ConnectionStrings__Central), RabbitMq:* (RabbitMq__*), RealTime:* (RealTime__*),
-/// Urls (default http://127.0.0.1:5080), Seq:ServerUrl, Admin:Keys:&lt;name&gt;:Hash/Role (the admin API's keys, at least one).
+/// Urls (default http://127.0.0.1:5080), Seq:ServerUrl, Admin:Keys:&lt;name&gt;:Hash/Role (the admin API's keys, at least one),
+/// Admin:RateLimit:PerKey/PerAddress (<see cref="AdminRateLimits"/>).
 /// </summary>
 public static class CentralHost
 {
@@ -39,6 +40,7 @@ public static class CentralHost
             Topology.Central.IsSnapshotReplyQueue, sp.GetRequiredService<ILogger<SnapshotSender>>()));
         builder.Services.AddScoped<ConfigWriter>();
         builder.AddAdminAuthentication();
+        builder.AddAdminRateLimits();
         builder.Services.AddDbContext<CentralDbContext>(o => o.UseNpgsql(connectionString));
         builder.Services.AddHealthChecks().AddPostgres("central-database", connectionString);
 
@@ -79,6 +81,7 @@ public static class CentralHost
         app.Services.GetRequiredService<CentralStats>().ReportTo(metrics);
         app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
         app.UseAuthentication();
+        app.UseRateLimiter(); // after authentication: the limit per key needs the key's name
         app.UseAuthorization();
         app.MapAdminApi();
         return app;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
@@ -49,18 +48,16 @@ public static class AdminApi
     }
 
     /// <summary>
-    /// A refused request (400, 404, 409, 422, 428: the caller's input, not a fault here) is logged as information with its
-    /// status and reason and no stack trace, so that errors in the log are real faults.
+    /// A refused request (400, 404, 409, 413, 415, 422, 428: the caller's input, not a fault here) is logged as information
+    /// with its status and reason and no stack trace (<see cref="RefusalLog"/>, sampled under a flood), so that errors in
+    /// the log are real faults.
     /// </summary>
     public static async ValueTask<object?> LogRefusalAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var result = await next(context);
         if (result is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult { StatusCode: >= 400 and < 500 } problem)
         {
-            var http = context.HttpContext;
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi))
-                .LogInformation("Refused {Method} {Path} from {Caller} with {Status}: {Reason}", http.Request.Method, http.Request.Path.Value,
-                    http.User.Identity?.Name ?? "?", problem.StatusCode, problem.ProblemDetails.Detail);
+            context.HttpContext.RequestServices.GetRequiredService<RefusalLog>().Refused(context.HttpContext, problem.StatusCode, problem.ProblemDetails.Detail);
         }
         return result;
     }
@@ -89,12 +86,17 @@ public static class AdminApi
         return row is null ? Results.Problem($"{table} {id} does not exist.", statusCode: 404) : Results.Json((object)row);
     }
 
-    private static async Task<IResult> UpsertAsync(string table, long id, [FromBody] JsonElement body, HttpContext context, ConfigWriter writer,
-        bool? force, CancellationToken cancellationToken)
+    private static async Task<IResult> UpsertAsync(string table, long id, HttpContext context, ConfigWriter writer, bool? force,
+        CancellationToken cancellationToken)
     {
         if (!TryExpectedVersion(context.Request, out var expected, out var error))
         {
             return error!;
+        }
+        var (body, refusal) = await JsonBody.ReadAsync(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
         }
         if (TextRules.Check(body) is { } text)
         {
@@ -146,9 +148,13 @@ public static class AdminApi
     /// writes nothing and answers 422 (409 when a refusal is a version or reference conflict) naming each refused change
     /// by its index. ?dryRun=true validates the same way and writes nothing.
     /// </summary>
-    private static async Task<IResult> BatchAsync([FromBody] JsonElement body, HttpContext context, ConfigWriter writer, bool? dryRun, bool? force,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> BatchAsync(HttpContext context, ConfigWriter writer, bool? dryRun, bool? force, CancellationToken cancellationToken)
     {
+        var (body, refusal) = await JsonBody.ReadAsync(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
         BatchRequest? request;
         try
         {

@@ -105,7 +105,8 @@ public sealed class AdminKeys(IReadOnlyList<AdminKey> keys)
 
 /// <summary>
 /// Authenticates a request by its <see cref="AdminApiKey.Header"/> header: the key's name becomes the user's name (the
-/// audit's "who") and its role a role claim. No header: no result (401 where a role is required); a wrong key: 401.
+/// audit's "who") and its role a role claim. No header: no result (401 where a role is required); a wrong key: 401. A
+/// refusal (401, 403) is one Information line (<see cref="RefusalLog"/>, sampled under a flood).
 /// </summary>
 public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AdminKeys keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
@@ -120,7 +121,6 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
         }
         if (keys.Match(presented) is not { } key)
         {
-            Logger.LogWarning("Admin API: an unknown key from {RemoteAddress}", Context.Connection.RemoteIpAddress);
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)], SchemeName);
@@ -135,7 +135,11 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{AdminApiKey.Header}\"";
-        return Response.WriteAsJsonAsync(new { status = 401, title = "Unauthorized", detail = $"The admin API needs a key in the {AdminApiKey.Header} header." });
+        var detail = Request.Headers.ContainsKey(AdminApiKey.Header)
+            ? $"The key in the {AdminApiKey.Header} header is not one of the admin API's."
+            : $"The admin API needs a key in the {AdminApiKey.Header} header.";
+        Context.RequestServices.GetRequiredService<RefusalLog>().Refused(Context, StatusCodes.Status401Unauthorized, detail);
+        return Response.WriteAsJsonAsync(new { status = 401, title = "Unauthorized", detail });
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
@@ -145,7 +149,7 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
         var detail = role == AdminRoles.Reader
             ? $"The key '{Context.User.Identity?.Name}' may read but not edit (role {AdminRoles.Reader})."
             : $"The key '{Context.User.Identity?.Name}' (role {role}) may not do this: reads need {AdminRoles.Reader} or {AdminRoles.Editor}, edits {AdminRoles.Editor}, POST /api/activity {AdminRoles.Ingest}.";
-        Logger.LogInformation("Refused {Method} {Path} from {Caller} with 403: role {Role}", Request.Method, Request.Path.Value, Context.User.Identity?.Name, role);
+        Context.RequestServices.GetRequiredService<RefusalLog>().Refused(Context, StatusCodes.Status403Forbidden, detail);
         return Response.WriteAsJsonAsync(new { status = 403, title = "Forbidden", detail });
     }
 }
@@ -157,6 +161,7 @@ public static class AdminAuthentication
     {
         var keys = AdminKeys.From(builder.Configuration);
         builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton<RefusalLog>();
         if (keys.Keys.Count == 0)
         {
             builder.Services.AddStartupTask((sp, _) =>

@@ -14,7 +14,9 @@ namespace RealTimeDistributor.IntegrationTests.Activity;
 /// A source that cannot speak AMQP posts a peripheral's events to POST /api/activity (issue 16): a batch reaches a client's
 /// rows (equal to what is computed here from the same events), a resend is dropped as duplicates, a gap is answered with
 /// the resync it asks for; hostile batches get a 4xx with a reason and change nothing, not even the sequence; only a key of
-/// role ingest for the batch's peripheral may post.
+/// role ingest for the batch's peripheral may post. As strict as the admin API (issue 24): a body not sent as JSON gets 415,
+/// a NUL anywhere 400, a sequence far above the session's (or near 2^63, where the next one overflows) is refused without
+/// taking its place, and the session's next genuine event applies.
 /// </summary>
 public sealed class When_a_source_posts_activity_over_http : ActivityTest
 {
@@ -153,6 +155,50 @@ public sealed class When_a_source_posts_activity_over_http : ActivityTest
         Assert.Equal(AgentStates.LoggedOut, Live(RealTimeTables.Agent, "200").GetProperty("state").GetString());
         Assert.Equal(0, Stats.ActivityDuplicates);
         Assert.Equal(8, Stats.ActivityRefused); // the bad events of the 8 batches that had events; a body that is no batch counts none
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_body_not_sent_as_json_a_NUL_and_a_far_future_sequence_and_apply_the_sessions_next_genuine_event()
+    {
+        await ConfigureTwoPeripheralsAsync();
+        using var gateway = Rtd.NewCentralApi(_gatewayKey);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(gateway, [Event(1, PeripheralEventTypes.Resync) with { Agents = [], Calls = [] }])).StatusCode);
+        var applied = Stats.ActivityApplied;
+
+        var heartbeat = JsonSerializer.Serialize(new[] { Event(2, PeripheralEventTypes.Heartbeat) }, Json.Options);
+        foreach (var type in new[] { "text/plain", "application/xml", "application/x-www-form-urlencoded", null })
+        {
+            using var content = new StringContent(heartbeat, Encoding.UTF8);
+            content.Headers.ContentType = type is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(type);
+            using var response = await gateway.PostAsync(ActivityHttpIngest.Path, content);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            Assert.Contains("Content-Type: application/json", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(),
+                StringComparison.Ordinal);
+        }
+        var hostile = new (PeripheralEvent Event, HttpStatusCode Status, string Reason)[]
+        {
+            (Event(2, PeripheralEventTypes.Heartbeat) with { Session = "http\0" }, HttpStatusCode.BadRequest, "event.session contains a NUL character"),
+            (Event(2, PeripheralEventTypes.AgentState, sequence: long.MaxValue) with { AgentId = 101, State = AgentStates.Ready },
+                HttpStatusCode.BadRequest, $"sequence must be from 1 to {GatewayActivity.MaxSequence}"),
+            (Event(2, PeripheralEventTypes.AgentState, sequence: 2 + ActivityOptions.DefaultMaxSequenceJump) with { AgentId = 101, State = AgentStates.Ready },
+                HttpStatusCode.UnprocessableEntity, "is more than 1,000,000 above the session's last, 1"),
+        };
+        foreach (var (e, status, reason) in hostile)
+        {
+            using var response = await PostAsync(gateway, [e]);
+            Assert.Equal(status, response.StatusCode);
+            Assert.Contains(reason, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(applied, Stats.ActivityApplied);
+
+        // the session's next genuine event: applied, no duplicate, no gap
+        var next = await (await PostAsync(gateway, [Event(2, PeripheralEventTypes.AgentState) with { AgentId = 100, State = AgentStates.Ready, ReasonCode = 0 }]))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1, 0), (next.GetProperty("applied").GetInt32(), next.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, next.GetProperty("resyncRequested").ValueKind);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "100", r => r.Value?.GetProperty("state").GetString() == AgentStates.Ready,
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(PeripheralStatuses.Online, Live(RealTimeTables.Agent, "100").GetProperty("peripheralStatus").GetString());
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace RealTimeDistributor.Central.RealTime.Gateways;
 /// array of the same events (docs/wire-format.md), in the peripheral's order; the key (X-Api-Key) has the role ingest and
 /// names the one peripheral whose events it may post. The batch goes through <see cref="ActivityIngest"/> all or nothing:
 /// 200 with what was applied (and the reason of a resync the peripheral owes), or a 4xx with each refused event's index and
-/// reason and nothing applied (400 not an array of events, 403 another peripheral's event, 413 too many, 422 refused by
+/// reason and nothing applied (415 not sent as JSON, 400 not an array of events, 403 another peripheral's event, 413 too many, 422 refused by
 /// the checks against the configuration and the clock). A refusal is logged at Information (the caller's input, no fault here).
 /// </summary>
 public static class ActivityHttpIngest
@@ -38,16 +38,10 @@ public static class ActivityHttpIngest
             context.Response.Headers.RetryAfter = "1";
             return Results.Problem("The center has not loaded its configuration yet: send the batch again in a second.", statusCode: 503);
         }
-        JsonElement body;
-        try
+        var (body, refusal) = await JsonBody.ReadAsync(context.Request, cancellationToken);
+        if (refusal is not null)
         {
-            // read here, not bound: a body that is not JSON gets its reason, whatever its content type
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException exception)
-        {
-            return Results.Problem($"The body is not JSON: {exception.Message}", statusCode: 400);
+            return refusal;
         }
         if (body.ValueKind != JsonValueKind.Array)
         {

@@ -25,27 +25,26 @@ public sealed class ActivityIngest(GatewayActivity intake, CentralStats stats, R
     private readonly ConfirmingPublisher _control = new(broker, broker.CentralVirtualHost, "rtd central gateway control",
         [Topology.Activity.ControlExchange], logger);
 
-    /// <summary>One message body; <paramref name="peripheralId"/> is the peripheral its route names (null: not checked).</summary>
+    /// <summary>
+    /// One message body; <paramref name="peripheralId"/> is the peripheral its route names (null: not checked). The body is
+    /// checked as each event of an HTTP batch is (<see cref="Parse"/>: JSON, text, shape) before the intake sees it.
+    /// </summary>
     public async Task<IntakeResult> IngestAsync(ReadOnlyMemory<byte> body, long? peripheralId, CancellationToken cancellationToken)
     {
-        PeripheralEvent? e;
+        JsonElement element;
         try
         {
-            e = JsonSerializer.Deserialize<PeripheralEvent>(body.Span, Json.Options);
+            using var document = JsonDocument.Parse(body);
+            element = document.RootElement.Clone();
         }
         catch (JsonException exception)
         {
             return Counted(null, IntakeResult.Refuse($"malformed event: {exception.Message}"));
         }
-        return await IngestAsync(e, peripheralId, cancellationToken);
-    }
-
-    /// <summary>One parsed event (null: the body was JSON null).</summary>
-    public async Task<IntakeResult> IngestAsync(PeripheralEvent? e, long? peripheralId, CancellationToken cancellationToken)
-    {
-        if (e is null)
+        var (parsed, problem) = Parse(element);
+        if (problem is not null || parsed is not { } e)
         {
-            return Counted(null, IntakeResult.Refuse("malformed event: empty"));
+            return Counted(parsed, IntakeResult.Refuse(problem ?? "malformed event: empty"));
         }
         if (peripheralId is { } routed && routed != e.PeripheralId)
         {
@@ -113,13 +112,16 @@ public sealed class ActivityIngest(GatewayActivity intake, CentralStats stats, R
         return new BatchIntake(false, 0, 0, refused, null);
     }
 
-    /// <summary>An element as an event, or why it is not one (the message's shape, whatever the configuration).</summary>
+    /// <summary>
+    /// An element as an event, or why it is not one (the message's shape, whatever the configuration): text the admin API
+    /// refuses (NUL, an unpaired surrogate: <see cref="TextRules"/>) anywhere in it, then <see cref="GatewayActivity.Shape"/>.
+    /// </summary>
     private static (PeripheralEvent? Event, string? Problem) Parse(JsonElement item)
     {
         try
         {
             return item.Deserialize<PeripheralEvent>(Json.Options) is { } e
-                ? (e, GatewayActivity.Shape(e))
+                ? (e, TextRules.Check(item, "event") ?? GatewayActivity.Shape(e))
                 : (null, "malformed event: empty");
         }
         catch (JsonException exception)

@@ -8,10 +8,14 @@ namespace RealTimeDistributor.Central.RealTime.Gateways;
 /// <see cref="SimulatedActivity"/>, kept for the fast tests and a center without gateways) or <c>off</c>. Without
 /// <c>Source</c>, <c>RealTime:Simulate</c> (true: simulation, false: off) decides, as before. A peripheral that sends nothing
 /// for <c>PeripheralTimeout</c> is shown offline; an event more than <c>MaxFuture</c> ahead of or <c>MaxPast</c> behind
-/// the center's clock is refused.
+/// the center's clock is refused; so is an event more than <c>MaxSequenceJump</c> (default 1,000,000) above its session's
+/// last sequence (one forged far-future sequence would otherwise make every later genuine event of the session a duplicate).
 /// </summary>
-public sealed record ActivityOptions(string Source, TimeSpan PeripheralTimeout, TimeSpan MaxFuture, TimeSpan MaxPast)
+public sealed record ActivityOptions(string Source, TimeSpan PeripheralTimeout, TimeSpan MaxFuture, TimeSpan MaxPast,
+    long MaxSequenceJump = ActivityOptions.DefaultMaxSequenceJump)
 {
+    public const long DefaultMaxSequenceJump = 1_000_000;
+
     public const string Gateways = "gateways";
     public const string Simulation = "simulation";
     public const string Off = "off";
@@ -30,6 +34,7 @@ public sealed record ActivityOptions(string Source, TimeSpan PeripheralTimeout, 
         return new(source,
             configuration.Duration("RealTime:PeripheralTimeout", TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1)),
             configuration.Duration("RealTime:MaxFuture", TimeSpan.FromMinutes(5), TimeSpan.Zero, TimeSpan.FromDays(1)),
-            configuration.Duration("RealTime:MaxPast", TimeSpan.FromHours(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)));
+            configuration.Duration("RealTime:MaxPast", TimeSpan.FromHours(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)),
+            configuration.Int("RealTime:MaxSequenceJump", (int)DefaultMaxSequenceJump, 1, int.MaxValue));
     }
 }

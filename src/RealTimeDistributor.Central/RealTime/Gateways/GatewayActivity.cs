@@ -1,4 +1,5 @@
 using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Central.RealTime.Gateways;
 
@@ -104,6 +105,12 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
                 {
                     return new IntakeResult(IntakeOutcome.Duplicate, $"sequence {e.Sequence} already seen (last {peripheral.Sequence})");
                 }
+                if (e.Sequence - peripheral.Sequence > options.MaxSequenceJump)
+                {
+                    // refused without taking its place: the session's next genuine event is no duplicate
+                    return IntakeResult.Refuse($"sequence {e.Sequence} is more than {options.MaxSequenceJump:N0} above the session's last, {peripheral.Sequence} "
+                        + "(RealTime:MaxSequenceJump): a gateway whose sequence truly jumps that far starts a new session");
+                }
                 if (e.Sequence > peripheral.Sequence + 1 && e.Type != PeripheralEventTypes.Resync)
                 {
                     resync = $"gap: sequence {e.Sequence} after {peripheral.Sequence}";
@@ -172,13 +179,20 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// The largest sequence, 2^53 - 1: the largest whole number every JSON reader holds exactly (285 years of a million
+    /// events a second); no sequence comes near <see cref="long.MaxValue"/>, where the next one would overflow.
+    /// </summary>
+    public const long MaxSequence = (1L << 53) - 1;
+
     /// <summary>What a message must have whatever the configuration (null: nothing missing).</summary>
     public static string? Shape(PeripheralEvent e) => e switch
     {
         { PeripheralId: <= 0 } => "peripheralId must be a positive number",
         { Session: null or "" } => "session is missing",
         { Session.Length: > 100 } => "session is longer than 100 characters",
-        { Sequence: <= 0 } => "sequence must be 1 or more",
+        _ when TextRules.Problem(e.Session, "session") is { } text => text,
+        { Sequence: <= 0 or > MaxSequence } => $"sequence must be from 1 to {MaxSequence} (2^53 - 1), not {e.Sequence}",
         _ when e.Type is null || !PeripheralEventTypes.All.Contains(e.Type) => $"unknown event type '{e.Type}'",
         _ when e.At == default => "at (the event time) is missing",
         _ => null,

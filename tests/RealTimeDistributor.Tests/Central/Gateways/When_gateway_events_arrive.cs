@@ -114,4 +114,29 @@ public sealed class When_gateway_events_arrive
         Assert.Empty(await ReadAsync());
         Assert.Empty(_intake.AwaitingResync(Start.AddHours(1)));
     }
+
+    [Fact]
+    public void Should_refuse_a_sequence_far_above_the_sessions_without_taking_its_place()
+    {
+        _intake.Accept(Resync(1));
+        var far = _intake.Accept(Ready(2, 1) with { Sequence = 2 + ActivityOptions.DefaultMaxSequenceJump });
+        Assert.Equal(IntakeOutcome.Refused, far.Outcome);
+        Assert.StartsWith("sequence 1000002 is more than 1,000,000 above the session's last, 1", far.Reason, StringComparison.Ordinal);
+        var atBound = _intake.Accept(Ready(2, 1) with { Sequence = 1 + ActivityOptions.DefaultMaxSequenceJump });
+        Assert.Equal((IntakeOutcome.Applied, "gap: sequence 1000001 after 1"), (atBound.Outcome, atBound.ResyncReason));
+        Assert.Equal(IntakeOutcome.Applied, _intake.Accept(Ready(3, 2) with { Sequence = 2 + ActivityOptions.DefaultMaxSequenceJump }).Outcome);
+    }
+
+    [Theory]
+    [InlineData(long.MaxValue, "s", "sequence must be from 1 to 9007199254740991")]
+    [InlineData(GatewayActivity.MaxSequence + 1, "s", "sequence must be from 1 to")]
+    [InlineData(1, "s{nul}", "session contains a NUL character")]
+    [InlineData(1, "s{lone surrogate}", "session contains an unpaired UTF-16 surrogate")]
+    public void Should_refuse_a_sequence_where_the_next_would_overflow_and_a_session_text_cannot_hold(long sequence, string session, string reason)
+    {
+        var e = Resync(1) with { Sequence = sequence, Session = session.Replace("{nul}", "\0", StringComparison.Ordinal).Replace("{lone surrogate}", "\ud800", StringComparison.Ordinal) };
+        Assert.StartsWith(reason, GatewayActivity.Shape(e), StringComparison.Ordinal);
+        Assert.Equal(IntakeOutcome.Refused, _intake.Accept(e).Outcome);
+        Assert.Null(GatewayActivity.Shape(Resync(1) with { Sequence = GatewayActivity.MaxSequence }));
+    }
 }
