@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using RealTimeDistributor.Central.Admin;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Admin;
 
