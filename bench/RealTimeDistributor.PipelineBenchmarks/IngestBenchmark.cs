@@ -11,6 +11,7 @@ using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Testing;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 
@@ -47,7 +48,7 @@ public static class IngestBenchmark
         var events = Events(center, "bench-amqp", calls, AmqpMarker);
         await using var connection = await TestSettings.RabbitConnection(system.CentralVirtualHost).CreateConnectionAsync("rtd bench ingest");
         await using var channel = await connection.CreateChannelAsync();
-        await Topology.Activity.DeclareQueueAsync(connection, channel, CancellationToken.None);
+        await QueueDeclarations.DeclareActivityQueueAsync(connection, channel, CancellationToken.None);
         await channel.QueueDeclareAsync(RawQueue, durable: true, exclusive: false, autoDelete: false);
         await channel.QueueBindAsync(RawQueue, Topology.Activity.Exchange, Topology.Activity.AllPeripherals);
         await using (var gateway = new ConfirmingPublisher(system.BrokerSettings(), system.CentralVirtualHost, "rtd bench gateway",

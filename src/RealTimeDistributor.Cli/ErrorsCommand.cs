@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using RabbitMQ.Client;
@@ -7,6 +6,7 @@ using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Tools;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Cli;
 
@@ -124,9 +124,9 @@ public static class ErrorsCommand
                 var message = await NextAsync(messages.Reader, vhost, queue);
                 last = message.DeliveryTag;
                 output.WriteLine($"{i,3}. message id {message.MessageId ?? "-"}, sequence {message.Sequence ?? "-"}, routing key '{message.RoutingKey}', "
-                    + $"failed {message.Header("MT-Fault-Timestamp") ?? "-"} on {message.Header("MT-Host-MachineName") ?? "-"}");
+                    + $"failed {message.Header(FaultHeaders.Timestamp) ?? "-"} on {message.Header(FaultHeaders.MachineName) ?? "-"}");
                 output.WriteLine($"     reason: {message.Reason}");
-                if (message.Header("MT-Fault-ExceptionType") is { } type)
+                if (message.Header(FaultHeaders.ExceptionType) is { } type)
                 {
                     output.WriteLine($"     exception: {type}");
                 }
@@ -268,28 +268,11 @@ public static class ErrorsCommand
             }
         }
 
-        public string Reason => Header("MT-Fault-Message") ?? Header("MT-Reason") ?? "- (no MT-Fault-Message header)";
+        public string Reason => FaultHeaders.ReadReason(Properties);
 
-        public string? Header(string name) => Properties.Headers?.TryGetValue(name, out var value) == true
-            ? value switch
-            {
-                byte[] bytes => Encoding.UTF8.GetString(bytes),
-                null => null,
-                _ => Convert.ToString(value, CultureInfo.InvariantCulture),
-            }
-            : null;
+        public string? Header(string name) => FaultHeaders.Read(Properties, name);
 
         /// <summary>The original properties and headers, without the ones MassTransit added when it parked the message.</summary>
-        public BasicProperties ReplayProperties()
-        {
-            var properties = new BasicProperties(Properties) { Persistent = true };
-            if (Properties.Headers is { } headers)
-            {
-                properties.Headers = headers
-                    .Where(h => !h.Key.StartsWith("MT-Fault-", StringComparison.Ordinal) && !h.Key.StartsWith("MT-Host-", StringComparison.Ordinal) && h.Key != "MT-Reason")
-                    .ToDictionary(h => h.Key, h => h.Value);
-            }
-            return properties;
-        }
+        public BasicProperties ReplayProperties() => FaultHeaders.Remove(Properties);
     }
 }

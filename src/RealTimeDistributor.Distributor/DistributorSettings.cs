@@ -10,7 +10,7 @@ namespace RealTimeDistributor.Distributor;
 /// of one table in one site message (docs/wire-format.md). RealTimeMaxAhead: how far ahead of this host's clock a
 /// real-time row's version (UTC ticks) or updatedAt may be; a row beyond it is refused (docs/wire-format.md).
 /// CentralQueueMaxLength: the bound of the site's config queue at the center
-/// (<see cref="Topology.Central.DeclareDistributorConfigQueueAsync"/>); a backlog beyond it ends in a resync.
+/// (<see cref="Topology.Central.DistributorConfigQueueArguments"/>); a backlog beyond it ends in a resync.
 /// QuorumRealTimeQueue: false declares the site's real-time queue at the center classic instead of quorum, the baseline
 /// of the `realtime` benchmark (docs/benchmarks.md); a central cluster loses a classic queue with its node.
 /// </summary>

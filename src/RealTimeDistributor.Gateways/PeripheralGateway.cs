@@ -3,6 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Gateways;
 
@@ -41,7 +42,7 @@ public sealed class PeripheralGateway(RabbitMqSettings broker, long peripheralId
     {
         _control = await RabbitMqConnections.Factory(broker, broker.CentralVirtualHost, $"rtd gateway {PeripheralId} control").CreateConnectionAsync(cancellationToken);
         var channel = await _control.CreateChannelAsync(cancellationToken: cancellationToken);
-        await Topology.Activity.DeclareGatewayQueueAsync(_control, channel, PeripheralId, cancellationToken);
+        await QueueDeclarations.DeclareGatewayQueueAsync(_control, channel, PeripheralId, cancellationToken);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, _) =>
         {

@@ -57,4 +57,19 @@ public static class MassTransitDefaults
                 options.StartTimeout = TimeSpan.FromSeconds(30);
                 options.StopTimeout = TimeSpan.FromSeconds(15);
             });
+
+    /// <summary>
+    /// A receive endpoint on a queue of <see cref="Topology"/>: no consume topology of MassTransit's own (the bindings are
+    /// made by <see cref="BrokerDefinitions.BindWithoutDeclaring"/>), no <c>Fault&lt;T&gt;</c> published (nobody subscribes:
+    /// the _error queue keeps the message and the reason), and the queue's arguments.
+    /// </summary>
+    public static void UseTopologyQueue(this IRabbitMqReceiveEndpointConfigurator endpoint, IReadOnlyDictionary<string, object?>? arguments = null)
+    {
+        endpoint.ConfigureConsumeTopology = false;
+        endpoint.PublishFaults = false;
+        foreach (var (key, value) in arguments ?? new Dictionary<string, object?>())
+        {
+            endpoint.SetQueueArgument(key, value);
+        }
+    }
 }

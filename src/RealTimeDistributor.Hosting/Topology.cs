@@ -1,4 +1,3 @@
-using MassTransit;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting.Snapshots;
 
@@ -74,13 +73,6 @@ public static class Topology
         /// a quorum queue, like every queue of the central vhost that outlives a connection, so a central cluster keeps it
         /// through the loss of any one node (docs/operations.md, "Central broker cluster").
         /// </summary>
-        public static void ConfigureConfigSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
-        {
-            endpoint.SetQuorumQueue();
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.PublishFaults = false;
-        }
-
         public static IReadOnlyList<ExchangeBinding> ConfigSnapshotBindings => [new(new(ConfigSnapshotRequestExchange, "fanout"), "")];
 
         /// <summary>The central controller serves real-time snapshots (request/response, streamed in chunks) from this queue.</summary>
@@ -124,17 +116,11 @@ public static class Topology
             && replyTo.Length > SnapshotReplyQueue(site, "").Length
             && replyTo[SnapshotReplyQueue(site, "").Length..].All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
-        /// <summary>The central controller's real-time snapshot queue, fed by <see cref="RealTimeSnapshotRequestExchange"/>; old requests expire. Quorum.</summary>
-        public static void ConfigureRealTimeSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
-        {
-            endpoint.SetQuorumQueue();
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.PublishFaults = false;
-            endpoint.SetQueueArgument("x-message-ttl", (int)RealTimeSnapshotRequestTtl.TotalMilliseconds);
-            endpoint.PrefetchCount = 2;
-            endpoint.ConcurrentMessageLimit = 1;
-        }
+        /// <summary>The central controller's real-time snapshot queue (quorum) drops requests older than <see cref="RealTimeSnapshotRequestTtl"/>.</summary>
+        public static IReadOnlyDictionary<string, object?> RealTimeSnapshotQueueArguments =>
+            new Dictionary<string, object?> { ["x-message-ttl"] = (int)RealTimeSnapshotRequestTtl.TotalMilliseconds };
 
+        /// <summary>The central controller's real-time snapshot queue is fed by <see cref="RealTimeSnapshotRequestExchange"/>.</summary>
         public static IReadOnlyList<ExchangeBinding> RealTimeSnapshotBindings => [new(new(RealTimeSnapshotRequestExchange, "fanout"), "")];
 
         /// <summary>
@@ -202,11 +188,10 @@ public static class Topology
         public static string RealTimeRoutingKey(string table) => table;
 
         /// <summary>
-        /// Quorum queue, single active consumer, bound <c>#</c> to the central config exchange (its error exchange and queue:
-        /// <see cref="DeclareDistributorConfigErrorQueueAsync"/>). The distributor consumes it with raw
-        /// RabbitMQ.Client (ConfigChangedConsumer), up to <see cref="DistributorConfigInFlight"/> changes at once, which its
-        /// apply loop puts back in sequence order (ConfigStream), so a backlog drains in runs. Queues declared by MassTransit
-        /// before carry the same arguments (and an exchange of the queue's name bound in between, which does no harm).
+        /// The arguments of a site's config queue: quorum, single active consumer (its error queue: "{queue}_error", a
+        /// classic durable queue behind a fanout exchange of its name). The distributor consumes it with raw RabbitMQ.Client
+        /// (ConfigChangedConsumer), up to <see cref="DistributorConfigInFlight"/> changes at once, which its apply loop puts
+        /// back in sequence order (ConfigStream), so a backlog drains in runs.
         /// </summary>
         /// <remarks>
         /// Bounded (issue 14): a site whose WAN link is down for days must not fill the center's disk. Beyond
@@ -217,53 +202,22 @@ public static class Topology
         /// A queue declared earlier without these arguments refuses the declaration (PRECONDITION_FAILED): delete it once
         /// (the distributor redeclares it; its site then catches up from a snapshot) (docs/operations.md).
         /// </remarks>
-        public static async Task DeclareDistributorConfigQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, string site,
-            CancellationToken cancellationToken,
-            int maxLength = DistributorConfigQueueMaxLength)
-        {
-            var queue = DistributorConfigQueue(site);
-            await BrokerDefinitions.EnsureExchangesAsync(connection, [new(ConfigExchange, TopicExchange)], cancellationToken);
-            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-                new Dictionary<string, object?>
-                {
-                    ["x-queue-type"] = "quorum",
-                    ["x-single-active-consumer"] = true,
-                    ["x-max-length"] = maxLength,
-                    ["x-max-length-bytes"] = DistributorConfigQueueMaxBytes,
-                    ["x-overflow"] = "drop-head",
-                }, cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(queue, ConfigExchange, AllKeys, cancellationToken: cancellationToken);
-        }
-
-        /// <summary>The error exchange and queue of a site's config queue, declared when the first message is parked.</summary>
-        public static async Task DeclareDistributorConfigErrorQueueAsync(RabbitMQ.Client.IChannel channel, string site, CancellationToken cancellationToken)
-        {
-            var error = ErrorQueue(DistributorConfigQueue(site));
-            await channel.ExchangeDeclareAsync(error, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
-        }
+        public static IReadOnlyDictionary<string, object?> DistributorConfigQueueArguments(int maxLength = DistributorConfigQueueMaxLength) =>
+            new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-single-active-consumer"] = true,
+                ["x-max-length"] = maxLength,
+                ["x-max-length-bytes"] = DistributorConfigQueueMaxBytes,
+                ["x-overflow"] = "drop-head",
+            };
 
         /// <summary>
-        /// Bounded quorum queue (oldest dropped first), single active consumer shared by the site's A/B distributors.
-        /// <paramref name="quorum"/> false declares it classic: the baseline of the `realtime` benchmark (Distributor:QuorumRealTimeQueue).
+        /// A site's real-time queue: a bounded quorum queue (oldest dropped first, the full refresh heals them), single
+        /// active consumer shared by the site's A/B distributors; these are its length arguments.
         /// </summary>
-        public static void ConfigureDistributorRealTimeQueue(IRabbitMqReceiveEndpointConfigurator endpoint, bool quorum = true)
-        {
-            if (quorum)
-            {
-                endpoint.SetQuorumQueue();
-            }
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
-            endpoint.SingleActiveConsumer = true;
-            endpoint.SetQueueArgument("x-max-length", DistributorRealTimeQueueMaxLength);
-            endpoint.SetQueueArgument("x-overflow", "drop-head");
-            // many messages wait at once so the distributor can apply them together (RealTimeIntake); rows carry versions,
-            // so the order they apply in does not matter
-            endpoint.PrefetchCount = DistributorRealTimeInFlight;
-            endpoint.ConcurrentMessageLimit = DistributorRealTimeInFlight;
-        }
+        public static IReadOnlyDictionary<string, object?> DistributorRealTimeQueueArguments =>
+            new Dictionary<string, object?> { ["x-max-length"] = DistributorRealTimeQueueMaxLength, ["x-overflow"] = "drop-head" };
 
         /// <summary>A distributor's real-time queue takes every real-time batch.</summary>
         public static IReadOnlyList<ExchangeBinding> DistributorRealTimeBindings => [new(new(RealTimeExchange, TopicExchange), AllKeys)];
@@ -303,37 +257,11 @@ public static class Topology
         public static DeclaredExchange DeclaredControlExchange => new(ControlExchange, TopicExchange);
 
         /// <summary>
-        /// The center's durable (quorum) queue of events, bound to <see cref="Exchange"/> for every peripheral without declaring it
-        /// (a passive check of the definitions' exchanges, then queue.bind: read on the exchange, write on the queue).
+        /// The arguments of the center's durable queue of events (<see cref="Queue"/>, bound <see cref="AllPeripherals"/>; its
+        /// error queue "{queue}_error" holds refused events, alone, with their reason in MT-Fault-Message). A gateway's
+        /// <see cref="GatewayQueue"/> is non-durable, exclusive and auto-delete: it goes with its connection.
         /// </summary>
-        public static async Task DeclareQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, CancellationToken cancellationToken)
-        {
-            await BrokerDefinitions.EnsureExchangesAsync(connection, [DeclaredExchange, DeclaredControlExchange], cancellationToken);
-            await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
-                new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(Queue, Exchange, AllPeripherals, cancellationToken: cancellationToken);
-        }
-
-        /// <summary>The error exchange and queue of <see cref="Queue"/>: refused events, alone, with their reason in MT-Fault-Message.</summary>
-        public static async Task DeclareErrorQueueAsync(RabbitMQ.Client.IChannel channel, CancellationToken cancellationToken)
-        {
-            var error = ErrorQueue(Queue);
-            await channel.ExchangeDeclareAsync(error, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-            await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(error, error, "", cancellationToken: cancellationToken);
-        }
-
-        /// <summary>
-        /// A gateway's control queue: non-durable, deleted with its connection (a gateway that starts sends a resync anyway),
-        /// bound to the definitions' <see cref="ControlExchange"/> without declaring it.
-        /// </summary>
-        public static async Task DeclareGatewayQueueAsync(RabbitMQ.Client.IConnection connection, RabbitMQ.Client.IChannel channel, long peripheralId,
-            CancellationToken cancellationToken)
-        {
-            await BrokerDefinitions.EnsureExchangesAsync(connection, [DeclaredControlExchange], cancellationToken);
-            await channel.QueueDeclareAsync(GatewayQueue(peripheralId), durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
-            await channel.QueueBindAsync(GatewayQueue(peripheralId), ControlExchange, RoutingKey(peripheralId), cancellationToken: cancellationToken);
-        }
+        public static IReadOnlyDictionary<string, object?> QueueArguments => new Dictionary<string, object?> { ["x-queue-type"] = "quorum" };
     }
 
     /// <summary>A site's virtual host: what its distributor hands to its client workstations.</summary>
@@ -408,17 +336,11 @@ public static class Topology
         }
 
         /// <summary>
-        /// Durable, no expiry of its own, requests older than <see cref="SnapshotRequestTtl"/> dropped; fed by
-        /// <see cref="SnapshotRequestExchange"/>.
+        /// The site's snapshot queue: durable, no expiry of its own, requests older than <see cref="SnapshotRequestTtl"/>
+        /// dropped; fed by <see cref="SnapshotRequestExchange"/>.
         /// </summary>
-        public static void ConfigureSnapshotQueue(IRabbitMqReceiveEndpointConfigurator endpoint)
-        {
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.PublishFaults = false;
-            endpoint.SetQueueArgument("x-message-ttl", (int)SnapshotRequestTtl.TotalMilliseconds);
-            endpoint.PrefetchCount = 2;
-            endpoint.ConcurrentMessageLimit = 1;
-        }
+        public static IReadOnlyDictionary<string, object?> SnapshotQueueArguments =>
+            new Dictionary<string, object?> { ["x-message-ttl"] = (int)SnapshotRequestTtl.TotalMilliseconds };
 
         /// <summary>The site's snapshot queue takes every request of <see cref="SnapshotRequestExchange"/>.</summary>
         public static IReadOnlyList<ExchangeBinding> SnapshotQueueBindings(string site) => [new(new(SnapshotRequestExchange(site), TopicExchange), AllKeys)];
@@ -446,33 +368,22 @@ public static class Topology
 
         /// <summary>
         /// The routing key of a reset (<see cref="SiteUpdate.ResetKind"/>) on <see cref="ConfigExchange"/>: one word, so no
-        /// "{table}.{key}" pattern matches it by accident; every client queue binds it (<see cref="ConfigureClientQueue"/>),
+        /// "{table}.{key}" pattern matches it by accident; every client queue binds it (<see cref="ClientQueueBindings"/>),
         /// so a client bound to single keys of a quiet table still hears of a resync or a takeover at once.
         /// </summary>
         public const string ResetRoutingKey = "reset";
 
         /// <summary>
         /// A client's own queue: bounded (oldest dropped first, which the client notices as a site-sequence gap), expiring
-        /// when abandoned, one message at a time so the site sequence arrives in order (bound with <see cref="ClientQueueBindings"/>).
-        /// A temporary client's queue (and the exchange MassTransit puts in front of it) is exclusive and auto-delete: it
-        /// goes with the client's connection.
+        /// when abandoned (bound with <see cref="ClientQueueBindings"/>).
         /// </summary>
-        public static void ConfigureClientQueue(IRabbitMqReceiveEndpointConfigurator endpoint, int maxLength = ClientQueueMaxLength, bool temporary = false)
-        {
-            if (temporary)
+        public static IReadOnlyDictionary<string, object?> ClientQueueArguments(int maxLength = ClientQueueMaxLength) =>
+            new Dictionary<string, object?>
             {
-                endpoint.Exclusive = true;
-                endpoint.AutoDelete = true;
-                endpoint.Durable = false;
-            }
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.PublishFaults = false; // nobody subscribes to Fault<T>: the _error queue keeps the message and the reason
-            endpoint.SetQueueArgument("x-max-length", maxLength);
-            endpoint.SetQueueArgument("x-overflow", "drop-head");
-            endpoint.SetQueueArgument("x-expires", (int)ClientQueueExpiry.TotalMilliseconds);
-            endpoint.PrefetchCount = 500;
-            endpoint.ConcurrentMessageLimit = 1;
-        }
+                ["x-max-length"] = maxLength,
+                ["x-overflow"] = "drop-head",
+                ["x-expires"] = (int)ClientQueueExpiry.TotalMilliseconds,
+            };
 
         /// <summary>
         /// A client's queue on the site exchanges: its routing keys and <see cref="ResetRoutingKey"/> on the config exchange,

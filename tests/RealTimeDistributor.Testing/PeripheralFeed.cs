@@ -6,6 +6,7 @@ using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Testing;
 
@@ -37,7 +38,7 @@ public static class PeripheralFeed
     {
         var connection = await TestSettings.RabbitConnection(system.CentralVirtualHost).CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
-        await Topology.Activity.DeclareGatewayQueueAsync(connection, channel, peripheral, CancellationToken.None);
+        await QueueDeclarations.DeclareGatewayQueueAsync(connection, channel, peripheral, CancellationToken.None);
         var requests = new System.Collections.Concurrent.ConcurrentQueue<PeripheralResyncRequested>();
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>

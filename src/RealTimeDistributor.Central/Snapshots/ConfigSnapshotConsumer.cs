@@ -20,11 +20,16 @@ namespace RealTimeDistributor.Central.Snapshots;
 public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender sender, ILogger<ConfigSnapshotConsumer> logger)
     : IConsumer<ConfigSnapshotRequested>
 {
-    /// <summary>The central config snapshot queue (<see cref="Topology.Central.ConfigureConfigSnapshotQueue"/>) and this consumer on it.</summary>
+    /// <summary>
+    /// The central config snapshot queue, fed by <see cref="Topology.Central.ConfigSnapshotRequestExchange"/>, and this consumer
+    /// on it; a quorum queue, like every queue of the central vhost that outlives a connection, so a central cluster keeps
+    /// it through the loss of any one node (docs/operations.md, "Central broker cluster").
+    /// </summary>
     public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context) =>
         bus.ReceiveEndpoint(Topology.Central.ConfigSnapshotQueue, e =>
         {
-            Topology.Central.ConfigureConfigSnapshotQueue(e);
+            e.SetQuorumQueue();
+            e.UseTopologyQueue();
             e.BindWithoutDeclaring(context, Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotBindings);
             e.ConfigureConsumer<ConfigSnapshotConsumer>(context);
         });

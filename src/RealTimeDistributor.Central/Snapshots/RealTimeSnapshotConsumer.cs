@@ -18,11 +18,17 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
     ILogger<RealTimeSnapshotConsumer> logger)
     : IConsumer<RealTimeSnapshotRequested>
 {
-    /// <summary>The central real-time snapshot queue (<see cref="Topology.Central.ConfigureRealTimeSnapshotQueue"/>) and this consumer on it.</summary>
+    /// <summary>
+    /// The central real-time snapshot queue (quorum; old requests expire: <see cref="Topology.Central.RealTimeSnapshotQueueArguments"/>),
+    /// fed by <see cref="Topology.Central.RealTimeSnapshotRequestExchange"/>, and this consumer on it, one request at a time.
+    /// </summary>
     public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context) =>
         bus.ReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue, e =>
         {
-            Topology.Central.ConfigureRealTimeSnapshotQueue(e);
+            e.SetQuorumQueue();
+            e.UseTopologyQueue(Topology.Central.RealTimeSnapshotQueueArguments);
+            e.PrefetchCount = 2;
+            e.ConcurrentMessageLimit = 1;
             e.BindWithoutDeclaring(context, Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings);
             e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
         });

@@ -16,13 +16,23 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
     : IConsumer<SiteUpdate>
 {
     /// <summary>
-    /// The workstation's own queue on the site exchanges (<see cref="Topology.Site.ConfigureClientQueue"/>: its bindings,
-    /// length bound and lifetime) and this consumer on it.
+    /// The workstation's own queue on the site exchanges (<see cref="Topology.Site.ClientQueueBindings"/>,
+    /// <see cref="Topology.Site.ClientQueueArguments"/>: its length bound and lifetime) and this consumer on it, one message
+    /// at a time so the site sequence arrives in order. A temporary client's queue (and the exchange MassTransit puts in
+    /// front of it) is exclusive and auto-delete: it goes with the client's connection.
     /// </summary>
     public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, ClientSettings settings) =>
         bus.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
         {
-            Topology.Site.ConfigureClientQueue(e, settings.QueueMaxLength, settings.Temporary);
+            if (settings.Temporary)
+            {
+                e.Exclusive = true;
+                e.AutoDelete = true;
+                e.Durable = false;
+            }
+            e.UseTopologyQueue(Topology.Site.ClientQueueArguments(settings.QueueMaxLength));
+            e.PrefetchCount = 500;
+            e.ConcurrentMessageLimit = 1;
             e.BindWithoutDeclaring(context, Topology.Site.ClientQueue(settings.Site, settings.Workstation),
                 Topology.Site.ClientQueueBindings(settings.Site, settings.Bindings), Topology.Site.VirtualHost(settings.Site));
             e.ConfigureConsumer<SiteUpdateConsumer>(context);

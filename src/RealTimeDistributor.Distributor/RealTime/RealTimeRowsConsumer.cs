@@ -17,12 +17,23 @@ namespace RealTimeDistributor.Distributor.RealTime;
 public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats stats, ILogger<RealTimeRowsConsumer> logger) : IConsumer<RealTimeRowsPublished>
 {
     /// <summary>
-    /// The site's real-time queue on the central bus (<see cref="Topology.Central.ConfigureDistributorRealTimeQueue"/>),
-    /// its retry, and one consumer instance for every message (no DI scope per message).
+    /// The site's real-time queue on the central bus (<see cref="Topology.Central.DistributorRealTimeQueueArguments"/>: bounded,
+    /// oldest dropped first; quorum unless <see cref="DistributorSettings.QuorumRealTimeQueue"/> is false, the classic baseline
+    /// of the `realtime` benchmark), single active consumer shared by the site's A/B distributors, its retry, and one
+    /// consumer instance for every message (no DI scope per message).
     /// </summary>
     public static void Configure(IRabbitMqReceiveEndpointConfigurator endpoint, IServiceProvider services, DistributorSettings settings)
     {
-        Topology.Central.ConfigureDistributorRealTimeQueue(endpoint, settings.QuorumRealTimeQueue);
+        if (settings.QuorumRealTimeQueue)
+        {
+            endpoint.SetQuorumQueue();
+        }
+        endpoint.UseTopologyQueue(Topology.Central.DistributorRealTimeQueueArguments);
+        endpoint.SingleActiveConsumer = true;
+        // many messages wait at once so the distributor can apply them together (RealTimeIntake); rows carry versions,
+        // so the order they apply in does not matter
+        endpoint.PrefetchCount = Topology.Central.DistributorRealTimeInFlight;
+        endpoint.ConcurrentMessageLimit = Topology.Central.DistributorRealTimeInFlight;
         endpoint.BindWithoutDeclaring(services, Topology.Central.DistributorRealTimeQueue(settings.Site), Topology.Central.DistributorRealTimeBindings);
         PoisonMessageException.RetryOthers(endpoint);
         endpoint.ConfigureError(error =>

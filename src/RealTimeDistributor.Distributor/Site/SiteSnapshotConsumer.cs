@@ -25,13 +25,15 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
     ILogger<SiteSnapshotConsumer> logger) : IConsumer<SiteSnapshotRequested>
 {
     /// <summary>
-    /// The site's snapshot queue on the site bus (<see cref="Topology.Site.ConfigureSnapshotQueue"/>; every instance of the
-    /// site competes on it) and this consumer on it.
+    /// The site's snapshot queue on the site bus (<see cref="Topology.Site.SnapshotQueueArguments"/>; every instance of the
+    /// site competes on it) and this consumer on it, one request at a time.
     /// </summary>
     public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, DistributorSettings settings, RabbitMqSettings broker) =>
         bus.ReceiveEndpoint(Topology.Site.SnapshotQueue(settings.Site), e =>
         {
-            Topology.Site.ConfigureSnapshotQueue(e);
+            e.UseTopologyQueue(Topology.Site.SnapshotQueueArguments);
+            e.PrefetchCount = 2;
+            e.ConcurrentMessageLimit = 1;
             e.BindWithoutDeclaring(context, Topology.Site.SnapshotQueue(settings.Site), Topology.Site.SnapshotQueueBindings(settings.Site),
                 Topology.Site.VirtualHost(settings.Site), broker);
             // a dead pooled connection (the replica's backends terminated) fails its first use: try again on a fresh one

@@ -1,4 +1,4 @@
-using RealTimeDistributor.Distributor.Config;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Tests.Distributor;
 

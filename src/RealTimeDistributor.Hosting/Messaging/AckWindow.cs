@@ -1,11 +1,11 @@
-namespace RealTimeDistributor.Distributor.Config;
+namespace RealTimeDistributor.Hosting.Messaging;
 
 /// <summary>
-/// Which deliveries of one channel may be acked, with no I/O and no lock (<see cref="ConfigChangedConsumer"/> holds the
+/// Which deliveries of one channel may be acked, with no I/O and no lock (<see cref="RawQueueConsumer"/> holds the
 /// lock and sends the acks): the broker numbers a channel's deliveries 1, 2, 3, ..., and a multiple-ack of tag N acks
 /// every delivery up to N, so only the stretch from 1 in which every delivery is done can be acked. A delivery that ends
 /// without being done (the host stops first) holds back the acks after it; the broker redelivers it and them when the
-/// channel closes, and the apply loop skips the ones it has by sequence.
+/// channel closes, and a consumer that sees a message twice skips it (the apply loop, by sequence).
 /// </summary>
 public sealed class AckWindow
 {
