@@ -1,51 +1,42 @@
+using System.Text.Json.Serialization;
+
 namespace RealTimeDistributor.Contracts;
 
 /// <summary>
-/// What a distributor republishes on its site's exchanges, after the replica commit (wire format 2, docs/wire-format.md).
-/// A configuration message (Kind = "config") carries one change in <paramref name="Config"/> and its row's
-/// <paramref name="Key"/>, routing key "{table}.{key}". A real-time message (Kind = "realtime") carries up to
-/// <c>Topology.Site.RealTimeRowsPerMessage</c> rows of one table in <paramref name="Rows"/> (Key is null), routing key
-/// "{table}": row i has site sequence <see cref="FirstSiteSequence"/> + i, the last one <paramref name="SiteSequence"/>.
-/// <paramref name="PreviousSiteSequence"/> is the site sequence of the message before this one on the same exchange and
+/// What a distributor republishes on its site's exchanges, after the replica commit (wire format 3, docs/wire-format.md):
+/// one record per shape, <see cref="ConfigUpdate"/>, <see cref="RealTimeUpdate"/>, <see cref="ResetUpdate"/> and
+/// <see cref="StatusUpdate"/>, told apart on the wire by the field <c>kind</c> (<see cref="SiteUpdateJson"/>: every
+/// shape is written with every field of the wire format, in its order, as one flat object).
+/// <see cref="PreviousSiteSequence"/> is the site sequence of the message before this one on the same exchange and
 /// table (kind and table): a client that holds less than it for that table has missed something, even when it binds only
-/// some tables. <paramref name="PreviousKeySequence"/> is the same link per row (kind, table and key), for a client that
-/// binds single configuration keys ("agent.1001"); real-time messages are not linked per key (every client of a
-/// real-time table receives all its messages and follows the table's chain). 0 means "not chained".
+/// some tables. <see cref="PreviousKeySequence"/> is the same link per row (kind, table and key), for a client that binds
+/// single configuration keys ("agent.1001"); real-time messages are not linked per key (every client of a real-time table
+/// receives all its messages and follows the table's chain). 0 means "not chained".
 /// </summary>
-public sealed record SiteUpdate(
-    string Site,
-    long SiteSequence,
-    string Kind,
-    string Table,
-    string? Key,
-    ConfigChanged? Config,
-    IReadOnlyList<RealTimeRow>? Rows,
-    DateTimeOffset PublishedAt,
-    long PreviousSiteSequence = 0,
-    long PreviousKeySequence = 0)
+[JsonConverter(typeof(SiteUpdateJson))]
+public abstract record SiteUpdate(string Site, long SiteSequence, string Table, DateTimeOffset PublishedAt)
 {
     public const string ConfigKind = "config";
     public const string RealTimeKind = "realtime";
 
-    /// <summary>
-    /// Kind "reset": the site's state changed without per-row messages (a resync rebuilt the replica, or another instance took
-    /// the site over); every client whose view is older than this message's site sequence reloads its snapshot now. Routing
-    /// key <c>reset</c> on the configuration exchange, which every client queue binds; no table, key, change or rows.
-    /// </summary>
+    /// <summary>The kind of a <see cref="ResetUpdate"/>.</summary>
     public const string ResetKind = "reset";
 
-    /// <summary>
-    /// A site status message: table <see cref="CenterTable"/>, site sequence 0 (it is in no chain), and
-    /// <see cref="CenterUnreachableSince"/> set while the distributor cannot reach the center (null once it can again).
-    /// </summary>
+    /// <summary>The kind of a <see cref="StatusUpdate"/>, and its table.</summary>
     public const string StatusKind = "status";
     public const string CenterTable = "center";
 
-    /// <summary>In a status message: since when the site's distributor has not reached the center; null: it reaches it.</summary>
-    public DateTimeOffset? CenterUnreachableSince { get; init; }
+    /// <summary>The wire's discriminator: <see cref="ConfigKind"/>, <see cref="RealTimeKind"/>, <see cref="ResetKind"/> or <see cref="StatusKind"/>.</summary>
+    public abstract string Kind { get; }
 
     /// <summary>The site sequence of the message's first row (the only one for a configuration change).</summary>
     public long FirstSiteSequence { get; init; } = SiteSequence;
+
+    /// <summary>The site sequence of the message before this one of the same kind and table; 0: not chained.</summary>
+    public long PreviousSiteSequence { get; init; }
+
+    /// <summary>Configuration changes: the site sequence of the message before this one of the same row; 0: not chained.</summary>
+    public long PreviousKeySequence { get; init; }
 
     /// <summary>
     /// The fencing epoch the distributor committed this message's site sequences under: it only grows (a takeover adds one, a
@@ -56,4 +47,49 @@ public sealed record SiteUpdate(
 
     /// <summary>The replica's stream id: a new one when the replica database is created anew (then the site sequence starts again).</summary>
     public Guid StreamId { get; init; }
+}
+
+/// <summary>
+/// Kind "config": one configuration change of row <paramref name="Key"/> of <paramref name="Table"/>, routing key
+/// "{table}.{key}" on the configuration exchange.
+/// </summary>
+[JsonConverter(typeof(SiteUpdateJson))]
+public sealed record ConfigUpdate(string Site, long SiteSequence, string Table, string Key, ConfigChanged Config, DateTimeOffset PublishedAt)
+    : SiteUpdate(Site, SiteSequence, Table, PublishedAt)
+{
+    public override string Kind => ConfigKind;
+}
+
+/// <summary>
+/// Kind "realtime": up to <c>Topology.Site.RealTimeRowsPerMessage</c> rows of one table, routing key "{table}" on the
+/// real-time exchange: row i has site sequence <see cref="SiteUpdate.FirstSiteSequence"/> + i, the last one
+/// <see cref="SiteUpdate.SiteSequence"/>.
+/// </summary>
+[JsonConverter(typeof(SiteUpdateJson))]
+public sealed record RealTimeUpdate(string Site, long SiteSequence, string Table, IReadOnlyList<RealTimeRow> Rows, DateTimeOffset PublishedAt)
+    : SiteUpdate(Site, SiteSequence, Table, PublishedAt)
+{
+    public override string Kind => RealTimeKind;
+}
+
+/// <summary>
+/// Kind "reset": the site's state changed without per-row messages (a resync rebuilt the replica, or another instance took
+/// the site over); every client whose view is older than this message's site sequence reloads its snapshot now. Routing
+/// key <c>reset</c> on the configuration exchange, which every client queue binds; no table (""), key, change or rows.
+/// </summary>
+[JsonConverter(typeof(SiteUpdateJson))]
+public sealed record ResetUpdate(string Site, long SiteSequence, DateTimeOffset PublishedAt) : SiteUpdate(Site, SiteSequence, "", PublishedAt)
+{
+    public override string Kind => ResetKind;
+}
+
+/// <summary>
+/// Kind "status": table <see cref="SiteUpdate.CenterTable"/>, site sequence 0 (it is in no chain), and
+/// <paramref name="CenterUnreachableSince"/> set while the distributor cannot reach the center (null once it can again).
+/// </summary>
+[JsonConverter(typeof(SiteUpdateJson))]
+public sealed record StatusUpdate(string Site, DateTimeOffset? CenterUnreachableSince, DateTimeOffset PublishedAt)
+    : SiteUpdate(Site, 0, CenterTable, PublishedAt)
+{
+    public override string Kind => StatusKind;
 }

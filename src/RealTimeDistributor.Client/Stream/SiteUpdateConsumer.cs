@@ -10,7 +10,9 @@ namespace RealTimeDistributor.Client.Stream;
 /// Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot. A
 /// message that breaks <see cref="SiteUpdateRules"/> is refused, counted and logged; one too far ahead of the view
 /// (Client:MaxSequenceJump) too, and the view reloads a snapshot in case the site really is that far. A site status
-/// message (kind "status", outside the site sequence) sets whether the center is reachable (<see cref="ClientView.CenterUnreachableSince"/>).
+/// message (<see cref="StatusUpdate"/>, outside the site sequence) sets whether the center is reachable (<see cref="ClientView.CenterUnreachableSince"/>).
+/// A message that is none of the site message shapes does not parse (<see cref="SiteUpdateJson"/>) and ends in the
+/// queue's error queue with its reason.
 /// </summary>
 public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, ILogger<SiteUpdateConsumer> logger)
     : IConsumer<SiteUpdate>
@@ -41,23 +43,18 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
     public Task Consume(ConsumeContext<SiteUpdate> context)
     {
         var update = context.Message;
-        if (update.Kind == SiteUpdate.StatusKind && update.Site == settings.Site && update.Table == SiteUpdate.CenterTable)
-        {
-            if (update.CenterUnreachableSince != view.CenterUnreachableSince)
-            {
-                logger.LogWarning(update.CenterUnreachableSince is { } since
-                    ? "The site's distributor reports the center unreachable since {Since}; the view holds the site's data"
-                    : "The site's distributor reaches the center again{Since}", (object?)update.CenterUnreachableSince ?? "");
-            }
-            view.SiteStatus(update.CenterUnreachableSince);
-            return Task.CompletedTask;
-        }
         if (SiteUpdateRules.Problem(update, settings.Site) is { } problem)
         {
             view.Refuse();
             logger.LogWarning("Refused a site message {Kind} {Table} at site sequence {Sequence} from {MessageSource}: {Reason}",
                 update.Kind, update.Table, update.SiteSequence, context.SourceAddress, problem);
             return Task.CompletedTask;
+        }
+        if (update is StatusUpdate status && status.CenterUnreachableSince != view.CenterUnreachableSince)
+        {
+            logger.LogWarning(status.CenterUnreachableSince is { } since
+                ? "The site's distributor reports the center unreachable since {Since}; the view holds the site's data"
+                : "The site's distributor reaches the center again{Since}", (object?)status.CenterUnreachableSince ?? "");
         }
         var outcome = view.Apply(update);
         if (outcome == ApplyOutcome.TooFarAhead)
@@ -88,15 +85,16 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
         {
             return Task.CompletedTask;
         }
-        if (update.Kind == SiteUpdate.ConfigKind)
+        switch (update)
         {
-            logger.LogInformation("Config {Table} {Key} {Operation} (central {CentralSequence}, site {Sequence})",
-                update.Table, update.Key, update.Config?.Operation, update.Config?.Sequence, update.SiteSequence);
-        }
-        else
-        {
-            logger.LogDebug("Real-time {Table}: {Rows} rows (site {FirstSequence}..{Sequence})", update.Table, update.Rows?.Count ?? 0,
-                update.FirstSiteSequence, update.SiteSequence);
+            case ConfigUpdate change:
+                logger.LogInformation("Config {Table} {Key} {Operation} (central {CentralSequence}, site {Sequence})",
+                    change.Table, change.Key, change.Config.Operation, change.Config.Sequence, change.SiteSequence);
+                break;
+            case RealTimeUpdate rows:
+                logger.LogDebug("Real-time {Table}: {Rows} rows (site {FirstSequence}..{Sequence})", rows.Table, rows.Rows.Count,
+                    rows.FirstSiteSequence, rows.SiteSequence);
+                break;
         }
         return Task.CompletedTask;
     }

@@ -3,11 +3,11 @@ using RealTimeDistributor.Contracts;
 namespace RealTimeDistributor.Client.Stream;
 
 /// <summary>
-/// What a site message must look like before the view takes it (docs/security.md, "What is refused where"): this site,
-/// a known kind, a real-time table the center publishes (a configuration table: a lower-case word the change agrees
-/// with), positive sequences with the links below the message, a configuration change with its key and a known
-/// operation, real-time rows whose sequences fit the message. How far ahead of the view a message may be is the view's
-/// check (<see cref="View.ClientView"/>, Client:MaxSequenceJump).
+/// What a site message must say before the view takes it (docs/security.md, "What is refused where"), beyond its shape,
+/// which parsing has checked (<see cref="SiteUpdateJson"/>): this site, a real-time table the center publishes (a
+/// configuration table: a lower-case word the change agrees with), positive sequences with the links below the message,
+/// a configuration change of its table and key and a known operation, real-time rows whose sequences fit the message. How
+/// far ahead of the view a message may be is the view's check (<see cref="View.ClientView"/>, Client:MaxSequenceJump).
 /// </summary>
 public static class SiteUpdateRules
 {
@@ -16,6 +16,10 @@ public static class SiteUpdateRules
         if (update.Site != site)
         {
             return $"it is for site '{update.Site}', this workstation belongs to '{site}'";
+        }
+        if (update is StatusUpdate)
+        {
+            return null; // in no chain
         }
         if (update.Epoch < 0)
         {
@@ -26,38 +30,42 @@ public static class SiteUpdateRules
         {
             return $"its sequences do not fit (site {update.SiteSequence}, previous {update.PreviousSiteSequence}, previous of its key {update.PreviousKeySequence})";
         }
-        switch (update.Kind)
+        return update switch
         {
-            case SiteUpdate.ConfigKind:
-                if (!IsWord(update.Table) || update.Config is not { } change || change.Table != update.Table || update.Key is null || change.Key != update.Key)
-                {
-                    return $"a configuration message must carry one change of its table and key ({update.Table} {update.Key})";
-                }
-                if (!ConfigOperations.IsKnown(change.Operation) || (change.Operation == ConfigOperations.Upsert && change.Row is null))
-                {
-                    return $"operation '{change.Operation}' is not {ConfigOperations.Upsert} (with a row) or {ConfigOperations.Delete}";
-                }
-                return update.Rows is null ? null : "a configuration message carries no real-time rows";
-            case SiteUpdate.RealTimeKind:
-                if (!RealTimeTables.IsKnown(update.Table))
-                {
-                    return $"'{update.Table}' is not a real-time table ({string.Join(", ", RealTimeTables.All)})";
-                }
-                if (update.Rows is not { Count: > 0 } rows || update.Config is not null)
-                {
-                    return "a real-time message carries one or more rows and no configuration change";
-                }
-                if (update.FirstSiteSequence != update.SiteSequence - rows.Count + 1 || update.FirstSiteSequence <= update.PreviousSiteSequence)
-                {
-                    return $"its {rows.Count} rows do not end at site sequence {update.SiteSequence} after {update.PreviousSiteSequence} (first {update.FirstSiteSequence})";
-                }
-                return rows.Any(r => string.IsNullOrEmpty(r.Key)) ? "a real-time row has no key" : null;
-            case SiteUpdate.ResetKind:
-                return update.Key is null && update.Config is null && update.Rows is null && string.IsNullOrEmpty(update.Table)
-                    ? null : "a reset carries no table, key, change or rows";
-            default:
-                return $"kind '{update.Kind}' is not {SiteUpdate.ConfigKind}, {SiteUpdate.RealTimeKind} or {SiteUpdate.ResetKind}";
+            ConfigUpdate change => ChangeProblem(change),
+            RealTimeUpdate rows => RowsProblem(rows),
+            _ => null,
+        };
+    }
+
+    private static string? ChangeProblem(ConfigUpdate update)
+    {
+        var change = update.Config;
+        if (!IsWord(update.Table) || change.Table != update.Table || change.Key != update.Key)
+        {
+            return $"a configuration message must carry one change of its table and key ({update.Table} {update.Key})";
         }
+        return !ConfigOperations.IsKnown(change.Operation) || (change.Operation == ConfigOperations.Upsert && change.Row is null)
+            ? $"operation '{change.Operation}' is not {ConfigOperations.Upsert} (with a row) or {ConfigOperations.Delete}"
+            : null;
+    }
+
+    private static string? RowsProblem(RealTimeUpdate update)
+    {
+        if (!RealTimeTables.IsKnown(update.Table))
+        {
+            return $"'{update.Table}' is not a real-time table ({string.Join(", ", RealTimeTables.All)})";
+        }
+        var rows = update.Rows;
+        if (rows.Count == 0)
+        {
+            return "a real-time message carries one or more rows and no configuration change";
+        }
+        if (update.FirstSiteSequence != update.SiteSequence - rows.Count + 1 || update.FirstSiteSequence <= update.PreviousSiteSequence)
+        {
+            return $"its {rows.Count} rows do not end at site sequence {update.SiteSequence} after {update.PreviousSiteSequence} (first {update.FirstSiteSequence})";
+        }
+        return rows.Any(r => string.IsNullOrEmpty(r.Key)) ? "a real-time row has no key" : null;
     }
 
     private static bool IsWord(string? table) => table is { Length: > 0 and <= 63 } && table.All(c => c is >= 'a' and <= 'z');

@@ -182,8 +182,17 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
     }
 
+    /// <summary>
+    /// Takes a site message: a status sets <see cref="CenterUnreachableSince"/> (it is outside the site sequence); the
+    /// stream's messages are buffered while a snapshot loads, else applied by the rules above.
+    /// </summary>
     public ApplyOutcome Apply(SiteUpdate update)
     {
+        if (update is StatusUpdate status)
+        {
+            SiteStatus(status.CenterUnreachableSince);
+            return ApplyOutcome.Applied;
+        }
         lock (_gate)
         {
             if (!_loading)
@@ -263,20 +272,84 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             _buffer.Add(update);
             return ApplyOutcome.Reset;
         }
-        if (update.Kind == SiteUpdate.ResetKind)
+        return update switch
         {
-            if (update.SiteSequence <= _snapshotSequence)
-            {
-                _duplicates++;
-                return ApplyOutcome.Duplicate;
-            }
-            _resets++;
-            _loading = true;
-            return ApplyOutcome.Reset;
+            ResetUpdate reset => ApplyReset(reset),
+            ConfigUpdate change => ApplyChange(change),
+            RealTimeUpdate rows => ApplyRows(rows),
+            _ => throw new ArgumentException($"a {update.Kind} message is not in the site stream", nameof(update)),
+        };
+    }
+
+    private ApplyOutcome ApplyReset(ResetUpdate reset)
+    {
+        if (reset.SiteSequence <= _snapshotSequence)
+        {
+            _duplicates++;
+            return ApplyOutcome.Duplicate;
         }
-        // a real-time message holds rows of its whole table: every client of the table follows the table's chain
+        _resets++;
+        _loading = true;
+        return ApplyOutcome.Reset;
+    }
+
+    private ApplyOutcome ApplyChange(ConfigUpdate update)
+    {
+        var outcome = WholeTable(update.Table)
+            ? Follow(update, update.PreviousSiteSequence, update.Table)
+            : Follow(update, update.PreviousKeySequence, $"{update.Table}.{update.Key}");
+        if (outcome != ApplyOutcome.Applied)
+        {
+            return outcome;
+        }
+        _configChanges++;
+        var change = update.Config;
+        var row = new ViewRow(update.Kind, update.Table, update.Key, update.SiteSequence, change.Row, change.CommittedAt, change.Sequence);
+        if (change.Operation == ConfigOperations.Delete)
+        {
+            _rows.Remove((row.Kind, row.Table, row.Key));
+            Removed?.Invoke(row);
+        }
+        else
+        {
+            Put(row);
+        }
+        return ApplyOutcome.Applied;
+    }
+
+    /// <summary>A real-time message holds rows of its whole table: every client of the table follows the table's chain.</summary>
+    private ApplyOutcome ApplyRows(RealTimeUpdate update)
+    {
+        var outcome = Follow(update, update.PreviousSiteSequence, update.Table);
+        if (outcome != ApplyOutcome.Applied)
+        {
+            return outcome;
+        }
         var whole = WholeTable(update.Table);
-        var (link, chain) = whole || update.Key is not { } key ? (update.PreviousSiteSequence, update.Table) : (update.PreviousKeySequence, $"{update.Table}.{key}");
+        for (var i = 0; i < update.Rows.Count; i++)
+        {
+            var value = update.Rows[i];
+            if (whole || TopicPattern.MatchesAny(_bindings, Topology.Site.RoutingKey(update.Table, value.Key)))
+            {
+                _realTimeRows++;
+                // a full refresh sends every row again with the version it had: the view holds that value already, and
+                // its readers (the wallboard, the freshness figures) must not see it as a change
+                if (_rows.TryGetValue((update.Kind, update.Table, value.Key), out var held) && held.Version == value.Version)
+                {
+                    continue;
+                }
+                Put(new ViewRow(update.Kind, update.Table, value.Key, update.FirstSiteSequence + i, value.Data, value.UpdatedAt, value.Version));
+            }
+        }
+        return ApplyOutcome.Applied;
+    }
+
+    /// <summary>
+    /// Where a message of a chain (its <paramref name="link"/> to the one before) stands against the view: too far ahead,
+    /// a duplicate, after a gap (kept for after the next snapshot), or next: then the chain and the view move on to it.
+    /// </summary>
+    private ApplyOutcome Follow(SiteUpdate update, long link, string chain)
+    {
         var last = _lastInChain.GetValueOrDefault((update.Kind, chain), _snapshotSequence);
         if (update.SiteSequence - _lastSiteSequence > maxSequenceJump)
         {
@@ -297,38 +370,6 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
         _lastInChain[(update.Kind, chain)] = update.SiteSequence;
         _lastSiteSequence = Math.Max(_lastSiteSequence, update.SiteSequence);
-        if (update.Kind == SiteUpdate.ConfigKind)
-        {
-            _configChanges++;
-            var row = new ViewRow(update.Kind, update.Table, update.Key ?? "", update.SiteSequence, update.Config?.Row,
-                update.Config?.CommittedAt ?? update.PublishedAt, update.Config?.Sequence ?? 0);
-            if (update.Config?.Operation == ConfigOperations.Delete)
-            {
-                _rows.Remove((row.Kind, row.Table, row.Key));
-                Removed?.Invoke(row);
-            }
-            else
-            {
-                Put(row);
-            }
-            return ApplyOutcome.Applied;
-        }
-        var rows = update.Rows ?? [];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var value = rows[i];
-            if (whole || TopicPattern.MatchesAny(_bindings, Topology.Site.RoutingKey(update.Table, value.Key)))
-            {
-                _realTimeRows++;
-                // a full refresh sends every row again with the version it had: the view holds that value already, and
-                // its readers (the wallboard, the freshness figures) must not see it as a change
-                if (_rows.TryGetValue((update.Kind, update.Table, value.Key), out var held) && held.Version == value.Version)
-                {
-                    continue;
-                }
-                Put(new ViewRow(update.Kind, update.Table, value.Key, update.FirstSiteSequence + i, value.Data, value.UpdatedAt, value.Version));
-            }
-        }
         return ApplyOutcome.Applied;
     }
 

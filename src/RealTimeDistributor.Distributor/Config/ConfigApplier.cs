@@ -260,8 +260,8 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
 
     private static long Id(ConfigChanged change) => long.Parse(change.Key, System.Globalization.CultureInfo.InvariantCulture);
 
-    private SiteUpdate ToSiteUpdate(ConfigChanged change, long siteSequence, LeaseGrant grant) =>
-        new(settings.Site, siteSequence, SiteUpdate.ConfigKind, change.Table, change.Key, change, null, clock.GetUtcNow())
+    private ConfigUpdate ToSiteUpdate(ConfigChanged change, long siteSequence, LeaseGrant grant) =>
+        new(settings.Site, siteSequence, change.Table, change.Key, change, clock.GetUtcNow())
         {
             Epoch = grant.Epoch,
             StreamId = grant.StreamId,

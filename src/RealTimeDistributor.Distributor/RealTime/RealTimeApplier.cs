@@ -108,10 +108,10 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// <paramref name="firstSiteSequence"/> on: one message per stretch of one table's rows, cut every
     /// <paramref name="rowsPerMessage"/> rows. A message's site sequence is its last row's.
     /// </summary>
-    public static IReadOnlyList<SiteUpdate> ToSiteUpdates(string site, IReadOnlyList<(string Table, RealTimeRow Row)> written, long firstSiteSequence,
+    public static IReadOnlyList<RealTimeUpdate> ToSiteUpdates(string site, IReadOnlyList<(string Table, RealTimeRow Row)> written, long firstSiteSequence,
         DateTimeOffset now, int rowsPerMessage = Topology.Site.RealTimeRowsPerMessage)
     {
-        var updates = new List<SiteUpdate>();
+        var updates = new List<RealTimeUpdate>();
         var start = 0;
         while (start < written.Count)
         {
@@ -126,7 +126,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             {
                 rows[i - start] = written[i].Row;
             }
-            updates.Add(new SiteUpdate(site, firstSiteSequence + end - 1, SiteUpdate.RealTimeKind, table, null, null, rows, now)
+            updates.Add(new RealTimeUpdate(site, firstSiteSequence + end - 1, table, rows, now)
             {
                 FirstSiteSequence = firstSiteSequence + start,
             });

@@ -115,11 +115,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     public async Task PublishStatusAsync(DateTimeOffset? centerUnreachableSince, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var status = new SiteUpdate(settings.Site, 0, SiteUpdate.StatusKind, SiteUpdate.CenterTable, null, null, null, now)
-        {
-            FirstSiteSequence = 0,
-            CenterUnreachableSince = centerUnreachableSince,
-        };
+        var status = new StatusUpdate(settings.Site, centerUnreachableSince, now);
         await PublishOnSiteBrokerAsync([new OutgoingMessage(Topology.Site.RealTimeExchange(settings.Site), Topology.Site.StatusRoutingKey,
             Json.Serialize(status), $"{settings.Site}-status-{now.UtcTicks}")], cancellationToken);
     }
@@ -138,7 +134,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         var chained = new List<SiteUpdate>(updates.Count);
         foreach (var update in updates)
         {
-            if (update.Kind == SiteUpdate.ResetKind)
+            if (update is ResetUpdate)
             {
                 chained.Add(update); // reaches every client; not part of a table's chain
                 continue;
@@ -151,7 +147,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             }
             _lastInTable[(update.Kind, update.Table)] = update.SiteSequence;
             var previousOfKey = 0L;
-            if (update.Key is { } key)
+            if (update is ConfigUpdate { Key: var key })
             {
                 previousOfKey = _lastOfKey.GetValueOrDefault((update.Kind, update.Table, key), _startSequence ?? 0);
                 _lastOfKey[(update.Kind, update.Table, key)] = update.SiteSequence;
@@ -196,8 +192,8 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         }, cancellationToken);
 
     /// <summary>A reset message: every client whose view is older than <paramref name="siteSequence"/> reloads.</summary>
-    public static SiteUpdate Reset(string site, long siteSequence, LeaseGrant grant, DateTimeOffset now) =>
-        new(site, siteSequence, SiteUpdate.ResetKind, "", null, null, null, now) { Epoch = grant.Epoch, StreamId = grant.StreamId };
+    public static ResetUpdate Reset(string site, long siteSequence, LeaseGrant grant, DateTimeOffset now) =>
+        new(site, siteSequence, now) { Epoch = grant.Epoch, StreamId = grant.StreamId };
 
     private async Task<long> SiteSequenceAsync(CancellationToken cancellationToken)
     {
@@ -208,8 +204,12 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
 
     private OutgoingMessage ToMessage(SiteUpdate update) => new(
         Topology.Site.ExchangeFor(settings.Site, update.Kind),
-        update.Kind == SiteUpdate.ResetKind ? Topology.Site.ResetRoutingKey
-        : update.Key is { } key ? Topology.Site.RoutingKey(update.Table, key) : Topology.Site.RealTimeRoutingKey(update.Table),
+        update switch
+        {
+            ResetUpdate => Topology.Site.ResetRoutingKey,
+            ConfigUpdate change => Topology.Site.RoutingKey(change.Table, change.Key),
+            _ => Topology.Site.RealTimeRoutingKey(update.Table),
+        },
         Json.Serialize(update),
         $"{settings.Site}-{update.SiteSequence}");
 

@@ -44,10 +44,10 @@ public sealed class When_a_forgedSite_message_arrives : SystemTest
         Assert.Equal(2, view.Refused);
     }
 
-    private SiteUpdate Forged(long sequence, long previous, string table) =>
-        new(Site, sequence, SiteUpdate.RealTimeKind, table, null, null,
-            [new RealTimeRow("7", 999, DateTimeOffset.UtcNow, Json.ToElement(new { forged = true }))], DateTimeOffset.UtcNow, previous)
+    private RealTimeUpdate Forged(long sequence, long previous, string table) =>
+        new(Site, sequence, table, [new RealTimeRow("7", 999, DateTimeOffset.UtcNow, Json.ToElement(new { forged = true }))], DateTimeOffset.UtcNow)
         {
+            PreviousSiteSequence = previous,
             Epoch = View.Epoch,
             StreamId = View.StreamId,
         };

@@ -112,7 +112,7 @@ public sealed class When_the_replica_falls_out_of_step : SystemTest
         var swapped = await applier.ApplyRunAsync([Agent(4, 102, "Temporary"), Agent(5, 101, "Agent 2"), Agent(6, 102, "Agent 1")], CancellationToken.None);
 
         Assert.Equal(6, swapped.Applied);
-        Assert.Equal([4L, 5L, 6L], swapped.Updates.Select(u => u.Config!.Sequence));
+        Assert.Equal([4L, 5L, 6L], swapped.Updates.Select(u => Assert.IsType<ConfigUpdate>(u).Config.Sequence));
         Assert.Equal("Agent 2", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 101"));
         Assert.Equal("Agent 1", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 102"));
 

@@ -7,19 +7,20 @@ namespace RealTimeDistributor.Tests.Client;
 
 public sealed class When_the_client_checks_site_messages
 {
-    private static SiteUpdate Rt(long siteSequence, long previous = 0, string table = "skillgroup", string site = "site-a", int rows = 1) =>
-        new(site, siteSequence, SiteUpdate.RealTimeKind, table, null, null,
+    private static RealTimeUpdate Rt(long siteSequence, long previous = 0, string table = "skillgroup", string site = "site-a", int rows = 1) =>
+        new(site, siteSequence, table,
             [.. Enumerable.Range(0, rows).Select(i => new RealTimeRow($"{10 + i}", siteSequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value = i })))],
-            DateTimeOffset.UnixEpoch, previous)
+            DateTimeOffset.UnixEpoch)
         {
             FirstSiteSequence = siteSequence - rows + 1,
+            PreviousSiteSequence = previous,
         };
 
-    private static SiteUpdate Config(long siteSequence, string operation = ConfigOperations.Upsert, string table = "agent", string key = "1001") =>
-        new("site-a", siteSequence, SiteUpdate.ConfigKind, table, key,
+    private static ConfigUpdate Config(long siteSequence, string operation = ConfigOperations.Upsert, string table = "agent", string key = "1001") =>
+        new("site-a", siteSequence, table, key,
             new ConfigChanged(siteSequence, 0, table, operation, key, operation == ConfigOperations.Delete ? null : Json.ToElement(new { name = "Ana" }),
                 DateTimeOffset.UnixEpoch),
-            null, DateTimeOffset.UnixEpoch);
+            DateTimeOffset.UnixEpoch);
 
     [Fact]
     public void Should_accept_the_messages_a_distributor_sends()
@@ -33,7 +34,6 @@ public sealed class When_the_client_checks_site_messages
     {
         { "another site", Rt(5, site: "site-b"), "for site 'site-b'" },
         { "an unknown real-time table", Rt(5, table: "payroll"), "not a real-time table" },
-        { "an unknown kind", Rt(5) with { Kind = "script" }, "kind 'script'" },
         { "sequence 0", Rt(1) with { SiteSequence = 0, FirstSiteSequence = 0 }, "sequences do not fit" },
         { "a link at or above itself", Rt(5, previous: 5), "sequences do not fit" },
         { "rows that do not end at its sequence", Rt(5, rows: 2) with { FirstSiteSequence = 5 }, "do not end at site sequence 5" },

@@ -6,23 +6,27 @@ namespace RealTimeDistributor.Tests.Client;
 
 public sealed class When_the_client_view_receives_updates
 {
-    private static SiteUpdate Rt(long siteSequence, string key, int value, long previous = 0, string table = "skillgroup") =>
+    private static RealTimeUpdate Rt(long siteSequence, string key, int value, long previous = 0, string table = "skillgroup") =>
         Batch(siteSequence, previous, table, (key, value));
 
     /// <summary>A real-time site message: its rows have the site sequences that end at <paramref name="lastSiteSequence"/>.</summary>
-    private static SiteUpdate Batch(long lastSiteSequence, long previous, string table, params (string Key, int Value)[] rows) =>
-        new("site-a", lastSiteSequence, SiteUpdate.RealTimeKind, table, null, null,
+    private static RealTimeUpdate Batch(long lastSiteSequence, long previous, string table, params (string Key, int Value)[] rows) =>
+        new("site-a", lastSiteSequence, table,
             [.. rows.Select(r => new RealTimeRow(r.Key, lastSiteSequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value = r.Value })))],
-            DateTimeOffset.UnixEpoch, previous)
+            DateTimeOffset.UnixEpoch)
         {
             FirstSiteSequence = lastSiteSequence - rows.Length + 1,
+            PreviousSiteSequence = previous,
         };
 
-    private static SiteUpdate Config(long siteSequence, string key, string operation, long previous = 0) =>
-        new("site-a", siteSequence, SiteUpdate.ConfigKind, "agent", key,
+    private static ConfigUpdate Config(long siteSequence, string key, string operation, long previous = 0) =>
+        new("site-a", siteSequence, "agent", key,
             new ConfigChanged(siteSequence, siteSequence - 1, "agent", operation, key,
                 operation == ConfigOperations.Delete ? null : Json.ToElement(new { name = "Ana" }), DateTimeOffset.UnixEpoch),
-            null, DateTimeOffset.UnixEpoch, previous);
+            DateTimeOffset.UnixEpoch)
+        {
+            PreviousSiteSequence = previous,
+        };
 
     private static ClientView Loaded(long siteSequence = 0, params ViewRow[] rows)
     {
@@ -224,12 +228,13 @@ public sealed class When_the_client_view_receives_updates
         var view = Loaded();
         var changed = new List<(string Key, long Version)>();
         view.Changed += row => changed.Add((row.Key, row.Version));
-        SiteUpdate Message(long siteSequence, long previous, params (string Key, long Version, int Value)[] rows) =>
-            new("site-a", siteSequence, SiteUpdate.RealTimeKind, "skillgroup", null, null,
+        RealTimeUpdate Message(long siteSequence, long previous, params (string Key, long Version, int Value)[] rows) =>
+            new("site-a", siteSequence, "skillgroup",
                 [.. rows.Select(r => new RealTimeRow(r.Key, r.Version, DateTimeOffset.UnixEpoch, Json.ToElement(new { value = r.Value })))],
-                DateTimeOffset.UnixEpoch, previous)
+                DateTimeOffset.UnixEpoch)
             {
                 FirstSiteSequence = siteSequence - rows.Length + 1,
+                PreviousSiteSequence = previous,
             };
 
         Assert.Equal(ApplyOutcome.Applied, view.Apply(Message(2, 0, ("10", 100, 1), ("11", 101, 2))));

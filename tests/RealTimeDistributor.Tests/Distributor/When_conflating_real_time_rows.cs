@@ -36,8 +36,8 @@ public sealed class When_conflating_real_time_rows
         var updates = RealTimeApplier.ToSiteUpdates("site-a", written, firstSiteSequence: 101, DateTimeOffset.UnixEpoch, rowsPerMessage: 2);
 
         Assert.Equal(["agent 101..102 a0,a1", "agent 103..104 a2,a3", "agent 105..105 a4", "skillgroup 106..107 s0,s1"],
-            [.. updates.Select(u => $"{u.Table} {u.FirstSiteSequence}..{u.SiteSequence} {string.Join(',', u.Rows!.Select(r => r.Key))}")]);
-        Assert.All(updates, u => Assert.Equal($"{SiteUpdate.RealTimeKind} site-a no key", $"{u.Kind} {u.Site} {u.Key ?? "no key"}"));
+            [.. updates.Select(u => $"{u.Table} {u.FirstSiteSequence}..{u.SiteSequence} {string.Join(',', u.Rows.Select(r => r.Key))}")]);
+        Assert.All(updates, u => Assert.Equal($"{SiteUpdate.RealTimeKind} site-a", $"{u.Kind} {u.Site}"));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class When_conflating_real_time_rows
             json.GetProperty("previousSiteSequence").GetInt64()));
         Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("key").ValueKind);
         Assert.Equal(["1001", "1002"], [.. json.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("key").GetString() ?? "")]);
-        var back = System.Text.Json.JsonSerializer.Deserialize<SiteUpdate>(Json.Serialize(update), Json.Options)!;
-        Assert.Equal((42L, 41L, 2), (back.SiteSequence, back.FirstSiteSequence, back.Rows!.Count));
+        var back = Assert.IsType<RealTimeUpdate>(System.Text.Json.JsonSerializer.Deserialize<SiteUpdate>(Json.Serialize(update), Json.Options));
+        Assert.Equal((42L, 41L, 2), (back.SiteSequence, back.FirstSiteSequence, back.Rows.Count));
     }
 }
