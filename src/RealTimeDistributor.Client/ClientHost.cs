@@ -37,6 +37,7 @@ public static class ClientHost
         });
         builder.Services.AddBrokerBindings(broker);
         builder.Services.AddHostedService<ViewReporter>();
+        builder.Services.AddWallboard(builder.Configuration);
         // after MassTransit, which has bound the client's queue by then: the snapshot is requested only once nothing can be missed
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SnapshotLoader>());
 

@@ -1,105 +1,73 @@
-using System.Text;
-using System.Threading.Channels;
-using RealTimeDistributor.Hosting;
-
 namespace RealTimeDistributor.Client.View;
 
 /// <summary>
 /// The web wallboard: GET / is a static page (View/Wallboard/, embedded in the client: HTML, CSS and JavaScript, no build
 /// step) that draws skill group tiles, the agent grid and call type and service summaries from GET /events, a
-/// server-sent event stream: "reset" (the whole view, the wallboard settings and the host's clock, at connect and after
-/// every snapshot), "row" (a row added or changed), "remove" (a configuration row deleted), and "status" every second
-/// (the host's clock, the last site sequence, since when the center is unreachable if it is, each table's age and staleness). GET /diagnostics shows every table raw.
+/// server-sent event stream (<see cref="WallboardFeed"/>): "reset" (the whole view, the wallboard settings and the host's
+/// clock, at connect, after every snapshot and to a browser that fell behind), "frame" (the rows changed and removed since
+/// the last frame, every Client:Wallboard:FrameInterval) and "status" every second (the host's clock, the last site
+/// sequence, since when the center is unreachable if it is, each table's age and staleness); beyond
+/// Client:Wallboard:MaxConnections streams a 503 with Retry-After. GET /diagnostics shows every table raw.
 /// GET /tables is the staleness as JSON.
 /// </summary>
 public static class Wallboard
 {
     public static void MapWallboard(this WebApplication app)
     {
-        var wallboard = WallboardSettings.From(app.Configuration);
+        var wallboard = app.Services.GetRequiredService<WallboardSettings>();
         app.MapGet("/", () => File("index.html", "text/html; charset=utf-8"));
         app.MapGet("/diagnostics", () => File("diagnostics.html", "text/html; charset=utf-8"));
         app.MapGet("/wallboard/{name:regex(^[a-z]+\\.(js|css)$)}", (string name) =>
             File(name, name.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8"));
         app.MapGet("/tables", (ClientView view, ClientSettings settings, TimeProvider clock) => Results.Ok(view.Tables(clock.GetUtcNow(), settings.StaleAfter)));
-        app.MapGet("/events", (HttpContext http, ClientView view, ClientSettings settings, TimeProvider clock) => StreamAsync(http, view, settings, wallboard, clock));
+        app.MapGet("/events", (HttpContext http, WallboardFeed feed, ILogger<WallboardFeed> logger) => StreamAsync(http, feed, wallboard, logger));
     }
 
-    private static async Task StreamAsync(HttpContext http, ClientView view, ClientSettings settings, WallboardSettings wallboard, TimeProvider clock)
+    /// <summary>How long a browser refused at the connection cap is asked to wait (the page adds a random part).</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>Registers the shared feed of GET /events (<see cref="WallboardFeed"/>) and its settings.</summary>
+    public static void AddWallboard(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton(WallboardSettings.From(configuration));
+        services.AddSingleton<WallboardFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<WallboardFeed>());
+    }
+
+    private static async Task StreamAsync(HttpContext http, WallboardFeed feed, WallboardSettings wallboard, ILogger<WallboardFeed> logger)
+    {
+        var connection = feed.Connect(http.Request.Headers["Last-Event-ID"].FirstOrDefault());
+        if (connection is null)
+        {
+            logger.LogWarning("Wallboard connection from {Remote} refused: {MaxConnections} event streams already served (Client:Wallboard:MaxConnections)",
+                http.Connection.RemoteIpAddress, wallboard.MaxConnections);
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await http.Response.WriteAsync($"This client already serves {wallboard.MaxConnections} wallboard event streams " +
+                "(Client:Wallboard:MaxConnections); try again later, or open the wallboard of another client of the site.\n");
+            return;
+        }
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
-        var events = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-        var gate = new Lock();
-        void Send(string name, object data)
-        {
-            lock (gate)
-            {
-                events.Writer.TryWrite($"event: {name}\ndata: {Encoding.UTF8.GetString(Json.Serialize(data))}\n\n");
-            }
-        }
-        void Reset() => Send("reset", new
-        {
-            settings.Site,
-            settings.Workstation,
-            now = clock.GetUtcNow(),
-            settings = wallboard,
-            view.SnapshotSequence,
-            view.IsLoading,
-            rows = view.Rows(),
-        });
-        void Status() => Send("status", new
-        {
-            now = clock.GetUtcNow(),
-            view.LastSiteSequence,
-            view.SnapshotSequence,
-            view.IsLoading,
-            view.Snapshots,
-            view.Gaps,
-            view.CenterUnreachableSince,
-            tables = view.Tables(clock.GetUtcNow(), settings.StaleAfter),
-        });
-        void OnChanged(ViewRow row) => Send("row", row);
-        void OnRemoved(ViewRow row) => Send("remove", row);
-        void OnLoaded(long _) => Reset();
-
-        // subscribe and take the first reset as one step under the view's lock, so no event comes before the reset; the
-        // view's lock is taken before the stream's gate, as when the view raises an event (the other order deadlocks)
-        view.Atomically(() =>
-        {
-            view.Changed += OnChanged;
-            view.Removed += OnRemoved;
-            view.Loaded += OnLoaded;
-            Reset();
-        });
         var ct = http.RequestAborted;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        var ticks = Task.Run(async () =>
-        {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                Status();
-            }
-        }, ct);
         try
         {
-            Status();
-            await foreach (var message in events.Reader.ReadAllAsync(ct))
+            while (true)
             {
-                await http.Response.WriteAsync(message, ct);
-                await http.Response.Body.FlushAsync(ct);
+                await http.Response.Body.WriteAsync(await feed.NextAsync(connection, ct), ct);
+                if (connection.Buffered == 0)
+                {
+                    await http.Response.Body.FlushAsync(ct);
+                }
             }
         }
         catch (OperationCanceledException)
         {
-            // the browser went away
+            // the browser went away (or was too slow for the server's minimum data rate)
         }
         finally
         {
-            view.Changed -= OnChanged;
-            view.Removed -= OnRemoved;
-            view.Loaded -= OnLoaded;
-            await ticks.ContinueWith(_ => { }, TaskScheduler.Default);
+            feed.Disconnect(connection);
         }
     }
 

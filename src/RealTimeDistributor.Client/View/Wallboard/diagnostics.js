@@ -32,22 +32,33 @@ function upsert(r) {
   tr.querySelector('.sequence').textContent = r.siteSequence;
   tr.querySelector('.updated').textContent = r.updatedAt;
 }
-const source = new EventSource('events');
-source.addEventListener('reset', e => {
-  const view = JSON.parse(e.data);
-  document.getElementById('site').textContent = view.site;
-  document.getElementById('workstation').textContent = view.workstation;
-  boards.replaceChildren();
-  view.rows.forEach(upsert);
-});
-source.addEventListener('row', e => upsert(JSON.parse(e.data)));
-source.addEventListener('remove', e => document.getElementById(rowId(JSON.parse(e.data)))?.remove());
-source.addEventListener('status', e => {
-  const s = JSON.parse(e.data);
-  document.getElementById('status').textContent = `${s.isLoading ? 'loading a snapshot · ' : ''}last site sequence ${s.lastSiteSequence} · ` +
-    `snapshot at ${s.snapshotSequence} · snapshots ${s.snapshots} · gaps ${s.gaps}`;
-  document.getElementById('tables').innerHTML = '<thead><tr><th>kind</th><th>table</th><th class="num">rows</th><th>newest update</th><th>age</th><th></th></tr></thead><tbody>' +
-    s.tables.map(t => `<tr id="${tableId(t.kind, t.table)}-status"><td>${t.kind}</td><td>${t.table}</td><td class="num">${t.rows}</td><td>${t.lastUpdatedAt}</td>` +
-      `<td>${t.age.split('.')[0]}</td><td>${t.stale ? 'STALE' : ''}</td></tr>`).join('') + '</tbody>';
-});
-source.onerror = () => { document.getElementById('status').textContent = 'disconnected, retrying'; };
+// "reset": the whole view; "frame": the rows changed and removed since the last frame; "status": once a second. A 503
+// (the client's connection cap) closes the EventSource for good: a new one is opened after a random 10-20 s.
+function connect() {
+  const source = new EventSource('events');
+  source.addEventListener('reset', e => {
+    const view = JSON.parse(e.data);
+    document.getElementById('site').textContent = view.site;
+    document.getElementById('workstation').textContent = view.workstation;
+    boards.replaceChildren();
+    view.rows.forEach(upsert);
+  });
+  source.addEventListener('frame', e => {
+    const frame = JSON.parse(e.data);
+    frame.rows.forEach(upsert);
+    frame.removed.forEach(r => document.getElementById(rowId(r))?.remove());
+  });
+  source.addEventListener('status', e => {
+    const s = JSON.parse(e.data);
+    document.getElementById('status').textContent = `${s.isLoading ? 'loading a snapshot · ' : ''}last site sequence ${s.lastSiteSequence} · ` +
+      `snapshot at ${s.snapshotSequence} · snapshots ${s.snapshots} · gaps ${s.gaps}`;
+    document.getElementById('tables').innerHTML = '<thead><tr><th>kind</th><th>table</th><th class="num">rows</th><th>newest update</th><th>age</th><th></th></tr></thead><tbody>' +
+      s.tables.map(t => `<tr id="${tableId(t.kind, t.table)}-status"><td>${t.kind}</td><td>${t.table}</td><td class="num">${t.rows}</td><td>${t.lastUpdatedAt}</td>` +
+        `<td>${t.age.split('.')[0]}</td><td>${t.stale ? 'STALE' : ''}</td></tr>`).join('') + '</tbody>';
+  });
+  source.onerror = () => {
+    document.getElementById('status').textContent = 'disconnected, retrying';
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 10000 + Math.random() * 10000);
+  };
+}
+connect();

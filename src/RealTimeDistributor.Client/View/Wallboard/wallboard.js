@@ -52,28 +52,42 @@ const count = v => (v === null || v === undefined) ? '–' : String(v);
 const time = ms => new Date(ms).toLocaleTimeString([], { hour12: false });
 
 // ---- the feed ----
-const source = new EventSource('events');
-source.addEventListener('reset', e => {
-  const view = JSON.parse(e.data);
-  wb.tables.clear();
-  wb.settings = view.settings;
-  wb.skew = Date.parse(view.now) - Date.now();
-  $('#site').textContent = view.site;
-  $('#workstation').textContent = view.workstation;
-  document.title = `Wallboard · ${view.site}`;
-  view.rows.forEach(r => table(r.kind, r.table).set(r.key, r));
-  draw();
-});
-source.addEventListener('row', e => { const r = JSON.parse(e.data); table(r.kind, r.table).set(r.key, r); dirty(); });
-source.addEventListener('remove', e => { const r = JSON.parse(e.data); table(r.kind, r.table).delete(r.key); dirty(); });
-source.addEventListener('status', e => {
-  wb.status = JSON.parse(e.data);
-  wb.statusAt = Date.now();
-  wb.skew = Date.parse(wb.status.now) - Date.now();
-  wb.lostSince = null;
-  header();
-});
-source.onerror = () => { wb.lostSince ??= Date.now(); header(); };
+// "reset": the whole view; "frame": the rows changed and removed since the last frame; "status": once a second. The
+// browser reconnects by itself (with Last-Event-ID, so the client resumes or sends a reset); a client at its connection
+// cap answers 503, which closes the EventSource for good: then the page opens a new one after a random 10-20 s.
+function connect() {
+  const source = new EventSource('events');
+  source.addEventListener('reset', e => {
+    const view = JSON.parse(e.data);
+    wb.tables.clear();
+    wb.settings = view.settings;
+    wb.skew = Date.parse(view.now) - Date.now();
+    $('#site').textContent = view.site;
+    $('#workstation').textContent = view.workstation;
+    document.title = `Wallboard · ${view.site}`;
+    view.rows.forEach(r => table(r.kind, r.table).set(r.key, r));
+    draw();
+  });
+  source.addEventListener('frame', e => {
+    const frame = JSON.parse(e.data);
+    frame.rows.forEach(r => table(r.kind, r.table).set(r.key, r));
+    frame.removed.forEach(r => table(r.kind, r.table).delete(r.key));
+    dirty();
+  });
+  source.addEventListener('status', e => {
+    wb.status = JSON.parse(e.data);
+    wb.statusAt = Date.now();
+    wb.skew = Date.parse(wb.status.now) - Date.now();
+    wb.lostSince = null;
+    header();
+  });
+  source.onerror = () => {
+    wb.lostSince ??= Date.now();
+    header();
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 10000 + Math.random() * 10000);
+  };
+}
+connect();
 
 let pending = false;
 function dirty() {
