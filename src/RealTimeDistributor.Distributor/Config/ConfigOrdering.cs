@@ -13,7 +13,11 @@ public sealed class ConfigOrdering<T>(int maxRun, TimeSpan reorderWindow)
     private readonly Dictionary<long, Entry> _inFlight = [];
 
     /// <param name="Since">When the change first arrived (the reorder window of a gap starts there).</param>
-    public readonly record struct Entry(long Sequence, T Item, DateTimeOffset Since);
+    /// <param name="Arrival">Its place in the order of arrival (<see cref="Arrivals"/> once it had come).</param>
+    public readonly record struct Entry(long Sequence, T Item, DateTimeOffset Since, long Arrival);
+
+    /// <summary>How many changes have arrived (a redelivered copy joining one that waits is not counted).</summary>
+    public long Arrivals { get; private set; }
 
     /// <summary>The replica has every change through this sequence (-1 until it is known).</summary>
     public long Applied { get; set; } = -1;
@@ -33,7 +37,7 @@ public sealed class ConfigOrdering<T>(int maxRun, TimeSpan reorderWindow)
         {
             return entry.Item;
         }
-        _waiting[sequence] = new Entry(sequence, item, now);
+        _waiting[sequence] = new Entry(sequence, item, now, ++Arrivals);
         return item;
     }
 
@@ -93,15 +97,32 @@ public sealed class ConfigOrdering<T>(int maxRun, TimeSpan reorderWindow)
     }
 
     /// <summary>Removes and returns the waiting (not in flight) changes whose sequence <paramref name="done"/> selects.</summary>
-    public List<Entry> TakeWaiting(Func<long, bool> done)
+    public List<Entry> TakeWaiting(Func<long, bool> done) => TakeWaitingWhere(e => done(e.Sequence));
+
+    private List<Entry> TakeWaitingWhere(Func<Entry, bool> done)
     {
-        List<Entry> taken = [.. _waiting.Values.Where(e => done(e.Sequence))];
+        List<Entry> taken = [.. _waiting.Values.Where(done)];
         foreach (var entry in taken)
         {
             _waiting.Remove(entry.Sequence);
         }
         return taken;
     }
+
+    /// <summary>
+    /// The center answered a question asked when <see cref="Arrivals"/> was <paramref name="askedAfter"/>: it has committed
+    /// through <paramref name="centerCommitted"/>. Removes and returns the waiting changes beyond that answer which had
+    /// arrived before the question: the center commits a change before it sends it, so it had committed those, had they
+    /// been genuine, before it read its sequence. A change beyond the answer that arrived after the question is in doubt
+    /// (the center may have committed it after it read its sequence and sent it before the answer came): it stays waiting,
+    /// and only a later question, asked after it came, may refuse it (<see cref="InDoubt"/>).
+    /// </summary>
+    public List<Entry> TakeNeverCommitted(long centerCommitted, long askedAfter) =>
+        TakeWaitingWhere(e => e.Sequence > centerCommitted && e.Arrival <= askedAfter);
+
+    /// <summary>Whether a change beyond <paramref name="centerCommitted"/> came after the question (<see cref="TakeNeverCommitted"/>): ask again.</summary>
+    public bool InDoubt(long centerCommitted, long askedAfter) =>
+        _waiting.Values.Any(e => e.Sequence > centerCommitted && e.Arrival > askedAfter);
 
     /// <summary>The first waiting change, if any.</summary>
     public Entry? FirstWaiting => _waiting.Count == 0 ? null : _waiting.First().Value;

@@ -16,8 +16,10 @@ namespace RealTimeDistributor.Distributor.Config;
 /// a run's changes are in flight until then, out of the waiting ones. Changes can reach it slightly out of order (the
 /// consumer takes several at once); one whose predecessor has not come within <see cref="ReorderWindow"/> marks a gap: the
 /// replica is rebuilt from a central snapshot and the loop continues after its watermark, unless the change is beyond the
-/// center's last committed sequence (asked of the center, cached, asked again only when a change claims more): such a
-/// change was never committed, will never be preceded, and is refused alone (error queue, with the reason; no resync).
+/// center's last committed sequence (asked of the center, cached, asked again only when a change claims more) and was
+/// waiting before the question: such a change was never committed, will never be preceded, and is refused alone (error
+/// queue, with the reason; no resync). One that came while the question was out may have been committed since the center
+/// read its sequence: it is never refused on that answer.
 /// On first start with an empty replica it loads that snapshot first.
 /// The ordering decisions are <see cref="ConfigOrdering{T}"/>'s (tested alone); this class holds its lock and does the I/O.
 /// </summary>
@@ -53,6 +55,25 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         _arrived.Writer.TryWrite(true);
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>How many changes have come to the loop (a redelivered copy of one that waits is not counted).</summary>
+    public long Arrived
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ordering.Arrivals;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A seam for tests: awaited once the center has said how far it has committed (the argument) and before that answer
+    /// is weighed, so a test can commit and deliver a change while the question is out, as happens when the center commits
+    /// after reading its sequence. Null (nothing) in a running site.
+    /// </summary>
+    public Func<long, CancellationToken, Task>? CenterAnswered { get; set; }
 
     /// <summary>
     /// Completes when the replica has its first-start snapshot (or needed none) and the loop follows the stream, or, for an
@@ -182,7 +203,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
 
     /// <summary>
     /// When <paramref name="sequence"/> (the first change after a gap) is beyond what the center is known to have
-    /// committed, asks the center again; fails every waiting change still beyond it, as poison that brings no resync.
+    /// committed, asks the center again; fails every change beyond its answer that was waiting before the question, as
+    /// poison that brings no resync. A change that came while the question was out is not judged by the answer (the center
+    /// may have committed it since it read its sequence, <see cref="ConfigOrdering{T}.TakeNeverCommitted"/>): it stays, and
+    /// should it still stand after a gap, it is beyond the answer cached here, so the center is asked again.
     /// True when one was refused (the gap may be gone with it).
     /// </summary>
     private async Task<bool> RefuseBeyondCenterAsync(long sequence, CancellationToken cancellationToken)
@@ -191,24 +215,40 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         {
             return false;
         }
+        long asked;
+        lock (_gate)
+        {
+            asked = _ordering.Arrivals;
+        }
         long committed;
         await using (var scope = scopes.CreateAsyncScope())
         {
             committed = await scope.ServiceProvider.GetRequiredService<ConfigResync>()
                 .CenterCommittedAsync($"change {sequence} after a gap", SnapshotTimeout, cancellationToken);
         }
+        if (CenterAnswered is { } answered)
+        {
+            await answered(committed, cancellationToken);
+        }
         Interlocked.Exchange(ref _centerCommitted, committed);
         List<Entry> refused;
+        bool inDoubt;
         lock (_gate)
         {
-            refused = _ordering.TakeWaiting(s => s > committed);
+            refused = _ordering.TakeNeverCommitted(committed, asked);
+            inDoubt = _ordering.InDoubt(committed, asked);
+        }
+        if (inDoubt)
+        {
+            logger.LogInformation("Changes beyond the center's last committed sequence, {Sequence}, came while it was asked: they wait (the center is asked again should they stay after a gap)",
+                committed);
         }
         foreach (var entry in refused)
         {
             entry.Item.Done.TrySetException(new PoisonMessageException(entry.Sequence,
                 $"Change {entry.Sequence} is beyond the center's last committed sequence, {committed}: the center never committed it."));
         }
-        return refused.Count > 0;
+        return refused.Count > 0 || inDoubt;
     }
 
     /// <summary>Returns once the run is committed; its waits complete when the site has confirmed its messages.</summary>

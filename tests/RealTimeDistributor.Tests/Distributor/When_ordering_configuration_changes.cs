@@ -227,4 +227,48 @@ public sealed class When_ordering_configuration_changes
         Assert.Equal([11, 13], Sequences(ordering.Clear().OrderBy(e => e.Sequence)));
         Assert.Equal(0, ordering.Waiting + ordering.InFlight);
     }
+
+    [Fact]
+    public void Should_refuse_as_never_committed_only_the_changes_beyond_the_answer_that_waited_before_the_question()
+    {
+        var ordering = Ordering(applied: 10);
+        Arrive(ordering, Start, 12, 100_001);
+        var asked = ordering.Arrivals;
+
+        // the center reads its sequence, 12, then commits 13 and delivers it before that answer comes
+        Arrive(ordering, Start, 13);
+
+        Assert.Equal([100_001], Sequences(ordering.TakeNeverCommitted(centerCommitted: 12, asked)));
+        Assert.True(ordering.InDoubt(centerCommitted: 12, asked));
+        Assert.Equal([12, 13], Sequences(ordering.TakeWaiting(_ => true)));
+    }
+
+    [Fact]
+    public void Should_never_refuse_a_change_that_came_while_the_question_was_out()
+    {
+        var ordering = Ordering(applied: 1996);
+        Arrive(ordering, Start, 1997);
+        var asked = ordering.Arrivals;
+        Arrive(ordering, Start, 1998);
+
+        Assert.Empty(ordering.TakeNeverCommitted(centerCommitted: 1997, asked));
+        Assert.True(ordering.InDoubt(centerCommitted: 1997, asked));
+
+        // asked again, after it came: now the answer covers it
+        Assert.Empty(ordering.TakeNeverCommitted(centerCommitted: 1998, ordering.Arrivals));
+        Assert.False(ordering.InDoubt(centerCommitted: 1998, ordering.Arrivals));
+        Assert.Equal([1997, 1998], Sequences(ordering.TakeRun()));
+    }
+
+    [Fact]
+    public void Should_judge_a_change_by_its_first_arrival_when_a_copy_comes_during_the_question()
+    {
+        var ordering = Ordering(applied: 10);
+        Arrive(ordering, Start, 100_001);
+        var asked = ordering.Arrivals;
+        Arrive(ordering, Start, 100_001);
+
+        Assert.Equal([100_001], Sequences(ordering.TakeNeverCommitted(centerCommitted: 10, asked)));
+        Assert.False(ordering.InDoubt(centerCommitted: 10, asked));
+    }
 }
