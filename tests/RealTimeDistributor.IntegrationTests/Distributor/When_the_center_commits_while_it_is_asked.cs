@@ -3,6 +3,7 @@ using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Distributor;
 

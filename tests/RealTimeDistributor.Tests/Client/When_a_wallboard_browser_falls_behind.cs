@@ -31,10 +31,11 @@ public sealed class When_a_wallboard_browser_falls_behind : IDisposable
     private void Change(string key, int value)
     {
         _sequence++;
-        _view.Apply(new SiteUpdate("site-a", _sequence, SiteUpdate.RealTimeKind, "agent", null, null,
-            [new RealTimeRow(key, _sequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value }))], DateTimeOffset.UnixEpoch, _sequence - 1)
+        _view.Apply(new RealTimeUpdate("site-a", _sequence, "agent",
+            [new RealTimeRow(key, _sequence, DateTimeOffset.UnixEpoch, Json.ToElement(new { value }))], DateTimeOffset.UnixEpoch)
         {
             FirstSiteSequence = _sequence,
+            PreviousSiteSequence = _sequence - 1,
         });
     }
 
