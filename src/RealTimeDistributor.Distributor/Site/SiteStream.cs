@@ -29,6 +29,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
     private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];
     private long? _startSequence;
+    private long _handedOut; // the last site sequence this process saw committed, under _apply
     private readonly ConfirmingPublisher _publisher = new(links.SiteBroker, Topology.Site.VirtualHost(settings.Site),
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
@@ -48,9 +49,18 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         {
             // only the lease holder applies and publishes; the database checks the epoch again in each commit
             var holding = lease.Holds ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
-            _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken);
+            if (_startSequence is null)
+            {
+                _startSequence = await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken);
+                _handedOut = _startSequence.Value;
+            }
             var started = Stopwatch.GetTimestamp();
-            var updates = Chain(await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken));
+            var committed = await _database.ExecuteAsync(async ct => await applyAndCommit(ct), cancellationToken);
+            if (_startSequence is not null)
+            {
+                await NoticeUnpublishedAsync(committed, cancellationToken); // (links forgotten inside the apply start again from the replica)
+            }
+            var updates = Chain(committed);
             var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (updates.Any(u => u.Epoch != holding.Grant.Epoch))
             {
@@ -121,6 +131,31 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     }
 
     /// <summary>
+    /// A commit whose answer was lost (the connection broke during COMMIT) is applied again by the database retry: its
+    /// real-time rows are then at the replica's version already and are not republished, so the site sequences the first
+    /// commit took never reach the site. This notices it: this batch's first site sequence (or, for a batch that took
+    /// none, the replica's current one) is past the last one this process saw committed. Then every table's and row's next
+    /// message, and every heartbeat, links to the skipped sequence, so each client reloads its snapshot (which holds the
+    /// rows) at the next message or heartbeat of each table.
+    /// </summary>
+    private async Task NoticeUnpublishedAsync(IReadOnlyList<SiteUpdate> committed, CancellationToken cancellationToken)
+    {
+        var sequenced = committed.Where(u => u.SiteSequence > 0).ToList();
+        var before = sequenced.Count > 0 ? sequenced.Min(u => u.FirstSiteSequence) - 1
+            : committed.Count > 0 ? await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken)
+            : _handedOut;
+        if (before > _handedOut)
+        {
+            logger.LogWarning("Site sequences {From}..{To} were committed but not published by this process (a commit whose answer was lost, applied "
+                + "again); every table's next message and heartbeat links past them, so clients reload", _handedOut + 1, before);
+            _lastInTable.Clear();
+            _lastOfKey.Clear();
+            _startSequence = before;
+        }
+        _handedOut = Math.Max(before, sequenced.Count > 0 ? sequenced.Max(u => u.SiteSequence) : 0);
+    }
+
+    /// <summary>
     /// Links each update to the last site sequence handed out for its (kind, table), and a configuration change also to
     /// the last one of its row (kind, table, key; real-time messages carry many rows and are followed per table),
     /// recorded before the publish, so a publish that fails and is retried with new sequences shows up at the clients as
@@ -137,6 +172,13 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             if (update is ResetUpdate)
             {
                 chained.Add(update); // reaches every client; not part of a table's chain
+                continue;
+            }
+            if (update is HeartbeatUpdate heartbeat)
+            {
+                // in no chain itself: it tells where its table's chain stands, after this batch's rows of the table
+                var head = _lastInTable.GetValueOrDefault((SiteUpdate.RealTimeKind, update.Table), _startSequence ?? 0);
+                chained.Add(heartbeat with { ChainHead = head });
                 continue;
             }
             var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
@@ -203,7 +245,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     }
 
     private OutgoingMessage ToMessage(SiteUpdate update) => new(
-        Topology.Site.ExchangeFor(settings.Site, update.Kind),
+        update is HeartbeatUpdate ? Topology.Site.RealTimeExchange(settings.Site) : Topology.Site.ExchangeFor(settings.Site, update.Kind),
         update switch
         {
             ResetUpdate => Topology.Site.ResetRoutingKey,
@@ -211,7 +253,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             _ => Topology.Site.RealTimeRoutingKey(update.Table),
         },
         Json.Serialize(update),
-        $"{settings.Site}-{update.SiteSequence}");
+        update is HeartbeatUpdate ? $"{settings.Site}-heartbeat-{update.Table}-{update.PublishedAt.UtcTicks}" : $"{settings.Site}-{update.SiteSequence}");
 
     public async ValueTask DisposeAsync()
     {
