@@ -12,8 +12,9 @@ namespace RealTimeDistributor.Distributor.Site;
 /// exchanges in the order they were handed out while the next batch's database work overlaps this batch's publish and
 /// confirms (a pipeline two batches deep). Publishing happens only after the replica commit;
 /// database work runs in the retry/circuit-breaker pipeline of <see cref="Resilience"/>, and the publish is retried until
-/// the broker takes it; if the process dies in between, the message is redelivered and the already-applied change is
-/// republished.
+/// the broker takes it; if the process dies in between, the message is redelivered: a configuration change is republished
+/// under its original site sequence, real-time rows the replica holds at their version are not (the next lease holder's
+/// reset makes every client reload; docs/architecture.md, "Only changes on the site stream").
 /// Real-time rows travel many to a message (one table each, see <see cref="RealTime.RealTimeApplier.ToSiteUpdates"/>),
 /// configuration changes one to a message. Each message is linked to the previous one of its table and (configuration) of its row (<see cref="SiteUpdate.PreviousSiteSequence"/>,
 /// <see cref="SiteUpdate.PreviousKeySequence"/>) so that a client bound to some tables or keys only can still tell a lost
