@@ -8,8 +8,8 @@ namespace RealTimeDistributor.Client.View;
 public sealed record ViewRow(string Kind, string Table, string Key, long SiteSequence, JsonElement? Value, DateTimeOffset UpdatedAt, long Version = 0);
 
 /// <summary>
-/// A table of the view and how old its newest central update is (<paramref name="Age"/>: since that update or, for a
-/// real-time table, since its last heartbeat, whichever is later); only real-time tables can be stale.
+/// A table of the view and how old its newest central update is: <paramref name="LastUpdatedAt"/> is that update or, for a
+/// real-time table, its last heartbeat, whichever is later; only real-time tables can be stale.
 /// </summary>
 public sealed record TableStatus(string Kind, string Table, int Rows, DateTimeOffset LastUpdatedAt, TimeSpan Age, bool Stale);
 
@@ -477,7 +477,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
                     var realTime = g.Key.Kind == SiteUpdate.RealTimeKind;
                     var live = realTime && heartbeats.TryGetValue(g.Key.Table, out var beat) && beat > newest ? beat : newest;
                     var age = now - live;
-                    return new TableStatus(g.Key.Kind, g.Key.Table, g.Count(), newest, age, realTime && age > staleAfter);
+                    return new TableStatus(g.Key.Kind, g.Key.Table, g.Count(), live, age, realTime && age > staleAfter);
                 })
                 .OrderBy(t => t.Kind).ThenBy(t => t.Table),
         ];

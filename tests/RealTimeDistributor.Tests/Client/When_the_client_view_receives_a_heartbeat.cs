@@ -88,7 +88,7 @@ public sealed class When_the_client_view_receives_a_heartbeat
         var table = view.Tables(Now, TimeSpan.FromSeconds(45)).Single();
         Assert.False(table.Stale);
         Assert.Equal(TimeSpan.FromSeconds(10), table.Age);
-        Assert.Equal(Now.AddMinutes(-5), table.LastUpdatedAt);
+        Assert.Equal(Now.AddSeconds(-10), table.LastUpdatedAt);
         Assert.True(view.Tables(Now.AddMinutes(1), TimeSpan.FromSeconds(45)).Single().Stale);
     }
 
