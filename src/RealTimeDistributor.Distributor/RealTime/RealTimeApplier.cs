@@ -17,9 +17,11 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// </summary>
 public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, SiteLease lease, TimeProvider clock)
 {
-    /// <summary>One table's conflated rows; a batch of several tables runs one of these per table.</summary>
-    /// Returns each incoming key, whether it was written, and whether the replica held that very version already (the
-    /// outer query sees the table as it was before the upsert).
+    /// <summary>
+    /// One table's conflated rows; a batch of several tables runs one of these per table. Returns each incoming key,
+    /// whether it was written, and whether the replica held that very version already (the outer query sees the table as
+    /// it was before the upsert).
+    /// </summary>
     private const string UpsertSql = """
         WITH incoming AS (
             SELECT r.key, r.version, r.updated_at, r.data

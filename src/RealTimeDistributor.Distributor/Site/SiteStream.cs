@@ -141,8 +141,9 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// </summary>
     private async Task NoticeUnpublishedAsync(IReadOnlyList<SiteUpdate> committed, CancellationToken cancellationToken)
     {
-        var sequenced = committed.Where(u => u.SiteSequence > 0).ToList();
-        var before = sequenced.Count > 0 ? sequenced.Min(u => u.FirstSiteSequence) - 1
+        // a republished configuration duplicate carries its original (lower) site sequence: only new ones count here
+        var fresh = committed.Where(u => u.SiteSequence > _handedOut).ToList();
+        var before = fresh.Count > 0 ? fresh.Min(u => u.FirstSiteSequence) - 1
             : committed.Count > 0 ? await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken)
             : _handedOut;
         if (before > _handedOut)
@@ -153,7 +154,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             _lastOfKey.Clear();
             _startSequence = before;
         }
-        _handedOut = Math.Max(before, sequenced.Count > 0 ? sequenced.Max(u => u.SiteSequence) : 0);
+        _handedOut = Math.Max(_handedOut, fresh.Count > 0 ? fresh.Max(u => u.SiteSequence) : before);
     }
 
     /// <summary>
