@@ -21,7 +21,7 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// freshness) plus W raw AMQP workstation queues bound to the site's real-time exchange with <c>#</c>, as a site's
 /// supervisors' desktops would be. Freshness of a row = the time it reached the view (or a workstation queue's
 /// consumer) minus its central interval time (<see cref="RealTimeRow.UpdatedAt"/>), both read from this machine's clock,
-/// counted once per value (version): a full refresh sends every row again with the version and time it already had.
+/// counted once per value (version): a row the view holds at its version (a snapshot raced with its message) is no new value.
 /// A measurement window always holds a full refresh. Then the call rate is raised until freshness p99 passes the goal
 /// (the knee).
 /// </summary>
@@ -118,7 +118,7 @@ public static class ScaleBenchmark
         var from = DateTimeOffset.UtcNow;
         void OnChanged(ViewRow row)
         {
-            // a value counts once, when it first reaches the view: a full refresh sends it again with its version and time
+            // a value counts once, when it first reaches the view
             if (row.Kind == SiteUpdate.RealTimeKind && row.UpdatedAt >= from)
             {
                 var ms = (DateTimeOffset.UtcNow - row.UpdatedAt).TotalMilliseconds;

@@ -4,8 +4,8 @@ namespace RealTimeDistributor.Contracts;
 
 /// <summary>
 /// What a distributor republishes on its site's exchanges, after the replica commit (wire format 3, docs/wire-format.md):
-/// one record per shape, <see cref="ConfigUpdate"/>, <see cref="RealTimeUpdate"/>, <see cref="ResetUpdate"/> and
-/// <see cref="StatusUpdate"/>, told apart on the wire by the field <c>kind</c> (<see cref="SiteUpdateJson"/>: every
+/// one record per shape, <see cref="ConfigUpdate"/>, <see cref="RealTimeUpdate"/>, <see cref="ResetUpdate"/>,
+/// <see cref="StatusUpdate"/> and <see cref="HeartbeatUpdate"/>, told apart on the wire by the field <c>kind</c> (<see cref="SiteUpdateJson"/>: every
 /// shape is written with every field of the wire format, in its order, as one flat object).
 /// <see cref="PreviousSiteSequence"/> is the site sequence of the message before this one on the same exchange and
 /// table (kind and table): a client that holds less than it for that table has missed something, even when it binds only
@@ -26,7 +26,13 @@ public abstract record SiteUpdate(string Site, long SiteSequence, string Table, 
     public const string StatusKind = "status";
     public const string CenterTable = "center";
 
-    /// <summary>The wire's discriminator: <see cref="ConfigKind"/>, <see cref="RealTimeKind"/>, <see cref="ResetKind"/> or <see cref="StatusKind"/>.</summary>
+    /// <summary>The kind of a <see cref="HeartbeatUpdate"/>.</summary>
+    public const string HeartbeatKind = "heartbeat";
+
+    /// <summary>
+    /// The wire's discriminator: <see cref="ConfigKind"/>, <see cref="RealTimeKind"/>, <see cref="ResetKind"/>,
+    /// <see cref="StatusKind"/> or <see cref="HeartbeatKind"/>.
+    /// </summary>
     public abstract string Kind { get; }
 
     /// <summary>The site sequence of the message's first row (the only one for a configuration change).</summary>
@@ -92,4 +98,19 @@ public sealed record StatusUpdate(string Site, DateTimeOffset? CenterUnreachable
     : SiteUpdate(Site, 0, CenterTable, PublishedAt)
 {
     public override string Kind => StatusKind;
+}
+
+/// <summary>
+/// Kind "heartbeat": published once for a real-time table each time a full refresh of it applies, routing key "{table}"
+/// on the real-time exchange, site sequence 0 (it is in no chain, like a status). A full refresh republishes no row the
+/// replica already held; this message says instead that the table is live and how far its chain has gone:
+/// <paramref name="ChainHead"/> is the last site sequence the distributor handed out for the table (the
+/// <see cref="SiteUpdate.PreviousSiteSequence"/> its next message will carry), <paramref name="RowCount"/> the replica's rows
+/// of it. A client that holds less than the chain head for the table has missed a message of it and reloads its snapshot.
+/// </summary>
+[JsonConverter(typeof(SiteUpdateJson))]
+public sealed record HeartbeatUpdate(string Site, string Table, long ChainHead, long RowCount, DateTimeOffset PublishedAt)
+    : SiteUpdate(Site, 0, Table, PublishedAt)
+{
+    public override string Kind => HeartbeatKind;
 }

@@ -20,6 +20,7 @@ public sealed class SiteUpdateJson : JsonConverterFactory
         : typeToConvert == typeof(RealTimeUpdate) ? new Of<RealTimeUpdate>()
         : typeToConvert == typeof(ResetUpdate) ? new Of<ResetUpdate>()
         : typeToConvert == typeof(StatusUpdate) ? new Of<StatusUpdate>()
+        : typeToConvert == typeof(HeartbeatUpdate) ? new Of<HeartbeatUpdate>()
         : new Of<SiteUpdate>();
 
     private sealed class Of<T> : JsonConverter<T>
@@ -48,6 +49,12 @@ public sealed class SiteUpdateJson : JsonConverterFactory
         writer.WriteNumber("firstSiteSequence", update.FirstSiteSequence);
         writer.WriteNumber("epoch", update.Epoch);
         Write(writer, "streamId", update.StreamId, options);
+        if (update is HeartbeatUpdate heartbeat)
+        {
+            // a heartbeat's own fields come last, and only on a heartbeat: the other shapes' bytes stay those of wire format 3
+            writer.WriteNumber("chainHead", heartbeat.ChainHead);
+            writer.WriteNumber("rowCount", heartbeat.RowCount);
+        }
         writer.WriteEndObject();
     }
 
@@ -86,6 +93,7 @@ public sealed class SiteUpdateJson : JsonConverterFactory
         private string _site = "", _table = "";
         private string? _kind, _key;
         private long _siteSequence, _previousSiteSequence, _previousKeySequence, _epoch;
+        private long? _chainHead, _rowCount;
         private long? _firstSiteSequence;
         private ConfigChanged? _config;
         private List<RealTimeRow>? _rows;
@@ -111,6 +119,8 @@ public sealed class SiteUpdateJson : JsonConverterFactory
                 case "firstsitesequence": _firstSiteSequence = Value<long>(ref reader, options); break;
                 case "epoch": _epoch = Value<long>(ref reader, options); break;
                 case "streamid": _streamId = Value<Guid>(ref reader, options); break;
+                case "chainhead": _chainHead = Value<long>(ref reader, options); break;
+                case "rowcount": _rowCount = Value<long>(ref reader, options); break;
                 default: reader.Skip(); break;
             }
         }
@@ -120,6 +130,10 @@ public sealed class SiteUpdateJson : JsonConverterFactory
             if (_centerUnreachableSince is not null && _kind != SiteUpdate.StatusKind)
             {
                 throw new JsonException("only a status message carries centerUnreachableSince");
+            }
+            if ((_chainHead is not null || _rowCount is not null) && _kind != SiteUpdate.HeartbeatKind)
+            {
+                throw new JsonException("only a heartbeat carries chainHead and rowCount");
             }
             SiteUpdate update = _kind switch
             {
@@ -137,8 +151,11 @@ public sealed class SiteUpdateJson : JsonConverterFactory
                 SiteUpdate.StatusKind when _table != SiteUpdate.CenterTable || _key is not null || _config is not null || _rows is not null =>
                     throw new JsonException($"a status message is of table {SiteUpdate.CenterTable} and carries no key, change or rows"),
                 SiteUpdate.StatusKind => new StatusUpdate(_site, _centerUnreachableSince, _publishedAt),
+                SiteUpdate.HeartbeatKind when _chainHead is null || _rowCount is null || _key is not null || _config is not null || _rows is not null =>
+                    throw new JsonException("a heartbeat carries its table's chainHead and rowCount and no key, change or rows"),
+                SiteUpdate.HeartbeatKind => new HeartbeatUpdate(_site, _table, _chainHead.Value, _rowCount.Value, _publishedAt),
                 _ => throw new JsonException(
-                    $"kind '{_kind}' is not {SiteUpdate.ConfigKind}, {SiteUpdate.RealTimeKind}, {SiteUpdate.ResetKind} or {SiteUpdate.StatusKind}"),
+                    $"kind '{_kind}' is not {SiteUpdate.ConfigKind}, {SiteUpdate.RealTimeKind}, {SiteUpdate.ResetKind}, {SiteUpdate.StatusKind} or {SiteUpdate.HeartbeatKind}"),
             };
             return update with
             {

@@ -12,7 +12,9 @@ public sealed class DistributorStats
     private long _configDuplicates;
     private long _realTimeRowsApplied;
     private long _realTimeRowsStale;
+    private long _realTimeRowsUnchanged;
     private long _sitePublished;
+    private long _heartbeats;
     private long _handedBack;
 
     public long ConfigApplied => Interlocked.Read(ref _configApplied);
@@ -23,7 +25,15 @@ public sealed class DistributorStats
 
     public long RealTimeRowsStale => Interlocked.Read(ref _realTimeRowsStale);
 
+    /// <summary>Real-time rows at the version the replica held already (a full refresh's unchanged rows): neither written nor republished.</summary>
+    public long RealTimeRowsUnchanged => Interlocked.Read(ref _realTimeRowsUnchanged);
+
     public long SitePublished => Interlocked.Read(ref _sitePublished);
+
+    /// <summary>Per-table heartbeats (kind "heartbeat") committed for publishing: one per full refresh of a table.</summary>
+    public long RealTimeHeartbeats => Interlocked.Read(ref _heartbeats);
+
+    public void Heartbeats(int count) => Interlocked.Add(ref _heartbeats, count);
 
     /// <summary>Real-time batches caught in flight when this process lost the site lease: handed back to the queue for the holder.</summary>
     public long RealTimeBatchesHandedBack => Interlocked.Read(ref _handedBack);
@@ -34,9 +44,10 @@ public sealed class DistributorStats
 
     public void Duplicate() => Interlocked.Increment(ref _configDuplicates);
 
-    public void RealTimeApplied(int applied, int stale)
+    public void RealTimeApplied(int applied, int unchanged, int stale)
     {
         Interlocked.Add(ref _realTimeRowsApplied, applied);
+        Interlocked.Add(ref _realTimeRowsUnchanged, unchanged);
         Interlocked.Add(ref _realTimeRowsStale, stale);
     }
 
@@ -50,6 +61,9 @@ public sealed class DistributorStats
         metrics.ObserveCounter("rtd.realtime.rows_applied", "{row}", "real-time rows written to the site replica", () => RealTimeRowsApplied);
         metrics.ObserveCounter("rtd.realtime.rows_stale", "{row}", "real-time rows not written: conflated or older than the replica's",
             () => RealTimeRowsStale);
+        metrics.ObserveCounter("rtd.realtime.rows_unchanged", "{row}", "real-time rows at the version the replica held: not written, not republished",
+            () => RealTimeRowsUnchanged);
+        metrics.ObserveCounter("rtd.realtime.heartbeats", "{message}", "per-table heartbeats of full refreshes", () => RealTimeHeartbeats);
         metrics.ObserveCounter("rtd.site.published", "{message}", "messages published to the site's exchanges", () => SitePublished);
     }
 }

@@ -59,6 +59,8 @@ public static class StatsEndpoint
                 stats.ConfigDuplicates,
                 stats.RealTimeRowsApplied,
                 stats.RealTimeRowsStale,
+                stats.RealTimeRowsUnchanged,
+                stats.RealTimeHeartbeats,
                 stats.SitePublished,
                 stats.RealTimeBatchesHandedBack,
                 snapshotRequestsRefused = snapshots.RequestsRefused,

@@ -255,8 +255,8 @@ public static class Demo
                         replica  changes the site's distributor applied to its replica database
                         client   configuration rows the site's client holds (from its snapshot and the stream) of the rows at the center
                 rt      center   real-time rows the center published (every site gets them all)
-                        replica  rows the distributor wrote to the replica; stale: rows it skipped, an equal or newer version being there
-                                 already (the full refreshes repeat every row), so replica + stale = center
+                        replica  rows the distributor wrote to the replica (and published to the site); skipped: rows it did not write,
+                                 that version (unchanged: most of every full refresh) or a newer one (stale) being there, so replica + skipped = center
                         client   rows the client loaded from its snapshot + rows it took from the stream after it
                 stream  seq      the last site sequence the distributor published / the client applied; gaps: sequences the client
                                  missed and healed with a new snapshot (equal sequences and 0 gaps: nothing was lost)
@@ -270,7 +270,7 @@ public static class Demo
         var c = await http.GetFromJsonAsync<JsonElement>(new Uri(central.Url, "/stats"), Web);
         Console.WriteLine();
         Console.WriteLine("Summary     ------- config -------------    -------------- real time --------------------    ---- stream ----");
-        Console.WriteLine("site         center replica  client          center   replica    stale  client snap+stream    seq dist/client gaps");
+        Console.WriteLine("site         center replica  client          center   replica  skipped  client snap+stream    seq dist/client gaps");
         foreach (var site in sites)
         {
             var d = await http.GetFromJsonAsync<JsonElement>(new Uri(hosts.Single(h => h.Name == $"distributor-{site}").Url, "/stats"), Web);
@@ -280,7 +280,7 @@ public static class Demo
             var configRows = view.EnumerateArray().Count(r => r.GetProperty("kind").GetString() == SiteUpdate.ConfigKind);
             long L(JsonElement e, string name) => e.GetProperty(name).GetInt64();
             Console.WriteLine($"{site,-10} {L(c, "changesPublished"),8:N0} {L(d, "configApplied"),7:N0} {$"{configRows:N0}/{centerRows:N0}",11}"
-                + $"  {L(c, "realTimeRowsPublished"),10:N0} {L(d, "realTimeRowsApplied"),9:N0} {L(d, "realTimeRowsStale"),8:N0}"
+                + $"  {L(c, "realTimeRowsPublished"),10:N0} {L(d, "realTimeRowsApplied"),9:N0} {L(d, "realTimeRowsStale") + L(d, "realTimeRowsUnchanged"),8:N0}"
                 + $"  {$"{L(k, "snapshotRows"):N0}+{L(k, "realTimeRows"):N0}",18}"
                 + $"  {$"{L(d, "siteSequence"):N0}/{L(k, "lastSiteSequence"):N0}",15} {L(k, "gaps"),4}");
         }

@@ -82,7 +82,13 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
             logger.LogInformation("Ignored {Kind} {Table} at site sequence {Sequence} of epoch {Epoch}: the view is at epoch {ViewEpoch} ({StaleEpochs} ignored so far)",
                 update.Kind, update.Table, update.SiteSequence, update.Epoch, view.Epoch, view.StaleEpochs);
         }
-        if (outcome == ApplyOutcome.Gap)
+        if (outcome == ApplyOutcome.Gap && update is HeartbeatUpdate heartbeat)
+        {
+            logger.LogWarning("Heartbeat of {Table}: its chain is at site sequence {ChainHead}, beyond what the view holds of it: loading a fresh snapshot",
+                heartbeat.Table, heartbeat.ChainHead);
+            loader.RequestReload();
+        }
+        else if (outcome == ApplyOutcome.Gap)
         {
             logger.LogWarning("Gap in {Kind} {Table} before site sequence {Sequence} (after {PreviousSequence}): loading a fresh snapshot",
                 update.Kind, update.Table, update.SiteSequence, update.PreviousSiteSequence);

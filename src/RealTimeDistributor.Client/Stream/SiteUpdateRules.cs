@@ -21,6 +21,10 @@ public static class SiteUpdateRules
         {
             return null; // in no chain
         }
+        if (update is HeartbeatUpdate heartbeat)
+        {
+            return HeartbeatProblem(heartbeat);
+        }
         if (update.Epoch < 0)
         {
             return $"its epoch {update.Epoch} is negative";
@@ -36,6 +40,19 @@ public static class SiteUpdateRules
             RealTimeUpdate rows => RowsProblem(rows),
             _ => null,
         };
+    }
+
+    /// <summary>A heartbeat is in no chain (site sequence 0) and tells a real-time table's chain head and row count.</summary>
+    private static string? HeartbeatProblem(HeartbeatUpdate heartbeat)
+    {
+        if (!RealTimeTables.IsKnown(heartbeat.Table))
+        {
+            return $"'{heartbeat.Table}' is not a real-time table ({string.Join(", ", RealTimeTables.All)})";
+        }
+        return heartbeat.Epoch < 0 || heartbeat.SiteSequence != 0 || heartbeat.PreviousSiteSequence != 0 || heartbeat.PreviousKeySequence != 0
+            || heartbeat.ChainHead < 0 || heartbeat.RowCount < 0
+            ? $"a heartbeat is in no chain and its counts are not negative (epoch {heartbeat.Epoch}, site {heartbeat.SiteSequence}, chain head {heartbeat.ChainHead}, rows {heartbeat.RowCount})"
+            : null;
     }
 
     private static string? ChangeProblem(ConfigUpdate update)

@@ -7,7 +7,10 @@ namespace RealTimeDistributor.Client.View;
 /// <summary>One row of the live view: its current value, its version and the central time it was computed at.</summary>
 public sealed record ViewRow(string Kind, string Table, string Key, long SiteSequence, JsonElement? Value, DateTimeOffset UpdatedAt, long Version = 0);
 
-/// <summary>A table of the view and how old its newest central update is; only real-time tables can be stale.</summary>
+/// <summary>
+/// A table of the view and how old its newest central update is: <paramref name="LastUpdatedAt"/> is that update or, for a
+/// real-time table, its last heartbeat, whichever is later; only real-time tables can be stale.
+/// </summary>
 public sealed record TableStatus(string Kind, string Table, int Rows, DateTimeOffset LastUpdatedAt, TimeSpan Age, bool Stale);
 
 public enum ApplyOutcome
@@ -64,6 +67,9 @@ public enum ApplyOutcome
 /// with <see cref="SiteUpdate.PreviousKeySequence"/>. A real-time message holds many rows of its table and reaches every
 /// client that binds some key of the table (<see cref="Topology.Site.RealTimeBindings"/>): it is followed per table, and
 /// only its rows that the bindings match go into the view.</item>
+/// <item>A heartbeat (<see cref="HeartbeatUpdate"/>, one per full refresh of a real-time table) carries the table's chain
+/// head: when the view holds less than it for the table, a message of the table was lost (a gap, as above; the heartbeat
+/// itself is not kept). It also counts as the table being live for <see cref="Tables"/>.</item>
 /// <item>Before all that, the fencing epoch (<see cref="SiteUpdate.Epoch"/>): an update of a lower epoch than the view's is
 /// ignored (<see cref="ApplyOutcome.StaleEpoch"/>); one of a higher epoch or of another stream id, and a reset newer than
 /// the view's snapshot, make the view load a fresh snapshot (<see cref="ApplyOutcome.Reset"/>).</item>
@@ -92,6 +98,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
     private readonly Dictionary<string, bool> _wholeTables = [];
     private readonly Dictionary<(string Kind, string Table, string Key), ViewRow> _rows = []; // under _gate
     private readonly Dictionary<(string Kind, string Chain), long> _lastInChain = [];
+    private readonly Dictionary<string, DateTimeOffset> _heartbeatAt = []; // per real-time table, under _gate
     private readonly Lock _gate = new();
     private List<SiteUpdate> _buffer = [];
     private bool _loading = true;
@@ -300,6 +307,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             ResetUpdate reset => ApplyReset(reset),
             ConfigUpdate change => ApplyChange(change),
             RealTimeUpdate rows => ApplyRows(rows),
+            HeartbeatUpdate heartbeat => ApplyHeartbeat(heartbeat),
             _ => throw new ArgumentException($"a {update.Kind} message is not in the site stream", nameof(update)),
         };
     }
@@ -340,6 +348,30 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         return ApplyOutcome.Applied;
     }
 
+    /// <summary>
+    /// A heartbeat: the table is live; and if the table's chain has gone further than the view holds (a message of it was
+    /// lost, say to a queue that overflowed, and nothing else of the table came since), the view needs a fresh snapshot.
+    /// </summary>
+    private ApplyOutcome ApplyHeartbeat(HeartbeatUpdate heartbeat)
+    {
+        if (heartbeat.ChainHead - _lastSiteSequence > maxSequenceJump)
+        {
+            Interlocked.Increment(ref _refused);
+            return ApplyOutcome.TooFarAhead;
+        }
+        if (!_heartbeatAt.TryGetValue(heartbeat.Table, out var at) || heartbeat.PublishedAt > at)
+        {
+            _heartbeatAt[heartbeat.Table] = heartbeat.PublishedAt;
+        }
+        if (heartbeat.ChainHead > _lastInChain.GetValueOrDefault((SiteUpdate.RealTimeKind, heartbeat.Table), _snapshotSequence))
+        {
+            _gaps++;
+            _loading = true;
+            return ApplyOutcome.Gap;
+        }
+        return ApplyOutcome.Applied;
+    }
+
     /// <summary>A real-time message holds rows of its whole table: every client of the table follows the table's chain.</summary>
     private ApplyOutcome ApplyRows(RealTimeUpdate update)
     {
@@ -355,8 +387,8 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
             if (whole || TopicPattern.MatchesAny(_bindings, Topology.Site.RoutingKey(update.Table, value.Key)))
             {
                 _realTimeRows++;
-                // a full refresh sends every row again with the version it had: the view holds that value already, and
-                // its readers (the wallboard, the freshness figures) must not see it as a change
+                // a row at the version the view holds already (its snapshot was taken after the row was written) is no
+                // change: its readers (the wallboard, the freshness figures) must not see it as one
                 if (_rows.TryGetValue((update.Kind, update.Table, value.Key), out var held) && held.Version == value.Version)
                 {
                     continue;
@@ -444,19 +476,35 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
     }
 
-    /// <summary>Each table's size and the age of its newest central update; a real-time table older than staleAfter is stale.</summary>
-    public IReadOnlyList<TableStatus> Tables(DateTimeOffset now, TimeSpan staleAfter) =>
-    [
-        .. Current()
-            .GroupBy(r => (r.Kind, r.Table))
-            .Select(g =>
-            {
-                var newest = g.Max(r => r.UpdatedAt);
-                var age = now - newest;
-                return new TableStatus(g.Key.Kind, g.Key.Table, g.Count(), newest, age, g.Key.Kind == SiteUpdate.RealTimeKind && age > staleAfter);
-            })
-            .OrderBy(t => t.Kind).ThenBy(t => t.Table),
-    ];
+    /// <summary>
+    /// Each table's size and the age of its newest central update, or of its last heartbeat if that is later (a quiet
+    /// real-time table whose rows do not change is live while its full refreshes arrive); a real-time table older than
+    /// staleAfter is stale.
+    /// </summary>
+    public IReadOnlyList<TableStatus> Tables(DateTimeOffset now, TimeSpan staleAfter)
+    {
+        ViewRow[] rows;
+        Dictionary<string, DateTimeOffset> heartbeats;
+        lock (_gate)
+        {
+            rows = [.. _rows.Values];
+            heartbeats = new(_heartbeatAt);
+        }
+        return
+        [
+            .. rows
+                .GroupBy(r => (r.Kind, r.Table))
+                .Select(g =>
+                {
+                    var newest = g.Max(r => r.UpdatedAt);
+                    var realTime = g.Key.Kind == SiteUpdate.RealTimeKind;
+                    var live = realTime && heartbeats.TryGetValue(g.Key.Table, out var beat) && beat > newest ? beat : newest;
+                    var age = now - live;
+                    return new TableStatus(g.Key.Kind, g.Key.Table, g.Count(), live, age, realTime && age > staleAfter);
+                })
+                .OrderBy(t => t.Kind).ThenBy(t => t.Table),
+        ];
+    }
 
     public static ViewRow FromSnapshot(SiteSnapshotRow row, long siteSequence) =>
         new(row.Kind, row.Table, row.Key, siteSequence, row.Value, row.UpdatedAt, row.Version);

@@ -7,7 +7,7 @@ namespace RealTimeDistributor.Client.View;
 /// <summary>
 /// Prints a one-line summary of the live view every few seconds, so the console shows what the client holds, and exports
 /// the view's figures at /metrics: rtd.client.last_site_sequence, rtd.client.snapshot_sequence, rtd.client.gaps,
-/// rtd.client.snapshots, rtd.client.duplicates and rtd.client.realtime_age (seconds since the newest central real-time update).
+/// rtd.client.snapshots, rtd.client.duplicates and rtd.client.realtime_age (seconds since the newest central real-time update or heartbeat).
 /// </summary>
 public sealed class ViewReporter : BackgroundService
 {
@@ -31,7 +31,7 @@ public sealed class ViewReporter : BackgroundService
         metrics.Meter.CreateObservableCounter("rtd.client.duplicates", () => new Measurement<long>(view.Duplicates, tags), "{message}",
             "updates dropped as already in the view");
         metrics.Meter.CreateObservableGauge("rtd.client.realtime_age", () => RealTimeAge(clock), "s",
-            "seconds since the newest central real-time update the view holds");
+            "seconds since the newest central real-time update the view holds, or the last heartbeat of its table");
     }
 
     private IEnumerable<Measurement<double>> RealTimeAge(TimeProvider clock)

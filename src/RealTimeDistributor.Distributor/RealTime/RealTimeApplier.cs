@@ -9,22 +9,37 @@ namespace RealTimeDistributor.Distributor.RealTime;
 
 /// <summary>
 /// Applies real-time batches with one bulk upsert per table (PostgreSQL unnest arrays) in one transaction, however many
-/// messages they hold. Rows are conflated per table and key to the newest version first; an older version never overwrites a newer one
-/// (an equal one is rewritten, which is harmless and lets a redelivered batch be republished). The rows written, their
-/// site sequences and the table states commit together.
+/// messages they hold. Rows are conflated per table and key to the newest version first; only a newer version than the
+/// replica's is written and republished: an older one is stale, an equal one unchanged (the center changes a row's version
+/// only when its values change), so a full refresh of rows the replica holds sends nothing but one
+/// <see cref="HeartbeatUpdate"/> per table. Why no committed row is lost to that: docs/architecture.md, "Only changes on
+/// the site stream". The rows written, their site sequences and the table states commit together.
 /// </summary>
 public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, SiteLease lease, TimeProvider clock)
 {
-    /// <summary>One table's conflated rows; a batch of several tables runs one of these per table.</summary>
+    /// <summary>
+    /// One table's conflated rows; a batch of several tables runs one of these per table. Returns each incoming key,
+    /// whether it was written, and whether the replica held that very version already (the outer query sees the table as
+    /// it was before the upsert).
+    /// </summary>
     private const string UpsertSql = """
-        INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
-        SELECT @table, r.key, r.version, r.updated_at, r.data::jsonb, now()
-        FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
-        ON CONFLICT (table_name, key) DO UPDATE
-            SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
-            WHERE excluded.version >= realtime_row.version
-        RETURNING key
+        WITH incoming AS (
+            SELECT r.key, r.version, r.updated_at, r.data
+            FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)),
+        written AS (
+            INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
+            SELECT @table, i.key, i.version, i.updated_at, i.data::jsonb, now() FROM incoming i
+            ON CONFLICT (table_name, key) DO UPDATE
+                SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
+                WHERE excluded.version > realtime_row.version
+            RETURNING key)
+        SELECT i.key, w.key IS NOT NULL, h.version IS NOT DISTINCT FROM i.version
+        FROM incoming i
+        LEFT JOIN written w ON w.key = i.key
+        LEFT JOIN realtime_row h ON h.table_name = @table AND h.key = i.key
         """;
+
+    private const string CountSql = "SELECT table_name, count(*) FROM realtime_row WHERE table_name = ANY(@tables) GROUP BY table_name";
 
     private const string TableStateSql = """
         INSERT INTO realtime_table_state (table_name, last_update_at, last_full_refresh_at)
@@ -71,10 +86,12 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             await asynchronous.ExecuteNonQueryAsync(cancellationToken);
         }
         var written = new List<(string Table, RealTimeRow Row)>(tables.Sum(t => t.Rows.Count));
+        var unchanged = 0;
         foreach (var table in tables)
         {
-            await UpsertAsync(connection, transaction, table, written, cancellationToken);
+            unchanged += await UpsertAsync(connection, transaction, table, written, cancellationToken);
         }
+        var refreshed = await CountRowsAsync(connection, transaction, [.. tables.Where(t => t.FullRefresh).Select(t => t.Table)], cancellationToken);
         long lastSiteSequence;
         // fenced: under another process's newer epoch the row is not found and nothing commits
         await using (var sequence = new NpgsqlCommand(
@@ -97,10 +114,34 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             await state.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        stats.RealTimeApplied(written.Count, batches.Sum(b => b.Rows.Count) - written.Count);
+        stats.RealTimeApplied(written.Count, unchanged, batches.Sum(b => b.Rows.Count) - written.Count - unchanged);
+        stats.Heartbeats(refreshed.Count);
 
-        return [.. ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, clock.GetUtcNow(), settings.RealTimeRowsPerMessage)
+        var now = clock.GetUtcNow();
+        // the chain head of each heartbeat is filled in by the site stream, which hands the links out (SiteStream.Chain)
+        IEnumerable<SiteUpdate> heartbeats = refreshed.Select(t => new HeartbeatUpdate(settings.Site, t.Table, 0, t.Rows, now));
+        return [.. ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, now, settings.RealTimeRowsPerMessage)
+            .Concat(heartbeats)
             .Select(u => u with { Epoch = grant.Epoch, StreamId = grant.StreamId })];
+    }
+
+    /// <summary>The replica's row count of each of <paramref name="tables"/> (0 for one it has no row of), in their order.</summary>
+    private static async Task<IReadOnlyList<(string Table, long Rows)>> CountRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string[] tables, CancellationToken cancellationToken)
+    {
+        if (tables.Length == 0)
+        {
+            return [];
+        }
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand(CountSql, connection, transaction);
+        command.Parameters.AddWithValue("tables", tables);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return [.. tables.Select(t => (t, counts.GetValueOrDefault(t)))];
     }
 
     /// <summary>
@@ -135,8 +176,11 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         return updates;
     }
 
-    /// <summary>One table's rows in one statement; adds to <paramref name="written"/> the rows it wrote (not the stale ones).</summary>
-    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TableRows table,
+    /// <summary>
+    /// One table's rows in one statement; adds to <paramref name="written"/> the rows it wrote (newer than the replica's) and
+    /// returns how many the replica held at that very version (unchanged: neither written nor republished).
+    /// </summary>
+    private static async Task<int> UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TableRows table,
         List<(string Table, RealTimeRow Row)> written, CancellationToken cancellationToken)
     {
         var count = table.Rows.Count;
@@ -160,10 +204,19 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         upsert.Parameters.Add(new NpgsqlParameter("updated", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = updated });
         upsert.Parameters.AddWithValue("data", data);
         await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
+        var unchanged = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
-            written.Add((table.Table, table.Rows[reader.GetString(0)]));
+            if (reader.GetBoolean(1))
+            {
+                written.Add((table.Table, table.Rows[reader.GetString(0)]));
+            }
+            else if (reader.GetBoolean(2))
+            {
+                unchanged++;
+            }
         }
+        return unchanged;
     }
 
     /// <summary>

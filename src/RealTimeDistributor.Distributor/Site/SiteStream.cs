@@ -12,8 +12,9 @@ namespace RealTimeDistributor.Distributor.Site;
 /// exchanges in the order they were handed out while the next batch's database work overlaps this batch's publish and
 /// confirms (a pipeline two batches deep). Publishing happens only after the replica commit;
 /// database work runs in the retry/circuit-breaker pipeline of <see cref="Resilience"/>, and the publish is retried until
-/// the broker takes it; if the process dies in between, the message is redelivered and the already-applied change is
-/// republished.
+/// the broker takes it; if the process dies in between, the message is redelivered: a configuration change is republished
+/// under its original site sequence, real-time rows the replica holds at their version are not (the next lease holder's
+/// reset makes every client reload; docs/architecture.md, "Only changes on the site stream").
 /// Real-time rows travel many to a message (one table each, see <see cref="RealTime.RealTimeApplier.ToSiteUpdates"/>),
 /// configuration changes one to a message. Each message is linked to the previous one of its table and (configuration) of its row (<see cref="SiteUpdate.PreviousSiteSequence"/>,
 /// <see cref="SiteUpdate.PreviousKeySequence"/>) so that a client bound to some tables or keys only can still tell a lost
@@ -29,6 +30,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
     private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];
     private long? _startSequence;
+    private long _handedOut; // the last site sequence this process saw committed, under _apply
     private readonly ConfirmingPublisher _publisher = new(links.SiteBroker, Topology.Site.VirtualHost(settings.Site),
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
@@ -49,7 +51,12 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             // only the lease holder applies and publishes; the database checks the epoch again in each commit
             var holding = lease.Holds ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
             var started = Stopwatch.GetTimestamp();
-            var updates = Chain(await WhileHeldAsync(applyAndCommit, holding, cancellationToken));
+            var committed = await WhileHeldAsync(applyAndCommit, holding, cancellationToken);
+            if (_startSequence is not null)
+            {
+                await NoticeUnpublishedAsync(committed, cancellationToken); // (links forgotten inside the apply start again from the replica)
+            }
+            var updates = Chain(committed);
             var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (updates.Any(u => u.Epoch != holding.Grant.Epoch))
             {
@@ -78,7 +85,11 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, holding.Lost);
         try
         {
-            _startSequence ??= await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), held.Token);
+            if (_startSequence is null)
+            {
+                _startSequence = await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), held.Token);
+                _handedOut = _startSequence.Value;
+            }
             return await _database.ExecuteAsync(async ct => await applyAndCommit(ct), held.Token);
         }
         catch (Exception exception) when (exception is OperationCanceledException or NpgsqlException && holding.Lost.IsCancellationRequested
@@ -141,6 +152,32 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     }
 
     /// <summary>
+    /// A commit whose answer was lost (the connection broke during COMMIT) is applied again by the database retry: its
+    /// real-time rows are then at the replica's version already and are not republished, so the site sequences the first
+    /// commit took never reach the site. This notices it: this batch's first site sequence (or, for a batch that took
+    /// none, the replica's current one) is past the last one this process saw committed. Then every table's and row's next
+    /// message, and every heartbeat, links to the skipped sequence, so each client reloads its snapshot (which holds the
+    /// rows) at the next message or heartbeat of each table.
+    /// </summary>
+    private async Task NoticeUnpublishedAsync(IReadOnlyList<SiteUpdate> committed, CancellationToken cancellationToken)
+    {
+        // a republished configuration duplicate carries its original (lower) site sequence: only new ones count here
+        var fresh = committed.Where(u => u.SiteSequence > _handedOut).ToList();
+        var before = fresh.Count > 0 ? fresh.Min(u => u.FirstSiteSequence) - 1
+            : committed.Count > 0 ? await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), cancellationToken)
+            : _handedOut;
+        if (before > _handedOut)
+        {
+            logger.LogWarning("Site sequences {From}..{To} were committed but not published by this process (a commit whose answer was lost, applied "
+                + "again); every table's next message and heartbeat links past them, so clients reload", _handedOut + 1, before);
+            _lastInTable.Clear();
+            _lastOfKey.Clear();
+            _startSequence = before;
+        }
+        _handedOut = Math.Max(_handedOut, fresh.Count > 0 ? fresh.Max(u => u.SiteSequence) : before);
+    }
+
+    /// <summary>
     /// Links each update to the last site sequence handed out for its (kind, table), and a configuration change also to
     /// the last one of its row (kind, table, key; real-time messages carry many rows and are followed per table),
     /// recorded before the publish, so a publish that fails and is retried with new sequences shows up at the clients as
@@ -157,6 +194,13 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             if (update is ResetUpdate)
             {
                 chained.Add(update); // reaches every client; not part of a table's chain
+                continue;
+            }
+            if (update is HeartbeatUpdate heartbeat)
+            {
+                // in no chain itself: it tells where its table's chain stands, after this batch's rows of the table
+                var head = _lastInTable.GetValueOrDefault((SiteUpdate.RealTimeKind, update.Table), _startSequence ?? 0);
+                chained.Add(heartbeat with { ChainHead = head });
                 continue;
             }
             var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
@@ -223,7 +267,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     }
 
     private OutgoingMessage ToMessage(SiteUpdate update) => new(
-        Topology.Site.ExchangeFor(settings.Site, update.Kind),
+        update is HeartbeatUpdate ? Topology.Site.RealTimeExchange(settings.Site) : Topology.Site.ExchangeFor(settings.Site, update.Kind),
         update switch
         {
             ResetUpdate => Topology.Site.ResetRoutingKey,
@@ -231,7 +275,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             _ => Topology.Site.RealTimeRoutingKey(update.Table),
         },
         Json.Serialize(update),
-        $"{settings.Site}-{update.SiteSequence}");
+        update is HeartbeatUpdate ? $"{settings.Site}-heartbeat-{update.Table}-{update.PublishedAt.UtcTicks}" : $"{settings.Site}-{update.SiteSequence}");
 
     public async ValueTask DisposeAsync()
     {

@@ -51,7 +51,8 @@ public sealed class HostileMessages : Scenario
             new Account("copies of applied changes the distributors skipped as duplicates (configDuplicates)", () => StatsAsync(distributors, "configDuplicates"),
                 CopiesJoin: true));
         yield return (central, Topology.Central.DistributorRealTimeQueue(site), Shape.RealTimeBatch,
-            new Account("real-time rows the distributors skipped as stale (realTimeRowsStale)", () => StatsAsync(distributors, "realTimeRowsStale")));
+            new Account("real-time rows the distributors skipped as stale or unchanged (realTimeRowsStale + realTimeRowsUnchanged)",
+                () => StatsAsync(distributors, "realTimeRowsStale", "realTimeRowsUnchanged")));
         yield return (central, Topology.Central.ConfigSnapshotQueue, Shape.SnapshotRequest, refusedRequests);
         yield return (central, Topology.Central.RealTimeSnapshotQueue, Shape.SnapshotRequest, refusedRequests);
         yield return ($"rtd-{site}", Topology.Site.SnapshotQueue(site), Shape.SnapshotRequest,

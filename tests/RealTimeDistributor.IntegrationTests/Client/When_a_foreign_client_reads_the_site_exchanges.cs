@@ -13,8 +13,9 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// docs/wire-format.md is enough to write a workstation in another language: a Python (pika) client that wants
 /// skillgroup.* binds it on the config exchange and the table on the real-time exchange (wire format 2), loads a
 /// snapshot (which holds the skill group created before it started, and nothing of other tables), and then reads a
-/// real-time row and a configuration change from the stream, as the workstation's own broker user (it may declare its
-/// own queues and check that the site's exchanges exist, nothing more). infra/client-tools-up.sh installs python3-pika.
+/// real-time row and a configuration change from the stream, and the heartbeat of the full refresh that brought the row
+/// (its chain head the row's site sequence, so no gap), as the workstation's own broker user (it may declare its own
+/// queues and check that the site's exchanges exist, nothing more). infra/client-tools-up.sh installs python3-pika.
 /// </summary>
 public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
 {
@@ -71,7 +72,7 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
             await PutAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
             await Rtd.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
                 [new RealTimeRow("10", 7, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = 4, agentsTalking = 2, agentsNotReady = 0 }))],
-                fullRefresh: false, CancellationToken.None);
+                fullRefresh: true, CancellationToken.None);
             await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
         }
         finally
@@ -106,5 +107,8 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
         var row = Assert.Single(realTime.GetProperty("rows").EnumerateArray());
         Assert.Equal(7, row.GetProperty("version").GetInt64());
         Assert.Equal(4, row.GetProperty("data").GetProperty("agentsReady").GetInt32());
+        var heartbeat = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "heartbeat");
+        Assert.Equal(("skillgroup", realTime.GetProperty("siteSequence").GetInt64(), 1L),
+            (heartbeat.GetProperty("routingKey").GetString(), heartbeat.GetProperty("chainHead").GetInt64(), heartbeat.GetProperty("rowCount").GetInt64()));
     }
 }

@@ -5,8 +5,9 @@ real-time exchange (real-time messages carry many rows of one table, routing key
 "{table}.{key}" the pattern matches, loads a snapshot of skillgroup.* (printed as "snapshot {json}"), prints "ready",
 then applies messages with the documented rules (drop at or below the table's last site sequence, which starts at the
 snapshot's watermark; a previousSiteSequence above it is a gap; a message of a lower epoch than the snapshot's is
-ignored; a reset after the snapshot, or a message of a higher epoch, means: load a new snapshot) until it has seen the expected
-configuration name and real-time value. Prints one JSON line per message and a final summary; exit code 0 on
+ignored; a reset after the snapshot, or a message of a higher epoch, means: load a new snapshot; a heartbeat whose chainHead
+is above what it holds of its table is a gap too) until it has seen the expected configuration name, the real-time value
+and a heartbeat of the real-time table. Prints one JSON line per message and a final summary; exit code 0 on
 success, 1 on a gap or a timeout. Arguments: site workstation config-key config-name realtime-key field value timeout-s.
 Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD: the workstation's own broker user
 (infra/rabbitmq/roles.conf, role workstation), which may declare its own queues only.
@@ -82,7 +83,7 @@ print("snapshot " + json.dumps({"watermark": watermark, "epoch": epoch, "rows": 
 print("ready", flush=True)
 
 last = {}  # (kind, table) -> last site sequence applied; every chain starts at the snapshot's watermark
-seen = {"config": False, "realtime": False, "gaps": 0, "resets": 0, "staleEpochs": 0}
+seen = {"config": False, "realtime": False, "heartbeat": False, "gaps": 0, "resets": 0, "staleEpochs": 0}
 
 
 def matches(pattern, words):
@@ -118,6 +119,16 @@ def on_message(ch, method, properties, body):
     if update["kind"] == "reset":
         ch.basic_ack(method.delivery_tag)  # the snapshot already holds what it announces
         return
+    if update["kind"] == "heartbeat":
+        # in no chain: it tells where the table's real-time chain stands; holding less means a message of it was lost
+        if update["chainHead"] > last.get(("realtime", update["table"]), state["watermark"]):
+            seen["gaps"] += 1
+        seen["heartbeat"] = True
+        print(json.dumps({"routingKey": method.routing_key, **update}), flush=True)
+        ch.basic_ack(method.delivery_tag)
+        if seen["config"] and seen["realtime"]:
+            ch.stop_consuming()
+        return
     chain = (update["kind"], update["table"])
     held = last.get(chain, state["watermark"])
     if update["siteSequence"] <= held:
@@ -134,7 +145,7 @@ def on_message(ch, method, properties, body):
     if update["kind"] == "realtime" and any(row["key"] == rt_key and row["data"].get(field) == value for row in update["rows"]):
         seen["realtime"] = True
     ch.basic_ack(method.delivery_tag)
-    if seen["config"] and seen["realtime"]:
+    if seen["config"] and seen["realtime"] and seen["heartbeat"]:
         ch.stop_consuming()
 
 
@@ -156,4 +167,4 @@ while True:
     print("snapshot " + json.dumps({"watermark": state["watermark"], "epoch": state["epoch"], "rows": snapshot_rows}), flush=True)
 print(json.dumps({"summary": seen}), flush=True)
 connection.close()
-sys.exit(0 if seen["config"] and seen["realtime"] and seen["gaps"] == 0 else 1)
+sys.exit(0 if seen["config"] and seen["realtime"] and seen["heartbeat"] and seen["gaps"] == 0 else 1)

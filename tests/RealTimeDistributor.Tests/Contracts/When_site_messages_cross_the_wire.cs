@@ -22,7 +22,7 @@ public sealed partial class When_site_messages_cross_the_wire
 
     private static JsonElement Data(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
-    public static TheoryData<string> Kinds => [SiteUpdate.ConfigKind, SiteUpdate.RealTimeKind, SiteUpdate.ResetKind, SiteUpdate.StatusKind];
+    public static TheoryData<string> Kinds => [SiteUpdate.ConfigKind, SiteUpdate.RealTimeKind, SiteUpdate.ResetKind, SiteUpdate.StatusKind, SiteUpdate.HeartbeatKind];
 
     /// <summary>The messages of the documented examples, built as the distributor builds them.</summary>
     private static SiteUpdate Documented(string kind) => kind switch
@@ -50,6 +50,7 @@ public sealed partial class When_site_messages_cross_the_wire
             StreamId = Stream,
         },
         SiteUpdate.ResetKind => new ResetUpdate("site-a", 1043, At("2026-11-29T12:01:07.2+00:00")) { Epoch = Epoch, StreamId = Stream },
+        SiteUpdate.HeartbeatKind => new HeartbeatUpdate("site-a", "skillgroup", 1044, 240, At("2026-11-25T21:50:28.4702213+00:00")) { Epoch = Epoch, StreamId = Stream },
         _ => new StatusUpdate("site-b", At("2026-11-29T12:00:00.4+00:00"), At("2026-11-29T12:00:05.1+00:00")),
     };
 
@@ -97,6 +98,9 @@ public sealed partial class When_site_messages_cross_the_wire
         { "a status of another table", """{"site":"site-a","kind":"status","table":"agent"}""", "of table center" },
         { "a center status on a change", """{"kind":"config","table":"agent","key":"1","config":{"table":"agent","key":"1"},"centerUnreachableSince":"2026-11-29T12:00:00Z"}""",
             "only a status message" },
+        { "a heartbeat without its chain head", """{"site":"site-a","kind":"heartbeat","table":"agent","rowCount":3}""", "chainHead and rowCount" },
+        { "a heartbeat with rows", """{"kind":"heartbeat","table":"agent","chainHead":5,"rowCount":3,"rows":[]}""", "no key, change or rows" },
+        { "a chain head on a change", """{"kind":"realtime","table":"agent","rows":[],"chainHead":5}""", "only a heartbeat" },
         { "an array", "[]", "a JSON object" },
         { "a sequence that is not a number", """{"site":"site-a","siteSequence":"x","kind":"reset","table":""}""", "siteSequence" },
     };
