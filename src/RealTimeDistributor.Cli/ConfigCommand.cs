@@ -11,17 +11,16 @@ namespace RealTimeDistributor.Cli;
 /// </summary>
 public static class ConfigCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Options options)
     {
-        var options = Options.Parse(args.Where(a => a is not ("--json" or "--dry-run" or "--force")), json: args.Contains("--json"));
-        var force = args.Contains("--force") ? "?force=true" : "";
+        var force = options.Flag("force") ? "?force=true" : "";
         using var http = AdminApiClient.Create(new Uri(options["central"] ?? "http://127.0.0.1:5080"), TimeSpan.FromMinutes(5));
         try
         {
             switch (options.Positional)
             {
                 case ["import", var file]:
-                    return await ImportAsync(http, file, args.Contains("--dry-run"), options, Console.Out);
+                    return await ImportAsync(http, file, options.Flag("dry-run"), options, Console.Out);
                 case ["export"]:
                     return await ExportAsync(http, options, Console.Out);
             }

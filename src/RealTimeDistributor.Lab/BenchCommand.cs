@@ -13,10 +13,9 @@ public static class BenchCommand
 {
     public const string Project = "bench/RealTimeDistributor.PipelineBenchmarks";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Options options)
     {
-        var quick = args.Contains("--quick");
-        var options = Options.Parse(args.Where(a => a != "--quick"));
+        var quick = options.Flag("quick");
         var root = Repository.Root()
             ?? throw new CommandFailedException("rtd-lab bench runs the benchmark project of its repository: use an rtd-lab built in the repository");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root };

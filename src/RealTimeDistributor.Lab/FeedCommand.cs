@@ -18,9 +18,8 @@ namespace RealTimeDistributor.Lab;
 /// </summary>
 public static class FeedCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Options options)
     {
-        var options = Options.Parse(args);
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
