@@ -204,10 +204,15 @@ public static class ErrorsCommand
         {
             return await RabbitMqConnections.ConnectAsync(broker, vhost, name, CancellationToken.None);
         }
+        catch (BrokerUnreachableException exception) when (exception.InnerException is AuthenticationFailureException)
+        {
+            throw new LoginRefusedException($"the broker at {broker.Endpoint(vhost)} refuses the login of user '{broker.Username}'; "
+                + "set --user and --password (reading messages needs the admin user)");
+        }
         catch (BrokerUnreachableException exception)
         {
-            throw new CommandFailedException($"cannot open {broker.Endpoint(vhost)} as '{broker.Username}' ({exception.InnerException?.Message ?? exception.Message}); "
-                + "set --host, --port, --user, --password (reading messages needs the admin user)");
+            throw new UnreachableException($"cannot open {broker.Endpoint(vhost)} as '{broker.Username}' ({exception.InnerException?.Message ?? exception.Message}); "
+                + "set --host and --port");
         }
     }
 

@@ -77,6 +77,13 @@ public static partial class CliApp
             await Console.Error.WriteLineAsync($"{Path(parse)}: {ParseError(parse)}");
             return ExitCodes.Usage;
         }
+        // the last resort for a failure on another thread (an event handler, a timer): one line too, not a trace and an abort
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            var (code, message) = e.ExceptionObject is Exception failure ? describe?.Invoke(failure) ?? Describe(failure) : (ExitCodes.Failed, $"{e.ExceptionObject}");
+            Console.Error.WriteLine($"{Path(parse)}: {OneLine(message)}");
+            Environment.Exit(code);
+        };
         try
         {
             // no handler of the library's for Ctrl-C or SIGTERM: the commands that run until stopped handle them
@@ -100,6 +107,10 @@ public static partial class CliApp
         Hosting.ServiceUnreachableException => (ExitCodes.Unreachable, exception.Message),
         Hosting.InvalidConfigurationException => (ExitCodes.Usage, exception.Message),
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or PathTooLongException => (ExitCodes.Usage, exception.Message),
+        RabbitMQ.Client.Exceptions.BrokerUnreachableException { InnerException: RabbitMQ.Client.Exceptions.AuthenticationFailureException refused } =>
+            (ExitCodes.LoginRefused, $"the broker refuses the login ({refused.Message}); check the user and password (RTD_RABBITMQ_USER / RTD_RABBITMQ_PASSWORD)"),
+        RabbitMQ.Client.Exceptions.BrokerUnreachableException broker =>
+            (ExitCodes.Unreachable, $"the broker does not answer ({broker.InnerException?.Message ?? broker.Message}); check RTD_RABBITMQ_HOST / RTD_RABBITMQ_PORT"),
         HttpRequestException http => (ExitCodes.Unreachable, $"{http.Message} {http.InnerException?.Message}".Trim()),
         OperationCanceledException => (130, "stopped"),
         _ => (ExitCodes.Failed, $"{exception.GetType().Name}: {exception.GetBaseException().Message}"),
