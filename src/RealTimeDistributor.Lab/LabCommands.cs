@@ -37,7 +37,7 @@ public static class LabCommands
                 Word("file", "a file written by feed record"), Value("speed", "FACTOR", "faster, e.g. 10x (default 1x)"))),
         Command("bench", "run the pipeline benchmarks with their baselines (dotnet run -c Release of bench/RealTimeDistributor.PipelineBenchmarks; "
             + "services must be up) and write the report (<yyyy-MM-dd>.md and .json, -quick for --quick); docs/benchmarks.md", BenchCommand.RunAsync,
-            new Argument<string[]>("name") { Description = "benchmarks to run: all (default), config, commit, latency, ...", Arity = ArgumentArity.ZeroOrMore },
+            Words("name", "benchmarks to run: all (default), config, commit, latency, ..."),
             Flag("quick", "fewer and shorter runs"), Value("out", "DIR", "where the report goes (default bench/results)")),
         Command("chaos", "the fault matrix: the center, two distributor instances per site and two clients as processes on vhosts and databases "
             + "of their own, a seeded edit load and real-time traffic; injects each scenario and checks replicas and client views against the "

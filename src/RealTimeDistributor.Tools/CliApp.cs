@@ -34,6 +34,20 @@ public static partial class CliApp
     public static Argument<string?> OptionalWord(string name, string description) =>
         new(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
 
+    /// <summary>Any number of words (`rtd-lab bench config commit`); a word like an option is an unknown option, not a word.</summary>
+    public static Argument<string[]> Words(string name, string description)
+    {
+        var argument = new Argument<string[]>(name) { Description = description, Arity = ArgumentArity.ZeroOrMore };
+        argument.Validators.Add(result =>
+        {
+            if (result.Tokens.FirstOrDefault(t => t.Value.StartsWith('-')) is { } token && result.Parent is CommandResult command)
+            {
+                result.AddError(Unknown(command.Command, token.Value));
+            }
+        });
+        return argument;
+    }
+
     /// <summary>A command that runs <paramref name="run"/> with what it was given.</summary>
     public static Command Command(string name, string description, Func<Options, Task<int>> run, params Symbol[] symbols)
     {
@@ -136,16 +150,19 @@ public static partial class CliApp
     /// </summary>
     private static string ParseError(ParseResult parse)
     {
-        var command = parse.CommandResult.Command;
         var where = $"{Path(parse)} --help shows the usage";
-        if (parse.UnmatchedTokens.FirstOrDefault() is { } token)
-        {
-            var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(command.Subcommands.Select(c => c.Name));
-            var near = names.Where(n => n.Length > 2 && Distance(token.TrimStart('-'), n.TrimStart('-')) <= Math.Max(1, token.Length / 3)).ToList();
-            var kind = token.StartsWith('-') ? "option" : command.Subcommands.Count > 0 ? "command" : "argument";
-            return $"unknown {kind} '{token}'{(near.Count > 0 ? $" (did you mean {string.Join(" or ", near)}?)" : "")}; {where}";
-        }
-        return $"{OneLine(parse.Errors[0].Message)} ({where})";
+        return parse.UnmatchedTokens.FirstOrDefault() is { } token
+            ? $"{Unknown(parse.CommandResult.Command, token)}; {where}"
+            : $"{OneLine(parse.Errors[0].Message)} ({where})";
+    }
+
+    /// <summary>"unknown option '--agnets' (did you mean --agents?)": the names of the command the token resembles.</summary>
+    private static string Unknown(Command command, string token)
+    {
+        var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(command.Subcommands.Select(c => c.Name));
+        var near = names.Where(n => n.Length > 2 && Distance(token.TrimStart('-'), n.TrimStart('-')) <= Math.Max(1, token.Length / 3)).ToList();
+        var kind = token.StartsWith('-') ? "option" : command.Subcommands.Count > 0 ? "command" : "argument";
+        return $"unknown {kind} '{token}'{(near.Count > 0 ? $" (did you mean {string.Join(" or ", near)}?)" : "")}";
     }
 
     /// <summary>Edits (insert, delete, replace) from one word to the other.</summary>
