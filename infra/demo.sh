@@ -34,7 +34,7 @@ for site in $RTD_SITES; do
   for ws in ws1 terminal; do infra/rabbitmq/workstation.sh add "$site" "$ws"; done
 done
 dotnet build RealTimeDistributor.sln -c Release -nologo -v quiet
-rtd=(dotnet src/RealTimeDistributor.Cli/bin/Release/net10.0/rtd.dll)
+rtd_lab=(dotnet src/RealTimeDistributor.Lab/bin/Release/net10.0/rtd-lab.dll)
 if [[ "$topology" == sites ]]; then
   site="$(echo "${RTD_SITES:-site-a site-b}" | awk '{print $NF}')"
   export RTD_SITE_STACK="$site" RTD_SITE_RABBITMQ_PORT=5710 RTD_SITE_POSTGRES_PORT=5440 RTD_WAN_PORT=5719
@@ -45,10 +45,10 @@ if [[ "$topology" == sites ]]; then
   for ws in ws1 terminal; do RABBITMQ_NODENAME="rtd-$site@$(hostname -s)" infra/rabbitmq/workstation.sh add "$site" "$ws"; done
   infra/postgres/instance.sh start "rtd-$site" "$RTD_SITE_POSTGRES_PORT"
   mkdir -p .rtd/logs # beside the demo's other logs (ignored by git)
-  "${rtd[@]}" wan proxy "$site" --listen "127.0.0.1:$RTD_WAN_PORT" --to "$RTD_RABBITMQ_HOST:$RTD_RABBITMQ_PORT" > ".rtd/logs/wan-$site.log" 2>&1 &
+  "${rtd_lab[@]}" wan proxy "$site" --listen "127.0.0.1:$RTD_WAN_PORT" --to "$RTD_RABBITMQ_HOST:$RTD_RABBITMQ_PORT" > ".rtd/logs/wan-$site.log" 2>&1 &
   wan=$!
   trap 'kill $wan 2>/dev/null || true' EXIT
-  "${rtd[@]}" demo "${rest[@]}"
+  "${rtd_lab[@]}" demo "${rest[@]}"
 else
-  exec "${rtd[@]}" demo "${rest[@]}"
+  exec "${rtd_lab[@]}" demo "${rest[@]}"
 fi

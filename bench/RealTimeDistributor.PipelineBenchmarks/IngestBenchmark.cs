@@ -10,8 +10,8 @@ using RealTimeDistributor.Central.RealTime.Gateways;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Gateways;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.Testing;
 using RealTimeDistributor.Hosting.Messaging;
+using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
 

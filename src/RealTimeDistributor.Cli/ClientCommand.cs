@@ -177,7 +177,8 @@ public static class ClientCommand
             throw new LoginRefusedException($"the broker at {broker.Endpoint(vhost)} refuses user '{broker.Username}': is workstation '{workstation}' of site '{site}' "
                 + $"issued (rtd workstation add {site} {workstation}) and RTD_RABBITMQ_WORKSTATION_PASSWORD its password?");
         }
-        catch (BrokerUnreachableException exception) when (Chain(exception).Contains("NOT_ALLOWED", StringComparison.Ordinal))
+        catch (Exception exception) when (exception is BrokerUnreachableException or OperationInterruptedException
+            && Chain(exception).Contains("NOT_ALLOWED", StringComparison.Ordinal))
         {
             throw new UsageException($"no site '{site}' at the broker {broker.Endpoint(vhost)} (user '{broker.Username}' may not open vhost {vhost}, or it does not exist)");
         }

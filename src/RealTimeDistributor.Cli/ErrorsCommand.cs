@@ -5,8 +5,8 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.Tools;
 using RealTimeDistributor.Hosting.Messaging;
+using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Cli;
 

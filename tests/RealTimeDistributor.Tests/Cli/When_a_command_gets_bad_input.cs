@@ -1,5 +1,5 @@
 using Xunit.Abstractions;
-using static RealTimeDistributor.Tests.Cli.CommandRuns;
+using static RealTimeDistributor.Testing.CommandRuns;
 
 namespace RealTimeDistributor.Tests.Cli;
 

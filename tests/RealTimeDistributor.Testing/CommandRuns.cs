@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace RealTimeDistributor.Tests.Cli;
+namespace RealTimeDistributor.Testing;
 
 /// <summary>
 /// Runs the built `rtd` or `rtd-lab` (copied next to the tests: the test project references both) as an operator would,
-/// with a clean environment of its own, and returns its exit code and output.
+/// with a clean environment of its own (no RTD_* variable but the broker's, a closed port unless given), and returns its
+/// exit code and output. The fast tests (bad input) and the integration tests (wrong credentials) use it.
 /// </summary>
 public static class CommandRuns
 {
@@ -25,7 +26,7 @@ public static class CommandRuns
         {
             start.Environment.Remove(name);
         }
-        // nothing the commands reach by default answers: the broker and its management API are a closed port
+        // unless told otherwise, nothing the commands reach by default answers: the broker is at a closed port
         start.Environment["RTD_RABBITMQ_HOST"] = "127.0.0.1";
         start.Environment["RTD_RABBITMQ_PORT"] = ClosedPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
