@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The main job: brings up RabbitMQ and PostgreSQL (installing RabbitMQ when missing), builds, and runs `rtd demo`:
+# The main job: brings up RabbitMQ and PostgreSQL (installing RabbitMQ when missing), builds, and runs `rtd-lab demo`:
 # the central controller, a distributor and a client per site, over a simulated contact center. Extra arguments go to
-# rtd demo, e.g. --duration 60s, --agents 2000, --sites 4 (site-a .. site-d) or --sites site-a,site-b; --topology sites
+# rtd-lab demo, e.g. --duration 60s, --agents 2000, --sites 4 (site-a .. site-d) or --sites site-a,site-b; --topology sites
 # (below) gives the last site a stack of its own behind a WAN link.
-# The broker's vhosts and users are made for the demo's sites: RTD_SITES, set from --sites (rtd demo's default).
+# The broker's vhosts and users are made for the demo's sites: RTD_SITES, set from --sites (rtd-lab demo's default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/env.sh
@@ -21,7 +21,7 @@ for i in "${!args[@]}"; do
 done
 # --topology sites (issue 14, docs/deployment.md): the last site runs its own stack: a RabbitMQ node of its own (AMQP 5710,
 # management 15710), a PostgreSQL instance of its own (5440), and its distributor reaches the center through a WAN link
-# (`rtd wan proxy`, 127.0.0.1:5719 -> the central broker) that `rtd wan cut|restore SITE` cuts and restores.
+# (`rtd-lab wan proxy`, 127.0.0.1:5719 -> the central broker) that `rtd-lab wan cut|restore SITE` cuts and restores.
 topology=one
 rest=()
 for ((i = 0; i < ${#args[@]}; i++)); do

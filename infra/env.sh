@@ -23,7 +23,7 @@ export RTD_POSTGRES_CONTROLLER_PASSWORD="${RTD_POSTGRES_CONTROLLER_PASSWORD:-loc
 export RTD_POSTGRES_DISTRIBUTOR_PASSWORD="${RTD_POSTGRES_DISTRIBUTOR_PASSWORD:-local-demo-distributor}"
 export RTD_POSTGRES_CENTRAL_DATABASE="${RTD_POSTGRES_CENTRAL_DATABASE:-rtd_central}"
 export RTD_POSTGRES_REPLICA_DATABASE_PREFIX="${RTD_POSTGRES_REPLICA_DATABASE_PREFIX:-rtd_}"
-# the admin API key `rtd config` and `rtd demo` send (X-Api-Key); the demo center accepts it as the editor key "demo"
+# the admin API key `rtd config` and `rtd-lab demo` send (X-Api-Key); the demo center accepts it as the editor key "demo"
 export RTD_ADMIN_KEY="${RTD_ADMIN_KEY:-local-demo-admin-key}"
 export RTD_SITES="${RTD_SITES:-site-a site-b}"
 # the peripherals (ACDs) whose gateway users roles.conf declares: one per site, numbered as the demo numbers them

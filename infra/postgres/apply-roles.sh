@@ -12,7 +12,7 @@
 # Passwords: RTD_POSTGRES_CONTROLLER_PASSWORD; RTD_POSTGRES_DISTRIBUTOR_PASSWORD_<SITE> (upper case, "-" as "_"), else
 # RTD_POSTGRES_DISTRIBUTOR_PASSWORD; local-demo defaults in infra/env.sh.
 #
-# The role $RTD_POSTGRES_USER (rtd, CREATEDB) stays for the tests and `rtd demo`, which create databases of their own.
+# The role $RTD_POSTGRES_USER (rtd, CREATEDB) stays for the tests and `rtd-lab demo`, which create databases of their own.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/env.sh"
