@@ -39,6 +39,7 @@ public static class ClientCommand
             throw new UsageException($"client needs --workstation WS (or RTD_WORKSTATION): it logs in as the workstation's own broker user rtd-{site}-ws-WS, "
                 + $"which `rtd workstation add {site} WS` issues (or set RTD_RABBITMQ_WORKSTATION_USER to a user that may read the site)");
         }
+        var staleAfter = options.Duration("stale-after");
         var workstation = named ?? $"cli-{Environment.ProcessId}";
         var broker = new RabbitMqSettings(Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
             int.TryParse(Env("RTD_RABBITMQ_PORT", "5672"), CultureInfo.InvariantCulture, out var port) ? port : throw new UsageException("RTD_RABBITMQ_PORT is not a port number"),
@@ -55,7 +56,7 @@ public static class ClientCommand
             // the workstation's own broker credential (rtd workstation add SITE WS): rtd-{site}-ws-{workstation}
             ["RabbitMq:Username"] = broker.Username,
             ["RabbitMq:Password"] = broker.Password,
-            ["Client:StaleAfter"] = options.Duration("stale-after")?.ToString("c", CultureInfo.InvariantCulture),
+            ["Client:StaleAfter"] = staleAfter?.ToString("c", CultureInfo.InvariantCulture),
             ["Urls"] = options["url"] ?? "http://127.0.0.1:0",
             ["RabbitMq:Host"] = broker.Host,
             ["RabbitMq:Port"] = broker.Port.ToString(CultureInfo.InvariantCulture),

@@ -91,6 +91,7 @@ public sealed class When_a_command_gets_bad_input(ITestOutputHelper log) : IDisp
             // rtd client: no workstation, a malformed site, the broker at a closed port
             { "rtd", ["client", "--site", "site-a"], 2, "--workstation" },
             { "rtd", ["client", "--site", "Site A", "--workstation", "ws1"], 2, "Site A" },
+            { "rtd", ["client", "--site", "site-a", "--workstation", "ws1", "--stale-after", "soon"], 2, "--stale-after" },
             { "rtd", ["client", "--site", "site-a", "--workstation", "ws1", "--once"], 3, $"127.0.0.1:{ClosedPort}" },
             // rtd workstation
             { "rtd", ["workstation", "add", "site-a", "ws1", "--management", c], 3, c },
