@@ -181,7 +181,7 @@ public static class ClientCommand
         catch (Exception exception) when (exception is BrokerUnreachableException or OperationInterruptedException
             && Chain(exception).Contains("NOT_ALLOWED", StringComparison.Ordinal))
         {
-            throw new UsageException($"no site '{site}' at the broker {broker.Endpoint(vhost)} (user '{broker.Username}' may not open vhost {vhost}, or it does not exist)");
+            throw NoSite(broker, site);
         }
         catch (BrokerUnreachableException exception)
         {
@@ -204,8 +204,17 @@ public static class ClientCommand
             {
                 throw InUse(site, workstation, queue);
             }
+            catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 530)
+            {
+                // the broker refuses a vhost it does not have when the connection's first channel opens
+                throw NoSite(broker, site);
+            }
         }
     }
+
+    private static UsageException NoSite(RabbitMqSettings broker, string site) =>
+        new($"no site '{site}' at the broker {broker.Endpoint(Topology.Site.VirtualHost(site))} (user '{broker.Username}' may not open "
+            + $"vhost {Topology.Site.VirtualHost(site)}, or it does not exist)");
 
     private static CommandFailedException InUse(string site, string workstation, string queue) =>
         new($"workstation '{workstation}' of site '{site}' is in use: another session consumes its queue {queue}; stop that one first, or give another --workstation");
