@@ -12,6 +12,9 @@ namespace RealTimeDistributor.IntegrationTests.Cli;
 /// </summary>
 public sealed class When_a_command_gets_wrong_credentials(ITestOutputHelper log) : SystemTest
 {
+    // the site's vhost and a distributor for the live session's snapshot
+    protected override bool StartsDistributor => true;
+
     private static string Management => $"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}";
 
     private static Dictionary<string, string> Broker(string? password = null) => new()
@@ -49,7 +52,7 @@ public sealed class When_a_command_gets_wrong_credentials(ITestOutputHelper log)
         };
         await FailsAsync("rtd", ["client", "--site", "no-such-site", "--workstation", "ws1", "--once"], asTests, 2, "no site 'no-such-site'");
 
-        // a live session of workstation ws1 (no distributor here: it waits for the snapshot, its queue consumed meanwhile)
+        // a live session of workstation ws1, its queue consumed
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "rtd.dll"), "client", "--site", Site, "--workstation", "ws1", "--json"])
         {
             RedirectStandardOutput = true,
