@@ -3,6 +3,8 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Hosting;
@@ -14,7 +16,9 @@ namespace RealTimeDistributor.Cli;
 /// `rtd client`: a client workstation in this process (its own queue, the snapshot, the stream, the wallboard on
 /// --url) shown in the terminal: a live summary redrawn in place (<see cref="TerminalView"/>; --table shows one table),
 /// JSON lines of the view's changes (--json), or the current snapshot printed once (--once). Logs go to stderr only.
-/// Without --workstation, or with --once, its queues are exclusive and auto-delete: they go when it does.
+/// Without --workstation, or with --once, its queues are exclusive and auto-delete: they go when it does (--once of a
+/// workstation whose queue exists reads that queue). Without --workstation it needs RTD_RABBITMQ_WORKSTATION_USER: the
+/// broker issues users per workstation. A refused login, an unknown site or a workstation in use is one line at once.
 /// </summary>
 public static class ClientCommand
 {
@@ -22,24 +26,45 @@ public static class ClientCommand
     {
         var site = options["site"] ?? throw new UsageException("client needs --site (e.g. site-a)");
         var named = options["workstation"] ?? (Environment.GetEnvironmentVariable("RTD_WORKSTATION") is { Length: > 0 } w ? w : null);
+        var ownUser = Environment.GetEnvironmentVariable("RTD_RABBITMQ_WORKSTATION_USER") is { Length: > 0 } u ? u : null;
+        foreach (var (what, id) in new[] { ("site", site), ("workstation", named) })
+        {
+            if (id is not null && !Identifiers.IsValid(id))
+            {
+                throw new UsageException($"--{what} is '{id}': ids are {Identifiers.Rule}");
+            }
+        }
+        if (named is null && ownUser is null)
+        {
+            throw new UsageException($"client needs --workstation WS (or RTD_WORKSTATION): it logs in as the workstation's own broker user rtd-{site}-ws-WS, "
+                + $"which `rtd workstation add {site} WS` issues (or set RTD_RABBITMQ_WORKSTATION_USER to a user that may read the site)");
+        }
+        var staleAfter = options.Duration("stale-after");
         var workstation = named ?? $"cli-{Environment.ProcessId}";
+        var broker = new RabbitMqSettings(Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
+            int.TryParse(Env("RTD_RABBITMQ_PORT", "5672"), CultureInfo.InvariantCulture, out var port) ? port : throw new UsageException("RTD_RABBITMQ_PORT is not a port number"),
+            ownUser ?? BrokerUsers.Workstation(site, workstation), Env("RTD_RABBITMQ_WORKSTATION_PASSWORD", "local-demo-workstation"),
+            UseTls: false, TimeSpan.FromSeconds(5), Topology.Site.VirtualHost(site));
+        // a named workstation's queue outlives its session: --once reads it then (a session that starts later loads a snapshot anyway)
+        var queueExists = await WorkstationQueueAsync(broker, site, workstation);
         var table = options["table"];
         var settings = new Dictionary<string, string?>
         {
             ["Client:Site"] = site,
             ["Client:Workstation"] = workstation,
-            ["Client:Temporary"] = (once || options["workstation"] is null) ? "true" : "false",
-            // the workstation's own broker credential (infra/rabbitmq/workstation.sh add SITE WS): rtd-{site}-ws-{workstation}
-            ["RabbitMq:Username"] = Env("RTD_RABBITMQ_WORKSTATION_USER", BrokerUsers.Workstation(site, workstation)),
-            ["RabbitMq:Password"] = Env("RTD_RABBITMQ_WORKSTATION_PASSWORD", "local-demo-workstation"),
-            ["Client:StaleAfter"] = options.Duration("stale-after")?.ToString("c", CultureInfo.InvariantCulture),
+            ["Client:Temporary"] = (options["workstation"] is null || (once && !queueExists)) ? "true" : "false",
+            // the workstation's own broker credential (rtd workstation add SITE WS): rtd-{site}-ws-{workstation}
+            ["RabbitMq:Username"] = broker.Username,
+            ["RabbitMq:Password"] = broker.Password,
+            ["Client:StaleAfter"] = staleAfter?.ToString("c", CultureInfo.InvariantCulture),
             ["Urls"] = options["url"] ?? "http://127.0.0.1:0",
-            ["RabbitMq:Host"] = Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
-            ["RabbitMq:Port"] = Env("RTD_RABBITMQ_PORT", "5672"),
+            ["RabbitMq:Host"] = broker.Host,
+            ["RabbitMq:Port"] = broker.Port.ToString(CultureInfo.InvariantCulture),
             // the terminal is the view: only a fatal error is logged, and to stderr, so stdout is only the view (or JSON lines)
             ["Logs:ToStandardError"] = "true",
             ["Serilog:MinimumLevel:Default"] = "Fatal",
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Fatal",
+            ["Serilog:MinimumLevel:Override:MassTransit"] = "Fatal",
         };
         var bindings = (options["bind"] ?? Topology.AllKeys).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         for (var i = 0; i < bindings.Length; i++)
@@ -127,14 +152,81 @@ public static class ClientCommand
         }
         catch (TimeoutException)
         {
-            await Console.Error.WriteLineAsync($"rtd: no snapshot from the distributor of {site} within 60 s: is it running?");
-            return 3;
+            throw new UnreachableException($"no snapshot from the distributor of {site} within 60 s: is it running?");
         }
         finally
         {
             using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             await app.StopAsync(quick.Token);
         }
+    }
+
+    /// <summary>
+    /// Before the host starts, one connection as the workstation's user to its site: a refused login, an unknown site or a
+    /// workstation whose queue another session consumes is one line at once (not a retrying bus). Whether the queue exists.
+    /// </summary>
+    private static async Task<bool> WorkstationQueueAsync(RabbitMqSettings broker, string site, string workstation)
+    {
+        var vhost = Topology.Site.VirtualHost(site);
+        IConnection connection;
+        try
+        {
+            connection = await RabbitMqConnections.ConnectAsync(broker, vhost, $"rtd client {site} {workstation} (check)", CancellationToken.None);
+        }
+        catch (BrokerUnreachableException exception) when (exception.InnerException is AuthenticationFailureException)
+        {
+            throw new LoginRefusedException($"the broker at {broker.Endpoint(vhost)} refuses user '{broker.Username}': is workstation '{workstation}' of site '{site}' "
+                + $"issued (rtd workstation add {site} {workstation}) and RTD_RABBITMQ_WORKSTATION_PASSWORD its password?");
+        }
+        catch (Exception exception) when (exception is BrokerUnreachableException or OperationInterruptedException
+            && Chain(exception).Contains("NOT_ALLOWED", StringComparison.Ordinal))
+        {
+            throw NoSite(broker, site);
+        }
+        catch (BrokerUnreachableException exception)
+        {
+            throw new UnreachableException($"the broker at {broker.Endpoint(vhost)} does not answer ({exception.InnerException?.Message ?? exception.Message}); set RTD_RABBITMQ_HOST / RTD_RABBITMQ_PORT");
+        }
+        await using (connection)
+        {
+            var queue = Topology.Site.ClientQueue(site, workstation);
+            try
+            {
+                await using var channel = await connection.CreateChannelAsync();
+                var found = await channel.QueueDeclarePassiveAsync(queue);
+                return found.ConsumerCount == 0 ? true : throw InUse(site, workstation, queue);
+            }
+            catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 404)
+            {
+                return false;
+            }
+            catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 405)
+            {
+                throw InUse(site, workstation, queue);
+            }
+            catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 530)
+            {
+                // the broker refuses a vhost it does not have when the connection's first channel opens
+                throw NoSite(broker, site);
+            }
+        }
+    }
+
+    private static UsageException NoSite(RabbitMqSettings broker, string site) =>
+        new($"no site '{site}' at the broker {broker.Endpoint(Topology.Site.VirtualHost(site))} (user '{broker.Username}' may not open "
+            + $"vhost {Topology.Site.VirtualHost(site)}, or it does not exist)");
+
+    private static CommandFailedException InUse(string site, string workstation, string queue) =>
+        new($"workstation '{workstation}' of site '{site}' is in use: another session consumes its queue {queue}; stop that one first, or give another --workstation");
+
+    private static string Chain(Exception? exception)
+    {
+        var text = new StringBuilder();
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            text.Append(exception.Message).Append(' ');
+        }
+        return text.ToString();
     }
 
     private static string Line(string change, object data) =>

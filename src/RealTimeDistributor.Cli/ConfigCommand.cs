@@ -6,22 +6,21 @@ using RealTimeDistributor.Tools;
 namespace RealTimeDistributor.Cli;
 
 /// <summary>
-/// `rtd config ...`: the admin API from the shell, with the key in RTD_ADMIN_KEY. Prints the response body; exits
-/// non-zero on a 4xx/5xx. put/delete of an existing row take --if-match VERSION (the version read) or --force.
+/// `rtd config ...`: the admin API from the shell, with the key in RTD_ADMIN_KEY. Prints the response body; an error
+/// answer is one line (exit code 4 for a refused key, 1 otherwise). put/delete of an existing row take --if-match VERSION (the version read) or --force.
 /// </summary>
 public static class ConfigCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Options options)
     {
-        var options = Options.Parse(args.Where(a => a is not ("--json" or "--dry-run" or "--force")), json: args.Contains("--json"));
-        var force = args.Contains("--force") ? "?force=true" : "";
+        var force = options.Flag("force") ? "?force=true" : "";
         using var http = AdminApiClient.Create(new Uri(options["central"] ?? "http://127.0.0.1:5080"), TimeSpan.FromMinutes(5));
         try
         {
             switch (options.Positional)
             {
                 case ["import", var file]:
-                    return await ImportAsync(http, file, args.Contains("--dry-run"), options, Console.Out);
+                    return await ImportAsync(http, file, options.Flag("dry-run"), options, Console.Out);
                 case ["export"]:
                     return await ExportAsync(http, options, Console.Out);
             }
@@ -42,18 +41,46 @@ public static class ConfigCommand
             _ => throw new UsageException(
                 "config takes list <table> | get <table> <id> | put <table> <id> <json> [--if-match V|--force] | delete <table> <id> [--if-match V|--force] | import FILE | export"),
         };
+        if (options.Positional.ElementAtOrDefault(1) is { } name && !RealTimeDistributor.Data.Configuration.ConfigTables.TryGet(name, out _))
+        {
+            throw new UsageException($"no table '{name}': the tables are {string.Join(", ", RealTimeDistributor.Data.Configuration.ConfigTables.All.Select(t => t.Name))}");
+        }
         if (options["if-match"] is { } version)
         {
             request.Headers.TryAddWithoutValidation("If-Match", version);
         }
         using var response = await SendAsync(http, request);
         var body = await response.Content.ReadAsStringAsync();
-        (response.IsSuccessStatusCode ? Console.Out : Console.Error).WriteLine(
-            (response.IsSuccessStatusCode && options.Positional is ["list", _] && !options.Json ? ListText(body) : body) + AdminApiClient.Hint(response.StatusCode));
-        return response.IsSuccessStatusCode ? 0 : (int)response.StatusCode / 100;
+        var what = $"{request.Method} {request.RequestUri}";
+        switch ((int)response.StatusCode)
+        {
+            case < 400:
+                Console.WriteLine(options.Positional is ["list", _] && !options.Json ? ListText(body) : body);
+                return 0;
+            case 401 or 403:
+                throw new LoginRefusedException($"the admin API at {http.BaseAddress} refuses {what} ({(int)response.StatusCode}){AdminApiClient.Hint(response.StatusCode)}");
+            default:
+                throw new CommandFailedException($"{what} answered {(int)response.StatusCode}: {Problem(body)}");
+        }
     }
 
-    /// <summary>The one way the CLI talks to the central admin API (`rtd config`, `rtd-lab demo`).</summary>
+    /// <summary>An error answer of the admin API (problem JSON: title, detail, errors per field) as one line.</summary>
+    private static string Problem(string body)
+    {
+        try
+        {
+            var problem = JsonDocument.Parse(body).RootElement;
+            string? Text(string name) => problem.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            var fields = problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object
+                ? errors.EnumerateObject().Select(f => $"{f.Name}: {string.Join(" ", f.Value.ValueKind == JsonValueKind.Array ? f.Value.EnumerateArray().Select(e => e.ToString()) : [f.Value.ToString()])}")
+                : [];
+            return string.Join("; ", new[] { Text("title"), Text("detail") }.OfType<string>().Concat(fields).Distinct());
+        }
+        catch (JsonException)
+        {
+            return body.ReplaceLineEndings(" ").Trim();
+        }
+    }
 
     /// <summary>The admin API unreachable (the center down, a wrong --central) is one line and exit code 3, as for the hosts.</summary>
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request)

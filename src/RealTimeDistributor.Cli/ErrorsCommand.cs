@@ -31,15 +31,14 @@ public static class ErrorsCommand
     /// <summary>How long to wait for a message the queue said it holds (another consumer may hold it unacked).</summary>
     private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    /// <summary>Positional: the verb, list or replay.</summary>
+    public static async Task<int> RunAsync(Options options, TextWriter output)
     {
-        var (verb, rest) = args switch
+        var verb = options.Positional switch
         {
-            ["list" or "replay", .. var r] => (args[0], r),
-            [var other, ..] => throw new UsageException($"rtd errors: unknown verb '{other}': use list or replay"),
-            [] => throw new UsageException("rtd errors needs a verb: list or replay"),
+            ["list" or "replay"] => options.Positional[0],
+            _ => throw new UsageException("rtd errors needs a verb: list or replay"),
         };
-        var options = Options.Parse(rest);
         var user = options["user"] ?? ManagementApi.Env("RTD_RABBITMQ_ADMIN_USER", "rtd-admin");
         var password = options["password"] ?? ManagementApi.Env("RTD_RABBITMQ_ADMIN_PASSWORD", "local-demo-admin");
         using var management = new ManagementApi(options, user, password);
@@ -205,10 +204,15 @@ public static class ErrorsCommand
         {
             return await RabbitMqConnections.ConnectAsync(broker, vhost, name, CancellationToken.None);
         }
+        catch (BrokerUnreachableException exception) when (exception.InnerException is AuthenticationFailureException)
+        {
+            throw new LoginRefusedException($"the broker at {broker.Endpoint(vhost)} refuses the login of user '{broker.Username}'; "
+                + "set --user and --password (reading messages needs the admin user)");
+        }
         catch (BrokerUnreachableException exception)
         {
-            throw new CommandFailedException($"cannot open {broker.Endpoint(vhost)} as '{broker.Username}' ({exception.InnerException?.Message ?? exception.Message}); "
-                + "set --host, --port, --user, --password (reading messages needs the admin user)");
+            throw new UnreachableException($"cannot open {broker.Endpoint(vhost)} as '{broker.Username}' ({exception.InnerException?.Message ?? exception.Message}); "
+                + "set --host and --port");
         }
     }
 

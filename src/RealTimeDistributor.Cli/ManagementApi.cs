@@ -50,10 +50,6 @@ public sealed class ManagementApi : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         using (var response = await AnswerAsync(request))
         {
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                throw new CommandFailedException($"the RabbitMQ management API at {BaseAddress} refuses user '{User}' (401); set --user and --password");
-            }
             if (!response.IsSuccessStatusCode)
             {
                 throw new CommandFailedException($"GET {new Uri(BaseAddress, path)} answered {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -76,17 +72,24 @@ public sealed class ManagementApi : IDisposable
         }
     }
 
-    /// <summary>The answer; no answer at all ends the command with a line that names the URL and the cause.</summary>
+    /// <summary>The answer; no answer at all, or a refused login, ends the command with a line that names the URL and the cause or the user.</summary>
     private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request)
     {
+        HttpResponseMessage response;
         try
         {
-            return await _http.SendAsync(request);
+            response = await _http.SendAsync(request);
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
-            throw new CommandFailedException($"the RabbitMQ management API at {BaseAddress} does not answer ({exception.Message}); set --management");
+            throw new UnreachableException($"the RabbitMQ management API at {BaseAddress} does not answer ({exception.Message}); set --management");
         }
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            response.Dispose();
+            throw new LoginRefusedException($"the RabbitMQ management API at {BaseAddress} refuses the login of user '{User}' (401); set --user and --password");
+        }
+        return response;
     }
 
     public async Task<QueueState?> QueueAsync(string vhost, string queue) =>

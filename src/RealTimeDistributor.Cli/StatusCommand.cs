@@ -15,13 +15,14 @@ namespace RealTimeDistributor.Cli;
 /// client workstations connected at the site; each of the distributor's broker links (central, site) from its /stats.
 /// Exit code 1 when a site is more than --max-behind changes behind, its real-time data is older than --max-realtime-age,
 /// a broker link of its distributor is down (the state names it: CENTER LINK DOWN, SITE BROKER DOWN), or it cannot be
-/// asked, for monitoring scripts.
+/// asked, for monitoring scripts; whatever could not be read (the center, a distributor, the management API) is named in
+/// one line on stderr. Exit code 4 when the management API refuses the login.
 /// </summary>
 public static class StatusCommand
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    public static async Task<int> RunAsync(Options options, TextWriter output)
+    public static async Task<int> RunAsync(Options options, TextWriter output, TextWriter? problemOutput = null)
     {
         var central = new Uri(options["central"] ?? "http://127.0.0.1:5080");
         var sites = Sites(options["sites"] ?? ManagementApi.Env("RTD_SITES", "site-a site-b").Replace(' ', ','));
@@ -35,7 +36,18 @@ public static class StatusCommand
             options["user"] ?? ManagementApi.Env("RTD_RABBITMQ_OPERATOR_USER", "rtd-operator"),
             options["password"] ?? ManagementApi.Env("RTD_RABBITMQ_OPERATOR_PASSWORD", "local-demo-operator"));
 
-        var committed = await GetAsync(http, new Uri(central, "/api/sequence"));
+        // every source that cannot be read is named at the end, on stderr, and fails the command
+        var problems = new List<string>();
+        try
+        {
+            // the login first: refused, the queue and client columns would be blank (exit code 4)
+            await management.RequireAsync("whoami");
+        }
+        catch (UnreachableException exception)
+        {
+            problems.Add(exception.Message);
+        }
+        var committed = await GetAsync(http, new Uri(central, "/api/sequence"), "the central controller", problems);
         var last = committed?.GetProperty("lastSequence").GetInt64();
         output.WriteLine($"central {central}: committed {Show(last)}, published {Show(committed?.GetProperty("publishedThrough").GetInt64())}");
         output.WriteLine($"{"site",-16} {"applied",8} {"behind",7} {"config q",9} {"realtime q",11} {"errors",7} {"clients",8} {"active",7} {"rt age",7}  state");
@@ -44,7 +56,7 @@ public static class StatusCommand
         var centralConnections = await ConnectionNamesAsync(management, centralVhost);
         foreach (var (site, distributor) in sites)
         {
-            var stats = await GetAsync(http, new Uri(distributor, "/stats"));
+            var stats = await GetAsync(http, new Uri(distributor, "/stats"), $"the distributor of {site}", problems);
             var applied = stats?.GetProperty("appliedConfigSequence").GetInt64();
             var ages = RealTimeAges(stats);
             var configQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorConfigQueue(site)));
@@ -101,7 +113,7 @@ public static class StatusCommand
             details.Add($"{site}: broker links: {(links.Count == 0 ? "-" : string.Join("; ", links.Select(l => l.LostSince is { } since
                 ? $"{l.Name} {l.Endpoint} DOWN since {since:O}: {l.Reason}"
                 : $"{l.Name} {l.Endpoint} up")))}");
-            details.Add($"{site}: real-time age: {(ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
+            details.Add($"{site}: real-time age: {(stats is null ? "- (the distributor does not answer)" : ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
                 : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
             details.Add($"{site}: queues (messages/consumers): {centralVhost} {Queues(centralQueues)}; {Topology.Site.VirtualHost(site)} "
@@ -112,10 +124,15 @@ public static class StatusCommand
         {
             output.WriteLine(line);
         }
-        output.WriteLine(unhealthy == 0
+        output.WriteLine(unhealthy == 0 && problems.Count == 0
             ? "every site is up to date"
             : $"{unhealthy} of {sites.Count} sites need attention (threshold: {maxBehind} changes behind{(maxRealTimeAge is { } age ? $", real-time older than {age.TotalSeconds:0.#}s" : "")})");
-        return unhealthy == 0 ? 0 : 1;
+        if (problems.Count > 0)
+        {
+            // the table above says what it means for each site; this names what could not be read, in one line
+            await (problemOutput ?? Console.Error).WriteLineAsync($"rtd status: could not read {string.Join("; ", problems)}");
+        }
+        return unhealthy == 0 && problems.Count == 0 ? 0 : 1;
     }
 
     /// <summary>"site-a,site-b=http://host:5082": a site's distributor URL defaults to http://127.0.0.1:{5081 + index}, as `rtd-lab demo` starts them.</summary>
@@ -123,7 +140,8 @@ public static class StatusCommand
         [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select((entry, i) =>
             entry.Split('=', 2) is [var site, var url] ? (site, new Uri(url)) : (entry, new Uri($"http://127.0.0.1:{5081 + i}")))];
 
-    private static async Task<JsonElement?> GetAsync(HttpClient http, Uri uri)
+    /// <summary>The answer, or null, and what could not be read added to <paramref name="problems"/>.</summary>
+    private static async Task<JsonElement?> GetAsync(HttpClient http, Uri uri, string what, List<string> problems)
     {
         try
         {
@@ -131,6 +149,7 @@ public static class StatusCommand
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
         {
+            problems.Add($"{what} at {uri} ({(exception is TaskCanceledException ? "no answer within 5 s" : exception.Message)})");
             return null;
         }
     }

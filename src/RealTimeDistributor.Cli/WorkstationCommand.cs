@@ -12,12 +12,12 @@ namespace RealTimeDistributor.Cli;
 /// </summary>
 public static class WorkstationCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    /// <summary>Positional: the verb (add, remove, list), then SITE and WS.</summary>
+    public static async Task<int> RunAsync(Options options, TextWriter output)
     {
-        var options = Options.Parse(args.Skip(1));
         using var api = new ManagementApi(options, options["user"] ?? ManagementApi.Env("RTD_RABBITMQ_ADMIN_USER", "rtd-admin"),
             options["password"] ?? ManagementApi.Env("RTD_RABBITMQ_ADMIN_PASSWORD", "local-demo-admin"));
-        switch (args.FirstOrDefault())
+        switch (options.Positional.FirstOrDefault())
         {
             case "add":
                 var (site, workstation) = SiteAndWorkstation(options);
@@ -39,7 +39,7 @@ public static class WorkstationCommand
                 output.WriteLine($"{user} removed");
                 return 0;
             case "list":
-                var prefix = options.Positional.FirstOrDefault() is { } onlySite ? $"rtd-{onlySite}-ws-" : null;
+                var prefix = options.Positional.ElementAtOrDefault(1) is { } onlySite ? $"rtd-{onlySite}-ws-" : null;
                 foreach (var name in (await api.RequireAsync("users")).EnumerateArray().Select(u => u.GetProperty("name").GetString()!)
                     .Where(n => prefix is null ? n.StartsWith("rtd-", StringComparison.Ordinal) && n.Contains("-ws-", StringComparison.Ordinal)
                         : n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
@@ -80,7 +80,7 @@ public static class WorkstationCommand
     }
 
     private static (string Site, string Workstation) SiteAndWorkstation(Options options) =>
-        options.Positional is [var site, var workstation]
+        options.Positional is [_, var site, var workstation]
             ? Identifiers.IsValid(site) && Identifiers.IsValid(workstation) ? (site, workstation)
                 : throw new UsageException($"rtd workstation: '{site}' / '{workstation}': ids are {Identifiers.Rule}")
             : throw new UsageException("rtd workstation add|remove needs SITE and WS");

@@ -7,16 +7,15 @@ namespace RealTimeDistributor.Lab;
 /// <summary>
 /// `rtd-lab bench`: runs the pipeline benchmarks as their own process (`dotnet run -c Release` of the benchmark project in
 /// the repository this rtd was built in, so no benchmark code ships in rtd) and has them write the report to --out
-/// (default bench/results). Exit code: the benchmark process's (1 when a benchmark failed, 64 for an unknown name).
+/// (default bench/results). Exit code: the benchmark process's (1 when a benchmark failed), 2 for an unknown name.
 /// </summary>
 public static class BenchCommand
 {
     public const string Project = "bench/RealTimeDistributor.PipelineBenchmarks";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Options options)
     {
-        var quick = args.Contains("--quick");
-        var options = Options.Parse(args.Where(a => a != "--quick"));
+        var quick = options.Flag("quick");
         var root = Repository.Root()
             ?? throw new CommandFailedException("rtd-lab bench runs the benchmark project of its repository: use an rtd-lab built in the repository");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root };
@@ -29,6 +28,6 @@ public static class BenchCommand
         Console.WriteLine($"rtd-lab bench: dotnet {string.Join(' ', arguments)}");
         using var process = Process.Start(start) ?? throw new CommandFailedException("could not start dotnet");
         await process.WaitForExitAsync();
-        return process.ExitCode;
+        return process.ExitCode == 64 ? ExitCodes.Usage : process.ExitCode; // its "unknown benchmark" is bad input, as rtd-lab's
     }
 }

@@ -18,9 +18,8 @@ namespace RealTimeDistributor.Lab;
 /// </summary>
 public static class FeedCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(Options options)
     {
-        var options = Options.Parse(args);
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -67,9 +66,8 @@ public static class FeedCommand
 
     private static async Task<int> ReplayAsync(string file, double speed, CancellationToken stop)
     {
-        var recorded = File.ReadLines(file).Where(l => l.Trim().Length > 0)
-            .Select(l => JsonSerializer.Deserialize<PeripheralEvent>(l, Json.Options) ?? throw new CommandFailedException($"{file}: an empty line"))
-            .ToList();
+        var recorded = File.ReadLines(file).Select((line, i) => (Line: line, Number: i + 1)).Where(l => l.Line.Trim().Length > 0)
+            .Select(l => Event(file, l.Number, l.Line)).ToList();
         var plan = Replay.Plan(recorded, DateTimeOffset.UtcNow, speed, $"replay-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}");
         var broker = SimulateCommand.Broker();
         await using var publisher = new ConfirmingPublisher(broker, broker.CentralVirtualHost, "rtd feed replay", [Topology.Activity.Exchange], NullLogger.Instance);
@@ -84,6 +82,18 @@ public static class FeedCommand
         }
         Console.Error.WriteLine($"rtd-lab feed: replayed {plan.Count} events of {file} at {speed.ToString(CultureInfo.InvariantCulture)}x");
         return 0;
+    }
+
+    private static PeripheralEvent Event(string file, int number, string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<PeripheralEvent>(line, Json.Options) ?? throw new UsageException($"{file} line {number}: null, not a peripheral event");
+        }
+        catch (JsonException exception)
+        {
+            throw new UsageException($"{file} line {number}: not a peripheral event as `rtd-lab feed record` writes them ({exception.Message})");
+        }
     }
 
     private static double Speed(string? raw) =>

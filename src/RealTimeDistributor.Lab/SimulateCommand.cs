@@ -31,11 +31,12 @@ public static class SimulateCommand
             e.Cancel = true;
             stop.Cancel();
         };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-        await gateway.StartAsync(stop.Token);
-        Console.Error.WriteLine($"rtd-lab simulate: peripheral {peripheral}, session {gateway.Session}, seed {realTime.Seed}");
+        void OnExit(object? sender, EventArgs e) => stop.Cancel();
+        AppDomain.CurrentDomain.ProcessExit += OnExit;
         try
         {
+            await gateway.StartAsync(stop.Token);
+            Console.WriteLine($"rtd-lab simulate: peripheral {peripheral}, session {gateway.Session}, seed {realTime.Seed}");
             await new SimulatedGateway(gateway, realTime, TimeProvider.System).RunAsync(ct => LoadAsync(http, ct), stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -45,7 +46,12 @@ public static class SimulateCommand
         {
             throw new UnreachableException($"the central controller's admin API at {http.BaseAddress} is unreachable ({exception.Message})");
         }
-        Console.Error.WriteLine($"rtd-lab simulate: peripheral {peripheral} sent {gateway.Sequence} events");
+        finally
+        {
+            // the process exits after stop is disposed: its handler must be gone by then
+            AppDomain.CurrentDomain.ProcessExit -= OnExit;
+        }
+        Console.WriteLine($"rtd-lab simulate: peripheral {peripheral} sent {gateway.Sequence} events");
         return 0;
     }
 

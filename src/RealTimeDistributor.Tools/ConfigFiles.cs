@@ -42,7 +42,7 @@ public static class ConfigFiles
         }
         if (!File.Exists(path))
         {
-            throw new CommandFailedException($"{path} does not exist.");
+            throw new UsageException($"{path} does not exist.");
         }
         return Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? ReadCsvFile(path) : ReadJson(File.ReadAllText(path), path);
     }
@@ -56,7 +56,7 @@ public static class ConfigFiles
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            throw new CommandFailedException($"{path} is not a JSON object of tables ({{\"agent\": [{{\"id\": 1, ...}}], ...}}): {exception.Message}");
+            throw new UsageException($"{path} is not a JSON object of tables ({{\"agent\": [{{\"id\": 1, ...}}], ...}}): {exception.Message}");
         }
         var rows = new List<FileRow>();
         foreach (var (table, value) in document)
@@ -64,11 +64,11 @@ public static class ConfigFiles
             var type = TypeOf(table, path);
             if (value is not JsonArray array)
             {
-                throw new CommandFailedException($"{path}: \"{table}\" must be an array of rows.");
+                throw new UsageException($"{path}: \"{table}\" must be an array of rows.");
             }
             for (var i = 0; i < array.Count; i++)
             {
-                rows.Add(ToRow(table, type, array[i] as JsonObject ?? throw new CommandFailedException($"{path}: {table}[{i}] is not an object."),
+                rows.Add(ToRow(table, type, array[i] as JsonObject ?? throw new UsageException($"{path}: {table}[{i}] is not an object."),
                     $"{path}: {table}[{i}]"));
             }
         }
@@ -89,7 +89,7 @@ public static class ConfigFiles
         foreach (var column in header)
         {
             properties.Add(column.Equals(OpField, StringComparison.OrdinalIgnoreCase) ? null : PropertyOf(type, column)
-                ?? throw new CommandFailedException($"{path}: column '{column}' is not a field of {table} ({string.Join(", ", Fields(type).Select(f => f.Name))})."));
+                ?? throw new UsageException($"{path}: column '{column}' is not a field of {table} ({string.Join(", ", Fields(type).Select(f => f.Name))})."));
         }
         var rows = new List<FileRow>();
         for (var line = 1; line < records.Count; line++)
@@ -101,7 +101,7 @@ public static class ConfigFiles
             }
             if (record.Count != header.Count)
             {
-                throw new CommandFailedException($"{path}: record {line} has {record.Count} fields, the header {header.Count}.");
+                throw new UsageException($"{path}: record {line} has {record.Count} fields, the header {header.Count}.");
             }
             var node = new JsonObject();
             for (var c = 0; c < header.Count; c++)
@@ -116,12 +116,12 @@ public static class ConfigFiles
     private static FileRow ToRow(string table, Type type, JsonObject node, string where)
     {
         var delete = node[OpField]?.GetValue<string>() is { Length: > 0 } op
-            ? op == "delete" || (op == "upsert" ? false : throw new CommandFailedException($"{where}: op is '{op}', not upsert or delete."))
+            ? op == "delete" || (op == "upsert" ? false : throw new UsageException($"{where}: op is '{op}', not upsert or delete."))
             : false;
         node.Remove(OpField);
         if (node["id"] is not JsonValue idValue || !idValue.TryGetValue<long>(out var id) || id <= 0)
         {
-            throw new CommandFailedException($"{where}: the id must be a positive whole number.");
+            throw new UsageException($"{where}: the id must be a positive whole number.");
         }
         try
         {
@@ -129,7 +129,7 @@ public static class ConfigFiles
         }
         catch (JsonException exception)
         {
-            throw new CommandFailedException($"{where} is not a valid {table} row: {exception.Message}");
+            throw new UsageException($"{where} is not a valid {table} row: {exception.Message}");
         }
     }
 
@@ -141,11 +141,11 @@ public static class ConfigFiles
         }
         return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)
             ? JsonValue.Create(number)
-            : throw new CommandFailedException($"{where}: '{text}' is not a whole number.");
+            : throw new UsageException($"{where}: '{text}' is not a whole number.");
     }
 
     private static Type TypeOf(string table, string path) => ConfigTables.TryGet(table, out var type) ? type
-        : throw new CommandFailedException($"{path}: '{table}' is not a table ({string.Join(", ", ConfigTables.All.Select(t => t.Name))}).");
+        : throw new UsageException($"{path}: '{table}' is not a table ({string.Join(", ", ConfigTables.All.Select(t => t.Name))}).");
 
     /// <summary>The fields of a table's rows as JSON names, without the version.</summary>
     public static List<(string Name, PropertyInfo Property)> Fields(Type type) =>

@@ -22,9 +22,8 @@ public static class WanCommand
 {
     private static string Directory => Environment.GetEnvironmentVariable("RTD_WAN_DIR") is { Length: > 0 } dir ? dir : "/tmp/rtd-wan";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    public static async Task<int> RunAsync(Options options, TextWriter output)
     {
-        var options = Options.Parse(args);
         return options.Positional switch
         {
             ["proxy", var name] => await ProxyAsync(name, options, output),

@@ -77,7 +77,7 @@ public sealed class When_an_operator_replays_the_error_queue(ITestOutputHelper o
             "--user", TestSettings.RabbitAdminUser, "--password", TestSettings.RabbitAdminPassword,
         ];
         using var writer = new StringWriter();
-        var code = await ErrorsCommand.RunAsync(all, writer);
+        var code = await ErrorsCommand.RunAsync(Options.Parse(all), writer);
         output.WriteLine($"rtd errors {string.Join(' ', args)} -> exit {code}");
         output.WriteLine(writer.ToString());
         return (code, writer.ToString());

@@ -74,8 +74,8 @@ public sealed class When_an_operator_issues_workstation_credentials : IAsyncLife
         using var writer = new StringWriter();
         try
         {
-            var code = await WorkstationCommand.RunAsync([.. args, "--management", Management,
-                "--user", TestSettings.RabbitAdminUser, "--password", TestSettings.RabbitAdminPassword], writer);
+            var code = await WorkstationCommand.RunAsync(Options.Parse([.. args, "--management", Management,
+                "--user", TestSettings.RabbitAdminUser, "--password", TestSettings.RabbitAdminPassword]), writer);
             return (code, writer.ToString().Trim());
         }
         catch (CommandFailedException exception)
