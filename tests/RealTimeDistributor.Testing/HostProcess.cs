@@ -204,7 +204,7 @@ public sealed class HostProcess : IAsyncDisposable
 }
 
 /// <summary>A host exited during start, or never answered /health: its exit code and last lines of output in the message.</summary>
-public sealed class HostStartException(string message) : CommandFailedException(message);
+public sealed class HostStartException(string message) : Exception(message);
 
 /// <summary>Finds the built host dlls next to this one in the repository (src/X/bin/{Configuration}/net10.0/X.dll).</summary>
 public static class Binaries
