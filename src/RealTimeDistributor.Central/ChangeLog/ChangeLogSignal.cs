@@ -2,12 +2,23 @@ using System.Threading.Channels;
 
 namespace RealTimeDistributor.Central.ChangeLog;
 
-/// <summary>Wakes the relay as soon as a change commits, so publishing does not wait for the next poll.</summary>
+/// <summary>
+/// Told of every configuration commit of this process: it wakes the relay at once, so publishing does not wait for the
+/// next poll, and moves <see cref="Version"/>, which the statistics feed reads to know the configuration changed.
+/// </summary>
 public sealed class ChangeLogSignal
 {
     private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private long _version;
 
-    public void Notify() => _channel.Writer.TryWrite(true);
+    /// <summary>Goes up by one at each committed configuration transaction of this process.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    public void Notify()
+    {
+        Interlocked.Increment(ref _version);
+        _channel.Writer.TryWrite(true);
+    }
 
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using RealTimeDistributor.Central.ChangeLog;
 using RealTimeDistributor.Central.Persistence;
 
 namespace RealTimeDistributor.Central.RealTime;
@@ -6,11 +7,12 @@ namespace RealTimeDistributor.Central.RealTime;
 /// Drives the statistics engine. Every <c>RealTime:Interval</c> it reads the activity since the last interval, applies
 /// it, and publishes the rows that changed, per table, through <see cref="RealTimePublisher"/> (bounded messages);
 /// every <c>RealTime:FullRefreshEvery</c> intervals it publishes every row instead. The configuration is reread from
-/// the central database after this process commits a configuration change (at most once a second), and in any case
+/// the central database after this process commits a configuration change (<see cref="ChangeLogSignal.Version"/> moved; at most
+/// once a second), and in any case
 /// every <c>RealTime:ConfigurationRefresh</c>.
 /// </summary>
 public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource source, StatisticsEngine engine, RealTimePublisher publisher,
-    CentralStats stats, RealTimeOptions options, Gateways.ActivityOptions activity, TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
+    ChangeLogSignal changes, RealTimeOptions options, Gateways.ActivityOptions activity, TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
 {
     private static readonly TimeSpan MinimumReload = TimeSpan.FromSeconds(1);
     private DateTimeOffset? _configuredAt;
@@ -43,7 +45,7 @@ public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource so
     public async Task TickAsync(bool fullRefresh, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var committed = stats.ChangesCommitted;
+        var committed = changes.Version;
         var age = now - (_configuredAt ?? DateTimeOffset.MinValue);
         if (age >= options.ConfigurationRefresh || (committed != _configuredThrough && age >= MinimumReload))
         {
