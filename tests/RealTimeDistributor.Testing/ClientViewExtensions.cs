@@ -4,6 +4,28 @@ namespace RealTimeDistributor.Testing;
 
 public static class ClientViewExtensions
 {
+    /// <summary>
+    /// Stalls the view's consumer on the row <paramref name="key"/> (the view raises Changed on the consumer's thread):
+    /// runs <paramref name="publish"/>, waits until the consumer blocks on that row, and returns what lets it go on (it
+    /// goes on by itself after 60 s).
+    /// </summary>
+    public static async Task<Action> StallOnAsync(this ClientView view, string key, Func<Task> publish)
+    {
+        var release = new ManualResetEventSlim();
+        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        view.Changed += row =>
+        {
+            if (row.Key == key)
+            {
+                stalled.TrySetResult();
+                release.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+        await publish();
+        await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return release.Set;
+    }
+
     /// <summary>Waits on the view's Changed and Loaded signals until the row matches, or fails after the timeout.</summary>
     public static async Task<ViewRow> WaitForAsync(this ClientView view, string kind, string table, string key, Func<ViewRow, bool> match,
         TimeSpan? timeout = null)

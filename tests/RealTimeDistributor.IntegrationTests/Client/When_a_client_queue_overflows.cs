@@ -29,19 +29,8 @@ public sealed class When_a_client_queue_overflows : SystemTest
         var view = client.Services.GetRequiredService<ClientView>();
         await view.WaitForSnapshotsAsync(1);
 
-        // stall the client: its consumer blocks on the first row until released (the view raises Changed on the consumer's thread)
-        using var release = new ManualResetEventSlim();
-        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        view.Changed += row =>
-        {
-            if (row.Key == "stall")
-            {
-                stalled.TrySetResult();
-                release.Wait(TimeSpan.FromSeconds(60));
-            }
-        };
-        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1);
-        await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // stall the client: its consumer blocks on the first row until released
+        var release = await view.StallOnAsync("stall", () => Rtd.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1));
 
         // 600 rows in 600 site messages: about 500 go to the consumer's prefetch, the rest wait in the queue, which keeps only the newest 20
         var keys = Enumerable.Range(0, 600).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
@@ -51,7 +40,7 @@ public sealed class When_a_client_queue_overflows : SystemTest
             q => q?.MessagesReady == QueueMaxLength, $"{queue} to overflow", TimeSpan.FromSeconds(60));
         Assert.True(view.Snapshots == 1 && view.Gaps == 0);
 
-        release.Set();
+        release();
         await view.WaitForSnapshotsAsync(2);
         // the 600 rows travel in several messages, which the distributor may apply in any order (rows carry versions):
         // wait for all of them rather than for the last key

@@ -81,19 +81,8 @@ public sealed class When_a_full_refresh_finds_the_rows_unchanged : SystemTest
         await view.WaitForSnapshotsAsync(1);
         var stats = Distributor.Services.GetRequiredService<DistributorStats>();
 
-        // stall the client's consumer on its first row (the view raises Changed on the consumer's thread)
-        using var release = new ManualResetEventSlim();
-        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        view.Changed += row =>
-        {
-            if (row.Key == "stall")
-            {
-                stalled.TrySetResult();
-                release.Wait(TimeSpan.FromSeconds(60));
-            }
-        };
-        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1);
-        await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // stall the client's consumer on its first row
+        var release = await view.StallOnAsync("stall", () => Rtd.PublishAsync(RealTimeTables.SkillGroup, ["stall"], version: 1));
 
         // 520 more rows in 520 messages: the consumer's prefetch takes about 500, the last ones wait in the queue
         var published = stats.SitePublished;
@@ -106,7 +95,7 @@ public sealed class When_a_full_refresh_finds_the_rows_unchanged : SystemTest
         Assert.InRange(lost, 1u, (uint)keys.Count);
         await Rtd.Broker.PurgeAsync(vhost, queue);
 
-        release.Set();
+        release();
         // the prefetched messages apply in their chain; after them the table is quiet and the view misses the last rows
         await Eventually.Until(() => Task.FromResult(view.Versions(RealTimeTables.SkillGroup).Count), n => n == keys.Count + 1 - lost,
             "the view to apply what its consumer had prefetched");
