@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Issues and revokes the broker credential of one client workstation (user rtd-<site>-ws-<workstation>, with the
 # per-workstation lines of roles.conf: rights on that workstation's own queue and exchange names only).
-#   workstation.sh add SITE WS      creates or resets the user; password from RTD_RABBITMQ_WORKSTATION_PASSWORD, else a new
-#                                   random one, printed once on stdout (give it to the workstation: RabbitMq__Password)
+#   workstation.sh add SITE WS      creates or resets the user with a new random password of its own, printed once on stdout
+#                                   (give it to that workstation: RabbitMq__Password); RTD_RABBITMQ_WORKSTATION_PASSWORD is
+#                                   taken instead only for a local demo (RTD_ALLOW_DEMO_SECRETS=1): one password shared by
+#                                   every workstation would undo their isolation
 #   workstation.sh remove SITE WS   deletes the user and closes its connections (its queue expires on its own)
 #   workstation.sh list [SITE]      the issued workstation users
 # Runs rabbitmqctl on the broker's machine, as apply-roles.sh does. docs/security.md#workstation-credentials.
@@ -16,6 +18,10 @@ case "${1:-}" in
   add)
     [[ $# -eq 3 ]] || usage
     valid "$2"; valid "$3"
+    if [[ -n "$given" && "${RTD_ALLOW_DEMO_SECRETS:-}" != 1 ]]; then
+      echo "[rabbitmq] RTD_RABBITMQ_WORKSTATION_PASSWORD is set: each workstation gets a password of its own (unset it and one is generated and printed once); a given one is taken only for a local demo (RTD_ALLOW_DEMO_SECRETS=1)" >&2
+      exit 64
+    fi
     RTD_RABBITMQ_WORKSTATION_PASSWORD="$given"
     if [[ -z "$given" ]]; then
       RTD_RABBITMQ_WORKSTATION_PASSWORD="$(openssl rand -hex 24)"

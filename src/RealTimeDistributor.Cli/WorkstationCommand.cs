@@ -22,6 +22,11 @@ public static class WorkstationCommand
             case "add":
                 var (site, workstation) = SiteAndWorkstation(options);
                 var generated = options["workstation-password"] is null;
+                if (!generated && !DemoSecrets.Allowed())
+                {
+                    throw new UsageException("--workstation-password: a workstation's password is its own; leave the option out and rtd "
+                        + $"generates one (printed once). A chosen password is taken only for a local demo ({DemoSecrets.Variable}=1).");
+                }
                 var password = options["workstation-password"] ?? RandomNumberGenerator.GetHexString(48, lowercase: true);
                 await AddAsync(api, site, workstation, password);
                 output.WriteLine(generated ? password : $"{BrokerUsers.Workstation(site, workstation)} issued");

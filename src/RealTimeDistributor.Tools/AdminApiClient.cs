@@ -9,7 +9,7 @@ namespace RealTimeDistributor.Tools;
 public static class AdminApiClient
 {
     /// <summary>The key infra/env.sh and `rtd-lab demo` use when RTD_ADMIN_KEY is not set: for the local demo only.</summary>
-    public const string LocalDemoKey = "local-demo-admin-key";
+    public const string LocalDemoKey = DemoSecrets.AdminKey;
 
     /// <summary>RTD_ADMIN_KEY, or the local demo's key.</summary>
     public static string KeyOrLocalDemo() => Environment.GetEnvironmentVariable(AdminApiKey.EnvironmentVariable) is { Length: > 0 } key ? key : LocalDemoKey;

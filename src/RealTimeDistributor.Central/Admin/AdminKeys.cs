@@ -34,7 +34,8 @@ public sealed record AdminKey(string Name, byte[] Hash, string Role, long? Perip
 /// The keys of the admin API, from configuration: <c>Admin:Keys:&lt;name&gt;:Hash</c> (hex SHA-256 of the key, as
 /// <c>printf %s KEY | sha256sum</c> prints it) and <c>Admin:Keys:&lt;name&gt;:Role</c> (reader, editor or ingest; an ingest
 /// key also names <c>Admin:Keys:&lt;name&gt;:Peripheral</c>, the one peripheral whose events it may post). Only hashes
-/// are configured, so the center's configuration does not hold a usable key. Without any key the admin API refuses
+/// are configured, so the center's configuration does not hold a usable key; the local demo's public key is refused
+/// unless <see cref="DemoSecrets.Variable"/> is 1. Without any key the admin API refuses
 /// every request (401) and the center says so at start: it fails closed.
 /// </summary>
 public sealed class AdminKeys(IReadOnlyList<AdminKey> keys)
@@ -63,6 +64,11 @@ public sealed class AdminKeys(IReadOnlyList<AdminKey> keys)
             if (hash.Length != SHA256.HashSizeInBytes)
             {
                 throw new InvalidConfigurationException(hashKey, "must be the hex SHA-256 of the key (64 hex digits, `printf %s KEY | sha256sum`).");
+            }
+            if (CryptographicOperations.FixedTimeEquals(hash, AdminApiKey.Hash(DemoSecrets.AdminKey)) && !DemoSecrets.Allowed(configuration))
+            {
+                throw new InvalidConfigurationException(hashKey, $"is the hash of the local demo's public key ({DemoSecrets.AdminKey}): "
+                    + $"set the hash of a key of your own, or {DemoSecrets.Variable}=1 for a local demo.");
             }
             var role = configuration.Required(roleKey).Trim().ToLowerInvariant();
             if (!AdminRoles.IsKnown(role))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using RealTimeDistributor.Cli;
@@ -9,7 +10,7 @@ namespace RealTimeDistributor.IntegrationTests.Security;
 
 /// <summary>
 /// `rtd workstation add|list|remove` against the real broker: the issued user may use its own queue and nothing of
-/// another workstation's; once removed it cannot log in.
+/// another workstation's; once removed it cannot log in; a password chosen for it is refused outside a local demo.
 /// </summary>
 public sealed class When_an_operator_issues_workstation_credentials : IAsyncLifetime
 {
@@ -66,6 +67,28 @@ public sealed class When_an_operator_issues_workstation_credentials : IAsyncLife
 
         Assert.Equal(0, (await Rtd("remove", _site, "ws1")).Code);
         await Assert.ThrowsAsync<BrokerUnreachableException>(() => factory.CreateConnectionAsync());
+        Assert.DoesNotContain(BrokerUsers.Workstation(_site, "ws1"), (await Rtd("list", _site)).Output.Split('\n'));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_chosen_password_outside_a_local_demo()
+    {
+        // issue 24, item 7: one password given to every workstation would undo their isolation
+        var (code, output, errors) = await CommandRuns.RunAsync("rtd", ["workstation", "add", _site, "ws1", "--workstation-password", "shared-secret",
+            "--management", Management, "--user", TestSettings.RabbitAdminUser, "--password", TestSettings.RabbitAdminPassword]);
+        Assert.Equal(2, code);
+        Assert.Contains("--workstation-password", Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.Empty(output);
+
+        var script = new ProcessStartInfo("bash", [Repository.PathOf("infra/rabbitmq/workstation.sh"), "add", _site, "ws1"]) { RedirectStandardError = true };
+        script.Environment.Remove(DemoSecrets.Variable);
+        script.Environment["RTD_RABBITMQ_WORKSTATION_PASSWORD"] = "shared-secret";
+        using var process = Process.Start(script)!;
+        var refusal = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(64, process.ExitCode);
+        Assert.Contains("RTD_RABBITMQ_WORKSTATION_PASSWORD", refusal, StringComparison.Ordinal);
+
         Assert.DoesNotContain(BrokerUsers.Workstation(_site, "ws1"), (await Rtd("list", _site)).Output.Split('\n'));
     }
 

@@ -44,11 +44,20 @@ public sealed partial class When_reading_the_compose_file
     }
 
     [Fact]
-    public void Should_configure_the_center_so_that_it_starts()
+    public void Should_configure_the_center_so_that_it_starts_as_a_local_demo()
     {
-        var central = Configuration("central");
+        var central = Configuration("central", (DemoSecrets.Variable, "1"));
         Assert.Equal("rabbitmq", RabbitMqSettings.From(central).Host);
         Assert.NotEmpty(AdminKeys.From(central).Keys);
+    }
+
+    [Fact]
+    public void Should_refuse_the_demo_key_without_the_demo_flag()
+    {
+        // an empty .env: the demo key's hash is the default and RTD_ALLOW_DEMO_SECRETS is not set (issue 24, item 9)
+        var refused = Assert.Throws<InvalidConfigurationException>(() => AdminKeys.From(Configuration("central")));
+        Assert.Contains("Admin:Keys:demo:Hash", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(DemoSecrets.Variable, refused.Message, StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> Names() => Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value!);
@@ -63,8 +72,9 @@ public sealed partial class When_reading_the_compose_file
     }
 
     /// <summary>A service's environment as its host reads it (<c>__</c> becomes <c>:</c>).</summary>
-    private static IConfiguration Configuration(string service) => new ConfigurationBuilder()
-        .AddInMemoryCollection(Environment(service).Select(e => new KeyValuePair<string, string?>(e.Key.Replace("__", ":", StringComparison.Ordinal), e.Value)))
+    private static IConfiguration Configuration(string service, params (string Name, string Value)[] dotEnv) => new ConfigurationBuilder()
+        .AddInMemoryCollection(Environment(service).Select(e => new KeyValuePair<string, string?>(e.Key.Replace("__", ":", StringComparison.Ordinal),
+            dotEnv.FirstOrDefault(d => d.Name == e.Key).Value ?? e.Value)))
         .Build();
 
     private static YamlMappingNode ReadServices()
