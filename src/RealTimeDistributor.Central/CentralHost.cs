@@ -37,7 +37,8 @@ public static class CentralHost
         builder.Services.AddSingleton<VersionClock>();
         builder.Services.AddSingleton<RealTimePublisher>();
         builder.Services.AddSingleton(sp => new SnapshotSender(broker, broker.CentralVirtualHost, "rtd central snapshots",
-            Topology.Central.IsSnapshotReplyQueue, sp.GetRequiredService<ILogger<SnapshotSender>>()));
+            Topology.Central.IsSnapshotReplyQueue, (sender, site, _) => Topology.Central.MayRequestSnapshotOf(sender, site),
+            sp.GetRequiredService<ILogger<SnapshotSender>>()));
         builder.Services.AddScoped<ConfigWriter>();
         builder.AddAdminAuthentication();
         builder.AddAdminRateLimits();

@@ -68,6 +68,17 @@ public static partial class Topology
         /// </summary>
         public static string SnapshotReplyQueue(string site, string requester) => $"rtd.{site}.distributor.snapshot-replies-{requester}";
 
+        /// <summary>A site's distributor's broker user, as infra/rabbitmq/roles.conf names it: "rtd-{site}-distributor".</summary>
+        public static string DistributorUser(string site) => $"rtd-{site}-distributor";
+
+        /// <summary>
+        /// Whether <paramref name="sender"/>, the broker-validated user_id of a central snapshot request, may ask for
+        /// <paramref name="site"/>'s snapshots: a site's distributor user only for its own site; a user of no site (a
+        /// full-rights operator's) for any.
+        /// </summary>
+        public static bool MayRequestSnapshotOf(string sender, string site) =>
+            !(sender.StartsWith("rtd-", StringComparison.Ordinal) && sender.EndsWith("-distributor", StringComparison.Ordinal)) || sender == DistributorUser(site);
+
         /// <summary>
         /// The central controller sends snapshot chunks through the default exchange, where the broker would let it write to any
         /// queue of the vhost, a distributor's config queue included. So it answers only a reply-to that is a

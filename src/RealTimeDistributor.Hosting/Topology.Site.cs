@@ -64,6 +64,18 @@ public static partial class Topology
         /// <summary>A client workstation receives its snapshot chunks on this queue (deleted when the client disconnects).</summary>
         public static string ClientSnapshotQueue(string site, string workstation) => $"rtd.{site}.client.{workstation}.snapshots";
 
+        /// <summary>A workstation's broker user, as infra/rabbitmq/roles.conf names it: "rtd-{site}-ws-{workstation}".</summary>
+        public static string WorkstationUser(string site, string workstation) => $"rtd-{site}-ws-{workstation}";
+
+        /// <summary>
+        /// Whether <paramref name="sender"/>, the broker-validated user_id of a site snapshot request, may have the snapshot
+        /// sent to <paramref name="replyTo"/>: a workstation's user only to its own <see cref="ClientSnapshotQueue"/>; a user
+        /// of no workstation (a full-rights operator's) to any workstation's.
+        /// </summary>
+        public static bool MayReceiveSnapshot(string sender, string site, string replyTo) =>
+            !sender.StartsWith(WorkstationUser(site, ""), StringComparison.Ordinal)
+            || replyTo == ClientSnapshotQueue(site, sender[WorkstationUser(site, "").Length..]);
+
         /// <summary>
         /// A distributor sends snapshot chunks through the default exchange, where the broker would let it write to any queue
         /// of the site's vhost, a workstation's stream queue included. So it answers only a reply-to that is the

@@ -37,7 +37,7 @@ public sealed class ConfigSnapshotConsumer(CentralDbContext db, SnapshotSender s
     public async Task Consume(ConsumeContext<ConfigSnapshotRequested> context)
     {
         var request = context.Message;
-        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId, SnapshotSender.SenderOf(context)))
         {
             return;
         }

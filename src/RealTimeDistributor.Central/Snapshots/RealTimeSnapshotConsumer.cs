@@ -36,7 +36,7 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
     public async Task Consume(ConsumeContext<RealTimeSnapshotRequested> context)
     {
         var request = context.Message;
-        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId, SnapshotSender.SenderOf(context)))
         {
             return;
         }

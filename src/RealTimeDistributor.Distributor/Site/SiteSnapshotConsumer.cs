@@ -49,7 +49,7 @@ public sealed class SiteSnapshotConsumer(ReplicaDbContext db, SnapshotSender sen
     {
         var request = context.Message;
         var ct = context.CancellationToken;
-        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId))
+        if (sender.Refuses(request.Site, request.ReplyTo, request.SnapshotId, SnapshotSender.SenderOf(context)))
         {
             return;
         }

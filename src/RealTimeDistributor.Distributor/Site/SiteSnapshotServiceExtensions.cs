@@ -16,7 +16,8 @@ public static class SiteSnapshotServiceExtensions
     {
         services.AddSingleton(sp => new SnapshotSender(broker, Topology.Site.VirtualHost(settings.Site),
             $"rtd {settings.Site} distributor {settings.Instance} snapshots",
-            (site, replyTo) => site == settings.Site && Topology.Site.IsClientSnapshotQueue(site, replyTo), sp.GetRequiredService<ILogger<SnapshotSender>>()));
+            (site, replyTo) => site == settings.Site && Topology.Site.IsClientSnapshotQueue(site, replyTo), Topology.Site.MayReceiveSnapshot,
+            sp.GetRequiredService<ILogger<SnapshotSender>>()));
         services.AddMassTransit<ISiteBus>(x =>
         {
             x.AddConsumer<SiteSnapshotConsumer>();

@@ -44,7 +44,8 @@ public static class SnapshotRequester
         };
         await channel.BasicConsumeAsync(replyTo, autoAck: true, consumer, cancellationToken);
         await BrokerDefinitions.EnsureExchangesAsync(connection, [new(route.Exchange, route.ExchangeType)], cancellationToken);
-        var properties = new BasicProperties { ContentType = "application/json", MessageId = $"snapshot-request-{snapshotId:N}" };
+        // user_id: the broker refuses any but this connection's own login, so the sender can trust it (SnapshotSender.Refuses)
+        var properties = new BasicProperties { ContentType = "application/json", MessageId = $"snapshot-request-{snapshotId:N}", UserId = broker.Username };
         await channel.BasicPublishAsync(route.Exchange, "snapshot", false, properties, Json.Serialize(request), cancellationToken);
         return await collector.WaitAsync(idleTimeout, cancellationToken);
     }

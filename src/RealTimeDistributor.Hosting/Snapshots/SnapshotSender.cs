@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using MassTransit;
 using Microsoft.Extensions.Logging;
 using RealTimeDistributor.Contracts;
 
@@ -10,36 +13,81 @@ namespace RealTimeDistributor.Hosting.Snapshots;
 /// (routing key = the queue name) with <see cref="ConfirmingPublisher"/>: plain System.Text.Json bytes, in order, each
 /// confirmed before the next. Nothing is declared: a reply queue that is gone means its requester is gone too.
 /// The default exchange reaches every queue of the vhost, so a request is answered only when <paramref name="replyRule"/>
-/// (site, reply-to) allows its reply queue: a name Topology reserves for snapshot replies of that site on this vhost.
+/// (site, reply-to) allows its reply queue (a name Topology reserves for snapshot replies of that site on this vhost) and
+/// <paramref name="senderRule"/> (sender, site, reply-to) allows it to the user who published it: the AMQP user_id, which
+/// the broker refuses unless it is the publisher's own login (<see cref="SnapshotRequester"/> sets it). A sender gets at
+/// most <see cref="RequestBurst"/> requests at once per reply queue, then one each <see cref="RequestInterval"/>.
 /// </summary>
 public sealed class SnapshotSender(RabbitMqSettings broker, string virtualHost, string clientName, Func<string, string?, bool> replyRule,
-    ILogger<SnapshotSender> logger) : IAsyncDisposable
+    Func<string, string, string, bool> senderRule, ILogger<SnapshotSender> logger) : IAsyncDisposable
 {
+    /// <summary>Requests a sender may make at once for one reply queue (a client asks at most once per 2 s: Client:SnapshotMinInterval).</summary>
+    public const int RequestBurst = 10;
+
+    /// <summary>After a burst, one request per this interval per sender and reply queue.</summary>
+    public static readonly TimeSpan RequestInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>A sender's refusals are logged once per this interval (each is counted).</summary>
+    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
+
     private readonly ConfirmingPublisher _publisher = new(broker, virtualHost, clientName, [], logger);
+    private readonly PartitionedRateLimiter<(string Sender, string ReplyTo)> _rate = PartitionedRateLimiter.Create<(string Sender, string ReplyTo), (string, string)>(
+        request => RateLimitPartition.GetTokenBucketLimiter(request, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = RequestBurst,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = RequestInterval,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+    private readonly ConcurrentDictionary<string, long> _lastLogged = new(StringComparer.Ordinal);
     private long _requestsRefused;
 
     /// <summary>Requests refused since the start (<see cref="Refuses"/>): GET /stats <c>snapshotRequestsRefused</c>.</summary>
     public long RequestsRefused => Interlocked.Read(ref _requestsRefused);
 
     /// <summary>
-    /// True (counted in <see cref="RequestsRefused"/>, logged as information: the requester's fault, not this host's) when a
-    /// request of <paramref name="site"/> names a reply queue this sender does not answer.
+    /// True (counted in <see cref="RequestsRefused"/>, logged as information at most once a minute per sender: the
+    /// requester's fault, not this host's) when a request of <paramref name="site"/> from <paramref name="sender"/> (the
+    /// message's user_id) carries no sender, names a reply queue this sender does not answer or one the sender may not
+    /// have it sent to, or comes too often.
     /// </summary>
-    public bool Refuses(string site, string? replyTo, Guid snapshotId)
+    public bool Refuses(string site, string? replyTo, Guid snapshotId, string? sender)
     {
-        if (replyRule(site, replyTo))
+        var problem = sender is not { Length: > 0 } ? "it carries no user_id (set it to the publishing user: the broker checks it)"
+            : !replyRule(site, replyTo) ? $"{replyTo} is not a snapshot reply queue of that site on {virtualHost}"
+            : !senderRule(sender, site, replyTo!) ? $"user {sender} may not have it sent to {replyTo}"
+            : !Acquired(sender, replyTo!) ? $"user {sender} asks more than {RequestBurst} times at once, or more than once per {RequestInterval.TotalSeconds:0.#} s, for {replyTo}"
+            : null;
+        if (problem is null)
         {
             return false;
         }
         Interlocked.Increment(ref _requestsRefused);
-        logger.LogInformation("Ignored snapshot request {SnapshotId} from {RequestingSite}: {ReplyTo} is not a snapshot reply queue of that site on {VirtualHost}",
-            snapshotId, site, replyTo, virtualHost);
+        var now = Environment.TickCount64;
+        var key = sender ?? "";
+        if (now - _lastLogged.GetOrAdd(key, long.MinValue / 2) >= RefusalLogInterval.TotalMilliseconds)
+        {
+            _lastLogged[key] = now;
+            logger.LogInformation("Ignored snapshot request {SnapshotId} of {RequestingSite} from {Sender} on {VirtualHost}: {Problem} (further refusals of this sender are counted, logged at most once a minute)",
+                snapshotId, site, sender, virtualHost, problem);
+        }
         return true;
+    }
+
+    /// <summary>The user_id of a request as the broker delivered it (null when the publisher set none).</summary>
+    public static string? SenderOf(ConsumeContext context) =>
+        context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit) ? rabbit.Properties.UserId : null;
+
+    private bool Acquired(string sender, string replyTo)
+    {
+        using var lease = _rate.AttemptAcquire((sender, replyTo));
+        return lease.IsAcquired;
     }
 
     /// <summary>Puts <see cref="RequestsRefused"/> on the host's meter.</summary>
     public void ReportTo(RtdMetrics metrics) =>
-        metrics.ObserveCounter("rtd.snapshot.requests_refused", "{request}", "snapshot requests refused: the reply-to is not a snapshot reply queue of the site",
+        metrics.ObserveCounter("rtd.snapshot.requests_refused", "{request}", "snapshot requests refused: no sender, a reply-to the sender may not use, or too often",
             () => RequestsRefused);
 
     public SnapshotWriter<TRow> Open<TRow>(string replyTo, string site, Guid snapshotId, long watermark, DateTimeOffset takenAt, int maxRows,
@@ -47,7 +95,11 @@ public sealed class SnapshotSender(RabbitMqSettings broker, string virtualHost, 
         new(site, snapshotId, watermark, takenAt, maxRows, maxBytes, (chunk, ct) =>
             _publisher.PublishAsync([new OutgoingMessage("", replyTo, Json.Serialize(chunk with { Epoch = epoch, StreamId = streamId }), $"{chunk.Site}-snapshot-{chunk.SnapshotId:N}-{chunk.Index}")], ct));
 
-    public ValueTask DisposeAsync() => _publisher.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _rate.Dispose();
+        await _publisher.DisposeAsync();
+    }
 }
 
 /// <summary>

@@ -56,7 +56,7 @@ def load_snapshot(bindings, idle_timeout=15.0):
     channel.basic_publish(exchange=requests, routing_key="snapshot", body=json.dumps({
         "site": site, "workstation": workstation, "snapshotId": snapshot_id, "replyTo": reply_to, "bindings": bindings,
         "requestedAt": datetime.now(timezone.utc).isoformat(),
-    }), properties=pika.BasicProperties(content_type="application/json"))
+    }), properties=pika.BasicProperties(content_type="application/json", user_id=os.environ.get("RTD_RABBITMQ_USER", "rtd")))
     chunks = {}  # index -> chunk
     last_index = None
     for method, properties, body in channel.consume(reply_to, auto_ack=True, inactivity_timeout=idle_timeout):

@@ -136,18 +136,54 @@ public sealed class When_collecting_snapshot_chunks
     [Fact]
     public async Task Should_send_only_to_a_reply_queue_the_topology_reserves_for_the_site_and_count_and_log_the_others_as_information()
     {
-        var broker = new RabbitMqSettings("127.0.0.1", 5672, "nobody", "unused", false, TimeSpan.FromSeconds(1), "rtd-central");
         var log = new LevelsLogged();
-        await using var sender = new SnapshotSender(broker, "rtd-central", "test", Topology.Central.IsSnapshotReplyQueue, log);
+        await using var sender = Central(log);
+        var (own, other) = (Topology.Central.DistributorUser("site-a"), Topology.Central.DistributorUser("site-b"));
 
-        Assert.False(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id));
-        Assert.True(sender.Refuses("site-a", Topology.Central.DistributorConfigQueue("site-a"), Id));
-        Assert.True(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-b", "a-config"), Id));
-        Assert.True(sender.Refuses("site-a", null, Id));
+        Assert.False(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id, own));
+        Assert.False(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id, "rtd-admin"));
+        Assert.True(sender.Refuses("site-a", Topology.Central.DistributorConfigQueue("site-a"), Id, own));
+        Assert.True(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-b", "a-config"), Id, own));
+        Assert.True(sender.Refuses("site-a", null, Id, own));
+        // issue 24, item 6: tied to the broker-validated user_id
+        Assert.True(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id, null));
+        Assert.True(sender.Refuses("site-a", Topology.Central.SnapshotReplyQueue("site-a", "a-config"), Id, other));
 
-        Assert.Equal(3, sender.RequestsRefused);
+        Assert.Equal(5, sender.RequestsRefused);
+        // one line per sender (own, no sender, other), the rest counted only
         Assert.Equal([LogLevel.Information, LogLevel.Information, LogLevel.Information], log.Levels);
     }
+
+    [Fact]
+    public async Task Should_answer_a_workstation_only_into_its_own_snapshot_queue()
+    {
+        await using var sender = new SnapshotSender(Broker, "rtd-site-a", "test", Topology.Site.IsClientSnapshotQueue, Topology.Site.MayReceiveSnapshot, new LevelsLogged());
+        var (ws1, ws2) = (Topology.Site.ClientSnapshotQueue("site-a", "ws1"), Topology.Site.ClientSnapshotQueue("site-a", "ws2"));
+
+        Assert.False(sender.Refuses("site-a", ws1, Id, Topology.Site.WorkstationUser("site-a", "ws1")));
+        Assert.True(sender.Refuses("site-a", ws1, Id, Topology.Site.WorkstationUser("site-a", "ws2")));
+        Assert.False(sender.Refuses("site-a", ws2, Id, Topology.Site.WorkstationUser("site-a", "ws2")));
+        Assert.False(sender.Refuses("site-a", ws2, Id, "rtd-admin"));
+        Assert.Equal(1, sender.RequestsRefused);
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_sender_that_asks_more_than_its_burst_for_one_reply_queue()
+    {
+        await using var sender = Central(new LevelsLogged());
+        var (user, queue) = (Topology.Central.DistributorUser("site-a"), Topology.Central.SnapshotReplyQueue("site-a", "a-config"));
+
+        var answered = Enumerable.Range(0, SnapshotSender.RequestBurst * 3).Count(_ => !sender.Refuses("site-a", queue, Id, user));
+
+        // the burst, and at most a token or two replenished while the loop ran; another sender is not held back
+        Assert.InRange(answered, SnapshotSender.RequestBurst, SnapshotSender.RequestBurst + 2);
+        Assert.False(sender.Refuses("site-a", queue, Id, "rtd-admin"));
+    }
+
+    private static readonly RabbitMqSettings Broker = new("127.0.0.1", 5672, "nobody", "unused", false, TimeSpan.FromSeconds(1), "rtd-central");
+
+    private static SnapshotSender Central(ILogger<SnapshotSender> log) => new(Broker, "rtd-central", "test", Topology.Central.IsSnapshotReplyQueue,
+        (sender, site, _) => Topology.Central.MayRequestSnapshotOf(sender, site), log);
 
     /// <summary>The level of each event logged.</summary>
     private sealed class LevelsLogged : ILogger<SnapshotSender>
