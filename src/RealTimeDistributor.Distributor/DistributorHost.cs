@@ -58,6 +58,7 @@ public static class DistributorHost
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<DistributorStats>();
+        builder.Services.AddSingleton(sp => new PreviousHolderFence(broker, settings, sp.GetRequiredService<ILogger<PreviousHolderFence>>()));
         builder.Services.AddSingleton<SiteLease>();
         var links = new SiteLinks(broker, siteBroker, settings, TimeProvider.System);
         builder.Services.AddSingleton(links);

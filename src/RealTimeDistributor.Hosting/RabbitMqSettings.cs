@@ -6,7 +6,8 @@ namespace RealTimeDistributor.Hosting;
 /// Broker connection, bound from the "RabbitMq" section:
 /// <code>
 /// "RabbitMq": { "Host": "127.0.0.1", "Port": 5672, "Username": "rtd-site-a-distributor", "Password": "...", "UseTls": false,
-///               "CaCertificate": "/etc/rtd/rabbitmq-ca.pem", "ConnectTimeout": "00:00:10", "CentralVirtualHost": "rtd-central" }
+///               "CaCertificate": "/etc/rtd/rabbitmq-ca.pem", "ConnectTimeout": "00:00:10", "CentralVirtualHost": "rtd-central",
+///               "ManagementUrl": "http://127.0.0.1:15672" }
 /// </code>
 /// UseTls connects with TLS (amqps, port 5671 by default) and checks the broker's certificate and name (RabbitMq:Host);
 /// CaCertificate, a PEM file, is the CA that signed it when the operating system does not trust that CA.
@@ -28,6 +29,12 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
 
     /// <summary>The section these settings were read from ("RabbitMq" or "SiteRabbitMq"): the keys an error names.</summary>
     public string ConfigurationSection { get; init; } = Section;
+
+    /// <summary>
+    /// The broker's management HTTP API (ManagementUrl; default http://{Host}:15672/): a distributor that takes a site
+    /// over closes the connections of the instance it took it from there (SiteLease, PreviousHolderFence).
+    /// </summary>
+    public Uri ManagementUrl { get; init; } = new($"http://{Host}:15672/");
 
     /// <summary>The keys an unreachable broker is reported with.</summary>
     public string Keys => string.Join(", ", (UseTls ? KeyNames : KeyNames[..4])
@@ -63,7 +70,7 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
         }
         var port = configuration.Int($"{section}:Port", useTls ? 5671 : 5672, 1, 65535);
         var nodes = BrokerNode.ParseList(configuration[$"{section}:Hosts"], port, $"{section}:Hosts");
-        return new RabbitMqSettings(
+        var settings = new RabbitMqSettings(
             nodes is [var first, ..] && string.IsNullOrWhiteSpace(configuration[$"{section}:Host"]) ? first.Host : configuration.Required($"{section}:Host"),
             port,
             configuration.Required($"{section}:Username"),
@@ -76,7 +83,14 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
             ca,
             nodes)
         { ConfigurationSection = section };
+        return configuration[$"{section}:ManagementUrl"] is { Length: > 0 } management
+            ? settings with { ManagementUrl = ManagementUrlOf(management, $"{section}:ManagementUrl") }
+            : settings;
     }
+
+    private static Uri ManagementUrlOf(string value, string key) =>
+        Uri.TryCreate(value.TrimEnd('/') + "/", UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url
+            : throw new InvalidConfigurationException(key, $"is '{value}': an http(s) address such as http://broker:15672.");
 }
 
 /// <summary>One broker node: a host name and its AMQP port.</summary>

@@ -19,16 +19,18 @@ public sealed class NotLeaseHolderException(string message) : HandBackException(
 /// (<see cref="WaitAsync"/>) and detach when it is lost. A graceful stop gives the lease up, so a standby takes over at its
 /// next attempt; after a kill -9 it takes over once the lease has expired (<see cref="DistributorSettings.LeaseDuration"/>).
 /// </summary>
-public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings settings, TimeProvider clock, ILogger<SiteLease> logger) : BackgroundService
+public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings settings, TimeProvider clock, PreviousHolderFence fence, ILogger<SiteLease> logger)
+    : BackgroundService
 {
     /// <summary>The condition a commit adds to its <c>sync_state</c> statement: the row is only found under the current epoch.</summary>
     public const string FenceSql = "site = $1 AND epoch = $2";
 
     private const string AcquireSql = """
-        UPDATE sync_state
-        SET epoch = CASE WHEN holder = $2 THEN epoch ELSE epoch + 1 END, holder = $2, lease_expires_at = clock_timestamp() + $3
-        WHERE site = $1 AND (holder = $2 OR holder IS NULL OR lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
-        RETURNING epoch, stream_id
+        UPDATE sync_state s
+        SET epoch = CASE WHEN s.holder = $2 THEN s.epoch ELSE s.epoch + 1 END, holder = $2, lease_expires_at = clock_timestamp() + $3
+        FROM (SELECT holder FROM sync_state WHERE site = $1 FOR UPDATE) previous
+        WHERE s.site = $1 AND (s.holder = $2 OR s.holder IS NULL OR s.lease_expires_at IS NULL OR s.lease_expires_at < clock_timestamp())
+        RETURNING s.epoch, s.stream_id, previous.holder
         """;
 
     private readonly Lock _gate = new();
@@ -98,7 +100,7 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
             var attempt = clock.GetUtcNow();
             try
             {
-                var grant = await AcquireAsync(stoppingToken);
+                var (grant, previousHolder) = await AcquireAsync(stoppingToken);
                 if (grant is null)
                 {
                     Lose(Current, "another instance holds the lease");
@@ -107,6 +109,11 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
                 {
                     renewedAt = attempt;
                     Hold(grant);
+                    if (previousHolder is not null && previousHolder != Holder)
+                    {
+                        // taken from another instance: if it is frozen, it still holds the site's queues
+                        await fence.CloseConnectionsOfAsync(previousHolder, stoppingToken);
+                    }
                 }
                 _decided.TrySetResult();
             }
@@ -152,14 +159,17 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
         }
     }
 
-    private async Task<LeaseGrant?> AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>The grant (null: another instance holds the lease) and the holder before this attempt.</summary>
+    private async Task<(LeaseGrant? Grant, string? PreviousHolder)> AcquireAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(AcquireSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Holder });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = settings.LeaseDuration });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new LeaseGrant(reader.GetInt64(0), reader.GetGuid(1)) : null;
+        return await reader.ReadAsync(cancellationToken)
+            ? (new LeaseGrant(reader.GetInt64(0), reader.GetGuid(1)), reader.IsDBNull(2) ? null : reader.GetString(2))
+            : (null, null);
     }
 
     private void Hold(LeaseGrant grant)

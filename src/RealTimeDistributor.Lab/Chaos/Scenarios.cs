@@ -11,7 +11,7 @@ public static class Scenarios
 {
     public static readonly IReadOnlyList<Scenario> All =
     [
-        new KillActiveDistributor(), new KillStandbyDistributor(), new KillCenter(), new KillClient(), new SplitStreams(),
+        new KillActiveDistributor(), new PauseActiveDistributor(), new PauseActiveDistributorBriefly(), new KillStandbyDistributor(), new KillCenter(), new KillClient(), new SplitStreams(),
         new DuplicateDeliveries(), new ClientQueueOverflow(), new QuietResync(), new ReplicaRecreated(), new HostileMessages(),
         new FlakyLink(), new BrokerRestart(),
     ];
@@ -38,6 +38,55 @@ public sealed class KillActiveDistributor : Scenario
             run.Violation("no change was applied within 60 s of killing the active distributor");
         }
         await run.System.RestartStoppedAsync(cancellationToken);
+    }
+}
+
+public sealed class PauseActiveDistributor : Scenario
+{
+    /// <summary>Ten leases (3 s): far past the moment the standby takes the lease over.</summary>
+    public static readonly TimeSpan Freeze = TimeSpan.FromSeconds(30);
+
+    public override string Name => "pause-active-distributor";
+
+    public override string Proves => "a SIGSTOP of the active instance longer than its lease: the standby closes the frozen one's central connections "
+        + "and applies while it is still frozen; woken, it stands by, nothing applied twice or published under its old epoch";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var active = await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue) ?? "a";
+        var frozen = run.System.Distributors[run.Site][active];
+        await frozen.PauseAsync();
+        try
+        {
+            var applied = await run.System.AppliedAsync(run.Site);
+            // the load goes on: a change applied now is the standby's (before issue 23 nothing was, until the frozen one woke)
+            run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > applied, Freeze, cancellationToken);
+            if (run.Failover is null)
+            {
+                run.Violation($"no change was applied in the {Freeze.TotalSeconds:0} s the active distributor was frozen");
+            }
+        }
+        finally
+        {
+            await frozen.ResumeAsync();
+        }
+    }
+}
+
+public sealed class PauseActiveDistributorBriefly : Scenario
+{
+    public override string Name => "pause-active-distributor-briefly";
+
+    public override string Proves => "a SIGSTOP of the active instance for a third of its lease costs a pause, no takeover storm, nothing lost or applied twice";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var active = await run.System.ActiveInstanceAsync(run.Site, run.ConfigQueue) ?? "a";
+        var paused = run.System.Distributors[run.Site][active];
+        await paused.PauseAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // the fault itself: a freeze of this length
+        await paused.ResumeAsync();
+        await run.BurstAsync(100, cancellationToken);
     }
 }
 

@@ -97,4 +97,14 @@ public sealed class When_reading_configuration
         Assert.Equal("RabbitMq:CaCertificate", missing.Key);
         Assert.Contains("cannot read a PEM certificate", missing.Message);
     }
+
+    [Fact]
+    public void Should_default_the_management_api_to_the_broker_host_and_refuse_an_address_that_is_not_http()
+    {
+        (string, string)[] login = [("RabbitMq:Host", "h"), ("RabbitMq:Username", "u"), ("RabbitMq:Password", "p")];
+        Assert.Equal(new Uri("http://h:15672/"), RabbitMqSettings.From(Config(login)).ManagementUrl);
+        Assert.Equal(new Uri("https://m:15671/"), RabbitMqSettings.From(Config([.. login, ("RabbitMq:ManagementUrl", "https://m:15671")])).ManagementUrl);
+        var error = Assert.Throws<InvalidConfigurationException>(() => RabbitMqSettings.From(Config([.. login, ("RabbitMq:ManagementUrl", "amqp://m")])));
+        Assert.Equal("RabbitMq:ManagementUrl", error.Key);
+    }
 }
