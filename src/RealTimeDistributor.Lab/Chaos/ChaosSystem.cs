@@ -212,6 +212,10 @@ public sealed class ChaosSystem : IAsyncDisposable
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Turns a site's replica read-only (or writable again), its sessions ended so that every new one has it.</summary>
+    public Task SetReplicaReadOnlyAsync(string site, bool readOnly) =>
+        Testing.ReplicaFaults.SetReadOnlyAsync(ProbeConnectionString("postgres"), ReplicaDatabase(site), readOnly);
+
     /// <summary>The last site sequence a replica applied, -1 while it does not exist.</summary>
     public async Task<long> AppliedAsync(string site)
     {

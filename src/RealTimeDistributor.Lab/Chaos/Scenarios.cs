@@ -12,7 +12,7 @@ public static class Scenarios
     public static readonly IReadOnlyList<Scenario> All =
     [
         new KillActiveDistributor(), new PauseActiveDistributor(), new PauseActiveDistributorBriefly(), new KillStandbyDistributor(), new KillCenter(), new KillClient(), new SplitStreams(),
-        new DuplicateDeliveries(), new ClientQueueOverflow(), new QuietResync(), new ReplicaRecreated(), new HostileMessages(),
+        new DuplicateDeliveries(), new ClientQueueOverflow(), new QuietResync(), new ReplicaRecreated(), new ReplicaReadOnly(), new HostileMessages(),
         new FlakyLink(), new BrokerRestart(),
     ];
 
@@ -87,6 +87,57 @@ public sealed class PauseActiveDistributorBriefly : Scenario
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // the fault itself: a freeze of this length
         await paused.ResumeAsync();
         await run.BurstAsync(100, cancellationToken);
+    }
+}
+
+public sealed class ReplicaReadOnly : Scenario
+{
+    /// <summary>How long the replica refuses writes (issue 23: a replica failed over, in recovery or restarting).</summary>
+    public static readonly TimeSpan ReadOnlyFor = TimeSpan.FromSeconds(20);
+
+    public override string Name => "replica-read-only";
+
+    public override string Proves => $"a replica that refuses writes (25006) for {ReadOnlyFor.TotalSeconds:0} s under load is waited out on both paths: "
+        + "nothing parked in the error queues, the newest values win";
+
+    private long _parkedBefore;
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        _parkedBefore = await ParkedAsync(run); // the run's system is shared: an earlier scenario may have parked hostile messages
+        await run.System.SetReplicaReadOnlyAsync(run.Site, true);
+        try
+        {
+            await Task.Delay(ReadOnlyFor, cancellationToken); // the fault itself: the load goes on meanwhile
+        }
+        finally
+        {
+            await run.System.SetReplicaReadOnlyAsync(run.Site, false);
+        }
+        var applied = await run.System.AppliedAsync(run.Site);
+        run.Failover = await TimeUntilAsync(async () => await run.System.AppliedAsync(run.Site) > applied, TimeSpan.FromSeconds(60), cancellationToken);
+        if (run.Failover is null)
+        {
+            run.Violation("no change was applied within 60 s of the replica taking writes again");
+        }
+    }
+
+    public override async Task CheckAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        if (await ParkedAsync(run) - _parkedBefore is > 0 and var parked)
+        {
+            run.Violation($"{parked} message(s) parked in the site's central error queues while the replica was read-only");
+        }
+    }
+
+    private static async Task<long> ParkedAsync(ChaosRun run)
+    {
+        var parked = 0L;
+        foreach (var queue in new[] { Topology.Central.DistributorConfigQueue(run.Site), Topology.Central.DistributorRealTimeQueue(run.Site) })
+        {
+            parked += await run.System.Management.MessagesAsync(run.System.CentralVirtualHost, $"{queue}_error");
+        }
+        return parked;
     }
 }
 

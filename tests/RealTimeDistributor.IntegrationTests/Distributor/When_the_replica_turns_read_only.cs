@@ -91,16 +91,7 @@ public sealed class When_the_replica_turns_read_only : SystemTest
     private async Task SetReadOnlyAsync(bool readOnly)
     {
         var database = Rtd.ReplicaDatabase(Site);
-        await using var admin = new NpgsqlConnection(TestSettings.ConnectionString("postgres"));
-        await admin.OpenAsync();
-        await using (var alter = new NpgsqlCommand($"ALTER DATABASE \"{database}\" SET default_transaction_read_only = {(readOnly ? "on" : "off")}", admin))
-        {
-            await alter.ExecuteNonQueryAsync();
-        }
-        await using var terminate = new NpgsqlCommand(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @db AND pid <> pg_backend_pid()", admin);
-        terminate.Parameters.AddWithValue("db", database);
-        await terminate.ExecuteScalarAsync();
+        await ReplicaFaults.SetReadOnlyAsync(TestSettings.ConnectionString("postgres"), database, readOnly);
         // this test's own pooled connections to the replica are gone; the distributor finds out about its own
         await using var reads = new NpgsqlConnection(TestSettings.ConnectionString(database));
         NpgsqlConnection.ClearPool(reads);
