@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace RealTimeDistributor.Contracts;
 
@@ -19,4 +20,4 @@ public sealed record ConfigChanged(
     string Key,
     JsonElement? Row,
     DateTimeOffset CommittedAt,
-    long CentralEpoch = 0);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long CentralEpoch = 0);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace RealTimeDistributor.Contracts;
 
 /// <summary>
@@ -11,4 +12,4 @@ public sealed record RealTimeRowsPublished(
     bool FullRefresh,
     DateTimeOffset PublishedAt,
     IReadOnlyList<RealTimeRow> Rows,
-    long CentralEpoch = 0);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long CentralEpoch = 0);

@@ -45,8 +45,15 @@ public sealed class StatisticsCheckpoints(IServiceScopeFactory scopes, Statistic
         engine.Restore(row is null ? null : JsonSerializer.Deserialize<StatisticsCheckpoint>(row.State, Json.Options));
         (source as GatewayActivity)?.Reset(now);
         (_restoredEpoch, _savedAt) = (term.Epoch, now);
-        logger.LogWarning("Statistics at central epoch {Epoch} start from the checkpoint of epoch {CheckpointEpoch} taken at {TakenAt} ({Age} before); every peripheral is asked for a resync",
-            term.Epoch, row?.Epoch, row?.TakenAt, row is null ? null : now - row.TakenAt);
+        if (row is null)
+        {
+            logger.LogWarning("Statistics at central epoch {Epoch} start from zero (no checkpoint yet); every peripheral is asked for a resync", term.Epoch);
+        }
+        else
+        {
+            logger.LogWarning("Statistics at central epoch {Epoch} start from the checkpoint of epoch {CheckpointEpoch} taken at {TakenAt} ({Age} before); every peripheral is asked for a resync",
+                term.Epoch, row.Epoch, row.TakenAt, now - row.TakenAt);
+        }
     }
 
     /// <summary>Writes the checkpoint if <c>Central:Checkpoint:Interval</c> has passed since the last; a refused write ends the term.</summary>
