@@ -31,6 +31,9 @@ public sealed class CenterProcess(Process process, Uri url, string editorKey) : 
         }
     }
 
+    /// <summary>GET /metrics: the Prometheus text.</summary>
+    public Task<string> MetricsAsync() => _http.GetStringAsync("/metrics");
+
     /// <summary>Waits until it holds the central lease; its epoch.</summary>
     public async Task<long> WaitHolderAsync(TimeSpan timeout) =>
         (await Eventually.Until(LeaseAsync, l => l is { Holder: true }, $"the center at {url} to hold the central lease", timeout))!.Value.Epoch;

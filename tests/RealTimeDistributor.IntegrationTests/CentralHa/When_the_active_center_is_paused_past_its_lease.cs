@@ -45,6 +45,13 @@ public sealed class When_the_active_center_is_paused_past_its_lease(ITestOutputH
         Assert.Contains(afterWake, m => m.Exchange == Topology.Central.RealTimeExchange && m.Epoch == epoch);
         Assert.All(afterWake, m => Assert.Equal(epoch, m.Epoch)); // nothing from the woken center
 
+        // what the alert rules read: the holder's gauge is 1, the woken one's 0; the takeover counted where it happened
+        var holder = await B.MetricsAsync();
+        var woken = await A.MetricsAsync();
+        Assert.Matches(@"(?m)^rtd_central_lease_holder\{[^}]*\} 1( |$)", holder);
+        Assert.Matches(@"(?m)^rtd_central_takeovers_total\{[^}]*\} 1( |$)", holder);
+        Assert.Matches(@"(?m)^rtd_central_lease_holder\{[^}]*\} 0( |$)", woken);
+
         // had a batch of the old epoch got out (published between its check and its pause), the site ignores it
         var ignored = Fence.Ignored;
         var sentAt = DateTimeOffset.UtcNow;
