@@ -12,7 +12,8 @@ namespace RealTimeDistributor.Central.ChangeLog;
 /// and records how far it got only after the broker confirmed. After a crash or a broker outage it resumes from
 /// there: nothing is lost; a batch may be published twice, which the distributors skip by sequence. Runs only on the
 /// active center (<see cref="CentralLease"/>): each batch is published only while the lease is valid, carries the
-/// lease's epoch, and its position is recorded under the lease's fence (never backwards).
+/// lease's epoch, and its position is recorded under the lease's fence (never backwards). A change committed by another
+/// instance (a standby's admin API) is not signalled here: the relay finds it at its next poll, within a second.
 /// </summary>
 public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal signal, CentralStats stats, RabbitMqSettings broker, CentralLease lease,
     ILogger<ChangeLogRelay> logger) : BackgroundService
@@ -62,6 +63,7 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
             }
         }
         stats.Published(entries.Count);
+        signal.Relayed();
         logger.LogDebug("Published config changes through {Sequence} at central epoch {Epoch}", through, term.Epoch);
         return entries.Count;
     }
