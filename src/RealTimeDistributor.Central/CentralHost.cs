@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.Admin;
 using RealTimeDistributor.Central.ChangeLog;
+using RealTimeDistributor.Central.Lease;
 using RealTimeDistributor.Central.Persistence;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Central.RealTime.Gateways;
@@ -15,7 +16,9 @@ namespace RealTimeDistributor.Central;
 /// Builds the central controller. Configuration keys (environment form in brackets):
 /// ConnectionStrings:Central (ConnectionStrings__Central), RabbitMq:* (RabbitMq__*), RealTime:* (RealTime__*),
 /// Urls (default http://127.0.0.1:5080), Seq:ServerUrl, Admin:Keys:&lt;name&gt;:Hash/Role (the admin API's keys, at least one),
-/// Admin:RateLimit:PerKey/PerAddress (<see cref="AdminRateLimits"/>).
+/// Admin:RateLimit:PerKey/PerAddress (<see cref="AdminRateLimits"/>), Central:Lease:Duration and Central:Checkpoint:Interval
+/// (<see cref="CentralLeaseOptions"/>). Any number of instances may run on one central database: the holder of the central
+/// lease (<see cref="CentralLease"/>) alone publishes; every instance serves the admin API and configuration snapshots.
 /// </summary>
 public static class CentralHost
 {
@@ -28,10 +31,14 @@ public static class CentralHost
         var connectionString = builder.Configuration.Required("ConnectionStrings:Central");
         var realTime = RealTimeOptions.From(builder.Configuration);
         var activity = ActivityOptions.From(builder.Configuration);
+        var leaseOptions = CentralLeaseOptions.From(builder.Configuration);
         builder.AddRtdDefaults("central", "central", broker, [broker.CentralVirtualHost], (connectionString, "ConnectionStrings:Central"));
 
         builder.Services.AddSingleton(realTime);
         builder.Services.AddSingleton(activity);
+        builder.Services.AddSingleton(leaseOptions);
+        builder.Services.AddSingleton(sp => new CentralLease(connectionString, leaseOptions, sp.GetRequiredService<ILogger<CentralLease>>()));
+        builder.Services.AddSingleton<StatisticsCheckpoints>();
         builder.Services.AddSingleton<CentralStats>();
         builder.Services.AddSingleton<ChangeLogSignal>();
         builder.Services.AddSingleton<VersionClock>();
@@ -53,15 +60,17 @@ public static class CentralHost
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<ConfigSnapshotConsumer>();
-            x.AddConsumer<RealTimeSnapshotConsumer>();
+            x.AddConsumer<RealTimeSnapshotConsumer>().ExcludeFromConfigureEndpoints();
             x.UsingRabbitMq((context, cfg) =>
             {
                 cfg.UseRtdBroker(broker, broker.CentralVirtualHost, "rtd central", Topology.Central.ControllerBusOwner);
                 ConfigSnapshotConsumer.Configure(cfg, context);
-                RealTimeSnapshotConsumer.Configure(cfg, context);
             });
         });
         builder.Services.AddBrokerBindings(broker);
+        // after the migrations (a startup task), before everything that waits on it
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CentralLease>());
+        builder.Services.AddHostedService<RealTimeSnapshotEndpoint>();
         builder.Services.AddHostedService<ChangeLogRelay>();
         builder.Services.AddSingleton<StatisticsEngine>();
         if (activity.Source == ActivityOptions.Gateways)
@@ -81,6 +90,7 @@ public static class CentralHost
         var metrics = app.Services.GetRequiredService<RtdMetrics>();
         app.Services.GetRequiredService<CentralStats>().ReportTo(metrics);
         app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
+        app.Services.GetRequiredService<CentralLease>().ReportTo(metrics);
         app.UseAuthentication();
         app.UseRateLimiter(); // after authentication: the limit per key needs the key's name
         app.UseAuthorization();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace RealTimeDistributor.Contracts;
 
@@ -9,6 +10,8 @@ namespace RealTimeDistributor.Contracts;
 /// </summary>
 /// <param name="Operation">"upsert" or "delete" (see <see cref="ConfigOperations"/>).</param>
 /// <param name="Row">The whole row after the change; null for a delete.</param>
+/// <param name="CentralEpoch">The central lease epoch of the center instance that published it (0: none given, not fenced);
+/// a distributor ignores a change of a lower central epoch than the highest it has seen (docs/wire-format.md).</param>
 public sealed record ConfigChanged(
     long Sequence,
     long PreviousSequence,
@@ -16,4 +19,5 @@ public sealed record ConfigChanged(
     string Operation,
     string Key,
     JsonElement? Row,
-    DateTimeOffset CommittedAt);
+    DateTimeOffset CommittedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long CentralEpoch = 0);

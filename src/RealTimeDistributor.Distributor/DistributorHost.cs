@@ -60,6 +60,7 @@ public static class DistributorHost
         builder.Services.AddSingleton<DistributorStats>();
         builder.Services.AddSingleton(sp => new PreviousHolderFence(broker, settings, sp.GetRequiredService<ILogger<PreviousHolderFence>>()));
         builder.Services.AddSingleton<SiteLease>();
+        builder.Services.AddSingleton<CentralEpochFence>();
         var links = new SiteLinks(broker, siteBroker, settings, TimeProvider.System);
         builder.Services.AddSingleton(links);
         builder.Services.AddSingleton<SiteStream>();
@@ -118,6 +119,8 @@ public static class DistributorHost
         app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
         metrics.ObserveCounter("rtd.config.resyncs", "{resync}", "replica rebuilds from a central snapshot after a gap or a poison change",
             () => app.Services.GetRequiredService<ResyncGuard>().Count);
+        metrics.ObserveCounter("rtd.central.stale_epoch_ignored", "{message}", "messages of a former active center (lower central epoch) ignored",
+            () => app.Services.GetRequiredService<CentralEpochFence>().Ignored);
         return app;
     }
 }

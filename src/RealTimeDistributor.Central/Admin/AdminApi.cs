@@ -33,8 +33,11 @@ public static class AdminApi
         edit.MapDelete("/{table}/{id:long}", DeleteAsync);
         app.MapActivityIngest();
         app.MapGet("/api/sequence", SequenceAsync);
-        app.MapGet("/stats", (CentralStats stats, SnapshotSender snapshots) => Results.Ok(new
+        app.MapGet("/stats", (CentralStats stats, SnapshotSender snapshots, Lease.CentralLease lease) => Results.Ok(new
         {
+            leaseHolder = lease.Current is not null,
+            centralEpoch = lease.LastEpoch,
+            centralTakeovers = lease.Takeovers,
             stats.ChangesCommitted,
             stats.ChangesPublished,
             stats.RealTimeRowsPublished,

@@ -20,6 +20,12 @@ public sealed class ChangeLogSignal
         _channel.Writer.TryWrite(true);
     }
 
+    /// <summary>
+    /// The relay published changes (perhaps committed by another center instance, whose commits this one is not told of):
+    /// moves <see cref="Version"/>, so the statistics feed rereads the configuration.
+    /// </summary>
+    public void Relayed() => Interlocked.Increment(ref _version);
+
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

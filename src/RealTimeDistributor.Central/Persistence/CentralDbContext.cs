@@ -21,6 +21,10 @@ public sealed class CentralDbContext(DbContextOptions<CentralDbContext> options)
 
     public DbSet<CallType> CallTypes => Set<CallType>();
 
+    public DbSet<CentralLeaseRow> CentralLease => Set<CentralLeaseRow>();
+
+    public DbSet<StatisticsCheckpointRow> StatisticsCheckpoint => Set<StatisticsCheckpointRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ModelConventions.ConfigureConfiguration(modelBuilder);
@@ -47,6 +51,16 @@ public sealed class CentralDbContext(DbContextOptions<CentralDbContext> options)
         {
             e.ToTable("relay_state");
             e.HasData(new RelayState { Id = 1, PublishedThrough = 0 });
+        });
+        modelBuilder.Entity<CentralLeaseRow>(e =>
+        {
+            e.ToTable("central_lease");
+            e.HasData(new CentralLeaseRow { Id = 1, Epoch = 0 });
+        });
+        modelBuilder.Entity<StatisticsCheckpointRow>(e =>
+        {
+            e.ToTable("statistics_checkpoint");
+            e.Property(x => x.State).HasColumnType("jsonb");
         });
         ModelConventions.UseSnakeCaseColumns(modelBuilder);
     }
@@ -108,4 +122,31 @@ public sealed class RelayState
     public int Id { get; set; }
 
     public long PublishedThrough { get; set; }
+}
+
+/// <summary>
+/// The single-row central lease (<see cref="Lease.CentralLease"/>): which center instance is active, under which epoch
+/// (one more on every takeover), until when (the database's clock).
+/// </summary>
+public sealed class CentralLeaseRow
+{
+    public int Id { get; set; }
+
+    public string? Holder { get; set; }
+
+    public long Epoch { get; set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+}
+
+/// <summary>The statistics engine's window counters as the active center last wrote them (<see cref="RealTime.StatisticsCheckpoint"/>).</summary>
+public sealed class StatisticsCheckpointRow
+{
+    public int Id { get; set; }
+
+    public long Epoch { get; set; }
+
+    public DateTimeOffset TakenAt { get; set; }
+
+    public string State { get; set; } = "{}";
 }

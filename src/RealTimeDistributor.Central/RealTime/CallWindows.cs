@@ -22,7 +22,7 @@ public readonly record struct Tally(long Offered, long Answered, long Handled, l
 /// The three windows of one skill group, call type or service, as in ICM: To5 (rolling five minutes), Half (the
 /// current half hour, reset at :00 and :30 local time) and Today (since local midnight).
 /// </summary>
-public sealed class CallWindows(TimeZoneInfo zone)
+public sealed partial class CallWindows(TimeZoneInfo zone)
 {
     public static readonly TimeSpan RollingWindow = TimeSpan.FromMinutes(5);
 

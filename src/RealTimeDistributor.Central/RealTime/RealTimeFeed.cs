@@ -1,4 +1,5 @@
 using RealTimeDistributor.Central.ChangeLog;
+using RealTimeDistributor.Central.Lease;
 using RealTimeDistributor.Central.Persistence;
 
 namespace RealTimeDistributor.Central.RealTime;
@@ -10,13 +11,19 @@ namespace RealTimeDistributor.Central.RealTime;
 /// the central database after this process commits a configuration change (<see cref="ChangeLogSignal.Version"/> moved; at most
 /// once a second), and in any case
 /// every <c>RealTime:ConfigurationRefresh</c>.
+/// It runs only on the active center (<see cref="CentralLease"/>). A new term (an epoch this process has not run) starts
+/// from the statistics checkpoint (<see cref="StatisticsCheckpoints"/>), asks every gateway to resync and publishes every
+/// row; during the term it writes the checkpoint every <c>Central:Checkpoint:Interval</c>. Each interval publishes only
+/// while the lease is valid, under its epoch.
 /// </summary>
 public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource source, StatisticsEngine engine, RealTimePublisher publisher,
-    ChangeLogSignal changes, RealTimeOptions options, Gateways.ActivityOptions activity, TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
+    ChangeLogSignal changes, RealTimeOptions options, Gateways.ActivityOptions activity, CentralLease lease, StatisticsCheckpoints checkpoints,
+    TimeProvider clock, ILogger<RealTimeFeed> logger) : BackgroundService
 {
     private static readonly TimeSpan MinimumReload = TimeSpan.FromSeconds(1);
     private DateTimeOffset? _configuredAt;
     private long _configuredThrough = -1;
+    private CentralTerm? _term;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,18 +32,34 @@ public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource so
             logger.LogInformation("Real-time feed is off (RealTime:Source is off, or RealTime:Simulate is false)");
             return;
         }
-        using var timer = new PeriodicTimer(options.Interval, clock);
         var tick = 0L;
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
-            tick++;
+            _term = await lease.WaitAsync(stoppingToken);
+            using var during = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _term.Lost);
             try
             {
-                await TickAsync(tick % options.FullRefreshEvery == 0, stoppingToken);
+                await checkpoints.TakeOverAsync(_term, during.Token);
+                using var timer = new PeriodicTimer(options.Interval, clock);
+                var fullRefresh = true; // the first interval of a term publishes every row
+                while (await timer.WaitForNextTickAsync(during.Token))
+                {
+                    tick++;
+                    try
+                    {
+                        await TickAsync(fullRefresh || tick % options.FullRefreshEvery == 0, during.Token);
+                        fullRefresh = false;
+                        await checkpoints.SaveWhenDueAsync(_term, during.Token);
+                    }
+                    catch (Exception exception) when (exception is not OperationCanceledException)
+                    {
+                        logger.LogWarning(exception, "Real-time interval {Tick} was not published", tick);
+                    }
+                }
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(exception, "Real-time interval {Tick} was not published", tick);
+                logger.LogWarning("The statistics feed stops publishing: this center no longer holds the central lease (epoch {Epoch})", _term.Epoch);
             }
         }
     }
@@ -64,7 +87,11 @@ public sealed class RealTimeFeed(IServiceScopeFactory scopes, IActivitySource so
         var rows = 0;
         foreach (var table in engine.Collect(now, fullRefresh))
         {
-            await publisher.PublishAsync(table.Table, table.Rows, fullRefresh, cancellationToken);
+            if (_term is not { } term || !lease.Valid(term))
+            {
+                throw new OperationCanceledException("The central lease is no longer valid: nothing more is published.");
+            }
+            await publisher.PublishAsync(table.Table, table.Rows, fullRefresh, term.Epoch, cancellationToken);
             rows += table.Rows.Count;
         }
         logger.LogDebug("Published {Rows} real-time rows (full refresh {FullRefresh})", rows, fullRefresh);

@@ -20,12 +20,17 @@ public sealed class RealTimePublisher(RabbitMqSettings broker, CentralStats stat
     private readonly ConfirmingPublisher _publisher = new(broker, broker.CentralVirtualHost, "rtd central real-time",
         [Topology.Central.RealTimeExchange], logger);
 
-    public async Task PublishAsync(string table, IReadOnlyList<RealTimeRow> rows, bool fullRefresh, CancellationToken cancellationToken)
+    /// <summary>The rows of one table, with no central epoch (a test's or a tool's publisher: not fenced).</summary>
+    public Task PublishAsync(string table, IReadOnlyList<RealTimeRow> rows, bool fullRefresh, CancellationToken cancellationToken) =>
+        PublishAsync(table, rows, fullRefresh, 0, cancellationToken);
+
+    /// <summary>The rows of one table, under <paramref name="centralEpoch"/> (the active center's lease epoch, on every batch).</summary>
+    public async Task PublishAsync(string table, IReadOnlyList<RealTimeRow> rows, bool fullRefresh, long centralEpoch, CancellationToken cancellationToken)
     {
         foreach (var messages in rows.Chunk(MaxRowsPerMessage).Chunk(MaxMessagesInFlight))
         {
             var publishedAt = clock.GetUtcNow();
-            await _publisher.PublishAsync([.. messages.Select(chunk => ToMessage(new RealTimeRowsPublished(table, fullRefresh, publishedAt, chunk)))],
+            await _publisher.PublishAsync([.. messages.Select(chunk => ToMessage(new RealTimeRowsPublished(table, fullRefresh, publishedAt, chunk, centralEpoch)))],
                 cancellationToken);
             stats.RealTimePublished(messages.Sum(m => m.Length));
         }

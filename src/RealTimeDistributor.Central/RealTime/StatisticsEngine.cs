@@ -11,7 +11,7 @@ public sealed record TableRows(string Table, IReadOnlyList<RealTimeRow> Rows);
 /// given. <see cref="Collect"/> computes every row and returns those whose value changed since the previous call.
 /// Thread-safe (one lock); the feed is its only caller today.
 /// </summary>
-public sealed class StatisticsEngine
+public sealed partial class StatisticsEngine
 {
     private readonly Lock _gate = new();
     private readonly TimeZoneInfo _zone;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MassTransit;
+using RealTimeDistributor.Central.Lease;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
@@ -12,7 +13,8 @@ namespace RealTimeDistributor.Central.Snapshots;
 /// engine's lock (<see cref="StatisticsEngine.Current"/>, consistent with one interval, whose time in UTC ticks is the
 /// watermark), sent to the requester's reply queue (<see cref="SnapshotSender"/>) in chunks of at most
 /// <see cref="Topology.Central.RealTimeSnapshotChunkRows"/> rows and <see cref="Topology.Central.RealTimeSnapshotChunkMaxBytes"/>
-/// bytes of JSON (only to a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site).
+/// bytes of JSON (only to a <see cref="Topology.Central.SnapshotReplyQueue"/> of the requesting site). Only the active
+/// center, whose engine is live, consumes the queue (<see cref="RealTimeSnapshotEndpoint"/>).
 /// </summary>
 public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSender sender, TimeProvider clock,
     ILogger<RealTimeSnapshotConsumer> logger)
@@ -22,16 +24,15 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
     /// The central real-time snapshot queue (quorum; old requests expire: <see cref="Topology.Central.RealTimeSnapshotQueueArguments"/>),
     /// fed by <see cref="Topology.Central.RealTimeSnapshotRequestExchange"/>, and this consumer on it, one request at a time.
     /// </summary>
-    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context) =>
-        bus.ReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue, e =>
-        {
-            e.SetQuorumQueue();
-            e.UseTopologyQueue(Topology.Central.RealTimeSnapshotQueueArguments);
-            e.PrefetchCount = 2;
-            e.ConcurrentMessageLimit = 1;
-            e.BindWithoutDeclaring(context, Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings);
-            e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
-        });
+    public static void Configure(IRabbitMqReceiveEndpointConfigurator e, IRegistrationContext context)
+    {
+        e.SetQuorumQueue();
+        e.UseTopologyQueue(Topology.Central.RealTimeSnapshotQueueArguments);
+        e.PrefetchCount = 2;
+        e.ConcurrentMessageLimit = 1;
+        e.BindWithoutDeclaring(context, Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings);
+        e.ConfigureConsumer<RealTimeSnapshotConsumer>(context);
+    }
 
     public async Task Consume(ConsumeContext<RealTimeSnapshotRequested> context)
     {
@@ -60,4 +61,47 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
 
     /// <summary>The watermark of a real-time snapshot: the engine interval it is consistent with, in UTC ticks; 0 before the first.</summary>
     public static long Watermark(DateTimeOffset? intervalAt) => intervalAt?.UtcTicks ?? 0;
+}
+
+/// <summary>
+/// Connects the real-time snapshot queue's consumer only while this center holds the central lease: a standby's engine is
+/// not live (empty, or as it was when it last held the lease), so it answers no real-time snapshot. Configuration
+/// snapshots, read from the database in one transaction, are served by every instance.
+/// </summary>
+public sealed class RealTimeSnapshotEndpoint(IReceiveEndpointConnector connector, CentralLease lease, IServiceProvider services,
+    IHostApplicationLifetime lifetime, ILogger<RealTimeSnapshotEndpoint> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+        HostReceiveEndpointHandle? handle = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var term = await lease.WaitAsync(stoppingToken);
+            if (handle is null)
+            {
+                var context = services.GetRequiredService<IBusRegistrationContext>();
+                handle = connector.ConnectReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue,
+                    (_, e) => RealTimeSnapshotConsumer.Configure((IRabbitMqReceiveEndpointConfigurator)e, context));
+                await handle.Ready.WaitAsync(stoppingToken);
+            }
+            else
+            {
+                await handle.ReceiveEndpoint.Start(stoppingToken).Ready.WaitAsync(stoppingToken);
+            }
+            try
+            {
+                await Task.Delay(Timeout.Infinite, term.Lost).WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Stopped serving real-time snapshots: this center no longer holds the central lease");
+                await handle.ReceiveEndpoint.Stop(stoppingToken);
+            }
+        }
+    }
 }

@@ -261,7 +261,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
     private static long Id(ConfigChanged change) => long.Parse(change.Key, System.Globalization.CultureInfo.InvariantCulture);
 
     private ConfigUpdate ToSiteUpdate(ConfigChanged change, long siteSequence, LeaseGrant grant) =>
-        new(settings.Site, siteSequence, change.Table, change.Key, change, clock.GetUtcNow())
+        new(settings.Site, siteSequence, change.Table, change.Key, change with { CentralEpoch = 0 }, clock.GetUtcNow()) // the central epoch stays at the center
         {
             Epoch = grant.Epoch,
             StreamId = grant.StreamId,

@@ -18,12 +18,13 @@ namespace RealTimeDistributor.Distributor.Config;
 /// sequence the center never committed (<see cref="ConfigStream"/>) does not hold back the ones after it and brings no
 /// resync (a genuine change it stood in for still comes, or shows up as a gap). Any other failure is tried again until
 /// the host stops, and a message not done by then stays unacked: the broker redelivers it when the channel closes (the
-/// standby or the next start skips what the replica has).
+/// standby or the next start skips what the replica has). A change of a lower central epoch than the highest seen
+/// (<see cref="CentralEpochFence"/>) is acked and ignored.
 /// This connection is the distributor's link to the center (<see cref="SiteLinks.Center"/>): consuming means reached, a
 /// failed or closed connection means lost.
 /// </summary>
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, SiteLease lease, RtdMetrics metrics,
-    SiteLinks links, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
+    SiteLinks links, CentralEpochFence fence, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
     private readonly RawQueue _queue = new(broker.CentralVirtualHost, Topology.Central.DistributorConfigQueue(settings.Site),
         Topology.Central.DistributorConnectionName(settings.Site, settings.Instance), Topology.Central.DistributorConfigInFlight,
@@ -42,6 +43,10 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         try
         {
             var change = Parse(delivery.Properties.ContentType, delivery.Body);
+            if (!fence.Admit(change.CentralEpoch, $"config change {change.Sequence}"))
+            {
+                return null; // a former active center's copy of a committed change: the active one publishes it too
+            }
             await SubmitAsync(change, stopping);
             metrics.ConfigAcked(clock.GetUtcNow() - change.CommittedAt);
             return null;

@@ -12,9 +12,11 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// one bulk upsert and republishes the rows it wrote. A batch that cannot apply (or whose content type is not
 /// application/json) throws, and goes to the error queue with its reason. A batch caught in flight when this process loses the site lease cannot commit here: it is handed back to
 /// the queue (nacked with requeue, counted as <c>realTimeBatchesHandedBack</c>), so the new holder applies it; the
-/// version rule skips what it already holds newer.
+/// version rule skips what it already holds newer. A batch of a lower central epoch than the highest seen (a former
+/// active center's, <see cref="CentralEpochFence"/>) is acked and ignored: its rows carry new versions but old counts.
 /// </summary>
-public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats stats, ILogger<RealTimeRowsConsumer> logger) : IConsumer<RealTimeRowsPublished>
+public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats stats, CentralEpochFence fence, ILogger<RealTimeRowsConsumer> logger)
+    : IConsumer<RealTimeRowsPublished>
 {
     /// <summary>
     /// The site's real-time queue on the central bus (<see cref="Topology.Central.DistributorRealTimeQueueArguments"/>: bounded,
@@ -49,6 +51,10 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats
     {
         // MassTransit reads any content type as JSON (the raw serializer is the default); the wire format says application/json
         PoisonMessageException.RequireJson(context.ReceiveContext.ContentType?.ToString());
+        if (!fence.Admit(context.Message.CentralEpoch, $"a real-time batch of {context.Message.Table}"))
+        {
+            return;
+        }
         try
         {
             await intake.SubmitAsync(context.Message, context.CancellationToken);

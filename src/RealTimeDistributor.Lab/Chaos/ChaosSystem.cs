@@ -65,6 +65,12 @@ public sealed class ChaosSystem : IAsyncDisposable
 
     public HostProcess Central { get; private set; } = null!;
 
+    /// <summary>The second central controller on the same database (issue 27): whichever of the two holds the central lease is active.</summary>
+    public HostProcess CentralStandby { get; private set; } = null!;
+
+    /// <summary>Both central controllers.</summary>
+    public IEnumerable<HostProcess> Centers => [Central, CentralStandby];
+
     /// <summary>Per site, instances "a" and "b".</summary>
     public Dictionary<string, Dictionary<string, HostProcess>> Distributors { get; } = [];
 
@@ -77,7 +83,7 @@ public sealed class ChaosSystem : IAsyncDisposable
     public ConcurrentDictionary<(string Table, string Key), long> RealTimeSent { get; } = new();
 
     /// <summary>Every host of the run.</summary>
-    public IEnumerable<HostProcess> Hosts => [Central, .. Distributors.Values.SelectMany(d => d.Values), .. Clients.Select(c => c.Process)];
+    public IEnumerable<HostProcess> Hosts => [Central, CentralStandby, .. Distributors.Values.SelectMany(d => d.Values), .. Clients.Select(c => c.Process)];
 
     public static async Task<ChaosSystem> StartAsync(BrokerEndpoint broker, string logFolder, int sites, CancellationToken cancellationToken)
     {
@@ -99,11 +105,13 @@ public sealed class ChaosSystem : IAsyncDisposable
         await Management.CreateVirtualHostAsync(CentralVirtualHost);
         _vhosts.Add(CentralVirtualHost);
         _databases.Add(CentralDatabase);
-        Central = HostProcess.Start("central", "RealTimeDistributor.Central", FreeUrl(), LogFolder,
-            // no simulation: the run publishes the real-time rows itself, so it knows the newest version of each
-            new CentralHostSettings(ConnectionString(CentralDatabase)) { Simulate = false }
-                .AddToEnvironment(new(Common().Concat(AdminApiClient.CenterSettings("chaos", AdminKey)))));
+        // no simulation: the run publishes the real-time rows itself, so it knows the newest version of each
+        var center = new CentralHostSettings(ConnectionString(CentralDatabase)) { Simulate = false }
+            .AddToEnvironment(new(Common().Concat(AdminApiClient.CenterSettings("chaos", AdminKey))));
+        Central = HostProcess.Start("central", "RealTimeDistributor.Central", FreeUrl(), LogFolder, center);
         await HostProcess.WaitHealthyAsync([Central], cancellationToken);
+        // the second center after the first is up (it applied the migrations and holds the central lease): the standby
+        CentralStandby = HostProcess.Start("central-b", "RealTimeDistributor.Central", FreeUrl(), LogFolder, center);
         // the peripheral, skill groups, agents and call types the edit load changes (without them most edits are refused)
         using (var admin = AdminApiClient.Create(Central.Url, TimeSpan.FromSeconds(30), AdminKey))
         {
@@ -175,6 +183,10 @@ public sealed class ChaosSystem : IAsyncDisposable
         {
             Central = Central.Restart();
         }
+        if (CentralStandby.HasExited)
+        {
+            CentralStandby = CentralStandby.Restart();
+        }
         foreach (var instances in Distributors.Values)
         {
             foreach (var (instance, host) in instances.ToList())
@@ -190,6 +202,38 @@ public sealed class ChaosSystem : IAsyncDisposable
             client.Process = client.Process.Restart();
         }
         await HostProcess.WaitHealthyAsync(Hosts, cancellationToken);
+    }
+
+    /// <summary>The central controller that says, at GET /stats, that it holds the central lease (null: none answers so).</summary>
+    public async Task<HostProcess?> ActiveCenterAsync()
+    {
+        foreach (var center in Centers)
+        {
+            if (await HoldsCentralLeaseAsync(center) == true)
+            {
+                return center;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>What <paramref name="center"/> says at GET /stats of the central lease (null: it does not answer).</summary>
+    public static async Task<bool?> HoldsCentralLeaseAsync(HostProcess center)
+    {
+        if (center.HasExited)
+        {
+            return null;
+        }
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var stats = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(center.Url, "/stats")));
+            return stats.RootElement.TryGetProperty("leaseHolder", out var holder) ? holder.ValueKind == System.Text.Json.JsonValueKind.True : null;
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The instance whose consumer is the single active one on <paramref name="site"/>'s central config queue.</summary>
@@ -324,7 +368,7 @@ public sealed class ChaosSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in Distributors.Values.SelectMany(d => d.Values).Concat(Clients.Select(c => c.Process)).Append(Central).Where(h => h is not null))
+        foreach (var host in Distributors.Values.SelectMany(d => d.Values).Concat(Clients.Select(c => c.Process)).Append(Central).Append(CentralStandby).Where(h => h is not null))
         {
             await host.DisposeAsync();
         }

@@ -46,7 +46,7 @@ public sealed class HostileMessages : Scenario
         var central = system.CentralVirtualHost;
         var distributors = system.Distributors[site].Values.ToList();
         var refusedRequests = new Account("snapshot requests the center refused (reply-to not a snapshot reply queue of the site: snapshotRequestsRefused)",
-            () => StatsAsync([system.Central], "snapshotRequestsRefused"));
+            () => StatsAsync(system.Centers, "snapshotRequestsRefused"));
         yield return (central, Topology.Central.DistributorConfigQueue(site), Shape.ConfigChange,
             new Account("copies of applied changes the distributors skipped as duplicates (configDuplicates)", () => StatsAsync(distributors, "configDuplicates"),
                 CopiesJoin: true));

@@ -11,8 +11,9 @@ public static class Scenarios
 {
     public static readonly IReadOnlyList<Scenario> All =
     [
-        new KillActiveDistributor(), new PauseActiveDistributor(), new PauseActiveDistributorBriefly(), new KillStandbyDistributor(), new KillCenter(), new KillClient(), new SplitStreams(),
-        new DuplicateDeliveries(), new ClientQueueOverflow(), new QuietResync(), new ReplicaRecreated(), new ReplicaReadOnly(), new HostileMessages(),
+        new KillActiveDistributor(), new PauseActiveDistributor(), new PauseActiveDistributorBriefly(), new KillStandbyDistributor(), new KillCenter(),
+        new CentralKilled(), new CentralPaused(), new KillClient(), new SplitStreams(), new DuplicateDeliveries(), new ClientQueueOverflow(),
+        new QuietResync(), new ReplicaRecreated(), new ReplicaReadOnly(), new HostileMessages(),
         new FlakyLink(), new BrokerRestart(),
     ];
 
@@ -172,6 +173,76 @@ public sealed class KillCenter : Scenario
         var down = System.Diagnostics.Stopwatch.StartNew();
         await run.System.RestartStoppedAsync(cancellationToken);
         run.Failover = down.Elapsed;
+    }
+}
+
+/// <summary>Issue 27: SIGKILL of the active one of the two central controllers mid-burst; the standby takes the central lease over.</summary>
+public sealed class CentralKilled : Scenario
+{
+    public override string Name => "central-killed";
+
+    public override string Proves => "a SIGKILL of the active central controller mid-burst: the standby takes the central lease over, relays every committed change, "
+        + "and nothing is lost or applied twice";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var active = await run.System.ActiveCenterAsync();
+        if (active is null)
+        {
+            run.Violation("no central controller holds the central lease");
+            return;
+        }
+        var burst = run.BurstAsync(400, cancellationToken);
+        var before = run.Edits.Accepted;
+        await TimeUntilAsync(() => Task.FromResult(run.Edits.Accepted >= before + 100), TimeSpan.FromSeconds(60), cancellationToken);
+        await active.KillAsync();
+        run.Failover = await TimeUntilAsync(async () => await run.System.ActiveCenterAsync() is { } now && now != active, TimeSpan.FromSeconds(60), cancellationToken);
+        if (run.Failover is null)
+        {
+            run.Violation("the standby central controller did not take the lease over within 60 s of the kill");
+        }
+        await burst; // edits sent to the dead center are refused, not committed
+        await run.System.RestartStoppedAsync(cancellationToken);
+    }
+}
+
+/// <summary>Issue 27: SIGSTOP of the active central controller for twice its lease, then SIGCONT: it must step down and publish nothing.</summary>
+public sealed class CentralPaused : Scenario
+{
+    /// <summary>The centers' default Central:Lease:Duration.</summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
+
+    public override string Name => "central-paused";
+
+    public override string Proves => "the active central controller frozen for twice its lease: the standby takes over under a new epoch, and the woken one "
+        + "steps down and publishes nothing that changes a site";
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var active = await run.System.ActiveCenterAsync();
+        if (active is null)
+        {
+            run.Violation("no central controller holds the central lease");
+            return;
+        }
+        var burst = run.BurstAsync(200, cancellationToken);
+        await active.PauseAsync();
+        var paused = System.Diagnostics.Stopwatch.StartNew();
+        run.Failover = await TimeUntilAsync(async () => await run.System.ActiveCenterAsync() is { } now && now != active, TimeSpan.FromSeconds(60), cancellationToken);
+        if (run.Failover is null)
+        {
+            run.Violation("the standby central controller did not take the lease over within 60 s of the pause");
+        }
+        if (2 * Lease - paused.Elapsed is { Ticks: > 0 } rest)
+        {
+            await Task.Delay(rest, cancellationToken); // the fault itself: frozen for twice the lease
+        }
+        await active.ResumeAsync();
+        await burst;
+        if (await TimeUntilAsync(async () => await ChaosSystem.HoldsCentralLeaseAsync(active) == false, TimeSpan.FromSeconds(30), cancellationToken) is null)
+        {
+            run.Violation("the woken central controller did not step down");
+        }
     }
 }
 

@@ -67,6 +67,39 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                     b.ToTable("admin_audit", (string)null);
                 });
 
+            modelBuilder.Entity("RealTimeDistributor.Central.Persistence.CentralLeaseRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint")
+                        .HasColumnName("epoch");
+
+                    b.Property<string>("Holder")
+                        .HasColumnType("text")
+                        .HasColumnName("holder");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("central_lease", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Epoch = 0L
+                        });
+                });
+
             modelBuilder.Entity("RealTimeDistributor.Central.Persistence.ConfigChangeLogEntry", b =>
                 {
                     b.Property<long>("Sequence")
@@ -149,6 +182,33 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                             Id = 1,
                             PublishedThrough = 0L
                         });
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Central.Persistence.StatisticsCheckpointRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint")
+                        .HasColumnName("epoch");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("TakenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("taken_at");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("statistics_checkpoint", (string)null);
                 });
 
             modelBuilder.Entity("RealTimeDistributor.Data.Configuration.Agent", b =>

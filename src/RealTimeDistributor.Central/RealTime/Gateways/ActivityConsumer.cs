@@ -1,3 +1,4 @@
+using RealTimeDistributor.Central.Lease;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Hosting.Messaging;
 
@@ -9,8 +10,9 @@ namespace RealTimeDistributor.Central.RealTime.Gateways;
 /// <see cref="ActivityIngest"/>. A refused event goes, alone, to the queue's <c>_error</c> queue with its reason in
 /// MT-Fault-Message (what `rtd errors list` shows); a duplicate is dropped. Starts once the statistics configuration is
 /// loaded, so every event can be checked. Every second it asks again a peripheral whose resync has not come for 10 seconds.
+/// Consumes, and asks, only on the active center (<see cref="CentralLease"/>): a standby leaves the queue to it.
 /// </summary>
-public sealed class ActivityConsumer(RabbitMqSettings broker, ActivityIngest ingest, GatewayActivity intake, TimeProvider clock,
+public sealed class ActivityConsumer(RabbitMqSettings broker, ActivityIngest ingest, GatewayActivity intake, CentralLease lease, TimeProvider clock,
     ILogger<ActivityConsumer> logger) : BackgroundService
 {
     private static readonly TimeSpan ResyncPatience = TimeSpan.FromSeconds(10);
@@ -20,7 +22,10 @@ public sealed class ActivityConsumer(RabbitMqSettings broker, ActivityIngest ing
         {
             await QueueDeclarations.DeclareActivityQueueAsync(connection, channel, ct);
             await QueueDeclarations.DeclareErrorQueueAsync(channel, Topology.Activity.Queue, ct);
-        });
+        })
+    {
+        Gate = new("the central lease", async ct => (await lease.WaitAsync(ct)).Lost),
+    };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,6 +44,10 @@ public sealed class ActivityConsumer(RabbitMqSettings broker, ActivityIngest ing
             {
                 try
                 {
+                    if (lease.Current is null)
+                    {
+                        continue;
+                    }
                     await ingest.RemindAsync(ResyncPatience, stoppingToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)

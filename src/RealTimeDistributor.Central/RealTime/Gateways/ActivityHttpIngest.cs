@@ -11,7 +11,7 @@ namespace RealTimeDistributor.Central.RealTime.Gateways;
 /// names the one peripheral whose events it may post. The batch goes through <see cref="ActivityIngest"/> all or nothing:
 /// 200 with what was applied (and the reason of a resync the peripheral owes), or a 4xx with each refused event's index and
 /// reason and nothing applied (415 not sent as JSON, 400 not an array of events, 403 another peripheral's event, 413 too many, 422 refused by
-/// the checks against the configuration and the clock). A refusal is logged at Information (the caller's input, no fault here).
+/// the checks against the configuration and the clock), 503 on a standby center (only the active one takes activity). A refusal is logged at Information (the caller's input, no fault here).
 /// </summary>
 public static class ActivityHttpIngest
 {
@@ -32,6 +32,12 @@ public static class ActivityHttpIngest
         if (context.RequestServices.GetService<ActivityIngest>() is not { } ingest)
         {
             return Results.Problem("This center takes no gateway activity (RealTime:Source is not gateways).", statusCode: 409);
+        }
+        if (context.RequestServices.GetRequiredService<Lease.CentralLease>().Current is null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Results.Problem("This center is a standby (it does not hold the central lease): send the batch to the active center, or again in a second.",
+                statusCode: 503);
         }
         if (!context.RequestServices.GetRequiredService<GatewayActivity>().Configured.IsCompleted)
         {

@@ -65,6 +65,25 @@ public sealed class GatewayActivity(ActivityOptions options, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// A new term as the active center (<see cref="StatisticsCheckpoints"/>): what this process knew of the peripherals is
+    /// forgotten and every configured peripheral owes a resync (uncertain until it comes; asked at the next reminder).
+    /// </summary>
+    public void Reset(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            _peripherals.Clear();
+            _pending = [];
+            foreach (var id in _knownPeripherals)
+            {
+                var peripheral = new Peripheral { HeardAt = now, AwaitingResync = true, ResyncAskedAt = DateTimeOffset.MinValue };
+                _peripherals[id] = peripheral;
+                SetStatus(id, peripheral, PeripheralStatuses.Uncertain, now);
+            }
+        }
+    }
+
     /// <summary>The peripherals whose rows are uncertain and whose resync was last asked for before <paramref name="before"/>: ask again.</summary>
     public IReadOnlyList<long> AwaitingResync(DateTimeOffset before)
     {

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Gateways;
+using RealTimeDistributor.Hosting;
+
+namespace RealTimeDistributor.Tests.Central.Statistics;
+
+/// <summary>Issue 27: a new active center restores the window counters the old one checkpointed, through their JSON.</summary>
+public sealed class When_the_statistics_are_checkpointed
+{
+    private static readonly DateTimeOffset Start = ManualClock.At("2026-11-25T10:00:00Z");
+
+    private static StatisticsEngine Engine()
+    {
+        var clock = new ManualClock(Start);
+        var engine = new StatisticsEngine(new VersionClock(clock), clock);
+        engine.Configure(StatisticsConfiguration.Synthetic(100), Start);
+        return engine;
+    }
+
+    private static JsonElement CallType(StatisticsEngine engine, DateTimeOffset at, string key) =>
+        engine.Collect(at, fullRefresh: true).Single(t => t.Table == RealTimeTables.CallType).Rows.Single(r => r.Key == key).Data;
+
+    [Fact]
+    public void Should_go_on_from_the_checkpointed_half_hour_today_and_five_minutes()
+    {
+        var old = Engine();
+        for (var call = 1; call <= 30; call++)
+        {
+            old.Apply(new CallOffered(Start.AddSeconds(call), call, 3, 1));
+        }
+        old.Apply(new CallAnswered(Start.AddSeconds(40), 1, 1));
+        old.Apply(new CallAbandoned(Start.AddSeconds(41), 2));
+        var before = CallType(old, Start.AddSeconds(50), "3");
+
+        var saved = JsonSerializer.Serialize(old.Export(), Json.Options);
+        var taker = Engine();
+        taker.Restore(JsonSerializer.Deserialize<StatisticsCheckpoint>(saved, Json.Options));
+        var after = CallType(taker, Start.AddSeconds(50), "3");
+
+        foreach (var column in new[] { "callsOfferedTo5", "callsOfferedHalf", "callsOfferedToday", "callsAnsweredToday", "callsAbandonedToday", "callsAnsweredHalf" })
+        {
+            Assert.Equal(before.GetProperty(column).GetInt64(), after.GetProperty(column).GetInt64());
+        }
+        Assert.Equal(30, after.GetProperty("callsOfferedToday").GetInt64());
+        Assert.Equal(0, after.GetProperty("callsQueuedNow").GetInt32()); // calls in progress come back with the gateways' resync
+        // the rolling window still rolls: five minutes later the checkpointed calls have left it, today keeps them
+        var later = CallType(taker, Start.AddMinutes(5).AddSeconds(45), "3");
+        Assert.Equal(0, later.GetProperty("callsOfferedTo5").GetInt64());
+        Assert.Equal(30, later.GetProperty("callsOfferedToday").GetInt64());
+    }
+
+    [Fact]
+    public void Should_start_from_zero_without_a_checkpoint_and_reset_a_half_hour_that_ended_since()
+    {
+        var old = Engine();
+        old.Apply(new CallOffered(Start.AddSeconds(1), 1, 3, 1));
+        var saved = old.Export();
+
+        var fresh = Engine();
+        fresh.Restore(null);
+        Assert.Equal(0, CallType(fresh, Start.AddSeconds(2), "3").GetProperty("callsOfferedToday").GetInt64());
+
+        var taker = Engine();
+        taker.Restore(saved);
+        var nextHalf = CallType(taker, Start.AddMinutes(31), "3");
+        Assert.Equal(0, nextHalf.GetProperty("callsOfferedHalf").GetInt64());
+        Assert.Equal(1, nextHalf.GetProperty("callsOfferedToday").GetInt64());
+    }
+}
