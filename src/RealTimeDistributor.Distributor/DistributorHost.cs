@@ -117,6 +117,15 @@ public static class DistributorHost
         app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
         metrics.ObserveCounter("rtd.config.resyncs", "{resync}", "replica rebuilds from a central snapshot after a gap or a poison change",
             () => app.Services.GetRequiredService<ResyncGuard>().Count);
+        // what the alert rules of infra/prometheus/rules.yml compare: the site against the center, and who holds the site
+        var stream = app.Services.GetRequiredService<ConfigStream>();
+        var lease = app.Services.GetRequiredService<SiteLease>();
+        metrics.ObserveGauge("rtd.config.applied_sequence", "{change}", "the last configuration sequence this instance applied to the replica",
+            () => stream.AppliedSequence);
+        metrics.ObserveGauge("rtd.site.epoch", "{epoch}", "the epoch of the site lease this instance holds (none while it stands by)",
+            () => lease.Current?.Epoch);
+        metrics.ObserveGauge("rtd.site.lease_holder", "{instance}", "1 while this instance holds the site lease, 0 while it stands by",
+            () => lease.Current is null ? 0 : 1);
         return app;
     }
 }

@@ -39,6 +39,7 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
             .OrderBy(e => e.Sequence)
             .Take(BatchSize)
             .ToListAsync(cancellationToken);
+        stats.RelayAt(entries.Count == 0 ? state.PublishedThrough : entries[^1].Sequence, state.PublishedThrough);
         if (entries.Count == 0)
         {
             return 0;
@@ -48,6 +49,7 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
         state.PublishedThrough = entries[^1].Sequence;
         await db.SaveChangesAsync(cancellationToken);
         stats.Published(entries.Count);
+        stats.RelayAt(entries[^1].Sequence, state.PublishedThrough);
         logger.LogDebug("Published config changes through {Sequence}", state.PublishedThrough);
         return entries.Count;
     }
