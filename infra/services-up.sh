@@ -27,6 +27,9 @@ if ! rabbitmqctl -q status >/dev/null 2>&1; then
   rabbitmqctl -q await_startup >/dev/null
 fi
 log "RabbitMQ is up (AMQP ${RTD_RABBITMQ_HOST}:${RTD_RABBITMQ_PORT}, management http://${RTD_RABBITMQ_HOST}:15672)"
+# queue depths and consumers for Prometheus (infra/prometheus): the broker's own exporter on :15692; enabling it is
+# online (no restart), and a no-op when it is on
+rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
 "$here/rabbitmq/apply-definitions.sh"
 
 # ---------- PostgreSQL ----------
