@@ -32,6 +32,14 @@ log "RabbitMQ is up (AMQP ${RTD_RABBITMQ_HOST}:${RTD_RABBITMQ_PORT}, management 
 rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
 "$here/rabbitmq/apply-definitions.sh"
 
+# ---------- Prometheus (installed only: infra/prometheus/prometheus.sh runs it; the tests run promtool) ----------
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  log "installing prometheus with apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 # ---------- PostgreSQL ----------
 if ! pg_lsclusters -h 2>/dev/null | awk '$1=="15" && $2=="main"' | grep -q .; then
   log "creating PostgreSQL 15 cluster 'main'"
