@@ -61,6 +61,7 @@ public static class DistributorHost
         builder.Services.AddSingleton<SiteLease>();
         var links = new SiteLinks(broker, siteBroker, settings, TimeProvider.System);
         builder.Services.AddSingleton(links);
+        builder.Services.AddSingleton<ConfigTraces>();
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());

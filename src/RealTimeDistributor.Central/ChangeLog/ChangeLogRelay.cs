@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.Persistence;
@@ -44,8 +45,17 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
         {
             return 0;
         }
-        var messages = entries.Select(ToMessage).ToList();
-        await publisher.PublishAsync(messages, cancellationToken);
+        // a traced edit's relay hop: one span per change whose row carries a trace context, until the broker confirmed it
+        var spans = entries.Select(e => RtdTracing.StartHop(RtdTracing.Hops.Relay, ActivityKind.Producer, e.TraceParent, e.Sequence)).ToList();
+        try
+        {
+            var messages = entries.Select((e, i) => ToMessage(e, RtdTracing.TraceParent(spans[i]))).ToList();
+            await publisher.PublishAsync(messages, cancellationToken);
+        }
+        finally
+        {
+            spans.ForEach(s => s?.Dispose());
+        }
         state.PublishedThrough = entries[^1].Sequence;
         await db.SaveChangesAsync(cancellationToken);
         stats.Published(entries.Count);
@@ -63,9 +73,10 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
         entry.RowJson is null ? null : JsonDocument.Parse(entry.RowJson).RootElement,
         entry.CommittedAt);
 
-    private static OutgoingMessage ToMessage(ConfigChangeLogEntry entry) => new(
+    private static OutgoingMessage ToMessage(ConfigChangeLogEntry entry, string? traceParent) => new(
         Topology.Central.ConfigExchange,
         Topology.Central.ConfigRoutingKey(entry.Table, entry.Operation),
         Json.Serialize(ToContract(entry)),
-        $"config-{entry.Sequence}");
+        $"config-{entry.Sequence}",
+        traceParent);
 }

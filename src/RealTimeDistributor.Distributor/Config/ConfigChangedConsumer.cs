@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
@@ -23,7 +24,7 @@ namespace RealTimeDistributor.Distributor.Config;
 /// failed or closed connection means lost.
 /// </summary>
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, SiteLease lease, RtdMetrics metrics,
-    SiteLinks links, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
+    SiteLinks links, ConfigTraces traces, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
     private readonly RawQueue _queue = new(broker.CentralVirtualHost, Topology.Central.DistributorConfigQueue(settings.Site),
         Topology.Central.DistributorConnectionName(settings.Site, settings.Instance), Topology.Central.DistributorConfigInFlight,
@@ -42,7 +43,18 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
         try
         {
             var change = Parse(delivery.Properties.ContentType, delivery.Body);
-            await SubmitAsync(change, stopping);
+            // a traced edit's apply hop: from arrival to applied and republished to the site (RtdTracing)
+            using var span = RtdTracing.StartHop(RtdTracing.Hops.Apply, ActivityKind.Consumer, RtdTracing.FromHeaders(delivery.Properties.Headers),
+                change.Sequence);
+            traces.Open(change.Sequence, span);
+            try
+            {
+                await SubmitAsync(change, stopping);
+            }
+            finally
+            {
+                traces.Close(change.Sequence);
+            }
             metrics.ConfigAcked(clock.GetUtcNow() - change.CommittedAt);
             return null;
         }
