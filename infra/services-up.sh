@@ -27,7 +27,18 @@ if ! rabbitmqctl -q status >/dev/null 2>&1; then
   rabbitmqctl -q await_startup >/dev/null
 fi
 log "RabbitMQ is up (AMQP ${RTD_RABBITMQ_HOST}:${RTD_RABBITMQ_PORT}, management http://${RTD_RABBITMQ_HOST}:15672)"
+# queue depths and consumers for Prometheus (infra/prometheus): the broker's own exporter on :15692; enabling it is
+# online (no restart), and a no-op when it is on
+rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
 "$here/rabbitmq/apply-definitions.sh"
+
+# ---------- Prometheus (installed only: infra/prometheus/prometheus.sh runs it; the tests run promtool) ----------
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  log "installing prometheus with apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 
 # ---------- PostgreSQL ----------
 if ! pg_lsclusters -h 2>/dev/null | awk '$1=="15" && $2=="main"' | grep -q .; then

@@ -16,6 +16,8 @@ public sealed class CentralStats
     private long _activityDuplicates;
     private long _activityRefused;
     private long _resyncsRequested;
+    private long _lastSequence = -1;
+    private long _publishedSequence = -1;
 
     public long ChangesCommitted => Interlocked.Read(ref _changesCommitted);
 
@@ -58,6 +60,16 @@ public sealed class CentralStats
 
     public void RealTimePublished(int rows) => Interlocked.Add(ref _realTimeRowsPublished, rows);
 
+    /// <summary>
+    /// What the change-log relay saw at its last pass: the newest sequence in the change log (at most one batch beyond
+    /// the published one) and the last one the broker confirmed. A center that runs no relay reports neither.
+    /// </summary>
+    public void RelayAt(long last, long published)
+    {
+        Interlocked.Exchange(ref _lastSequence, last);
+        Interlocked.Exchange(ref _publishedSequence, published);
+    }
+
     /// <summary>Puts these counts on the meter: its instruments read them when it is collected.</summary>
     public void ReportTo(RtdMetrics metrics)
     {
@@ -68,5 +80,9 @@ public sealed class CentralStats
         metrics.ObserveCounter("rtd.activity.duplicates", "{event}", "peripheral events dropped as duplicates", () => ActivityDuplicates);
         metrics.ObserveCounter("rtd.activity.refused", "{event}", "peripheral events refused (error queue)", () => ActivityRefused);
         metrics.ObserveCounter("rtd.realtime.rows_published", "{row}", "real-time rows published by the center", () => RealTimeRowsPublished);
+        metrics.ObserveGauge("rtd.config.last_sequence", "{change}", "the newest configuration sequence committed at the center (as the relay last read it)",
+            () => Interlocked.Read(ref _lastSequence) is >= 0 and var last ? last : null);
+        metrics.ObserveGauge("rtd.config.published_sequence", "{change}", "the last configuration sequence the relay published (confirmed)",
+            () => Interlocked.Read(ref _publishedSequence) is >= 0 and var published ? published : null);
     }
 }

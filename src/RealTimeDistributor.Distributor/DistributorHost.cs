@@ -63,6 +63,7 @@ public static class DistributorHost
         builder.Services.AddSingleton<CentralEpochFence>();
         var links = new SiteLinks(broker, siteBroker, settings, TimeProvider.System);
         builder.Services.AddSingleton(links);
+        builder.Services.AddSingleton<ConfigTraces>();
         builder.Services.AddSingleton<SiteStream>();
         // the apply path runs the same few statements thousands of times: let Npgsql prepare them (parse and plan once)
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 32 } }.Build());
@@ -121,6 +122,15 @@ public static class DistributorHost
             () => app.Services.GetRequiredService<ResyncGuard>().Count);
         metrics.ObserveCounter("rtd.central.stale_epoch_ignored", "{message}", "messages of a former active center (lower central epoch) ignored",
             () => app.Services.GetRequiredService<CentralEpochFence>().Ignored);
+        // what the alert rules of infra/prometheus/rules.yml compare: the site against the center, and who holds the site
+        var stream = app.Services.GetRequiredService<ConfigStream>();
+        var lease = app.Services.GetRequiredService<SiteLease>();
+        metrics.ObserveGauge("rtd.config.applied_sequence", "{change}", "the last configuration sequence this instance applied to the replica",
+            () => stream.AppliedSequence);
+        metrics.ObserveGauge("rtd.site.epoch", "{epoch}", "the epoch of the site lease this instance holds (none while it stands by)",
+            () => lease.Current?.Epoch);
+        metrics.ObserveGauge("rtd.site.lease_holder", "{instance}", "1 while this instance holds the site lease, 0 while it stands by",
+            () => lease.Current is null ? 0 : 1);
         return app;
     }
 }

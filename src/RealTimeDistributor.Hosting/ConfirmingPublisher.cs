@@ -3,8 +3,11 @@ using RabbitMQ.Client;
 
 namespace RealTimeDistributor.Hosting;
 
-/// <summary>One message for <see cref="ConfirmingPublisher"/>: already serialized, with its exchange and routing key.</summary>
-public readonly record struct OutgoingMessage(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body, string MessageId);
+/// <summary>
+/// One message for <see cref="ConfirmingPublisher"/>: already serialized, with its exchange and routing key, and the W3C
+/// trace context of the span that sends it, if any (header "traceparent", <see cref="RtdTracing"/>).
+/// </summary>
+public readonly record struct OutgoingMessage(string Exchange, string RoutingKey, ReadOnlyMemory<byte> Body, string MessageId, string? TraceParent = null);
 
 /// <summary>
 /// Publishes batches in order on one channel with publisher confirms, pipelined: every message of a batch
@@ -47,6 +50,7 @@ public sealed class ConfirmingPublisher(RabbitMqSettings settings, string virtua
                     ContentType = "application/json",
                     MessageId = message.MessageId,
                     Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+                    Headers = message.TraceParent is null ? null : new Dictionary<string, object?> { [RtdTracing.Header] = message.TraceParent },
                 };
                 pending[i] = channel.BasicPublishAsync(message.Exchange, message.RoutingKey, false, properties, message.Body, cancellationToken);
             }

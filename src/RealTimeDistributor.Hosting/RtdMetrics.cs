@@ -48,4 +48,8 @@ public sealed class RtdMetrics
     /// <summary>A counter read from the host's own state when the meter is collected (e.g. resyncs).</summary>
     public void ObserveCounter(string name, string unit, string description, Func<long> read) =>
         Meter.CreateObservableCounter(name, () => new Measurement<long>(read(), _tags), unit, description);
+
+    /// <summary>A gauge read from the host's own state when the meter is collected; no measurement while it reads null (not known here).</summary>
+    public void ObserveGauge(string name, string unit, string description, Func<long?> read) =>
+        Meter.CreateObservableGauge(name, () => read() is { } value ? [new Measurement<long>(value, _tags)] : Array.Empty<Measurement<long>>(), unit, description);
 }

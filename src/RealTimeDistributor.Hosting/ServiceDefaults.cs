@@ -17,7 +17,8 @@ public static class ServiceDefaults
     /// <summary>
     /// What every host does: Serilog to the console always and to Seq when "Seq:ServerUrl" is set,
     /// enriched with Process and Site (and whatever else the host scopes, such as Workstation); the
-    /// <see cref="RtdMetrics"/> meter exported for Prometheus, and health checks (mapped by MapHealthAndMetrics).
+    /// <see cref="RtdMetrics"/> meter exported for Prometheus, traces by Telemetry:Exporter (<see cref="RtdTracing"/>), and
+    /// health checks (mapped by MapHealthAndMetrics).
     /// <code>
     /// "Seq": { "ServerUrl": "http://127.0.0.1:5341", "ApiKey": "" },
     /// "Logs": { "ToStandardError": false }
@@ -34,10 +35,12 @@ public static class ServiceDefaults
         // metrics (GET /metrics) and health checks (GET /health): app.MapHealthAndMetrics()
         builder.Services.AddSingleton(sp => new RtdMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), process, site, properties));
         // service.name "rtd-central", "rtd-distributor", "rtd-client" (not unknown_service:dotnet), the instance its site
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService($"rtd-{process}", serviceNamespace: "RealTimeDistributor", serviceInstanceId:
                 string.Join('/', new[] { site }.Concat(properties?.Values ?? []))))
             .WithMetrics(metrics => metrics.AddMeter(RtdMetrics.MeterName).AddPrometheusExporter());
+        // traces of configuration edits, when Telemetry:Exporter says where to (RtdTracing)
+        RtdTracing.Configure(telemetry, builder.Configuration);
         builder.Services.AddHealthChecks();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(20));
         return builder;

@@ -49,7 +49,8 @@ public static class CommandRuns
         return (process.ExitCode, await output, await errors);
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -127,13 +127,16 @@ public sealed class HostProcess : IAsyncDisposable
 
     public Task ResumeAsync() => SignalAsync("-CONT");
 
-    private async Task SignalAsync(string signal)
+    private Task SignalAsync(string signal) => SignalAsync(_process, signal);
+
+    /// <summary>Sends <paramref name="signal"/> ("-STOP", "-CONT", "-TERM") to <paramref name="process"/> unless it has exited.</summary>
+    public static async Task SignalAsync(Process process, string signal)
     {
-        if (_process.HasExited)
+        if (process.HasExited)
         {
             return;
         }
-        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
     }
 

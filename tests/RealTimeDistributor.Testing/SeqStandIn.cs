@@ -97,30 +97,18 @@ public sealed class SeqStandIn : IDisposable
     }
 
     // keeps answering until disposed: the sink flushes again when the host stops
-    private async Task ServeAsync()
+    private Task ServeAsync() => HttpListenerLoop.ServeAsync(_listener, async context =>
     {
-        while (_listener.IsListening)
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var path = context.Request.Url!.AbsolutePath;
+        context.Response.StatusCode = 201;
+        context.Response.Close();
+        if (path == "/api/events/raw")
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
-            var path = context.Request.Url!.AbsolutePath;
-            context.Response.StatusCode = 201;
-            context.Response.Close();
-            if (path == "/api/events/raw")
-            {
-                Received(body);
-            }
+            Received(body);
         }
-    }
+    });
 
     public void Dispose() => _listener.Close();
 }

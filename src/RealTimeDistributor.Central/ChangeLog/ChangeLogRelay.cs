@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RealTimeDistributor.Central.Lease;
@@ -44,12 +45,22 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
             .OrderBy(e => e.Sequence)
             .Take(BatchSize)
             .ToListAsync(cancellationToken);
+        stats.RelayAt(entries.Count == 0 ? state.PublishedThrough : entries[^1].Sequence, state.PublishedThrough);
         if (entries.Count == 0 || !lease.Valid(term))
         {
             return 0;
         }
-        var messages = entries.Select(e => ToMessage(e, term.Epoch)).ToList();
-        await publisher.PublishAsync(messages, cancellationToken);
+        // a traced edit's relay hop: one span per change whose row carries a trace context, until the broker confirmed it
+        var spans = entries.Select(e => RtdTracing.StartHop(RtdTracing.Hops.Relay, ActivityKind.Producer, e.TraceParent, e.Sequence)).ToList();
+        try
+        {
+            var messages = entries.Select((e, i) => ToMessage(e, term.Epoch, RtdTracing.TraceParent(spans[i]))).ToList();
+            await publisher.PublishAsync(messages, cancellationToken);
+        }
+        finally
+        {
+            spans.ForEach(s => s?.Dispose());
+        }
         var through = entries[^1].Sequence;
         await using (var connection = await lease.OpenAsync(cancellationToken))
         await using (var command = lease.Fenced(connection,
@@ -63,6 +74,7 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
             }
         }
         stats.Published(entries.Count);
+        stats.RelayAt(through, through);
         signal.Relayed();
         logger.LogDebug("Published config changes through {Sequence} at central epoch {Epoch}", through, term.Epoch);
         return entries.Count;
@@ -78,9 +90,10 @@ public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal 
         entry.CommittedAt,
         centralEpoch);
 
-    private static OutgoingMessage ToMessage(ConfigChangeLogEntry entry, long centralEpoch) => new(
+    private static OutgoingMessage ToMessage(ConfigChangeLogEntry entry, long centralEpoch, string? traceParent) => new(
         Topology.Central.ConfigExchange,
         Topology.Central.ConfigRoutingKey(entry.Table, entry.Operation),
         Json.Serialize(ToContract(entry, centralEpoch)),
-        $"config-{entry.Sequence}");
+        $"config-{entry.Sequence}",
+        traceParent);
 }

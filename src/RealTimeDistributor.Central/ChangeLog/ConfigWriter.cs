@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -92,6 +93,8 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         {
             return new BatchResult([], refused);
         }
+        // the first hop of the edit's trace (RtdTracing), under the admin API's request span when that is traced
+        using var span = dryRun ? null : RtdTracing.Source.StartActivity(RtdTracing.Hops.Commit);
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -100,7 +103,9 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
             {
                 try
                 {
-                    return await TryApplyAsync(connection, edits, parsed, [.. refused], dryRun, author, cancellationToken);
+                    var result = await TryApplyAsync(connection, edits, parsed, [.. refused], dryRun, author, cancellationToken);
+                    span?.SetTag(RtdTracing.SequenceTag, result.Committed.LastOrDefault()?.Sequence);
+                    return result;
                 }
                 catch (PostgresException exception) when (attempt < Attempts && exception.SqlState is PostgresErrorCodes.DeadlockDetected
                     or PostgresErrorCodes.SerializationFailure)
@@ -355,9 +360,9 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
             });
         }
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO config_change_log (sequence, "table", operation, key, row_json, committed_at)
+            INSERT INTO config_change_log (sequence, "table", operation, key, row_json, committed_at, trace_parent)
             SELECT c.last_value - $1 + v.position, v.tbl, v.operation, v.key,
-                   jsonb_set(v.row_json::jsonb, '{configSequence}', to_jsonb(c.last_value - $1 + v.position)), $6
+                   jsonb_set(v.row_json::jsonb, '{configSequence}', to_jsonb(c.last_value - $1 + v.position)), $6, $7
             FROM config_sequence c, unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY v(tbl, operation, key, row_json, position)
             WHERE c.id = 1
             """)
@@ -371,6 +376,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
                     Value = parsed.Select(p => p.Row is null ? null : JsonSerializer.Serialize(p.Row, p.Type, Json.Options)).ToArray() },
                 new NpgsqlParameter<DateTimeOffset> { TypedValue = committedAt },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)RtdTracing.TraceParent(Activity.Current) ?? DBNull.Value },
             },
         });
         // the audit: who, from where, for each change just logged

@@ -80,6 +80,9 @@ public sealed class ConfigChangeLogEntry
     public string? RowJson { get; set; }
 
     public DateTimeOffset CommittedAt { get; set; }
+
+    /// <summary>The W3C trace context of the edit's commit span (null when tracing is off): the relay continues its trace.</summary>
+    public string? TraceParent { get; set; }
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using RealTimeDistributor.Client.Snapshots;
 using RealTimeDistributor.Client.View;
@@ -57,6 +58,10 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
                 ? "The site's distributor reports the center unreachable since {Since}; the view holds the site's data"
                 : "The site's distributor reaches the center again{Since}", (object?)status.CenterUnreachableSince ?? "");
         }
+        // a traced edit's last hop: into this view (RtdTracing)
+        using var span = update is ConfigUpdate traced
+            ? RtdTracing.StartHop(RtdTracing.Hops.ClientView, ActivityKind.Consumer, context.Headers.Get<string>(RtdTracing.Header), traced.Config.Sequence)
+            : null;
         var outcome = view.Apply(update);
         if (outcome == ApplyOutcome.TooFarAhead)
         {

@@ -7,7 +7,8 @@ namespace RealTimeDistributor.Client.View;
 /// <summary>
 /// Prints a one-line summary of the live view every few seconds, so the console shows what the client holds, and exports
 /// the view's figures at /metrics: rtd.client.last_site_sequence, rtd.client.snapshot_sequence, rtd.client.gaps,
-/// rtd.client.snapshots, rtd.client.duplicates and rtd.client.realtime_age (seconds since the newest central real-time update or heartbeat).
+/// rtd.client.snapshots, rtd.client.duplicates, rtd.client.realtime_age (seconds since the newest central real-time update or heartbeat)
+/// and rtd.client.realtime_stale (per real-time table: 1 while the wallboard shows it stale, older than Client:StaleAfter).
 /// </summary>
 public sealed class ViewReporter : BackgroundService
 {
@@ -15,7 +16,7 @@ public sealed class ViewReporter : BackgroundService
     private readonly ILogger<ViewReporter> _logger;
     private readonly System.Diagnostics.TagList _tags;
 
-    public ViewReporter(ClientView view, ILogger<ViewReporter> logger, RtdMetrics metrics, TimeProvider clock)
+    public ViewReporter(ClientView view, ClientSettings settings, ILogger<ViewReporter> logger, RtdMetrics metrics, TimeProvider clock)
     {
         _view = view;
         _logger = logger;
@@ -32,7 +33,18 @@ public sealed class ViewReporter : BackgroundService
             "updates dropped as already in the view");
         metrics.Meter.CreateObservableGauge("rtd.client.realtime_age", () => RealTimeAge(clock), "s",
             "seconds since the newest central real-time update the view holds, or the last heartbeat of its table");
+        metrics.Meter.CreateObservableGauge("rtd.client.realtime_stale", () => Stale(clock, settings.StaleAfter), "{table}",
+            "1 for a real-time table the view shows stale (older than Client:StaleAfter, as the wallboard does), else 0");
     }
+
+    private IEnumerable<Measurement<long>> Stale(TimeProvider clock, TimeSpan staleAfter) =>
+        _view.Tables(clock.GetUtcNow(), staleAfter).Where(t => t.Kind == SiteUpdate.RealTimeKind)
+            .Select(t =>
+            {
+                var tags = _tags;
+                tags.Add("table", t.Table);
+                return new Measurement<long>(t.Stale ? 1 : 0, tags);
+            });
 
     private IEnumerable<Measurement<double>> RealTimeAge(TimeProvider clock)
     {

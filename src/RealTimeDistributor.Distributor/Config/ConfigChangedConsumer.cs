@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
@@ -24,7 +25,7 @@ namespace RealTimeDistributor.Distributor.Config;
 /// failed or closed connection means lost.
 /// </summary>
 public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSettings settings, ConfigStream stream, SiteLease lease, RtdMetrics metrics,
-    SiteLinks links, CentralEpochFence fence, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
+    SiteLinks links, CentralEpochFence fence, ConfigTraces traces, TimeProvider clock, ILogger<ConfigChangedConsumer> logger) : BackgroundService
 {
     private readonly RawQueue _queue = new(broker.CentralVirtualHost, Topology.Central.DistributorConfigQueue(settings.Site),
         Topology.Central.DistributorConnectionName(settings.Site, settings.Instance), Topology.Central.DistributorConfigInFlight,
@@ -47,7 +48,18 @@ public sealed class ConfigChangedConsumer(RabbitMqSettings broker, DistributorSe
             {
                 return null; // a former active center's copy of a committed change: the active one publishes it too
             }
-            await SubmitAsync(change, stopping);
+            // a traced edit's apply hop: from arrival to applied and republished to the site (RtdTracing)
+            using var span = RtdTracing.StartHop(RtdTracing.Hops.Apply, ActivityKind.Consumer, RtdTracing.FromHeaders(delivery.Properties.Headers),
+                change.Sequence);
+            traces.Open(change.Sequence, span);
+            try
+            {
+                await SubmitAsync(change, stopping);
+            }
+            finally
+            {
+                traces.Close(change.Sequence);
+            }
             metrics.ConfigAcked(clock.GetUtcNow() - change.CommittedAt);
             return null;
         }

@@ -68,6 +68,18 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         }
     }
 
+    /// <summary>The last change the loop applied (or found applied) while holding the lease; null before it first held it.</summary>
+    public long? AppliedSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ordering.Applied >= 0 ? _ordering.Applied : null;
+            }
+        }
+    }
+
     /// <summary>
     /// A seam for tests: awaited once the center has said how far it has committed (the argument) and before that answer
     /// is weighed, so a test can commit and deliver a change while the question is out, as happens when the center commits

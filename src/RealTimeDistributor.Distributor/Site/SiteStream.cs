@@ -21,7 +21,7 @@ namespace RealTimeDistributor.Distributor.Site;
 /// message from one it does not receive.
 /// </summary>
 public sealed class SiteStream(DistributorSettings settings, SiteLinks links, DistributorStats stats, NpgsqlDataSource dataSource,
-    SiteLease lease, TimeProvider clock, ILogger<SiteStream> logger) : IAsyncDisposable
+    SiteLease lease, Config.ConfigTraces traces, TimeProvider clock, ILogger<SiteStream> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _apply = new(1, 1);
     private readonly SemaphoreSlim _publish = new(1, 1);
@@ -63,10 +63,21 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
                 // the lease changed hands during the apply: this process's view of it is old, publish nothing
                 throw new NotLeaseHolderException($"Site {settings.Site}: committed under another epoch than {holding.Grant.Epoch}.");
             }
-            var messages = updates.Select(ToMessage).ToList();
-            // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
-            await _publish.WaitAsync(cancellationToken);
-            return PublishAsync(messages, applyMs, holding.Lost, cancellationToken);
+            // a traced change's site publish hop, until the site broker confirmed it (nothing while no change is traced)
+            var spans = traces.IsEmpty ? [] : updates.Select(PublishSpan).ToList();
+            try
+            {
+                var messages = updates.Select((u, i) => ToMessage(u, spans.Count == 0 ? null : RtdTracing.TraceParent(spans[i]))).ToList();
+                // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
+                await _publish.WaitAsync(cancellationToken);
+                return spans.Count == 0 ? PublishAsync(messages, applyMs, holding.Lost, cancellationToken)
+                    : EndAfterAsync(PublishAsync(messages, applyMs, holding.Lost, cancellationToken), spans);
+            }
+            catch
+            {
+                spans.ForEach(s => s?.Dispose());
+                throw;
+            }
         }
         finally
         {
@@ -266,7 +277,24 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         return await command.ExecuteScalarAsync(cancellationToken) is long sequence ? sequence : 0;
     }
 
-    private OutgoingMessage ToMessage(SiteUpdate update) => new(
+    private Activity? PublishSpan(SiteUpdate update) =>
+        update is ConfigUpdate change && traces.Of(change.Config.Sequence) is { } parent
+            ? RtdTracing.Source.StartActivity(RtdTracing.Hops.SitePublish, ActivityKind.Producer, parent)?.SetTag(RtdTracing.SequenceTag, change.Config.Sequence)
+            : null;
+
+    private static async Task EndAfterAsync(Task publish, List<Activity?> spans)
+    {
+        try
+        {
+            await publish;
+        }
+        finally
+        {
+            spans.ForEach(s => s?.Dispose());
+        }
+    }
+
+    private OutgoingMessage ToMessage(SiteUpdate update, string? traceParent) => new(
         update is HeartbeatUpdate ? Topology.Site.RealTimeExchange(settings.Site) : Topology.Site.ExchangeFor(settings.Site, update.Kind),
         update switch
         {
@@ -275,7 +303,8 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             _ => Topology.Site.RealTimeRoutingKey(update.Table),
         },
         Json.Serialize(update),
-        update is HeartbeatUpdate ? $"{settings.Site}-heartbeat-{update.Table}-{update.PublishedAt.UtcTicks}" : $"{settings.Site}-{update.SiteSequence}");
+        update is HeartbeatUpdate ? $"{settings.Site}-heartbeat-{update.Table}-{update.PublishedAt.UtcTicks}" : $"{settings.Site}-{update.SiteSequence}",
+        traceParent);
 
     public async ValueTask DisposeAsync()
     {

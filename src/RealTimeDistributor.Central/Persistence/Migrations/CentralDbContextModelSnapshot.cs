@@ -129,6 +129,10 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("table");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Sequence");
 
                     b.ToTable("config_change_log", (string)null);
