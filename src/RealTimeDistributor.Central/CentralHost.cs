@@ -80,6 +80,7 @@ public static class CentralHost
         var metrics = app.Services.GetRequiredService<RtdMetrics>();
         app.Services.GetRequiredService<CentralStats>().ReportTo(metrics);
         app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
+        app.UseDatabaseUnavailableAnswer();
         app.UseAuthentication();
         app.UseRateLimiter(); // after authentication: the limit per key needs the key's name
         app.UseAuthorization();
