@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The central database of record under Patroni on this machine (docs/deployment.md, "Central database HA"): a
-# single-member etcd (client 127.0.0.1:2391, peer 2392), two PostgreSQL 15 instances run by Patroni (rtd-pg1 on 5441,
-# REST 8041; rtd-pg2 on 5442, REST 8042; synchronous_mode: true, so an acknowledged commit is on both) and HAProxy on
-# 127.0.0.1:5440, which sends every connection to the leader (Patroni's REST check GET /primary) and cuts the
+# single-member etcd (client 127.0.0.1:2391, peer 2392), two PostgreSQL 15 instances run by Patroni (rtd-pg1 on 5461,
+# REST 8061; rtd-pg2 on 5462, REST 8062; synchronous_mode: true, so an acknowledged commit is on both) and HAProxy on
+# 127.0.0.1:5460, which sends every connection to the leader (Patroni's REST check GET /primary) and cuts the
 # connections to a server that stops being it. The center connects with ConnectionStrings__Central=Host=127.0.0.1;
-# Port=5440;... The roles and databases are those of infra/postgres/apply-roles.sh (rtd_controller owns rtd_central;
+# Port=5460;... The roles and databases are those of infra/postgres/apply-roles.sh (rtd_controller owns rtd_central;
 # rtd, CREATEDB, for the tests and the demo), same passwords (infra/env.sh).
 #
 #   ha.sh up            start everything from empty data (a leftover of an earlier run is removed first); returns
@@ -17,14 +17,14 @@
 #   ha.sh leader        print the leader's name
 #   ha.sh address       print HAProxy's host:port
 #
-# Data and logs under $RTD_HA_DIR (default /var/tmp/rtd-ha). Ports: RTD_HA_PORT (HAProxy, 5440), RTD_HA_ETCD_PORT (2391).
+# Data and logs under $RTD_HA_DIR (default /var/tmp/rtd-ha). Ports: RTD_HA_PORT (HAProxy, 5460), RTD_HA_ETCD_PORT (2391).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=../env.sh
 source "$here/env.sh"
 base="${RTD_HA_DIR:-/var/tmp/rtd-ha}"
 bin="${RTD_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}"
-port="${RTD_HA_PORT:-5440}"
+port="${RTD_HA_PORT:-5460}"
 etcd_port="${RTD_HA_ETCD_PORT:-2391}"
 superuser_password="${RTD_HA_SUPERUSER_PASSWORD:-local-demo-ha-postgres}"
 replication_password="${RTD_HA_REPLICATION_PASSWORD:-local-demo-ha-replicator}"
@@ -33,8 +33,8 @@ scope=rtd-central
 
 log() { printf '[ha] %s\n' "$*"; }
 usage() { sed -n '2,21p' "$0" >&2; exit 2; }
-pg_port() { echo $((5441 + $1)); }
-rest_port() { echo $((8041 + $1)); }
+pg_port() { echo $((5461 + $1)); }
+rest_port() { echo $((8061 + $1)); }
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
 
 # a daemon must not inherit this shell's open files (a caller's pipes, or a lock held with flock, would stay open as

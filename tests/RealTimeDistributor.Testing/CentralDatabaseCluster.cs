@@ -16,8 +16,8 @@ public sealed class CentralDatabaseCluster
     /// <summary>This run started the cluster (<see cref="ReleaseAsync"/> takes it down); else it reused a running one (infra/test.sh's).</summary>
     public bool StartedHere { get; }
 
-    /// <summary>HAProxy's address (ha.sh: 127.0.0.1:5440, or RTD_HA_PORT).</summary>
-    public static string Address => "127.0.0.1:" + (Environment.GetEnvironmentVariable("RTD_HA_PORT") is { Length: > 0 } port ? port : "5440");
+    /// <summary>HAProxy's address (ha.sh: 127.0.0.1:5460, or RTD_HA_PORT).</summary>
+    public static string Address => "127.0.0.1:" + (Environment.GetEnvironmentVariable("RTD_HA_PORT") is { Length: > 0 } port ? port : "5460");
 
     /// <summary>A connection string to <paramref name="database"/> through HAProxy, as the tests' role (CREATEDB: the center's migrations create it).</summary>
     public static string ConnectionString(string database) =>
