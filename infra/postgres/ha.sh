@@ -14,6 +14,7 @@
 #   ha.sh kill-primary  SIGKILL the leader's Patroni and PostgreSQL (the loss of that machine): Patroni promotes the
 #                       synchronous standby once the leader key expires (ttl 10 s); prints the killed member's name
 #   ha.sh rejoin        start Patroni again on a member that is down: it rejoins as a replica (pg_rewind)
+#   ha.sh wait          wait (up to 120 s) until there is a leader and a synchronous standby (after rejoin)
 #   ha.sh leader        print the leader's name
 #   ha.sh address       print HAProxy's host:port
 #
@@ -32,7 +33,7 @@ members=(rtd-pg1 rtd-pg2)
 scope=rtd-central
 
 log() { printf '[ha] %s\n' "$*"; }
-usage() { sed -n '2,21p' "$0" >&2; exit 2; }
+usage() { sed -n '2,22p' "$0" >&2; exit 2; }
 pg_port() { echo $((5461 + $1)); }
 rest_port() { echo $((8061 + $1)); }
 pid_alive() { [ -f "$1" ] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
@@ -145,6 +146,15 @@ leader() {
   done
 }
 
+# a member is the synchronous standby, streaming (Patroni's GET /sync answers 200 on it only)
+synchronous() {
+  local i
+  for i in 0 1; do
+    if curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$(rest_port "$i")/sync"; then return 0; fi
+  done
+  return 1
+}
+
 start_patroni() {
   local i="$1" dir="$base/${members[$1]}"
   if pid_alive "$dir/patroni.pid"; then return 0; fi
@@ -197,7 +207,7 @@ up() {
   wait_for "runuser -u postgres -- $bin/pg_isready -q -h 127.0.0.1 -p $port" 30
   RTD_POSTGRES_PORT="$(pg_port 0)" "$here/postgres/apply-roles.sh" >/dev/null
   # the standby is synchronous: from here on every acknowledged commit is on both
-  wait_for "curl -sf http://127.0.0.1:$(rest_port 1)/sync" 120
+  wait_for synchronous 120
   log "up: leader $(leader), HAProxy 127.0.0.1:$port (ConnectionStrings__Central=Host=127.0.0.1;Port=$port;Database=$RTD_POSTGRES_CENTRAL_DATABASE;Username=$RTD_POSTGRES_CONTROLLER_USER;Password=...)"
 }
 
@@ -223,6 +233,7 @@ case "${1:-}" in
     for i in 0 1; do start_patroni "$i"; done
     log "every member's Patroni runs; a member that was down rejoins as a replica"
     ;;
+  wait) wait_for '[ -n "$(leader)" ] && synchronous' 120 ;;
   leader) leader ;;
   address) echo "127.0.0.1:$port" ;;
   *) usage ;;

@@ -23,11 +23,15 @@ public sealed class CentralDatabaseCluster
     public static string ConnectionString(string database) =>
         $"Host={Address.Split(':')[0]};Port={Address.Split(':')[1]};Database={database};Username={TestSettings.PostgresUser};Password={TestSettings.PostgresPassword}";
 
-    /// <summary>Reuses the running cluster with a leader, or starts one (ha.sh up, about 25 s).</summary>
+    /// <summary>
+    /// Reuses the running cluster with a leader, once it has a synchronous standby again (a member killed before rejoins in
+    /// about 30 s), or starts one (ha.sh up, about 25 s).
+    /// </summary>
     public static async Task<CentralDatabaseCluster> UpAsync()
     {
         if ((await LeaderAsync()).Length > 0)
         {
+            await Repository.ScriptAsync(Script, "wait");
             return new CentralDatabaseCluster(startedHere: false);
         }
         await Repository.ScriptAsync(Script, "up");
@@ -41,7 +45,7 @@ public sealed class CentralDatabaseCluster
     public static async Task<string> KillPrimaryAsync() => (await Repository.ScriptAsync(Script, "kill-primary")).Trim();
 
     /// <summary>
-    /// Drops <paramref name="database"/>; then takes the cluster down if this run started it, else starts Patroni again on
+    /// Drops <paramref name="database"/> (none if empty); then takes the cluster down if this run started it, else starts Patroni again on
     /// a killed member (it rejoins as the synchronous standby in about 30 s) and leaves the cluster running.
     /// </summary>
     public async Task ReleaseAsync(string database)
@@ -51,8 +55,9 @@ public sealed class CentralDatabaseCluster
             await Repository.ScriptAsync(Script, "down");
             return;
         }
-        await using (var connection = new NpgsqlConnection(ConnectionString("postgres")))
+        if (database.Length > 0)
         {
+            await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
