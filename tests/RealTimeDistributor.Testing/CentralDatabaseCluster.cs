@@ -57,7 +57,8 @@ public sealed class CentralDatabaseCluster
         }
         if (database.Length > 0)
         {
-            await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+            // not pooled: a pooled connection may be one to a primary killed since
+            await using var connection = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
