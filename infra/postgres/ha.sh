@@ -182,6 +182,11 @@ down() {
 }
 
 up() {
+  if ! command -v patroni >/dev/null || ! command -v etcd >/dev/null || ! command -v haproxy >/dev/null; then
+    log "installing patroni, etcd-server and haproxy with apt"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq patroni etcd-server haproxy >/dev/null
+  fi
   # from a known empty state: whatever an earlier (crashed) run left is stopped and removed
   down
   mkdir -p "$base/etcd"
