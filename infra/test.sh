@@ -12,11 +12,14 @@ infra/services-up.sh
 # from an earlier run with its peers gone would wait minutes for them at boot and then stop
 infra/rabbitmq/cluster.sh reset
 infra/rabbitmq/cluster.sh up
+# the central database under Patroni (etcd, two PostgreSQL, HAProxy on 5460) the central failover test runs on, from
+# empty data every run and removed after it (ha.sh up cleans a leftover first)
+infra/postgres/ha.sh up
 # the full-rights test user exists only while the tests run
 cluster="$(infra/rabbitmq/cluster.sh node)"
 infra/rabbitmq/test-user.sh add
 RABBITMQ_NODENAME="$cluster" infra/rabbitmq/test-user.sh add
-trap 'infra/rabbitmq/test-user.sh remove; RABBITMQ_NODENAME="$cluster" infra/rabbitmq/test-user.sh remove' EXIT
+trap 'infra/rabbitmq/test-user.sh remove; RABBITMQ_NODENAME="$cluster" infra/rabbitmq/test-user.sh remove; infra/postgres/ha.sh down' EXIT
 infra/client-tools-up.sh
 dotnet tool restore
 dotnet cake build.cake --target=Test

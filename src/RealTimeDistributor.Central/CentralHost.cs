@@ -91,6 +91,7 @@ public static class CentralHost
         app.Services.GetRequiredService<CentralStats>().ReportTo(metrics);
         app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
         app.Services.GetRequiredService<CentralLease>().ReportTo(metrics);
+        app.UseDatabaseUnavailableAnswer();
         app.UseAuthentication();
         app.UseRateLimiter(); // after authentication: the limit per key needs the key's name
         app.UseAuthorization();

@@ -51,8 +51,10 @@ public sealed record BatchResult(IReadOnlyList<EditResult.Committed> Committed, 
 /// just before the commit and in the same round trip: first the touched rows are locked and checked, then the row
 /// writes, the counter (one increment of N for a batch of N), the versions, the log rows and COMMIT go to the server
 /// as one batch. Holding the counter from its increment to the commit keeps the sequence in commit order.
+/// A database failover is ridden by <see cref="CommitRetry"/>: each call is one commit id, kept in the audit rows, by
+/// which a commit whose answer was lost is found rather than made twice.
 /// </summary>
-public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, CentralStats stats, TimeProvider clock)
+public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, CentralStats stats, TimeProvider clock, ILogger<ConfigWriter> logger)
 {
     public const int MaxNameLength = 100;
     public const int MaxScriptLength = 64 * 1024;
@@ -95,30 +97,81 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         }
         // the first hop of the edit's trace (RtdTracing), under the admin API's request span when that is traced
         using var span = dryRun ? null : RtdTracing.Source.StartActivity(RtdTracing.Hops.Commit);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
+        var commitId = Guid.NewGuid();
+        return await new CommitRetry(logger).RunAsync(commitId, async ct =>
         {
-            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-            for (var attempt = 1; ; attempt++)
+            _commitSent = false;
+            await db.Database.OpenConnectionAsync(ct);
+            try
             {
-                try
+                var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+                for (var attempt = 1; ; attempt++)
                 {
-                    var result = await TryApplyAsync(connection, edits, parsed, [.. refused], dryRun, author, cancellationToken);
-                    span?.SetTag(RtdTracing.SequenceTag, result.Committed.LastOrDefault()?.Sequence);
-                    return result;
-                }
-                catch (PostgresException exception) when (attempt < Attempts && exception.SqlState is PostgresErrorCodes.DeadlockDetected
-                    or PostgresErrorCodes.SerializationFailure)
-                {
-                    await RollbackAsync(connection);
+                    try
+                    {
+                        var result = await TryApplyAsync(connection, edits, parsed, [.. refused], dryRun, author, commitId, ct);
+                        span?.SetTag(RtdTracing.SequenceTag, result.Committed.LastOrDefault()?.Sequence);
+                        return result;
+                    }
+                    catch (PostgresException exception) when (attempt < Attempts && exception.SqlState is PostgresErrorCodes.DeadlockDetected
+                        or PostgresErrorCodes.SerializationFailure)
+                    {
+                        await RollbackAsync(connection);
+                    }
                 }
             }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }, () => _commitSent, ct => CommittedAsync(commitId, parsed, ct), cancellationToken);
+    }
+
+    /// <summary>Whether the attempt under way sent its COMMIT (<see cref="CommitRetry"/>: a failure after it leaves the outcome unknown).</summary>
+    private bool _commitSent;
+
+    /// <summary>
+    /// The result of commit <paramref name="commitId"/> if it went through, else null. Waits first for the counter row's
+    /// lock: a transaction that holds it (the lost commit, still running on the server) has ended by then.
+    /// </summary>
+    private async Task<BatchResult?> CommittedAsync(Guid commitId, Parsed[] parsed, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        try
+        {
+            await using (var begin = new NpgsqlCommand("BEGIN; SELECT last_value FROM config_sequence WHERE id = 1 FOR UPDATE", connection))
+            {
+                await begin.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using var find = new NpgsqlCommand("SELECT min(sequence), count(*) FROM admin_audit WHERE commit_id = $1", connection)
+            {
+                Parameters = { new NpgsqlParameter<Guid> { TypedValue = commitId } },
+            };
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var (first, count) = (reader.IsDBNull(0) ? 0 : reader.GetInt64(0), reader.GetInt64(1));
+            await reader.DisposeAsync();
+            await RollbackAsync(connection);
+            if (count == 0)
+            {
+                return null;
+            }
+            if (count != parsed.Length)
+            {
+                throw new InvalidOperationException($"Commit {commitId} logged {count} changes, not the {parsed.Length} it was made of.");
+            }
+            stats.Committed(parsed.Length);
+            signal.Notify();
+            return CommittedFrom(parsed, first);
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    private static BatchResult CommittedFrom(Parsed[] parsed, long first) => new([.. parsed.Select((p, i) => Committed(p.Row, first + i))], []);
 
     private sealed record Parsed(Type Type, ConfigRow? Row);
 
@@ -169,7 +222,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
     /// leaves that edit out of the next round (rolled back), to find the others; only a batch without refusals commits.
     /// </summary>
     private async Task<BatchResult> TryApplyAsync(NpgsqlConnection connection, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed,
-        List<RefusedEdit> refused, bool dryRun, EditAuthor author, CancellationToken cancellationToken)
+        List<RefusedEdit> refused, bool dryRun, EditAuthor author, Guid commitId, CancellationToken cancellationToken)
     {
         var excluded = refused.Select(r => r.Index).ToHashSet();
         while (true)
@@ -203,8 +256,9 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
             var committedAt = clock.GetUtcNow();
             if (commit)
             {
-                AddSequenceAndLog(batch, edits, parsed, committedAt, author);
+                AddSequenceAndLog(batch, edits, parsed, committedAt, author, commitId);
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                _commitSent = true;
             }
             try
             {
@@ -216,8 +270,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
                 }
                 stats.Committed(edits.Count);
                 signal.Notify();
-                var first = last - edits.Count + 1;
-                return new BatchResult([.. parsed.Select((p, i) => Committed(p.Row, first + i))], []);
+                return CommittedFrom(parsed, last - edits.Count + 1);
             }
             catch (PostgresException exception) when (StatementIndex(batch, exception) is { } statement && statement < statementOf.Count
                 && ToRefusal(exception, edits[statementOf[statement]], versions.GetValueOrDefault((parsed[statementOf[statement]].Type, edits[statementOf[statement]].Id))) is { } result)
@@ -332,7 +385,8 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
     /// The tail of the commit batch: one counter increment of N, each surviving row's version (its last change in the
     /// batch), and the N log rows, sequence = counter - N + position (1-based).
     /// </summary>
-    private static void AddSequenceAndLog(NpgsqlBatch batch, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed, DateTimeOffset committedAt, EditAuthor author)
+    private static void AddSequenceAndLog(NpgsqlBatch batch, IReadOnlyList<ConfigEdit> edits, Parsed[] parsed, DateTimeOffset committedAt, EditAuthor author,
+        Guid commitId)
     {
         var n = edits.Count;
         batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE config_sequence SET last_value = last_value + $1 WHERE id = 1 RETURNING last_value")
@@ -381,8 +435,8 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         });
         // the audit: who, from where, for each change just logged
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            INSERT INTO admin_audit (sequence, "table", operation, key, changed_by, changed_from, forced, changed_at)
-            SELECT l.sequence, l."table", l.operation, l.key, $2, $3, $4, l.committed_at
+            INSERT INTO admin_audit (sequence, "table", operation, key, changed_by, changed_from, forced, changed_at, commit_id)
+            SELECT l.sequence, l."table", l.operation, l.key, $2, $3, $4, l.committed_at, $5
             FROM config_change_log l, config_sequence c WHERE c.id = 1 AND l.sequence > c.last_value - $1
             """)
         {
@@ -392,6 +446,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
                 new NpgsqlParameter<string> { TypedValue = author.Who },
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)author.From ?? DBNull.Value },
                 new NpgsqlParameter<bool> { TypedValue = author.Force },
+                new NpgsqlParameter<Guid> { TypedValue = commitId },
             },
         });
     }
@@ -432,12 +487,20 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         _ => null,
     };
 
+    /// <summary>Rolls back, unless the connection is gone (the server rolled back when the session ended).</summary>
     private static async Task RollbackAsync(NpgsqlConnection connection)
     {
         if (connection.State == System.Data.ConnectionState.Open)
         {
             await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
-            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            try
+            {
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (Exception exception) when (Resilience.IsConnectionLost(exception))
+            {
+                // the failure that brought us here is the one to report
+            }
         }
     }
 }

@@ -41,6 +41,7 @@ public sealed class CentralDbContext(DbContextOptions<CentralDbContext> options)
             e.HasKey(x => x.Sequence);
             e.Property(x => x.Sequence).ValueGeneratedNever();
             e.HasIndex(x => x.ChangedAt);
+            e.HasIndex(x => x.CommitId);
         });
         modelBuilder.Entity<ConfigSequence>(e =>
         {
@@ -106,6 +107,12 @@ public sealed class AdminAuditEntry
     public bool Forced { get; set; }
 
     public DateTimeOffset ChangedAt { get; set; }
+
+    /// <summary>
+    /// The edit's commit (one per transaction: every change of a batch has the same): how the writer finds out whether a
+    /// commit whose answer it lost (the connection cut by a failover) went through (<see cref="ChangeLog.CommitRetry"/>).
+    /// </summary>
+    public Guid? CommitId { get; set; }
 }
 
 /// <summary>

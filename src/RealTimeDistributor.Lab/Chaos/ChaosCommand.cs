@@ -39,6 +39,11 @@ public static class ChaosCommand
                     await using var system = await ChaosSystem.StartAsync(node.Endpoint, logs, sites, cancellationToken);
                     return await RunAsync(system, scenario, seed, cancellationToken);
                 }
+                if (scenario.NeedsCentralDatabaseCluster)
+                {
+                    return await ChaosSystem.OnCentralDatabaseClusterAsync(logs, sites, system => RunAsync(system, scenario, seed, cancellationToken),
+                        cancellationToken);
+                }
                 shared ??= await ChaosSystem.StartAsync(BrokerEndpoint.Shared(), logs, sites, cancellationToken);
                 ScenarioResult? result = null;
                 try

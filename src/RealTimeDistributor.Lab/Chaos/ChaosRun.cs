@@ -180,6 +180,9 @@ public abstract class Scenario
     /// <summary>The scenario runs on a private RabbitMQ node (infra/rabbitmq/node.sh), never on the shared broker.</summary>
     public virtual bool NeedsPrivateBroker => false;
 
+    /// <summary>The center's database is the Patroni cluster of infra/postgres/ha.sh (HAProxy's address), not the shared PostgreSQL.</summary>
+    public virtual bool NeedsCentralDatabaseCluster => false;
+
     public abstract Task InjectAsync(ChaosRun run, CancellationToken cancellationToken);
 
     /// <summary>Checks of its own after the system settled (the oracle runs for every scenario).</summary>

@@ -36,9 +36,10 @@ public sealed class ChaosSystem : IAsyncDisposable
     private readonly List<string> _databases = [];
     private readonly string _pgPassword = Demo.Env("RTD_POSTGRES_PASSWORD", "local-demo-rtd");
 
-    private ChaosSystem(BrokerEndpoint broker, string logFolder, int siteCount)
+    private ChaosSystem(BrokerEndpoint broker, string logFolder, int siteCount, string? centralDatabaseAddress)
     {
         Broker = broker;
+        CentralDatabaseAddress = centralDatabaseAddress;
         Management = new ChaosBroker(broker);
         LogFolder = Path.Combine(logFolder, Id);
         Sites = [.. Enumerable.Range(0, siteCount).Select(i => $"c{Id}-{(char)('a' + i)}")];
@@ -47,6 +48,9 @@ public sealed class ChaosSystem : IAsyncDisposable
     public string Id { get; } = Guid.NewGuid().ToString("N")[..8];
 
     public BrokerEndpoint Broker { get; }
+
+    /// <summary>host:port of the central database when not the shared PostgreSQL: HAProxy of infra/postgres/ha.sh.</summary>
+    public string? CentralDatabaseAddress { get; }
 
     public ChaosBroker Management { get; }
 
@@ -85,9 +89,34 @@ public sealed class ChaosSystem : IAsyncDisposable
     /// <summary>Every host of the run.</summary>
     public IEnumerable<HostProcess> Hosts => [Central, CentralStandby, .. Distributors.Values.SelectMany(d => d.Values), .. Clients.Select(c => c.Process)];
 
-    public static async Task<ChaosSystem> StartAsync(BrokerEndpoint broker, string logFolder, int sites, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="run"/> on a system of its own (shared broker) whose center's database is the Patroni cluster
+    /// of infra/postgres/ha.sh (<see cref="CentralDatabaseCluster"/>: the running one, or one started for it), then removes
+    /// the system and its central database, and takes the cluster down if it was started here.
+    /// </summary>
+    public static async Task<T> OnCentralDatabaseClusterAsync<T>(string logFolder, int sites, Func<ChaosSystem, Task<T>> run, CancellationToken cancellationToken)
     {
-        var system = new ChaosSystem(broker, logFolder, sites);
+        var cluster = await CentralDatabaseCluster.UpAsync();
+        ChaosSystem? system = null;
+        try
+        {
+            system = await StartAsync(BrokerEndpoint.Shared(), logFolder, sites, cancellationToken, CentralDatabaseCluster.Address);
+            return await run(system);
+        }
+        finally
+        {
+            if (system is not null)
+            {
+                await system.DisposeAsync();
+            }
+            await cluster.ReleaseAsync(system?.CentralDatabase ?? "");
+        }
+    }
+
+    public static async Task<ChaosSystem> StartAsync(BrokerEndpoint broker, string logFolder, int sites, CancellationToken cancellationToken,
+        string? centralDatabaseAddress = null)
+    {
+        var system = new ChaosSystem(broker, logFolder, sites, centralDatabaseAddress);
         try
         {
             await system.StartAsync(cancellationToken);
@@ -165,8 +194,12 @@ public sealed class ChaosSystem : IAsyncDisposable
     /// <summary>The run's own connection string for <paramref name="database"/>: not pooled, since scenarios terminate connections.</summary>
     public string ProbeConnectionString(string database) => ConnectionString(database) + ";Pooling=false";
 
-    public string ConnectionString(string database) =>
-        $"Host={Demo.Env("RTD_POSTGRES_HOST", "127.0.0.1")};Port={Demo.Env("RTD_POSTGRES_PORT", "5432")};Database={database};Username={Demo.Env("RTD_POSTGRES_USER", "rtd")};Password={_pgPassword}";
+    public string ConnectionString(string database)
+    {
+        var (host, port) = database == CentralDatabase && CentralDatabaseAddress?.Split(':') is [var h, var p]
+            ? (h, p) : (Demo.Env("RTD_POSTGRES_HOST", "127.0.0.1"), Demo.Env("RTD_POSTGRES_PORT", "5432"));
+        return $"Host={host};Port={port};Database={database};Username={Demo.Env("RTD_POSTGRES_USER", "rtd")};Password={_pgPassword}";
+    }
 
     /// <summary>A loopback URL on a port nobody listens on now.</summary>
     private static Uri FreeUrl()

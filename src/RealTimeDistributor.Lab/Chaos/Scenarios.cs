@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Testing;
 using RealTimeDistributor.Tools;
 
 namespace RealTimeDistributor.Lab.Chaos;
@@ -14,7 +15,7 @@ public static class Scenarios
         new KillActiveDistributor(), new PauseActiveDistributor(), new PauseActiveDistributorBriefly(), new KillStandbyDistributor(), new KillCenter(),
         new CentralKilled(), new CentralPaused(), new KillClient(), new SplitStreams(), new DuplicateDeliveries(), new ClientQueueOverflow(),
         new QuietResync(), new ReplicaRecreated(), new ReplicaReadOnly(), new HostileMessages(),
-        new FlakyLink(), new BrokerRestart(),
+        new FlakyLink(), new BrokerRestart(), new CentralDatabasePrimaryKilled(),
     ];
 
     public static Scenario Named(string name) => All.FirstOrDefault(s => s.Name == name)
@@ -412,6 +413,32 @@ public sealed class BrokerRestart : Scenario
         {
             run.Violation("no change was applied within 90 s of the broker's restart");
         }
+    }
+}
+
+public sealed class CentralDatabasePrimaryKilled : Scenario
+{
+    public override string Name => "central-db-primary-killed";
+
+    public override string Proves => "the loss of the central database's primary mid-burst (infra/postgres/ha.sh: Patroni promotes the synchronous standby) loses, duplicates and invents no committed change; the center takes edits again after the promotion";
+
+    public override bool NeedsCentralDatabaseCluster => true;
+
+    public override async Task InjectAsync(ChaosRun run, CancellationToken cancellationToken)
+    {
+        var burst = run.BurstAsync(400, cancellationToken);
+        var before = run.Edits.Accepted;
+        await TimeUntilAsync(() => Task.FromResult(run.Edits.Accepted >= before + 100), TimeSpan.FromSeconds(60), cancellationToken);
+        await CentralDatabaseCluster.KillPrimaryAsync();
+        var accepted = run.Edits.Accepted;
+        // the burst sends one edit at a time: the one in flight at the kill may have committed just before it; the next one
+        // accepted committed on the promoted standby
+        run.Failover = await TimeUntilAsync(() => Task.FromResult(run.Edits.Accepted > accepted + 1), TimeSpan.FromSeconds(90), cancellationToken);
+        if (run.Failover is null)
+        {
+            run.Violation("no edit was accepted within 90 s of killing the central database's primary");
+        }
+        await burst;
     }
 }
 

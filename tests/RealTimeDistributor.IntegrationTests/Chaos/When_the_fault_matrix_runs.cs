@@ -30,6 +30,14 @@ public sealed class When_the_fault_matrix_runs(When_the_fault_matrix_runs.Shared
             await using var run = new ChaosRun(system, 42);
             result = await run.RunAsync(scenario, LoadAfterFault, CancellationToken.None);
         }
+        else if (scenario.NeedsCentralDatabaseCluster)
+        {
+            result = await ChaosSystem.OnCentralDatabaseClusterAsync(shared.Logs, 1, async system =>
+            {
+                await using var run = new ChaosRun(system, 42);
+                return await run.RunAsync(scenario, LoadAfterFault, CancellationToken.None);
+            }, CancellationToken.None);
+        }
         else
         {
             await using var run = new ChaosRun(await shared.SystemAsync(), 42);

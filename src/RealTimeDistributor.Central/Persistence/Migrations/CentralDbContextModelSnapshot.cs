@@ -41,6 +41,10 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("changed_from");
 
+                    b.Property<Guid?>("CommitId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("commit_id");
+
                     b.Property<bool>("Forced")
                         .HasColumnType("boolean")
                         .HasColumnName("forced");
@@ -63,6 +67,8 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                     b.HasKey("Sequence");
 
                     b.HasIndex("ChangedAt");
+
+                    b.HasIndex("CommitId");
 
                     b.ToTable("admin_audit", (string)null);
                 });
