@@ -62,6 +62,7 @@ public static class CentralHost
         });
         builder.Services.AddBrokerBindings(broker);
         builder.Services.AddHostedService<ChangeLogRelay>();
+        builder.Services.AddSingleton(StatisticsRules.From(builder.Configuration));
         builder.Services.AddSingleton<StatisticsEngine>();
         if (activity.Source == ActivityOptions.Gateways)
         {
