@@ -72,6 +72,7 @@ public static class CentralHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CentralLease>());
         builder.Services.AddHostedService<RealTimeSnapshotEndpoint>();
         builder.Services.AddHostedService<ChangeLogRelay>();
+        builder.Services.AddSingleton(StatisticsRules.From(builder.Configuration));
         builder.Services.AddSingleton<StatisticsEngine>();
         if (activity.Source == ActivityOptions.Gateways)
         {

@@ -16,7 +16,7 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
     private static readonly TimeSpan LogInSpread = TimeSpan.FromSeconds(10);
     private static readonly (TimeSpan Min, TimeSpan Max) Talk = (TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(360));
     private static readonly (TimeSpan Min, TimeSpan Max) WrapUp = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(50));
-    private static readonly (TimeSpan Min, TimeSpan Max) Patience = (TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(240));
+    private static readonly (TimeSpan Min, TimeSpan Max) Patience = (TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(150));
     private static readonly (TimeSpan Min, TimeSpan Max) BetweenBreaks = (TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(40));
     private static readonly (TimeSpan Min, TimeSpan Max) Break = (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
     private const int ReasonCodes = 5;
@@ -28,7 +28,7 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
     public static readonly double Working = Mean(BetweenBreaks) / (Mean(BetweenBreaks) + Mean(Break));
 
     /// <summary>With a rate from the staffing, it swings by this share over <see cref="Cycle"/>: queues build at the peaks and drain in the troughs.</summary>
-    private const double Swing = 0.1;
+    private const double Swing = 0.2;
 
     private static readonly TimeSpan Cycle = TimeSpan.FromMinutes(20);
 
@@ -222,9 +222,11 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
     private void LogIn(long agentId, SimAgent agent)
     {
         var draw = _random.NextDouble();
+        // the first break comes at any time up to the longest gap, so that breaks do not come in waves after the start
+        var firstBreak = Between((TimeSpan.Zero, BetweenBreaks.Max));
         if (draw < _busyAtLogIn && agent.Groups.Length > 0)
         {
-            Schedule(Between(BetweenBreaks), TimerKind.BreakDue, agentId);
+            Schedule(firstBreak, TimerKind.BreakDue, agentId);
             agent.CallId = ++_lastCallId;
             SetState(agentId, agent, AgentStates.Talking, 0, agent.Groups[_random.Next(agent.Groups.Length)]);
             Schedule(Between((TimeSpan.Zero, Mean(Talk))), TimerKind.TalkEnd, agentId);
@@ -235,7 +237,7 @@ public sealed class SimulatedActivity(RealTimeOptions options) : IActivitySource
             TakeBreak(agentId, agent);
             return;
         }
-        Schedule(Between(BetweenBreaks), TimerKind.BreakDue, agentId);
+        Schedule(firstBreak, TimerKind.BreakDue, agentId);
         BecomeReady(agentId, agent);
     }
 

@@ -18,8 +18,14 @@ public sealed record StatisticsConfiguration(
     IReadOnlyList<ConfiguredMember> Members,
     IReadOnlyList<ConfiguredCallType> CallTypes,
     IReadOnlyList<ConfiguredService> Services,
-    IReadOnlyDictionary<long, long>? PeripheralOfAgent = null)
+    IReadOnlyDictionary<long, long>? PeripheralOfAgent = null,
+    IReadOnlyDictionary<long, TimeZoneInfo>? PeripheralTimeZones = null)
 {
+    /// <summary>The time zones of the peripherals that name one (an unknown id is left out: the center's zone applies).</summary>
+    public static Dictionary<long, TimeZoneInfo> TimeZones(IEnumerable<Peripheral> peripherals) => peripherals
+        .Where(p => !string.IsNullOrEmpty(p.TimeZone) && TimeZoneInfo.TryFindSystemTimeZoneById(p.TimeZone, out _))
+        .ToDictionary(p => p.Id, p => TimeZoneInfo.FindSystemTimeZoneById(p.TimeZone));
+
     public static readonly StatisticsConfiguration Empty = new([], [], [], [], []);
 
     /// <summary>The peripheral an agent belongs to (none for a configuration built without it).</summary>
@@ -38,7 +44,8 @@ public sealed record StatisticsConfiguration(
             [.. list.OfType<SkillGroupMember>().OrderBy(m => m.AgentId).ThenBy(m => m.SkillGroupId).Select(m => new ConfiguredMember(m.AgentId, m.SkillGroupId))],
             [.. list.OfType<CallType>().OrderBy(c => c.Id).Select(c => new ConfiguredCallType(c.Id, c.ServiceLevelSeconds))],
             [.. list.OfType<Service>().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId))],
-            list.OfType<Agent>().ToDictionary(a => a.Id, a => a.PeripheralId));
+            list.OfType<Agent>().ToDictionary(a => a.Id, a => a.PeripheralId),
+            TimeZones(list.OfType<Peripheral>()));
     }
 
     /// <summary>

@@ -116,16 +116,13 @@ public static class Demo
                     """);
             }
 
-            // a supervisor's small edits while the demo runs: a call type's service-level threshold goes back and forth
-            var edited = center.OfType<CallType>().First();
+            // the demo runs until its duration, Ctrl-C or a process stops (it used to flip a call type's threshold every 2 s:
+            // a supervisor does not, and the service level of that call type then meant nothing)
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
             var deadline = duration is { } d ? DateTimeOffset.UtcNow + d : DateTimeOffset.MaxValue;
-            var round = 0;
             while (DateTimeOffset.UtcNow < deadline && !stop.IsCancellationRequested && hosts.All(h => !h.HasExited))
             {
                 await timer.WaitForNextTickAsync(stop.Token).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
-                round++;
-                await PutAsync(http, "calltype", edited.Id, new { name = edited.Name, serviceLevelSeconds = edited.ServiceLevelSeconds + (round % 2 * 5) }, CancellationToken.None);
             }
             if (hosts.FirstOrDefault(h => h.HasExited) is { } dead)
             {
@@ -218,16 +215,6 @@ public static class Demo
         }
     }
 
-    private static async Task PutAsync(HttpClient http, string table, long id, object row, CancellationToken cancellationToken)
-    {
-        // the demo's own edits: the last writer wins (no version named)
-        using var response = await http.PutAsJsonAsync($"/api/config/{table}/{id}?force=true", row, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"PUT {table} {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-        }
-    }
-
     private static void PrintWhereToLook(string[] sites, string logs, TimeSpan? duration, List<ConfigRow> center, TimeSpan loaded)
     {
         var peripherals = center.OfType<Peripheral>().ToList();
@@ -251,7 +238,7 @@ public static class Demo
               Logs of every process:  {logs}
 
               The summary at the end, per site:
-                config  center   configuration changes the center published (the bulk load and the edits)
+                config  center   configuration changes the center published (the bulk load, and any edit)
                         replica  changes the site's distributor applied to its replica database
                         client   configuration rows the site's client holds (from its snapshot and the stream) of the rows at the center
                 rt      center   real-time rows the center published (every site gets them all)

@@ -82,10 +82,15 @@ public sealed class HeadlessChromium : IAsyncDisposable
         return result.GetProperty("result").TryGetProperty("value", out var value) ? value.Clone() : default;
     }
 
+    /// <summary>Gives the page a viewport of <paramref name="width"/> x <paramref name="height"/> (it gets a resize event).</summary>
+    public Task ResizeAsync(int width, int height) =>
+        CallAsync("Emulation.setDeviceMetricsOverride", new { width, height, deviceScaleFactor = 1, mobile = false });
+
     /// <summary>
     /// Resizes the page's viewport to width x height, waits for the page to lay out again, and writes a PNG of it to
     /// <paramref name="path"/>.
     /// </summary>
+
     public async Task ScreenshotAsync(string path, int width, int height)
     {
         await CallAsync("Emulation.setDeviceMetricsOverride", new { width, height, deviceScaleFactor = 1, mobile = false });

@@ -55,49 +55,76 @@ public static class PeripheralFeed
 
     /// <summary>
     /// The window <paramref name="inWindow"/> of the calls <paramref name="counts"/> selects (by call type and skill group), from
-    /// every peripheral's events: a call counts as offered, answered (its wait against its call type's threshold), abandoned
-    /// (only if not answered) and handled (only if answered) at the time of each event, as ICM counts them.
+    /// every peripheral's events, as the engine counts them (docs/statistics.md, "Measures"): offered, answered (its wait
+    /// against its call type's threshold) and abandoned (only if not answered; not if sooner than the default 5 s short
+    /// abandon) at the time of each event; handled when the answering agent next leaves wrap-up (at completion for a call
+    /// without a known agent); the service level over the calls answered or abandoned within the threshold and those still
+    /// waiting when it passed (before now).
     /// </summary>
     public static Expected Compute(IEnumerable<PeripheralEvent> events, Func<long, long, bool> counts, Func<DateTimeOffset, bool> inWindow,
         Func<long, int> serviceLevelSeconds)
     {
+        var now = DateTimeOffset.UtcNow;
         var offers = new Dictionary<(long, long), PeripheralEvent>();
         var answered = new Dictionary<(long, long), DateTimeOffset>();
-        long offered = 0, answers = 0, handled = 0, abandoned = 0, inLevel = 0;
+        var answeredBy = new Dictionary<(long, long), long?>();
+        var wrapping = new Dictionary<(long, long), (long, long)>(); // (peripheral, agent) -> call completed, handled when wrap-up ends
+        long offered = 0, answers = 0, handled = 0, abandoned = 0, inLevel = 0, levelOffered = 0;
         var wait = 0.0;
         foreach (var e in events.OrderBy(e => e.PeripheralId).ThenBy(e => e.Sequence))
         {
             var key = (e.PeripheralId, e.CallId ?? 0);
             var offer = offers.GetValueOrDefault(key);
             var mine = offer is not null && counts(offer.CallTypeId!.Value, offer.SkillGroupId!.Value);
+            var threshold = offer is null ? TimeSpan.Zero : TimeSpan.FromSeconds(serviceLevelSeconds(offer.CallTypeId!.Value));
             switch (e.Type)
             {
+                case PeripheralEventTypes.AgentState when e.State != AgentStates.WrapUp && wrapping.Remove((e.PeripheralId, e.AgentId ?? 0), out _):
+                    handled += inWindow(e.At) ? 1 : 0;
+                    break;
                 case PeripheralEventTypes.CallOffered:
                     offers[key] = e;
                     offered += counts(e.CallTypeId!.Value, e.SkillGroupId!.Value) && inWindow(e.At) ? 1 : 0;
                     break;
                 case PeripheralEventTypes.CallAnswered when mine && !answered.ContainsKey(key):
                     answered[key] = e.At;
+                    answeredBy[key] = e.AgentId;
+                    var seconds = Math.Max(0, (e.At - offer!.At).TotalSeconds);
                     if (inWindow(e.At))
                     {
-                        var seconds = Math.Max(0, (e.At - offer!.At).TotalSeconds);
                         (answers, wait) = (answers + 1, wait + seconds);
-                        inLevel += seconds <= serviceLevelSeconds(offer.CallTypeId!.Value) ? 1 : 0;
+                        (inLevel, levelOffered) = seconds <= threshold.TotalSeconds ? (inLevel + 1, levelOffered + 1) : (inLevel, levelOffered);
                     }
+                    levelOffered += seconds > threshold.TotalSeconds && inWindow(offer.At + threshold) ? 1 : 0;
                     break;
                 case PeripheralEventTypes.CallAbandoned when mine && !answered.ContainsKey(key):
-                    abandoned += inWindow(e.At) ? 1 : 0;
+                    var waited = e.At - offer!.At;
+                    abandoned += waited >= TimeSpan.FromSeconds(5) && inWindow(e.At) ? 1 : 0;
+                    levelOffered += waited < TimeSpan.FromSeconds(5) ? 0
+                        : waited <= threshold ? (inWindow(e.At) ? 1 : 0)
+                        : (inWindow(offer.At + threshold) ? 1 : 0);
                     offers.Remove(key);
                     break;
                 case PeripheralEventTypes.CallCompleted when mine && answered.ContainsKey(key):
-                    handled += inWindow(e.At) ? 1 : 0;
+                    if (answeredBy.GetValueOrDefault(key) is { } agent)
+                    {
+                        wrapping[(e.PeripheralId, agent)] = key;
+                    }
+                    else
+                    {
+                        handled += inWindow(e.At) ? 1 : 0;
+                    }
                     offers.Remove(key);
                     answered.Remove(key);
                     break;
             }
         }
+        // still waiting when the threshold passed
+        levelOffered += offers.Where(o => !answered.ContainsKey(o.Key) && counts(o.Value.CallTypeId!.Value, o.Value.SkillGroupId!.Value))
+            .Select(o => o.Value.At + TimeSpan.FromSeconds(serviceLevelSeconds(o.Value.CallTypeId!.Value)))
+            .Count(passed => passed < now && inWindow(passed));
         return new Expected(offered, answers, handled, abandoned, answers == 0 ? null : Math.Round(wait / answers, 1),
-            answers + abandoned == 0 ? null : Math.Round((double)inLevel / (answers + abandoned), 4));
+            levelOffered == 0 ? null : Math.Round((double)inLevel / levelOffered, 4));
     }
 
     /// <summary>The same columns as a real-time row shows them for window <paramref name="window"/> (To5, Half, Today).</summary>

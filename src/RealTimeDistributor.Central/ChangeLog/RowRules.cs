@@ -9,7 +9,8 @@ public static class RowRules
 
     public static string? Check(ConfigRow row) => row switch
     {
-        Peripheral p => Name(p.Name) ?? (PeripheralKinds.Contains(p.Kind) ? null : $"kind '{p.Kind}' is not one of {string.Join(", ", PeripheralKinds)}."),
+        Peripheral p => Name(p.Name) ?? (PeripheralKinds.Contains(p.Kind) ? null : $"kind '{p.Kind}' is not one of {string.Join(", ", PeripheralKinds)}.")
+            ?? TimeZoneProblem(p.TimeZone),
         SkillGroup s => Name(s.Name),
         Agent a => Name(a.Name),
         SkillGroupMember => null,
@@ -18,6 +19,11 @@ public static class RowRules
         RoutingScript r => Name(r.Name) ?? (r.Body.Length <= ConfigWriter.MaxScriptLength ? null : $"body is longer than {ConfigWriter.MaxScriptLength} characters."),
         _ => $"{row.GetType().Name} rows cannot be edited.",
     };
+
+    /// <summary>Empty (the center's zone) or a time zone id this machine knows (IANA, such as Europe/Paris).</summary>
+    private static string? TimeZoneProblem(string? zone) =>
+        string.IsNullOrEmpty(zone) || TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _) ? null
+        : $"timeZone '{zone}' is not a known time zone id (use an IANA id such as Europe/Paris, or leave it empty for the center's).";
 
     private static string? Name(string? name) =>
         string.IsNullOrWhiteSpace(name) ? "name is required."

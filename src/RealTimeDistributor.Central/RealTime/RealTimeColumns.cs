@@ -68,18 +68,31 @@ internal static class JsonColumns
 /// <summary>How many of a skill group's member agents are in each state now.</summary>
 public readonly record struct AgentCounts(int LoggedOn, int Ready, int Talking, int WrapUp, int NotReady);
 
-/// <summary>calltype (ICM Call_Type_Real_Time), and a service's calls: the queue now and the three windows.</summary>
-public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? LongestInQueueSince, Tally To5, Tally Half, Tally Today) : IRealTimeColumns
+/// <summary>
+/// calltype (ICM Call_Type_Real_Time), and a service's and skill group's calls: the queue now, the longest available
+/// agent now (skill groups and services only: <see cref="NoAgents"/> leaves the column out) and the three windows.
+/// </summary>
+public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? LongestInQueueSince, Tally To5, Tally Half, Tally Today,
+    ServiceLevelAbandons Treatment = ServiceLevelAbandons.Negative, DateTimeOffset? LongestAvailableSince = null) : IRealTimeColumns
 {
+    /// <summary>A call type has no agents: its rows have no longestAvailableSince column.</summary>
+    public static readonly DateTimeOffset NoAgents = DateTimeOffset.MinValue;
+
     private static readonly string[][] Names = [.. new[] { "To5", "Half", "Today" }.Select(w => new[]
     {
         "callsOffered" + w, "callsAnswered" + w, "callsHandled" + w, "callsAbandoned" + w, "averageSpeedOfAnswer" + w, "serviceLevel" + w,
+        "shortAbandoned" + w, "serviceLevelCallsOffered" + w, "serviceLevelCalls" + w, "serviceLevelAbandoned" + w, "abandonRate" + w,
+        "averageHandleTime" + w,
     })];
 
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteNumber("callsQueuedNow", CallsQueuedNow);
         JsonColumns.Write(writer, "longestInQueueSince", LongestInQueueSince);
+        if (LongestAvailableSince != NoAgents)
+        {
+            JsonColumns.Write(writer, "longestAvailableSince", LongestAvailableSince);
+        }
         Tally[] tallies = [To5, Half, Today];
         for (var i = 0; i < Names.Length; i++)
         {
@@ -89,7 +102,13 @@ public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? Lo
             writer.WriteNumber(names[2], tally.Handled);
             writer.WriteNumber(names[3], tally.Abandoned);
             JsonColumns.Write(writer, names[4], tally.AverageSpeedOfAnswer);
-            JsonColumns.Write(writer, names[5], tally.ServiceLevel);
+            JsonColumns.Write(writer, names[5], tally.ServiceLevel(Treatment));
+            writer.WriteNumber(names[6], tally.ShortAbandoned);
+            writer.WriteNumber(names[7], tally.ServiceLevelOffered);
+            writer.WriteNumber(names[8], tally.AnsweredInServiceLevel);
+            writer.WriteNumber(names[9], tally.AbandonedInServiceLevel);
+            JsonColumns.Write(writer, names[10], tally.AbandonRate);
+            JsonColumns.Write(writer, names[11], tally.AverageHandleTime);
         }
     }
 }

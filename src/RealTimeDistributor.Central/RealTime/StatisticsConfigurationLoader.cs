@@ -15,5 +15,6 @@ public static class StatisticsConfigurationLoader
             .Select(m => new ConfiguredMember(m.AgentId, m.SkillGroupId)).ToListAsync(cancellationToken),
         await db.CallTypes.AsNoTracking().OrderBy(c => c.Id).Select(c => new ConfiguredCallType(c.Id, c.ServiceLevelSeconds)).ToListAsync(cancellationToken),
         await db.Set<Service>().AsNoTracking().OrderBy(s => s.Id).Select(s => new ConfiguredService(s.Id, s.PeripheralId)).ToListAsync(cancellationToken),
-        await db.Agents.AsNoTracking().ToDictionaryAsync(a => a.Id, a => a.PeripheralId, cancellationToken));
+        await db.Agents.AsNoTracking().ToDictionaryAsync(a => a.Id, a => a.PeripheralId, cancellationToken),
+        StatisticsConfiguration.TimeZones(await db.Set<Peripheral>().AsNoTracking().ToListAsync(cancellationToken)));
 }

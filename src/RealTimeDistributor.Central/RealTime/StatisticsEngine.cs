@@ -24,6 +24,10 @@ public sealed partial class StatisticsEngine
     private readonly Dictionary<long, long> _peripheralOfService = [];
     private readonly Dictionary<long, int> _serviceLevelSeconds = [];
     private readonly Dictionary<long, ActiveCall> _calls = [];
+    private readonly Dictionary<long, ActiveCall> _wrappingUp = [];
+    private readonly PriorityQueue<long, long> _serviceLevelDue = new();
+    private readonly Dictionary<long, TimeZoneInfo> _zoneOfPeripheral = [];
+    private readonly StatisticsRules _rules;
     private readonly Dictionary<long, string> _peripheralStatus = [];
     private readonly RowSet<AgentColumns> _agentRows;
     private readonly RowSet<SkillGroupColumns> _skillGroupRows;
@@ -32,10 +36,15 @@ public sealed partial class StatisticsEngine
     private StatisticsConfiguration _configuration = StatisticsConfiguration.Empty;
     private DateTimeOffset? _collectedAt;
 
-    /// <summary>Half hours and days are those of <paramref name="clock"/>'s local time zone, as the router's are.</summary>
-    public StatisticsEngine(VersionClock versions, TimeProvider clock)
+    /// <summary>
+    /// Half hours and days are those of each peripheral's configured time zone, or of <paramref name="clock"/>'s local
+    /// time zone (call types, and peripherals without one). <paramref name="rules"/>: short abandons and the service
+    /// level's treatment of abandons (the defaults without).
+    /// </summary>
+    public StatisticsEngine(VersionClock versions, TimeProvider clock, StatisticsRules? rules = null)
     {
         _zone = clock.LocalTimeZone;
+        _rules = rules ?? StatisticsRules.Default;
         _agentRows = new(RealTimeTables.Agent, versions);
         _skillGroupRows = new(RealTimeTables.SkillGroup, versions);
         _callTypeRows = new(RealTimeTables.CallType, versions);
@@ -76,14 +85,20 @@ public sealed partial class StatisticsEngine
             foreach (var id in _agents.Keys.Where(id => !agents.Contains(id)).ToList())
             {
                 _agents.Remove(id);
+                _wrappingUp.Remove(id);
             }
             foreach (var id in agents)
             {
                 _agents.TryAdd(id, new AgentColumns(AgentStates.LoggedOut, 0, now, null));
             }
-            Keep(_skillGroups, configuration.SkillGroups.Select(s => s.Id).ToHashSet());
-            Keep(_callTypes, configuration.CallTypes.Select(c => c.Id).ToHashSet());
-            Keep(_services, configuration.Services.Select(s => s.Id).ToHashSet());
+            _zoneOfPeripheral.Clear();
+            foreach (var (peripheral, zone) in configuration.PeripheralTimeZones ?? new Dictionary<long, TimeZoneInfo>())
+            {
+                _zoneOfPeripheral[peripheral] = zone;
+            }
+            Keep(_skillGroups, configuration.SkillGroups.ToDictionary(s => s.Id, s => ZoneOf(s.PeripheralId)));
+            Keep(_callTypes, configuration.CallTypes.ToDictionary(c => c.Id, _ => _zone));
+            Keep(_services, configuration.Services.ToDictionary(s => s.Id, s => ZoneOf(s.PeripheralId)));
             _serviceOfSkillGroup.Clear();
             _peripheralOfSkillGroup.Clear();
             _peripheralOfService.Clear();
@@ -116,28 +131,53 @@ public sealed partial class StatisticsEngine
     {
         lock (_gate)
         {
+            PassServiceLevelThresholds(activity.At);
             switch (activity)
             {
                 case AgentStateChanged changed when _agents.ContainsKey(changed.AgentId):
                     _agents[changed.AgentId] = new AgentColumns(changed.State, changed.ReasonCode, changed.At, changed.SkillGroupId);
+                    if (changed.State != AgentStates.WrapUp && _wrappingUp.Remove(changed.AgentId, out var wrapped))
+                    {
+                        Handled(wrapped, changed.At);
+                    }
                     break;
                 case CallOffered offered:
                     var call = new ActiveCall(offered.CallTypeId, offered.SkillGroupId,
                         _serviceOfSkillGroup.TryGetValue(offered.SkillGroupId, out var service) ? service : null,
-                        offered.At, _serviceLevelSeconds.GetValueOrDefault(offered.CallTypeId, 20), Answered: false);
+                        offered.At, _serviceLevelSeconds.GetValueOrDefault(offered.CallTypeId, 20), AnsweredAt: null);
                     _calls[offered.CallId] = call;
-                    Count(call, offered.At, new Tally(1, 0, 0, 0, 0, 0));
+                    _serviceLevelDue.Enqueue(offered.CallId, (offered.At + TimeSpan.FromSeconds(call.ServiceLevelSeconds)).UtcTicks);
+                    Count(call, offered.At, new Tally { Offered = 1 });
                     break;
-                case CallAnswered answered when _calls.TryGetValue(answered.CallId, out var queued) && !queued.Answered:
+                case CallAnswered answered when _calls.TryGetValue(answered.CallId, out var queued) && queued.AnsweredAt is null:
                     var wait = Math.Max(0, (answered.At - queued.OfferedAt).TotalSeconds);
-                    _calls[answered.CallId] = queued with { Answered = true };
-                    Count(queued, answered.At, new Tally(0, 1, 0, 0, wait <= queued.ServiceLevelSeconds ? 1 : 0, wait));
+                    var inServiceLevel = !queued.ServiceLevelDone;
+                    _calls[answered.CallId] = queued with { AnsweredAt = answered.At, AgentId = answered.AgentId, ServiceLevelDone = true };
+                    Count(queued, answered.At, new Tally
+                    {
+                        Answered = 1,
+                        AnswerWaitSeconds = wait,
+                        ServiceLevelOffered = inServiceLevel ? 1 : 0,
+                        AnsweredInServiceLevel = inServiceLevel ? 1 : 0,
+                    });
                     break;
-                case CallAbandoned abandoned when _calls.Remove(abandoned.CallId, out var lost) && !lost.Answered:
-                    Count(lost, abandoned.At, new Tally(0, 0, 0, 1, 0, 0));
+                case CallAbandoned abandoned when _calls.Remove(abandoned.CallId, out var lost) && lost.AnsweredAt is null:
+                    Count(lost, abandoned.At, Abandon(lost, abandoned.At));
                     break;
-                case CallCompleted completed when _calls.Remove(completed.CallId, out var done) && done.Answered:
-                    Count(done, completed.At, new Tally(0, 0, 1, 0, 0, 0));
+                case CallCompleted completed when _calls.Remove(completed.CallId, out var done) && done.AnsweredAt is not null:
+                    // handled when the agent's wrap-up ends (its next state other than wrap-up); at once without an agent
+                    if (done.AgentId is { } agent && _agents.ContainsKey(agent))
+                    {
+                        if (_wrappingUp.Remove(agent, out var earlier))
+                        {
+                            Handled(earlier, completed.At);
+                        }
+                        _wrappingUp[agent] = done;
+                    }
+                    else
+                    {
+                        Handled(done, completed.At);
+                    }
                     break;
                 case PeripheralStatusChanged status:
                     _peripheralStatus[status.PeripheralId] = status.Status;
@@ -145,6 +185,34 @@ public sealed partial class StatisticsEngine
                 case PeripheralResynced resync:
                     Resync(resync);
                     break;
+            }
+        }
+    }
+
+    /// <summary>Short abandons (before RealTime:ShortAbandon) count only as such; the others as abandoned, and within the service level unless its threshold passed.</summary>
+    private Tally Abandon(ActiveCall call, DateTimeOffset at)
+    {
+        if (at - call.OfferedAt < _rules.ShortAbandon)
+        {
+            return new Tally { ShortAbandoned = 1 };
+        }
+        var inServiceLevel = !call.ServiceLevelDone;
+        return new Tally { Abandoned = 1, ServiceLevelOffered = inServiceLevel ? 1 : 0, AbandonedInServiceLevel = inServiceLevel ? 1 : 0 };
+    }
+
+    private void Handled(ActiveCall call, DateTimeOffset at) =>
+        Count(call, at, new Tally { Handled = 1, HandleSeconds = Math.Max(0, (at - call.AnsweredAt!.Value).TotalSeconds) });
+
+    /// <summary>A call still waiting when its service-level threshold passes (strictly before <paramref name="until"/>) has missed it: it counts in the service level's calls offered then.</summary>
+    private void PassServiceLevelThresholds(DateTimeOffset until)
+    {
+        while (_serviceLevelDue.TryPeek(out var callId, out var due) && due < until.UtcTicks)
+        {
+            _serviceLevelDue.Dequeue();
+            if (_calls.TryGetValue(callId, out var call) && !call.ServiceLevelDone)
+            {
+                _calls[callId] = call with { ServiceLevelDone = true };
+                Count(call, new DateTimeOffset(due, TimeSpan.Zero), new Tally { ServiceLevelOffered = 1 });
             }
         }
     }
@@ -159,10 +227,11 @@ public sealed partial class StatisticsEngine
         lock (_gate)
         {
             _collectedAt = now;
+            PassServiceLevelThresholds(now);
             var skillGroupQueues = new Dictionary<long, (int Count, DateTimeOffset Oldest)>();
             var callTypeQueues = new Dictionary<long, (int Count, DateTimeOffset Oldest)>();
             var serviceQueues = new Dictionary<long, (int Count, DateTimeOffset Oldest)>();
-            foreach (var call in _calls.Values.Where(c => !c.Answered))
+            foreach (var call in _calls.Values.Where(c => c.AnsweredAt is null))
             {
                 Queue(skillGroupQueues, call.SkillGroupId, call.OfferedAt);
                 Queue(callTypeQueues, call.CallTypeId, call.OfferedAt);
@@ -178,21 +247,22 @@ public sealed partial class StatisticsEngine
                 _agentRows.Observe(id, _agents[id] with { PeripheralStatus = StatusOf(_configuration.PeripheralOf(id)) }, now, agents);
             }
             var counts = AgentCountsBySkillGroup();
+            var available = LongestAvailable();
             var skillGroups = new List<RealTimeRow>();
             foreach (var (id, windows) in _skillGroups)
             {
-                _skillGroupRows.Observe(id, new SkillGroupColumns(counts.GetValueOrDefault(id), Calls(windows, skillGroupQueues, id, now),
+                _skillGroupRows.Observe(id, new SkillGroupColumns(counts.GetValueOrDefault(id), Calls(windows, skillGroupQueues, id, now, available.BySkillGroup),
                     StatusOf(_peripheralOfSkillGroup.GetValueOrDefault(id))), now, skillGroups);
             }
             var callTypes = new List<RealTimeRow>();
             foreach (var (id, windows) in _callTypes)
             {
-                _callTypeRows.Observe(id, Calls(windows, callTypeQueues, id, now), now, callTypes);
+                _callTypeRows.Observe(id, Calls(windows, callTypeQueues, id, now, null), now, callTypes);
             }
             var services = new List<RealTimeRow>();
             foreach (var (id, windows) in _services)
             {
-                _serviceRows.Observe(id, new ServiceColumns(Calls(windows, serviceQueues, id, now), StatusOf(_peripheralOfService.GetValueOrDefault(id))),
+                _serviceRows.Observe(id, new ServiceColumns(Calls(windows, serviceQueues, id, now, available.ByService), StatusOf(_peripheralOfService.GetValueOrDefault(id))),
                     now, services);
             }
 
@@ -244,6 +314,7 @@ public sealed partial class StatisticsEngine
         foreach (var id in _configuration.Agents.Where(id => _configuration.PeripheralOf(id) == resync.PeripheralId))
         {
             _agents[id] = new AgentColumns(AgentStates.LoggedOut, 0, resync.At, null);
+            _wrappingUp.Remove(id);
         }
         foreach (var agent in resync.Agents.Where(a => _agents.ContainsKey(a.AgentId)))
         {
@@ -257,7 +328,7 @@ public sealed partial class StatisticsEngine
         {
             _calls[call.CallId] = new ActiveCall(call.CallTypeId, call.SkillGroupId,
                 _serviceOfSkillGroup.TryGetValue(call.SkillGroupId, out var service) ? service : null,
-                call.OfferedAt, _serviceLevelSeconds.GetValueOrDefault(call.CallTypeId, 20), call.AnsweredAt is not null);
+                call.OfferedAt, _serviceLevelSeconds.GetValueOrDefault(call.CallTypeId, 20), call.AnsweredAt, ServiceLevelDone: true);
         }
     }
 
@@ -286,12 +357,55 @@ public sealed partial class StatisticsEngine
         return counts;
     }
 
-    private static CallColumns Calls(CallWindows windows, Dictionary<long, (int Count, DateTimeOffset Oldest)> queues, long id, DateTimeOffset now)
+    private CallColumns Calls(CallWindows windows, Dictionary<long, (int Count, DateTimeOffset Oldest)> queues, long id, DateTimeOffset now,
+        Dictionary<long, DateTimeOffset>? longestAvailable)
     {
         windows.Roll(now);
         var queued = queues.TryGetValue(id, out var q) ? q : default;
-        return new CallColumns(queued.Count, queued.Count == 0 ? null : queued.Oldest, windows.To5, windows.Half, windows.Today);
+        DateTimeOffset? available = longestAvailable is not null && longestAvailable.TryGetValue(id, out var since) ? since : null;
+        return new CallColumns(queued.Count, queued.Count == 0 ? null : queued.Oldest, windows.To5, windows.Half, windows.Today, _rules.ServiceLevelAbandons,
+            longestAvailable is null ? CallColumns.NoAgents : available);
     }
+
+    /// <summary>When the longest-ready member of each skill group, and agent of each service's peripheral, became ready (ICM LongestAvailAgent).</summary>
+    private (Dictionary<long, DateTimeOffset> BySkillGroup, Dictionary<long, DateTimeOffset> ByService) LongestAvailable()
+    {
+        var bySkillGroup = new Dictionary<long, DateTimeOffset>();
+        foreach (var member in _configuration.Members)
+        {
+            if (_agents.TryGetValue(member.AgentId, out var agent) && agent.State == AgentStates.Ready)
+            {
+                Earliest(bySkillGroup, member.SkillGroupId, agent.StateSince);
+            }
+        }
+        var byPeripheral = new Dictionary<long, DateTimeOffset>();
+        foreach (var (id, agent) in _agents)
+        {
+            if (agent.State == AgentStates.Ready && _configuration.PeripheralOf(id) is { } peripheral)
+            {
+                Earliest(byPeripheral, peripheral, agent.StateSince);
+            }
+        }
+        var byService = new Dictionary<long, DateTimeOffset>();
+        foreach (var (service, peripheral) in _peripheralOfService)
+        {
+            if (byPeripheral.TryGetValue(peripheral, out var since))
+            {
+                byService[service] = since;
+            }
+        }
+        return (bySkillGroup, byService);
+    }
+
+    private static void Earliest(Dictionary<long, DateTimeOffset> earliest, long id, DateTimeOffset at)
+    {
+        if (!earliest.TryGetValue(id, out var current) || at < current)
+        {
+            earliest[id] = at;
+        }
+    }
+
+    private TimeZoneInfo ZoneOf(long peripheralId) => _zoneOfPeripheral.GetValueOrDefault(peripheralId, _zone);
 
     private static void Queue(Dictionary<long, (int Count, DateTimeOffset Oldest)> queues, long id, DateTimeOffset offeredAt)
     {
@@ -310,17 +424,23 @@ public sealed partial class StatisticsEngine
         }
     }
 
-    private void Keep(Dictionary<long, CallWindows> windows, HashSet<long> ids)
+    /// <summary>Drops the windows of deleted ids and adds those of new ones; a key whose time zone changed starts again from zero.</summary>
+    private static void Keep(Dictionary<long, CallWindows> windows, Dictionary<long, TimeZoneInfo> zones)
     {
-        foreach (var id in windows.Keys.Where(id => !ids.Contains(id)).ToList())
+        foreach (var id in windows.Keys.Where(id => !zones.ContainsKey(id)).ToList())
         {
             windows.Remove(id);
         }
-        foreach (var id in ids)
+        foreach (var (id, zone) in zones)
         {
-            windows.TryAdd(id, new CallWindows(_zone));
+            if (!windows.TryGetValue(id, out var current) || current.Zone.Id != zone.Id)
+            {
+                windows[id] = new CallWindows(zone);
+            }
         }
     }
 
-    private readonly record struct ActiveCall(long CallTypeId, long SkillGroupId, long? ServiceId, DateTimeOffset OfferedAt, int ServiceLevelSeconds, bool Answered);
+    /// <summary>A call in progress; <see cref="ServiceLevelDone"/> once it counted in the service level's calls offered (answered, or its threshold passed).</summary>
+    private readonly record struct ActiveCall(long CallTypeId, long SkillGroupId, long? ServiceId, DateTimeOffset OfferedAt, int ServiceLevelSeconds,
+        DateTimeOffset? AnsweredAt, long? AgentId = null, bool ServiceLevelDone = false);
 }

@@ -10,7 +10,8 @@ public static class ConfigTables
 {
     public static readonly IReadOnlyList<ConfigTable> All =
     [
-        new ConfigTable<Peripheral>("peripheral", ConfigColumn<Peripheral>.Of("name", r => r.Name), ConfigColumn<Peripheral>.Of("kind", r => r.Kind)),
+        new ConfigTable<Peripheral>("peripheral", ConfigColumn<Peripheral>.Of("name", r => r.Name), ConfigColumn<Peripheral>.Of("kind", r => r.Kind),
+            ConfigColumn<Peripheral>.Of("time_zone", r => r.TimeZone)),
         new ConfigTable<SkillGroup>("skillgroup", ConfigColumn<SkillGroup>.Of("name", r => r.Name), ConfigColumn<SkillGroup>.Of("peripheral_id", r => r.PeripheralId)),
         new ConfigTable<Agent>("agent", ConfigColumn<Agent>.Of("name", r => r.Name), ConfigColumn<Agent>.Of("peripheral_id", r => r.PeripheralId)),
         new ConfigTable<SkillGroupMember>("skillgroupmember",

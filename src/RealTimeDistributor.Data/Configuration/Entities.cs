@@ -6,6 +6,12 @@ public sealed class Peripheral : ConfigRow
     public string Name { get; set; } = "";
 
     public string Kind { get; set; } = "acd";
+
+    /// <summary>
+    /// IANA (or Windows) id of the time zone the peripheral's half hours and days follow (ICM: the peripheral's time
+    /// zone); empty: the central controller's.
+    /// </summary>
+    public string TimeZone { get; set; } = "";
 }
 
 public sealed class SkillGroup : ConfigRow

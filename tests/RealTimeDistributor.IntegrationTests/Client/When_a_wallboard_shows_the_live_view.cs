@@ -11,9 +11,11 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 
 /// <summary>
 /// The client's web wallboard in headless Chromium, on a small center (five skill groups, 36 agents, four call types, a
-/// service): the tiles show the client's view, the agent grid joins the names from the configuration and filters, a
-/// central change reaches the open page without a reload, and screenshots are written at 1920x1080 and 1280x800
-/// (bin/.../screenshots/; docs/img/ holds a pair of them).
+/// service): the tiles show the client's view, the agent grid joins the names from the configuration and filters (a
+/// skill group by its members, in every state), a central change reaches the open page without a reload, and
+/// screenshots are written at 1920x1080 and 1280x800 (bin/.../screenshots/; docs/img/ holds a pair of them). In kiosk
+/// mode the tiles fit a TV at both sizes with nothing cut off, a URL scopes them to skill groups, and a stale site's
+/// figures are dimmed with their timers stopped at the moment they froze.
 /// </summary>
 public sealed class When_a_wallboard_shows_the_live_view : SystemTest
 {
@@ -87,6 +89,87 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
     }
 
     [Fact]
+    public async Task Should_fit_a_tv_in_kiosk_mode_scope_it_by_url_and_dim_a_stale_site()
+    {
+        await ConfigureCenterAsync();
+        // the rows were computed two minutes ago and nothing came since: stale at once (Client:StaleAfter, 45 s)
+        _now = DateTimeOffset.UtcNow.AddMinutes(-2);
+        await PublishAsync(version: 1);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "14", r => r.Version == 1);
+
+        await using var browser = await HeadlessChromium.OpenAsync(new Uri(Client.Urls.First() + "/?kiosk=1&rotate=3"));
+        await browser.WaitForTextAsync("#freshness", "skillgroup: stale since");
+        await browser.WaitForTextAsync("[data-skillgroup='13'] .age", "ago");
+        var screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        foreach (var (width, height) in new[] { (1920, 1080), (1280, 800) })
+        {
+            // the page draws again on a resize: wait for that draw, then look
+            await browser.EvaluateAsync("window.drawnBefore = document.body.dataset.drawn");
+            await browser.ResizeAsync(width, height);
+            await browser.EvaluateAsync("""
+                new Promise(resolve => { const t = setInterval(() => { if (document.body.dataset.drawn !== window.drawnBefore) { clearInterval(t); resolve(true); } }, 50); })
+                """);
+            await browser.ScreenshotAsync(Path.Combine(screenshots, $"wallboard-kiosk-{width}x{height}.png"), width, height);
+            var fit = await browser.EvaluateAsync("""
+                (() => {
+                  const out = [];
+                  const d = document.scrollingElement;
+                  if (d.scrollHeight > innerHeight || d.scrollWidth > innerWidth) out.push(`page ${d.scrollWidth}x${d.scrollHeight}`);
+                  for (const e of document.querySelectorAll('#top, #top *, #skillgroups .tile:not([hidden]), #skillgroups .tile:not([hidden]) *')) {
+                    const r = e.getBoundingClientRect();
+                    if (r.width === 0 || e.closest('svg') && e.tagName !== 'svg') continue;
+                    if (r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5 || r.left < -0.5) out.push(`${e.tagName}.${e.className} ${r.right}x${r.bottom}`);
+                    if (e.matches('.n, td, th, label, b') && e.scrollWidth > e.clientWidth + 1) out.push(`${e.tagName}.${e.className} text cut`);
+                  }
+                  return { out, pages: Number(document.body.dataset.pages), shown: document.querySelectorAll('#skillgroups .tile:not([hidden])').length };
+                })()
+                """);
+            Assert.Empty(fit.GetProperty("out").EnumerateArray().Select(e => $"{width}x{height}: {e.GetString()}"));
+            Assert.True(fit.GetProperty("shown").GetInt32() >= 1, $"{width}x{height}: no tile shown");
+            var pages = fit.GetProperty("pages").GetInt32();
+            Assert.Equal(pages, (int)Math.Ceiling((Groups.Length + 1) / (double)fit.GetProperty("shown").GetInt32()));
+            if (pages > 1)
+            {
+                // the pages rotate (every 3 s here) and together show every tile
+                var seen = await browser.EvaluateAsync($$"""
+                    new Promise(resolve => {
+                      const seen = new Set();
+                      const look = () => document.querySelectorAll('#skillgroups .tile:not([hidden])').forEach(t => seen.add(t.dataset.skillgroup));
+                      look();
+                      const timer = setInterval(() => { look(); if (seen.size === {{Groups.Length + 1}}) { clearInterval(timer); resolve([...seen]); } }, 200);
+                      setTimeout(() => { clearInterval(timer); resolve([...seen]); }, {{pages * 3000 + 3000}});
+                    })
+                    """);
+                Assert.Equal(Groups.Length + 1, seen.GetArrayLength());
+            }
+        }
+
+        // stale: dimmed, the longest wait stopped at the moment the figures froze (318 s before the rows' time) and not moving
+        var stale = await browser.EvaluateAsync("""
+            new Promise(resolve => {
+              const read = () => [...document.querySelectorAll('#skillgroups .tile')].map(t => ({
+                key: t.dataset.skillgroup, stale: t.classList.contains('stale'), opacity: Number(getComputedStyle(t.querySelector('.big')).opacity),
+                wait: t.querySelector('.wait').textContent }));
+              const first = read();
+              setTimeout(() => resolve({ first, later: read() }), 2500);
+            })
+            """);
+        var first = stale.GetProperty("first").EnumerateArray().ToList();
+        Assert.All(first, t => Assert.True(t.GetProperty("stale").GetBoolean() && t.GetProperty("opacity").GetDouble() < 0.5, $"tile {t.GetProperty("key")} dimmed"));
+        Assert.Equal("05:18", first.Single(t => t.GetProperty("key").GetString() == "13").GetProperty("wait").GetString());
+        Assert.Equal(first.Select(t => t.GetProperty("wait").GetString()), stale.GetProperty("later").EnumerateArray().Select(t => t.GetProperty("wait").GetString()));
+
+        // scoped by the URL: the tiles of skill groups 11 and 13 and their total only
+        await using var scoped = await HeadlessChromium.OpenAsync(new Uri(Client.Urls.First() + "/?group=11,13"));
+        await scoped.WaitForTextAsync("[data-skillgroup='total'] h3", "Total of these groups");
+        var keys = await scoped.EvaluateAsync("[...document.querySelectorAll('#skillgroups .tile')].map(t => t.dataset.skillgroup)");
+        // the total first, then the groups by name: Retention (13), Support (11)
+        Assert.Equal(["total", "13", "11"], keys.EnumerateArray().Select(k => k.GetString()!));
+        var queued = Groups.Where(g => g.Id is 11 or 13).Sum(g => g.Queued).ToString(CultureInfo.InvariantCulture);
+        await scoped.WaitForTextAsync("[data-skillgroup='total'] .queued", queued);
+    }
+
+    [Fact]
     public async Task Should_keep_the_raw_tables_and_versions_on_the_diagnostics_page()
     {
         await PutAsync("peripheral", 1, new { name = "ACD Chicago", kind = "acd" });
@@ -103,7 +186,7 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
     private async Task AssertTilesEqualTheViewAsync(HeadlessChromium browser)
     {
         var tiles = await browser.EvaluateAsync("""
-            [...document.querySelectorAll('#skillgroups .tile')].map(t => ({
+            [...document.querySelectorAll('#skillgroups .tile:not(.total)')].map(t => ({
               key: t.dataset.skillgroup, cls: t.className,
               ...Object.fromEntries(['queued', 'sl', 'ready', 'talking', 'wrapup', 'notready', 'offeredTo5', 'answeredTo5', 'abandonedTo5',
                 'offeredHalf', 'answeredHalf', 'abandonedHalf'].map(c => [c, t.querySelector('.' + c).textContent]))
@@ -162,9 +245,19 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
                      const g = document.querySelector('#filter-group'); g.value = '11'; g.dispatchEvent(new Event('input'));
                      return [...document.querySelectorAll('#agents tbody tr')].map(tr => tr.dataset.agent); })()
             """);
-        var expected = agents.Where(a => StateOf(a) == "ready" && a.Value!.Value.GetProperty("skillGroupId").GetInt64() == 11).Select(a => a.Key).Order();
+        bool InGroup11(ViewRow a) => MemberOf(int.Parse(a.Key, CultureInfo.InvariantCulture) - 1001).Contains(11)
+            || a.Value!.Value.GetProperty("skillGroupId") is { ValueKind: JsonValueKind.Number } g && g.GetInt64() == 11;
+        var expected = agents.Where(a => StateOf(a) == "ready" && InGroup11(a)).Select(a => a.Key).Order();
         Assert.NotEmpty(expected);
         Assert.Equal(expected, ready.EnumerateArray().Select(a => a.GetString()!).Order());
+        // every member of the group, in every state (logged out too), whatever group its current call is for
+        var members = await browser.EvaluateAsync("""
+            (() => { const s = document.querySelector('#filter-state'); s.value = ''; s.dispatchEvent(new Event('input'));
+                     return [...document.querySelectorAll('#agents tbody tr')].map(tr => tr.dataset.agent); })()
+            """);
+        var allOf11 = agents.Where(InGroup11).Select(a => a.Key).Order().ToList();
+        Assert.Contains(allOf11, k => StateOf(agents.Single(a => a.Key == k)) == "logged-out");
+        Assert.Equal(allOf11, members.EnumerateArray().Select(a => a.GetString()!).Order());
 
         var searched = await browser.EvaluateAsync("""
             (() => { document.querySelector('#filter-state').value = ''; document.querySelector('#filter-group').value = '';
@@ -191,9 +284,20 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
         {
             await PutAsync("calltype", id, new { name, serviceLevelSeconds = seconds });
         }
+        for (var i = 0; i < Names.Length; i++)
+        {
+            foreach (var (group, n) in MemberOf(i).Select((g, n) => (g, n)))
+            {
+                await PutAsync("skillgroupmember", 1 + (i * 2) + n, new { agentId = 1001 + i, skillGroupId = group });
+            }
+        }
         await PutAsync("service", 30, new { name = "Chicago voice", peripheralId = 1 });
         await View.WaitForAsync(SiteUpdate.ConfigKind, "service", "30", _ => true);
     }
+
+    /// <summary>Agent i is a member of the skill group of its current call and, one in four, of the group after the next.</summary>
+    private static int[] MemberOf(int i) =>
+        i % 4 == 0 ? [Groups[i % Groups.Length].Id, Groups[(i + 2) % Groups.Length].Id] : [Groups[i % Groups.Length].Id];
 
     private async Task PublishAsync(long version)
     {

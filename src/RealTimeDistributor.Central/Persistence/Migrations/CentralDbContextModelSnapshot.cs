@@ -297,6 +297,11 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("name");
 
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("time_zone");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")

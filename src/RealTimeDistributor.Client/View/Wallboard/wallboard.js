@@ -9,6 +9,16 @@ const HISTORY_MS = 30 * 60 * 1000;
 const SAMPLE_MS = 10 * 1000;
 const LOST_AFTER_MS = 5000;
 
+// scope kept in the URL, so that a TV can be pointed at one group: /?group=10,11 (skill group ids), /?kiosk=1 (a TV:
+// tiles only, large type, pages that rotate every ?rotate= seconds, 10 by default, when the tiles do not fit)
+const params = new URLSearchParams(location.search);
+const scope = {
+  groups: (params.get('group') ?? '').split(',').map(g => g.trim()).filter(g => g !== ''),
+  kiosk: params.get('kiosk') === '1',
+  rotateMs: Math.max(3, Number(params.get('rotate')) || 10) * 1000,
+};
+if (scope.kiosk) document.body.classList.add('kiosk');
+
 const wb = {
   tables: new Map(), // "kind|table" -> Map(key -> row)
   settings: { serviceLevelGreen: 80, serviceLevelAmber: 60 },
@@ -19,6 +29,8 @@ const wb = {
   history: new Map(), // skill group key -> [{ t, queued, sl }]
   lastSample: 0,
   sort: { by: 'name', desc: false },
+  page: 0,
+  pageTurnedAt: Date.now(),
 };
 window.wallboard = wb;
 
@@ -41,7 +53,8 @@ function duration(seconds) {
   const mm = String(Math.floor(s / 60) % 60).padStart(2, '0'), ss = String(s % 60).padStart(2, '0');
   return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
 }
-const since = iso => iso ? duration((now() - Date.parse(iso)) / 1000) : '–';
+const since = (iso, at = now()) => iso ? duration((at - Date.parse(iso)) / 1000) : '–';
+const seconds = v => (v === null || v === undefined) ? '–' : duration(v);
 const percent = v => (v === null || v === undefined) ? '–' : `${Math.round(v * 100)}%`;
 function slClass(v) {
   if (v === null || v === undefined) return 'sl-none';
@@ -50,6 +63,28 @@ function slClass(v) {
 }
 const count = v => (v === null || v === undefined) ? '–' : String(v);
 const time = ms => new Date(ms).toLocaleTimeString([], { hour12: false });
+
+/**
+ * When the figures of a real-time table stopped being live, in host time (ms), or null while live: the feed to this
+ * page lost, the center unreachable from the site, or the table stale at the client (no update nor heartbeat for
+ * Client:StaleAfter). Every figure of a stale table is dimmed and its timers count to this moment, not to now.
+ */
+function frozenAt(tableName) {
+  const s = wb.status;
+  const moments = [];
+  if (wb.lostSince !== null || (wb.statusAt && Date.now() - wb.statusAt > LOST_AFTER_MS)) moments.push((wb.lostSince ?? wb.statusAt) + wb.skew);
+  if (s?.centerUnreachableSince) moments.push(Date.parse(s.centerUnreachableSince));
+  const t = s?.tables.find(x => x.kind === 'realtime' && x.table === tableName);
+  if (t?.stale && t.lastUpdatedAt) moments.push(Date.parse(t.lastUpdatedAt));
+  return moments.length ? Math.min(...moments) : null;
+}
+/** the time a table's timers count to: now while live, the moment it froze when stale */
+const clockOf = tableName => frozenAt(tableName) ?? now();
+/** "as of 10:42:05, 01:13 ago" for a stale table, or '' */
+function ageOf(tableName) {
+  const at = frozenAt(tableName);
+  return at === null ? '' : `as of ${time(at)}, ${duration((now() - at) / 1000)} ago`;
+}
 
 // ---- the feed ----
 // "reset": the whole view; "frame": the rows changed and removed since the last frame; "status": once a second. The
@@ -101,7 +136,7 @@ function header() {
   if (!s) return;
   $('#sequence').textContent = s.lastSiteSequence;
   const chips = s.tables.filter(t => t.kind === 'realtime').map(t => t.stale
-    ? `<span class="chip stale" data-table="${esc(t.table)}">${esc(t.table)}: stale since ${time(Date.parse(t.lastUpdatedAt))}</span>`
+    ? `<span class="chip stale" data-table="${esc(t.table)}">${esc(t.table)}: stale since ${time(Date.parse(t.lastUpdatedAt))} (${duration((now() - Date.parse(t.lastUpdatedAt)) / 1000)})</span>`
     : `<span class="chip" data-table="${esc(t.table)}">${esc(t.table)}: live</span>`);
   if (chips.length === 0) chips.push('<span class="chip waiting">no real-time rows yet</span>');
   $('#freshness').innerHTML = chips.join('');
@@ -128,7 +163,7 @@ function header() {
 // ---- skill group tiles ----
 function skillGroups() {
   const keys = new Set([...config('skillgroup').keys(), ...live('skillgroup').keys()]);
-  return [...keys].map(key => ({ key, name: nameOf('skillgroup', key, 'skill group'), row: live('skillgroup').get(key)?.value ?? {} })).sort(byName);
+  return [...keys].filter(key => scope.groups.length === 0 || scope.groups.includes(key)).map(key => ({ key, name: nameOf('skillgroup', key, 'skill group'), row: live('skillgroup').get(key)?.value ?? {} })).sort(byName);
 }
 
 function sample(groups) {
@@ -154,20 +189,37 @@ function sparkline(key) {
     `<polyline class="q" points="${q}"/><polyline class="s" points="${s}"/></svg>`;
 }
 
-function tile(g) {
+const WINDOWS = [['5 min', 'To5'], ['½ hour', 'Half'], ['today', 'Today']];
+
+/** the figures of one window row: offered, answered, abandoned, abandon %, SL, ASA, AHT */
+function windowCells(r, w) {
+  return `<td class="num offered${w}">${count(r[`callsOffered${w}`])}</td><td class="num answered${w}">${count(r[`callsAnswered${w}`])}</td>` +
+    `<td class="num abandoned${w}">${count(r[`callsAbandoned${w}`])}</td><td class="num abandonRate${w}">${percent(r[`abandonRate${w}`])}</td>` +
+    `<td class="num sl${w} ${slClass(r[`serviceLevel${w}`])}">${percent(r[`serviceLevel${w}`])}</td>` +
+    `<td class="num asa${w}">${seconds(r[`averageSpeedOfAnswer${w}`])}</td><td class="num aht${w}">${seconds(r[`averageHandleTime${w}`])}</td>`;
+}
+const WINDOW_HEAD = '<tr><th></th><th class="num">offered</th><th class="num">answ.</th><th class="num">aband.</th><th class="num">ab. %</th>' +
+  '<th class="num">SL</th><th class="num">ASA</th><th class="num">AHT</th></tr>';
+
+function tile(g, at, stale) {
   const r = g.row;
-  const wait = r.longestInQueueSince ? (now() - Date.parse(r.longestInQueueSince)) / 1000 : null;
-  const windows = [['5 min', 'To5'], ['half hour', 'Half']].map(([label, w]) =>
-    `<tr><th>${label}</th><td class="num offered${w}">${count(r[`callsOffered${w}`])}</td><td class="num answered${w}">${count(r[`callsAnswered${w}`])}</td>` +
-    `<td class="num abandoned${w}">${count(r[`callsAbandoned${w}`])}</td><td class="num sl${w} ${slClass(r[`serviceLevel${w}`])}">${percent(r[`serviceLevel${w}`])}</td></tr>`).join('');
+  const wait = r.longestInQueueSince ? (at - Date.parse(r.longestInQueueSince)) / 1000 : null;
+  const available = r.longestAvailableSince ? (at - Date.parse(r.longestAvailableSince)) / 1000 : null;
+  const windows = WINDOWS.map(([label, w]) => `<tr class="w-${w}"><th>${label}</th>${windowCells(r, w)}</tr>`).join('');
   // its peripheral silent (offline) or events lost and a resync awaited (uncertain): the figures are the last known ones
   const peripheral = peripheralChip(r);
-  return `<article class="tile ${slClass(r.serviceLevelHalf)}${peripheral ? ' peripheral-' + esc(r.peripheralStatus) : ''}" data-skillgroup="${esc(g.key)}">
-    <header><h3 title="${esc(g.name)}">${esc(g.name)}</h3>${peripheral}${sparkline(g.key)}</header>
+  return `<article class="tile ${slClass(r.serviceLevelHalf)}${peripheral ? ' peripheral-' + esc(r.peripheralStatus) : ''}${stale ? ' stale' : ''}${g.total ? ' total' : ''}" data-skillgroup="${esc(g.key)}">
+    <header><h3 title="${esc(g.name)}">${esc(g.name)}</h3>${peripheral}${g.total ? '' : sparkline(g.key)}</header>
+    ${stale ? `<div class="chip stale age">stale: figures ${esc(stale)}</div>` : ''}
     <div class="big">
       <div><span class="n queued">${count(r.callsQueuedNow ?? 0)}</span><label>in queue</label></div>
       <div><span class="n wait${wait !== null && wait >= 60 ? ' long' : ''}" data-since="${esc(r.longestInQueueSince ?? '')}">${wait === null ? '00:00' : duration(wait)}</span><label>longest wait</label></div>
       <div><span class="n sl ${slClass(r.serviceLevelHalf)}">${percent(r.serviceLevelHalf)}</span><label>SL ½ hour</label></div>
+      <div><span class="n slToday ${slClass(r.serviceLevelToday)}">${percent(r.serviceLevelToday)}</span><label>SL today</label></div>
+      <div><span class="n abandon">${percent(r.abandonRateHalf)}</span><label>aband. ½h</label></div>
+      <div><span class="n asa">${seconds(r.averageSpeedOfAnswerHalf)}</span><label>ASA ½h</label></div>
+      <div><span class="n aht">${seconds(r.averageHandleTimeHalf)}</span><label>AHT ½h</label></div>
+      <div><span class="n available">${available === null ? '–' : duration(available)}</span><label>longest ready</label></div>
     </div>
     <div class="agents">
       <span><i class="dot s-ready"></i><b class="ready">${count(r.agentsReady ?? 0)}</b>ready</span>
@@ -175,12 +227,67 @@ function tile(g) {
       <span><i class="dot s-wrap-up"></i><b class="wrapup">${count(r.agentsWrapUp ?? 0)}</b>wrap-up</span>
       <span><i class="dot s-not-ready"></i><b class="notready">${count(r.agentsNotReady ?? 0)}</b>not ready</span>
     </div>
-    <table><tr><th></th><th class="num">offered</th><th class="num">answered</th><th class="num">abandoned</th><th class="num">SL</th></tr>${windows}</table>
+    <table class="windows">${WINDOW_HEAD}${windows}</table>
   </article>`;
 }
 
+/**
+ * The site total of the groups shown: counts summed; SL = Σ serviceLevelCalls ÷ Σ serviceLevelCallsOffered (the
+ * default treatment of abandons), abandon % = Σ abandoned ÷ Σ (offered − short), ASA and AHT weighted by the calls
+ * answered and handled; the oldest call waiting and the longest ready agent over all of them.
+ */
+function siteTotal(groups) {
+  const rows = groups.map(g => g.row);
+  const sum = c => rows.reduce((t, r) => t + (r[c] ?? 0), 0);
+  const weighted = (avg, n) => {
+    const known = rows.filter(r => r[avg] !== null && r[avg] !== undefined && r[n]);
+    const d = known.reduce((t, r) => t + r[n], 0);
+    return d === 0 ? null : Math.round(known.reduce((t, r) => t + r[avg] * r[n], 0) / d * 10) / 10;
+  };
+  const ratio = (a, b) => b <= 0 ? null : Math.round(a / b * 10000) / 10000;
+  const oldest = c => rows.map(r => r[c]).filter(v => v).sort()[0] ?? null;
+  const total = { callsQueuedNow: sum('callsQueuedNow'), longestInQueueSince: oldest('longestInQueueSince'), longestAvailableSince: oldest('longestAvailableSince') };
+  for (const c of ['agentsReady', 'agentsTalking', 'agentsWrapUp', 'agentsNotReady']) total[c] = sum(c);
+  for (const [, w] of WINDOWS) {
+    for (const c of ['callsOffered', 'callsAnswered', 'callsAbandoned', 'callsHandled']) total[c + w] = sum(c + w);
+    total[`serviceLevel${w}`] = ratio(sum(`serviceLevelCalls${w}`), sum(`serviceLevelCallsOffered${w}`));
+    total[`abandonRate${w}`] = ratio(sum(`callsAbandoned${w}`), sum(`callsOffered${w}`) - sum(`shortAbandoned${w}`));
+    total[`averageSpeedOfAnswer${w}`] = weighted(`averageSpeedOfAnswer${w}`, `callsAnswered${w}`);
+    total[`averageHandleTime${w}`] = weighted(`averageHandleTime${w}`, `callsHandled${w}`);
+  }
+  return { key: 'total', name: scope.groups.length ? 'Total of these groups' : 'Site total', row: total, total: true };
+}
+
+/**
+ * Kiosk: shows as many whole tiles as fit under the header, and turns the page every scope.rotateMs when they do not
+ * all fit (the page number shows in the corner). Nothing scrolls.
+ */
+function paginate() {
+  const all = [...document.querySelectorAll('#skillgroups .tile')];
+  const pager = $('#pager');
+  if (!scope.kiosk || all.length === 0) { pager.hidden = true; return; }
+  all.forEach(t => { t.hidden = false; });
+  const grid = $('#skillgroups');
+  const columns = new Set(all.map(t => t.offsetLeft)).size;
+  const gap = parseFloat(getComputedStyle(grid).rowGap) || 0;
+  const height = Math.max(...all.map(t => t.offsetHeight)) + gap;
+  const room = window.innerHeight - grid.getBoundingClientRect().top - pager.offsetHeight - 8;
+  const perPage = Math.max(1, columns * Math.max(1, Math.floor((room + gap) / height)));
+  const pages = Math.ceil(all.length / perPage);
+  if (Date.now() - wb.pageTurnedAt >= scope.rotateMs) { wb.page += 1; wb.pageTurnedAt = Date.now(); }
+  wb.page %= pages;
+  all.forEach((t, i) => { t.hidden = Math.floor(i / perPage) !== wb.page; });
+  pager.hidden = pages < 2;
+  pager.textContent = `page ${wb.page + 1} of ${pages}`;
+  document.body.dataset.pages = String(pages);
+}
+
 function tiles(groups) {
-  $('#skillgroups').innerHTML = groups.length ? groups.map(tile).join('') : '<p class="empty">No skill groups in this site\'s view yet.</p>';
+  const at = clockOf('skillgroup'), stale = ageOf('skillgroup');
+  $('#skillgroups').innerHTML = groups.length
+    ? [siteTotal(groups), ...groups].map(g => tile(g, at, stale)).join('')
+    : '<p class="empty">No skill groups in this site\'s view yet.</p>';
+  paginate();
   const options = '<option value="">all skill groups</option>' + groups.map(g => `<option value="${esc(g.key)}">${esc(g.name)}</option>`).join('');
   const select = $('#filter-group');
   if (select.dataset.options !== options) { // rebuilt only when the groups change, so an open list stays open
@@ -192,8 +299,21 @@ function tiles(groups) {
 }
 
 // ---- agents ----
+/** skill group key -> the keys of its member agents (skillgroupmember configuration) */
+function members() {
+  const byGroup = new Map();
+  for (const row of config('skillgroupmember').values()) {
+    const m = row.value;
+    if (!m) continue;
+    const g = String(m.skillGroupId);
+    if (!byGroup.has(g)) byGroup.set(g, new Set());
+    byGroup.get(g).add(String(m.agentId));
+  }
+  return byGroup;
+}
+
 function agents() {
-  const t = now();
+  const t = clockOf('agent');
   const keys = new Set([...live('agent').keys(), ...config('agent').keys()]);
   return [...keys].map(key => {
     const r = live('agent').get(key)?.value ?? {};
@@ -206,10 +326,17 @@ function agents() {
 }
 
 function agentGrid() {
-  const all = agents();
+  const byGroup = members();
+  // the URL's groups scope the grid to their members (and agents working for them now)
+  const inScope = a => scope.groups.length === 0 || scope.groups.some(g => a.group === g || byGroup.get(g)?.has(a.key));
+  const all = agents().filter(inScope);
   const state = $('#filter-state').value, group = $('#filter-group').value, name = $('#filter-name').value.trim().toLowerCase();
+  // a skill group filter shows every member of the group, in any state the state filter lets through
   const shown = all.filter(a => (state === '' || (state === 'on' ? a.state !== 'logged-out' : a.state === state))
-    && (group === '' || a.group === group) && (name === '' || a.name.toLowerCase().includes(name)));
+    && (group === '' || a.group === group || byGroup.get(group)?.has(a.key)) && (name === '' || a.name.toLowerCase().includes(name)));
+  const stale = ageOf('agent');
+  $('#agents').classList.toggle('stale', stale !== '');
+  $('#agent-age').textContent = stale;
   const groupName = a => nameOf('skillgroup', a.group || null, 'skill group');
   const keyOf = {
     name: a => a.name, state: a => STATES.indexOf(a.state), time: a => a.seconds ?? -1, group: a => groupName(a), reason: a => a.reason,
@@ -240,14 +367,18 @@ function peripheralChip(r) {
 function summary(selector, tableName, label) {
   const keys = new Set([...config(tableName).keys(), ...live(tableName).keys()]);
   const rows = [...keys].map(key => ({ key, name: nameOf(tableName, key, label), row: live(tableName).get(key)?.value ?? {} })).sort(byName);
-  $(selector).innerHTML = '<thead><tr><th>Name</th><th class="num">Queue</th><th class="num">Longest</th><th class="num">Offered ½h</th>' +
-    '<th class="num">Answered ½h</th><th class="num">Abandoned ½h</th><th class="num">ASA ½h</th><th class="num">SL ½h</th><th class="num">SL 5m</th></tr></thead><tbody>' +
+  const at = clockOf(tableName), stale = ageOf(tableName);
+  $(selector).classList.toggle('stale', stale !== '');
+  $(selector).dataset.age = stale;
+  $(selector).innerHTML = `<thead><tr><th>Name ${stale ? `<span class="chip stale age">${esc(stale)}</span>` : ''}</th><th class="num">Queue</th><th class="num">Longest</th><th class="num">Offered ½h</th>` +
+    '<th class="num">Answered ½h</th><th class="num">Abandoned ½h</th><th class="num">ASA ½h</th><th class="num">SL ½h</th><th class="num">SL 5m</th><th class="num">SL today</th></tr></thead><tbody>' +
     (rows.length ? rows.map(({ key, name, row: r }) => `<tr data-key="${esc(key)}"${peripheralChip(r) ? ` class="peripheral-${esc(r.peripheralStatus)}"` : ''}><td>${esc(name)} ${peripheralChip(r)}</td><td class="num queued">${count(r.callsQueuedNow ?? 0)}</td>` +
-      `<td class="num wait">${r.longestInQueueSince ? since(r.longestInQueueSince) : ''}</td><td class="num">${count(r.callsOfferedHalf)}</td>` +
+      `<td class="num wait">${r.longestInQueueSince ? since(r.longestInQueueSince, at) : ''}</td><td class="num">${count(r.callsOfferedHalf)}</td>` +
       `<td class="num">${count(r.callsAnsweredHalf)}</td><td class="num">${count(r.callsAbandonedHalf)}</td>` +
       `<td class="num">${r.averageSpeedOfAnswerHalf === null || r.averageSpeedOfAnswerHalf === undefined ? '–' : duration(r.averageSpeedOfAnswerHalf)}</td>` +
-      `<td class="num sl ${slClass(r.serviceLevelHalf)}">${percent(r.serviceLevelHalf)}</td><td class="num ${slClass(r.serviceLevelTo5)}">${percent(r.serviceLevelTo5)}</td></tr>`).join('')
-      : `<tr><td colspan="9" class="empty">none in this site's view</td></tr>`) + '</tbody>';
+      `<td class="num sl ${slClass(r.serviceLevelHalf)}">${percent(r.serviceLevelHalf)}</td><td class="num ${slClass(r.serviceLevelTo5)}">${percent(r.serviceLevelTo5)}</td>` +
+      `<td class="num ${slClass(r.serviceLevelToday)}">${percent(r.serviceLevelToday)}</td></tr>`).join('')
+      : `<tr><td colspan="10" class="empty">none in this site's view</td></tr>`) + '</tbody>';
 }
 
 function draw() {
@@ -267,4 +398,16 @@ document.querySelectorAll('#agents th[data-sort]').forEach(th => th.addEventList
   agentGrid();
 }));
 ['#filter-state', '#filter-group', '#filter-name'].forEach(s => $(s).addEventListener('input', agentGrid));
+// the grid's skill group filter is kept in the URL too (?filter=ID), so a reload or a shared link shows the same
+$('#filter-group').addEventListener('input', () => {
+  const url = new URL(location.href);
+  if ($('#filter-group').value) url.searchParams.set('filter', $('#filter-group').value); else url.searchParams.delete('filter');
+  history.replaceState(null, '', url);
+});
+if (params.get('filter')) {
+  const select = $('#filter-group');
+  select.innerHTML = `<option value="${esc(params.get('filter'))}"></option>`; // until the groups arrive
+  select.value = params.get('filter');
+}
 setInterval(draw, 1000);
+window.addEventListener('resize', dirty); // a TV or window resized: the kiosk's pages are cut again

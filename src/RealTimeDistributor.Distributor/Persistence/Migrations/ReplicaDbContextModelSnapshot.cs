@@ -98,6 +98,11 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("name");
 
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("time_zone");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")

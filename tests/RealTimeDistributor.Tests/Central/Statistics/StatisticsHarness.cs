@@ -41,13 +41,17 @@ public sealed class StatisticsHarness
 
     public StatisticsEngine Engine { get; }
 
-    /// <summary>A call to skill group 10 of call type 7, offered at <paramref name="at"/>, answered by agent 1 after <paramref name="wait"/> and completed.</summary>
+    /// <summary>
+    /// A call to skill group 10 of call type 7, offered at <paramref name="at"/>, answered by agent 1 after
+    /// <paramref name="wait"/> and completed a second later, the agent ready again at once (no wrap-up): handled then.
+    /// </summary>
     public void HandledCall(DateTimeOffset at, TimeSpan wait)
     {
         var call = ++_lastCallId;
         Engine.Apply(new CallOffered(at, call, 7, 10));
         Engine.Apply(new CallAnswered(at + wait, call, 1));
         Engine.Apply(new CallCompleted(at + wait + TimeSpan.FromSeconds(1), call));
+        Engine.Apply(new AgentStateChanged(at + wait + TimeSpan.FromSeconds(1), 1, AgentStates.Ready, 0, null));
     }
 
     public void AbandonedCall(DateTimeOffset at, TimeSpan wait)
