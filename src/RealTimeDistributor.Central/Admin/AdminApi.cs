@@ -32,6 +32,9 @@ public static class AdminApi
         edit.MapPost("/batch", BatchAsync).Answers<BatchAnswer>(
             "Many changes in one transaction, all or nothing (?dryRun=true validates and writes nothing); a refusal names each refused change by its index.",
             400, 404, 409, 413, 415, 422, 428);
+        edit.MapPost("/{table}", CreateAsync).WithSummary(
+                "Creates a row; without an \"id\" in the body the center gives it the next free id of the table (one more than the highest).")
+            .Produces<EditAnswer>(StatusCodes.Status201Created).AnswersProblems(400, 404, 409, 413, 415, 422, 428);
         edit.MapPut("/{table}/{id:long}", UpsertAsync).Answers<EditAnswer>(
             "Creates or changes the row with this id. Changing an existing row needs If-Match: the version read (or ?force=true).",
             400, 404, 409, 413, 415, 422, 428);
@@ -56,8 +59,8 @@ public static class AdminApi
     /// <summary>A committed edit: its sequence, the row's new version (the same number) and the row as stored.</summary>
     public sealed record EditAnswer(long Sequence, long Version, object? Row);
 
-    /// <summary>A committed batch (its sequences, first to last) or a dry run's count.</summary>
-    public sealed record BatchAnswer(int Count, long? FirstSequence = null, long? LastSequence = null, bool? DryRun = null);
+    /// <summary>A committed batch (its sequences, first to last, and each change's id, the center's where none was given) or a dry run's count.</summary>
+    public sealed record BatchAnswer(int Count, long? FirstSequence = null, long? LastSequence = null, bool? DryRun = null, IReadOnlyList<long>? Ids = null);
 
     public sealed record SequenceAnswer(long LastSequence, long PublishedThrough);
 
@@ -106,6 +109,10 @@ public static class AdminApi
     private static async Task<IResult> UpsertAsync(string table, long id, HttpContext context, ConfigWriter writer, bool? force,
         CancellationToken cancellationToken)
     {
+        if (id <= 0)
+        {
+            return Results.Problem($"The id must be a positive whole number (POST /api/config/{table} without an id lets the center choose one).", statusCode: 422);
+        }
         if (!TryExpectedVersion(context.Request, out var expected, out var error))
         {
             return error!;
@@ -120,6 +127,29 @@ public static class AdminApi
             return Results.Problem(text, statusCode: 400);
         }
         return ToHttp(await writer.UpsertAsync(table, id, body, expected, AuthorOf(context, force), cancellationToken));
+    }
+
+    /// <summary>POST /api/config/{table}: the row's id from the body, or (none, or 0) the next free one; 201 with its location.</summary>
+    private static async Task<IResult> CreateAsync(string table, HttpContext context, ConfigWriter writer, bool? force, CancellationToken cancellationToken)
+    {
+        var (body, refusal) = await JsonBody.ReadAsync(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        if (TextRules.Check(body) is { } text)
+        {
+            return Results.Problem(text, statusCode: 400);
+        }
+        long id = 0;
+        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("id", out var given) && given.ValueKind != JsonValueKind.Null && !given.TryGetInt64(out id))
+        {
+            return Results.Problem($"\"id\" is a whole number, or left out for the center to choose, not {given.GetRawText()}.", statusCode: 400);
+        }
+        var result = await writer.UpsertAsync(table, id, body, null, AuthorOf(context, force), cancellationToken);
+        return result is EditResult.Committed { Row: ConfigRow row } committed
+            ? Results.Created($"/api/config/{table}/{row.Id}", new EditAnswer(committed.Sequence, committed.Sequence, row))
+            : ToHttp(result);
     }
 
     private static async Task<IResult> DeleteAsync(string table, long id, HttpContext context, ConfigWriter writer, bool? force,
@@ -155,7 +185,7 @@ public static class AdminApi
         return Results.Ok(await query.OrderBy(a => a.Sequence).Take(limit ?? 1000).ToListAsync(cancellationToken));
     }
 
-    /// <summary>One change of POST /api/config/batch: op "upsert" (the default, with row) or "delete"; version as If-Match.</summary>
+    /// <summary>One change of POST /api/config/batch: op "upsert" (the default, with row) or "delete"; version as If-Match; an upsert without an id gets the next free one.</summary>
     public sealed record BatchChange(string? Table, long Id, string? Op, JsonElement? Row, long? Version);
 
     public sealed record BatchRequest(List<BatchChange>? Changes);
@@ -213,7 +243,8 @@ public static class AdminApi
         {
             return Results.Ok(new BatchAnswer(edits.Count, DryRun: true));
         }
-        return Results.Ok(new BatchAnswer(edits.Count, result.Committed[0].Sequence, result.Committed[^1].Sequence));
+        return Results.Ok(new BatchAnswer(edits.Count, result.Committed[0].Sequence, result.Committed[^1].Sequence,
+            Ids: [.. result.Committed.Select((c, i) => (c.Row as ConfigRow)?.Id ?? edits[i].Id)]));
     }
 
     private static async Task<IResult> SequenceAsync(CentralDbContext db, CancellationToken cancellationToken)
