@@ -57,8 +57,14 @@ public static class StatusCommand
         foreach (var (site, distributor) in sites)
         {
             var stats = await GetAsync(http, new Uri(distributor, "/stats"), $"the distributor of {site}", problems);
-            var applied = stats?.GetProperty("appliedConfigSequence").GetInt64();
+            var applied = stats is { } st && st.TryGetProperty("appliedConfigSequence", out var sequence) && sequence.ValueKind == JsonValueKind.Number ? sequence.GetInt64() : (long?)null;
             var ages = RealTimeAges(stats);
+            // the distributor answers, its replica does not: its sequence and ages are unknown, not zero
+            var replicaError = stats is { } sr && sr.TryGetProperty("replicaError", out var why) && why.ValueKind == JsonValueKind.String ? why.GetString() : null;
+            if (replicaError is not null)
+            {
+                problems.Add($"the replica of {site} through its distributor at {distributor} ({replicaError})");
+            }
             var configQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorConfigQueue(site)));
             var realTimeQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorRealTimeQueue(site)));
             var config = configQueue is { } c ? ManagementApi.Queue(c) : null;
@@ -113,7 +119,7 @@ public static class StatusCommand
             details.Add($"{site}: broker links: {(links.Count == 0 ? "-" : string.Join("; ", links.Select(l => l.LostSince is { } since
                 ? $"{l.Name} {l.Endpoint} DOWN since {since:O}: {l.Reason}"
                 : $"{l.Name} {l.Endpoint} up")))}");
-            details.Add($"{site}: real-time age: {(stats is null ? "- (the distributor does not answer)" : ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
+            details.Add($"{site}: real-time age: {(stats is null ? "- (the distributor does not answer)" : replicaError is not null ? $"- (its replica does not answer: {replicaError})" : ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
                 : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
             details.Add($"{site}: queues (messages/consumers): {centralVhost} {Queues(centralQueues)}; {Topology.Site.VirtualHost(site)} "
@@ -229,7 +235,9 @@ public static class StatusCommand
 
     private static List<(string Table, double Age)> RealTimeAges(JsonElement? stats) =>
         stats is { } s && s.TryGetProperty("realTimeTables", out var tables)
-            ? [.. tables.EnumerateArray().Select(t => (t.GetProperty("table").GetString()!, t.GetProperty("ageSeconds").GetDouble()))]
+            && tables.ValueKind == JsonValueKind.Array
+            ? [.. tables.EnumerateArray().Where(t => t.TryGetProperty("ageSeconds", out var age) && age.ValueKind == JsonValueKind.Number)
+                .Select(t => (t.GetProperty("table").GetString()!, t.GetProperty("ageSeconds").GetDouble()))]
             : [];
 
     /// <summary>A workstation's own queue (not its snapshot-reply or parking queues).</summary>
