@@ -53,6 +53,7 @@ public static class StatusCommand
         output.WriteLine($"{"site",-16} {"applied",8} {"behind",7} {"config q",9} {"realtime q",11} {"errors",7} {"clients",8} {"active",7} {"rt age",7}  state");
         var unhealthy = 0;
         var details = new List<string>();
+        var now = DateTimeOffset.UtcNow;
         var centralConnections = await ConnectionNamesAsync(management, centralVhost);
         foreach (var (site, distributor) in sites)
         {
@@ -121,7 +122,7 @@ public static class StatusCommand
                 : $"{l.Name} {l.Endpoint} up")))}");
             details.Add($"{site}: real-time age: {(stats is null ? "- (the distributor does not answer)" : replicaError is not null ? $"- (its replica does not answer: {replicaError})" : ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
-                : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
+                : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? Disconnected(q, now) : "")}")))}");
             details.Add($"{site}: queues (messages/consumers): {centralVhost} {Queues(centralQueues)}; {Topology.Site.VirtualHost(site)} "
                 + $"{(siteQueues is null ? "-" : Queues(siteQueues.Where(q => !IsClientQueue(site, q.Name))))}");
         }
@@ -239,6 +240,12 @@ public static class StatusCommand
             ? [.. tables.EnumerateArray().Where(t => t.TryGetProperty("ageSeconds", out var age) && age.ValueKind == JsonValueKind.Number)
                 .Select(t => (t.GetProperty("table").GetString()!, t.GetProperty("ageSeconds").GetDouble()))]
             : [];
+
+    /// <summary>" (disconnected 12:30, the broker deletes its queue at 09:05 UTC: x-expires 30 min)": how long no client has read it, and when it goes.</summary>
+    private static string Disconnected(QueueState queue, DateTimeOffset now) => queue.IdleSince is not { } since ? " (disconnected)"
+        : $" (disconnected {TerminalView.Age(now - since)}{(queue.Expires is { } expires
+            ? string.Create(CultureInfo.InvariantCulture, $", the broker deletes its queue at {since + expires:HH:mm} UTC: x-expires {expires.TotalMinutes:0} min")
+            : "")})";
 
     /// <summary>A workstation's own queue (not its snapshot-reply or parking queues).</summary>
     private static bool IsClientQueue(string site, string name)

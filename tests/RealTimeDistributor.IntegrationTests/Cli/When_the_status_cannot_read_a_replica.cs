@@ -9,7 +9,8 @@ namespace RealTimeDistributor.IntegrationTests.Cli;
 /// <summary>
 /// `rtd status` on the real services while a site's distributor answers but its replica database does not (the link
 /// to PostgreSQL cut): the command exits 1 and names the replica and why, and the site's real-time age says the replica
-/// does not answer, not "no real-time data yet" (there was data).
+/// does not answer, not "no real-time data yet" (there was data). Before that, a workstation gone away shows how long
+/// its queue has had no consumer and when the broker deletes it.
 /// </summary>
 public sealed class When_the_status_cannot_read_a_replica(ITestOutputHelper output) : SystemTest
 {
@@ -43,6 +44,11 @@ public sealed class When_the_status_cannot_read_a_replica(ITestOutputHelper outp
             "--user", operatorUser.User, "--password", operatorUser.Password,
         ];
         await StatusRuns.UntilAsync(output, args, 0, TimeSpan.FromSeconds(60), $@"{Regex.Escape(Site)}: real-time age: agent \d+\.\ds");
+
+        // a workstation that went away: how long its queue has had no consumer, and when the broker deletes it (x-expires)
+        await Rtd.StopAsync(await Rtd.StartClientAsync(Site, "ws9"));
+        await StatusRuns.UntilAsync(output, args, 0, TimeSpan.FromSeconds(60),
+            $@"{Regex.Escape(Site)}: clients: ws9 \d+/0 \(disconnected \d\d:\d\d, the broker deletes its queue at \d\d:\d\d UTC: x-expires 30 min\)");
 
         DatabaseProxy.Cut();
 

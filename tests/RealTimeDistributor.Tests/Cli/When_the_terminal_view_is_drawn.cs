@@ -23,8 +23,17 @@ public sealed class When_the_terminal_view_is_drawn
             rows.Add(new ViewRow(SiteUpdate.ConfigKind, "skillgroup", $"{i}", i, Json.ToElement(new { name = $"Skill group number {i} with a long name" }), Now));
             rows.Add(new ViewRow(SiteUpdate.RealTimeKind, "skillgroup", $"{i}", 100 + i, Json.ToElement(new
             {
-                callsQueuedNow = i * 3, longestInQueueSince = Now.AddSeconds(-i * 7), serviceLevelHalf = 0.8, serviceLevelTo5 = 0.75, agentsReady = i,
-                agentsTalking = 12, agentsWrapUp = 3, agentsNotReady = 1, callsOfferedHalf = 1234, callsAnsweredHalf = 1200, callsAbandonedHalf = 34,
+                callsQueuedNow = i * 3,
+                longestInQueueSince = Now.AddSeconds(-i * 7),
+                serviceLevelHalf = 0.8,
+                serviceLevelTo5 = 0.75,
+                agentsReady = i,
+                agentsTalking = 12,
+                agentsWrapUp = 3,
+                agentsNotReady = 1,
+                callsOfferedHalf = 1234,
+                callsAnsweredHalf = 1200,
+                callsAbandonedHalf = 34,
             }), Now));
         }
         for (var i = 1; i <= 5; i++)
@@ -33,7 +42,10 @@ public sealed class When_the_terminal_view_is_drawn
             rows.Add(new ViewRow(SiteUpdate.ConfigKind, "agent", $"{i}", i, Json.ToElement(new { name = $"Agent {i}", peripheralId = 1 }), Now));
             rows.Add(new ViewRow(SiteUpdate.RealTimeKind, "agent", $"{i}", 300 + i, Json.ToElement(new
             {
-                skillGroupId = 1, state = "talking", reasonCode = 12, stateSince = Now.AddSeconds(-65),
+                skillGroupId = 1,
+                state = "talking",
+                reasonCode = 12,
+                stateSince = Now.AddSeconds(-65),
             }), Now));
         }
         var view = new ClientView();
