@@ -19,6 +19,7 @@ public sealed class When_the_status_cannot_read_a_replica(ITestOutputHelper outp
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
+        await Rtd.EnsureSiteAsync(Site);
         _users = await RoleUsers.CreateAsync(Rtd.CentralVirtualHost, [Site], $"{Rtd.Id}-");
     }
 
