@@ -213,13 +213,13 @@ public static class StatusCommand
 
     /// <summary>Who holds the site lease, under which epoch (distributor GET /stats, from the replica's sync_state).</summary>
     private static string Lease(JsonElement? stats) =>
-        stats is { } s && s.TryGetProperty("epoch", out var epoch)
+        stats is { } s && s.TryGetProperty("epoch", out var epoch) && epoch.ValueKind == JsonValueKind.Number
             ? $"epoch {epoch.GetInt64()}, holder {Text(s, "leaseHolder") ?? "none"} until {Text(s, "leaseExpiresAt") ?? "-"}"
             : "-";
 
     /// <summary>The replica's resync count and the last reason (kept in the replica's resync_log, so they survive a restart).</summary>
     private static string Resyncs(JsonElement? stats) =>
-        stats is { } s && s.TryGetProperty("resyncs", out var count)
+        stats is { } s && s.TryGetProperty("resyncs", out var count) && count.ValueKind == JsonValueKind.Number
             ? count.GetInt64() == 0 ? "0" : $"{count.GetInt64()} (last at {Text(s, "lastResyncAt") ?? "-"}: {Text(s, "lastResyncReason") ?? "-"})"
             : "-";
 
