@@ -34,6 +34,8 @@ for site in $RTD_SITES; do
   for ws in ws1 terminal; do infra/rabbitmq/workstation.sh add "$site" "$ws"; done
 done
 dotnet build RealTimeDistributor.sln -c Release -nologo -v quiet
+# rtd and rtd-lab on the PATH (/usr/local/bin), as the demo's banner and README write them
+infra/install-cli.sh
 rtd_lab=(dotnet src/RealTimeDistributor.Lab/bin/Release/net10.0/rtd-lab.dll)
 if [[ "$topology" == sites ]]; then
   site="$(echo "${RTD_SITES:-site-a site-b}" | awk '{print $NF}')"

@@ -7,7 +7,7 @@ namespace RealTimeDistributor.Cli;
 /// <summary>`rtd`: the operator's commands on System.CommandLine: `rtd --help`, `rtd COMMAND --help`, `rtd COMMAND VERB --help`.</summary>
 public static class Commands
 {
-    private const string Tables = "peripheral, skillgroup, agent, skillgroupmember, calltype, service, routingscript";
+    private static readonly string Tables = string.Join(", ", RealTimeDistributor.Data.Configuration.ConfigTables.All.Select(t => t.Name));
 
     public static Task<int> RunAsync(string[] args) => CliApp.RunAsync(Root(), args);
 
@@ -32,6 +32,8 @@ public static class Commands
         Command("list", "print id, version and name per row, then the other fields", ConfigCommand.RunAsync,
             Word("table", Tables), Flag("json", "print the API's JSON"), Central()),
         Command("get", "print one row as JSON", ConfigCommand.RunAsync, Word("table", Tables), Word("id", "the row's id"), Central()),
+        Command("add", "create a row; without \"id\" in the JSON the center gives it the next free id (printed with the row)", ConfigCommand.RunAsync,
+            Word("table", Tables), Word("json", "the row as JSON, e.g. '{\"agentId\":7,\"skillGroupId\":3}'"), Central()),
         Command("put", "create or replace a row", ConfigCommand.RunAsync, Word("table", Tables), Word("id", "the row's id"),
             Word("json", "the row as JSON, e.g. '{\"name\":\"Sales\",\"peripheralId\":1}'"), IfMatch(),
             Flag("force", "replace an existing row without --if-match"), Central()),

@@ -11,6 +11,9 @@ namespace RealTimeDistributor.Cli;
 /// </summary>
 public static class ConfigCommand
 {
+    /// <summary>A row's version, as the admin API names it (what If-Match takes).</summary>
+    private const string VersionField = "configSequence";
+
     public static async Task<int> RunAsync(Options options)
     {
         var force = options.Flag("force") ? "?force=true" : "";
@@ -33,13 +36,17 @@ public static class ConfigCommand
         {
             ["list", var table] => new HttpRequestMessage(HttpMethod.Get, $"/api/config/{table}"),
             ["get", var table, var id] => new HttpRequestMessage(HttpMethod.Get, $"/api/config/{table}/{id}"),
+            ["add", var table, var json] => new HttpRequestMessage(HttpMethod.Post, $"/api/config/{table}")
+            {
+                Content = new StringContent(json, Encoding.UTF8, "application/json"),
+            },
             ["put", var table, var id, var json] => new HttpRequestMessage(HttpMethod.Put, $"/api/config/{table}/{id}{force}")
             {
                 Content = new StringContent(json, Encoding.UTF8, "application/json"),
             },
             ["delete", var table, var id] => new HttpRequestMessage(HttpMethod.Delete, $"/api/config/{table}/{id}{force}"),
             _ => throw new UsageException(
-                "config takes list <table> | get <table> <id> | put <table> <id> <json> [--if-match V|--force] | delete <table> <id> [--if-match V|--force] | import FILE | export"),
+                "config takes list <table> | get <table> <id> | add <table> <json> | put <table> <id> <json> [--if-match V|--force] | delete <table> <id> [--if-match V|--force] | import FILE | export"),
         };
         if (options.Positional.ElementAtOrDefault(1) is { } name && !RealTimeDistributor.Data.Configuration.ConfigTables.TryGet(name, out _))
         {
@@ -58,7 +65,8 @@ public static class ConfigCommand
                 Console.WriteLine(options.Positional is ["list", _] && !options.Json ? ListText(body) : body);
                 return 0;
             case 401 or 403:
-                throw new LoginRefusedException($"the admin API at {http.BaseAddress} refuses {what} ({(int)response.StatusCode}){AdminApiClient.Hint(response.StatusCode)}");
+                throw new LoginRefusedException(
+                    $"the admin API at {http.BaseAddress} refuses {what} ({(int)response.StatusCode}: {Problem(body)}){AdminApiClient.Hint(response.StatusCode)}");
             default:
                 throw new CommandFailedException($"{what} answered {(int)response.StatusCode}: {Problem(body)}");
         }
@@ -98,7 +106,7 @@ public static class ConfigCommand
     private static UnreachableException Unreachable(HttpClient http, Exception exception) =>
         new($"the central controller's admin API at {http.BaseAddress} is unreachable ({exception.Message}); is it running? (--central URL)");
 
-    /// <summary>`rtd config list`: one line per row, id, version and name first, then the other fields (--json: the API's JSON).</summary>
+    /// <summary>`rtd config list`: one line per row, id, version (the row's configSequence) and name first, then the other fields (--json: the API's JSON).</summary>
     private static string ListText(string body)
     {
         var rows = JsonDocument.Parse(body).RootElement.EnumerateArray().ToList();
@@ -106,8 +114,8 @@ public static class ConfigCommand
         foreach (var row in rows)
         {
             string Field(string name) => row.TryGetProperty(name, out var value) ? value.ToString() : "";
-            var others = row.EnumerateObject().Where(p => p.Name is not ("id" or "version" or "name")).Select(p => $"{p.Name}={p.Value}");
-            text.Append(CultureInfo.InvariantCulture, $"{Field("id"),-10} {Field("version"),-20} {Field("name"),-30} {string.Join(' ', others)}\n");
+            var others = row.EnumerateObject().Where(p => p.Name is not ("id" or VersionField or "name")).Select(p => $"{p.Name}={p.Value}");
+            text.Append(CultureInfo.InvariantCulture, $"{Field("id"),-10} {Field(VersionField),-20} {Field("name"),-30} {string.Join(' ', others)}\n");
         }
         return text.Append(CultureInfo.InvariantCulture, $"{rows.Count} rows").ToString();
     }

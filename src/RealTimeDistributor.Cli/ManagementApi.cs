@@ -8,7 +8,8 @@ using RealTimeDistributor.Tools;
 namespace RealTimeDistributor.Cli;
 
 /// <summary>One queue as the management API shows it: messages (ready + unacked), ready, consumers.</summary>
-public sealed record QueueState(string VirtualHost, string Name, long Messages, long Ready, int Consumers);
+/// <summary>A queue as the management API shows it; <see cref="IdleSince"/> and <see cref="Expires"/> (its x-expires) where it has them.</summary>
+public sealed record QueueState(string VirtualHost, string Name, long Messages, long Ready, int Consumers, DateTimeOffset? IdleSince = null, TimeSpan? Expires = null);
 
 /// <summary>
 /// The RabbitMQ management HTTP API, as `rtd status` and `rtd errors` read it: --management (default
@@ -108,7 +109,12 @@ public sealed class ManagementApi : IDisposable
         q.GetProperty("name").GetString()!,
         q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0,
         q.TryGetProperty("messages_ready", out var r) ? r.GetInt64() : 0,
-        q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0);
+        q.TryGetProperty("consumers", out var c) ? c.GetInt32() : 0,
+        q.TryGetProperty("idle_since", out var idle) && idle.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(idle.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var since)
+            ? since : null,
+        q.TryGetProperty("arguments", out var arguments) && arguments.ValueKind == JsonValueKind.Object
+            && arguments.TryGetProperty("x-expires", out var expires) && expires.TryGetInt64(out var ms) ? TimeSpan.FromMilliseconds(ms) : null);
 
     public static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 

@@ -53,12 +53,19 @@ public static class StatusCommand
         output.WriteLine($"{"site",-16} {"applied",8} {"behind",7} {"config q",9} {"realtime q",11} {"errors",7} {"clients",8} {"active",7} {"rt age",7}  state");
         var unhealthy = 0;
         var details = new List<string>();
+        var now = DateTimeOffset.UtcNow;
         var centralConnections = await ConnectionNamesAsync(management, centralVhost);
         foreach (var (site, distributor) in sites)
         {
             var stats = await GetAsync(http, new Uri(distributor, "/stats"), $"the distributor of {site}", problems);
-            var applied = stats?.GetProperty("appliedConfigSequence").GetInt64();
+            var applied = stats is { } st && st.TryGetProperty("appliedConfigSequence", out var sequence) && sequence.ValueKind == JsonValueKind.Number ? sequence.GetInt64() : (long?)null;
             var ages = RealTimeAges(stats);
+            // the distributor answers, its replica does not: its sequence and ages are unknown, not zero
+            var replicaError = stats is { } sr && sr.TryGetProperty("replicaError", out var why) && why.ValueKind == JsonValueKind.String ? why.GetString() : null;
+            if (replicaError is not null)
+            {
+                problems.Add($"the replica of {site} through its distributor at {distributor} ({replicaError})");
+            }
             var configQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorConfigQueue(site)));
             var realTimeQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorRealTimeQueue(site)));
             var config = configQueue is { } c ? ManagementApi.Queue(c) : null;
@@ -113,9 +120,9 @@ public static class StatusCommand
             details.Add($"{site}: broker links: {(links.Count == 0 ? "-" : string.Join("; ", links.Select(l => l.LostSince is { } since
                 ? $"{l.Name} {l.Endpoint} DOWN since {since:O}: {l.Reason}"
                 : $"{l.Name} {l.Endpoint} up")))}");
-            details.Add($"{site}: real-time age: {(stats is null ? "- (the distributor does not answer)" : ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
+            details.Add($"{site}: real-time age: {(stats is null ? "- (the distributor does not answer)" : replicaError is not null ? $"- (its replica does not answer: {replicaError})" : ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
-                : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? " (disconnected)" : "")}")))}");
+                : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? Disconnected(q, now) : "")}")))}");
             details.Add($"{site}: queues (messages/consumers): {centralVhost} {Queues(centralQueues)}; {Topology.Site.VirtualHost(site)} "
                 + $"{(siteQueues is null ? "-" : Queues(siteQueues.Where(q => !IsClientQueue(site, q.Name))))}");
         }
@@ -206,13 +213,13 @@ public static class StatusCommand
 
     /// <summary>Who holds the site lease, under which epoch (distributor GET /stats, from the replica's sync_state).</summary>
     private static string Lease(JsonElement? stats) =>
-        stats is { } s && s.TryGetProperty("epoch", out var epoch)
+        stats is { } s && s.TryGetProperty("epoch", out var epoch) && epoch.ValueKind == JsonValueKind.Number
             ? $"epoch {epoch.GetInt64()}, holder {Text(s, "leaseHolder") ?? "none"} until {Text(s, "leaseExpiresAt") ?? "-"}"
             : "-";
 
     /// <summary>The replica's resync count and the last reason (kept in the replica's resync_log, so they survive a restart).</summary>
     private static string Resyncs(JsonElement? stats) =>
-        stats is { } s && s.TryGetProperty("resyncs", out var count)
+        stats is { } s && s.TryGetProperty("resyncs", out var count) && count.ValueKind == JsonValueKind.Number
             ? count.GetInt64() == 0 ? "0" : $"{count.GetInt64()} (last at {Text(s, "lastResyncAt") ?? "-"}: {Text(s, "lastResyncReason") ?? "-"})"
             : "-";
 
@@ -229,8 +236,16 @@ public static class StatusCommand
 
     private static List<(string Table, double Age)> RealTimeAges(JsonElement? stats) =>
         stats is { } s && s.TryGetProperty("realTimeTables", out var tables)
-            ? [.. tables.EnumerateArray().Select(t => (t.GetProperty("table").GetString()!, t.GetProperty("ageSeconds").GetDouble()))]
+            && tables.ValueKind == JsonValueKind.Array
+            ? [.. tables.EnumerateArray().Where(t => t.TryGetProperty("ageSeconds", out var age) && age.ValueKind == JsonValueKind.Number)
+                .Select(t => (t.GetProperty("table").GetString()!, t.GetProperty("ageSeconds").GetDouble()))]
             : [];
+
+    /// <summary>" (disconnected 12:30, the broker deletes its queue at 09:05 UTC: x-expires 30 min)": how long no client has read it, and when it goes.</summary>
+    private static string Disconnected(QueueState queue, DateTimeOffset now) => queue.IdleSince is not { } since ? " (disconnected)"
+        : $" (disconnected {TerminalView.Age(now - since)}{(queue.Expires is { } expires
+            ? string.Create(CultureInfo.InvariantCulture, $", the broker deletes its queue at {since + expires:HH:mm} UTC: x-expires {expires.TotalMinutes:0} min")
+            : "")})";
 
     /// <summary>A workstation's own queue (not its snapshot-reply or parking queues).</summary>
     private static bool IsClientQueue(string site, string name)

@@ -25,13 +25,36 @@ public static class TerminalView
         }),
     ];
 
-    private const string SummaryHeader = "NAME                      QUEUE LONGEST  SL½h  SL5m  READY TALK WRAP NOTRDY   OFF½h  ANS½h  ABN½h";
+    /// <summary>The summary's columns: heading, width (right-aligned but the name), and the cell; header and rows share them, so they line up.</summary>
+    private static readonly (string Heading, int Width, Func<JsonElement?, DateTimeOffset, string> Cell)[] SummaryColumns =
+    [
+        ("QUEUE", 5, (r, _) => Text(r, "callsQueuedNow")),
+        ("LONGEST", 7, (r, now) => Since(r, "longestInQueueSince", now)),
+        ("SL½h", 5, (r, _) => Percent(r, "serviceLevelHalf")),
+        ("SL5m", 5, (r, _) => Percent(r, "serviceLevelTo5")),
+        ("READY", 5, (r, _) => Text(r, "agentsReady")),
+        ("TALK", 4, (r, _) => Text(r, "agentsTalking")),
+        ("WRAP", 4, (r, _) => Text(r, "agentsWrapUp")),
+        ("NOTRDY", 6, (r, _) => Text(r, "agentsNotReady")),
+        ("OFF½h", 6, (r, _) => Text(r, "callsOfferedHalf")),
+        ("ANS½h", 6, (r, _) => Text(r, "callsAnsweredHalf")),
+        ("ABN½h", 6, (r, _) => Text(r, "callsAbandonedHalf")),
+    ];
+
+    private const int NameWidth = 25;
+
+    /// <summary>The real-time columns `--table` leads with, and their headings: what an agent is doing, why, and for how long.</summary>
+    private static readonly Dictionary<string, string> Headings = new() { ["reasonCode"] = "reason", ["stateSince"] = "in state" };
+
+    private static string SummaryLine(string name, IEnumerable<string> cells) =>
+        $"{Fit(name, NameWidth),-NameWidth}{string.Concat(cells.Zip(SummaryColumns, (cell, c) => " " + Fit(cell, c.Width).PadLeft(c.Width)))}";
 
     public static string Render(ClientView view, ClientSettings settings, string url, DateTimeOffset now, int width, int height, string? table = null)
     {
         var lines = new List<string>
         {
-            $"site {settings.Site}  workstation {settings.Workstation}  site sequence {view.LastSiteSequence} (snapshot {view.SnapshotSequence})  gaps {view.Gaps}  wallboard {url}/",
+            $"site {settings.Site}  workstation {settings.Workstation}  site sequence {view.LastSiteSequence} (snapshot {view.SnapshotSequence})  gaps {view.Gaps}",
+            $"wallboard {url}/",
             Freshness(view, settings, now),
             "",
         };
@@ -92,11 +115,7 @@ public static class TerminalView
             .. rows.Where(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == table)
                 .Select(r => (Name: names.GetValueOrDefault(r.Key, $"{table} {r.Key}"), r.Value))
                 .OrderBy(r => r.Name, StringComparer.CurrentCulture)
-                .Select(r => string.Create(CultureInfo.InvariantCulture,
-                    $"{Fit(r.Name, 25),-25} {Text(r.Value, "callsQueuedNow"),5} {Since(r.Value, "longestInQueueSince", now),7} {Percent(r.Value, "serviceLevelHalf"),5} " +
-                    $"{Percent(r.Value, "serviceLevelTo5"),5}  {Text(r.Value, "agentsReady"),5} {Text(r.Value, "agentsTalking"),4} " +
-                    $"{Text(r.Value, "agentsWrapUp"),4} {Text(r.Value, "agentsNotReady"),6}  {Text(r.Value, "callsOfferedHalf"),6} " +
-                    $"{Text(r.Value, "callsAnsweredHalf"),6} {Text(r.Value, "callsAbandonedHalf"),6}")),
+                .Select(r => SummaryLine(r.Name, SummaryColumns.Select(c => c.Cell(r.Value, now)))),
         ];
     }
 
@@ -107,7 +126,7 @@ public static class TerminalView
         {
             yield break;
         }
-        yield return SummaryHeader.Replace("NAME", title.PadRight(4), StringComparison.Ordinal)[..SummaryHeader.Length];
+        yield return SummaryLine(title, SummaryColumns.Select(c => c.Heading));
         var fit = rows.Count <= room - 1 ? rows.Count : room - 2;
         foreach (var row in rows.Take(fit))
         {
@@ -122,7 +141,8 @@ public static class TerminalView
     /// <summary>One table, every row: key, then a column per field in <see cref="KnownColumns"/> order, then the others by name.</summary>
     public static IEnumerable<string> Table(IReadOnlyList<ViewRow> rows, string table, DateTimeOffset now)
     {
-        var selected = rows.Where(r => r.Table == table).OrderBy(r => r.Kind, StringComparer.Ordinal).ToList();
+        // the live rows first, then the configuration's
+        var selected = rows.Where(r => r.Table == table).OrderBy(r => r.Kind == SiteUpdate.RealTimeKind ? 0 : 1).ToList();
         if (selected.Count == 0)
         {
             yield return $"no rows in table {table}";
@@ -135,16 +155,20 @@ public static class TerminalView
             var fields = ofKind.SelectMany(r => r.Value is { ValueKind: JsonValueKind.Object } v ? v.EnumerateObject().Select(p => p.Name) : [])
                 .Distinct().OrderBy(f => Array.IndexOf(KnownColumns, f) is var i and >= 0 ? i : KnownColumns.Length)
                 .ThenBy(f => f, StringComparer.Ordinal).ToList();
-            List<string> columns = kind == SiteUpdate.RealTimeKind && names.Count > 0 ? ["key", "name", .. fields] : ["key", .. fields];
+            var leading = fields.Where(Headings.ContainsKey).Prepend("state").Where(fields.Contains).Distinct().ToList();
+            fields = [.. leading, .. fields.Except(leading)];
+            List<string> columns = kind == SiteUpdate.RealTimeKind
+                ? [.. leading, "key", .. names.Count > 0 ? new[] { "name" } : [], .. fields.Skip(leading.Count)]
+                : ["key", .. fields];
             var cells = ofKind.Select(r => columns.Select(c => c switch
             {
                 "key" => r.Key,
                 "name" when kind == SiteUpdate.RealTimeKind => names.GetValueOrDefault(r.Key, ""),
                 _ => Cell(r.Value, c, now),
             }).ToList()).ToList();
-            var widths = columns.Select((c, i) => Math.Min(30, Math.Max(c.Length, cells.Max(row => row[i].Length)))).ToList();
+            var widths = columns.Select((c, i) => Math.Min(30, Math.Max(Headings.GetValueOrDefault(c, c).Length, cells.Max(row => row[i].Length)))).ToList();
             yield return $"{kind} {table}: {ofKind.Count} rows";
-            yield return string.Join(" ", columns.Select((c, i) => Fit(c, widths[i]).PadRight(widths[i])));
+            yield return string.Join(" ", columns.Select((c, i) => Fit(Headings.GetValueOrDefault(c, c), widths[i]).PadRight(widths[i])));
             foreach (var row in cells)
             {
                 yield return string.Join(" ", row.Select((c, i) => Fit(c, widths[i]).PadRight(widths[i])));

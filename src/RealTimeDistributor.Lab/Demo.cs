@@ -43,6 +43,9 @@ public static class Demo
         string Db(string name) => $"Host=127.0.0.1;Port={pgPort};Database={name};Username={pgUser}";
         var logs = Path.Combine(Environment.CurrentDirectory, ".rtd", "logs");
         var adminKey = AdminApiClient.KeyOrLocalDemo();
+        // a host left running by a demo that was killed holds its port: say so before anything is reset or started
+        PortHolders.EnsureFree([(CentralUrl.Port, "the central controller's"),
+            .. sites.SelectMany((site, i) => new[] { (DistributorUrl(i).Port, $"{site}'s distributor's"), (ClientUrl(i).Port, $"{site}'s client's") })]);
 
         // infra/demo.sh --topology sites: this site runs its own broker node and PostgreSQL instance, its center link through `rtd-lab wan proxy`
         var own = Environment.GetEnvironmentVariable("RTD_SITE_STACK") is { Length: > 0 } named && sites.Contains(named) ? named : null;
@@ -57,11 +60,8 @@ public static class Demo
         var hosts = new List<HostProcess>();
         var gateways = new List<HostProcess>();
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
+        // Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) all stop every child below before the demo exits
+        using var signals = new StopSignals(stop);
         try
         {
             // the center first: a distributor's first start loads the center's configuration snapshot
@@ -123,6 +123,12 @@ public static class Demo
             while (DateTimeOffset.UtcNow < deadline && !stop.IsCancellationRequested && hosts.All(h => !h.HasExited))
             {
                 await timer.WaitForNextTickAsync(stop.Token).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            if (signals.Received is { } signal)
+            {
+                // no summary: a terminal's Ctrl-C or a group kill reached the hosts too
+                Console.WriteLine($"{signal}: stopping the demo processes.");
+                return 0;
             }
             if (hosts.FirstOrDefault(h => h.HasExited) is { } dead)
             {

@@ -23,21 +23,30 @@ public static class AdminApi
 {
     public static void MapAdminApi(this WebApplication app)
     {
-        var read = app.MapGroup("/api").RequireAuthorization(AdminRoles.ReadPolicy).AddEndpointFilter(LogRefusalAsync);
-        read.MapGet("/config/{table}", ListAsync);
-        read.MapGet("/config/{table}/{id:long}", GetAsync);
-        read.MapGet("/audit", AuditAsync);
-        var edit = app.MapGroup("/api/config").RequireAuthorization(AdminRoles.EditPolicy).AddEndpointFilter(LogRefusalAsync);
-        edit.MapPost("/batch", BatchAsync);
-        edit.MapPut("/{table}/{id:long}", UpsertAsync);
-        edit.MapDelete("/{table}/{id:long}", DeleteAsync);
+        var tables = string.Join(", ", ConfigTables.All.Select(t => t.Name));
+        var read = app.MapGroup("/api").RequireAuthorization(AdminRoles.ReadPolicy).AddEndpointFilter(LogRefusalAsync).AnswersWithKey();
+        read.MapGet("/config/{table}", ListAsync).Answers<ConfigRow[]>($"Every row of a table ({tables}), by id; each row carries its version (configSequence).", 404);
+        read.MapGet("/config/{table}/{id:long}", GetAsync).Answers<ConfigRow>("One row, with its version (configSequence).", 404);
+        read.MapGet("/audit", AuditAsync).Answers<AdminAuditEntry[]>("Who changed what, from where, oldest first (?table=, ?since= an ISO 8601 time, ?limit= 1 to 10000).", 400);
+        var edit = app.MapGroup("/api/config").RequireAuthorization(AdminRoles.EditPolicy).AddEndpointFilter(LogRefusalAsync).AnswersWithKey();
+        edit.MapPost("/batch", BatchAsync).Answers<BatchAnswer>(
+            "Many changes in one transaction, all or nothing (?dryRun=true validates and writes nothing); a refusal names each refused change by its index.",
+            400, 404, 409, 413, 415, 422, 428);
+        edit.MapPost("/{table}", CreateAsync).WithSummary(
+                "Creates a row; without an \"id\" in the body the center gives it the next free id of the table (one more than the highest).")
+            .Produces<EditAnswer>(StatusCodes.Status201Created).AnswersProblems(400, 404, 409, 413, 415, 422, 428);
+        edit.MapPut("/{table}/{id:long}", UpsertAsync).Answers<EditAnswer>(
+            "Creates or changes the row with this id. Changing an existing row needs If-Match: the version read (or ?force=true).",
+            400, 404, 409, 413, 415, 422, 428);
+        edit.MapDelete("/{table}/{id:long}", DeleteAsync).Answers<EditAnswer>(
+            "Deletes the row. Needs If-Match: the version read (or ?force=true); 409 while other rows reference it.", 400, 404, 409, 428);
         app.MapActivityIngest();
-        app.MapGet("/api/sequence", SequenceAsync);
-        app.MapGet("/stats", (CentralStats stats, SnapshotSender snapshots, Lease.CentralLease lease) => Results.Ok(new
-        {
-            leaseHolder = lease.Current is not null,
-            centralEpoch = lease.LastEpoch,
-            centralTakeovers = lease.Takeovers,
+        app.MapGet("/api/sequence", SequenceAsync).Answers<SequenceAnswer>(
+            "The last committed configuration sequence and how far the relay has published (open: counters only).", 429);
+        app.MapGet("/stats", (CentralStats stats, SnapshotSender snapshots, Lease.CentralLease lease) => Results.Ok(new CenterCounters(
+            lease.Current is not null,
+            lease.LastEpoch,
+            lease.Takeovers,
             stats.ChangesCommitted,
             stats.ChangesPublished,
             stats.RealTimeRowsPublished,
@@ -45,10 +54,21 @@ public static class AdminApi
             stats.ActivityDuplicates,
             stats.ActivityRefused,
             stats.ResyncsRequested,
-            snapshotRequestsRefused = snapshots.RequestsRefused,
-        }));
+            snapshots.RequestsRefused))).Answers<CenterCounters>("The center's counters since it started (open).");
         app.MapHealthAndMetrics();
+        app.MapAdminDocs();
     }
+
+    /// <summary>A committed edit: its sequence, the row's new version (the same number) and the row as stored.</summary>
+    public sealed record EditAnswer(long Sequence, long Version, object? Row);
+
+    /// <summary>A committed batch (its sequences, first to last, and each change's id, the center's where none was given) or a dry run's count.</summary>
+    public sealed record BatchAnswer(int Count, long? FirstSequence = null, long? LastSequence = null, bool? DryRun = null, IReadOnlyList<long>? Ids = null);
+
+    public sealed record SequenceAnswer(long LastSequence, long PublishedThrough);
+
+    public sealed record CenterCounters(bool LeaseHolder, long CentralEpoch, long CentralTakeovers, long ChangesCommitted, long ChangesPublished, long RealTimeRowsPublished, long ActivityApplied,
+        long ActivityDuplicates, long ActivityRefused, long ResyncsRequested, long SnapshotRequestsRefused);
 
     /// <summary>
     /// A refused request (400, 404, 409, 413, 415, 422, 428: the caller's input, not a fault here) is logged as information
@@ -92,6 +112,10 @@ public static class AdminApi
     private static async Task<IResult> UpsertAsync(string table, long id, HttpContext context, ConfigWriter writer, bool? force,
         CancellationToken cancellationToken)
     {
+        if (id <= 0)
+        {
+            return Results.Problem($"The id must be a positive whole number (POST /api/config/{table} without an id lets the center choose one).", statusCode: 422);
+        }
         if (!TryExpectedVersion(context.Request, out var expected, out var error))
         {
             return error!;
@@ -106,6 +130,29 @@ public static class AdminApi
             return Results.Problem(text, statusCode: 400);
         }
         return ToHttp(await writer.UpsertAsync(table, id, body, expected, AuthorOf(context, force), cancellationToken));
+    }
+
+    /// <summary>POST /api/config/{table}: the row's id from the body, or (none, or 0) the next free one; 201 with its location.</summary>
+    private static async Task<IResult> CreateAsync(string table, HttpContext context, ConfigWriter writer, bool? force, CancellationToken cancellationToken)
+    {
+        var (body, refusal) = await JsonBody.ReadAsync(context.Request, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        if (TextRules.Check(body) is { } text)
+        {
+            return Results.Problem(text, statusCode: 400);
+        }
+        long id = 0;
+        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("id", out var given) && given.ValueKind != JsonValueKind.Null && !given.TryGetInt64(out id))
+        {
+            return Results.Problem($"\"id\" is a whole number, or left out for the center to choose, not {given.GetRawText()}.", statusCode: 400);
+        }
+        var result = await writer.UpsertAsync(table, id, body, null, AuthorOf(context, force), cancellationToken);
+        return result is EditResult.Committed { Row: ConfigRow row } committed
+            ? Results.Created($"/api/config/{table}/{row.Id}", new EditAnswer(committed.Sequence, committed.Sequence, row))
+            : ToHttp(result);
     }
 
     private static async Task<IResult> DeleteAsync(string table, long id, HttpContext context, ConfigWriter writer, bool? force,
@@ -141,7 +188,7 @@ public static class AdminApi
         return Results.Ok(await query.OrderBy(a => a.Sequence).Take(limit ?? 1000).ToListAsync(cancellationToken));
     }
 
-    /// <summary>One change of POST /api/config/batch: op "upsert" (the default, with row) or "delete"; version as If-Match.</summary>
+    /// <summary>One change of POST /api/config/batch: op "upsert" (the default, with row) or "delete"; version as If-Match; an upsert without an id gets the next free one.</summary>
     public sealed record BatchChange(string? Table, long Id, string? Op, JsonElement? Row, long? Version);
 
     public sealed record BatchRequest(List<BatchChange>? Changes);
@@ -197,16 +244,17 @@ public static class AdminApi
         }
         if (dryRun == true)
         {
-            return Results.Ok(new { dryRun = true, count = edits.Count });
+            return Results.Ok(new BatchAnswer(edits.Count, DryRun: true));
         }
-        return Results.Ok(new { count = edits.Count, firstSequence = result.Committed[0].Sequence, lastSequence = result.Committed[^1].Sequence });
+        return Results.Ok(new BatchAnswer(edits.Count, result.Committed[0].Sequence, result.Committed[^1].Sequence,
+            Ids: [.. result.Committed.Select((c, i) => (c.Row as ConfigRow)?.Id ?? edits[i].Id)]));
     }
 
     private static async Task<IResult> SequenceAsync(CentralDbContext db, CancellationToken cancellationToken)
     {
         var last = (await db.Database.SqlQuery<long>($"SELECT last_value AS \"Value\" FROM config_sequence WHERE id = 1").ToListAsync(cancellationToken)).Single();
         var relay = await db.RelayState.AsNoTracking().SingleAsync(cancellationToken);
-        return Results.Ok(new { lastSequence = last, publishedThrough = relay.PublishedThrough });
+        return Results.Ok(new SequenceAnswer(last, relay.PublishedThrough));
     }
 
     private static bool TryExpectedVersion(HttpRequest request, out long? expected, out IResult? error)
@@ -229,7 +277,7 @@ public static class AdminApi
 
     private static IResult ToHttp(EditResult result) => result switch
     {
-        EditResult.Committed c => Results.Ok(new { sequence = c.Sequence, version = c.Sequence, row = c.Row }),
+        EditResult.Committed c => Results.Ok(new EditAnswer(c.Sequence, c.Sequence, c.Row)),
         EditResult.Conflict c => Results.Problem(c.Reason, statusCode: 409, extensions: new Dictionary<string, object?> { ["currentVersion"] = c.CurrentVersion }),
         EditResult.PreconditionRequired p => Results.Problem(p.Reason, statusCode: 428, extensions: new Dictionary<string, object?> { ["currentVersion"] = p.CurrentVersion }),
         _ => Results.Problem(ReasonOf(result), statusCode: StatusOf(result)),

@@ -111,7 +111,8 @@ public sealed class AdminKeys(IReadOnlyList<AdminKey> keys)
 
 /// <summary>
 /// Authenticates a request by its <see cref="AdminApiKey.Header"/> header: the key's name becomes the user's name (the
-/// audit's "who") and its role a role claim. No header: no result (401 where a role is required); a wrong key: 401. A
+/// audit's "who") and its role a role claim. No header: no result (401 "No API key given" where a role is required); a key the center does not know: 401 "API key
+/// not accepted" (the same whether or not such a key ever existed). A
 /// refusal (401, 403) is one Information line (<see cref="RefusalLog"/>, sampled under a flood).
 /// </summary>
 public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AdminKeys keys)
@@ -142,10 +143,10 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{AdminApiKey.Header}\"";
         var detail = Request.Headers.ContainsKey(AdminApiKey.Header)
-            ? $"The key in the {AdminApiKey.Header} header is not one of the admin API's."
-            : $"The admin API needs a key in the {AdminApiKey.Header} header.";
+            ? $"API key not accepted: the {AdminApiKey.Header} header holds no key of this center."
+            : $"No API key given: the admin API needs a key in the {AdminApiKey.Header} header.";
         Context.RequestServices.GetRequiredService<RefusalLog>().Refused(Context, StatusCodes.Status401Unauthorized, detail);
-        return Response.WriteAsJsonAsync(new { status = 401, title = "Unauthorized", detail });
+        return Response.WriteAsJsonAsync(new { status = 401, title = "Unauthorized", detail }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
@@ -156,7 +157,7 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             ? $"The key '{Context.User.Identity?.Name}' may read but not edit (role {AdminRoles.Reader})."
             : $"The key '{Context.User.Identity?.Name}' (role {role}) may not do this: reads need {AdminRoles.Reader} or {AdminRoles.Editor}, edits {AdminRoles.Editor}, POST /api/activity {AdminRoles.Ingest}.";
         Context.RequestServices.GetRequiredService<RefusalLog>().Refused(Context, StatusCodes.Status403Forbidden, detail);
-        return Response.WriteAsJsonAsync(new { status = 403, title = "Forbidden", detail });
+        return Response.WriteAsJsonAsync(new { status = 403, title = "Forbidden", detail }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }
 }
 
@@ -168,6 +169,7 @@ public static class AdminAuthentication
         var keys = AdminKeys.From(builder.Configuration);
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton<RefusalLog>();
+        builder.Services.AddAdminDocs();
         if (keys.Keys.Count == 0)
         {
             builder.Services.AddStartupTask((sp, _) =>

@@ -77,8 +77,62 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         return result.Refused.Count > 0 ? result.Refused[0].Result : result.Committed[0];
     }
 
-    /// <summary>Applies <paramref name="edits"/> in the order given, in one transaction.</summary>
+    /// <summary>
+    /// Applies <paramref name="edits"/> in the order given, in one transaction. An upsert without an id (0) gets one from
+    /// the center (<see cref="AssignIdsAsync"/>): that row must not exist when the transaction locks it, and if a
+    /// concurrent edit took the id first, the batch is tried again with new ids.
+    /// </summary>
     public async Task<BatchResult> ApplyAsync(IReadOnlyList<ConfigEdit> edits, bool dryRun, EditAuthor author, CancellationToken cancellationToken)
+    {
+        if (!edits.Any(NeedsId))
+        {
+            return await ApplyGivenAsync(edits, dryRun, author, cancellationToken);
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await ApplyGivenAsync(await AssignIdsAsync(edits, cancellationToken), dryRun, author, cancellationToken);
+            if (attempt == Attempts || !result.Refused.Any(r => NeedsId(edits[r.Index]) && r.Result is EditResult.Conflict))
+            {
+                return result;
+            }
+        }
+    }
+
+    private static bool NeedsId(ConfigEdit edit) => edit.Id == 0 && edit.Operation == ConfigOperations.Upsert;
+
+    /// <summary>
+    /// Each upsert without an id gets the next free one of its table: one more than the highest id in the table or
+    /// given in the batch, in the batch's order. It names version 0 (the row must not exist yet).
+    /// </summary>
+    private async Task<IReadOnlyList<ConfigEdit>> AssignIdsAsync(IReadOnlyList<ConfigEdit> edits, CancellationToken cancellationToken)
+    {
+        var next = new Dictionary<string, long>();
+        foreach (var table in edits.Where(NeedsId).Select(e => e.Table).Distinct())
+        {
+            if (ConfigTables.TryFind(table, out var descriptor))
+            {
+                var sql = "SELECT coalesce(max(id), 0) AS \"Value\" FROM \"" + descriptor.Name + "\""; // a known table's name, not the caller's text
+                var highest = await db.Database.SqlQueryRaw<long>(sql).SingleAsync(cancellationToken);
+                next[table] = Math.Max(highest, edits.Where(e => e.Table == table).Max(e => e.Id)) + 1;
+            }
+        }
+        var assigned = new List<ConfigEdit>(edits.Count);
+        foreach (var edit in edits)
+        {
+            if (NeedsId(edit) && next.TryGetValue(edit.Table, out var id))
+            {
+                assigned.Add(edit with { Id = id, ExpectedVersion = 0 });
+                next[edit.Table] = id + 1;
+            }
+            else
+            {
+                assigned.Add(edit);
+            }
+        }
+        return assigned;
+    }
+
+    private async Task<BatchResult> ApplyGivenAsync(IReadOnlyList<ConfigEdit> edits, bool dryRun, EditAuthor author, CancellationToken cancellationToken)
     {
         var parsed = new Parsed[edits.Count];
         var refused = new List<RefusedEdit>();
@@ -273,7 +327,7 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
                 return CommittedFrom(parsed, last - edits.Count + 1);
             }
             catch (PostgresException exception) when (StatementIndex(batch, exception) is { } statement && statement < statementOf.Count
-                && ToRefusal(exception, edits[statementOf[statement]], versions.GetValueOrDefault((parsed[statementOf[statement]].Type, edits[statementOf[statement]].Id))) is { } result)
+                && ToRefusal(exception, edits[statementOf[statement]], parsed[statementOf[statement]].Row, versions.GetValueOrDefault((parsed[statementOf[statement]].Type, edits[statementOf[statement]].Id))) is { } result)
             {
                 await RollbackAsync(connection);
                 var index = statementOf[statement];
@@ -478,14 +532,55 @@ public sealed class ConfigWriter(CentralDbContext db, ChangeLogSignal signal, Ce
         exception.BatchCommand is { } failed ? batch.BatchCommands.IndexOf(failed)
         : batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select((c, i) => (c, i)).FirstOrDefault(x => x.c.RecordsAffected < 0) is { c: not null } first ? first.i : null;
 
-    private static EditResult? ToRefusal(PostgresException exception, ConfigEdit edit, long currentVersion) => exception.SqlState switch
+    /// <summary>
+    /// A refusal the database found, in the API's words: the row and the field (from the EF model's constraint of that
+    /// name), never the constraint's name.
+    /// </summary>
+    private EditResult? ToRefusal(PostgresException exception, ConfigEdit edit, ConfigRow? row, long currentVersion) => exception.SqlState switch
     {
-        PostgresErrorCodes.UniqueViolation => new EditResult.Invalid($"Another {edit.Table} already has that name ({exception.ConstraintName})."),
+        PostgresErrorCodes.UniqueViolation => new EditResult.Invalid(Duplicate(exception.ConstraintName, edit, row)),
         PostgresErrorCodes.ForeignKeyViolation when edit.Operation == ConfigOperations.Delete =>
-            new EditResult.Conflict($"{edit.Table} {edit.Id} is still referenced ({exception.ConstraintName}); remove those rows first.", currentVersion),
-        PostgresErrorCodes.ForeignKeyViolation => new EditResult.Invalid($"The row references something that does not exist ({exception.ConstraintName})."),
+            new EditResult.Conflict($"{edit.Table} {edit.Id} is still referenced{Referrer(exception)}; remove those rows first.", currentVersion),
+        PostgresErrorCodes.ForeignKeyViolation => new EditResult.Invalid(MissingReference(exception.ConstraintName, edit, row)),
         _ => null,
     };
+
+    private string Duplicate(string? constraint, ConfigEdit edit, ConfigRow? row)
+    {
+        var index = db.Model.GetEntityTypes().SelectMany(e => e.GetIndexes()).FirstOrDefault(i => i.GetDatabaseName() == constraint);
+        if (index is null || row is null)
+        {
+            return $"Another {edit.Table} row already has these values.";
+        }
+        var values = index.Properties.Select(p => $"{p.GetColumnName()} {ValueOf(p, row)}").ToList();
+        return index.Properties.Count > 1 && row is SkillGroupMember member
+            ? $"Agent {member.AgentId} is already a member of skill group {member.SkillGroupId} (another skillgroupmember row has {string.Join(" and ", values)})."
+            : $"Another {edit.Table} row already has {string.Join(" and ", values)}: {edit.Table} {edit.Id} must differ.";
+    }
+
+    private string MissingReference(string? constraint, ConfigEdit edit, ConfigRow? row)
+    {
+        var key = db.Model.GetEntityTypes().SelectMany(e => e.GetForeignKeys()).FirstOrDefault(k => k.GetConstraintName() == constraint);
+        if (key is null || row is null)
+        {
+            return $"{edit.Table} {edit.Id} refers to a row that does not exist.";
+        }
+        var principal = key.PrincipalEntityType.GetTableName();
+        var fields = string.Join(" and ", key.Properties.Select(p => $"{p.GetColumnName()} {ValueOf(p, row)}"));
+        return $"{edit.Table} {edit.Id}: {fields} names no {principal} (create that {principal} first).";
+    }
+
+    /// <summary>", by skillgroupmember rows (their skill_group_id)": the referring table and field of a constraint, if known.</summary>
+    private string Referrer(PostgresException exception)
+    {
+        var key = db.Model.GetEntityTypes().SelectMany(e => e.GetForeignKeys()).FirstOrDefault(k => k.GetConstraintName() == exception.ConstraintName);
+        return key is null ? "" : $" by {key.DeclaringEntityType.GetTableName()} rows (their {string.Join(", ", key.Properties.Select(p => p.GetColumnName()))})";
+    }
+
+    private static string ValueOf(Microsoft.EntityFrameworkCore.Metadata.IProperty property, ConfigRow row) =>
+        Convert.ToString(property.PropertyInfo?.GetValue(row), CultureInfo.InvariantCulture) is { } value
+            ? property.ClrType == typeof(string) ? $"'{value}'" : value
+            : "null";
 
     /// <summary>Rolls back, unless the connection is gone (the server rolled back when the session ended).</summary>
     private static async Task RollbackAsync(NpgsqlConnection connection)

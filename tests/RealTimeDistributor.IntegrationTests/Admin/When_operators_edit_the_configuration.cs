@@ -32,8 +32,8 @@ public sealed class When_operators_edit_the_configuration : SystemTest
 
     public static TheoryData<string, long, string, HttpStatusCode, string> BadEdits => new()
     {
-        { "agent", 100, """{"name":"Ana","peripheralId":99}""", HttpStatusCode.UnprocessableEntity, "does not exist" },
-        { "skillgroup", 11, """{"name":"Sales","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "already has that name" },
+        { "agent", 100, """{"name":"Ana","peripheralId":99}""", HttpStatusCode.UnprocessableEntity, "agent 100: peripheral_id 99 names no peripheral" },
+        { "skillgroup", 11, """{"name":"Sales","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "Another skillgroup row already has name 'Sales'" },
         { "agent", 100, """{"name":"","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "name is required" },
         { "agent", 100, $$"""{"name":"{{new string('x', 101)}}","peripheralId":1}""", HttpStatusCode.UnprocessableEntity, "longer than 100" },
         { "peripheral", 2, """{"name":"PBX","kind":"pbx"}""", HttpStatusCode.UnprocessableEntity, "kind 'pbx'" },

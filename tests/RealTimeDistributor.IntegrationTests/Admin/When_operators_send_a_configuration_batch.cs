@@ -77,9 +77,9 @@ public sealed class When_operators_send_a_configuration_batch : SystemTest
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var refused = problem.GetProperty("refused").EnumerateArray().ToDictionary(r => r.GetProperty("index").GetInt32(), r => r.GetProperty("reason").GetString()!);
         Assert.Equal([1, 2, 3, 4, 5], refused.Keys.Order());
-        Assert.Contains("does not exist", refused[1]);
+        Assert.Contains("agent 102: peripheral_id 99 names no peripheral", refused[1]);
         Assert.Contains("name is required", refused[2]);
-        Assert.Contains("already has that name", refused[3]);
+        Assert.Contains("Another agent row already has name 'Ana'", refused[3]);
         Assert.Contains("agent 777 does not exist", refused[4]);
         Assert.Contains("Unknown table", refused[5]);
         Assert.Equal(2, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));

@@ -110,7 +110,7 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
 
         var failure = await Assert.ThrowsAsync<CommandFailedException>(() => ImportAsync(path, dryRun: false));
 
-        Assert.Contains("agent 201: The row references something that does not exist", failure.Message);
+        Assert.Contains("agent 201: peripheral_id 99 names no peripheral", failure.Message);
         Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent WHERE id = 200"));
     }
 }

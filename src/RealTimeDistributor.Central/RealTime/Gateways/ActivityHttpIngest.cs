@@ -24,7 +24,11 @@ public static class ActivityHttpIngest
     private const int MaxListed = 100;
 
     public static void MapActivityIngest(this IEndpointRouteBuilder app) =>
-        app.MapPost(Path, PostAsync).RequireAuthorization(AdminRoles.IngestPolicy).AddEndpointFilter(AdminApi.LogRefusalAsync);
+        app.MapPost(Path, PostAsync).RequireAuthorization(AdminRoles.IngestPolicy).AddEndpointFilter(AdminApi.LogRefusalAsync)
+            .AnswersWithKey().Answers<IngestAnswer>("A peripheral's events (a JSON array, docs/wire-format.md), applied all or nothing.", 400, 409, 413, 415, 422, 503);
+
+    /// <summary>An applied batch: events applied, duplicates skipped, and the reason of a resync the peripheral owes (or null).</summary>
+    public sealed record IngestAnswer(int Applied, int Duplicates, string? ResyncRequested);
 
     private static async Task<IResult> PostAsync(HttpContext context, CancellationToken cancellationToken)
     {
@@ -72,6 +76,6 @@ public static class ActivityHttpIngest
                     ["refused"] = batch.Refused.Take(MaxListed).Select(r => new { index = r.Index, sequence = r.Sequence, status = r.Status, reason = r.Reason }).ToList(),
                 });
         }
-        return Results.Ok(new { applied = batch.Applied, duplicates = batch.Duplicates, resyncRequested = batch.ResyncReason });
+        return Results.Ok(new IngestAnswer(batch.Applied, batch.Duplicates, batch.ResyncReason));
     }
 }
