@@ -59,12 +59,13 @@ public static class PeripheralFeed
     /// against its call type's threshold) and abandoned (only if not answered; not if sooner than the default 5 s short
     /// abandon) at the time of each event; handled when the answering agent next leaves wrap-up (at completion for a call
     /// without a known agent); the service level over the calls answered or abandoned within the threshold and those still
-    /// waiting when it passed (before now).
+    /// waiting when it passed (before <paramref name="asOf"/>, a row's central update time: the engine computed it then;
+    /// default now).
     /// </summary>
     public static Expected Compute(IEnumerable<PeripheralEvent> events, Func<long, long, bool> counts, Func<DateTimeOffset, bool> inWindow,
-        Func<long, int> serviceLevelSeconds)
+        Func<long, int> serviceLevelSeconds, DateTimeOffset? asOf = null)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = asOf ?? DateTimeOffset.UtcNow;
         var offers = new Dictionary<(long, long), PeripheralEvent>();
         var answered = new Dictionary<(long, long), DateTimeOffset>();
         var answeredBy = new Dictionary<(long, long), long?>();
