@@ -33,12 +33,40 @@ public sealed class RawQueueConsumer(RabbitMqSettings broker, RawQueue queue, Ti
             }
         }, logger, $"The consumer of {queue.Queue}", stoppingToken);
 
+    /// <summary>
+    /// A standby keeps its connection while it waits at the gate, so its link is known (a connection closed meanwhile,
+    /// e.g. by the instance that took the site over from it, ends the wait: it reconnects and waits again), and it is
+    /// ready the moment the gate opens.
+    /// </summary>
+    private static async Task<CancellationToken> WaitAtGateAsync(ConsumeGate gate, IConnection connection, CancellationToken stoppingToken)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionShutdownAsync += (_, args) =>
+        {
+            closed.TrySetException(new InvalidOperationException($"The connection closed while waiting for {gate.Name}: {args.ReplyCode} {args.ReplyText}"));
+            return Task.CompletedTask;
+        };
+        if (!connection.IsOpen)
+        {
+            closed.TrySetException(new InvalidOperationException($"The connection closed while waiting for {gate.Name}"));
+        }
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var open = gate.WaitAsync(waiting.Token);
+        if (await Task.WhenAny(open, closed.Task) != open)
+        {
+            await waiting.CancelAsync();
+            await closed.Task; // throws: the link is lost
+        }
+        return await open;
+    }
+
     /// <summary>One connection: declares, consumes until the channel closes, the gate closes or the host stops.</summary>
     private async Task ConsumeAsync(DeliveryHandler handle, CancellationToken stoppingToken)
     {
-        var open = queue.Gate is { } gate ? await gate.WaitAsync(stoppingToken) : CancellationToken.None;
-        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, open);
         await using var connection = await RabbitMqConnections.ConnectAsync(broker, queue.VirtualHost, queue.ConnectionName, stoppingToken);
+        queue.Link?.Reached();
+        var open = queue.Gate is { } gate ? await WaitAtGateAsync(gate, connection, stoppingToken) : CancellationToken.None;
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, open);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await using var confirmed = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), stoppingToken);
@@ -63,7 +91,6 @@ public sealed class RawQueueConsumer(RabbitMqSettings broker, RawQueue queue, Ti
             }
         };
         var tag = await channel.BasicConsumeAsync(queue.Queue, autoAck: false, consumer, stoppingToken);
-        queue.Link?.Reached();
         try
         {
             await closed.Task.WaitAsync(held.Token);

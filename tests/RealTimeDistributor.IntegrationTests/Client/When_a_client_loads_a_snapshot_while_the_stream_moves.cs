@@ -44,18 +44,30 @@ public sealed class When_a_client_loads_a_snapshot_while_the_stream_moves : Syst
                 await Task.Delay(5);
             }
         });
-        var client = await Rtd.StartClientAsync(Site, "ws1");
-        var view = client.Services.GetRequiredService<ClientView>();
-        var applied = new List<ViewRow>();
-        view.Changed += row =>
+        // the race this test is about (updates that reach the client's queue before its snapshot's watermark) needs the
+        // stream to move while the snapshot loads; on a busy machine one load may miss it: up to three clients, one after
+        // the other, each checked in full below only for the last
+        ClientView view;
+        List<ViewRow> applied;
+        for (var attempt = 1; ; attempt++)
         {
-            lock (applied)
+            var client = await Rtd.StartClientAsync(Site, $"ws{attempt}");
+            view = client.Services.GetRequiredService<ClientView>();
+            var seen = applied = [];
+            view.Changed += row =>
             {
-                applied.Add(row);
+                lock (seen)
+                {
+                    seen.Add(row);
+                }
+            };
+            await view.WaitForSnapshotsAsync(1, TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(1)); // the feed keeps going a little after the load
+            if (view.Duplicates > 0 || attempt == 3)
+            {
+                break;
             }
-        };
-        await view.WaitForSnapshotsAsync(1, TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(1)); // the feed keeps going a little after the load
+        }
         await stop.CancelAsync();
         await feed;
 

@@ -53,8 +53,10 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
             Assert.True(once.ExitCode == 0, $"rtd client exited {once.ExitCode}: {await output}\n{await errors}");
         }
         var lines = (await output).Split('\n');
-        var header = Array.FindLastIndex(lines, l => l.StartsWith("key ", StringComparison.Ordinal) && l.Contains(" name ", StringComparison.Ordinal));
-        Assert.True(header >= 0, await output);
+        // the live rows come first (issue 26), under their own title line, then the configuration's
+        var header = Array.FindIndex(lines, l => l.StartsWith("realtime skillgroup:", StringComparison.Ordinal)) + 1;
+        Assert.True(header > 0 && lines[header].StartsWith("key ", StringComparison.Ordinal) && lines[header].Contains(" name ", StringComparison.Ordinal),
+            await output);
         Assert.Matches(@"^10\s+Sales\s+3\s*$", lines[header + 1]);
 
         var (live, _, _) = RunRtd("client", "--site", Site);
