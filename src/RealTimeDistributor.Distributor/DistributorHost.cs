@@ -113,6 +113,8 @@ public static class DistributorHost
 
 
         var app = builder.Build();
+        // the site stream's link is the holder's alone: a standby neither publishes nor heals it
+        app.Services.GetRequiredService<SiteLease>().StoodDown += links.Site.NotInUse;
         app.MapDistributorStats(settings);
         app.MapHealthAndMetrics();
         var metrics = app.Services.GetRequiredService<RtdMetrics>();

@@ -73,6 +73,24 @@ public sealed class BrokerLink(string name, string endpoint, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// This process stopped using the link (a distributor that stands by publishes nothing on its site broker): a failure
+    /// seen while it used it no longer says anything, until it is used again.
+    /// </summary>
+    public void NotInUse()
+    {
+        bool changed;
+        lock (_gate)
+        {
+            changed = _lostSince is not null;
+            (_lostSince, _reason) = (null, null);
+        }
+        if (changed)
+        {
+            Changed?.Invoke(this);
+        }
+    }
+
     /// <summary>The link failed; a link that is already down keeps its first time.</summary>
     public void Lost(string reason)
     {

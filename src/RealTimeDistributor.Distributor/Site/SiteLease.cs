@@ -41,6 +41,9 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
     private long _takeovers;
     private long _fenced;
 
+    /// <summary>Raised when this instance loses the lease and stands by (after the holding's token is cancelled).</summary>
+    public event Action? StoodDown;
+
     /// <summary>The lease held, and a token cancelled when it is lost.</summary>
     public sealed record Holding(LeaseGrant Grant, CancellationToken Lost);
 
@@ -201,6 +204,10 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
         }
         // outside the gate: what waits on the token (the consumers detaching) may call back into the lease
         lost?.Cancel();
+        if (lost is not null)
+        {
+            StoodDown?.Invoke();
+        }
     }
 
     /// <summary>Forgets the lease if <paramref name="grant"/> is the one held; returns the source to cancel (outside the gate).</summary>

@@ -145,7 +145,12 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            links.Site.Lost(exception.GetBaseException().Message);
+            // the holder's link: a standby's status message may fail while the broker restarts, and a standby sends
+            // nothing more that would heal it
+            if (lease.Current is not null)
+            {
+                links.Site.Lost(exception.GetBaseException().Message);
+            }
             throw;
         }
     }
