@@ -88,6 +88,7 @@ public static class DistributorHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
         // the apply loops are registered before MassTransit so that they stop after it: on shutdown the bus stops consuming and waits for the
         // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
+        builder.Services.AddSingleton<ConfigPipeline>();
         builder.Services.AddSingleton<ConfigStream>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
         // after the apply loop, so it stops first: it stops consuming and lets the changes in flight finish
