@@ -1,7 +1,7 @@
-using System.Threading.Channels;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
+using RealTimeDistributor.Hosting;
 using Entry = RealTimeDistributor.Distributor.Config.ConfigOrdering<RealTimeDistributor.Distributor.Config.ConfigPipeline.Pending>.Entry;
 
 namespace RealTimeDistributor.Distributor.Config;
@@ -16,7 +16,7 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
 {
     private readonly Lock _gate = new();
     private readonly ConfigOrdering<Pending> _ordering = new(ConfigStream.MaxRun, ConfigStream.ReorderWindow);
-    private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _arrived = new();
 
     internal sealed record Pending(ConfigChanged Change, TaskCompletionSource Done);
 
@@ -67,21 +67,10 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
     }
 
     /// <summary>Wakes <see cref="WaitAsync"/>: a change came, or there is other work.</summary>
-    public void Wake() => _arrived.Writer.TryWrite(true);
+    public void Wake() => _arrived.Wake();
 
     /// <summary>Returns when a change comes (or <see cref="Wake"/>), or after <paramref name="timeout"/>.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wait.CancelAfter(timeout);
-        try
-        {
-            await _arrived.Reader.ReadAsync(wait.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _arrived.WaitAsync(timeout, cancellationToken);
 
     /// <summary>The run that can apply now (empty: none), and whether other changes wait.</summary>
     internal (List<Entry> Run, bool Waiting) TakeRun()
