@@ -69,7 +69,7 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
 /// not live (empty, or as it was when it last held the lease), so it answers no real-time snapshot. Configuration
 /// snapshots, read from the database in one transaction, are served by every instance.
 /// </summary>
-public sealed class RealTimeSnapshotEndpoint(IReceiveEndpointConnector connector, CentralLease lease, IServiceProvider services,
+internal sealed class RealTimeSnapshotEndpoint(IReceiveEndpointConnector connector, CentralLease lease, IServiceProvider services,
     IHostApplicationLifetime lifetime, ILogger<RealTimeSnapshotEndpoint> logger)
     : LeaseGatedEndpoint<CentralTerm>(connector, Topology.Central.RealTimeSnapshotQueue, lifetime)
 {

@@ -90,7 +90,7 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats
 /// connects the receive endpoint when the lease is first taken, stops it when the lease is lost (single active consumer
 /// then passes the queue to the holder) and starts it again when the lease comes back.
 /// </summary>
-public sealed class RealTimeEndpoint(IReceiveEndpointConnector connector, SiteLease lease, DistributorSettings settings, IServiceProvider services,
+internal sealed class RealTimeEndpoint(IReceiveEndpointConnector connector, SiteLease lease, DistributorSettings settings, IServiceProvider services,
     IHostApplicationLifetime lifetime, ILogger<RealTimeEndpoint> logger)
     : LeaseGatedEndpoint<SiteLease.Holding>(connector, Topology.Central.DistributorRealTimeQueue(settings.Site), lifetime)
 {

@@ -3,7 +3,7 @@ using RealTimeDistributor.Contracts;
 namespace RealTimeDistributor.Distributor.Site;
 
 /// <summary>The links of the site stream's messages (<see cref="SiteUpdate.PreviousSiteSequence"/>, <see cref="SiteUpdate.PreviousKeySequence"/>), kept by <see cref="SiteStream"/> under its apply lock.</summary>
-public sealed class SiteChain
+internal sealed class SiteChain
 {
     private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
     private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];
