@@ -20,7 +20,7 @@ namespace RealTimeDistributor.Cli;
 /// workstation whose queue exists reads that queue). Without --workstation it needs RTD_RABBITMQ_WORKSTATION_USER: the
 /// broker issues users per workstation. A refused login, an unknown site or a workstation in use is one line at once.
 /// </summary>
-public static class ClientCommand
+internal static class ClientCommand
 {
     public static async Task<int> RunAsync(Options options, bool json, bool once)
     {

@@ -5,7 +5,7 @@ using static RealTimeDistributor.Tools.CliApp;
 namespace RealTimeDistributor.Cli;
 
 /// <summary>`rtd`: the operator's commands on System.CommandLine: `rtd --help`, `rtd COMMAND --help`, `rtd COMMAND VERB --help`.</summary>
-public static class Commands
+internal static class Commands
 {
     private static readonly string Tables = string.Join(", ", RealTimeDistributor.Data.Configuration.ConfigTables.All.Select(t => t.Name));
 

@@ -44,6 +44,59 @@ public static class DistributorHost
         }
     }
 
+    /// <summary>
+    /// The distributor's start-up sequence, written here and nowhere else. Hosted services start one after the other in the
+    /// order they are registered and stop in the reverse order, so each step below is placed for both:
+    /// <list type="number">
+    /// <item>the preflight checks (<see cref="RtdHost.AddRtdDefaults"/>: the replica, the central vhost; here: the site vhost)
+    /// and the replica's migrations and <c>sync_state</c> row: nothing below runs against a broker or database that is not there;</item>
+    /// <item><see cref="SiteLease"/>: needs its row; started before every consumer and apply loop, so it stops after them:
+    /// they stop before it gives the lease up;</item>
+    /// <item>each apply loop before what feeds it, so it stops after it: on shutdown a consumer stops taking and waits for
+    /// the changes in flight, which the loop is still there to finish. So: <see cref="ConfigStream"/>, then the
+    /// configuration queue's consumer (<see cref="ConfigChangedConsumer"/>); <see cref="RealTimeIntake"/>, then the central
+    /// bus (MassTransit) and the real-time queue's endpoint on it (<see cref="RealTimeEndpoint"/>, attached only while the
+    /// site lease is held);</item>
+    /// <item>the site bus (snapshots to workstations) and <see cref="SiteStatusPublisher"/>;</item>
+    /// <item>the broker bindings wait, after both buses: the start waits for their endpoints' bindings, so the real-time
+    /// load that follows misses nothing;</item>
+    /// <item><see cref="RealTimeSnapshotLoader"/> last: the central bus's endpoint receives its chunks.</item>
+    /// </list>
+    /// What needs more than its turn waits for it explicitly: the configuration loop and the real-time endpoint for
+    /// ApplicationStarted (every step up), the consumers for the site lease.
+    /// </summary>
+    private static void AddStartupSequence(IServiceCollection services, DistributorSettings settings, RabbitMqSettings broker, RabbitMqSettings siteBroker)
+    {
+        services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(siteBroker, Topology.Site.VirtualHost(settings.Site), ct));
+        services.AddStartupTask(async (sp, ct) =>
+        {
+            await using var scope = sp.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
+            // the apply path writes the configuration tables through their descriptors: they must match the mapping
+            ConfigTables.Verify(db.Model);
+            await MigrateAsync(db, ct);
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
+        services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(sp, broker));
+        services.AddHostedService(sp => sp.GetRequiredService<RealTimeIntake>());
+        services.AddMassTransit(x =>
+        {
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance),
+                    Topology.Central.DistributorBusOwner(settings.Site));
+            });
+        });
+        services.AddHostedService<RealTimeEndpoint>();
+        services.AddSiteSnapshots(settings, siteBroker);
+        services.AddHostedService<SiteStatusPublisher>();
+        services.AddBrokerBindings(broker);
+        services.AddHostedService<RealTimeSnapshotLoader>();
+    }
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = RtdHost.CreateBuilder(args, configure, DefaultUrls);
@@ -54,7 +107,6 @@ public static class DistributorHost
         var connectionString = builder.Configuration.Required("ConnectionStrings:Replica");
         builder.AddRtdDefaults("distributor", settings.Site, broker, [broker.CentralVirtualHost],
             (connectionString, "ConnectionStrings:Replica"), new Dictionary<string, string> { ["Instance"] = settings.Instance });
-        builder.Services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(siteBroker, Topology.Site.VirtualHost(settings.Site), ct));
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<DistributorStats>();
@@ -74,43 +126,10 @@ public static class DistributorHost
         builder.Services.AddSingleton<ResyncGuard>();
         builder.Services.AddHealthChecks().AddPostgres("replica-database", connectionString).AddBrokerLink(links.Center).AddBrokerLink(links.Site);
 
-        builder.Services.AddStartupTask(async (sp, ct) =>
-        {
-            await using var scope = sp.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
-            // the apply path writes the configuration tables through their descriptors: they must match the mapping
-            ConfigTables.Verify(db.Model);
-            await MigrateAsync(db, ct);
-            await db.Database.ExecuteSqlAsync(
-                $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
-        });
-        // after the migrations, and before every consumer and apply loop, so it stops after them: they stop before it gives the lease up
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
-        // the apply loops are registered before MassTransit so that they stop after it: on shutdown the bus stops consuming and waits for the
-        // changes in flight, which the apply loop is still there to finish (hosted services stop in reverse order)
+        builder.Services.AddSingleton<ConfigPipeline>();
         builder.Services.AddSingleton<ConfigStream>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
-        // after the apply loop, so it stops first: it stops consuming and lets the changes in flight finish
-        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(sp, broker));
         builder.Services.AddSingleton<RealTimeIntake>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RealTimeIntake>());
-        builder.Services.AddMassTransit(x =>
-        {
-            x.UsingRabbitMq((context, cfg) =>
-            {
-                cfg.UseRtdBroker(broker, broker.CentralVirtualHost, Topology.Central.DistributorConnectionName(settings.Site, settings.Instance),
-                    Topology.Central.DistributorBusOwner(settings.Site));
-            });
-        });
-        // the real-time queue's consumer is attached only while this process holds the site lease
-        builder.Services.AddHostedService<RealTimeEndpoint>();
-        builder.Services.AddSiteSnapshots(settings, siteBroker);
-        builder.Services.AddHostedService<SiteStatusPublisher>();
-        // after both buses: the start waits for their endpoints' bindings, so the real-time load below misses nothing
-        builder.Services.AddBrokerBindings(broker);
-        // after MassTransit, whose bus endpoint receives the chunks
-        builder.Services.AddHostedService<RealTimeSnapshotLoader>();
-
+        AddStartupSequence(builder.Services, settings, broker, siteBroker);
 
         var app = builder.Build();
         // the site stream's link is the holder's alone: a standby neither publishes nor heals it

@@ -13,7 +13,7 @@ namespace RealTimeDistributor.Distributor;
 /// still 200, with this process's counters, the replica's fields null and <c>replicaError</c> saying why (a degraded
 /// answer, never a 500).
 /// </summary>
-public static class StatsEndpoint
+internal static class StatsEndpoint
 {
     public static readonly TimeSpan ReplicaWait = TimeSpan.FromSeconds(3);
 

@@ -9,7 +9,7 @@ namespace RealTimeDistributor.Lab;
 /// the repository this rtd was built in, so no benchmark code ships in rtd) and has them write the report to --out
 /// (default bench/results). Exit code: the benchmark process's (1 when a benchmark failed), 2 for an unknown name.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     public const string Project = "bench/RealTimeDistributor.PipelineBenchmarks";
 

@@ -15,7 +15,7 @@ namespace RealTimeDistributor.Lab;
 /// POST /api/config/batch, keeps making small configuration changes while the simulation produces live statistics,
 /// and at the end prints per site what reached the replica and what reached the client.
 /// </summary>
-public static class Demo
+internal static class Demo
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 

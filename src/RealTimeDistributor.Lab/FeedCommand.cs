@@ -16,7 +16,7 @@ namespace RealTimeDistributor.Lab;
 /// resync, sequences from 1), its times moved so that the file ends now and each event is sent no earlier than its
 /// (moved) time: at 10x a file of an hour takes six minutes and the center computes the same windows from it.
 /// </summary>
-public static class FeedCommand
+internal static class FeedCommand
 {
     public static async Task<int> RunAsync(Options options)
     {

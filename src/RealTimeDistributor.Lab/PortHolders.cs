@@ -101,7 +101,7 @@ public static class PortHolders
 /// SIGINT, SIGTERM and SIGHUP cancel a command's stop token instead of ending the process at once, so that the command
 /// stops its children first (the runtime's default for SIGTERM and SIGHUP ends the process without running finally blocks).
 /// </summary>
-public sealed class StopSignals : IDisposable
+internal sealed class StopSignals : IDisposable
 {
     private readonly List<PosixSignalRegistration> _registrations = [];
 

@@ -13,7 +13,7 @@ namespace RealTimeDistributor.Lab;
 /// (its agents, skill groups, services, read from the admin API with RTD_ADMIN_KEY) and publishes its events on the
 /// activity exchange as any gateway would. Broker: RTD_RABBITMQ_HOST/_PORT/_USER/_PASSWORD, RTD_RABBITMQ_CENTRAL_VHOST.
 /// </summary>
-public static class SimulateCommand
+internal static class SimulateCommand
 {
     public static async Task<int> RunAsync(Options options)
     {

@@ -185,7 +185,7 @@ public static class ConfigFiles
 }
 
 /// <summary>RFC 4180 CSV: fields quoted when they hold a comma, a quote or a line break; quotes doubled.</summary>
-public static class Csv
+internal static class Csv
 {
     public static string Quote(string field) =>
         field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;

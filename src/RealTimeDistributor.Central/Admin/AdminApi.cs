@@ -19,7 +19,7 @@ namespace RealTimeDistributor.Central.Admin;
 /// key of role ingest (<see cref="ActivityHttpIngest"/>). /api/sequence, /stats and the health endpoints carry counters
 /// only and stay open.
 /// </summary>
-public static class AdminApi
+internal static class AdminApi
 {
     public static void MapAdminApi(this WebApplication app)
     {

@@ -13,7 +13,7 @@ namespace RealTimeDistributor.Central.Admin;
 /// every route that needs a key carries it, with the roles it needs. Each route declares its status codes
 /// (<see cref="Answers"/>), so the document lists every answer a caller can get.
 /// </summary>
-public static class AdminDocs
+internal static class AdminDocs
 {
     public const string DocumentPath = "/openapi/v1.json";
     public const string PagePath = "/docs";

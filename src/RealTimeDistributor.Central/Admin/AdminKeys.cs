@@ -11,7 +11,7 @@ namespace RealTimeDistributor.Central.Admin;
 /// The admin API's roles: a reader reads the configuration and the audit; an editor also edits; an ingest key (a
 /// peripheral gateway that cannot speak AMQP) only posts its own peripheral's events to POST /api/activity.
 /// </summary>
-public static class AdminRoles
+internal static class AdminRoles
 {
     public const string Reader = "reader";
     public const string Editor = "editor";
@@ -115,7 +115,7 @@ public sealed class AdminKeys(IReadOnlyList<AdminKey> keys)
 /// not accepted" (the same whether or not such a key ever existed). A
 /// refusal (401, 403) is one Information line (<see cref="RefusalLog"/>, sampled under a flood).
 /// </summary>
-public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AdminKeys keys)
+internal sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AdminKeys keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "AdminKey";
@@ -161,7 +161,7 @@ public sealed class AdminKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions>
     }
 }
 
-public static class AdminAuthentication
+internal static class AdminAuthentication
 {
     /// <summary>Registers the keys, the handler and the three policies (read: reader or editor; edit: editor; ingest: ingest).</summary>
     public static void AddAdminAuthentication(this WebApplicationBuilder builder)

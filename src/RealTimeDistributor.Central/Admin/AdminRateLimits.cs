@@ -12,14 +12,14 @@ namespace RealTimeDistributor.Central.Admin;
 /// key or none count here only). A request beyond either gets 429 with the reason and Retry-After: 1, logged as a refusal
 /// (<see cref="RefusalLog"/>). ASP.NET Core's rate limiter, fixed one-second windows, no queue.
 /// </summary>
-public sealed record AdminRateLimits(int PerKey, int PerAddress)
+internal sealed record AdminRateLimits(int PerKey, int PerAddress)
 {
     public static AdminRateLimits From(IConfiguration configuration) => new(
         configuration.Int("Admin:RateLimit:PerKey", 1000, 1, 1_000_000),
         configuration.Int("Admin:RateLimit:PerAddress", 2000, 1, 1_000_000));
 }
 
-public static class AdminRateLimiting
+internal static class AdminRateLimiting
 {
     public static void AddAdminRateLimits(this WebApplicationBuilder builder)
     {

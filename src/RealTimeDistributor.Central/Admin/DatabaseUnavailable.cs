@@ -9,7 +9,7 @@ namespace RealTimeDistributor.Central.Admin;
 /// (<see cref="CommitRetry"/> retried it for as long as it waits). An edit whose commit outcome stayed unknown
 /// (<see cref="CommitOutcomeUnknownException"/>) is answered 503 too, saying so: the caller re-reads before editing again.
 /// </summary>
-public static class DatabaseUnavailable
+internal static class DatabaseUnavailable
 {
     public static void UseDatabaseUnavailableAnswer(this WebApplication app) => app.Use(async (context, next) =>
     {

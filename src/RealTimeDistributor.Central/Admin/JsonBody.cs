@@ -9,7 +9,7 @@ namespace RealTimeDistributor.Central.Admin;
 /// each refusal is a problem with its reason, logged once at Information (<see cref="AdminApi.LogRefusalAsync"/>), never
 /// a 500 with a stack trace.
 /// </summary>
-public static class JsonBody
+internal static class JsonBody
 {
     /// <summary>The body as JSON, or the refusal to answer instead.</summary>
     public static async Task<(JsonElement Body, IResult? Refusal)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ namespace RealTimeDistributor.Central.ChangeLog;
 /// lease's epoch, and its position is recorded under the lease's fence (never backwards). A change committed by another
 /// instance (a standby's admin API) is not signalled here: the relay finds it at its next poll, within a second.
 /// </summary>
-public sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal signal, CentralStats stats, RabbitMqSettings broker, CentralLease lease,
+internal sealed class ChangeLogRelay(IServiceScopeFactory scopes, ChangeLogSignal signal, CentralStats stats, RabbitMqSettings broker, CentralLease lease,
     ILogger<ChangeLogRelay> logger) : BackgroundService
 {
     public const int BatchSize = 500;

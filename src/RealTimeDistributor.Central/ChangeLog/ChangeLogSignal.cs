@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Central.ChangeLog;
 
@@ -8,7 +8,7 @@ namespace RealTimeDistributor.Central.ChangeLog;
 /// </summary>
 public sealed class ChangeLogSignal
 {
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _wake = new();
     private long _version;
 
     /// <summary>Goes up by one at each committed configuration transaction of this process.</summary>
@@ -17,7 +17,7 @@ public sealed class ChangeLogSignal
     public void Notify()
     {
         Interlocked.Increment(ref _version);
-        _channel.Writer.TryWrite(true);
+        _wake.Wake();
     }
 
     /// <summary>
@@ -26,16 +26,5 @@ public sealed class ChangeLogSignal
     /// </summary>
     public void Relayed() => Interlocked.Increment(ref _version);
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _wake.WaitAsync(timeout, cancellationToken);
 }

@@ -96,7 +96,7 @@ public sealed class CommitRetry(ILogger logger)
 /// An edit's COMMIT was sent and its answer lost, and the database did not come back within
 /// <see cref="CommitRetry.Budget"/> to tell whether it went through: the caller must re-read before editing again.
 /// </summary>
-public sealed class CommitOutcomeUnknownException(Guid commitId, Exception inner)
+internal sealed class CommitOutcomeUnknownException(Guid commitId, Exception inner)
     : Exception($"The outcome of configuration commit {commitId} is unknown: the database connection was lost during the commit and did not come back " +
         $"within {CommitRetry.Budget.TotalSeconds:N0} s. Re-read the rows (or GET /api/audit) before editing again.", inner)
 {

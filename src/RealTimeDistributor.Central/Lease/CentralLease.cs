@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 using RealTimeDistributor.Hosting;
 
@@ -12,7 +11,8 @@ public sealed record CentralTerm(long Epoch, CancellationToken Lost);
 /// <c>central_lease</c> (holder, epoch, lease_expires_at on the database's clock), modelled on the distributors' site
 /// lease. Every third of <see cref="CentralLeaseOptions.Duration"/> this service takes or renews it with one conditional
 /// UPDATE: the holder renews; anyone takes it when it is free or expired, and a takeover adds one to the epoch. Only the
-/// holder publishes (the relay, the statistics feed, the activity intake wait on <see cref="WaitAsync"/>), and before each
+/// holder publishes (the relay, the statistics feed, the activity intake wait on
+/// <see cref="DatabaseLease{TGrant, THolding}.WaitAsync"/>), and before each
 /// publish it asks <see cref="Valid"/>, which also counts the lease lost once <see cref="CentralLeaseOptions.Duration"/> has
 /// passed on this process's monotonic clock since the start of its last renewal that worked (so a process that was paused
 /// knows it, on waking, before any round trip). What it publishes carries its epoch (docs/wire-format.md); a distributor
@@ -20,7 +20,9 @@ public sealed record CentralTerm(long Epoch, CancellationToken Lost);
 /// database rows the holder writes (the relay's position, the statistics checkpoint) are fenced in their own statement
 /// (<see cref="FenceSql"/>). A graceful stop gives the lease up, so a standby takes over at its next attempt.
 /// </summary>
-public sealed class CentralLease(string connectionString, CentralLeaseOptions options, ILogger<CentralLease> logger) : BackgroundService
+public sealed class CentralLease(string connectionString, CentralLeaseOptions options, ILogger<CentralLease> logger)
+    : DatabaseLease<CentralLease.Grant, CentralTerm>(NpgsqlDataSource.Create(connectionString), $"{Environment.MachineName}-{Guid.NewGuid():N}", "central lease",
+        options.Duration, TimeProvider.System, logger)
 {
     /// <summary>The condition a fenced write adds: the lease row is still this holder's, at this epoch (locked against a takeover until commit).</summary>
     public const string FenceSql = "EXISTS (SELECT 1 FROM central_lease WHERE id = 1 AND epoch = @epoch AND holder = @holder FOR SHARE)";
@@ -32,28 +34,13 @@ public sealed class CentralLease(string connectionString, CentralLeaseOptions op
         RETURNING epoch
         """;
 
-    private readonly NpgsqlDataSource _database = NpgsqlDataSource.Create(connectionString);
-    private readonly Lock _gate = new();
-    private TaskCompletionSource<CentralTerm> _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private CentralTerm? _current;
-    private CancellationTokenSource? _lost;
-    private long _validUntil; // Stopwatch timestamp
     private long _takeovers;
 
-    /// <summary>This process's name in the lease: the machine and an id of this start, so a restarted instance is a new holder.</summary>
-    public string Holder { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
+    /// <summary>The epoch granted by one acquire.</summary>
+    public sealed record Grant(long Epoch);
 
     /// <summary>The term this process holds now, else null.</summary>
-    public CentralTerm? Current
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _current;
-            }
-        }
-    }
+    public CentralTerm? Current => Holds;
 
     /// <summary>How often this process took the lease under a new epoch.</summary>
     public long Takeovers => Interlocked.Read(ref _takeovers);
@@ -61,23 +48,8 @@ public sealed class CentralLease(string connectionString, CentralLeaseOptions op
     /// <summary>The epoch of the last term this process held (0: none).</summary>
     public long LastEpoch { get; private set; }
 
-    /// <summary>Completes when this process holds the lease (at once if it does).</summary>
-    public Task<CentralTerm> WaitAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return _held.Task.WaitAsync(cancellationToken);
-        }
-    }
-
     /// <summary>True while <paramref name="term"/> is held and its last renewal is younger than the lease: publish now or not at all.</summary>
-    public bool Valid(CentralTerm term)
-    {
-        lock (_gate)
-        {
-            return _current == term && Stopwatch.GetTimestamp() < _validUntil;
-        }
-    }
+    public bool Valid(CentralTerm term) => Fresh(term);
 
     /// <summary>A fenced write found the lease another's: the term ended.</summary>
     public void Refused(CentralTerm term) => Lose(term, "the database refused a write under this epoch (another instance took over)");
@@ -92,7 +64,7 @@ public sealed class CentralLease(string connectionString, CentralLeaseOptions op
     }
 
     /// <summary>A connection to the central database, open.</summary>
-    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenConnectionAsync(cancellationToken);
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => Database.OpenConnectionAsync(cancellationToken);
 
     /// <summary>The lease holder (1) or not (0), and the takeovers this process made, as <c>rtd_central_lease_holder</c> and <c>rtd_central_takeovers_total</c>.</summary>
     public void ReportTo(RtdMetrics metrics)
@@ -102,121 +74,44 @@ public sealed class CentralLease(string connectionString, CentralLeaseOptions op
         metrics.ObserveCounter("rtd.central.takeovers", "{takeover}", "central lease takeovers by this process (each under a new epoch)", () => Takeovers);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var attempt = Stopwatch.GetTimestamp();
-            try
-            {
-                if (await AcquireAsync(stoppingToken) is { } epoch)
-                {
-                    Hold(epoch, attempt);
-                }
-                else
-                {
-                    Lose(Current, "another instance holds the lease");
-                }
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("The central lease could not be renewed: {Problem}", exception.Message);
-                if (Resilience.NeedsNewConnections(exception))
-                {
-                    _database.Clear();
-                }
-                var term = Current;
-                if (term is not null && !Valid(term))
-                {
-                    Lose(term, "the lease could not be renewed in time");
-                }
-            }
-            try
-            {
-                await Task.Delay(options.RenewEvery, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
-
-    /// <summary>Gives the lease up on a graceful stop, so a standby takes over at its next attempt.</summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        Lose(Current, "the host stops");
-        try
-        {
-            await using var command = _database.CreateCommand("UPDATE central_lease SET lease_expires_at = NULL WHERE id = 1 AND holder = @holder");
-            command.Parameters.AddWithValue("holder", Holder);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
-        {
-            logger.LogWarning("The central lease could not be given up; a standby takes over when it expires: {Problem}", exception.Message);
-        }
-    }
-
     public override void Dispose()
     {
         base.Dispose();
-        _database.Dispose();
+        Database.Dispose();
     }
 
-    private async Task<long?> AcquireAsync(CancellationToken cancellationToken)
+    protected override async Task<(Grant? Grant, string? PreviousHolder)> AcquireAsync(CancellationToken cancellationToken)
     {
-        await using var command = _database.CreateCommand(AcquireSql);
+        await using var command = Database.CreateCommand(AcquireSql);
         command.Parameters.AddWithValue("holder", Holder);
         command.Parameters.AddWithValue("duration", options.Duration);
-        return await command.ExecuteScalarAsync(cancellationToken) is long epoch ? epoch : null;
+        return (await command.ExecuteScalarAsync(cancellationToken) is long epoch ? new Grant(epoch) : null, null);
     }
 
-    private void Hold(long epoch, long attempt)
+    protected override async Task GiveUpAsync(CancellationToken cancellationToken)
     {
-        CancellationTokenSource? previous = null;
-        lock (_gate)
-        {
-            _validUntil = attempt + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-            if (_current?.Epoch == epoch)
-            {
-                return;
-            }
-            if (_current is not null)
-            {
-                previous = _lost;
-                logger.LogWarning("The central lease was taken again under a new epoch {Epoch}", epoch);
-            }
-            var lost = new CancellationTokenSource();
-            _current = new CentralTerm(epoch, lost.Token);
-            _lost = lost;
-            _held.TrySetResult(_current);
-            if (epoch != LastEpoch)
-            {
-                Interlocked.Increment(ref _takeovers);
-            }
-            LastEpoch = epoch;
-        }
-        previous?.Cancel();
-        logger.LogWarning("Active central controller {Holder} at epoch {Epoch}", Holder, epoch);
+        await using var command = Database.CreateCommand("UPDATE central_lease SET lease_expires_at = NULL WHERE id = 1 AND holder = @holder");
+        command.Parameters.AddWithValue("holder", Holder);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private void Lose(CentralTerm? term, string reason)
+    protected override CentralTerm NewHolding(Grant grant, CancellationToken lost) => new(grant.Epoch, lost);
+
+    protected override Grant GrantOf(CentralTerm holding) => new(holding.Epoch);
+
+    protected override void LogReplaced(Grant previous, Grant grant) =>
+        logger.LogWarning("The central lease was taken again under a new epoch {Epoch}", grant.Epoch);
+
+    protected override void LogLost(Grant grant, string reason) =>
+        logger.LogWarning("Lost the central lease at epoch {Epoch}: {Reason}; standing by", grant.Epoch, reason);
+
+    protected override void Took(Grant grant)
     {
-        CancellationTokenSource? lost;
-        lock (_gate)
+        if (grant.Epoch != LastEpoch)
         {
-            if (term is null || _current != term)
-            {
-                return;
-            }
-            logger.LogWarning("Lost the central lease at epoch {Epoch}: {Reason}; standing by", term.Epoch, reason);
-            _current = null;
-            _held = new TaskCompletionSource<CentralTerm>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lost = _lost;
-            _lost = null;
+            Interlocked.Increment(ref _takeovers);
         }
-        lost?.Cancel();
+        LastEpoch = grant.Epoch;
+        logger.LogWarning("Active central controller {Holder} at epoch {Epoch}", Holder, grant.Epoch);
     }
 }

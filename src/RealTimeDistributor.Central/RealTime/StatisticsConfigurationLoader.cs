@@ -5,7 +5,7 @@ using RealTimeDistributor.Data.Configuration;
 namespace RealTimeDistributor.Central.RealTime;
 
 /// <summary>The center's read of <see cref="StatisticsConfiguration"/> from its database.</summary>
-public static class StatisticsConfigurationLoader
+internal static class StatisticsConfigurationLoader
 {
     /// <summary>Reads the configuration of record, ordered by id so that a seeded simulation sees it the same way every time.</summary>
     public static async Task<StatisticsConfiguration> LoadAsync(CentralDbContext db, CancellationToken cancellationToken) => new(

@@ -4,6 +4,7 @@ using RealTimeDistributor.Central.Lease;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Messaging;
 using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Central.Snapshots;
@@ -68,40 +69,17 @@ public sealed class RealTimeSnapshotConsumer(StatisticsEngine engine, SnapshotSe
 /// not live (empty, or as it was when it last held the lease), so it answers no real-time snapshot. Configuration
 /// snapshots, read from the database in one transaction, are served by every instance.
 /// </summary>
-public sealed class RealTimeSnapshotEndpoint(IReceiveEndpointConnector connector, CentralLease lease, IServiceProvider services,
-    IHostApplicationLifetime lifetime, ILogger<RealTimeSnapshotEndpoint> logger) : BackgroundService
+internal sealed class RealTimeSnapshotEndpoint(IReceiveEndpointConnector connector, CentralLease lease, IServiceProvider services,
+    IHostApplicationLifetime lifetime, ILogger<RealTimeSnapshotEndpoint> logger)
+    : LeaseGatedEndpoint<CentralTerm>(connector, Topology.Central.RealTimeSnapshotQueue, lifetime)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        {
-            await started.Task.WaitAsync(stoppingToken);
-        }
-        HostReceiveEndpointHandle? handle = null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var term = await lease.WaitAsync(stoppingToken);
-            if (handle is null)
-            {
-                var context = services.GetRequiredService<IBusRegistrationContext>();
-                handle = connector.ConnectReceiveEndpoint(Topology.Central.RealTimeSnapshotQueue,
-                    (_, e) => RealTimeSnapshotConsumer.Configure((IRabbitMqReceiveEndpointConfigurator)e, context));
-                await handle.Ready.WaitAsync(stoppingToken);
-            }
-            else
-            {
-                await handle.ReceiveEndpoint.Start(stoppingToken).Ready.WaitAsync(stoppingToken);
-            }
-            try
-            {
-                await Task.Delay(Timeout.Infinite, term.Lost).WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Stopped serving real-time snapshots: this center no longer holds the central lease");
-                await handle.ReceiveEndpoint.Stop(stoppingToken);
-            }
-        }
-    }
+    protected override Task<CentralTerm> WaitForLeaseAsync(CancellationToken cancellationToken) => lease.WaitAsync(cancellationToken);
+
+    protected override CancellationToken LostOf(CentralTerm holding) => holding.Lost;
+
+    protected override void Configure(IRabbitMqReceiveEndpointConfigurator endpoint) =>
+        RealTimeSnapshotConsumer.Configure(endpoint, services.GetRequiredService<IBusRegistrationContext>());
+
+    protected override void Detached() =>
+        logger.LogWarning("Stopped serving real-time snapshots: this center no longer holds the central lease");
 }

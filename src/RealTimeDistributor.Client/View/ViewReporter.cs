@@ -10,7 +10,7 @@ namespace RealTimeDistributor.Client.View;
 /// rtd.client.snapshots, rtd.client.duplicates, rtd.client.realtime_age (seconds since the newest central real-time update or heartbeat)
 /// and rtd.client.realtime_stale (per real-time table: 1 while the wallboard shows it stale, older than Client:StaleAfter).
 /// </summary>
-public sealed class ViewReporter : BackgroundService
+internal sealed class ViewReporter : BackgroundService
 {
     private readonly ClientView _view;
     private readonly ILogger<ViewReporter> _logger;

@@ -198,8 +198,8 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
             ConfigTables.TryFind(table, out var descriptor);
             var stretch = changes.Skip(start).Take(end - start);
             yield return operation == ConfigOperations.Delete
-                ? descriptor.DeleteMany([.. stretch.Select(Id).Distinct()])
-                : descriptor.UpsertMany([.. stretch.Select(c => Deserialize(c, descriptor)).GroupBy(r => r.Id).Select(g => g.Last())]);
+                ? descriptor.DeleteMany([.. stretch.Select(ConfigChangeRules.Id).Distinct()])
+                : descriptor.UpsertMany([.. stretch.Select(c => ConfigChangeRules.Deserialize(c, descriptor)).GroupBy(r => r.Id).Select(g => g.Last())]);
             start = end;
         }
     }
@@ -226,7 +226,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
     private static NpgsqlBatchCommand Statement(ConfigChanged change)
     {
         ConfigTables.TryFind(change.Table, out var table);
-        return change.Operation == ConfigOperations.Delete ? table.Delete(Id(change)) : table.Upsert(Deserialize(change, table));
+        return change.Operation == ConfigOperations.Delete ? table.Delete(ConfigChangeRules.Id(change)) : table.Upsert(ConfigChangeRules.Deserialize(change, table));
     }
 
     private NpgsqlBatchCommand ApplyLog(IReadOnlyList<ConfigChanged> changes, long siteSequenceBefore) =>
@@ -258,66 +258,10 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
             },
         };
 
-    private static long Id(ConfigChanged change) => long.Parse(change.Key, System.Globalization.CultureInfo.InvariantCulture);
-
     private ConfigUpdate ToSiteUpdate(ConfigChanged change, long siteSequence, LeaseGrant grant) =>
         new(settings.Site, siteSequence, change.Table, change.Key, change with { CentralEpoch = 0 }, clock.GetUtcNow()) // the central epoch stays at the center
         {
             Epoch = grant.Epoch,
             StreamId = grant.StreamId,
         };
-
-    /// <summary>
-    /// Checks a change can apply at all; one that cannot is poison (error queue, with the reason): its sequence, table,
-    /// operation and key, and for an upsert a row of the table's shape whose text PostgreSQL can store (<see cref="TextRules"/>).
-    /// </summary>
-    public static void Validate(ConfigChanged change)
-    {
-        if (change.Sequence <= 0 || change.PreviousSequence != change.Sequence - 1)
-        {
-            throw new PoisonMessageException(change.Sequence, $"Sequence {change.Sequence} with previous {change.PreviousSequence} is out of range.");
-        }
-        if (!ConfigTables.TryFind(change.Table ?? "", out var table))
-        {
-            throw new PoisonMessageException(change.Sequence, $"Unknown configuration table '{change.Table}'.");
-        }
-        if (!ConfigOperations.IsKnown(change.Operation ?? ""))
-        {
-            throw new PoisonMessageException(change.Sequence, $"Unknown operation '{change.Operation}'.");
-        }
-        if (!long.TryParse(change.Key, out var id) || id <= 0)
-        {
-            throw new PoisonMessageException(change.Sequence, $"Key '{change.Key}' is not a positive id.");
-        }
-        if (change.Operation == ConfigOperations.Upsert)
-        {
-            if (change.Row is null)
-            {
-                throw new PoisonMessageException(change.Sequence, $"Upsert {change.Sequence} has no row.");
-            }
-            if (TextRules.Check(change.Row.Value, "row") is { } text)
-            {
-                throw new PoisonMessageException(change.Sequence, $"Change {change.Sequence}: {text}");
-            }
-            Deserialize(change, table);
-        }
-    }
-
-    private static ConfigRow Deserialize(ConfigChanged change, ConfigTable table)
-    {
-        try
-        {
-            var row = table.Deserialize(change.Row!.Value, Json.Options)
-                ?? throw new PoisonMessageException(change.Sequence, $"Change {change.Sequence} has an empty row.");
-            if (row.Id != Id(change))
-            {
-                throw new PoisonMessageException(change.Sequence, $"Change {change.Sequence}: row id {row.Id} does not match key {change.Key}.");
-            }
-            return row;
-        }
-        catch (JsonException exception)
-        {
-            throw new PoisonMessageException(change.Sequence, $"Change {change.Sequence}: the row does not parse as {change.Table}: {exception.Message}");
-        }
-    }
 }

@@ -15,7 +15,7 @@ namespace RealTimeDistributor.Distributor.Config;
 /// (<see cref="ConfigStream"/>). A message is acked once its change is in the replica and republished (MassTransit acked
 /// each message on its own, and its per-message receive pipeline was most of this process's CPU on a backlog). A change
 /// that cannot apply goes, alone, to <c>&lt;queue&gt;_error</c> with its reason (docs/operations.md), once, and is acked:
-/// a message that is not application/json, does not parse, fails <see cref="ConfigApplier.Validate"/>, or claims a
+/// a message that is not application/json, does not parse, fails <see cref="ConfigChangeRules.Validate"/>, or claims a
 /// sequence the center never committed (<see cref="ConfigStream"/>) does not hold back the ones after it and brings no
 /// resync (a genuine change it stood in for still comes, or shows up as a gap). Any other failure is tried again until
 /// the host stops, and a message not done by then stays unacked: the broker redelivers it when the channel closes (the

@@ -1,8 +1,8 @@
 namespace RealTimeDistributor.Distributor.Config;
 
 /// <summary>
-/// The ordering decisions of the configuration apply loop, with no I/O and no lock (<see cref="ConfigStream"/> holds the
-/// lock and does the work): which changes wait and which are in flight, the next run, a redelivered copy, and when a
+/// The ordering decisions of the configuration apply loop, with no I/O and no lock (<see cref="ConfigPipeline"/> holds the
+/// lock and does the work, <see cref="ConfigStream"/> decides): which changes wait and which are in flight, the next run, a redelivered copy, and when a
 /// missing change is a gap. A change waits until it can run; a run is in flight from the moment it is taken until its
 /// site messages are confirmed (<see cref="Published"/>), or until it goes back to waiting (<see cref="Release"/>).
 /// </summary>

@@ -1,11 +1,9 @@
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Polly;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
-using Entry = RealTimeDistributor.Distributor.Config.ConfigOrdering<RealTimeDistributor.Distributor.Config.ConfigStream.Pending>.Entry;
 
 namespace RealTimeDistributor.Distributor.Config;
 
@@ -21,9 +19,10 @@ namespace RealTimeDistributor.Distributor.Config;
 /// queue, with the reason; no resync). One that came while the question was out may have been committed since the center
 /// read its sequence: it is never refused on that answer.
 /// On first start with an empty replica it loads that snapshot first.
-/// The ordering decisions are <see cref="ConfigOrdering{T}"/>'s (tested alone); this class holds its lock and does the I/O.
+/// The ordering decisions are <see cref="ConfigOrdering{T}"/>'s (tested alone); the changes held, their completions and the
+/// apply-then-publish of a run are <see cref="ConfigPipeline"/>'s; this class decides what to apply next and when to resync.
 /// </summary>
-public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, SiteLease lease, DistributorSettings settings, TimeProvider clock,
+public sealed class ConfigStream(IServiceScopeFactory scopes, ConfigPipeline pipeline, SiteLease lease, DistributorSettings settings,
     IHostApplicationLifetime lifetime, ILogger<ConfigStream> logger) : BackgroundService
 {
     public static readonly TimeSpan ReorderWindow = TimeSpan.FromSeconds(2);
@@ -32,53 +31,23 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
     /// <summary>How long one snapshot request waits for the center before it is asked again.</summary>
     public static readonly TimeSpan SnapshotTimeout = TimeSpan.FromSeconds(15);
 
-    private readonly Lock _gate = new();
-    private readonly ConfigOrdering<Pending> _ordering = new(MaxRun, ReorderWindow);
-    private readonly Channel<bool> _arrived = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _resyncRequested;
     private long _centerCommitted;
     private readonly ResiliencePipeline _database = Resilience.DatabasePipeline(logger, "The configuration apply loop");
 
-    internal sealed record Pending(ConfigChanged Change, TaskCompletionSource Done);
-
     /// <summary>Completes once the change is committed to the replica (or known to be there) and republished to the site.</summary>
     public Task SubmitAsync(ConfigChanged change, CancellationToken cancellationToken)
     {
-        ConfigApplier.Validate(change);
-        Pending pending;
-        lock (_gate)
-        {
-            pending = _ordering.Arrive(change.Sequence, new Pending(change, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)),
-                clock.GetUtcNow());
-        }
-        _arrived.Writer.TryWrite(true);
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        ConfigChangeRules.Validate(change);
+        return pipeline.SubmitAsync(change, cancellationToken);
     }
 
     /// <summary>How many changes have come to the loop (a redelivered copy of one that waits is not counted).</summary>
-    public long Arrived
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _ordering.Arrivals;
-            }
-        }
-    }
+    public long Arrived => pipeline.Arrived;
 
     /// <summary>The last change the loop applied (or found applied) while holding the lease; null before it first held it.</summary>
-    public long? AppliedSequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _ordering.Applied >= 0 ? _ordering.Applied : null;
-            }
-        }
-    }
+    public long? AppliedSequence => pipeline.Applied;
 
     /// <summary>
     /// A seam for tests: awaited once the center has said how far it has committed (the argument) and before that answer
@@ -97,7 +66,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
     public void RequestResync(string reason)
     {
         _resyncRequested = reason;
-        _arrived.Writer.TryWrite(true);
+        pipeline.Wake();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -131,15 +100,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
                 }
                 if (!await StepAsync(stoppingToken))
                 {
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    wait.CancelAfter(ReorderWindow / 4);
-                    try
-                    {
-                        await _arrived.Reader.ReadAsync(wait.Token);
-                    }
-                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                    {
-                    }
+                    await pipeline.WaitAsync(ReorderWindow / 4, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -156,13 +117,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
-        lock (_gate)
-        {
-            foreach (var entry in _ordering.Clear())
-            {
-                entry.Item.Done.TrySetCanceled(stoppingToken);
-            }
-        }
+        pipeline.Stop(stoppingToken);
     }
 
     /// <summary>Does one unit of work; false when there was nothing to do.</summary>
@@ -173,16 +128,14 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
             await ResyncAsync(reason, initialLoad: false, cancellationToken);
             return true;
         }
-        List<Entry> run;
-        bool waiting;
-        lock (_gate)
-        {
-            run = _ordering.TakeRun();
-            waiting = _ordering.Waiting > 0;
-        }
+        var (run, waiting) = pipeline.TakeRun();
         if (run.Count > 0)
         {
-            await ApplyAsync(run, cancellationToken);
+            if (await pipeline.ApplyAsync(run, cancellationToken) is { } poison)
+            {
+                // the change that does not fit failed; the rest waits and, being after a hole now, brings a resync
+                RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
+            }
             return true;
         }
         if (!waiting)
@@ -191,15 +144,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         }
         // the next change has not come: maybe another instance applied it (A/B), maybe it is late, maybe it is lost
         var applied = await AppliedAsync(cancellationToken);
-        Entry? gap;
-        lock (_gate)
+        var (canRun, gap) = pipeline.AppliedNow(applied);
+        if (canRun)
         {
-            _ordering.Applied = applied;
-            if (_ordering.CanRun)
-            {
-                return true;
-            }
-            gap = _ordering.Gap(clock.GetUtcNow());
+            return true;
         }
         if (gap is not { } first)
         {
@@ -227,11 +175,7 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         {
             return false;
         }
-        long asked;
-        lock (_gate)
-        {
-            asked = _ordering.Arrivals;
-        }
+        var asked = pipeline.Arrived;
         long committed;
         await using (var scope = scopes.CreateAsyncScope())
         {
@@ -243,104 +187,15 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
             await answered(committed, cancellationToken);
         }
         Interlocked.Exchange(ref _centerCommitted, committed);
-        List<Entry> refused;
-        bool inDoubt;
-        lock (_gate)
-        {
-            refused = _ordering.TakeNeverCommitted(committed, asked);
-            inDoubt = _ordering.InDoubt(committed, asked);
-        }
+        var (refused, inDoubt) = pipeline.RefuseNeverCommitted(committed, asked);
         if (inDoubt)
         {
             logger.LogInformation("Changes beyond the center's last committed sequence, {Sequence}, came while it was asked: they wait (the center is asked again should they stay after a gap)",
                 committed);
         }
-        foreach (var entry in refused)
-        {
-            entry.Item.Done.TrySetException(new PoisonMessageException(entry.Sequence,
-                $"Change {entry.Sequence} is beyond the center's last committed sequence, {committed}: the center never committed it."));
-        }
-        return refused.Count > 0 || inDoubt;
+        return refused > 0 || inDoubt;
     }
 
-    /// <summary>Returns once the run is committed; its waits complete when the site has confirmed its messages.</summary>
-    private async Task ApplyAsync(List<Entry> run, CancellationToken cancellationToken)
-    {
-        Task published;
-        var through = -1L;
-        try
-        {
-            published = await site.ApplyAsync(async ct =>
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(e => e.Item.Change)], ct);
-                through = result.Applied;
-                return result.Updates;
-            }, cancellationToken);
-        }
-        catch (PoisonMessageException poison)
-        {
-            // the change that does not fit fails (its message goes to the error queue with the reason); the rest waits
-            // and, being after a hole now, brings a resync
-            lock (_gate)
-            {
-                _ordering.Release(run);
-                Finish(_ordering.TakeWaiting(s => s == poison.Sequence), poison);
-            }
-            RequestResync($"change {poison.Sequence} cannot apply: {poison.Message}");
-            return;
-        }
-        catch
-        {
-            lock (_gate)
-            {
-                _ordering.Release(run);
-            }
-            throw;
-        }
-        List<Entry> done;
-        lock (_gate)
-        {
-            done = _ordering.Committed(run, through);
-        }
-        _ = CompleteWhenPublishedAsync(published, done);
-    }
-
-    private async Task CompleteWhenPublishedAsync(Task published, List<Entry> run)
-    {
-        Exception? error = null;
-        try
-        {
-            await published;
-        }
-        catch (Exception exception)
-        {
-            // the stream stopped before the broker confirmed: the messages are not acked and come back
-            error = exception;
-        }
-        lock (_gate)
-        {
-            _ordering.Published(run);
-            // inside the lock: a redelivered copy arriving now joins this wait instead of starting a new one
-            Finish(run, error);
-        }
-    }
-
-    /// <summary>Ends the waits (their continuations run asynchronously, so this is safe under the gate).</summary>
-    private static void Finish(List<Entry> done, Exception? error)
-    {
-        foreach (var entry in done)
-        {
-            if (error is null)
-            {
-                entry.Item.Done.TrySetResult();
-            }
-            else
-            {
-                entry.Item.Done.TrySetException(error);
-            }
-        }
-    }
     /// <summary>
     /// This process has just taken the site's lease: after a lease it lost (<paramref name="again"/>), the changes it held
     /// are dropped (their deliveries went back to the queue with the channel that brought them); clients are told to
@@ -351,20 +206,11 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
     {
         if (again)
         {
-            lock (_gate)
-            {
-                foreach (var entry in _ordering.TakeWaiting(_ => true))
-                {
-                    entry.Item.Done.TrySetCanceled(CancellationToken.None);
-                }
-            }
+            pipeline.DropWaiting();
         }
-        await site.AnnounceResetAsync("this instance took the site over", cancellationToken);
+        await pipeline.AnnounceResetAsync("this instance took the site over", cancellationToken);
         var applied = await AppliedAsync(cancellationToken);
-        lock (_gate)
-        {
-            _ordering.Applied = applied;
-        }
+        pipeline.SetApplied(applied);
         if (applied == 0)
         {
             await ResyncAsync("the replica is empty (first start)", initialLoad: true, cancellationToken);
@@ -378,20 +224,10 @@ public sealed class ConfigStream(IServiceScopeFactory scopes, SiteStream site, S
         {
             var resync = scope.ServiceProvider.GetRequiredService<ConfigResync>();
             var snapshot = await resync.FetchAsync(reason, initialLoad, SnapshotTimeout, cancellationToken);
-            await site.ApplyThenPublishAsync(async ct =>
-            {
-                var updates = await resync.LoadAsync(snapshot, reason, initialLoad, ct);
-                site.ForgetLinks();
-                return updates;
-            }, cancellationToken);
+            await pipeline.LoadAsync(resync, snapshot, reason, initialLoad, cancellationToken);
         }
-        var applied = await AppliedAsync(cancellationToken);
-        lock (_gate)
-        {
-            _ordering.Applied = applied;
-            // everything up to the watermark is in the replica now: those waits are done (the site clients reload anyway)
-            Finish(_ordering.TakeWaiting(s => s <= applied), null);
-        }
+        // everything up to the watermark is in the replica now: those waits are done
+        pipeline.Loaded(await AppliedAsync(cancellationToken));
     }
 
     /// <summary>The replica's applied sequence, read through the database retry pipeline (a dead pooled connection is retried).</summary>

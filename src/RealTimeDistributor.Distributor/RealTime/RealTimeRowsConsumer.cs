@@ -4,6 +4,7 @@ using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Persistence;
 using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Distributor.RealTime;
 
@@ -89,40 +90,19 @@ public sealed class RealTimeRowsConsumer(RealTimeIntake intake, DistributorStats
 /// connects the receive endpoint when the lease is first taken, stops it when the lease is lost (single active consumer
 /// then passes the queue to the holder) and starts it again when the lease comes back.
 /// </summary>
-public sealed class RealTimeEndpoint(IReceiveEndpointConnector connector, SiteLease lease, DistributorSettings settings, IServiceProvider services,
-    IHostApplicationLifetime lifetime, ILogger<RealTimeEndpoint> logger) : BackgroundService
+internal sealed class RealTimeEndpoint(IReceiveEndpointConnector connector, SiteLease lease, DistributorSettings settings, IServiceProvider services,
+    IHostApplicationLifetime lifetime, ILogger<RealTimeEndpoint> logger)
+    : LeaseGatedEndpoint<SiteLease.Holding>(connector, Topology.Central.DistributorRealTimeQueue(settings.Site), lifetime)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        {
-            await started.Task.WaitAsync(stoppingToken);
-        }
-        HostReceiveEndpointHandle? handle = null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var holding = await lease.WaitAsync(stoppingToken);
-            if (handle is null)
-            {
-                handle = connector.ConnectReceiveEndpoint(Topology.Central.DistributorRealTimeQueue(settings.Site),
-                    (_, e) => RealTimeRowsConsumer.Configure((IRabbitMqReceiveEndpointConfigurator)e, services, settings));
-                await handle.Ready.WaitAsync(stoppingToken);
-            }
-            else
-            {
-                await handle.ReceiveEndpoint.Start(stoppingToken).Ready.WaitAsync(stoppingToken);
-            }
-            logger.LogInformation("Consuming the real-time queue at epoch {Epoch}", holding.Grant.Epoch);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, holding.Lost).WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Stopped consuming the real-time queue: this instance no longer holds the site lease");
-                await handle.ReceiveEndpoint.Stop(stoppingToken);
-            }
-        }
-    }
+    protected override Task<SiteLease.Holding> WaitForLeaseAsync(CancellationToken cancellationToken) => lease.WaitAsync(cancellationToken);
+
+    protected override CancellationToken LostOf(SiteLease.Holding holding) => holding.Lost;
+
+    protected override void Configure(IRabbitMqReceiveEndpointConfigurator endpoint) => RealTimeRowsConsumer.Configure(endpoint, services, settings);
+
+    protected override void Attached(SiteLease.Holding holding) =>
+        logger.LogInformation("Consuming the real-time queue at epoch {Epoch}", holding.Grant.Epoch);
+
+    protected override void Detached() =>
+        logger.LogWarning("Stopped consuming the real-time queue: this instance no longer holds the site lease");
 }

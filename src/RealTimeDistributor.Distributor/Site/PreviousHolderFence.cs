@@ -19,7 +19,7 @@ public sealed class PreviousHolderFence(RabbitMqSettings broker, DistributorSett
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>The instance of a lease holder id (<see cref="SiteLease.Holder"/>, "{instance}-{guid}").</summary>
+    /// <summary>The instance of a lease holder id (<see cref="DatabaseLease{TGrant, THolding}.Holder"/> of <see cref="SiteLease"/>, "{instance}-{guid}").</summary>
     public static string InstanceOf(string holder) => holder.LastIndexOf('-') is > 0 and var dash ? holder[..dash] : holder;
 
     /// <summary>Closes the central connections of <paramref name="previousHolder"/>'s instance; the number closed.</summary>

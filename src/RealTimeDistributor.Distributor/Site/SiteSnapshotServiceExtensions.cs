@@ -4,7 +4,7 @@ using RealTimeDistributor.Hosting.Snapshots;
 
 namespace RealTimeDistributor.Distributor.Site;
 
-public static class SiteSnapshotServiceExtensions
+internal static class SiteSnapshotServiceExtensions
 {
     /// <summary>
     /// The site snapshot service: a second bus on the site's virtual host consuming

@@ -6,7 +6,7 @@ namespace RealTimeDistributor.Distributor.Site;
 /// the site stream at once and every <see cref="RepeatWhileLost"/> after that (so a workstation that starts during the
 /// outage learns it too); when the link is back, one message saying so. Nothing is sent while the link was never lost.
 /// </summary>
-public sealed class SiteStatusPublisher(SiteLinks links, SiteStream stream, ILogger<SiteStatusPublisher> logger) : BackgroundService
+internal sealed class SiteStatusPublisher(SiteLinks links, SiteStream stream, ILogger<SiteStatusPublisher> logger) : BackgroundService
 {
     public static readonly TimeSpan RepeatWhileLost = TimeSpan.FromSeconds(5);
 

@@ -27,8 +27,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     private readonly SemaphoreSlim _publish = new(1, 1);
     private readonly ResiliencePipeline _database = Resilience.DatabasePipeline(logger, "The site replica", dataSource);
     private readonly ResiliencePipeline _broker = Resilience.BrokerPipeline(logger, "The site stream");
-    private readonly Dictionary<(string Kind, string Table), long> _lastInTable = [];
-    private readonly Dictionary<(string Kind, string Table, string Key), long> _lastOfKey = [];
+    private readonly SiteChain _chain = new();
     private long? _startSequence;
     private long _handedOut; // the last site sequence this process saw committed, under _apply
     private readonly ConfirmingPublisher _publisher = new(links.SiteBroker, Topology.Site.VirtualHost(settings.Site),
@@ -56,7 +55,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             {
                 await NoticeUnpublishedAsync(committed, cancellationToken); // (links forgotten inside the apply start again from the replica)
             }
-            var updates = Chain(committed);
+            var updates = _chain.Link(committed, _startSequence ?? 0);
             var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (updates.Any(u => u.Epoch != holding.Grant.Epoch))
             {
@@ -186,55 +185,10 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         {
             logger.LogWarning("Site sequences {From}..{To} were committed but not published by this process (a commit whose answer was lost, applied "
                 + "again); every table's next message and heartbeat links past them, so clients reload", _handedOut + 1, before);
-            _lastInTable.Clear();
-            _lastOfKey.Clear();
+            _chain.Clear();
             _startSequence = before;
         }
         _handedOut = Math.Max(_handedOut, fresh.Count > 0 ? fresh.Max(u => u.SiteSequence) : before);
-    }
-
-    /// <summary>
-    /// Links each update to the last site sequence handed out for its (kind, table), and a configuration change also to
-    /// the last one of its row (kind, table, key; real-time messages carry many rows and are followed per table),
-    /// recorded before the publish, so a publish that fails and is retried with new sequences shows up at the clients as
-    /// a gap rather than as nothing. This process did not see what was handed out before its first apply: the first
-    /// message of each table and row links to the site sequence at that moment, which a client that has been running
-    /// longer may take for a gap (one extra snapshot after a distributor restart or failover, never a silently wrong
-    /// view). A republished duplicate is not linked.
-    /// </summary>
-    private List<SiteUpdate> Chain(IReadOnlyList<SiteUpdate> updates)
-    {
-        var chained = new List<SiteUpdate>(updates.Count);
-        foreach (var update in updates)
-        {
-            if (update is ResetUpdate)
-            {
-                chained.Add(update); // reaches every client; not part of a table's chain
-                continue;
-            }
-            if (update is HeartbeatUpdate heartbeat)
-            {
-                // in no chain itself: it tells where its table's chain stands, after this batch's rows of the table
-                var head = _lastInTable.GetValueOrDefault((SiteUpdate.RealTimeKind, update.Table), _startSequence ?? 0);
-                chained.Add(heartbeat with { ChainHead = head });
-                continue;
-            }
-            var previous = _lastInTable.GetValueOrDefault((update.Kind, update.Table), _startSequence ?? 0);
-            if (update.SiteSequence <= previous)
-            {
-                chained.Add(update);
-                continue;
-            }
-            _lastInTable[(update.Kind, update.Table)] = update.SiteSequence;
-            var previousOfKey = 0L;
-            if (update is ConfigUpdate { Key: var key })
-            {
-                previousOfKey = _lastOfKey.GetValueOrDefault((update.Kind, update.Table, key), _startSequence ?? 0);
-                _lastOfKey[(update.Kind, update.Table, key)] = update.SiteSequence;
-            }
-            chained.Add(update with { PreviousSiteSequence = previous, PreviousKeySequence = previousOfKey });
-        }
-        return chained;
     }
 
     /// <summary>
@@ -244,8 +198,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// </summary>
     public void ForgetLinks()
     {
-        _lastInTable.Clear();
-        _lastOfKey.Clear();
+        _chain.Clear();
         _startSequence = null;
     }
 

@@ -20,7 +20,7 @@ namespace RealTimeDistributor.Lab.Chaos;
 /// refused (another site, sequences that do not fit) or ignored (no epoch: lower than the view's) by the client, logged
 /// and counted in its /stats.
 /// </summary>
-public sealed class HostileMessages : Scenario
+internal sealed class HostileMessages : Scenario
 {
     public const int PerQueue = 1000;
     private const int FiveMegabytes = 5 * 1024 * 1024;

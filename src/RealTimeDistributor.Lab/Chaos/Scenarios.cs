@@ -22,7 +22,7 @@ public static class Scenarios
         ?? throw new UsageException($"--scenario is '{name}': use one of {string.Join(", ", All.Select(s => s.Name))}");
 }
 
-public sealed class KillActiveDistributor : Scenario
+internal sealed class KillActiveDistributor : Scenario
 {
     public override string Name => "kill-active-distributor";
 
@@ -43,7 +43,7 @@ public sealed class KillActiveDistributor : Scenario
     }
 }
 
-public sealed class PauseActiveDistributor : Scenario
+internal sealed class PauseActiveDistributor : Scenario
 {
     /// <summary>Ten leases (3 s): far past the moment the standby takes the lease over.</summary>
     public static readonly TimeSpan Freeze = TimeSpan.FromSeconds(30);
@@ -75,7 +75,7 @@ public sealed class PauseActiveDistributor : Scenario
     }
 }
 
-public sealed class PauseActiveDistributorBriefly : Scenario
+internal sealed class PauseActiveDistributorBriefly : Scenario
 {
     public override string Name => "pause-active-distributor-briefly";
 
@@ -92,7 +92,7 @@ public sealed class PauseActiveDistributorBriefly : Scenario
     }
 }
 
-public sealed class ReplicaReadOnly : Scenario
+internal sealed class ReplicaReadOnly : Scenario
 {
     /// <summary>How long the replica refuses writes (issue 23: a replica failed over, in recovery or restarting).</summary>
     public static readonly TimeSpan ReadOnlyFor = TimeSpan.FromSeconds(20);
@@ -143,7 +143,7 @@ public sealed class ReplicaReadOnly : Scenario
     }
 }
 
-public sealed class KillStandbyDistributor : Scenario
+internal sealed class KillStandbyDistributor : Scenario
 {
     public override string Name => "kill-standby-distributor";
 
@@ -158,7 +158,7 @@ public sealed class KillStandbyDistributor : Scenario
     }
 }
 
-public sealed class KillCenter : Scenario
+internal sealed class KillCenter : Scenario
 {
     public override string Name => "kill-center";
 
@@ -178,7 +178,7 @@ public sealed class KillCenter : Scenario
 }
 
 /// <summary>Issue 27: SIGKILL of the active one of the two central controllers mid-burst; the standby takes the central lease over.</summary>
-public sealed class CentralKilled : Scenario
+internal sealed class CentralKilled : Scenario
 {
     public override string Name => "central-killed";
 
@@ -208,7 +208,7 @@ public sealed class CentralKilled : Scenario
 }
 
 /// <summary>Issue 27: SIGSTOP of the active central controller for twice its lease, then SIGCONT: it must step down and publish nothing.</summary>
-public sealed class CentralPaused : Scenario
+internal sealed class CentralPaused : Scenario
 {
     /// <summary>The centers' default Central:Lease:Duration.</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
@@ -247,7 +247,7 @@ public sealed class CentralPaused : Scenario
     }
 }
 
-public sealed class KillClient : Scenario
+internal sealed class KillClient : Scenario
 {
     public override string Name => "kill-client";
 
@@ -261,7 +261,7 @@ public sealed class KillClient : Scenario
     }
 }
 
-public sealed class SplitStreams : Scenario
+internal sealed class SplitStreams : Scenario
 {
     public override string Name => "split-streams";
 
@@ -297,7 +297,7 @@ public sealed class SplitStreams : Scenario
     }
 }
 
-public sealed class DuplicateDeliveries : Scenario
+internal sealed class DuplicateDeliveries : Scenario
 {
     public override string Name => "duplicate-deliveries";
 
@@ -331,7 +331,7 @@ public sealed class DuplicateDeliveries : Scenario
     }
 }
 
-public sealed class ClientQueueOverflow : Scenario
+internal sealed class ClientQueueOverflow : Scenario
 {
     public override string Name => "client-queue-overflow";
 
@@ -353,7 +353,7 @@ public sealed class ClientQueueOverflow : Scenario
     }
 }
 
-public sealed class QuietResync : Scenario
+internal sealed class QuietResync : Scenario
 {
     public override string Name => "quiet-resync";
 
@@ -374,7 +374,7 @@ public sealed class QuietResync : Scenario
     }
 }
 
-public sealed class ReplicaRecreated : Scenario
+internal sealed class ReplicaRecreated : Scenario
 {
     public override string Name => "replica-recreated";
 
@@ -393,7 +393,7 @@ public sealed class ReplicaRecreated : Scenario
     }
 }
 
-public sealed class BrokerRestart : Scenario
+internal sealed class BrokerRestart : Scenario
 {
     public override string Name => "broker-restart";
 
@@ -416,7 +416,7 @@ public sealed class BrokerRestart : Scenario
     }
 }
 
-public sealed class CentralDatabasePrimaryKilled : Scenario
+internal sealed class CentralDatabasePrimaryKilled : Scenario
 {
     public override string Name => "central-db-primary-killed";
 
@@ -442,7 +442,7 @@ public sealed class CentralDatabasePrimaryKilled : Scenario
     }
 }
 
-public sealed class FlakyLink : Scenario
+internal sealed class FlakyLink : Scenario
 {
     public override string Name => "flaky-link";
 

@@ -18,7 +18,7 @@ namespace RealTimeDistributor.Lab.Wan;
 /// cuts and restores. `rtd-lab wan proxy NAME` runs the link and writes where its control endpoint listens to
 /// <c>$RTD_WAN_DIR/NAME.json</c> (default /tmp/rtd-wan); the other verbs find it there.
 /// </summary>
-public static class WanCommand
+internal static class WanCommand
 {
     private static string Directory => Environment.GetEnvironmentVariable("RTD_WAN_DIR") is { Length: > 0 } dir ? dir : "/tmp/rtd-wan";
 

@@ -69,7 +69,7 @@ public sealed class When_validating_messages_from_the_broker
     {
         var change = new ConfigChanged(2, 1, "peripheral", ConfigOperations.Upsert, "5", JsonDocument.Parse(row).RootElement.Clone(), Now);
 
-        var refusal = Assert.Throws<PoisonMessageException>(() => ConfigApplier.Validate(change));
+        var refusal = Assert.Throws<PoisonMessageException>(() => ConfigChangeRules.Validate(change));
 
         Assert.Equal(2, refusal.Sequence);
         Assert.Contains(reason, refusal.Message);

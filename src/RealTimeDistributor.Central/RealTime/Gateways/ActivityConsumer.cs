@@ -12,7 +12,7 @@ namespace RealTimeDistributor.Central.RealTime.Gateways;
 /// loaded, so every event can be checked. Every second it asks again a peripheral whose resync has not come for 10 seconds.
 /// Consumes, and asks, only on the active center (<see cref="CentralLease"/>): a standby leaves the queue to it.
 /// </summary>
-public sealed class ActivityConsumer(RabbitMqSettings broker, ActivityIngest ingest, GatewayActivity intake, CentralLease lease, TimeProvider clock,
+internal sealed class ActivityConsumer(RabbitMqSettings broker, ActivityIngest ingest, GatewayActivity intake, CentralLease lease, TimeProvider clock,
     ILogger<ActivityConsumer> logger) : BackgroundService
 {
     private static readonly TimeSpan ResyncPatience = TimeSpan.FromSeconds(10);
