@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -115,8 +116,9 @@ public static class FanoutBenchmark
             report.Add(group, $"{name}: burst freshness p99", burst.P99, "ms", Base("burst freshness p99"));
             report.Add(group, $"{name}: burst freshness max", burst.Max, "ms", Base("burst freshness max"));
             report.Add(group, $"{name}: gaps", screens.Sum(s => s.Gaps), "gaps");
-            report.Add(group, $"{name}: broker bytes in per changed row", (brokerAfter.Read - broker.Read) / (double)rows, "B", Base("broker bytes in per changed row"));
-            report.Add(group, $"{name}: broker bytes out per changed row", (brokerAfter.Written - broker.Written) / (double)rows, "B", Base("broker bytes out per changed row"));
+            var (received, sent) = brokerAfter.Since(broker);
+            report.Add(group, $"{name}: broker bytes in per changed row", received / (double)rows, "B", Base("broker bytes in per changed row"));
+            report.Add(group, $"{name}: broker bytes out per changed row", sent / (double)rows, "B", Base("broker bytes out per changed row"));
             report.Add(group, $"{name}: broker disk writes per changed row", (brokerAfter.DiskWritten - broker.DiskWritten) / (double)rows, "B", Base("broker disk writes per changed row"));
             report.Add(group, $"{name}: broker CPU", (brokerAfter.Cpu.CpuSeconds - broker.Cpu.CpuSeconds) / elapsed.TotalSeconds * 100, "% of a core", Base("broker CPU"));
             report.Add(group, $"{name}: broker memory (RSS)", brokerAfter.Cpu.RssMegabytes, "MB", Base("broker memory (RSS)"));
@@ -212,12 +214,32 @@ public static class FanoutBenchmark
 
         public async ValueTask DisposeAsync() => await Repository.ScriptAsync("infra/rabbitmq/node.sh", "reset", Name);
 
-        /// <summary>The node's CPU and memory, and its bytes read and written (sockets and files: rchar, wchar) and written to disk.</summary>
+        /// <summary>
+        /// The node's CPU, memory and bytes written to disk (/proc), and the bytes its AMQP sockets have received and sent
+        /// (the kernel's counters, <c>ss -ti</c>: every frame, headers included), by peer.
+        /// </summary>
         public BrokerUsage Usage()
         {
             var pid = ProcessUsage.All("beam.smp").FirstOrDefault(p => File.ReadAllText($"/proc/{p}/cmdline").Contains($"{Name}@", StringComparison.Ordinal));
             var io = File.ReadLines($"/proc/{pid}/io").Select(l => l.Split(':', 2)).ToDictionary(f => f[0], f => long.Parse(f[1].Trim(), CultureInfo.InvariantCulture));
-            return new(ProcessUsage.Read(pid), io["rchar"], io["wchar"], io["write_bytes"]);
+            return new(ProcessUsage.Read(pid), io["write_bytes"], Sockets());
+        }
+
+        private Dictionary<string, (long Received, long Sent)> Sockets()
+        {
+            using var ss = Process.Start(new ProcessStartInfo("ss", ["-tinH", "state", "established", "( sport = :" + Port.ToString(CultureInfo.InvariantCulture) + " )"])
+            {
+                RedirectStandardOutput = true,
+            })!;
+            var lines = ss.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            ss.WaitForExit();
+            var sockets = new Dictionary<string, (long, long)>();
+            for (var i = 0; i + 1 < lines.Length; i += 2)
+            {
+                long Counter(string name) => Regex.Match(lines[i + 1], $@"\b{name}:(\d+)") is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+                sockets[lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1]] = (Counter("bytes_received"), Counter("bytes_acked"));
+            }
+            return sockets;
         }
 
         private static bool Free(int port)
@@ -235,7 +257,14 @@ public static class FanoutBenchmark
         }
     }
 
-    private readonly record struct BrokerUsage(ProcessUsage Cpu, long Read, long Written, long DiskWritten);
+    private readonly record struct BrokerUsage(ProcessUsage Cpu, long DiskWritten, Dictionary<string, (long Received, long Sent)> Sockets)
+    {
+        /// <summary>Bytes the broker's sockets received and sent since <paramref name="before"/> (a socket new since then counts from 0).</summary>
+        public (long Received, long Sent) Since(BrokerUsage before) =>
+            Sockets.Aggregate((0L, 0L), (sum, socket) => before.Sockets.TryGetValue(socket.Key, out var was)
+                ? (sum.Item1 + socket.Value.Received - was.Received, sum.Item2 + socket.Value.Sent - was.Sent)
+                : (sum.Item1 + socket.Value.Received, sum.Item2 + socket.Value.Sent));
+    }
 
     /// <summary>The site exchanges, and for the stream shape the site's stream bound to both; deleted at the end.</summary>
     private sealed class SiteTopology(FanoutNode node, Shape shape) : IAsyncDisposable
@@ -639,8 +668,8 @@ public static class FanoutBenchmark
                     await ConnectAsync();
                     return;
                 }
-                catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException
-                    or RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
+                catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException
+                    or RabbitMQ.Client.Exceptions.OperationInterruptedException or TimeoutException)
                 {
                     // still down: back off and try again
                 }
