@@ -472,8 +472,16 @@ public static class FanoutBenchmark
         private static readonly DateTimeOffset Since = DateTimeOffset.UtcNow.AddMinutes(-3);
         private static readonly Tally Calls = new()
         {
-            Offered = 42, Answered = 37, Handled = 35, Abandoned = 3, ShortAbandoned = 1, ServiceLevelOffered = 41,
-            AnsweredInServiceLevel = 31, AbandonedInServiceLevel = 1, AnswerWaitSeconds = 412.5, HandleSeconds = 7_310,
+            Offered = 42,
+            Answered = 37,
+            Handled = 35,
+            Abandoned = 3,
+            ShortAbandoned = 1,
+            ServiceLevelOffered = 41,
+            AnsweredInServiceLevel = 31,
+            AbandonedInServiceLevel = 1,
+            AnswerWaitSeconds = 412.5,
+            HandleSeconds = 7_310,
         };
         private static readonly Dictionary<string, JsonElement[]> Variants = new()
         {
