@@ -220,7 +220,9 @@ public static class FanoutBenchmark
         /// </summary>
         public BrokerUsage Usage()
         {
-            var pid = ProcessUsage.All("beam.smp").FirstOrDefault(p => File.ReadAllText($"/proc/{p}/cmdline").Contains($"{Name}@", StringComparison.Ordinal));
+            // node.sh's pid file: the node's name is not on beam.smp's command line (node.sh passes it in the environment)
+            var folder = Environment.GetEnvironmentVariable("RTD_RABBITMQ_NODES") is { Length: > 0 } nodes ? nodes : "/var/lib/rabbitmq/rtd-nodes";
+            var pid = int.Parse(File.ReadAllText(Path.Combine(folder, Name, "pid")).Trim(), CultureInfo.InvariantCulture);
             var io = File.ReadLines($"/proc/{pid}/io").Select(l => l.Split(':', 2)).ToDictionary(f => f[0], f => long.Parse(f[1].Trim(), CultureInfo.InvariantCulture));
             return new(ProcessUsage.Read(pid), io["write_bytes"], Sockets());
         }
