@@ -527,6 +527,7 @@ public static class FanoutBenchmark
         private readonly Lock _lock = new();
         private IConnection? _connection;
         private long _offset = -1;
+        private long _resumedFrom = -1;
         private long _last;
         private long _from = long.MaxValue;
         private long _freshSince = long.MaxValue;
@@ -643,6 +644,7 @@ public static class FanoutBenchmark
                 {
                     var offset = Interlocked.Read(ref _offset);
                     Resumed = offset >= 0;
+                    _resumedFrom = offset;
                     await channel.BasicConsumeAsync(StreamName, false, $"ws-{index}", false, false,
                         new Dictionary<string, object?> { ["x-stream-offset"] = offset >= 0 ? offset + 1 : "next" }, consumer);
                 }
@@ -704,7 +706,7 @@ public static class FanoutBenchmark
                 {
                     if (_held.TryGetValue(message.Table, out var head) && message.ChainHead > head)
                     {
-                        Gap(message.Table, message.ChainHead);
+                        Gap(message, head, message.ChainHead);
                     }
                     return;
                 }
@@ -716,7 +718,7 @@ public static class FanoutBenchmark
                     }
                     if (message.PreviousSiteSequence != held)
                     {
-                        Gap(message.Table, message.PreviousSiteSequence);
+                        Gap(message, held, message.PreviousSiteSequence);
                     }
                 }
                 _held[message.Table] = message.SiteSequence;
@@ -729,10 +731,13 @@ public static class FanoutBenchmark
         }
 
         /// <summary>A broken chain: counted; the screen then holds what a snapshot would give it (the link's target).</summary>
-        private void Gap(string table, long head)
+        private void Gap(Header message, long held, long head)
         {
-            Gaps++;
-            _held[table] = head;
+            if (Gaps++ == 0)
+            {
+                Console.WriteLine($"  workstation {index}: gap in {message.Table}: held {held}, {message.Kind} {message.SiteSequence} links {head} (stream offset {_offset}, resumed from {_resumedFrom})");
+            }
+            _held[message.Table] = head;
         }
     }
 
