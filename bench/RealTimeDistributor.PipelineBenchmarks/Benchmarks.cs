@@ -24,6 +24,11 @@ public static class Benchmarks
         new("wantransport", (report, quick) => WanTransportBenchmark.RunAsync(report, quick ? 10_000 : 60_000)),
         // issue 16: a 12,000-agent center's peripheral events into published rows, over AMQP and HTTP, against a raw consume
         new("ingest", (report, quick) => IngestBenchmark.RunAsync(report, 12_000, quick ? 10_000 : 50_000)),
+        // issue 22: the last hop, a queue per workstation (today, the baseline) vs one stream per site, at the site stream's
+        // measured change rates (95 and 209 rows/s at 12,000 and 24,000 agents), then a broker restart, on a private node
+        new("fanout", (report, quick) => FanoutBenchmark.RunAsync(report, quick
+            ? new([(12_000, 95)], [1, 50], TimeSpan.FromSeconds(8), 50)
+            : new([(12_000, 95), (24_000, 209)], [1, 50, 200], TimeSpan.FromSeconds(30), 200))),
         new("rebuild", (report, quick) => RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
         // a 12,000-agent center: 1 workstation queue, the knee of the call rate, then 200 workstations; then a 24,000-agent one
         new("scale", async (report, quick) =>
