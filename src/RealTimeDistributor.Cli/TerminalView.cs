@@ -156,7 +156,10 @@ public static class TerminalView
         {
             grid.AddColumn(new TableColumn(new Text(column.Heading, Heading))
             {
-                Width = column.Width, NoWrap = true, Alignment = Justify.Right, Padding = Gap,
+                Width = column.Width,
+                NoWrap = true,
+                Alignment = Justify.Right,
+                Padding = Gap,
             });
         }
         var fit = rows.Count <= room - 1 ? rows.Count : room - 2;

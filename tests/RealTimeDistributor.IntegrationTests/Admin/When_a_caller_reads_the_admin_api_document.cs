@@ -42,6 +42,14 @@ public sealed partial class When_a_caller_reads_the_admin_api_document : SystemT
         Assert.Equal("header", scheme.GetProperty("in").GetString());
         Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
         var paths = document.GetProperty("paths");
+        // rows are typed per table (issue 26): the row schema lists each table's fields, the {table} the table names
+        var rowSchema = document.GetProperty("components").GetProperty("schemas").GetProperty("ConfigRow");
+        var tables = RealTimeDistributor.Data.Configuration.ConfigTables.All;
+        Assert.Equal(tables.Select(t => t.Name), rowSchema.GetProperty("anyOf").EnumerateArray().Select(r => r.GetProperty("title").GetString()));
+        Assert.Contains("serviceLevelSeconds", rowSchema.GetRawText(), StringComparison.Ordinal);
+        var tableParameter = paths.GetProperty("/api/config/{table}").GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "table");
+        Assert.Equal(tables.Select(t => t.Name), tableParameter.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
 
         var routes = Rtd.Central.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null)
