@@ -36,8 +36,8 @@ public static class ClientCommand
         }
         if (named is null && ownUser is null)
         {
-            throw new UsageException($"client needs --workstation WS (or RTD_WORKSTATION): it logs in as the workstation's own broker user rtd-{site}-ws-WS, "
-                + $"which `rtd workstation add {site} WS` issues (or set RTD_RABBITMQ_WORKSTATION_USER to a user that may read the site)");
+            throw new UsageException($"client needs --workstation WS (or RTD_WORKSTATION): it logs in as that workstation's own broker user rtd-{site}-ws-WS "
+                + $"(infra/demo.sh issues 'terminal'; `rtd workstation add {site} WS` issues another and prints its password, for RTD_RABBITMQ_WORKSTATION_PASSWORD)");
         }
         var staleAfter = options.Duration("stale-after");
         var workstation = named ?? $"cli-{Environment.ProcessId}";
