@@ -36,8 +36,8 @@ internal static class ClientCommand
         }
         if (named is null && ownUser is null)
         {
-            throw new UsageException($"client needs --workstation WS (or RTD_WORKSTATION): it logs in as the workstation's own broker user rtd-{site}-ws-WS, "
-                + $"which `rtd workstation add {site} WS` issues (or set RTD_RABBITMQ_WORKSTATION_USER to a user that may read the site)");
+            throw new UsageException($"client needs --workstation WS (or RTD_WORKSTATION): it logs in as that workstation's own broker user rtd-{site}-ws-WS "
+                + $"(infra/demo.sh issues 'terminal'; `rtd workstation add {site} WS` issues another and prints its password, for RTD_RABBITMQ_WORKSTATION_PASSWORD)");
         }
         var staleAfter = options.Duration("stale-after");
         var workstation = named ?? $"cli-{Environment.ProcessId}";
@@ -46,7 +46,7 @@ internal static class ClientCommand
             ownUser ?? BrokerUsers.Workstation(site, workstation), Env("RTD_RABBITMQ_WORKSTATION_PASSWORD", "local-demo-workstation"),
             UseTls: false, TimeSpan.FromSeconds(5), Topology.Site.VirtualHost(site));
         // a named workstation's queue outlives its session: --once reads it then (a session that starts later loads a snapshot anyway)
-        var queueExists = await WorkstationQueueAsync(broker, site, workstation);
+        var queueExists = await WorkstationQueueAsync(broker, site, workstation, once);
         var table = options["table"];
         var settings = new Dictionary<string, string?>
         {
@@ -134,8 +134,9 @@ internal static class ClientCommand
             {
                 do
                 {
-                    var (width, height) = Console.IsOutputRedirected ? (int.MaxValue, int.MaxValue) : (Console.WindowWidth, Console.WindowHeight);
-                    var frame = TerminalView.Render(view, clientSettings, app.Urls.First(), DateTimeOffset.UtcNow, width, height, table);
+                    var (width, height) = Console.IsOutputRedirected ? (10_000, int.MaxValue) : (Console.WindowWidth, Console.WindowHeight);
+                    var frame = TerminalView.Render(view, clientSettings, app.Urls.First(), DateTimeOffset.UtcNow, width, height, table,
+                        colors: !Console.IsOutputRedirected);
                     Console.Write("\u001b[H" + frame.Replace("\n", "\u001b[K\n", StringComparison.Ordinal) + "\u001b[J");
                 }
                 while (await timer.WaitForNextTickAsync(stop.Token));
@@ -164,8 +165,11 @@ internal static class ClientCommand
     /// <summary>
     /// Before the host starts, one connection as the workstation's user to its site: a refused login, an unknown site or a
     /// workstation whose queue another session consumes is one line at once (not a retrying bus). Whether the queue exists.
+    /// A --once session without the queue (<paramref name="once"/>) declares it and the exchange in front of it temporary:
+    /// the durable exchange an earlier live session left (it outlives the queue's 30 min expiry) is deleted first, if
+    /// nothing is bound to it, or the broker would refuse the temporary one.
     /// </summary>
-    private static async Task<bool> WorkstationQueueAsync(RabbitMqSettings broker, string site, string workstation)
+    private static async Task<bool> WorkstationQueueAsync(RabbitMqSettings broker, string site, string workstation, bool once)
     {
         var vhost = Topology.Site.VirtualHost(site);
         IConnection connection;
@@ -198,6 +202,10 @@ internal static class ClientCommand
             }
             catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 404)
             {
+                if (once)
+                {
+                    await DeleteLeftExchangeAsync(connection, site, workstation, queue);
+                }
                 return false;
             }
             catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 405)
@@ -209,6 +217,20 @@ internal static class ClientCommand
                 // the broker refuses a vhost it does not have when the connection's first channel opens
                 throw NoSite(broker, site);
             }
+        }
+    }
+
+    private static async Task DeleteLeftExchangeAsync(IConnection connection, string site, string workstation, string queue)
+    {
+        try
+        {
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.ExchangeDeleteAsync(queue, ifUnused: true);
+        }
+        catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 406)
+        {
+            // something is bound from it: another session is setting the workstation up
+            throw InUse(site, workstation, queue);
         }
     }
 

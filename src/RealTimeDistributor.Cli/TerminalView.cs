@@ -1,14 +1,15 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace RealTimeDistributor.Cli;
 
 /// <summary>
-/// What `rtd client` draws: a header (site, sequences, each real-time table live or stale), then a compact summary per skill
+/// What `rtd client` draws, with Spectre.Console (tables, alignment, cut cells, colours on a terminal): a header (site, sequences, each real-time table live or stale), then a compact summary per skill
 /// group and call type (queued, longest wait, service level, agents by state, the half hour's calls) cut to the terminal's
 /// height, every line cut to its width; or, with --table, one table with a column per field in a fixed order.
 /// </summary>
@@ -43,71 +44,91 @@ public static class TerminalView
 
     private const int NameWidth = 25;
 
+    /// <summary>The width --once and --table draw at: nothing is cut.</summary>
+    private const int Unlimited = 10_000;
+
+    /// <summary>A space right of each column (the last line's end is trimmed): a table without borders ignores left padding.</summary>
+    private static readonly Padding Gap = new(0, 0, 1, 0);
+
+    private static readonly Style Heading = new(decoration: Decoration.Bold);
+    private static readonly Style Live = new(Color.Green);
+    private static readonly Style Warning = new(Color.Yellow);
+    private static readonly Style Alarm = new(Color.Red, decoration: Decoration.Bold);
+
     /// <summary>The real-time columns `--table` leads with, and their headings: what an agent is doing, why, and for how long.</summary>
     private static readonly Dictionary<string, string> Headings = new() { ["reasonCode"] = "reason", ["stateSince"] = "in state" };
 
-    private static string SummaryLine(string name, IEnumerable<string> cells) =>
-        $"{Fit(name, NameWidth),-NameWidth}{string.Concat(cells.Zip(SummaryColumns, (cell, c) => " " + Fit(cell, c.Width).PadLeft(c.Width)))}";
-
-    public static string Render(ClientView view, ClientSettings settings, string url, DateTimeOffset now, int width, int height, string? table = null)
+    /// <summary>
+    /// The frame for a terminal of <paramref name="width"/> x <paramref name="height"/>, drawn by Spectre.Console: plain text,
+    /// or with <paramref name="colors"/> its ANSI colours (stale and unreachable in red, live in green, headings bold).
+    /// </summary>
+    public static string Render(ClientView view, ClientSettings settings, string url, DateTimeOffset now, int width, int height, string? table = null,
+        bool colors = false)
     {
-        var lines = new List<string>
+        var parts = new List<IRenderable>
         {
-            $"site {settings.Site}  workstation {settings.Workstation}  site sequence {view.LastSiteSequence} (snapshot {view.SnapshotSequence})  gaps {view.Gaps}",
-            $"wallboard {url}/",
+            Line($"site {settings.Site}  workstation {settings.Workstation}  site sequence {view.LastSiteSequence} (snapshot {view.SnapshotSequence})  gaps {view.Gaps}",
+                view.Gaps > 0 ? Warning : Style.Plain),
+            Line($"wallboard {url}/"),
             Freshness(view, settings, now),
-            "",
+            Blank(),
         };
         var rows = view.Rows();
         if (table is not null)
         {
-            lines.AddRange(Table(rows, table, now));
+            parts.AddRange(TableParts(rows, table, now));
         }
         else
         {
-            var left = Math.Max(4, Math.Min(height, 100_000) - lines.Count - 1);
+            var left = Math.Max(4, Math.Min(height, 100_000) - parts.Count - 1);
             var groups = Summary(rows, RealTimeTables.SkillGroup, now);
             var callTypes = Summary(rows, RealTimeTables.CallType, now);
             var agents = rows.Where(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == RealTimeTables.Agent)
                 .GroupBy(r => Text(r.Value, "state")).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
-            lines.Add($"agents: {string.Join(", ", agents)}");
+            parts.Add(Line($"agents: {string.Join(", ", agents)}"));
             left--;
             var groupLines = Math.Max(2, callTypes.Count == 0 ? left : Math.Min(groups.Count + 2, left * 2 / 3));
-            lines.AddRange(Cut("SKILL GROUPS", groups, groupLines, RealTimeTables.SkillGroup));
-            lines.AddRange(Cut("CALL TYPES", callTypes, left - Math.Min(groupLines, groups.Count + 2), RealTimeTables.CallType));
+            var summaryColumns = SummaryColumns.Length - SummaryColumns.Reverse().TakeWhile((_, dropped) =>
+                NameWidth + SummaryColumns.SkipLast(dropped).Sum(c => c.Width + 1) > width).Count();
+            parts.AddRange(Cut("SKILL GROUPS", groups, groupLines, RealTimeTables.SkillGroup, summaryColumns));
+            parts.AddRange(Cut("CALL TYPES", callTypes, left - Math.Min(groupLines, groups.Count + 2), RealTimeTables.CallType, summaryColumns));
         }
-        var text = new StringBuilder();
-        foreach (var line in lines)
-        {
-            text.Append(line.Length > width ? line[..Math.Max(0, width - 1)] + "…" : line).Append('\n');
-        }
-        return text.ToString();
+        return Draw(new Rows(parts), width, colors);
     }
 
-    /// <summary>--once: the header and summary, then every table (or only <paramref name="table"/>) in full, nothing cut.</summary>
+    /// <summary>--once: the header and summary, then every table (or only <paramref name="table"/>) in full, nothing cut, plain text.</summary>
     public static string Print(ClientView view, ClientSettings settings, string url, DateTimeOffset now, string? table)
     {
         var rows = view.Rows();
         var tables = table is null ? rows.Select(r => r.Table).Distinct().ToList() : [];
-        return Render(view, settings, url, now, int.MaxValue, int.MaxValue, table) + "\n" +
+        return Render(view, settings, url, now, Unlimited, Unlimited, table) + "\n" +
             string.Concat(tables.SelectMany(t => Table(rows, t, now)).Select(line => line + "\n"));
     }
 
     /// <summary>Each real-time table live or stale, and the configuration's size.</summary>
-    private static string Freshness(ClientView view, ClientSettings settings, DateTimeOffset now)
+    private static Paragraph Freshness(ClientView view, ClientSettings settings, DateTimeOffset now)
     {
+        var line = new Paragraph { Overflow = Overflow.Ellipsis };
+        if (view.CenterUnreachableSince is { } since)
+        {
+            line.Append(string.Create(CultureInfo.InvariantCulture, $"CENTER UNREACHABLE since {since.ToLocalTime():HH:mm:ss} ({Age(now - since)})"), Alarm).Append("  ");
+        }
+        line.Append("real-time: ");
         var tables = view.Tables(now, settings.StaleAfter);
-        var realTime = tables.Where(t => t.Kind == SiteUpdate.RealTimeKind)
-            .Select(t => t.Stale ? $"{t.Table} STALE {Age(t.Age)}" : $"{t.Table} live");
+        var realTime = tables.Where(t => t.Kind == SiteUpdate.RealTimeKind).ToList();
+        if (view.IsLoading || realTime.Count == 0)
+        {
+            line.Append(view.IsLoading ? "loading a snapshot" : "no rows yet", Warning);
+        }
+        foreach (var (t, i) in view.IsLoading ? [] : realTime.Select((t, i) => (t, i)))
+        {
+            line.Append(i == 0 ? "" : ", ").Append(t.Stale ? $"{t.Table} STALE {Age(t.Age)}" : $"{t.Table} live", t.Stale ? Alarm : Live);
+        }
         var config = tables.Where(t => t.Kind == SiteUpdate.ConfigKind).ToList();
-        var center = view.CenterUnreachableSince is { } since
-            ? string.Create(CultureInfo.InvariantCulture, $"CENTER UNREACHABLE since {since.ToLocalTime():HH:mm:ss} ({Age(now - since)})  ")
-            : "";
-        return $"{center}real-time: {(view.IsLoading ? "loading a snapshot" : string.Join(", ", realTime.DefaultIfEmpty("no rows yet")))}" +
-            $"  configuration: {config.Count} tables, {config.Sum(t => t.Rows)} rows";
+        return line.Append($"  configuration: {config.Count} tables, {config.Sum(t => t.Rows)} rows");
     }
 
-    private static List<string> Summary(IReadOnlyList<ViewRow> rows, string table, DateTimeOffset now)
+    private static List<(string Name, string[] Cells)> Summary(IReadOnlyList<ViewRow> rows, string table, DateTimeOffset now)
     {
         var names = Names(rows, table);
         return
@@ -115,39 +136,58 @@ public static class TerminalView
             .. rows.Where(r => r.Kind == SiteUpdate.RealTimeKind && r.Table == table)
                 .Select(r => (Name: names.GetValueOrDefault(r.Key, $"{table} {r.Key}"), r.Value))
                 .OrderBy(r => r.Name, StringComparer.CurrentCulture)
-                .Select(r => SummaryLine(r.Name, SummaryColumns.Select(c => c.Cell(r.Value, now)))),
+                .Select(r => (r.Name, SummaryColumns.Select(c => c.Cell(r.Value, now)).ToArray())),
         ];
     }
 
-    /// <summary>A section's title, header and as many rows as fit in <paramref name="room"/> lines, then how many did not.</summary>
-    private static IEnumerable<string> Cut(string title, List<string> rows, int room, string table)
+    /// <summary>
+    /// A section as a table under its title (the first column's heading): as many rows as fit in <paramref name="room"/>
+    /// lines, then how many did not; the first <paramref name="columns"/> summary columns (those that fit the width).
+    /// </summary>
+    private static IEnumerable<IRenderable> Cut(string title, List<(string Name, string[] Cells)> rows, int room, string table, int columns)
     {
         if (rows.Count == 0 || room < 3)
         {
             yield break;
         }
-        yield return SummaryLine(title, SummaryColumns.Select(c => c.Heading));
-        var fit = rows.Count <= room - 1 ? rows.Count : room - 2;
-        foreach (var row in rows.Take(fit))
+        var grid = new Table { Border = TableBorder.None, ShowHeaders = true };
+        grid.AddColumn(new TableColumn(new Text(title, Heading)) { Width = NameWidth, NoWrap = true, Padding = Gap });
+        foreach (var column in SummaryColumns.Take(columns))
         {
-            yield return row;
+            grid.AddColumn(new TableColumn(new Text(column.Heading, Heading))
+            {
+                Width = column.Width,
+                NoWrap = true,
+                Alignment = Justify.Right,
+                Padding = Gap,
+            });
         }
+        var fit = rows.Count <= room - 1 ? rows.Count : room - 2;
+        foreach (var (name, cells) in rows.Take(fit))
+        {
+            grid.AddRow([TextCell(name, NameWidth), .. cells.Take(columns).Select((cell, i) => TextCell(cell, SummaryColumns[i].Width))]);
+        }
+        yield return grid;
         if (fit < rows.Count)
         {
-            yield return $"… {rows.Count - fit} more (rtd client --table {table})";
+            yield return Line($"… {rows.Count - fit} more (rtd client --table {table})");
         }
     }
 
+    /// <summary>One table, every row, as plain lines (<see cref="TableParts"/>).</summary>
+    public static IEnumerable<string> Table(IReadOnlyList<ViewRow> rows, string table, DateTimeOffset now) =>
+        Draw(new Rows(TableParts(rows, table, now)), Unlimited, colors: false).Split('\n').SkipLast(1);
+
     /// <summary>One table, every row: key, then a column per field in <see cref="KnownColumns"/> order, then the others by name.</summary>
-    public static IEnumerable<string> Table(IReadOnlyList<ViewRow> rows, string table, DateTimeOffset now)
+    private static List<IRenderable> TableParts(IReadOnlyList<ViewRow> rows, string table, DateTimeOffset now)
     {
         // the live rows first, then the configuration's
         var selected = rows.Where(r => r.Table == table).OrderBy(r => r.Kind == SiteUpdate.RealTimeKind ? 0 : 1).ToList();
         if (selected.Count == 0)
         {
-            yield return $"no rows in table {table}";
-            yield break;
+            return [Line($"no rows in table {table}")];
         }
+        var parts = new List<IRenderable>();
         var names = Names(rows, table);
         foreach (var kind in selected.Select(r => r.Kind).Distinct())
         {
@@ -166,16 +206,64 @@ public static class TerminalView
                 "name" when kind == SiteUpdate.RealTimeKind => names.GetValueOrDefault(r.Key, ""),
                 _ => Cell(r.Value, c, now),
             }).ToList()).ToList();
-            var widths = columns.Select((c, i) => Math.Min(30, Math.Max(Headings.GetValueOrDefault(c, c).Length, cells.Max(row => row[i].Length)))).ToList();
-            yield return $"{kind} {table}: {ofKind.Count} rows";
-            yield return string.Join(" ", columns.Select((c, i) => Fit(Headings.GetValueOrDefault(c, c), widths[i]).PadRight(widths[i])));
+            var grid = new Table { Border = TableBorder.None };
+            foreach (var (column, i) in columns.Select((c, i) => (c, i)))
+            {
+                var heading = Headings.GetValueOrDefault(column, column);
+                grid.AddColumn(new TableColumn(new Text(heading, Heading))
+                {
+                    Width = Math.Min(30, Math.Max(heading.Length, cells.Max(row => row[i].Length))),
+                    NoWrap = true,
+                    Padding = Gap,
+                });
+            }
             foreach (var row in cells)
             {
-                yield return string.Join(" ", row.Select((c, i) => Fit(c, widths[i]).PadRight(widths[i])));
+                grid.AddRow([.. row.Select((cell, i) => (IRenderable)TextCell(cell, grid.Columns[i].Width!.Value))]);
             }
-            yield return "";
+            parts.Add(Line($"{kind} {table}: {ofKind.Count} rows"));
+            parts.Add(grid);
+            parts.Add(Blank());
         }
+        return parts;
     }
+
+    /// <summary>
+    /// Renders through a Spectre.Console console that writes to a string: laid out at full width (no cell wraps), then
+    /// each line cut to <paramref name="width"/> cells with "…" (colours kept whole), trailing spaces trimmed.
+    /// </summary>
+    private static string Draw(IRenderable frame, int width, bool colors)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = colors ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = colors ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(text),
+        });
+        console.Profile.Width = Unlimited;
+        var lines = Segment.SplitLines(frame.GetSegments(console))
+            .Select(line => Segment.CellCount(line) <= width ? [.. line] : new List<Segment>([.. Segment.Truncate(line, Math.Max(0, width - 1)), new Segment("…")]))
+            .ToList();
+        console.Write(new SegmentLines(lines));
+        return string.Concat(text.ToString().Split('\n').SkipLast(1).Select(line => line.TrimEnd() + "\n"));
+    }
+
+    /// <summary>Lines of segments already laid out, each ended by a line break.</summary>
+    private sealed class SegmentLines(List<List<Segment>> lines) : Renderable
+    {
+        protected override IEnumerable<Segment> Render(RenderOptions options, int maxWidth) =>
+            lines.SelectMany(line => line.Append(Segment.LineBreak));
+    }
+
+    /// <summary>An empty line (an empty text would be no line at all).</summary>
+    private static Text Blank() => new(" ");
+
+    private static Paragraph Line(string text, Style? style = null) => new Paragraph(text, style ?? Style.Plain) { Overflow = Overflow.Ellipsis };
+
+    /// <summary>A cell cut to its column's width with "…" (a cell never wraps onto a second line).</summary>
+    private static Text TextCell(string text, int width) => new(text.Length <= width ? text : text[..(width - 1)] + "…");
 
     private static Dictionary<string, string> Names(IReadOnlyList<ViewRow> rows, string table) =>
         rows.Where(r => r.Kind == SiteUpdate.ConfigKind && r.Table == table && r.Value is { ValueKind: JsonValueKind.Object } v && v.TryGetProperty("name", out _))
@@ -210,5 +298,4 @@ public static class TerminalView
             : string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:00}:{seconds % 60:00}");
     }
 
-    private static string Fit(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
 }

@@ -35,8 +35,10 @@ internal static class LabCommands
                 Word("file", "the file to write"), Value("duration", "AGE", "stop after this long, e.g. 1h")),
             Command("replay", "send FILE again, a new session per peripheral, its times moved to end now", FeedCommand.RunAsync,
                 Word("file", "a file written by feed record"), Value("speed", "FACTOR", "faster, e.g. 10x (default 1x)"))),
-        Command("bench", "run the pipeline benchmarks with their baselines (dotnet run -c Release of bench/RealTimeDistributor.PipelineBenchmarks; "
-            + "services must be up) and write the report (<yyyy-MM-dd>.md and .json, -quick for --quick); docs/benchmarks.md", BenchCommand.RunAsync,
+        Command("bench", "run the pipeline benchmarks with their baselines (bench/RealTimeDistributor.PipelineBenchmarks, built once in rtd-lab's "
+            + "configuration; services must be up; as the broker's admin user $RTD_RABBITMQ_ADMIN_USER / _PASSWORD and the database user "
+            + "$RTD_POSTGRES_USER / _PASSWORD: source infra/env.sh) and write the report (<yyyy-MM-dd>.md and .json, -quick for --quick); "
+            + "docs/benchmarks.md", BenchCommand.RunAsync,
             Words("name", "benchmarks to run: all (default), config, commit, latency, ..."),
             Flag("quick", "fewer and shorter runs"), Value("out", "DIR", "where the report goes (default bench/results)")),
         Command("chaos", "the fault matrix: the center, two distributor instances per site and two clients as processes on vhosts and databases "

@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
+using RealTimeDistributor.Data.Configuration;
 using RealTimeDistributor.Hosting;
 using Scalar.AspNetCore;
 
@@ -42,8 +44,32 @@ internal static class AdminDocs
             };
             return Task.CompletedTask;
         });
+        // a row of /api/config/{table} is typed per table: the base row's schema says which fields each table's row has
+        options.AddSchemaTransformer(async (schema, context, cancellationToken) =>
+        {
+            if (context.JsonTypeInfo.Type != typeof(ConfigRow))
+            {
+                return;
+            }
+            schema.Description = "A configuration row: id and version (configSequence), and the fields of the table the path names, one of these.";
+            schema.AnyOf = [];
+            foreach (var table in ConfigTables.All)
+            {
+                var row = await context.GetOrCreateSchemaAsync(table.Type, null, cancellationToken);
+                row.Title = table.Name;
+                schema.AnyOf.Add(row);
+            }
+        });
         options.AddOperationTransformer((operation, context, _) =>
         {
+            // the tables a {table} of the path may name
+            foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>().Where(p => p.Name == "table") ?? [])
+            {
+                if (parameter.Schema is OpenApiSchema names)
+                {
+                    names.Enum = [.. ConfigTables.All.Select(t => (JsonNode)JsonValue.Create(t.Name))];
+                }
+            }
             var policies = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Select(a => a.Policy).ToList();
             if (policies.Count > 0)
             {

@@ -42,6 +42,22 @@ public sealed partial class When_a_caller_reads_the_admin_api_document : SystemT
         Assert.Equal("header", scheme.GetProperty("in").GetString());
         Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
         var paths = document.GetProperty("paths");
+        // rows are typed per table (issue 26): the row schema lists each table's fields, the {table} the table names
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var rowSchema = schemas.GetProperty("ConfigRow");
+        var tables = RealTimeDistributor.Data.Configuration.ConfigTables.All;
+        var rows = rowSchema.GetProperty("anyOf").EnumerateArray()
+            .Select(r => r.TryGetProperty("$ref", out var reference) ? schemas.GetProperty(reference.GetString()!.Split('/')[^1]) : r).ToList();
+        Assert.True(rows.Count == tables.Count, rowSchema.GetRawText());
+        // a field of its own of each table: calltype, skillgroupmember, routingscript, peripheral
+        foreach (var field in new[] { "serviceLevelSeconds", "skillGroupId", "body", "timeZone" })
+        {
+            Assert.True(rows.Any(r => r.TryGetProperty("properties", out var properties) && properties.TryGetProperty(field, out _)),
+                $"no row schema has {field}: {rowSchema.GetRawText()}");
+        }
+        var tableParameter = paths.GetProperty("/api/config/{table}").GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "table");
+        Assert.Equal(tables.Select(t => t.Name), tableParameter.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
 
         var routes = Rtd.Central.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null)

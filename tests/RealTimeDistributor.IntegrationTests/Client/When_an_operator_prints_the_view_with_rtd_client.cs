@@ -81,6 +81,34 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
         Assert.DoesNotContain(await Rtd.Broker.NamesAsync($"rtd-{Site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Should_print_once_a_workstation_whose_earlier_session_left_its_exchange()
+    {
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
+        await Rtd.WaitReplicaHoldsAsync(Site, applied: 2, realTimeRows: 1, version: 3, table: "skillgroup");
+        // a live session's durable exchange in front of its queue outlives the queue's expiry (issue 26: the --once
+        // session declared a transient one, the broker refused it, the bus retried 30 s and the command crashed)
+        var queue = $"rtd.{Site}.client.ws9";
+        var connection = await TestSettings.RabbitConnection($"rtd-{Site}").CreateConnectionAsync();
+        await using (connection)
+        {
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.ExchangeDeclareAsync(queue, "fanout", durable: true, autoDelete: false);
+        }
+
+        var (once, output, errors) = RunRtd("client", "--site", Site, "--workstation", "ws9", "--once", "--json");
+        using (once)
+        {
+            await once.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(once.ExitCode == 0, $"rtd client exited {once.ExitCode}: {await output}\n{await errors}");
+        }
+        Assert.Contains("\"name\":\"Sales\"", await output, StringComparison.Ordinal);
+        // its temporary queue and exchange went with it
+        Assert.DoesNotContain(await Rtd.Broker.NamesAsync($"rtd-{Site}"), n => n.StartsWith(queue, StringComparison.Ordinal));
+    }
+
     /// <summary>
     /// Starts rtd with this system's broker (the test project references the command line, so it is built next to the
     /// client: src/RealTimeDistributor.Cli/bin/.../rtd.dll). Returns the process and, for --once runs, its whole output.

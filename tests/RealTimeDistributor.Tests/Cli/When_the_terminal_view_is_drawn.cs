@@ -91,6 +91,18 @@ public sealed class When_the_terminal_view_is_drawn
     }
 
     [Fact]
+    public void Should_colour_a_terminal_frame_without_moving_a_character()
+    {
+        var settings = new ClientSettings("site-a", "terminal", []);
+        var plain = TerminalView.Render(View(), settings, "http://127.0.0.1:5095", Now, 120, 40);
+        var coloured = TerminalView.Render(View(), settings, "http://127.0.0.1:5095", Now, 120, 40, colors: true);
+
+        Assert.DoesNotContain("\u001b", plain, StringComparison.Ordinal);
+        Assert.Contains("\u001b[", coloured, StringComparison.Ordinal);
+        Assert.Equal(plain, System.Text.RegularExpressions.Regex.Replace(coloured, @"\u001b\[[0-9;]*m", ""));
+    }
+
+    [Fact]
     public void Should_lead_the_agent_table_with_state_reason_and_time_in_state()
     {
         var lines = TerminalView.Table(View().Rows(), "agent", Now).ToList();
