@@ -12,7 +12,7 @@ public interface IRealTimeColumns
 /// agent: ICM Agent_Real_Time. Time in state is not a column: it grows every second, so it would change every agent
 /// row every interval; readers compute it as now - <see cref="StateSince"/> (ICM's DateTimeLastStateChange).
 /// </summary>
-internal readonly record struct AgentColumns(string State, int ReasonCode, DateTimeOffset StateSince, long? SkillGroupId,
+public readonly record struct AgentColumns(string State, int ReasonCode, DateTimeOffset StateSince, long? SkillGroupId,
     string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
 {
     public void WriteTo(Utf8JsonWriter writer)
@@ -66,13 +66,13 @@ internal static class JsonColumns
 }
 
 /// <summary>How many of a skill group's member agents are in each state now.</summary>
-internal readonly record struct AgentCounts(int LoggedOn, int Ready, int Talking, int WrapUp, int NotReady);
+public readonly record struct AgentCounts(int LoggedOn, int Ready, int Talking, int WrapUp, int NotReady);
 
 /// <summary>
 /// calltype (ICM Call_Type_Real_Time), and a service's and skill group's calls: the queue now, the longest available
 /// agent now (skill groups and services only: <see cref="NoAgents"/> leaves the column out) and the three windows.
 /// </summary>
-internal readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? LongestInQueueSince, Tally To5, Tally Half, Tally Today,
+public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? LongestInQueueSince, Tally To5, Tally Half, Tally Today,
     ServiceLevelAbandons Treatment = ServiceLevelAbandons.Negative, DateTimeOffset? LongestAvailableSince = null) : IRealTimeColumns
 {
     /// <summary>A call type has no agents: its rows have no longestAvailableSince column.</summary>
@@ -114,7 +114,7 @@ internal readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? 
 }
 
 /// <summary>service (ICM Service_Real_Time): its peripheral's status, then the call columns of a call type.</summary>
-internal readonly record struct ServiceColumns(CallColumns Calls, string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
+public readonly record struct ServiceColumns(CallColumns Calls, string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
 {
     public void WriteTo(Utf8JsonWriter writer)
     {
@@ -124,7 +124,7 @@ internal readonly record struct ServiceColumns(CallColumns Calls, string Periphe
 }
 
 /// <summary>skillgroup (ICM Skill_Group_Real_Time): agents by state now, then the same call columns as a call type.</summary>
-internal readonly record struct SkillGroupColumns(AgentCounts Agents, CallColumns Calls, string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
+public readonly record struct SkillGroupColumns(AgentCounts Agents, CallColumns Calls, string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
 {
     public void WriteTo(Utf8JsonWriter writer)
     {
