@@ -178,19 +178,18 @@ function reasonTexts() {
   return texts;
 }
 
-/** the URL's team (?team= its id, else its name, case ignored): { key, name, agents: Set of agent keys }, null when none is asked for */
+/**
+ * the URL's team (?team= its id, else its name, case ignored): { key, name, members, agents: members and supervisors
+ * (Sets of agent keys) }, null when none is asked for
+ */
 function scopedTeam() {
   if (scope.team === '') return null;
   const rows = [...config('team').values()];
   const wanted = scope.team.toLowerCase();
   const row = rows.find(r => r.key === scope.team) ?? rows.find(r => (r.value?.name ?? '').toLowerCase() === wanted);
-  const agents = new Set();
-  if (row) {
-    for (const t of ['teammember', 'teamsupervisor']) {
-      for (const m of config(t).values()) if (m.value && String(m.value.teamId) === row.key) agents.add(String(m.value.agentId));
-    }
-  }
-  return { key: row?.key ?? null, name: row?.value?.name ?? scope.team, agents };
+  const of = t => new Set(row ? [...config(t).values()].filter(m => m.value && String(m.value.teamId) === row.key).map(m => String(m.value.agentId)) : []);
+  const members = of('teammember');
+  return { key: row?.key ?? null, name: row?.value?.name ?? scope.team, members, agents: new Set([...members, ...of('teamsupervisor')]) };
 }
 
 /** agent key -> { team: its team's key, supervises: keys of the teams it supervises } */
@@ -203,10 +202,10 @@ function teamsOfAgents() {
 }
 
 // ---- skill group tiles ----
-/** the skill groups shown: the URL's groups, and with a team only the groups its agents are members of */
+/** the skill groups shown: the URL's groups, and with a team only the groups its members are in (not its supervisors') */
 function skillGroups(team, byGroup) {
   const keys = new Set([...config('skillgroup').keys(), ...live('skillgroup').keys()]);
-  const ofTeam = key => team === null || [...(byGroup.get(key) ?? [])].some(a => team.agents.has(a));
+  const ofTeam = key => team === null || [...(byGroup.get(key) ?? [])].some(a => team.members.has(a));
   return [...keys].filter(key => (scope.groups.length === 0 || scope.groups.includes(key)) && ofTeam(key)).map(key => ({ key, name: nameOf('skillgroup', key, 'skill group'), row: live('skillgroup').get(key)?.value ?? {} })).sort(byName);
 }
 
@@ -276,8 +275,9 @@ function tile(g, at, stale) {
 }
 
 /**
- * The site total of the groups shown: counts summed; SL = Σ serviceLevelCalls ÷ Σ serviceLevelCallsOffered (the
- * default treatment of abandons), abandon % = Σ abandoned ÷ Σ (offered − short), ASA and AHT weighted by the calls
+ * The site total of the groups shown: counts summed; SL by the rows' serviceLevelType: Σ serviceLevelCalls ÷
+ * Σ serviceLevelCallsOffered (negative, the default), ÷ Σ (serviceLevelCallsOffered − serviceLevelAbandoned) (ignore),
+ * or (Σ serviceLevelCalls + Σ serviceLevelAbandoned) ÷ Σ serviceLevelCallsOffered (positive); abandon % = Σ abandoned ÷ Σ (offered − short), ASA and AHT weighted by the calls
  * answered and handled; the oldest call waiting and the longest ready agent over all of them.
  */
 function siteTotal(groups) {
@@ -290,11 +290,15 @@ function siteTotal(groups) {
   };
   const ratio = (a, b) => b <= 0 ? null : Math.round(a / b * 10000) / 10000;
   const oldest = c => rows.map(r => r[c]).filter(v => v).sort()[0] ?? null;
+  // the rows' treatment of abandons within the threshold (serviceLevelType, ICM ServiceLevelType: 1 ignore, 2 negative, 3
+  // positive; the center's RealTime:ServiceLevelAbandons), so the total's SL is computed as each group's is
+  const type = rows.map(r => r.serviceLevelType).find(t => t !== undefined && t !== null) ?? 2;
   const total = { callsQueuedNow: sum('callsQueuedNow'), longestInQueueSince: oldest('longestInQueueSince'), longestAvailableSince: oldest('longestAvailableSince') };
   for (const c of ['agentsReady', 'agentsTalking', 'agentsWrapUp', 'agentsNotReady']) total[c] = sum(c);
   for (const [, w] of WINDOWS) {
     for (const c of ['callsOffered', 'callsAnswered', 'callsAbandoned', 'callsHandled']) total[c + w] = sum(c + w);
-    total[`serviceLevel${w}`] = ratio(sum(`serviceLevelCalls${w}`), sum(`serviceLevelCallsOffered${w}`));
+    const [met, offered, abandoned] = [sum(`serviceLevelCalls${w}`), sum(`serviceLevelCallsOffered${w}`), sum(`serviceLevelAbandoned${w}`)];
+    total[`serviceLevel${w}`] = type === 1 ? ratio(met, offered - abandoned) : type === 3 ? ratio(met + abandoned, offered) : ratio(met, offered);
     total[`abandonRate${w}`] = ratio(sum(`callsAbandoned${w}`), sum(`callsOffered${w}`) - sum(`shortAbandoned${w}`));
     total[`averageSpeedOfAnswer${w}`] = weighted(`averageSpeedOfAnswer${w}`, `callsAnswered${w}`);
     total[`averageHandleTime${w}`] = weighted(`averageHandleTime${w}`, `callsHandled${w}`);
