@@ -57,7 +57,10 @@ public sealed record StateThreshold(int AmberSeconds, int RedSeconds)
     /// <summary>Not ready: amber 5 min, red 10; talking: 10 and 20; wrap-up: 2 and 5; ready: 5 and 15 (an agent long idle).</summary>
     public static readonly IReadOnlyDictionary<string, StateThreshold> Defaults = new Dictionary<string, StateThreshold>
     {
-        ["not-ready"] = new(300, 600), ["talking"] = new(600, 1200), ["wrap-up"] = new(120, 300), ["ready"] = new(300, 900),
+        ["not-ready"] = new(300, 600),
+        ["talking"] = new(600, 1200),
+        ["wrap-up"] = new(120, 300),
+        ["ready"] = new(300, 900),
     };
 
     public static IReadOnlyDictionary<string, StateThreshold> From(IConfiguration configuration)
