@@ -95,6 +95,8 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
             {
               "agent": [{ "id": 100, "op": "delete" }],
               "skillgroupmember": [{ "id": 1000, "op": "delete" }],
+              "teamsupervisor": [{ "id": 5, "op": "delete" }],
+              "teammember": [{ "id": 4, "op": "delete" }],
               "calltype": [{ "id": 5, "name": "Billing", "serviceLevelSeconds": 30 }]
             }
             """);
@@ -102,9 +104,10 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
         var import = await ImportAsync(path, dryRun: false);
 
         Assert.Contains("agent: 0 new, 0 changed, 0 unchanged, 1 deleted", import);
-        Assert.Contains("imported: 3 changes committed", import);
+        Assert.Contains("imported: 5 changes committed", import);
         Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent"));
         Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM skillgroupmember"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM teammember"));
         Assert.Equal(1, await Rtd.CentralScalarAsync("SELECT count(*) FROM calltype WHERE service_level_seconds = 30"));
     }
 

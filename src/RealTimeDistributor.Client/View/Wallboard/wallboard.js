@@ -277,8 +277,8 @@ function tile(g, at, stale) {
 /**
  * The site total of the groups shown: counts summed; SL by the rows' serviceLevelType: Σ serviceLevelCalls ÷
  * Σ serviceLevelCallsOffered (negative, the default), ÷ Σ (serviceLevelCallsOffered − serviceLevelAbandoned) (ignore),
- * or (Σ serviceLevelCalls + Σ serviceLevelAbandoned) ÷ Σ serviceLevelCallsOffered (positive); abandon % = Σ abandoned ÷ Σ (offered − short), ASA and AHT weighted by the calls
- * answered and handled; the oldest call waiting and the longest ready agent over all of them.
+ * or (Σ serviceLevelCalls + Σ serviceLevelAbandoned) ÷ Σ serviceLevelCallsOffered (positive); abandon % = Σ abandoned
+ * ÷ Σ (offered − short), ASA and AHT weighted by the calls answered and handled; the oldest call waiting and the longest ready agent over all of them.
  */
 function siteTotal(groups) {
   const rows = groups.map(g => g.row);
