@@ -33,6 +33,29 @@ public static class ModelConventions
             e.HasOne<Peripheral>().WithMany().HasForeignKey(x => x.PeripheralId).OnDelete(DeleteBehavior.Restrict);
         });
         model.Entity<RoutingScript>(e => e.HasIndex(x => x.Name).IsUnique());
+        model.Entity<ReasonCode>(e =>
+        {
+            e.HasIndex(x => new { x.PeripheralId, x.Code }).IsUnique();
+            e.HasOne<Peripheral>().WithMany().HasForeignKey(x => x.PeripheralId).OnDelete(DeleteBehavior.Restrict);
+        });
+        model.Entity<Team>(e =>
+        {
+            e.HasIndex(x => x.Name).IsUnique();
+            e.HasOne<Peripheral>().WithMany().HasForeignKey(x => x.PeripheralId).OnDelete(DeleteBehavior.Restrict);
+        });
+        model.Entity<TeamMember>(e =>
+        {
+            // one team per agent, as in ICM
+            e.HasIndex(x => x.AgentId).IsUnique();
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Agent>().WithMany().HasForeignKey(x => x.AgentId).OnDelete(DeleteBehavior.Restrict);
+        });
+        model.Entity<TeamSupervisor>(e =>
+        {
+            e.HasIndex(x => new { x.TeamId, x.AgentId }).IsUnique();
+            e.HasOne<Team>().WithMany().HasForeignKey(x => x.TeamId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Agent>().WithMany().HasForeignKey(x => x.AgentId).OnDelete(DeleteBehavior.Restrict);
+        });
         foreach (var (name, type) in ConfigTables.All)
         {
             model.Entity(type).ToTable(name);

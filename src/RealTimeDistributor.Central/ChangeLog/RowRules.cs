@@ -7,6 +7,9 @@ public static class RowRules
 {
     public static readonly string[] PeripheralKinds = ["acd", "vru", "ivr"];
 
+    /// <summary>The highest reason code (ICM's are 16-bit).</summary>
+    public const int MaxReasonCode = 65535;
+
     public static string? Check(ConfigRow row) => row switch
     {
         Peripheral p => Name(p.Name) ?? (PeripheralKinds.Contains(p.Kind) ? null : $"kind '{p.Kind}' is not one of {string.Join(", ", PeripheralKinds)}.")
@@ -17,6 +20,9 @@ public static class RowRules
         CallType c => Name(c.Name) ?? (c.ServiceLevelSeconds is >= 1 and <= 3600 ? null : "serviceLevelSeconds must be from 1 to 3600."),
         Service s => Name(s.Name),
         RoutingScript r => Name(r.Name) ?? (r.Body.Length <= ConfigWriter.MaxScriptLength ? null : $"body is longer than {ConfigWriter.MaxScriptLength} characters."),
+        ReasonCode r => (r.Code is >= 1 and <= MaxReasonCode ? null : $"code must be from 1 to {MaxReasonCode} (0 is no reason).") ?? Text(r.Text),
+        Team t => Name(t.Name),
+        TeamMember or TeamSupervisor => null,
         _ => $"{row.GetType().Name} rows cannot be edited.",
     };
 
@@ -24,6 +30,11 @@ public static class RowRules
     private static string? TimeZoneProblem(string? zone) =>
         string.IsNullOrEmpty(zone) || TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _) ? null
         : $"timeZone '{zone}' is not a known time zone id (use an IANA id such as Europe/Paris, or leave it empty for the center's).";
+
+    private static string? Text(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? "text is required."
+        : text.Length > ConfigWriter.MaxNameLength ? $"text is longer than {ConfigWriter.MaxNameLength} characters."
+        : null;
 
     private static string? Name(string? name) =>
         string.IsNullOrWhiteSpace(name) ? "name is required."

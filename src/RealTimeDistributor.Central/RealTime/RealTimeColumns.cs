@@ -89,6 +89,8 @@ public readonly record struct CallColumns(int CallsQueuedNow, DateTimeOffset? Lo
     {
         writer.WriteNumber("callsQueuedNow", CallsQueuedNow);
         JsonColumns.Write(writer, "longestInQueueSince", LongestInQueueSince);
+        // how serviceLevel{W} treats abandons within the threshold (ICM ServiceLevelType): a reader summing rows uses the same
+        writer.WriteNumber("serviceLevelType", (int)Treatment);
         if (LongestAvailableSince != NoAgents)
         {
             JsonColumns.Write(writer, "longestAvailableSince", LongestAvailableSince);

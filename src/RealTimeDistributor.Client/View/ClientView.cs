@@ -465,6 +465,17 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         }
     }
 
+    /// <summary>
+    /// The text of agent <paramref name="agentKey"/>'s current reason code (its real-time row's <c>reasonCode</c>, on its
+    /// peripheral: <see cref="ReasonTexts"/>), the bare code when no text is configured, "" without a reason.
+    /// </summary>
+    public string ReasonText(string agentKey)
+    {
+        var code = Find(SiteUpdate.RealTimeKind, RealTimeTables.Agent, agentKey)?.Value is { ValueKind: JsonValueKind.Object } value
+            && value.TryGetProperty("reasonCode", out var field) && field.ValueKind == JsonValueKind.Number && field.TryGetInt32(out var n) ? n : 0;
+        return code == 0 ? "" : ReasonTexts.From(Current()).Label(agentKey, code);
+    }
+
     public IReadOnlyList<ViewRow> Rows() => [.. Current().OrderBy(r => r.Kind).ThenBy(r => r.Table).ThenBy(r => r.Key, KeyOrder.Instance)];
 
     /// <summary>The rows as of one moment: a snapshot replaces them all under the lock, and a reader never sees it half done.</summary>

@@ -19,6 +19,12 @@ public static class DemoCenter
         ("Billing - invoice", 20), ("Billing - payment", 20), ("Technical - device", 30), ("Retention - cancel", 15),
     ];
 
+    /// <summary>The not-ready reasons of every ACD, codes 1-5 (the ones the simulation's breaks use), then two it never sends.</summary>
+    private static readonly string[] Reasons = ["Break", "Lunch", "Meeting", "Training", "Coaching", "Personal", "Outbound campaign"];
+
+    /// <summary>The most agents in a team: a site's agents are cut into as few teams as keep each at most this (so 10 to 20 from a site of 10 agents on).</summary>
+    private const int TeamSize = 20;
+
     private static readonly string[] Cities = ["Madrid", "Lisbon", "Dublin", "Warsaw", "Milan", "Lyon", "Porto", "Vienna"];
 
     private static readonly string[] FirstNames =
@@ -36,7 +42,11 @@ public static class DemoCenter
         "Ruiz", "Lehmann", "Greco", "Nunes",
     ];
 
-    /// <summary>Peripheral and service <c>s</c>, skill groups <c>100 s + g</c>, agents from 10001, members from 1 (s, g from 1).</summary>
+    /// <summary>
+    /// Peripheral and service <c>s</c>, skill groups <c>100 s + g</c>, reason codes <c>100 s + code</c>, agents from 10001,
+    /// members from 1 (s, g from 1); per site teams of at most <see cref="TeamSize"/> agents (in id order), each supervised by
+    /// its first member (a team lead who also takes calls), teams and their rows numbered from 1.
+    /// </summary>
     public static List<ConfigRow> Build(int agents, int sites)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sites, 1);
@@ -62,12 +72,36 @@ public static class DemoCenter
         return
         [
             .. peripherals,
+            .. peripherals.SelectMany(p => Reasons.Select((text, i) => new ReasonCode { Id = (100 * p.Id) + i + 1, PeripheralId = p.Id, Code = i + 1, Text = text })),
             .. groups,
             .. people,
             .. members,
+            .. Teams(peripherals, people),
             .. CallTypes.Select((c, i) => new CallType { Id = i + 1, Name = c.Name, ServiceLevelSeconds = c.ServiceLevelSeconds }),
             .. peripherals.Select(p => new Service { Id = p.Id, Name = $"{City(p.Id)} inbound", PeripheralId = p.Id }),
         ];
+    }
+
+    /// <summary>Each site's agents cut, in id order, into teams of 10 to 20 (fewer when the site has fewer); the first member supervises.</summary>
+    private static IEnumerable<ConfigRow> Teams(List<Peripheral> peripherals, List<Agent> people)
+    {
+        var teams = new List<Team>();
+        var members = new List<TeamMember>();
+        var supervisors = new List<TeamSupervisor>();
+        foreach (var peripheral in peripherals)
+        {
+            var site = people.Where(a => a.PeripheralId == peripheral.Id).ToList();
+            var count = Math.Max(1, (site.Count + TeamSize - 1) / TeamSize);
+            for (var t = 0; t < count; t++)
+            {
+                var team = new Team { Id = teams.Count + 1, Name = $"{City(peripheral.Id)} team {t + 1}", PeripheralId = peripheral.Id };
+                teams.Add(team);
+                var agents = site.Skip(site.Count * t / count).Take((site.Count * (t + 1) / count) - (site.Count * t / count)).ToList();
+                members.AddRange(agents.Select(a => new TeamMember { Id = members.Count + 1, TeamId = team.Id, AgentId = a.Id }));
+                supervisors.Add(new TeamSupervisor { Id = supervisors.Count + 1, TeamId = team.Id, AgentId = agents[0].Id });
+            }
+        }
+        return [.. teams, .. members, .. supervisors];
     }
 
     /// <summary>The default names of <paramref name="count"/> sites: site-a, site-b, ...</summary>

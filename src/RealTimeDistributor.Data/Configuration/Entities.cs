@@ -59,3 +59,40 @@ public sealed class RoutingScript : ConfigRow
 
     public string Body { get; set; } = "";
 }
+
+/// <summary>
+/// The text of a reason code on one peripheral (ICM <c>Reason_Code</c>: ReasonCode, ReasonText): what an agent's
+/// not-ready <c>reasonCode</c> means ("Lunch" for 2). Unique per peripheral and code.
+/// </summary>
+public sealed class ReasonCode : ConfigRow
+{
+    public long PeripheralId { get; set; }
+
+    public int Code { get; set; }
+
+    public string Text { get; set; } = "";
+}
+
+/// <summary>A team of agents on one peripheral (ICM <c>Agent_Team</c>); its members and supervisors are rows of their own.</summary>
+public sealed class Team : ConfigRow
+{
+    public string Name { get; set; } = "";
+
+    public long PeripheralId { get; set; }
+}
+
+/// <summary>An agent's membership of a team (ICM <c>Agent_Team_Member</c>): an agent is in one team at most.</summary>
+public sealed class TeamMember : ConfigRow
+{
+    public long TeamId { get; set; }
+
+    public long AgentId { get; set; }
+}
+
+/// <summary>A supervisor of a team (ICM <c>Agent_Team_Supervisor</c>): an agent; a team may have several, an agent may supervise several.</summary>
+public sealed class TeamSupervisor : ConfigRow
+{
+    public long TeamId { get; set; }
+
+    public long AgentId { get; set; }
+}

@@ -16,6 +16,10 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
         await PutAsync("skillgroup", 10, new { name = "Sales, EMEA", peripheralId = 1 });
         await PutAsync("agent", 100, new { name = "Ana \"the closer\"", peripheralId = 1 });
         await PutAsync("skillgroupmember", 1000, new { agentId = 100, skillGroupId = 10 });
+        await PutAsync("reasoncode", 2, new { peripheralId = 1, code = 2, text = "Lunch, late" });
+        await PutAsync("team", 3, new { name = "Team \"A\"", peripheralId = 1 });
+        await PutAsync("teammember", 4, new { teamId = 3, agentId = 100 });
+        await PutAsync("teamsupervisor", 5, new { teamId = 3, agentId = 100 });
         await PutAsync("routingscript", 7, new { name = "Main", revision = 1, body = "if x,\n  then \"y\"" });
     }
 
@@ -51,6 +55,8 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
 
         Assert.Contains("skillgroup: 0 new, 0 changed, 1 unchanged, 0 deleted", plan);
         Assert.Contains("routingscript: 0 new, 0 changed, 1 unchanged, 0 deleted", plan);
+        Assert.Contains("reasoncode: 0 new, 0 changed, 1 unchanged, 0 deleted", plan);
+        Assert.Contains("teamsupervisor: 0 new, 0 changed, 1 unchanged, 0 deleted", plan);
         Assert.Contains("imported: 0 changes committed", plan);
         Assert.Equal(before, await Rtd.CentralScalarAsync("SELECT last_value FROM config_sequence"));
     }
@@ -89,6 +95,8 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
             {
               "agent": [{ "id": 100, "op": "delete" }],
               "skillgroupmember": [{ "id": 1000, "op": "delete" }],
+              "teamsupervisor": [{ "id": 5, "op": "delete" }],
+              "teammember": [{ "id": 4, "op": "delete" }],
               "calltype": [{ "id": 5, "name": "Billing", "serviceLevelSeconds": 30 }]
             }
             """);
@@ -96,9 +104,10 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
         var import = await ImportAsync(path, dryRun: false);
 
         Assert.Contains("agent: 0 new, 0 changed, 0 unchanged, 1 deleted", import);
-        Assert.Contains("imported: 3 changes committed", import);
+        Assert.Contains("imported: 5 changes committed", import);
         Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM agent"));
         Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM skillgroupmember"));
+        Assert.Equal(0, await Rtd.CentralScalarAsync("SELECT count(*) FROM teammember"));
         Assert.Equal(1, await Rtd.CentralScalarAsync("SELECT count(*) FROM calltype WHERE service_level_seconds = 30"));
     }
 

@@ -48,6 +48,10 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
     {
         ["Client:Wallboard:ServiceLevelGreen"] = "80",
         ["Client:Wallboard:ServiceLevelAmber"] = "70",
+        ["Client:Wallboard:TimeInState:NotReady:Amber"] = "00:03:00",
+        ["Client:Wallboard:TimeInState:NotReady:Red"] = "00:06:00",
+        ["Client:Wallboard:TimeInState:Talking:Amber"] = "00:02:00",
+        ["Client:Wallboard:TimeInState:Talking:Red"] = "00:06:00",
     };
 
     [Fact]
@@ -167,6 +171,83 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
         Assert.Equal(["total", "13", "11"], keys.EnumerateArray().Select(k => k.GetString()!));
         var queued = Groups.Where(g => g.Id is 11 or 13).Sum(g => g.Queued).ToString(CultureInfo.InvariantCulture);
         await scoped.WaitForTextAsync("[data-skillgroup='total'] .queued", queued);
+    }
+
+    /// <summary>
+    /// A team-scoped URL (by name, case ignored, or id): the team's tile, the tiles of its members' skill groups only, and
+    /// in the grid its members and supervisor only, each with its team and skill groups; a not-ready agent's reason by its
+    /// text (the bare code where none is configured); times in state coloured by the configured thresholds.
+    /// </summary>
+    [Fact]
+    public async Task Should_scope_the_board_to_a_team_by_url_and_name_the_reasons()
+    {
+        await ConfigureCenterAsync();
+        foreach (var (code, text) in new[] { (1, "Break"), (2, "Lunch"), (3, "Meeting"), (4, "Training") })
+        {
+            await PutAsync("reasoncode", code, new { peripheralId = 1, code, text });
+        }
+        await PutAsync("team", 7, new { name = "Blue team", peripheralId = 1 });
+        await PutAsync("team", 8, new { name = "Green team", peripheralId = 1 });
+        // Blue: the agents whose skill groups are Sales (10) and Support (11) only; Green: the others; 1015 supervises Blue
+        var blue = Enumerable.Range(0, Names.Length).Where(i => MemberOf(i).All(g => g is 10 or 11)).ToList();
+        for (var i = 0; i < Names.Length; i++)
+        {
+            await PutAsync("teammember", 100 + i, new { teamId = blue.Contains(i) ? 7 : 8, agentId = 1001 + i });
+        }
+        await PutAsync("teamsupervisor", 1, new { teamId = 7, agentId = 1015 });
+        await View.WaitForAsync(SiteUpdate.ConfigKind, "teamsupervisor", "1", _ => true);
+        _now = DateTimeOffset.UtcNow;
+        await PublishAsync(version: 1);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "1036", r => r.Version == 1);
+
+        await using var browser = await HeadlessChromium.OpenAsync(new Uri(Client.Urls.First() + "/?team=blue+TEAM"));
+        await browser.WaitForTextAsync("[data-skillgroup='team'] h3", "Blue team");
+        await browser.WaitForTextAsync("#agents tbody tr[data-agent='1006'] .reason", "Break");
+        await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "screenshots", "wallboard-team-1920x1080.png"), 1920, 1080);
+        var shown = await browser.EvaluateAsync("""
+            (() => { const s = document.querySelector('#filter-state'); s.value = ''; s.dispatchEvent(new Event('input'));
+                     return { tiles: [...document.querySelectorAll('#skillgroups .tile')].map(t => t.dataset.skillgroup),
+                              members: document.querySelector("[data-skillgroup='team'] .members").textContent,
+                              rows: [...document.querySelectorAll('#agents tbody tr')].map(tr => ({ key: tr.dataset.agent, state: tr.dataset.state,
+                                team: tr.querySelector('.team').textContent, groups: tr.querySelector('.groups').textContent,
+                                reason: tr.querySelector('.reason').textContent, time: tr.querySelector('.time').textContent,
+                                cls: tr.querySelector('.time').className })) }; })()
+            """);
+        Assert.Equal(["team", "total", "10", "11"], shown.GetProperty("tiles").EnumerateArray().Select(t => t.GetString()!));
+        // the total's SL treats abandons as the rows say (serviceLevelType 1, ignore): Σ met ÷ Σ (offered − abandoned within)
+        var groups = Groups.Where(g => g.Id is 10 or 11).Select(g => (Offered: 20 + (g.Id * 7 % 30), g.ServiceLevel)).ToList();
+        var met = groups.Sum(g => ServiceLevelCalls(g.Offered, g.ServiceLevel));
+        var within = groups.Sum(g => (int)Math.Round(g.Offered * (1 - g.ServiceLevel) / 3));
+        var total = Math.Round(Math.Round(met / (double)(groups.Sum(g => g.Offered) - within), 4) * 100, MidpointRounding.AwayFromZero);
+        await browser.WaitForTextAsync("[data-skillgroup='total'] .sl", $"{total}%");
+        Assert.Equal((blue.Count + 1).ToString(CultureInfo.InvariantCulture), shown.GetProperty("members").GetString());
+        var rows = shown.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("key").GetString()!);
+        Assert.Equal(blue.Select(i => 1001 + i).Append(1015).Order().Select(k => k.ToString(CultureInfo.InvariantCulture)), rows.Keys.Order());
+        Assert.All(blue, i => Assert.Equal("Blue team", rows[(1001 + i).ToString(CultureInfo.InvariantCulture)].GetProperty("team").GetString()));
+        Assert.Equal("Green team supervisor", rows["1015"].GetProperty("team").GetString());
+        Assert.Equal("Support", rows["1002"].GetProperty("groups").GetString());
+        // 1006 is not ready with code 1 (Break); 1015 with code 5, which has no text
+        Assert.Equal("Break", rows["1006"].GetProperty("reason").GetString());
+        Assert.Equal("5", rows["1015"].GetProperty("reason").GetString());
+        // the colour of each time in state follows the thresholds (not ready 3 / 6 min, talking 2 / 6 min), as of the time shown
+        var colours = rows.Values.Where(r => r.GetProperty("state").GetString() is "not-ready" or "talking").Select(r =>
+        {
+            var seconds = TimeSpan.ParseExact(r.GetProperty("time").GetString()!, @"mm\:ss", CultureInfo.InvariantCulture).TotalSeconds;
+            var (amber, red) = r.GetProperty("state").GetString() == "not-ready" ? (180, 360) : (120, 360);
+            var expected = seconds >= red ? "t-bad" : seconds >= amber ? "t-warn" : "";
+            Assert.Equal(expected, r.GetProperty("cls").GetString()!.Replace("num time", "", StringComparison.Ordinal).Trim());
+            return expected;
+        }).ToList();
+        Assert.Contains("t-warn", colours);
+        Assert.Contains("t-bad", colours);
+
+        // the grid's own filter joins the team in the URL; the team by its id shows the same team
+        var search = await browser.EvaluateAsync("""
+            (() => { const g = document.querySelector('#filter-group'); g.value = '11'; g.dispatchEvent(new Event('input')); return location.search; })()
+            """);
+        Assert.Equal("?team=blue+TEAM&filter=11", search.GetString());
+        await using var byId = await HeadlessChromium.OpenAsync(new Uri(Client.Urls.First() + "/?team=8&kiosk=1"));
+        await byId.WaitForTextAsync("[data-skillgroup='team'] h3", "Green team");
     }
 
     [Fact]
@@ -325,6 +406,8 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
     private Task PublishSkillGroupAsync((int Id, string Name, int Queued, int LongestSeconds, double ServiceLevel) group, long version) =>
         Publish(RealTimeTables.SkillGroup, [Row(group.Id, version, group.Queued, group.LongestSeconds, group.ServiceLevel)]);
 
+    private static int ServiceLevelCalls(int offered, double serviceLevel) => (int)(offered * serviceLevel * 0.8);
+
     /// <summary>A skill group, call type or service row (docs/statistics.md): the counts follow from the id so every tile differs.</summary>
     private RealTimeRow Row(int id, long version, int queued, int longestSeconds, double serviceLevel)
     {
@@ -348,6 +431,11 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
             ["averageSpeedOfAnswerHalf"] = 8.5 + id % 20,
             ["serviceLevelTo5"] = Math.Min(1, serviceLevel + 0.04),
             ["serviceLevelHalf"] = serviceLevel,
+            // "ignore" (1): abandons within the threshold leave the denominator; the site total must follow it
+            ["serviceLevelType"] = 1,
+            ["serviceLevelCallsOfferedHalf"] = offered,
+            ["serviceLevelCallsHalf"] = ServiceLevelCalls(offered, serviceLevel),
+            ["serviceLevelAbandonedHalf"] = abandoned,
         }));
     }
 

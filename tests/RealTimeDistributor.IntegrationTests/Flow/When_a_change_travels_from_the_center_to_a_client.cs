@@ -36,6 +36,35 @@ public sealed class When_a_change_travels_from_the_center_to_a_client : SystemTe
     }
 
     [Fact]
+    public async Task Should_carry_reason_codes_and_teams_to_the_replica_and_the_client()
+    {
+        await SeedPeripheralAsync();
+        await PutAsync("agent", 100, new { name = "Ana Lima", peripheralId = 1 });
+        await PutAsync("agent", 101, new { name = "Ben Novak", peripheralId = 1 });
+        await PutAsync("reasoncode", 2, new { peripheralId = 1, code = 2, text = "Lunch" });
+        await PutAsync("team", 5, new { name = "Lisbon team 1", peripheralId = 1 });
+        await PutAsync("teammember", 50, new { teamId = 5, agentId = 100 });
+        await PutAsync("teamsupervisor", 60, new { teamId = 5, agentId = 101 });
+
+        await View.WaitForAsync(SiteUpdate.ConfigKind, "teamsupervisor", "60", r => r.Value?.GetProperty("agentId").GetInt64() == 101);
+        Assert.Equal("Lunch", View.Find(SiteUpdate.ConfigKind, "reasoncode", "2")!.Value!.Value.GetProperty("text").GetString());
+        Assert.Equal(5, View.Find(SiteUpdate.ConfigKind, "teammember", "50")!.Value!.Value.GetProperty("teamId").GetInt64());
+        Assert.Equal("Lunch", await Rtd.QueryReplicaAsync<string>(Site, "SELECT text FROM reasoncode WHERE peripheral_id = 1 AND code = 2"));
+        Assert.Equal("Lisbon team 1", await Rtd.QueryReplicaAsync<string>(Site,
+            "SELECT t.name FROM team t JOIN teammember m ON m.team_id = t.id JOIN teamsupervisor s ON s.team_id = t.id WHERE m.agent_id = 100 AND s.agent_id = 101"));
+
+        // an agent is in one team at most; a reason code once per peripheral: refused in words, nothing sent
+        await PutAsync("team", 6, new { name = "Lisbon team 2", peripheralId = 1 });
+        var second = await Rtd.PutConfigAsync("teammember", 51, new { teamId = 6, agentId = 100 });
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, second.StatusCode);
+        Assert.Contains("agent_id 100", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var twice = await Rtd.PutConfigAsync("reasoncode", 3, new { peripheralId = 1, code = 2, text = "Late lunch" });
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, twice.StatusCode);
+        var blank = await Rtd.PutConfigAsync("reasoncode", 4, new { peripheralId = 1, code = 3, text = " " });
+        Assert.Contains("text is required", await blank.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_apply_a_real_time_batch_to_the_replica_and_show_it_at_the_client()
     {
         var publisher = Rtd.Central.Services.GetRequiredService<RealTimePublisher>();

@@ -78,7 +78,7 @@ public sealed class When_configuration_tables_are_described
     [Fact]
     public void Should_list_the_tables_parents_first()
     {
-        Assert.Equal(["peripheral", "skillgroup", "agent", "skillgroupmember", "calltype", "service", "routingscript"],
+        Assert.Equal(["peripheral", "reasoncode", "skillgroup", "agent", "skillgroupmember", "team", "teammember", "teamsupervisor", "calltype", "service", "routingscript"],
             ConfigTables.All.Select(t => t.Name));
     }
 }

@@ -310,6 +310,37 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                     b.ToTable("peripheral", (string)null);
                 });
 
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.ReasonCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Code")
+                        .HasColumnType("integer")
+                        .HasColumnName("code");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<long>("PeripheralId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peripheral_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PeripheralId", "Code")
+                        .IsUnique();
+
+                    b.ToTable("reasoncode", (string)null);
+                });
+
             modelBuilder.Entity("RealTimeDistributor.Data.Configuration.RoutingScript", b =>
                 {
                     b.Property<long>("Id")
@@ -428,7 +459,101 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                     b.ToTable("skillgroupmember", (string)null);
                 });
 
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.Team", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("PeripheralId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peripheral_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("PeripheralId");
+
+                    b.ToTable("team", (string)null);
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamMember", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AgentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("agent_id");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<long>("TeamId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AgentId")
+                        .IsUnique();
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("teammember", (string)null);
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamSupervisor", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AgentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("agent_id");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<long>("TeamId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AgentId");
+
+                    b.HasIndex("TeamId", "AgentId")
+                        .IsUnique();
+
+                    b.ToTable("teamsupervisor", (string)null);
+                });
+
             modelBuilder.Entity("RealTimeDistributor.Data.Configuration.Agent", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Peripheral", null)
+                        .WithMany()
+                        .HasForeignKey("PeripheralId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.ReasonCode", b =>
                 {
                     b.HasOne("RealTimeDistributor.Data.Configuration.Peripheral", null)
                         .WithMany()
@@ -466,6 +591,45 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                     b.HasOne("RealTimeDistributor.Data.Configuration.SkillGroup", null)
                         .WithMany()
                         .HasForeignKey("SkillGroupId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.Team", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Peripheral", null)
+                        .WithMany()
+                        .HasForeignKey("PeripheralId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamMember", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamSupervisor", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

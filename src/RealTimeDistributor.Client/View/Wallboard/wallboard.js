@@ -9,11 +9,13 @@ const HISTORY_MS = 30 * 60 * 1000;
 const SAMPLE_MS = 10 * 1000;
 const LOST_AFTER_MS = 5000;
 
-// scope kept in the URL, so that a TV can be pointed at one group: /?group=10,11 (skill group ids), /?kiosk=1 (a TV:
-// tiles only, large type, pages that rotate every ?rotate= seconds, 10 by default, when the tiles do not fit)
+// scope kept in the URL, so that a TV can be pointed at one group or team: /?group=10,11 (skill group ids), /?team=Lisbon
+// team 2 (a team's id or name: its agents only, and the tiles of their skill groups), /?kiosk=1 (a TV: tiles only, large
+// type, pages that rotate every ?rotate= seconds, 10 by default, when the tiles do not fit)
 const params = new URLSearchParams(location.search);
 const scope = {
   groups: (params.get('group') ?? '').split(',').map(g => g.trim()).filter(g => g !== ''),
+  team: (params.get('team') ?? '').trim(),
   kiosk: params.get('kiosk') === '1',
   rotateMs: Math.max(3, Number(params.get('rotate')) || 10) * 1000,
 };
@@ -60,6 +62,12 @@ function slClass(v) {
   if (v === null || v === undefined) return 'sl-none';
   const p = Math.round(v * 100);
   return p >= wb.settings.serviceLevelGreen ? 'sl-good' : p >= wb.settings.serviceLevelAmber ? 'sl-warn' : 'sl-bad';
+}
+/** a time in state past its amber or red threshold (Client:Wallboard:TimeInState, per state, in seconds): 't-warn', 't-bad' or '' */
+function timeClass(state, seconds) {
+  const t = wb.settings.timeInState?.[state];
+  if (!t) return '';
+  return t.redSeconds > 0 && seconds >= t.redSeconds ? 't-bad' : t.amberSeconds > 0 && seconds >= t.amberSeconds ? 't-warn' : '';
 }
 const count = v => (v === null || v === undefined) ? '–' : String(v);
 const time = ms => new Date(ms).toLocaleTimeString([], { hour12: false });
@@ -160,10 +168,45 @@ function header() {
   banner.classList.toggle('info', info);
 }
 
+// ---- configuration joins: reason texts, teams, memberships ----
+/** "peripheralId|code" -> the reason's text (reasoncode configuration: per peripheral) */
+function reasonTexts() {
+  const texts = new Map();
+  for (const row of config('reasoncode').values()) {
+    if (row.value) texts.set(`${row.value.peripheralId}|${row.value.code}`, row.value.text);
+  }
+  return texts;
+}
+
+/**
+ * the URL's team (?team= its id, else its name, case ignored): { key, name, members, agents: members and supervisors
+ * (Sets of agent keys) }, null when none is asked for
+ */
+function scopedTeam() {
+  if (scope.team === '') return null;
+  const rows = [...config('team').values()];
+  const wanted = scope.team.toLowerCase();
+  const row = rows.find(r => r.key === scope.team) ?? rows.find(r => (r.value?.name ?? '').toLowerCase() === wanted);
+  const of = t => new Set(row ? [...config(t).values()].filter(m => m.value && String(m.value.teamId) === row.key).map(m => String(m.value.agentId)) : []);
+  const members = of('teammember');
+  return { key: row?.key ?? null, name: row?.value?.name ?? scope.team, members, agents: new Set([...members, ...of('teamsupervisor')]) };
+}
+
+/** agent key -> { team: its team's key, supervises: keys of the teams it supervises } */
+function teamsOfAgents() {
+  const of = new Map();
+  const entry = a => { if (!of.has(a)) of.set(a, { team: null, supervises: [] }); return of.get(a); };
+  for (const m of config('teammember').values()) if (m.value) entry(String(m.value.agentId)).team = String(m.value.teamId);
+  for (const m of config('teamsupervisor').values()) if (m.value) entry(String(m.value.agentId)).supervises.push(String(m.value.teamId));
+  return of;
+}
+
 // ---- skill group tiles ----
-function skillGroups() {
+/** the skill groups shown: the URL's groups, and with a team only the groups its members are in (not its supervisors') */
+function skillGroups(team, byGroup) {
   const keys = new Set([...config('skillgroup').keys(), ...live('skillgroup').keys()]);
-  return [...keys].filter(key => scope.groups.length === 0 || scope.groups.includes(key)).map(key => ({ key, name: nameOf('skillgroup', key, 'skill group'), row: live('skillgroup').get(key)?.value ?? {} })).sort(byName);
+  const ofTeam = key => team === null || [...(byGroup.get(key) ?? [])].some(a => team.members.has(a));
+  return [...keys].filter(key => (scope.groups.length === 0 || scope.groups.includes(key)) && ofTeam(key)).map(key => ({ key, name: nameOf('skillgroup', key, 'skill group'), row: live('skillgroup').get(key)?.value ?? {} })).sort(byName);
 }
 
 function sample(groups) {
@@ -232,9 +275,10 @@ function tile(g, at, stale) {
 }
 
 /**
- * The site total of the groups shown: counts summed; SL = Σ serviceLevelCalls ÷ Σ serviceLevelCallsOffered (the
- * default treatment of abandons), abandon % = Σ abandoned ÷ Σ (offered − short), ASA and AHT weighted by the calls
- * answered and handled; the oldest call waiting and the longest ready agent over all of them.
+ * The site total of the groups shown: counts summed; SL by the rows' serviceLevelType: Σ serviceLevelCalls ÷
+ * Σ serviceLevelCallsOffered (negative, the default), ÷ Σ (serviceLevelCallsOffered − serviceLevelAbandoned) (ignore),
+ * or (Σ serviceLevelCalls + Σ serviceLevelAbandoned) ÷ Σ serviceLevelCallsOffered (positive); abandon % = Σ abandoned
+ * ÷ Σ (offered − short), ASA and AHT weighted by the calls answered and handled; the oldest call waiting and the longest ready agent over all of them.
  */
 function siteTotal(groups) {
   const rows = groups.map(g => g.row);
@@ -246,16 +290,41 @@ function siteTotal(groups) {
   };
   const ratio = (a, b) => b <= 0 ? null : Math.round(a / b * 10000) / 10000;
   const oldest = c => rows.map(r => r[c]).filter(v => v).sort()[0] ?? null;
+  // the rows' treatment of abandons within the threshold (serviceLevelType, ICM ServiceLevelType: 1 ignore, 2 negative, 3
+  // positive; the center's RealTime:ServiceLevelAbandons), so the total's SL is computed as each group's is
+  const type = rows.map(r => r.serviceLevelType).find(t => t !== undefined && t !== null) ?? 2;
   const total = { callsQueuedNow: sum('callsQueuedNow'), longestInQueueSince: oldest('longestInQueueSince'), longestAvailableSince: oldest('longestAvailableSince') };
   for (const c of ['agentsReady', 'agentsTalking', 'agentsWrapUp', 'agentsNotReady']) total[c] = sum(c);
   for (const [, w] of WINDOWS) {
     for (const c of ['callsOffered', 'callsAnswered', 'callsAbandoned', 'callsHandled']) total[c + w] = sum(c + w);
-    total[`serviceLevel${w}`] = ratio(sum(`serviceLevelCalls${w}`), sum(`serviceLevelCallsOffered${w}`));
+    const [met, offered, abandoned] = [sum(`serviceLevelCalls${w}`), sum(`serviceLevelCallsOffered${w}`), sum(`serviceLevelAbandoned${w}`)];
+    total[`serviceLevel${w}`] = type === 1 ? ratio(met, offered - abandoned) : type === 3 ? ratio(met + abandoned, offered) : ratio(met, offered);
     total[`abandonRate${w}`] = ratio(sum(`callsAbandoned${w}`), sum(`callsOffered${w}`) - sum(`shortAbandoned${w}`));
     total[`averageSpeedOfAnswer${w}`] = weighted(`averageSpeedOfAnswer${w}`, `callsAnswered${w}`);
     total[`averageHandleTime${w}`] = weighted(`averageHandleTime${w}`, `callsHandled${w}`);
   }
-  return { key: 'total', name: scope.groups.length ? 'Total of these groups' : 'Site total', row: total, total: true };
+  return { key: 'total', name: scope.team ? 'Total of the team\'s groups' : scope.groups.length ? 'Total of these groups' : 'Site total', row: total, total: true };
+}
+
+/** the team's own tile (?team=): its agents by state, counted here from their agent rows, and the longest not ready */
+function teamTile(team, list, at, stale) {
+  const n = state => list.filter(a => a.state === state).length;
+  const notReady = list.filter(a => a.state === 'not-ready' && a.seconds !== null).map(a => a.seconds);
+  const longest = notReady.length ? Math.max(...notReady) : null;
+  return `<article class="tile team${stale ? ' stale' : ''}" data-skillgroup="team" data-team="${esc(team.key ?? '')}">
+    <header><h3 title="${esc(team.name)}">${esc(team.name)}</h3></header>
+    ${stale ? `<div class="chip stale age">stale: figures ${esc(stale)}</div>` : ''}
+    ${team.key === null ? `<div class="chip stale">no team "${esc(scope.team)}" in this site's configuration</div>` : ''}
+    <div class="big">
+      <div><span class="n loggedon">${list.filter(a => a.state !== 'logged-out').length}</span><label>logged on</label></div>
+      <div><span class="n ready">${n('ready')}</span><label>ready</label></div>
+      <div><span class="n talking">${n('talking')}</span><label>talking</label></div>
+      <div><span class="n notready">${n('not-ready')}</span><label>not ready</label></div>
+      <div><span class="n wrapup">${n('wrap-up')}</span><label>wrap-up</label></div>
+      <div><span class="n members">${list.length}</span><label>in team</label></div>
+      <div><span class="n longest ${longest === null ? '' : timeClass('not-ready', longest)}">${longest === null ? '–' : duration(longest)}</span><label>longest not ready</label></div>
+    </div>
+  </article>`;
 }
 
 /**
@@ -282,11 +351,12 @@ function paginate() {
   document.body.dataset.pages = String(pages);
 }
 
-function tiles(groups) {
+function tiles(groups, team, teamAgents) {
   const at = clockOf('skillgroup'), stale = ageOf('skillgroup');
-  $('#skillgroups').innerHTML = groups.length
+  const own = team === null ? '' : teamTile(team, teamAgents, clockOf('agent'), ageOf('agent'));
+  $('#skillgroups').innerHTML = own + (groups.length
     ? [siteTotal(groups), ...groups].map(g => tile(g, at, stale)).join('')
-    : '<p class="empty">No skill groups in this site\'s view yet.</p>';
+    : '<p class="empty">No skill groups in this site\'s view yet.</p>');
   paginate();
   const options = '<option value="">all skill groups</option>' + groups.map(g => `<option value="${esc(g.key)}">${esc(g.name)}</option>`).join('');
   const select = $('#filter-group');
@@ -312,24 +382,39 @@ function members() {
   return byGroup;
 }
 
-function agents() {
+/**
+ * Every agent of the view: state, time in state, the group it works for now, its reason (the code and, from the
+ * reasoncode configuration of its peripheral, the text), its team (and the teams it supervises), its skill groups.
+ */
+function agents(byGroup) {
   const t = clockOf('agent');
+  const texts = reasonTexts(), teams = teamsOfAgents();
+  const groupsOf = new Map();
+  for (const [g, keys] of byGroup) for (const a of keys) { if (!groupsOf.has(a)) groupsOf.set(a, []); groupsOf.get(a).push(g); }
   const keys = new Set([...live('agent').keys(), ...config('agent').keys()]);
   return [...keys].map(key => {
     const r = live('agent').get(key)?.value ?? {};
     const stateSince = r.stateSince ? Date.parse(r.stateSince) : null;
+    const reason = r.reasonCode ?? 0;
+    const peripheral = config('agent').get(key)?.value?.peripheralId;
+    const team = teams.get(key) ?? { team: null, supervises: [] };
     return {
       key, name: nameOf('agent', key, 'agent'), state: r.state ?? 'logged-out', seconds: stateSince === null ? null : (t - stateSince) / 1000,
-      group: r.skillGroupId === null || r.skillGroupId === undefined ? '' : String(r.skillGroupId), reason: r.reasonCode ?? 0,
+      group: r.skillGroupId === null || r.skillGroupId === undefined ? '' : String(r.skillGroupId), reason,
+      reasonText: reason === 0 ? '' : (texts.get(`${peripheral}|${reason}`) ?? String(reason)),
+      team: team.team, supervises: team.supervises,
+      groups: (groupsOf.get(key) ?? []).map(g => nameOf('skillgroup', g, 'skill group')).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })),
     };
   });
 }
 
-function agentGrid() {
-  const byGroup = members();
-  // the URL's groups scope the grid to their members (and agents working for them now)
-  const inScope = a => scope.groups.length === 0 || scope.groups.some(g => a.group === g || byGroup.get(g)?.has(a.key));
-  const all = agents().filter(inScope);
+/** the agents the URL's scope shows: a team's members and supervisors; the URL's groups' members and agents working for them now */
+function scopedAgents(all, team, byGroup) {
+  return all.filter(a => (team === null || team.agents.has(a.key))
+    && (scope.groups.length === 0 || scope.groups.some(g => a.group === g || byGroup.get(g)?.has(a.key))));
+}
+
+function agentGrid(all, byGroup) {
   const state = $('#filter-state').value, group = $('#filter-group').value, name = $('#filter-name').value.trim().toLowerCase();
   // a skill group filter shows every member of the group, in any state the state filter lets through
   const shown = all.filter(a => (state === '' || (state === 'on' ? a.state !== 'logged-out' : a.state === state))
@@ -338,8 +423,10 @@ function agentGrid() {
   $('#agents').classList.toggle('stale', stale !== '');
   $('#agent-age').textContent = stale;
   const groupName = a => nameOf('skillgroup', a.group || null, 'skill group');
+  const teamName = a => nameOf('team', a.team, 'team');
   const keyOf = {
-    name: a => a.name, state: a => STATES.indexOf(a.state), time: a => a.seconds ?? -1, group: a => groupName(a), reason: a => a.reason,
+    name: a => a.name, state: a => STATES.indexOf(a.state), time: a => a.seconds ?? -1, group: a => groupName(a),
+    reason: a => a.state === 'not-ready' ? a.reasonText : '', team: a => teamName(a), groups: a => a.groups.join(', '),
   }[wb.sort.by];
   shown.sort((a, b) => {
     const x = keyOf(a), y = keyOf(b);
@@ -349,8 +436,11 @@ function agentGrid() {
   $('#agent-count').textContent = `${shown.length} of ${all.length}`;
   $('#agents tbody').innerHTML = shown.map(a => `<tr data-agent="${esc(a.key)}" data-state="${a.state}">
     <td class="name">${esc(a.name)}</td><td><span class="state s-${a.state}">${STATE_LABEL[a.state] ?? esc(a.state)}</span></td>
-    <td class="num time">${a.seconds === null ? '–' : duration(a.seconds)}</td><td class="group">${esc(groupName(a))}</td>
-    <td class="num reason">${a.state === 'not-ready' && a.reason ? a.reason : ''}</td></tr>`).join('');
+    <td class="num time ${a.seconds === null ? '' : timeClass(a.state, a.seconds)}">${a.seconds === null ? '–' : duration(a.seconds)}</td>
+    <td class="reason" data-code="${a.state === 'not-ready' ? a.reason : 0}">${a.state === 'not-ready' ? esc(a.reasonText) : ''}</td>
+    <td class="group">${esc(groupName(a))}</td>
+    <td class="team">${esc(teamName(a))}${a.supervises.length ? ` <span class="sup" title="supervises ${esc(a.supervises.map(t => nameOf('team', t, 'team')).join(', '))}">supervisor</span>` : ''}</td>
+    <td class="groups">${esc(a.groups.join(', '))}</td></tr>`).join('');
   document.querySelectorAll('#agents th[data-sort]').forEach(th => {
     th.classList.toggle('sorted', th.dataset.sort === wb.sort.by);
     th.classList.toggle('desc', th.dataset.sort === wb.sort.by && wb.sort.desc);
@@ -382,10 +472,13 @@ function summary(selector, tableName, label) {
 }
 
 function draw() {
-  const groups = skillGroups();
+  const byGroup = members();
+  const team = scopedTeam();
+  const inScope = scopedAgents(agents(byGroup), team, byGroup);
+  const groups = skillGroups(team, byGroup);
   sample(groups);
-  tiles(groups);
-  agentGrid();
+  tiles(groups, team, inScope);
+  agentGrid(inScope, byGroup);
   summary('#calltypes', 'calltype', 'call type');
   summary('#services', 'service', 'service');
   header();
@@ -395,9 +488,9 @@ function draw() {
 // ---- controls and the one-second tick ----
 document.querySelectorAll('#agents th[data-sort]').forEach(th => th.addEventListener('click', () => {
   wb.sort = { by: th.dataset.sort, desc: wb.sort.by === th.dataset.sort ? !wb.sort.desc : th.dataset.sort === 'time' };
-  agentGrid();
+  draw();
 }));
-['#filter-state', '#filter-group', '#filter-name'].forEach(s => $(s).addEventListener('input', agentGrid));
+['#filter-state', '#filter-group', '#filter-name'].forEach(s => $(s).addEventListener('input', draw));
 // the grid's skill group filter is kept in the URL too (?filter=ID), so a reload or a shared link shows the same
 $('#filter-group').addEventListener('input', () => {
   const url = new URL(location.href);

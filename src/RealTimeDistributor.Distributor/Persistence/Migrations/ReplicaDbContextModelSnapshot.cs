@@ -111,6 +111,37 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                     b.ToTable("peripheral", (string)null);
                 });
 
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.ReasonCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Code")
+                        .HasColumnType("integer")
+                        .HasColumnName("code");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<long>("PeripheralId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peripheral_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PeripheralId", "Code")
+                        .IsUnique();
+
+                    b.ToTable("reasoncode", (string)null);
+                });
+
             modelBuilder.Entity("RealTimeDistributor.Data.Configuration.RoutingScript", b =>
                 {
                     b.Property<long>("Id")
@@ -227,6 +258,91 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                         .IsUnique();
 
                     b.ToTable("skillgroupmember", (string)null);
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.Team", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("PeripheralId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peripheral_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("PeripheralId");
+
+                    b.ToTable("team", (string)null);
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamMember", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AgentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("agent_id");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<long>("TeamId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AgentId")
+                        .IsUnique();
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("teammember", (string)null);
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamSupervisor", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AgentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("agent_id");
+
+                    b.Property<long>("ConfigSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("config_sequence");
+
+                    b.Property<long>("TeamId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("team_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AgentId");
+
+                    b.HasIndex("TeamId", "AgentId")
+                        .IsUnique();
+
+                    b.ToTable("teamsupervisor", (string)null);
                 });
 
             modelBuilder.Entity("RealTimeDistributor.Distributor.Persistence.ConfigApplyLogEntry", b =>
@@ -408,6 +524,15 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.ReasonCode", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Peripheral", null)
+                        .WithMany()
+                        .HasForeignKey("PeripheralId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("RealTimeDistributor.Data.Configuration.Service", b =>
                 {
                     b.HasOne("RealTimeDistributor.Data.Configuration.Peripheral", null)
@@ -437,6 +562,45 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                     b.HasOne("RealTimeDistributor.Data.Configuration.SkillGroup", null)
                         .WithMany()
                         .HasForeignKey("SkillGroupId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.Team", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Peripheral", null)
+                        .WithMany()
+                        .HasForeignKey("PeripheralId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamMember", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RealTimeDistributor.Data.Configuration.TeamSupervisor", b =>
+                {
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Agent", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("RealTimeDistributor.Data.Configuration.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
