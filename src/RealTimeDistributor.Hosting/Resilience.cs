@@ -120,7 +120,8 @@ public static class Resilience
 
     /// <summary>
     /// Runs <paramref name="step"/> again and again until the host stops; a failure is logged and waits 0.4 s, doubling to
-    /// at most 10 s while the failures go on.
+    /// at most 10 s while the failures go on, each wait jittered (half of it fixed, half random): the many consumers a
+    /// broker restart cuts off at once do not come back at once.
     /// </summary>
     public static async Task RepeatUntilStoppedAsync(Func<CancellationToken, Task> step, ILogger logger, string what, CancellationToken stoppingToken)
     {
@@ -139,7 +140,7 @@ public static class Resilience
             catch (Exception exception)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, Math.Min(failures, 6))));
+                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, Math.Min(failures, 6))) * (0.5 + (Random.Shared.NextDouble() / 2)));
                 logger.LogWarning(exception, "{What} failed ({Failures} in a row); retrying in {Delay}", what, failures, delay);
                 await Task.Delay(delay, stoppingToken);
             }

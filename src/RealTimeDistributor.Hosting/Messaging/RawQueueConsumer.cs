@@ -90,6 +90,16 @@ public sealed class RawQueueConsumer(RabbitMqSettings broker, RawQueue queue, Ti
                 await handling;
             }
         };
+        consumer.UnregisteredAsync += (_, _) =>
+        {
+            // raised too when this consumer stops or its channel closes (then the channel's own close ends the session):
+            // a channel still open means the broker cancelled the consumer (its queue was deleted): start over
+            if (!held.IsCancellationRequested && channel.IsOpen && consumer.ShutdownReason is null)
+            {
+                closed.TrySetException(new InvalidOperationException($"The broker cancelled the consumer of {queue.Queue} (its queue deleted?)"));
+            }
+            return Task.CompletedTask;
+        };
         var tag = await channel.BasicConsumeAsync(queue.Queue, autoAck: false, consumer, stoppingToken);
         try
         {

@@ -60,6 +60,25 @@ public sealed class When_the_replica_falls_out_of_step : SystemTest
     }
 
     [Fact]
+    public async Task Should_consume_again_when_an_operator_deletes_the_sites_config_queue()
+    {
+        await Rtd.StartDistributorAsync(Site);
+        await SeedAsync(agents: 1); // 1..2
+        await Rtd.WaitAppliedAsync(Site, 2);
+        var queue = RealTimeDistributor.Hosting.Topology.Central.DistributorConfigQueue(Site);
+
+        // the broker cancels the consumer of a deleted queue on an open channel: the distributor must start over
+        // (declare, bind, consume), not wait on a channel that will never deliver again
+        await Rtd.Broker.DeleteQueueAsync(Rtd.CentralVirtualHost, queue);
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, queue))?.Consumers ?? 0, c => c == 1,
+            "the site's config queue to be declared and consumed again");
+
+        await PutAsync("agent", 102, new { name = "After the delete", peripheralId = 1 }); // 3
+        await Rtd.WaitAppliedAsync(Site, 3);
+        Assert.Equal("After the delete", await Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM agent WHERE id = 102"));
+    }
+
+    [Fact]
     public async Task Should_skip_a_duplicate_and_leave_the_replica_unchanged()
     {
         var distributor = await Rtd.StartDistributorAsync(Site);
