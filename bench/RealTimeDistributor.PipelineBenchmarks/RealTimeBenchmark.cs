@@ -53,14 +53,14 @@ public static class RealTimeBenchmark
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             // commits are fenced by the site lease: the running distributor's
             var lease = distributor.Services.GetRequiredService<SiteLease>();
-            await lease.WaitAsync(CancellationToken.None);
-            var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), lease, TimeProvider.System);
+            var grant = (await lease.WaitAsync(CancellationToken.None)).Grant;
+            var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), TimeProvider.System);
             List<TimeSpan> bulkRounds = [], updateRounds = [], copyRounds = [], bareCopyRounds = [];
             for (var round = 0; round < rounds; round++)
             {
                 var bulkRows = Rows($"b{size}-{round}-", size);
-                bulkRounds.Add(await Report.TimeAsync(() => BulkAsync(applier, bulkRows)));
-                updateRounds.Add(await Report.TimeAsync(() => BulkAsync(applier, [.. bulkRows.Select(r => r with { Version = r.Version + size })])));
+                bulkRounds.Add(await Report.TimeAsync(() => BulkAsync(applier, grant, bulkRows)));
+                updateRounds.Add(await Report.TimeAsync(() => BulkAsync(applier, grant, [.. bulkRows.Select(r => r with { Version = r.Version + size })])));
                 copyRounds.Add(await Report.TimeAsync(() => CopyAsync(connectionString, "realtime_row", Rows($"c{size}-{round}-", size))));
                 bareCopyRounds.Add(await Report.TimeAsync(() => CopyAsync(connectionString, "copy_bench", Rows($"t{size}-{round}-", size))));
             }
@@ -204,13 +204,13 @@ public static class RealTimeBenchmark
 
 
     /// <summary>As <see cref="RealTimeIntake"/> applies a backlog: the messages waiting (500 rows each), up to MaxRows rows a transaction.</summary>
-    private static async Task BulkAsync(RealTimeApplier applier, List<RealTimeRow> rows)
+    private static async Task BulkAsync(RealTimeApplier applier, LeaseGrant grant, List<RealTimeRow> rows)
     {
         var messages = rows.Chunk(RealTimePublisher.MaxRowsPerMessage)
             .Select(chunk => new RealTimeRowsPublished(RealTimeTables.Agent, false, DateTimeOffset.UtcNow, chunk)).ToList();
         foreach (var transaction in messages.Chunk(RealTimeIntake.MaxRows / RealTimePublisher.MaxRowsPerMessage))
         {
-            await applier.ApplyAsync(transaction, CancellationToken.None);
+            await applier.ApplyAsync(transaction, grant, CancellationToken.None);
         }
     }
 

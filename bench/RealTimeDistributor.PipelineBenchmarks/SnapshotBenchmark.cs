@@ -32,14 +32,14 @@ public static class SnapshotBenchmark
             {
                 // commits are fenced by the site lease: the running distributor's
                 var lease = distributor.Services.GetRequiredService<SiteLease>();
-                await lease.WaitAsync(CancellationToken.None);
-                var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), lease, TimeProvider.System);
+                var grant = (await lease.WaitAsync(CancellationToken.None)).Grant;
+                var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), TimeProvider.System);
                 var now = DateTimeOffset.UtcNow;
                 foreach (var chunk in Enumerable.Range(0, size).Chunk(RealTimeIntake.MaxRows))
                 {
                     await applier.ApplyAsync([new RealTimeRowsPublished(RealTimeTables.Agent, false, now, [.. chunk.Select(i =>
                         new RealTimeRow($"{i}", 1, now, Json.ToElement(new { state = "ready", reason = 0, secondsInState = i % 600, skillGroupId = 10 + i % 7 })))])],
-                        CancellationToken.None);
+                        grant, CancellationToken.None);
                 }
             }
 

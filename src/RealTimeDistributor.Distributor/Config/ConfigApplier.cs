@@ -22,20 +22,21 @@ public sealed record RunResult(IReadOnlyList<SiteUpdate> Updates, long Applied);
 /// the same states the central database did; a change that still does not fit the replica (a row referring to one the
 /// replica lacks) is reported as poison, with the reason, and nothing of the run is kept.
 /// </summary>
-public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext db, DistributorSettings settings, DistributorStats stats, SiteLease lease,
+public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext db, DistributorSettings settings, DistributorStats stats,
     TimeProvider clock, ILogger<ConfigApplier> logger)
 {
-    public async Task<RunResult> ApplyRunAsync(IReadOnlyList<ConfigChanged> run, CancellationToken cancellationToken)
+    /// <param name="grant">The site lease the commit is fenced with, as <see cref="SiteStream"/> checked it for the batch.</param>
+    public async Task<RunResult> ApplyRunAsync(IReadOnlyList<ConfigChanged> run, LeaseGrant grant, CancellationToken cancellationToken)
     {
         try
         {
-            return await ApplyAsync(run, setBased: true, cancellationToken);
+            return await ApplyAsync(run, grant, setBased: true, cancellationToken);
         }
         catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception))
         {
             logger.LogInformation("A run of {Count} changes from {Sequence} does not apply table by table ({Reason}); applying it change by change",
                 run.Count, run[0].Sequence, exception.MessageText);
-            return await ApplyAsync(run, setBased: false, cancellationToken);
+            return await ApplyAsync(run, grant, setBased: false, cancellationToken);
         }
     }
 
@@ -43,9 +44,8 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
     /// One statement per stretch of consecutive changes to the same table with the same operation (the fast way), or one
     /// per change (which tells exactly which change does not fit).
     /// </param>
-    private async Task<RunResult> ApplyAsync(IReadOnlyList<ConfigChanged> run, bool setBased, CancellationToken cancellationToken)
+    private async Task<RunResult> ApplyAsync(IReadOnlyList<ConfigChanged> run, LeaseGrant grant, bool setBased, CancellationToken cancellationToken)
     {
-        var grant = lease.Require();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var (appliedBefore, siteSequenceBefore) = await LockStateAsync(connection, transaction, grant, cancellationToken);
@@ -116,8 +116,7 @@ public sealed class ConfigApplier(NpgsqlDataSource dataSource, ReplicaDbContext 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            lease.Refused(grant);
-            throw new NotLeaseHolderException($"Site {settings.Site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
+            throw new EpochRefusedException(settings.Site, grant);
         }
         return (reader.GetInt64(0), reader.GetInt64(1));
     }

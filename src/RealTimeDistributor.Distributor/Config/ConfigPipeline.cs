@@ -159,10 +159,10 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
         var through = -1L;
         try
         {
-            published = await site.ApplyAsync(async ct =>
+            published = await site.ApplyAsync(async (grant, ct) =>
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(e => e.Item.Change)], ct);
+                var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(e => e.Item.Change)], grant, ct);
                 through = result.Applied;
                 return result.Updates;
             }, cancellationToken);
@@ -195,9 +195,9 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
 
     /// <summary>Rebuilds the replica from <paramref name="snapshot"/> and publishes the reset that tells the clients; returns once the site has confirmed it.</summary>
     public Task LoadAsync(ConfigResync resync, ConfigSnapshot snapshot, string reason, bool initialLoad, CancellationToken cancellationToken) =>
-        site.ApplyThenPublishAsync(async ct =>
+        site.ApplyThenPublishAsync(async (grant, ct) =>
         {
-            var updates = await resync.LoadAsync(snapshot, reason, initialLoad, ct);
+            var updates = await resync.LoadAsync(snapshot, reason, initialLoad, grant, ct);
             site.ForgetLinks();
             return updates;
         }, cancellationToken);

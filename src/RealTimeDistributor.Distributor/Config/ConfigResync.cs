@@ -21,7 +21,7 @@ public sealed record ConfigSnapshot(long Watermark, IReadOnlyDictionary<string, 
 /// in one transaction. The site sequence skips one number, announced by a reset message, so every client reloads its own snapshot at once.
 /// </summary>
 public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings broker, DistributorSettings settings, ResyncGuard guard,
-    SiteLease lease, ILogger<ConfigResync> logger)
+    ILogger<ConfigResync> logger)
 {
     /// <summary>
     /// Asks the central controller for the snapshot (<see cref="SnapshotRequester"/>, replies on this instance's
@@ -73,10 +73,9 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings b
     /// older than what the replica has applied is not loaded (a load never moves the applied sequence backwards), nor is a
     /// first-start snapshot once the replica has one.
     /// </summary>
-    public async Task<IReadOnlyList<SiteUpdate>> LoadAsync(ConfigSnapshot snapshot, string reason, bool initialLoad, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SiteUpdate>> LoadAsync(ConfigSnapshot snapshot, string reason, bool initialLoad, LeaseGrant grant, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
-        var grant = lease.Require();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         long applied;
@@ -94,8 +93,7 @@ public sealed class ConfigResync(NpgsqlDataSource dataSource, RabbitMqSettings b
         {
             if (await state.ExecuteScalarAsync(cancellationToken) is not long current)
             {
-                lease.Refused(grant);
-                throw new NotLeaseHolderException($"Site {settings.Site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
+                throw new EpochRefusedException(settings.Site, grant);
             }
             applied = current;
         }

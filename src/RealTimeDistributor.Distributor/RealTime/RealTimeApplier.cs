@@ -15,7 +15,7 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// <see cref="HeartbeatUpdate"/> per table. Why no committed row is lost to that: docs/architecture.md, "Only changes on
 /// the site stream". The rows written, their site sequences and the table states commit together.
 /// </summary>
-public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, SiteLease lease, TimeProvider clock)
+public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, TimeProvider clock)
 {
     /// <summary>
     /// One table's conflated rows; a batch of several tables runs one of these per table. Returns each incoming key,
@@ -72,13 +72,13 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// Applies <paramref name="batches"/> in one transaction. Each has passed <see cref="Validate"/> on its way in
     /// (<see cref="RealTimeIntake.SubmitAsync"/>, so a bad one fails alone and is not checked twice on the hot path).
     /// </summary>
-    public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(IReadOnlyList<RealTimeRowsPublished> batches, CancellationToken cancellationToken)
+    /// <param name="grant">The site lease the commit is fenced with, as <see cref="SiteStream"/> checked it for the batch.</param>
+    public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(IReadOnlyList<RealTimeRowsPublished> batches, LeaseGrant grant, CancellationToken cancellationToken)
     {
         var tables = batches.GroupBy(b => b.Table, StringComparer.Ordinal)
             .Select(t => new TableRows(t.Key, t.Any(b => b.FullRefresh), NewestByKey(t.SelectMany(b => b.Rows))))
             .ToList();
 
-        var grant = lease.Require();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var asynchronous = new NpgsqlCommand(ReplicaCommit.Asynchronous, connection, transaction))
@@ -102,8 +102,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             sequence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = written.Count });
             if (await sequence.ExecuteScalarAsync(cancellationToken) is not long last)
             {
-                lease.Refused(grant);
-                throw new NotLeaseHolderException($"Site {settings.Site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
+                throw new EpochRefusedException(settings.Site, grant);
             }
             lastSiteSequence = last;
         }

@@ -64,10 +64,10 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
     {
         try
         {
-            var published = await site.ApplyAsync(async ct =>
+            var published = await site.ApplyAsync(async (grant, ct) =>
             {
                 await using var scope = scopes.CreateAsyncScope();
-                return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync([.. taken.Select(p => p.Batch)], ct);
+                return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync([.. taken.Select(p => p.Batch)], grant, ct);
             }, cancellationToken);
             _ = CompleteWhenPublishedAsync(published, taken);
         }

@@ -7,7 +7,14 @@ namespace RealTimeDistributor.Distributor.Site;
 public sealed record LeaseGrant(long Epoch, Guid StreamId);
 
 /// <summary>This process does not hold the site lease (or the database refused its epoch): it must neither commit nor publish.</summary>
-public sealed class NotLeaseHolderException(string message) : HandBackException(message);
+public class NotLeaseHolderException(string message) : HandBackException(message);
+
+/// <summary>
+/// The replica refused a commit under <paramref name="grant"/>'s epoch: another instance took the site over. Thrown by the
+/// appliers (their commits are fenced, <see cref="SiteLease.FenceSql"/>); <see cref="SiteStream"/>, which handed them the grant, tells the lease.
+/// </summary>
+public sealed class EpochRefusedException(string site, LeaseGrant grant)
+    : NotLeaseHolderException($"Site {site}: the replica refused epoch {grant.Epoch} (another instance holds a newer one).");
 
 /// <summary>
 /// One active distributor instance per site, for the configuration stream, the real-time stream and the site stream
@@ -48,8 +55,8 @@ public sealed class SiteLease(NpgsqlDataSource dataSource, DistributorSettings s
     /// <summary>Commits the database refused because another process holds a newer epoch.</summary>
     public long Fenced => Interlocked.Read(ref _fenced);
 
-    /// <summary>The lease this process holds now; throws <see cref="NotLeaseHolderException"/> if it holds none.</summary>
-    public LeaseGrant Require() => Current ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
+    /// <summary>The lease as this process holds it now; throws <see cref="NotLeaseHolderException"/> if it holds none.</summary>
+    public Holding Require() => Holds ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
 
     /// <summary>The database refused a commit under <paramref name="grant"/>: another process took the site over.</summary>
     public void Refused(LeaseGrant grant)

@@ -34,21 +34,23 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
     /// <summary>Applies, commits and publishes; completes once the broker has confirmed every message.</summary>
-    public async Task ApplyThenPublishAsync(Func<CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken) =>
+    public async Task ApplyThenPublishAsync(Func<LeaseGrant, CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken) =>
         await await ApplyAsync(applyAndCommit, cancellationToken);
 
     /// <summary>
     /// Applies and commits, and takes this batch's publish turn; completes then, with the publish still running. The task it
     /// returns completes once the broker has confirmed every message of the batch (or fails if the stream stops first):
-    /// only then may the messages that brought the batch be acked.
+    /// only then may the messages that brought the batch be acked. The site lease is checked here, once per batch: the
+    /// apply gets the grant to fence its commit with, and a commit the replica refuses under it
+    /// (<see cref="EpochRefusedException"/>) is told to the lease here.
     /// </summary>
-    public async Task<Task> ApplyAsync(Func<CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken)
+    public async Task<Task> ApplyAsync(Func<LeaseGrant, CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken)
     {
         await _apply.WaitAsync(cancellationToken);
         try
         {
             // only the lease holder applies and publishes; the database checks the epoch again in each commit
-            var holding = lease.Holds ?? throw new NotLeaseHolderException($"Instance {settings.Instance} does not hold the lease of site {settings.Site}.");
+            var holding = lease.Require();
             var started = Stopwatch.GetTimestamp();
             var committed = await WhileHeldAsync(applyAndCommit, holding, cancellationToken);
             if (_startSequence is not null)
@@ -89,7 +91,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// holds the lease: such a replica refuses the lease's renewal too, so the wait ends within the lease's duration, and the
     /// batch fails as not the lease holder's (its messages go back to the queue, never to the error queue).
     /// </summary>
-    private async Task<IReadOnlyList<SiteUpdate>> WhileHeldAsync(Func<CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit,
+    private async Task<IReadOnlyList<SiteUpdate>> WhileHeldAsync(Func<LeaseGrant, CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit,
         SiteLease.Holding holding, CancellationToken cancellationToken)
     {
         using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, holding.Lost);
@@ -100,7 +102,12 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
                 _startSequence = await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), held.Token);
                 _handedOut = _startSequence.Value;
             }
-            return await _database.ExecuteAsync(async ct => await applyAndCommit(ct), held.Token);
+            return await _database.ExecuteAsync(async ct => await applyAndCommit(holding.Grant, ct), held.Token);
+        }
+        catch (EpochRefusedException)
+        {
+            lease.Refused(holding.Grant);
+            throw;
         }
         catch (Exception exception) when (exception is OperationCanceledException or NpgsqlException && holding.Lost.IsCancellationRequested
             && !cancellationToken.IsCancellationRequested)
@@ -208,16 +215,14 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// over; a resync announces its own (<see cref="Config.ConfigResync.LoadAsync"/>).
     /// </summary>
     public Task AnnounceResetAsync(string reason, CancellationToken cancellationToken) =>
-        ApplyThenPublishAsync(async ct =>
+        ApplyThenPublishAsync(async (grant, ct) =>
         {
-            var grant = lease.Require();
             await using var command = dataSource.CreateCommand($"UPDATE sync_state SET site_sequence = site_sequence + 1 WHERE {SiteLease.FenceSql} RETURNING site_sequence");
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = grant.Epoch });
             if (await command.ExecuteScalarAsync(ct) is not long sequence)
             {
-                lease.Refused(grant);
-                throw new NotLeaseHolderException($"Site {settings.Site}: epoch {grant.Epoch} is no longer current.");
+                throw new EpochRefusedException(settings.Site, grant);
             }
             ForgetLinks();
             logger.LogInformation("Announced a reset at site sequence {Sequence}, epoch {Epoch}: {Reason}", sequence, grant.Epoch, reason);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Distributor.Config;
 using RealTimeDistributor.Distributor.Persistence;
+using RealTimeDistributor.Distributor.Site;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 using RealTimeDistributor.Testing;
@@ -125,10 +126,11 @@ public sealed class When_the_replica_falls_out_of_step : SystemTest
         await Rtd.WaitAppliedAsync(Site, 3);
         await using var scope = distributor.Services.CreateAsyncScope();
         var applier = scope.ServiceProvider.GetRequiredService<ConfigApplier>();
+        var grant = distributor.Services.GetRequiredService<SiteLease>().Require().Grant;
 
         // the names swap through a temporary one: written together in one statement, 102 would take "Agent 1" while 101
         // still has it; the run must still apply, in sequence order
-        var swapped = await applier.ApplyRunAsync([Agent(4, 102, "Temporary"), Agent(5, 101, "Agent 2"), Agent(6, 102, "Agent 1")], CancellationToken.None);
+        var swapped = await applier.ApplyRunAsync([Agent(4, 102, "Temporary"), Agent(5, 101, "Agent 2"), Agent(6, 102, "Agent 1")], grant, CancellationToken.None);
 
         Assert.Equal(6, swapped.Applied);
         Assert.Equal([4L, 5L, 6L], swapped.Updates.Select(u => Assert.IsType<ConfigUpdate>(u).Config.Sequence));
@@ -137,7 +139,7 @@ public sealed class When_the_replica_falls_out_of_step : SystemTest
 
         // an agent on a peripheral the replica does not have: the whole run is refused, naming that change
         var poison = await Assert.ThrowsAsync<PoisonMessageException>(() =>
-            applier.ApplyRunAsync([Agent(7, 103, "Fine"), Agent(8, 104, "Orphan", peripheralId: 99), Agent(9, 105, "Also fine")], CancellationToken.None));
+            applier.ApplyRunAsync([Agent(7, 103, "Fine"), Agent(8, 104, "Orphan", peripheralId: 99), Agent(9, 105, "Also fine")], grant, CancellationToken.None));
         Assert.Equal(8, poison.Sequence);
         Assert.Contains("agent 104", poison.Message);
         Assert.Equal(6L, await Rtd.AppliedSequenceAsync(Site));

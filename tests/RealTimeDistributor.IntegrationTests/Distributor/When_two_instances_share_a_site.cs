@@ -40,7 +40,10 @@ public sealed class When_two_instances_share_a_site : SystemTest
         {
             var change = new ConfigChanged(2, 1, "calltype", ConfigOperations.Upsert, "5", Json.ToElement(new { id = 5, name = "Fenced", configSequence = 2 }),
                 DateTimeOffset.UtcNow);
-            await Assert.ThrowsAsync<NotLeaseHolderException>(() => scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([change], CancellationToken.None));
+            // through the site stream, which checks the lease and hands the applier its grant
+            var applier = scope.ServiceProvider.GetRequiredService<ConfigApplier>();
+            await Assert.ThrowsAsync<EpochRefusedException>(() => a.Services.GetRequiredService<SiteStream>().ApplyThenPublishAsync(
+                async (grant, ct) => (await applier.ApplyRunAsync([change], grant, ct)).Updates, CancellationToken.None));
         }
         Assert.Equal(1L, await Rtd.AppliedSequenceAsync(Site));
         Assert.Equal(siteSequence, await Rtd.SiteSequenceAsync(Site));
