@@ -156,16 +156,10 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
     internal async Task<PoisonMessageException?> ApplyAsync(List<Entry> run, CancellationToken cancellationToken)
     {
         Task published;
-        var through = -1L;
+        var commit = new ConfigRun(scopes, [.. run.Select(e => e.Item.Change)]);
         try
         {
-            published = await site.ApplyAsync(async (grant, ct) =>
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync([.. run.Select(e => e.Item.Change)], grant, ct);
-                through = result.Applied;
-                return result.Updates;
-            }, cancellationToken);
+            published = await site.ApplyAsync(commit, cancellationToken);
         }
         catch (PoisonMessageException poison)
         {
@@ -187,7 +181,7 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
         List<Entry> done;
         lock (_gate)
         {
-            done = _ordering.Committed(run, through);
+            done = _ordering.Committed(run, commit.Applied);
         }
         _ = CompleteWhenPublishedAsync(published, done);
         return null;
@@ -195,12 +189,18 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
 
     /// <summary>Rebuilds the replica from <paramref name="snapshot"/> and publishes the reset that tells the clients; returns once the site has confirmed it.</summary>
     public Task LoadAsync(ConfigResync resync, ConfigSnapshot snapshot, string reason, bool initialLoad, CancellationToken cancellationToken) =>
-        site.ApplyThenPublishAsync(async (grant, ct) =>
+        site.ApplyThenPublishAsync(new SnapshotLoad(site, resync, snapshot, reason, initialLoad), cancellationToken);
+
+    /// <summary>A load on the site stream: <see cref="ConfigResync.LoadAsync"/>, after which every link starts again.</summary>
+    private sealed class SnapshotLoad(SiteStream site, ConfigResync resync, ConfigSnapshot snapshot, string reason, bool initialLoad) : ISiteCommit
+    {
+        public async Task<IReadOnlyList<SiteUpdate>> CommitAsync(LeaseGrant grant, CancellationToken cancellationToken)
         {
-            var updates = await resync.LoadAsync(snapshot, reason, initialLoad, grant, ct);
+            var updates = await resync.LoadAsync(snapshot, reason, initialLoad, grant, cancellationToken);
             site.ForgetLinks();
             return updates;
-        }, cancellationToken);
+        }
+    }
 
     /// <summary>Tells every client to reload (<see cref="SiteStream.AnnounceResetAsync"/>).</summary>
     public Task AnnounceResetAsync(string reason, CancellationToken cancellationToken) => site.AnnounceResetAsync(reason, cancellationToken);
@@ -239,5 +239,22 @@ public sealed class ConfigPipeline(IServiceScopeFactory scopes, SiteStream site,
                 entry.Item.Done.TrySetException(error);
             }
         }
+    }
+}
+
+/// <summary>
+/// A run of configuration changes on the site stream: <see cref="ConfigApplier.ApplyRunAsync"/> in a scope of its own;
+/// <see cref="Applied"/> is then the sequence the replica is at.
+/// </summary>
+public sealed class ConfigRun(IServiceScopeFactory scopes, IReadOnlyList<ConfigChanged> changes) : ISiteCommit
+{
+    public long Applied { get; private set; } = -1;
+
+    public async Task<IReadOnlyList<SiteUpdate>> CommitAsync(LeaseGrant grant, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<ConfigApplier>().ApplyRunAsync(changes, grant, cancellationToken);
+        Applied = result.Applied;
+        return result.Updates;
     }
 }

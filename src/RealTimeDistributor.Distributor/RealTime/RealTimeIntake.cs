@@ -64,11 +64,7 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
     {
         try
         {
-            var published = await site.ApplyAsync(async (grant, ct) =>
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync([.. taken.Select(p => p.Batch)], grant, ct);
-            }, cancellationToken);
+            var published = await site.ApplyAsync(new RealTimeBatch(scopes, [.. taken.Select(p => p.Batch)]), cancellationToken);
             _ = CompleteWhenPublishedAsync(published, taken);
         }
         catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception) && taken.Count > 1)
@@ -90,6 +86,16 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
                 logger.LogError(exception, "Applying {Messages} real-time messages failed; they will be retried", taken.Count);
             }
             taken.ForEach(p => p.Done.TrySetException(exception));
+        }
+    }
+
+    /// <summary>Real-time messages applied together on the site stream: <see cref="RealTimeApplier.ApplyAsync"/> in a scope of its own.</summary>
+    private sealed class RealTimeBatch(IServiceScopeFactory scopes, IReadOnlyList<RealTimeRowsPublished> batches) : ISiteCommit
+    {
+        public async Task<IReadOnlyList<SiteUpdate>> CommitAsync(LeaseGrant grant, CancellationToken cancellationToken)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync(batches, grant, cancellationToken);
         }
     }
 

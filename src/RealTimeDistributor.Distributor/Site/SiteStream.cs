@@ -34,8 +34,8 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         $"rtd {settings.Site} distributor {settings.Instance} site stream", Topology.Site.Exchanges(settings.Site), logger);
 
     /// <summary>Applies, commits and publishes; completes once the broker has confirmed every message.</summary>
-    public async Task ApplyThenPublishAsync(Func<LeaseGrant, CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken) =>
-        await await ApplyAsync(applyAndCommit, cancellationToken);
+    public async Task ApplyThenPublishAsync(ISiteCommit commit, CancellationToken cancellationToken) =>
+        await await ApplyAsync(commit, cancellationToken);
 
     /// <summary>
     /// Applies and commits, and takes this batch's publish turn; completes then, with the publish still running. The task it
@@ -44,7 +44,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// apply gets the grant to fence its commit with, and a commit the replica refuses under it
     /// (<see cref="EpochRefusedException"/>) is told to the lease here.
     /// </summary>
-    public async Task<Task> ApplyAsync(Func<LeaseGrant, CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit, CancellationToken cancellationToken)
+    public async Task<Task> ApplyAsync(ISiteCommit commit, CancellationToken cancellationToken)
     {
         await _apply.WaitAsync(cancellationToken);
         try
@@ -52,7 +52,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             // only the lease holder applies and publishes; the database checks the epoch again in each commit
             var holding = lease.Require();
             var started = Stopwatch.GetTimestamp();
-            var committed = await WhileHeldAsync(applyAndCommit, holding, cancellationToken);
+            var committed = await WhileHeldAsync(commit, holding, cancellationToken);
             if (_startSequence is not null)
             {
                 await NoticeUnpublishedAsync(committed, cancellationToken); // (links forgotten inside the apply start again from the replica)
@@ -91,7 +91,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// holds the lease: such a replica refuses the lease's renewal too, so the wait ends within the lease's duration, and the
     /// batch fails as not the lease holder's (its messages go back to the queue, never to the error queue).
     /// </summary>
-    private async Task<IReadOnlyList<SiteUpdate>> WhileHeldAsync(Func<LeaseGrant, CancellationToken, Task<IReadOnlyList<SiteUpdate>>> applyAndCommit,
+    private async Task<IReadOnlyList<SiteUpdate>> WhileHeldAsync(ISiteCommit commit,
         SiteLease.Holding holding, CancellationToken cancellationToken)
     {
         using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, holding.Lost);
@@ -102,7 +102,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
                 _startSequence = await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), held.Token);
                 _handedOut = _startSequence.Value;
             }
-            return await _database.ExecuteAsync(async ct => await applyAndCommit(holding.Grant, ct), held.Token);
+            return await _database.ExecuteAsync(async ct => await commit.CommitAsync(holding.Grant, ct), held.Token);
         }
         catch (EpochRefusedException)
         {
@@ -201,7 +201,7 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// <summary>
     /// After the replica was rebuilt from a snapshot (outside the stream), the next message of every table and row links
     /// to the site sequence at that moment, so clients holding an older view see a break and reload. Call under the lock
-    /// (from inside the apply callback of <see cref="ApplyAsync"/>).
+    /// (from inside an <see cref="ISiteCommit"/>).
     /// </summary>
     public void ForgetLinks()
     {
@@ -214,20 +214,27 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// lease's epoch and publishes it, so every client loads a fresh snapshot now. Called when this process takes the site
     /// over; a resync announces its own (<see cref="Config.ConfigResync.LoadAsync"/>).
     /// </summary>
-    public Task AnnounceResetAsync(string reason, CancellationToken cancellationToken) =>
-        ApplyThenPublishAsync(async (grant, ct) =>
+    public Task AnnounceResetAsync(string reason, CancellationToken cancellationToken) => ApplyThenPublishAsync(new ResetCommit(this, reason), cancellationToken);
+
+    private sealed class ResetCommit(SiteStream stream, string reason) : ISiteCommit
+    {
+        public Task<IReadOnlyList<SiteUpdate>> CommitAsync(LeaseGrant grant, CancellationToken cancellationToken) =>
+            stream.TakeResetSequenceAsync(reason, grant, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<SiteUpdate>> TakeResetSequenceAsync(string reason, LeaseGrant grant, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"UPDATE sync_state SET site_sequence = site_sequence + 1 WHERE {SiteLease.FenceSql} RETURNING site_sequence");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = grant.Epoch });
+        if (await command.ExecuteScalarAsync(cancellationToken) is not long sequence)
         {
-            await using var command = dataSource.CreateCommand($"UPDATE sync_state SET site_sequence = site_sequence + 1 WHERE {SiteLease.FenceSql} RETURNING site_sequence");
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = grant.Epoch });
-            if (await command.ExecuteScalarAsync(ct) is not long sequence)
-            {
-                throw new EpochRefusedException(settings.Site, grant);
-            }
-            ForgetLinks();
-            logger.LogInformation("Announced a reset at site sequence {Sequence}, epoch {Epoch}: {Reason}", sequence, grant.Epoch, reason);
-            return [Reset(settings.Site, sequence, grant, clock.GetUtcNow())];
-        }, cancellationToken);
+            throw new EpochRefusedException(settings.Site, grant);
+        }
+        ForgetLinks();
+        logger.LogInformation("Announced a reset at site sequence {Sequence}, epoch {Epoch}: {Reason}", sequence, grant.Epoch, reason);
+        return [Reset(settings.Site, sequence, grant, clock.GetUtcNow())];
+    }
 
     /// <summary>A reset message: every client whose view is older than <paramref name="siteSequence"/> reloads.</summary>
     public static ResetUpdate Reset(string site, long siteSequence, LeaseGrant grant, DateTimeOffset now) =>

@@ -36,15 +36,11 @@ public sealed class When_two_instances_share_a_site : SystemTest
         var intruderEpoch = (await Rtd.QueryReplicaAsync<long>(Site, TakeTheLease));
         Assert.Equal(heldByA.Grant.Epoch + 1, intruderEpoch);
         var siteSequence = await Rtd.SiteSequenceAsync(Site);
-        await using (var scope = a.Services.CreateAsyncScope())
-        {
-            var change = new ConfigChanged(2, 1, "calltype", ConfigOperations.Upsert, "5", Json.ToElement(new { id = 5, name = "Fenced", configSequence = 2 }),
-                DateTimeOffset.UtcNow);
-            // through the site stream, which checks the lease and hands the applier its grant
-            var applier = scope.ServiceProvider.GetRequiredService<ConfigApplier>();
-            await Assert.ThrowsAsync<EpochRefusedException>(() => a.Services.GetRequiredService<SiteStream>().ApplyThenPublishAsync(
-                async (grant, ct) => (await applier.ApplyRunAsync([change], grant, ct)).Updates, CancellationToken.None));
-        }
+        var change = new ConfigChanged(2, 1, "calltype", ConfigOperations.Upsert, "5", Json.ToElement(new { id = 5, name = "Fenced", configSequence = 2 }),
+            DateTimeOffset.UtcNow);
+        // a run through the site stream, which checks the lease and hands the applier its grant
+        await Assert.ThrowsAsync<EpochRefusedException>(() => a.Services.GetRequiredService<SiteStream>().ApplyThenPublishAsync(
+            new ConfigRun(a.Services.GetRequiredService<IServiceScopeFactory>(), [change]), CancellationToken.None));
         Assert.Equal(1L, await Rtd.AppliedSequenceAsync(Site));
         Assert.Equal(siteSequence, await Rtd.SiteSequenceAsync(Site));
         Assert.Null(leaseA.Current);
