@@ -4,6 +4,10 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Testing;
 using static RealTimeDistributor.PipelineBenchmarks.ScaleBenchmark;
 
@@ -27,7 +31,9 @@ public static class BrowsersBenchmark
     private const string Group = "fanout-browsers: GET /events at many browsers, 10 % stalled";
 
     /// <param name="Steps">Browser connections of each step and the client processes they are spread over.</param>
-    public sealed record Options(int Agents, int CallsPerSecond, (int Browsers, int Processes)[] Steps, TimeSpan Window, int FullRefreshEvery);
+    /// <param name="SnapshotRequests">Then this many workstations ask the distributor for a snapshot at once (0: skip).</param>
+    public sealed record Options(int Agents, int CallsPerSecond, (int Browsers, int Processes)[] Steps, TimeSpan Window, int FullRefreshEvery,
+        int SnapshotRequests);
 
     public static async Task RunAsync(Report report, Options options)
     {
@@ -57,6 +63,99 @@ public static class BrowsersBenchmark
         foreach (var (browsers, processes) in options.Steps)
         {
             await StepAsync(report, options, clients.Take(processes).ToList(), browsers, readerHttp, stalledHttp);
+        }
+        if (options.SnapshotRequests > 0)
+        {
+            await SnapshotRequestsAsync(report, site, $"{options.Agents:N0} agents, {options.SnapshotRequests} workstations", options.SnapshotRequests, distributor);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> workstations ask for the whole site's snapshot (bindings <c>#</c>) at once, as after a broker
+    /// restart: each declares its snapshot queue, then every request is published (plain JSON, docs/wire-format.md "Site
+    /// snapshot", user_id set) and each snapshot is complete when its chunks up to the last have come. The distributor
+    /// serves one request at a time; a request still queued after 60 s expires (the queue's TTL) and is never answered.
+    /// </summary>
+    private static async Task SnapshotRequestsAsync(Report report, string site, string name, int count, Process distributor)
+    {
+        Console.WriteLine($"fanout-browsers: {count} snapshot requests at once");
+        var factory = new ConnectionFactory
+        {
+            HostName = TestSettings.RabbitHost,
+            Port = TestSettings.RabbitPort,
+            UserName = TestSettings.RabbitUser,
+            Password = TestSettings.RabbitPassword,
+            VirtualHost = Topology.Site.VirtualHost(site),
+        };
+        await using var connection = await factory.CreateConnectionAsync("rtd bench snapshot requests");
+        var done = Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<(double Seconds, long Rows)>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
+        var sent = new long[count];
+        var channels = new List<IChannel>();
+        for (var i = 0; i < count; i++)
+        {
+            var channel = await connection.CreateChannelAsync();
+            channels.Add(channel);
+            var queue = Topology.Site.ClientSnapshotQueue(site, $"bench-snapshot-{i:000}");
+            await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true);
+            var (request, chunks) = (i, 0);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) =>
+            {
+                using var chunk = JsonDocument.Parse(delivery.Body);
+                var root = chunk.RootElement;
+                if (root.GetProperty("snapshotId").GetGuid() == ids[request] && ++chunks == root.GetProperty("index").GetInt32() + 1 && root.GetProperty("last").GetBoolean())
+                {
+                    done[request].TrySetResult((Stopwatch.GetElapsedTime(Interlocked.Read(ref sent[request])).TotalSeconds, root.GetProperty("totalRows").GetInt64()));
+                }
+                return Task.CompletedTask;
+            };
+            await channel.BasicConsumeAsync(queue, autoAck: true, consumer);
+        }
+        var before = ProcessUsage.Read(distributor.Id);
+        var all = Stopwatch.StartNew();
+        await using (var publishing = await connection.CreateChannelAsync())
+        {
+            var properties = new BasicProperties { ContentType = "application/json", UserId = TestSettings.RabbitUser };
+            for (var i = 0; i < count; i++)
+            {
+                var workstation = $"bench-snapshot-{i:000}";
+                var body = JsonSerializer.SerializeToUtf8Bytes(new
+                {
+                    site,
+                    workstation,
+                    snapshotId = ids[i],
+                    replyTo = Topology.Site.ClientSnapshotQueue(site, workstation),
+                    bindings = new[] { "#" },
+                    requestedAt = DateTimeOffset.UtcNow,
+                });
+                Interlocked.Exchange(ref sent[i], Stopwatch.GetTimestamp());
+                await publishing.BasicPublishAsync(Topology.Site.SnapshotRequestExchange(site), "snapshot", false, properties, body);
+            }
+        }
+        // a request is answered within its queue's 60 s TTL or never: wait somewhat longer than that past the last
+        var waiting = Task.WhenAll(done.Select(d => d.Task));
+        await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(90) + TimeSpan.FromSeconds(count * 1.0)));
+        var elapsed = all.Elapsed;
+        var after = ProcessUsage.Read(distributor.Id);
+        var answered = done.Where(d => d.Task.IsCompletedSuccessfully).Select(d => d.Task.Result).ToList();
+        var times = Percentiles.Of(answered.Select(a => a.Seconds * 1000).DefaultIfEmpty(double.NaN));
+        var lastAnswer = answered.Select(a => a.Seconds).DefaultIfEmpty(double.NaN).Max();
+        Console.WriteLine($"  answered {answered.Count} of {count}; all within {lastAnswer:N1} s; per request {times}; rows per snapshot {answered.Select(a => a.Rows).DefaultIfEmpty(0).Max():N0}");
+        var group = "fanout-browsers: snapshot requests of many workstations at once";
+        report.Add(group, $"{name}: answered", answered.Count, "requests");
+        report.Add(group, $"{name}: not answered (expired or refused)", count - answered.Count, "requests");
+        report.Add(group, $"{name}: until the last complete snapshot", lastAnswer, "s");
+        foreach (var (label, value) in times.Named())
+        {
+            report.Add(group, $"{name}: request to complete snapshot {label}", value, "ms");
+        }
+        report.Add(group, $"{name}: rows per snapshot", answered.Select(a => a.Rows).DefaultIfEmpty(0).Max(), "rows");
+        report.Add(group, $"{name}: distributor CPU while serving", (after.CpuSeconds - before.CpuSeconds) / elapsed.TotalSeconds * 100, "% of a core");
+        report.Add(group, $"{name}: distributor RSS at the end", after.RssMegabytes, "MB");
+        foreach (var channel in channels)
+        {
+            await channel.DisposeAsync();
         }
     }
 
