@@ -29,6 +29,11 @@ public static class Benchmarks
         new("fanout", (report, quick) => FanoutBenchmark.RunAsync(report, quick
             ? new([(12_000, 95)], [1, 50], TimeSpan.FromSeconds(8), 50)
             : new([(12_000, 95), (24_000, 209)], [1, 50, 200], TimeSpan.FromSeconds(30), 200))),
+        // issue 22: the browsers of that last hop, GET /events from 100, 500 and 2,000 browsers (10 % stalled) over real
+        // client processes of a live 12,000-agent center, then 200 snapshot requests at once (docs/benchmarks.md, `fanout-browsers`)
+        new("fanout-browsers", (report, quick) => BrowsersBenchmark.RunAsync(report, quick
+            ? new(2_400, 20, [(100, 1), (500, 2)], TimeSpan.FromSeconds(15), 15, 200)
+            : new(12_000, 40, [(100, 1), (500, 1), (2_000, 3)], TimeSpan.FromSeconds(45), 30, 200))),
         new("rebuild", (report, quick) => RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
         // a 12,000-agent center: 1 workstation queue, the knee of the call rate, then 200 workstations; then a 24,000-agent one
         new("scale", async (report, quick) =>

@@ -38,19 +38,7 @@ public static class ScaleBenchmark
     {
         await using var system = await RtdSystem.StartAsync();
         var site = system.Site("scale");
-        var center = CenterSize.Of(options.Agents);
-        Console.WriteLine($"scale: seeding a center of {center}");
-        await center.SeedAsync(system);
-        var total = await CentralBacklog.QueryCentralAsync<long>(system.CentralDatabase, "SELECT last_value FROM config_sequence");
-        // the engine reads its configuration when it starts: run the center as a process of its own, seeded first
-        await system.StopAsync(system.Central);
-
-        await system.EnsureSiteAsync(site);
-        var distributor = system.StartDistributorProcess(site, "a", new() { ["Serilog__MinimumLevel__Default"] = "Error" });
-        var central = StartCenter(system, options.CallsPerSecond, options.FullRefreshEvery);
-        var applying = Stopwatch.StartNew();
-        await system.WaitAppliedAsync(site, total, TimeSpan.FromMinutes(10));
-        Console.WriteLine($"  configuration of {total:N0} changes applied at the site in {applying.Elapsed.TotalSeconds:N1} s");
+        var (distributor, central) = await StartCenterAndSiteAsync(system, site, options.Agents, options.CallsPerSecond, options.FullRefreshEvery);
         var wallboard = system.StartProcess("RealTimeDistributor.Client", new()
         {
             ["Client__Site"] = site,
@@ -87,6 +75,29 @@ public static class ScaleBenchmark
             await workstations.AddAsync(options.ManyWorkstations - workstations.Count);
             await MeasureAsync(report, Name(options.CallsPerSecond), view, workstations, processes, options.Window);
         }
+    }
+
+    /// <summary>
+    /// Seeds a center of <paramref name="agents"/> agents, then runs its central controller (simulating calls) and the
+    /// site's distributor as processes of their own, and waits until the site has applied the whole configuration.
+    /// </summary>
+    internal static async Task<(Process Distributor, Process Central)> StartCenterAndSiteAsync(RtdSystem system, string site, int agents,
+        int callsPerSecond, int fullRefreshEvery)
+    {
+        var center = CenterSize.Of(agents);
+        Console.WriteLine($"seeding a center of {center}");
+        await center.SeedAsync(system);
+        var total = await CentralBacklog.QueryCentralAsync<long>(system.CentralDatabase, "SELECT last_value FROM config_sequence");
+        // the engine reads its configuration when it starts: run the center as a process of its own, seeded first
+        await system.StopAsync(system.Central);
+
+        await system.EnsureSiteAsync(site);
+        var distributor = system.StartDistributorProcess(site, "a", new() { ["Serilog__MinimumLevel__Default"] = "Error" });
+        var central = StartCenter(system, callsPerSecond, fullRefreshEvery);
+        var applying = Stopwatch.StartNew();
+        await system.WaitAppliedAsync(site, total, TimeSpan.FromMinutes(10));
+        Console.WriteLine($"  configuration of {total:N0} changes applied at the site in {applying.Elapsed.TotalSeconds:N1} s");
+        return (distributor, central);
     }
 
     private static async Task<Process> RestartCenterAsync(RtdSystem system, Process central, int callsPerSecond, int fullRefreshEvery)
@@ -228,7 +239,7 @@ public static class ScaleBenchmark
     /// A site's workstations as the broker sees them: one queue each, bound to the site's real-time exchange with
     /// <c>#</c>, consumed with acks; each delivery's rows are timed by their <c>updatedAt</c>.
     /// </summary>
-    private sealed class Workstations : IAsyncDisposable
+    internal sealed class Workstations : IAsyncDisposable
     {
         private readonly string _site;
         private readonly List<IConnection> _connections = [];
@@ -320,7 +331,7 @@ public static class ScaleBenchmark
         /// The <c>version</c> and <c>updatedAt</c> of every object of a message that has both, at any depth: its rows'
         /// values and central interval times, whatever the message's shape.
         /// </summary>
-        private static List<(long Version, DateTimeOffset UpdatedAt)> Rows(ReadOnlySpan<byte> body)
+        internal static List<(long Version, DateTimeOffset UpdatedAt)> Rows(ReadOnlySpan<byte> body)
         {
             var found = new List<(long, DateTimeOffset)>();
             var open = new Stack<(long? Version, DateTimeOffset? UpdatedAt)>();

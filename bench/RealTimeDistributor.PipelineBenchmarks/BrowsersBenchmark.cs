@@ -1,0 +1,457 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Testing;
+using static RealTimeDistributor.PipelineBenchmarks.ScaleBenchmark;
+
+namespace RealTimeDistributor.PipelineBenchmarks;
+
+/// <summary>
+/// Issue 22's browsers: a live center of N agents (as <see cref="ScaleBenchmark"/>: central controller simulating calls and
+/// the site's distributor as processes of their own) and P real client processes of the site (each on a port of its own,
+/// Client:Wallboard defaults: a frame every 250 ms, a bounded buffer per connection, at most 1,000 connections). Each step
+/// opens B browser connections (GET /events) spread evenly over its processes; 10 % of them stall: they connect with a 4 KB
+/// TCP receive buffer and never read a byte of the body. The readers read every event as EventSource does (reconnecting
+/// with Last-Event-ID when a stream ends, again after 1 s on a 503). Freshness of a row = its arrival in a "frame" at the
+/// reader minus its central interval time (<c>updatedAt</c>), this machine's clock, each value (version) once per reader.
+/// A reader "fell behind" when it got a reset after its first. Per step: freshness pooled over the readers and the worst
+/// reader's p99, the readers that fell behind, 503s, reconnects, each client process's RSS before the browsers connect,
+/// once every browser is connected (the readers hold their first reset), at the end and at its peak (sampled every second),
+/// its CPU over the window, and whether it is still alive.
+/// </summary>
+public static class BrowsersBenchmark
+{
+    private const string Group = "fanout-browsers: GET /events at many browsers, 10 % stalled";
+
+    /// <param name="Steps">Browser connections of each step and the client processes they are spread over.</param>
+    /// <param name="SnapshotRequests">Then this many workstations ask the distributor for a snapshot at once (0: skip).</param>
+    public sealed record Options(int Agents, int CallsPerSecond, (int Browsers, int Processes)[] Steps, TimeSpan Window, int FullRefreshEvery,
+        int SnapshotRequests);
+
+    public static async Task RunAsync(Report report, Options options)
+    {
+        await using var system = await RtdSystem.StartAsync();
+        var site = system.Site("browsers");
+        var (distributor, central) = await StartCenterAndSiteAsync(system, site, options.Agents, options.CallsPerSecond, options.FullRefreshEvery);
+        var clients = new List<(Process Process, int Port)>();
+        for (var i = 0; i < options.Steps.Max(s => s.Processes); i++)
+        {
+            var port = FreePort();
+            clients.Add((system.StartProcess("RealTimeDistributor.Client", new()
+            {
+                ["Client__Site"] = site,
+                ["Client__Workstation"] = $"wallboard-{i}",
+                ["Urls"] = $"http://127.0.0.1:{port}",
+                ["Serilog__MinimumLevel__Default"] = "Error",
+            }), port));
+        }
+        using var readerHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var stalledHttp = new HttpClient(new SocketsHttpHandler { ConnectCallback = SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
+        foreach (var (_, port) in clients)
+        {
+            await WaitSnapshotAsync(readerHttp, port);
+        }
+        Console.WriteLine($"fanout-browsers: {clients.Count} client processes hold the site's view; central {central.Id}, distributor {distributor.Id}");
+
+        foreach (var (browsers, processes) in options.Steps)
+        {
+            await StepAsync(report, options, clients.Take(processes).ToList(), browsers, readerHttp, stalledHttp);
+        }
+        if (options.SnapshotRequests > 0)
+        {
+            await SnapshotRequestsAsync(report, site, $"{options.Agents:N0} agents, {options.SnapshotRequests} workstations", options.SnapshotRequests, distributor);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> workstations ask for the whole site's snapshot (bindings <c>#</c>) at once, as after a broker
+    /// restart: each declares its snapshot queue, then every request is published (plain JSON, docs/wire-format.md "Site
+    /// snapshot", user_id set) and each snapshot is complete when its chunks up to the last have come. The distributor
+    /// serves one request at a time; a request still queued after 60 s expires (the queue's TTL) and is never answered.
+    /// </summary>
+    private static async Task SnapshotRequestsAsync(Report report, string site, string name, int count, Process distributor)
+    {
+        Console.WriteLine($"fanout-browsers: {count} snapshot requests at once");
+        var factory = new ConnectionFactory
+        {
+            HostName = TestSettings.RabbitHost,
+            Port = TestSettings.RabbitPort,
+            UserName = TestSettings.RabbitUser,
+            Password = TestSettings.RabbitPassword,
+            VirtualHost = Topology.Site.VirtualHost(site),
+        };
+        await using var connection = await factory.CreateConnectionAsync("rtd bench snapshot requests");
+        var done = Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<(double Seconds, long Rows)>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
+        var sent = new long[count];
+        var channels = new List<IChannel>();
+        for (var i = 0; i < count; i++)
+        {
+            var channel = await connection.CreateChannelAsync();
+            channels.Add(channel);
+            var queue = Topology.Site.ClientSnapshotQueue(site, $"bench-snapshot-{i:000}");
+            await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true);
+            var (request, chunks) = (i, 0);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) =>
+            {
+                using var chunk = JsonDocument.Parse(delivery.Body);
+                var root = chunk.RootElement;
+                if (root.GetProperty("snapshotId").GetGuid() == ids[request] && ++chunks == root.GetProperty("index").GetInt32() + 1 && root.GetProperty("last").GetBoolean())
+                {
+                    done[request].TrySetResult((Stopwatch.GetElapsedTime(Interlocked.Read(ref sent[request])).TotalSeconds, root.GetProperty("totalRows").GetInt64()));
+                }
+                return Task.CompletedTask;
+            };
+            await channel.BasicConsumeAsync(queue, autoAck: true, consumer);
+        }
+        var before = ProcessUsage.Read(distributor.Id);
+        var all = Stopwatch.StartNew();
+        await using (var publishing = await connection.CreateChannelAsync())
+        {
+            var properties = new BasicProperties { ContentType = "application/json", UserId = TestSettings.RabbitUser };
+            for (var i = 0; i < count; i++)
+            {
+                var workstation = $"bench-snapshot-{i:000}";
+                var body = JsonSerializer.SerializeToUtf8Bytes(new
+                {
+                    site,
+                    workstation,
+                    snapshotId = ids[i],
+                    replyTo = Topology.Site.ClientSnapshotQueue(site, workstation),
+                    bindings = new[] { "#" },
+                    requestedAt = DateTimeOffset.UtcNow,
+                });
+                Interlocked.Exchange(ref sent[i], Stopwatch.GetTimestamp());
+                await publishing.BasicPublishAsync(Topology.Site.SnapshotRequestExchange(site), "snapshot", false, properties, body);
+            }
+        }
+        // a request is answered within its queue's 60 s TTL or never: wait somewhat longer than that past the last
+        var waiting = Task.WhenAll(done.Select(d => d.Task));
+        await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(90) + TimeSpan.FromSeconds(count * 1.0)));
+        var elapsed = all.Elapsed;
+        var after = ProcessUsage.Read(distributor.Id);
+        var answered = done.Where(d => d.Task.IsCompletedSuccessfully).Select(d => d.Task.Result).ToList();
+        var times = Percentiles.Of(answered.Select(a => a.Seconds * 1000).DefaultIfEmpty(double.NaN));
+        var lastAnswer = answered.Select(a => a.Seconds).DefaultIfEmpty(double.NaN).Max();
+        Console.WriteLine($"  answered {answered.Count} of {count}; all within {lastAnswer:N1} s; per request {times}; rows per snapshot {answered.Select(a => a.Rows).DefaultIfEmpty(0).Max():N0}");
+        var group = "fanout-browsers: snapshot requests of many workstations at once";
+        report.Add(group, $"{name}: answered", answered.Count, "requests");
+        report.Add(group, $"{name}: not answered (expired or refused)", count - answered.Count, "requests");
+        report.Add(group, $"{name}: until the last complete snapshot", lastAnswer, "s");
+        foreach (var (label, value) in times.Named())
+        {
+            report.Add(group, $"{name}: request to complete snapshot {label}", value, "ms");
+        }
+        report.Add(group, $"{name}: rows per snapshot", answered.Select(a => a.Rows).DefaultIfEmpty(0).Max(), "rows");
+        report.Add(group, $"{name}: distributor CPU while serving", (after.CpuSeconds - before.CpuSeconds) / elapsed.TotalSeconds * 100, "% of a core");
+        report.Add(group, $"{name}: distributor RSS at the end", after.RssMegabytes, "MB");
+        foreach (var channel in channels)
+        {
+            await channel.DisposeAsync();
+        }
+    }
+
+    private static async Task StepAsync(Report report, Options options, List<(Process Process, int Port)> clients, int browsers,
+        HttpClient readerHttp, HttpClient stalledHttp)
+    {
+        var name = $"{options.Agents:N0} agents, {browsers:N0} browsers over {clients.Count} client process{(clients.Count == 1 ? "" : "es")}";
+        Console.WriteLine($"fanout-browsers: {name}, {options.Window.TotalSeconds:N0} s");
+        var before = clients.Select(c => ProcessUsage.Read(c.Process.Id)).ToList();
+        var stalledCount = browsers / 10;
+        using var stop = new CancellationTokenSource();
+        // every tenth browser stalls; browser i reads from client i % P, so the stalled are spread too
+        var all = Enumerable.Range(0, browsers).Select(i => new Browser(
+            i % 10 == 9 ? stalledHttp : readerHttp, new Uri($"http://127.0.0.1:{clients[i % clients.Count].Port}/events"), stalls: i % 10 == 9)).ToList();
+        var readers = all.Where(b => !b.Stalls).ToList();
+        var connecting = Stopwatch.StartNew();
+        var running = all.Select(b => b.RunAsync(stop.Token)).ToList();
+        var connected = await Task.WhenAll(all.Select(b => b.Connected.Task)).WaitAsync(TimeSpan.FromMinutes(3)).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+        var connectSeconds = connecting.Elapsed.TotalSeconds;
+        var afterConnect = clients.Select(c => ProcessUsage.Read(c.Process.Id)).ToList();
+        Console.WriteLine($"  {(connected ? "all" : "NOT all")} {browsers} connected (readers at their first reset) in {connectSeconds:N1} s; client RSS " +
+            string.Join(", ", afterConnect.Select(u => $"{u.RssMegabytes:N0} MB")));
+
+        var from = DateTimeOffset.UtcNow;
+        foreach (var reader in readers)
+        {
+            reader.Begin(from);
+        }
+        var self = ProcessUsage.Read(Environment.ProcessId);
+        var peak = afterConnect.Select(u => u.RssMegabytes).ToArray();
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < options.Window)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            for (var i = 0; i < clients.Count; i++)
+            {
+                peak[i] = Math.Max(peak[i], ProcessUsage.Read(clients[i].Process.Id).RssMegabytes);
+            }
+        }
+        var window = watch.Elapsed;
+        var end = clients.Select(c => ProcessUsage.Read(c.Process.Id)).ToList();
+        var selfEnd = ProcessUsage.Read(Environment.ProcessId);
+        var samples = readers.Select(r => r.End()).ToList();
+        await stop.CancelAsync();
+        await Task.WhenAll(running);
+
+        var pooled = Percentiles.Of(samples.SelectMany(s => s).DefaultIfEmpty(double.NaN));
+        var worst = samples.Where(s => s.Length > 0).Select(s => Percentiles.Of(s).P99).DefaultIfEmpty(double.NaN).Max();
+        var silent = samples.Count(s => s.Length == 0);
+        var fellBehind = readers.Count(r => r.Resets > 1);
+        Console.WriteLine($"  readers {pooled}; worst reader p99 {worst:N0} ms; {silent} readers without a row; {fellBehind} fell behind; " +
+            $"503s {all.Sum(b => b.Refused)}; reconnects {all.Sum(b => b.Drops)}");
+        report.Add(Group, $"{name}: browsers connected (readers at their first reset)", connected ? 1 : 0, "yes=1");
+        report.Add(Group, $"{name}: time until every browser connected", connectSeconds, "s");
+        foreach (var (label, value) in pooled.Named())
+        {
+            report.Add(Group, $"{name}: {readers.Count} readers' freshness {label}", value, "ms");
+        }
+        report.Add(Group, $"{name}: worst reader's p99", worst, "ms");
+        report.Add(Group, $"{name}: rows per reader", pooled.Samples / (double)readers.Count / window.TotalSeconds, "rows/s");
+        report.Add(Group, $"{name}: readers without a row in the window", silent, "readers");
+        report.Add(Group, $"{name}: readers that fell behind (a reset after the first)", fellBehind, "readers");
+        report.Add(Group, $"{name}: resets after the first, all readers", readers.Sum(r => Math.Max(0, r.Resets - 1)), "resets");
+        report.Add(Group, $"{name}: 503s (readers and {stalledCount} stalled)", all.Sum(b => b.Refused), "responses");
+        report.Add(Group, $"{name}: streams ended by the client (reconnects)", all.Sum(b => b.Drops), "streams");
+        for (var i = 0; i < clients.Count; i++)
+        {
+            var process = $"client process {i + 1}";
+            report.Add(Group, $"{name}: {process} RSS before the browsers", before[i].RssMegabytes, "MB");
+            report.Add(Group, $"{name}: {process} RSS with every browser connected", afterConnect[i].RssMegabytes, "MB");
+            report.Add(Group, $"{name}: {process} RSS at the end", end[i].RssMegabytes, "MB");
+            report.Add(Group, $"{name}: {process} RSS peak in the window", peak[i], "MB");
+            report.Add(Group, $"{name}: {process} CPU in the window", (end[i].CpuSeconds - afterConnect[i].CpuSeconds) / window.TotalSeconds * 100, "% of a core");
+            report.Add(Group, $"{name}: {process} alive at the end", clients[i].Process.HasExited ? 0 : 1, "yes=1");
+            Console.WriteLine($"  {process}: RSS {before[i].RssMegabytes:N0} -> {afterConnect[i].RssMegabytes:N0} -> {end[i].RssMegabytes:N0} MB (peak {peak[i]:N0}), " +
+                $"CPU {(end[i].CpuSeconds - afterConnect[i].CpuSeconds) / window.TotalSeconds * 100:N0} %{(clients[i].Process.HasExited ? ", EXITED" : "")}");
+        }
+        report.Add(Group, $"{name}: benchmark process (the browsers) CPU", (selfEnd.CpuSeconds - self.CpuSeconds) / window.TotalSeconds * 100, "% of a core");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitSnapshotAsync(HttpClient http, int port)
+    {
+        var waiting = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var stats = await http.GetStringAsync($"http://127.0.0.1:{port}/stats");
+                if (!stats.Contains("\"snapshots\":0", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            if (waiting.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                throw new TimeoutException($"the client process on port {port} loaded no snapshot in 3 minutes");
+            }
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>A browser that does not read has a small receive window: the client's writes back up within a second.</summary>
+    private static async ValueTask<Stream> SmallReceiveBufferAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(context.DnsEndPoint, ct);
+        return new NetworkStream(socket, ownsSocket: true);
+    }
+
+    /// <summary>
+    /// An EventSource: reads events line by line from the raw bytes; a "reset" or "status" body is skipped as it arrives
+    /// (never held: a reset of the whole view is megabytes), a "frame" body is parsed for its rows' versions and times.
+    /// A stalled one gets its response headers and never reads the body.
+    /// </summary>
+    private sealed class Browser(HttpClient http, Uri events, bool stalls)
+    {
+        private readonly List<double> _samples = [];
+        private readonly HashSet<long> _seen = [];
+        private long _from = long.MaxValue;
+        private string? _lastId;
+
+        public bool Stalls => stalls;
+
+        public TaskCompletionSource Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Resets { get; private set; }
+
+        public int Refused { get; private set; }
+
+        public int Drops { get; private set; }
+
+        public void Begin(DateTimeOffset from) => Interlocked.Exchange(ref _from, from.UtcTicks);
+
+        public double[] End()
+        {
+            Interlocked.Exchange(ref _from, long.MaxValue);
+            lock (_samples)
+            {
+                return [.. _samples];
+            }
+        }
+
+        public async Task RunAsync(CancellationToken ct)
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                try
+                {
+                    await ReadAsync(ct);
+                    Drops++;
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException)
+                {
+                    Drops++;
+                }
+                try
+                {
+                    await Task.Delay(1000, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        private async Task ReadAsync(CancellationToken ct)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, events);
+            if (_lastId is not null)
+            {
+                request.Headers.Add("Last-Event-ID", _lastId);
+            }
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Refused++;
+                return;
+            }
+            response.EnsureSuccessStatusCode();
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            if (stalls)
+            {
+                Connected.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                return;
+            }
+            var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65_536));
+            string? name = null;
+            var skipping = false;
+            while (true)
+            {
+                var read = await pipe.ReadAsync(ct);
+                var buffer = read.Buffer;
+                while (true)
+                {
+                    if (skipping)
+                    {
+                        // the body of an event not timed: drop it as it comes, up to its line's end
+                        if (buffer.PositionOf((byte)'\n') is { } skipEnd)
+                        {
+                            buffer = buffer.Slice(buffer.GetPosition(1, skipEnd));
+                            skipping = false;
+                            continue;
+                        }
+                        buffer = buffer.Slice(buffer.End);
+                        break;
+                    }
+                    if (buffer.PositionOf((byte)'\n') is not { } end)
+                    {
+                        break;
+                    }
+                    var line = buffer.Slice(0, end);
+                    buffer = buffer.Slice(buffer.GetPosition(1, end));
+                    if (line.Length == 0)
+                    {
+                        name = null;
+                    }
+                    else if (Starts(line, "data: "u8))
+                    {
+                        Handle(name, line.Slice(6).ToArray());
+                    }
+                    else if (Starts(line, "event: "u8))
+                    {
+                        name = Encoding.UTF8.GetString(line.Slice(7));
+                        if (name == "reset")
+                        {
+                            Resets++;
+                            Connected.TrySetResult();
+                        }
+                        if (name != "frame")
+                        {
+                            skipping = TrySkipData(ref buffer);
+                        }
+                    }
+                    else if (Starts(line, "id: "u8))
+                    {
+                        _lastId = Encoding.UTF8.GetString(line.Slice(4));
+                    }
+                }
+                pipe.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Skips the "data: " line that follows; true when it is not all there yet (skip the rest as it comes).</summary>
+        private static bool TrySkipData(ref ReadOnlySequence<byte> buffer)
+        {
+            if (buffer.PositionOf((byte)'\n') is { } end)
+            {
+                buffer = buffer.Slice(buffer.GetPosition(1, end));
+                return false;
+            }
+            buffer = buffer.Slice(buffer.End);
+            return true;
+        }
+
+        private static bool Starts(ReadOnlySequence<byte> line, ReadOnlySpan<byte> prefix) =>
+            line.Length >= prefix.Length && line.Slice(0, prefix.Length).ToArray().AsSpan().SequenceEqual(prefix);
+
+        private void Handle(string? name, byte[] data)
+        {
+            var from = Interlocked.Read(ref _from);
+            if (name != "frame" || from == long.MaxValue)
+            {
+                return;
+            }
+            var now = DateTimeOffset.UtcNow;
+            lock (_samples)
+            {
+                foreach (var (version, updatedAt) in Workstations.Rows(data))
+                {
+                    if (updatedAt.UtcTicks >= from && _seen.Add(version))
+                    {
+                        _samples.Add((now - updatedAt).TotalMilliseconds);
+                    }
+                }
+            }
+        }
+    }
+}
