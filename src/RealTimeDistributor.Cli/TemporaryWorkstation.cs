@@ -55,6 +55,12 @@ internal sealed partial class TemporaryWorkstation : IAsyncDisposable
             await WorkstationCommand.AddAsync(api, site, workstation, password);
             return new TemporaryWorkstation(api, site, workstation, password);
         }
+        catch (LoginRefusedException)
+        {
+            api.Dispose();
+            throw new LoginRefusedException($"the RabbitMQ management API at {api.BaseAddress} refuses the login of the admin user '{admin}' "
+                + "(a temporary workstation user is issued with it): check RTD_RABBITMQ_ADMIN_USER / RTD_RABBITMQ_ADMIN_PASSWORD, or give --workstation WS");
+        }
         catch
         {
             api.Dispose();
