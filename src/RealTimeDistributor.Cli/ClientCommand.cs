@@ -17,8 +17,9 @@ namespace RealTimeDistributor.Cli;
 /// --url) shown in the terminal: a live summary redrawn in place (<see cref="TerminalView"/>; --table shows one table),
 /// JSON lines of the view's changes (--json), or the current snapshot printed once (--once). Logs go to stderr only.
 /// Without --workstation, or with --once, its queues are exclusive and auto-delete: they go when it does (--once of a
-/// workstation whose queue exists reads that queue). Without --workstation it needs RTD_RABBITMQ_WORKSTATION_USER: the
-/// broker issues users per workstation. A refused login, an unknown site or a workstation in use is one line at once.
+/// workstation whose queue exists reads that queue). Without --workstation (and RTD_RABBITMQ_WORKSTATION_USER) it issues
+/// itself a temporary workstation user with the admin credentials and deletes it on the way out (<see cref="TemporaryWorkstation"/>).
+/// A refused login, an unknown site or a workstation in use is one line at once.
 /// </summary>
 internal static class ClientCommand
 {
@@ -34,17 +35,27 @@ internal static class ClientCommand
                 throw new UsageException($"--{what} is '{id}': ids are {Identifiers.Rule}");
             }
         }
+        var staleAfter = options.Duration("stale-after");
         if (named is null && ownUser is null)
         {
-            throw new UsageException($"client needs --workstation WS (or RTD_WORKSTATION): it logs in as that workstation's own broker user rtd-{site}-ws-WS "
-                + $"(infra/demo.sh issues 'terminal'; `rtd workstation add {site} WS` issues another and prints its password, for RTD_RABBITMQ_WORKSTATION_PASSWORD)");
+            // a temporary user for this session only, deleted on every way out (kill -9 aside: the next sweep deletes it)
+            await using var temporary = await TemporaryWorkstation.IssueAsync(options, site);
+            return await RunAsync(options, json, once, site, temporary.Workstation, Broker(site, temporary.User, temporary.Password), temporary: true, staleAfter);
         }
-        var staleAfter = options.Duration("stale-after");
         var workstation = named ?? $"cli-{Environment.ProcessId}";
-        var broker = new RabbitMqSettings(Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
+        var broker = Broker(site, ownUser ?? BrokerUsers.Workstation(site, workstation), Env("RTD_RABBITMQ_WORKSTATION_PASSWORD", "local-demo-workstation"));
+        return await RunAsync(options, json, once, site, workstation, broker, temporary: named is null, staleAfter);
+    }
+
+    private static RabbitMqSettings Broker(string site, string user, string password) =>
+        new(Env("RTD_RABBITMQ_HOST", "127.0.0.1"),
             int.TryParse(Env("RTD_RABBITMQ_PORT", "5672"), CultureInfo.InvariantCulture, out var port) ? port : throw new UsageException("RTD_RABBITMQ_PORT is not a port number"),
-            ownUser ?? BrokerUsers.Workstation(site, workstation), Env("RTD_RABBITMQ_WORKSTATION_PASSWORD", "local-demo-workstation"),
-            UseTls: false, TimeSpan.FromSeconds(5), Topology.Site.VirtualHost(site));
+            user, password, UseTls: false, TimeSpan.FromSeconds(5), Topology.Site.VirtualHost(site));
+
+    /// <summary>The session as <paramref name="workstation"/>, logged in as <paramref name="broker"/>'s user; <paramref name="temporary"/>: its queues go with it.</summary>
+    private static async Task<int> RunAsync(Options options, bool json, bool once, string site, string workstation, RabbitMqSettings broker, bool temporary,
+        TimeSpan? staleAfter)
+    {
         // a named workstation's queue outlives its session: --once reads it then (a session that starts later loads a snapshot anyway)
         var queueExists = await WorkstationQueueAsync(broker, site, workstation, once);
         var table = options["table"];
@@ -52,7 +63,7 @@ internal static class ClientCommand
         {
             ["Client:Site"] = site,
             ["Client:Workstation"] = workstation,
-            ["Client:Temporary"] = (options["workstation"] is null || (once && !queueExists)) ? "true" : "false",
+            ["Client:Temporary"] = (temporary || (once && !queueExists)) ? "true" : "false",
             // the workstation's own broker credential (rtd workstation add SITE WS): rtd-{site}-ws-{workstation}
             ["RabbitMq:Username"] = broker.Username,
             ["RabbitMq:Password"] = broker.Password,

@@ -79,14 +79,15 @@ internal static class Commands
     private static Command Client() => Command("client",
         "a client workstation in the terminal: loads the site snapshot, follows the stream and redraws a summary per skill group and call "
         + "type in place (Ctrl-C or SIGTERM stops); the web wallboard is served on --url meanwhile. Broker user: the workstation's own, "
-        + "rtd-SITE-ws-WS (rtd workstation add), password $RTD_RABBITMQ_WORKSTATION_PASSWORD ($RTD_RABBITMQ_WORKSTATION_USER overrides the user)",
+        + "rtd-SITE-ws-WS (rtd workstation add), password $RTD_RABBITMQ_WORKSTATION_PASSWORD ($RTD_RABBITMQ_WORKSTATION_USER overrides the user); "
+        + "without --workstation, a temporary user rtd-SITE-ws-cli-* issued with $RTD_RABBITMQ_ADMIN_USER / _PASSWORD and deleted when the client ends",
         options => ClientCommand.RunAsync(options, options.Json, options.Flag("once")),
         Value("site", "SITE", "the site, e.g. site-a (required)"),
-        Value("workstation", "WS", "the workstation (default $RTD_WORKSTATION); needed unless $RTD_RABBITMQ_WORKSTATION_USER names a user"),
+        Value("workstation", "WS", "the workstation (default $RTD_WORKSTATION); without it, a temporary one (needs $RTD_RABBITMQ_ADMIN_PASSWORD)"),
         Value("bind", "PATTERNS", "routing-key patterns, e.g. 'skillgroup.*,agent.1001' (default: everything)"),
         Value("table", "TABLE", "show that table, a column per field"), Flag("json", "stream the view's changes as JSON lines"),
         Flag("once", "print the current snapshot and exit"), Value("stale-after", "AGE", "flag data older than this, e.g. 45s"),
-        Value("url", "URL", "where the wallboard is served, e.g. http://127.0.0.1:5095 (default: a free port, shown in the view)"));
+        Value("url", "URL", "where the wallboard is served, e.g. http://127.0.0.1:5095 (default: a free port, shown in the view)"), Management());
 
     private static Symbol[] AdminLogin() =>
     [

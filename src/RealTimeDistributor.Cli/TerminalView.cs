@@ -56,7 +56,10 @@ public static class TerminalView
     private static readonly Style Alarm = new(Color.Red, decoration: Decoration.Bold);
 
     /// <summary>The real-time columns `--table` leads with, and their headings: what an agent is doing, why, and for how long.</summary>
-    private static readonly Dictionary<string, string> Headings = new() { ["reasonCode"] = "reason", ["stateSince"] = "in state" };
+    private static readonly Dictionary<string, string> Headings = new() { ["reasonCode"] = "reason", [ReasonText] = "reason text", ["stateSince"] = "in state" };
+
+    /// <summary>The column beside an agent's reason code: its text on the agent's peripheral (the reasoncode table, <see cref="ReasonTexts"/>).</summary>
+    private const string ReasonText = "reasonText";
 
     /// <summary>
     /// The frame for a terminal of <paramref name="width"/> x <paramref name="height"/>, drawn by Spectre.Console: plain text,
@@ -189,12 +192,17 @@ public static class TerminalView
         }
         var parts = new List<IRenderable>();
         var names = Names(rows, table);
+        var reasons = ReasonTexts.From(rows);
         foreach (var kind in selected.Select(r => r.Kind).Distinct())
         {
             var ofKind = selected.Where(r => r.Kind == kind).ToList();
             var fields = ofKind.SelectMany(r => r.Value is { ValueKind: JsonValueKind.Object } v ? v.EnumerateObject().Select(p => p.Name) : [])
                 .Distinct().OrderBy(f => Array.IndexOf(KnownColumns, f) is var i and >= 0 ? i : KnownColumns.Length)
                 .ThenBy(f => f, StringComparer.Ordinal).ToList();
+            if (kind == SiteUpdate.RealTimeKind && fields.Contains("reasonCode"))
+            {
+                fields.Insert(fields.IndexOf("reasonCode") + 1, ReasonText);
+            }
             var leading = fields.Where(Headings.ContainsKey).Prepend("state").Where(fields.Contains).Distinct().ToList();
             fields = [.. leading, .. fields.Except(leading)];
             List<string> columns = kind == SiteUpdate.RealTimeKind
@@ -204,6 +212,7 @@ public static class TerminalView
             {
                 "key" => r.Key,
                 "name" when kind == SiteUpdate.RealTimeKind => names.GetValueOrDefault(r.Key, ""),
+                ReasonText => reasons.Of(r.Key, Text(r.Value, "reasonCode") is var code && int.TryParse(code, CultureInfo.InvariantCulture, out var n) ? n : 0) ?? "",
                 _ => Cell(r.Value, c, now),
             }).ToList()).ToList();
             var grid = new Table { Border = TableBorder.None };

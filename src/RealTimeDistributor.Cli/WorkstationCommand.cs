@@ -28,22 +28,19 @@ public static class WorkstationCommand
                         + $"generates one (printed once). A chosen password is taken only for a local demo ({DemoSecrets.Variable}=1).");
                 }
                 var password = options["workstation-password"] ?? RandomNumberGenerator.GetHexString(48, lowercase: true);
+                await SweepAsync(api);
                 await AddAsync(api, site, workstation, password);
                 output.WriteLine(generated ? password : $"{BrokerUsers.Workstation(site, workstation)} issued");
                 return 0;
             case "remove":
                 (site, workstation) = SiteAndWorkstation(options);
+                await SweepAsync(api);
                 var user = BrokerUsers.Workstation(site, workstation);
-                await api.SendAsync(HttpMethod.Delete, $"users/{Uri.EscapeDataString(user)}");
-                // a deleted user's open connections would keep working until closed
-                foreach (var connection in (await api.RequireAsync("connections")).EnumerateArray()
-                    .Where(c => c.GetProperty("user").GetString() == user).Select(c => c.GetProperty("name").GetString()!))
-                {
-                    await api.SendAsync(HttpMethod.Delete, $"connections/{Uri.EscapeDataString(connection)}");
-                }
+                await RemoveAsync(api, user);
                 output.WriteLine($"{user} removed");
                 return 0;
             case "list":
+                await SweepAsync(api);
                 var prefix = options.Positional.ElementAtOrDefault(1) is { } onlySite ? $"rtd-{onlySite}-ws-" : null;
                 foreach (var name in (await api.RequireAsync("users")).EnumerateArray().Select(u => u.GetProperty("name").GetString()!)
                     .Where(n => prefix is null ? n.StartsWith("rtd-", StringComparison.Ordinal) && n.Contains("-ws-", StringComparison.Ordinal)
@@ -83,6 +80,20 @@ public static class WorkstationCommand
             });
         }
     }
+
+    /// <summary>Deletes the user, then closes its connections (a deleted user's open connections would keep working until closed).</summary>
+    public static async Task RemoveAsync(ManagementApi api, string user)
+    {
+        await api.SendAsync(HttpMethod.Delete, $"users/{Uri.EscapeDataString(user)}");
+        foreach (var connection in (await api.RequireAsync("connections")).EnumerateArray()
+            .Where(c => c.GetProperty("user").GetString() == user).Select(c => c.GetProperty("name").GetString()!))
+        {
+            await api.SendAsync(HttpMethod.Delete, $"connections/{Uri.EscapeDataString(connection)}");
+        }
+    }
+
+    /// <summary>Temporary users (rtd client without --workstation) that a killed session left: <see cref="TemporaryWorkstation.SweepAsync"/>.</summary>
+    private static Task SweepAsync(ManagementApi api) => TemporaryWorkstation.SweepAsync(api, DateTimeOffset.UtcNow, Console.Error);
 
     private static (string Site, string Workstation) SiteAndWorkstation(Options options) =>
         options.Positional is [_, var site, var workstation]

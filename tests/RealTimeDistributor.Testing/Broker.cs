@@ -92,6 +92,14 @@ public sealed class Broker(params int[] managementPorts) : IDisposable
     public async Task DeleteQueueAsync(string vhost, string queue) =>
         (await _http.DeleteAsync($"queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}")).EnsureSuccessStatusCode();
 
+    /// <summary>The names of every broker user.</summary>
+    public async Task<IReadOnlyList<string>> UserNamesAsync() =>
+        [.. (await _http.GetFromJsonAsync<QueueInfo[]>("users") ?? []).Select(u => u.Name)];
+
+    /// <summary>Creates (or resets) a user without tags or permissions.</summary>
+    public async Task PutUserAsync(string user, string password) =>
+        (await _http.PutAsJsonAsync($"users/{Uri.EscapeDataString(user)}", new { password, tags = "" })).EnsureSuccessStatusCode();
+
     public void Dispose() => _http.Dispose();
 }
 

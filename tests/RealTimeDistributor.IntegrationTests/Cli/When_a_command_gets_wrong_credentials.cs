@@ -38,6 +38,9 @@ public sealed class When_a_command_gets_wrong_credentials(ITestOutputHelper log)
         await FailsAsync("rtd", ["config", "list", "agent", "--central", central], new() { ["RTD_ADMIN_KEY"] = "not-a-key" }, 4, "RTD_ADMIN_KEY");
         // a workstation nobody issued: its own user does not exist
         await FailsAsync("rtd", ["client", "--site", Site, "--workstation", "never-issued", "--once"], Broker(), 4, $"'rtd-{Site}-ws-never-issued'");
+        // no workstation: a temporary one, issued with the admin login, which is refused
+        await FailsAsync("rtd", ["client", "--site", Site, "--once", "--management", Management],
+            new(Broker()) { ["RTD_RABBITMQ_ADMIN_USER"] = TestSettings.RabbitAdminUser, ["RTD_RABBITMQ_ADMIN_PASSWORD"] = "nope" }, 4, $"'{TestSettings.RabbitAdminUser}'");
         await FailsAsync("rtd-lab", ["feed", "record", Path.Combine(Path.GetTempPath(), $"rtd-feed-{Guid.NewGuid():N}.jsonl"), "--duration", "1s"],
             Broker(password: "nope"), 4, "RTD_RABBITMQ_USER");
     }

@@ -10,6 +10,7 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// <summary>
 /// `rtd client --once --json` is a workstation: it loads the site snapshot (filtered by --bind), prints it and exits,
 /// leaving no queue or exchange behind; `--table` prints one table with a column per field; SIGTERM ends the live view.
+/// Without --workstation it issues itself a temporary workstation user and deletes it (and those killed sessions left).
 /// </summary>
 public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTest
 {
@@ -59,7 +60,8 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
             await output);
         Assert.Matches(@"^10\s+Sales\s+3\s*$", lines[header + 1]);
 
-        var (live, _, _) = RunRtd("client", "--site", Site);
+        // no --workstation and no workstation user: a temporary one, issued with the admin credentials, gone on SIGTERM
+        var (live, _, _) = RunRtd(["client", "--site", Site], temporary: true);
         using var __ = live;
         var text = new System.Text.StringBuilder();
         // the first frame: the summary's skill group line, with the name from the configuration
@@ -79,6 +81,33 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
         Console.WriteLine($"rtd client ended {stopwatch.ElapsedMilliseconds} ms after SIGTERM");
         Assert.Equal(0, live.ExitCode);
         Assert.DoesNotContain(await Rtd.Broker.NamesAsync($"rtd-{Site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
+        Assert.DoesNotContain(await Rtd.Broker.UserNamesAsync(), n => n.StartsWith($"rtd-{Site}-ws-cli-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_run_without_a_workstation_as_a_temporary_user_and_leave_no_user_behind()
+    {
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 3);
+        await Rtd.WaitReplicaHoldsAsync(Site, applied: 2, realTimeRows: 1, version: 3, table: "skillgroup");
+        // what a session killed with -9 leaves: its temporary user, issued long ago (the name carries the issue time), no connection
+        var left = $"rtd-{Site}-ws-cli-00000001-000000";
+        await Rtd.Broker.PutUserAsync(left, "left-by-kill-9");
+
+        var (once, output, errors) = RunRtd(["client", "--site", Site, "--once"], temporary: true);
+        using (once)
+        {
+            await once.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(once.ExitCode == 0, $"rtd client exited {once.ExitCode}: {await output}\n{await errors}");
+        }
+        // the view, logged in as a workstation user of its own
+        Assert.Matches($@"workstation cli-[0-9a-f]{{8}}-[0-9a-f]{{6}} ", await output);
+        Assert.Matches(@"\n\s*Sales ", await output);
+        // nothing left: no temporary user (neither its own nor the killed session's), no queue or exchange of it
+        Assert.DoesNotContain(await Rtd.Broker.UserNamesAsync(), n => n.StartsWith($"rtd-{Site}-ws-cli-", StringComparison.Ordinal));
+        Assert.DoesNotContain(await Rtd.Broker.NamesAsync($"rtd-{Site}"), n => n.Contains(".client.cli-", StringComparison.Ordinal));
+        Assert.Contains(left, await errors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -113,7 +142,10 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
     /// Starts rtd with this system's broker (the test project references the command line, so it is built next to the
     /// client: src/RealTimeDistributor.Cli/bin/.../rtd.dll). Returns the process and, for --once runs, its whole output.
     /// </summary>
-    private static (Process Process, Task<string> Output, Task<string> Errors) RunRtd(params string[] args)
+    private static (Process Process, Task<string> Output, Task<string> Errors) RunRtd(params string[] args) => RunRtd(args, temporary: false);
+
+    /// <summary><paramref name="temporary"/>: no workstation user given, only the admin credentials (a temporary workstation user).</summary>
+    private static (Process Process, Task<string> Output, Task<string> Errors) RunRtd(string[] args, bool temporary)
     {
         var rtd = Path.Combine(Path.GetDirectoryName(Binaries.Path("RealTimeDistributor.Client"))!
             .Replace("RealTimeDistributor.Client", "RealTimeDistributor.Cli", StringComparison.Ordinal), "rtd.dll");
@@ -123,6 +155,15 @@ public sealed class When_an_operator_prints_the_view_with_rtd_client : SystemTes
             RedirectStandardError = true,
         };
         TestSettings.SetBrokerEnvironment(start);
+        if (temporary)
+        {
+            start.Environment.Remove("RTD_RABBITMQ_WORKSTATION_USER");
+            start.Environment.Remove("RTD_RABBITMQ_WORKSTATION_PASSWORD");
+            start.Environment["RTD_RABBITMQ_ADMIN_USER"] = TestSettings.RabbitAdminUser;
+            start.Environment["RTD_RABBITMQ_ADMIN_PASSWORD"] = TestSettings.RabbitAdminPassword;
+            start.ArgumentList.Add("--management");
+            start.ArgumentList.Add($"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}");
+        }
         var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
         var output = args.Contains("--once") ? process.StandardOutput.ReadToEndAsync() : Task.FromResult("");

@@ -88,8 +88,8 @@ public sealed class When_a_command_gets_bad_input(ITestOutputHelper log) : IDisp
             { "rtd", ["errors", "list", "--queue", "not-a-parking-queue", "--management", c], 2, "not-a-parking-queue" },
             { "rtd", ["errors", "replay", "--management", c], 2, "--queue" },
             { "rtd", ["errors", "list", "--count", "none", "--management", c], 2, "--count" },
-            // rtd client: no workstation, a malformed site, the broker at a closed port
-            { "rtd", ["client", "--site", "site-a"], 2, "--workstation" },
+            // rtd client: no workstation and no admin password (for a temporary workstation user), a malformed site, the broker at a closed port
+            { "rtd", ["client", "--site", "site-a"], 2, "RTD_RABBITMQ_ADMIN_PASSWORD" },
             { "rtd", ["client", "--site", "Site A", "--workstation", "ws1"], 2, "Site A" },
             { "rtd", ["client", "--site", "site-a", "--workstation", "ws1", "--stale-after", "soon"], 2, "--stale-after" },
             { "rtd", ["client", "--site", "site-a", "--workstation", "ws1", "--once"], 3, $"127.0.0.1:{ClosedPort}" },

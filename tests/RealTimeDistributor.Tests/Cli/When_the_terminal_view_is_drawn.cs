@@ -9,7 +9,7 @@ namespace RealTimeDistributor.Tests.Cli;
 /// <summary>
 /// `rtd client`'s terminal view drawn at 80x24, 120x40 and 200x50: no line wider or more lines than the terminal, the
 /// wallboard's address whole, every summary heading over its column (the header and the rows end each column at the
-/// same place), and `--table agent` led by state, reason and time in state.
+/// same place), and `--table agent` led by state, reason code and text, and time in state.
 /// </summary>
 public sealed class When_the_terminal_view_is_drawn
 {
@@ -40,11 +40,12 @@ public sealed class When_the_terminal_view_is_drawn
         {
             rows.Add(new ViewRow(SiteUpdate.RealTimeKind, "calltype", $"{i}", 200 + i, Json.ToElement(new { callsQueuedNow = i, callsOfferedHalf = 99999 }), Now));
             rows.Add(new ViewRow(SiteUpdate.ConfigKind, "agent", $"{i}", i, Json.ToElement(new { name = $"Agent {i}", peripheralId = 1 }), Now));
+            rows.Add(new ViewRow(SiteUpdate.ConfigKind, "reasoncode", $"{i}", i, Json.ToElement(new { peripheralId = 1, code = 10 + i, text = $"Reason {10 + i}" }), Now));
             rows.Add(new ViewRow(SiteUpdate.RealTimeKind, "agent", $"{i}", 300 + i, Json.ToElement(new
             {
                 skillGroupId = 1,
                 state = "talking",
-                reasonCode = 12,
+                reasonCode = i == 5 ? 99 : 10 + i,
                 stateSince = Now.AddSeconds(-65),
             }), Now));
         }
@@ -108,7 +109,11 @@ public sealed class When_the_terminal_view_is_drawn
         var lines = TerminalView.Table(View().Rows(), "agent", Now).ToList();
 
         Assert.StartsWith("realtime agent: 5 rows", lines[0], StringComparison.Ordinal);
-        Assert.Equal(["state", "reason", "in", "state", "key", "name"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(6));
-        Assert.Equal(["talking", "12", "01:05", "1", "Agent", "1"], lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(6));
+        Assert.Equal(["state", "reason", "reason", "text", "in", "state", "key", "name"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(8));
+        // the reason's text on the agent's peripheral beside its code (the reasoncode table), in the column under its heading
+        Assert.Equal(["talking", "11", "Reason", "11", "01:05", "1", "Agent", "1"], lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(8));
+        Assert.Equal(lines[1].IndexOf("reason text", StringComparison.Ordinal), lines[2].IndexOf("Reason 11", StringComparison.Ordinal));
+        // a code without a text configured: the code, an empty text
+        Assert.Equal(["talking", "99", "01:05", "5", "Agent", "5"], lines[6].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(6));
     }
 }
