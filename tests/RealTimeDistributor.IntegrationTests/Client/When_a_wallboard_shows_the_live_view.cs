@@ -261,8 +261,14 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
         // Support (SL 72 %, 7 queued, longest 142 s): green from 70 % (the site's is 80), queue amber from 5, wait red from 120 s
         await PutAsync("skillgroup", 11, new
         {
-            name = "Support", peripheralId = 1, serviceLevelGreen = 70, serviceLevelAmber = 60, queueAmber = 5, queueRed = 10,
-            longestWaitAmberSeconds = 60, longestWaitRedSeconds = 120,
+            name = "Support",
+            peripheralId = 1,
+            serviceLevelGreen = 70,
+            serviceLevelAmber = 60,
+            queueAmber = 5,
+            queueRed = 10,
+            longestWaitAmberSeconds = 60,
+            longestWaitRedSeconds = 120,
         });
         // Sales: its members' not ready amber from 30 s, red from 60 s (the site's: 3 and 6 min)
         await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1, notReadyAmberSeconds = 30, notReadyRedSeconds = 60 });
