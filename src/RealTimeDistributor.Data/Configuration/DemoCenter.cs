@@ -54,7 +54,22 @@ public static class DemoCenter
         var random = new Random(agents * 31 + sites);
         var peripherals = Enumerable.Range(1, sites)
             .Select(s => new Peripheral { Id = s, Name = $"ACD {City(s)}", Kind = "acd" }).ToList();
-        var groups = peripherals.SelectMany(p => Groups.Select((g, i) => new SkillGroup { Id = (100 * p.Id) + i + 1, Name = $"{g.Name} {City(p.Id)}", PeripheralId = p.Id })).ToList();
+        // every group colours a queue of 10 / 25 calls and a wait of 30 / 60 s; Retention (callers about to leave) aims
+        // higher, green from 90 %, and its agents' not ready turns amber at 4 min, red at 8 (docs/wallboard.md)
+        var groups = peripherals.SelectMany(p => Groups.Select((g, i) => new SkillGroup
+        {
+            Id = (100 * p.Id) + i + 1,
+            Name = $"{g.Name} {City(p.Id)}",
+            PeripheralId = p.Id,
+            QueueAmber = 10,
+            QueueRed = 25,
+            LongestWaitAmberSeconds = 30,
+            LongestWaitRedSeconds = 60,
+            ServiceLevelGreen = g.Name == "Retention" ? 90 : 0,
+            ServiceLevelAmber = g.Name == "Retention" ? 80 : 0,
+            NotReadyAmberSeconds = g.Name == "Retention" ? 240 : 0,
+            NotReadyRedSeconds = g.Name == "Retention" ? 480 : 0,
+        })).ToList();
         var people = new List<Agent>(agents);
         var members = new List<SkillGroupMember>();
         for (var n = 0; n < agents; n++)

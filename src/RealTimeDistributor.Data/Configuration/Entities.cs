@@ -14,11 +14,39 @@ public sealed class Peripheral : ConfigRow
     public string TimeZone { get; set; } = "";
 }
 
+/// <summary>
+/// A skill group, with the wallboard's thresholds for it: each 0 means the site's default (the client's
+/// <c>Client:Wallboard</c> settings) or, for the queue and the longest wait, no colour.
+/// </summary>
 public sealed class SkillGroup : ConfigRow
 {
     public string Name { get; set; } = "";
 
     public long PeripheralId { get; set; }
+
+    /// <summary>Service level (%) at or above which the group's SL is green; 0: <c>Client:Wallboard:ServiceLevelGreen</c>.</summary>
+    public int ServiceLevelGreen { get; set; }
+
+    /// <summary>Service level (%) at or above which it is amber (below: red); 0: <c>Client:Wallboard:ServiceLevelAmber</c>.</summary>
+    public int ServiceLevelAmber { get; set; }
+
+    /// <summary>Calls in queue from which the tile's queue is amber; 0: never.</summary>
+    public int QueueAmber { get; set; }
+
+    /// <summary>Calls in queue from which it is red; 0: never.</summary>
+    public int QueueRed { get; set; }
+
+    /// <summary>Longest wait (seconds) from which it is amber; 0: never.</summary>
+    public int LongestWaitAmberSeconds { get; set; }
+
+    /// <summary>Longest wait (seconds) from which it is red; 0: never.</summary>
+    public int LongestWaitRedSeconds { get; set; }
+
+    /// <summary>Not ready (seconds) from which a member agent's time in state is amber; 0: <c>Client:Wallboard:TimeInState:NotReady:Amber</c>.</summary>
+    public int NotReadyAmberSeconds { get; set; }
+
+    /// <summary>Not ready (seconds) from which it is red; 0: <c>Client:Wallboard:TimeInState:NotReady:Red</c>.</summary>
+    public int NotReadyRedSeconds { get; set; }
 }
 
 public sealed class Agent : ConfigRow

@@ -13,7 +13,7 @@ public sealed class When_an_operator_imports_and_exports_the_configuration : Sys
     {
         await base.InitializeAsync();
         await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales, EMEA", peripheralId = 1 });
+        await PutAsync("skillgroup", 10, new { name = "Sales, EMEA", peripheralId = 1, serviceLevelGreen = 85, notReadyRedSeconds = 300 });
         await PutAsync("agent", 100, new { name = "Ana \"the closer\"", peripheralId = 1 });
         await PutAsync("skillgroupmember", 1000, new { agentId = 100, skillGroupId = 10 });
         await PutAsync("reasoncode", 2, new { peripheralId = 1, code = 2, text = "Lunch, late" });

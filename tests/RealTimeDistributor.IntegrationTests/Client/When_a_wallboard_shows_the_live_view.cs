@@ -250,6 +250,70 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
         await byId.WaitForTextAsync("[data-skillgroup='team'] h3", "Green team");
     }
 
+    /// <summary>
+    /// A skill group's own thresholds (its skillgroup row, edited through the admin API and carried center -> replica ->
+    /// client) colour its tile and its members' not-ready times instead of the site's defaults; a group without any keeps them.
+    /// </summary>
+    [Fact]
+    public async Task Should_colour_a_skill_group_by_its_own_thresholds()
+    {
+        await ConfigureCenterAsync();
+        // Support (SL 72 %, 7 queued, longest 142 s): green from 70 % (the site's is 80), queue amber from 5, wait red from 120 s
+        await PutAsync("skillgroup", 11, new
+        {
+            name = "Support",
+            peripheralId = 1,
+            serviceLevelGreen = 70,
+            serviceLevelAmber = 60,
+            queueAmber = 5,
+            queueRed = 10,
+            longestWaitAmberSeconds = 60,
+            longestWaitRedSeconds = 120,
+        });
+        // Sales: its members' not ready amber from 30 s, red from 60 s (the site's: 3 and 6 min)
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1, notReadyAmberSeconds = 30, notReadyRedSeconds = 60 });
+        await View.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "10", r => r.Value!.Value.GetProperty("notReadyRedSeconds").GetInt32() == 60);
+        await View.WaitForAsync(SiteUpdate.ConfigKind, "skillgroup", "11", r => r.Value!.Value.GetProperty("queueAmber").GetInt32() == 5);
+        _now = DateTimeOffset.UtcNow;
+        await PublishAsync(version: 1);
+        await View.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.Agent, "1036", r => r.Version == 1);
+
+        await using var browser = await HeadlessChromium.OpenAsync(new Uri(Client.Urls.First() + "/"));
+        await browser.WaitForTextAsync("[data-skillgroup='11'] .queued", "7");
+        var shown = await browser.EvaluateAsync("""
+            (() => { const s = document.querySelector('#filter-state'); s.value = 'not-ready'; s.dispatchEvent(new Event('input'));
+                     const t = k => document.querySelector(`[data-skillgroup='${k}']`);
+                     return { support: [t(11).className, t(11).querySelector('.sl').className, t(11).querySelector('.queued').className, t(11).querySelector('.wait').className],
+                              retention: [t(13).querySelector('.queued').className, t(13).querySelector('.wait').className],
+                              rows: [...document.querySelectorAll('#agents tbody tr')].map(tr => ({ key: tr.dataset.agent,
+                                time: tr.querySelector('.time').textContent, cls: tr.querySelector('.time').className })) }; })()
+            """);
+        string[] Classes(string name) => [.. shown.GetProperty(name).EnumerateArray().Select(c => c.GetString()!)];
+        var support = Classes("support");
+        Assert.Contains("sl-good", support[0].Split(' '));
+        Assert.Contains("sl-good", support[1].Split(' '));
+        Assert.Contains("t-warn", support[2].Split(' '));
+        Assert.Contains("t-bad", support[3].Split(' '));
+        // Retention sets nothing: its queue of 12 uncoloured, its wait of 318 s amber from a minute as before
+        var retention = Classes("retention");
+        Assert.DoesNotContain("t-", retention[0], StringComparison.Ordinal);
+        Assert.Contains("long", retention[1].Split(' '));
+        var rows = shown.GetProperty("rows").EnumerateArray().ToList();
+        Assert.NotEmpty(rows);
+        var sales = Enumerable.Range(0, Names.Length).Where(i => MemberOf(i).Contains(10)).Select(i => (1001 + i).ToString(CultureInfo.InvariantCulture)).ToHashSet();
+        var differs = false;
+        foreach (var row in rows)
+        {
+            var seconds = TimeSpan.ParseExact(row.GetProperty("time").GetString()!, @"mm\:ss", CultureInfo.InvariantCulture).TotalSeconds;
+            string Colour(int amber, int red) => seconds >= red ? "t-bad" : seconds >= amber ? "t-warn" : "";
+            var expected = sales.Contains(row.GetProperty("key").GetString()!) ? Colour(30, 60) : Colour(180, 360);
+            Assert.Equal(expected, row.GetProperty("cls").GetString()!.Replace("num time", "", StringComparison.Ordinal).Trim());
+            differs |= expected != Colour(180, 360);
+        }
+        Assert.True(differs, "no Sales member was not ready for a time the group's limits colour differently from the site's");
+        await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "screenshots", "wallboard-thresholds-1920x1080.png"), 1920, 1080);
+    }
+
     [Fact]
     public async Task Should_keep_the_raw_tables_and_versions_on_the_diagnostics_page()
     {

@@ -26,6 +26,16 @@ public sealed class When_the_demo_center_is_built
     }
 
     [Fact]
+    public void Should_give_every_skill_group_thresholds_the_center_accepts_and_retention_a_higher_goal()
+    {
+        var groups = DemoCenter.Build(400, 2).OfType<SkillGroup>().ToList();
+
+        Assert.All(groups, g => Assert.Null(RealTimeDistributor.Central.ChangeLog.RowRules.Check(g)));
+        Assert.All(groups, g => Assert.Equal((10, 25, 30, 60), (g.QueueAmber, g.QueueRed, g.LongestWaitAmberSeconds, g.LongestWaitRedSeconds)));
+        Assert.All(groups, g => Assert.Equal(g.Name.StartsWith("Retention", StringComparison.Ordinal) ? (90, 480) : (0, 0), (g.ServiceLevelGreen, g.NotReadyRedSeconds)));
+    }
+
+    [Fact]
     public void Should_name_the_reasons_the_simulated_breaks_use_on_every_peripheral()
     {
         var center = DemoCenter.Build(400, 2);

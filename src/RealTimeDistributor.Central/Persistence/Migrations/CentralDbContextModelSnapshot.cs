@@ -412,14 +412,46 @@ namespace RealTimeDistributor.Central.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("config_sequence");
 
+                    b.Property<int>("LongestWaitAmberSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("longest_wait_amber_seconds");
+
+                    b.Property<int>("LongestWaitRedSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("longest_wait_red_seconds");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("name");
 
+                    b.Property<int>("NotReadyAmberSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("not_ready_amber_seconds");
+
+                    b.Property<int>("NotReadyRedSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("not_ready_red_seconds");
+
                     b.Property<long>("PeripheralId")
                         .HasColumnType("bigint")
                         .HasColumnName("peripheral_id");
+
+                    b.Property<int>("QueueAmber")
+                        .HasColumnType("integer")
+                        .HasColumnName("queue_amber");
+
+                    b.Property<int>("QueueRed")
+                        .HasColumnType("integer")
+                        .HasColumnName("queue_red");
+
+                    b.Property<int>("ServiceLevelAmber")
+                        .HasColumnType("integer")
+                        .HasColumnName("service_level_amber");
+
+                    b.Property<int>("ServiceLevelGreen")
+                        .HasColumnType("integer")
+                        .HasColumnName("service_level_green");
 
                     b.HasKey("Id");
 

@@ -58,16 +58,31 @@ function duration(seconds) {
 const since = (iso, at = now()) => iso ? duration((at - Date.parse(iso)) / 1000) : '–';
 const seconds = v => (v === null || v === undefined) ? '–' : duration(v);
 const percent = v => (v === null || v === undefined) ? '–' : `${Math.round(v * 100)}%`;
-function slClass(v) {
+/** a skill group's own thresholds (its skillgroup configuration row; 0: the site's default or, queue and wait, no colour) */
+const limitsOf = key => config('skillgroup').get(String(key))?.value ?? {};
+/** an SL's colour: the group's serviceLevelGreen / serviceLevelAmber when set, else the site's (Client:Wallboard) */
+function slClass(v, limits = {}) {
   if (v === null || v === undefined) return 'sl-none';
   const p = Math.round(v * 100);
-  return p >= wb.settings.serviceLevelGreen ? 'sl-good' : p >= wb.settings.serviceLevelAmber ? 'sl-warn' : 'sl-bad';
+  const green = limits.serviceLevelGreen || wb.settings.serviceLevelGreen, amber = limits.serviceLevelAmber || wb.settings.serviceLevelAmber;
+  return p >= green ? 'sl-good' : p >= amber ? 'sl-warn' : 'sl-bad';
 }
-/** a time in state past its amber or red threshold (Client:Wallboard:TimeInState, per state, in seconds): 't-warn', 't-bad' or '' */
-function timeClass(state, seconds) {
-  const t = wb.settings.timeInState?.[state];
-  if (!t) return '';
-  return t.redSeconds > 0 && seconds >= t.redSeconds ? 't-bad' : t.amberSeconds > 0 && seconds >= t.amberSeconds ? 't-warn' : '';
+/** a value past its amber or red threshold (0: none): 't-warn', 't-bad' or '' */
+const levelClass = (v, amber, red) => red > 0 && v >= red ? 't-bad' : amber > 0 && v >= amber ? 't-warn' : '';
+/**
+ * a time in state past its amber or red threshold (Client:Wallboard:TimeInState, per state, in seconds; for not ready,
+ * the agent's own limits from its skill groups when they set any): 't-warn', 't-bad' or ''
+ */
+function timeClass(state, seconds, own = null) {
+  const t = wb.settings.timeInState?.[state] ?? {};
+  const amber = (state === 'not-ready' && own?.amberSeconds) || t.amberSeconds, red = (state === 'not-ready' && own?.redSeconds) || t.redSeconds;
+  return levelClass(seconds, amber, red);
+}
+/** an agent's not-ready limits from its skill groups: the strictest (smallest) amber and red any of them sets, 0 where none does */
+function notReadyLimits(groupKeys) {
+  const strictest = c => Math.min(...groupKeys.map(g => limitsOf(g)[c] || Infinity));
+  const [amber, red] = [strictest('notReadyAmberSeconds'), strictest('notReadyRedSeconds')];
+  return { amberSeconds: Number.isFinite(amber) ? amber : 0, redSeconds: Number.isFinite(red) ? red : 0 };
 }
 const count = v => (v === null || v === undefined) ? '–' : String(v);
 const time = ms => new Date(ms).toLocaleTimeString([], { hour12: false });
@@ -235,30 +250,33 @@ function sparkline(key) {
 const WINDOWS = [['5 min', 'To5'], ['½ hour', 'Half'], ['today', 'Today']];
 
 /** the figures of one window row: offered, answered, abandoned, abandon %, SL, ASA, AHT */
-function windowCells(r, w) {
+function windowCells(r, w, limits) {
   return `<td class="num offered${w}">${count(r[`callsOffered${w}`])}</td><td class="num answered${w}">${count(r[`callsAnswered${w}`])}</td>` +
     `<td class="num abandoned${w}">${count(r[`callsAbandoned${w}`])}</td><td class="num abandonRate${w}">${percent(r[`abandonRate${w}`])}</td>` +
-    `<td class="num sl${w} ${slClass(r[`serviceLevel${w}`])}">${percent(r[`serviceLevel${w}`])}</td>` +
+    `<td class="num sl${w} ${slClass(r[`serviceLevel${w}`], limits)}">${percent(r[`serviceLevel${w}`])}</td>` +
     `<td class="num asa${w}">${seconds(r[`averageSpeedOfAnswer${w}`])}</td><td class="num aht${w}">${seconds(r[`averageHandleTime${w}`])}</td>`;
 }
 const WINDOW_HEAD = '<tr><th></th><th class="num">offered</th><th class="num">answ.</th><th class="num">aband.</th><th class="num">ab. %</th>' +
   '<th class="num">SL</th><th class="num">ASA</th><th class="num">AHT</th></tr>';
 
 function tile(g, at, stale) {
-  const r = g.row;
+  const r = g.row, limits = g.total ? {} : limitsOf(g.key);
   const wait = r.longestInQueueSince ? (at - Date.parse(r.longestInQueueSince)) / 1000 : null;
   const available = r.longestAvailableSince ? (at - Date.parse(r.longestAvailableSince)) / 1000 : null;
-  const windows = WINDOWS.map(([label, w]) => `<tr class="w-${w}"><th>${label}</th>${windowCells(r, w)}</tr>`).join('');
+  const windows = WINDOWS.map(([label, w]) => `<tr class="w-${w}"><th>${label}</th>${windowCells(r, w, limits)}</tr>`).join('');
   // its peripheral silent (offline) or events lost and a resync awaited (uncertain): the figures are the last known ones
   const peripheral = peripheralChip(r);
-  return `<article class="tile ${slClass(r.serviceLevelHalf)}${peripheral ? ' peripheral-' + esc(r.peripheralStatus) : ''}${stale ? ' stale' : ''}${g.total ? ' total' : ''}" data-skillgroup="${esc(g.key)}">
+  // the group's queue and longest wait thresholds colour them; without, a wait of a minute or more shows amber
+  const waitClass = limits.longestWaitAmberSeconds || limits.longestWaitRedSeconds
+    ? levelClass(wait ?? 0, limits.longestWaitAmberSeconds, limits.longestWaitRedSeconds) : wait !== null && wait >= 60 ? 'long' : '';
+  return `<article class="tile ${slClass(r.serviceLevelHalf, limits)}${peripheral ? ' peripheral-' + esc(r.peripheralStatus) : ''}${stale ? ' stale' : ''}${g.total ? ' total' : ''}" data-skillgroup="${esc(g.key)}">
     <header><h3 title="${esc(g.name)}">${esc(g.name)}</h3>${peripheral}${g.total ? '' : sparkline(g.key)}</header>
     ${stale ? `<div class="chip stale age">stale: figures ${esc(stale)}</div>` : ''}
     <div class="big">
-      <div><span class="n queued">${count(r.callsQueuedNow ?? 0)}</span><label>in queue</label></div>
-      <div><span class="n wait${wait !== null && wait >= 60 ? ' long' : ''}" data-since="${esc(r.longestInQueueSince ?? '')}">${wait === null ? '00:00' : duration(wait)}</span><label>longest wait</label></div>
-      <div><span class="n sl ${slClass(r.serviceLevelHalf)}">${percent(r.serviceLevelHalf)}</span><label>SL ½ hour</label></div>
-      <div><span class="n slToday ${slClass(r.serviceLevelToday)}">${percent(r.serviceLevelToday)}</span><label>SL today</label></div>
+      <div><span class="n queued ${levelClass(r.callsQueuedNow ?? 0, limits.queueAmber, limits.queueRed)}">${count(r.callsQueuedNow ?? 0)}</span><label>in queue</label></div>
+      <div><span class="n wait ${waitClass}" data-since="${esc(r.longestInQueueSince ?? '')}">${wait === null ? '00:00' : duration(wait)}</span><label>longest wait</label></div>
+      <div><span class="n sl ${slClass(r.serviceLevelHalf, limits)}">${percent(r.serviceLevelHalf)}</span><label>SL ½ hour</label></div>
+      <div><span class="n slToday ${slClass(r.serviceLevelToday, limits)}">${percent(r.serviceLevelToday)}</span><label>SL today</label></div>
       <div><span class="n abandon">${percent(r.abandonRateHalf)}</span><label>aband. ½h</label></div>
       <div><span class="n asa">${seconds(r.averageSpeedOfAnswerHalf)}</span><label>ASA ½h</label></div>
       <div><span class="n aht">${seconds(r.averageHandleTimeHalf)}</span><label>AHT ½h</label></div>
@@ -309,8 +327,7 @@ function siteTotal(groups) {
 /** the team's own tile (?team=): its agents by state, counted here from their agent rows, and the longest not ready */
 function teamTile(team, list, at, stale) {
   const n = state => list.filter(a => a.state === state).length;
-  const notReady = list.filter(a => a.state === 'not-ready' && a.seconds !== null).map(a => a.seconds);
-  const longest = notReady.length ? Math.max(...notReady) : null;
+  const longest = list.filter(a => a.state === 'not-ready' && a.seconds !== null).sort((a, b) => b.seconds - a.seconds)[0] ?? null;
   return `<article class="tile team${stale ? ' stale' : ''}" data-skillgroup="team" data-team="${esc(team.key ?? '')}">
     <header><h3 title="${esc(team.name)}">${esc(team.name)}</h3></header>
     ${stale ? `<div class="chip stale age">stale: figures ${esc(stale)}</div>` : ''}
@@ -322,7 +339,7 @@ function teamTile(team, list, at, stale) {
       <div><span class="n notready">${n('not-ready')}</span><label>not ready</label></div>
       <div><span class="n wrapup">${n('wrap-up')}</span><label>wrap-up</label></div>
       <div><span class="n members">${list.length}</span><label>in team</label></div>
-      <div><span class="n longest ${longest === null ? '' : timeClass('not-ready', longest)}">${longest === null ? '–' : duration(longest)}</span><label>longest not ready</label></div>
+      <div><span class="n longest ${longest === null ? '' : timeClass('not-ready', longest.seconds, longest.notReady)}">${longest === null ? '–' : duration(longest.seconds)}</span><label>longest not ready</label></div>
     </div>
   </article>`;
 }
@@ -402,7 +419,7 @@ function agents(byGroup) {
       key, name: nameOf('agent', key, 'agent'), state: r.state ?? 'logged-out', seconds: stateSince === null ? null : (t - stateSince) / 1000,
       group: r.skillGroupId === null || r.skillGroupId === undefined ? '' : String(r.skillGroupId), reason,
       reasonText: reason === 0 ? '' : (texts.get(`${peripheral}|${reason}`) ?? String(reason)),
-      team: team.team, supervises: team.supervises,
+      team: team.team, supervises: team.supervises, notReady: notReadyLimits(groupsOf.get(key) ?? []),
       groups: (groupsOf.get(key) ?? []).map(g => nameOf('skillgroup', g, 'skill group')).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })),
     };
   });
@@ -436,7 +453,7 @@ function agentGrid(all, byGroup) {
   $('#agent-count').textContent = `${shown.length} of ${all.length}`;
   $('#agents tbody').innerHTML = shown.map(a => `<tr data-agent="${esc(a.key)}" data-state="${a.state}">
     <td class="name">${esc(a.name)}</td><td><span class="state s-${a.state}">${STATE_LABEL[a.state] ?? esc(a.state)}</span></td>
-    <td class="num time ${a.seconds === null ? '' : timeClass(a.state, a.seconds)}">${a.seconds === null ? '–' : duration(a.seconds)}</td>
+    <td class="num time ${a.seconds === null ? '' : timeClass(a.state, a.seconds, a.notReady)}">${a.seconds === null ? '–' : duration(a.seconds)}</td>
     <td class="reason" data-code="${a.state === 'not-ready' ? a.reason : 0}">${a.state === 'not-ready' ? esc(a.reasonText) : ''}</td>
     <td class="group">${esc(groupName(a))}</td>
     <td class="team">${esc(teamName(a))}${a.supervises.length ? ` <span class="sup" title="supervises ${esc(a.supervises.map(t => nameOf('team', t, 'team')).join(', '))}">supervisor</span>` : ''}</td>
