@@ -79,14 +79,7 @@ public static class BrowsersBenchmark
     private static async Task SnapshotRequestsAsync(Report report, string site, string name, int count, Process distributor)
     {
         Console.WriteLine($"fanout-browsers: {count} snapshot requests at once");
-        var factory = new ConnectionFactory
-        {
-            HostName = TestSettings.RabbitHost,
-            Port = TestSettings.RabbitPort,
-            UserName = TestSettings.RabbitUser,
-            Password = TestSettings.RabbitPassword,
-            VirtualHost = Topology.Site.VirtualHost(site),
-        };
+        var factory = TestSettings.RabbitConnection(Topology.Site.VirtualHost(site));
         await using var connection = await factory.CreateConnectionAsync("rtd bench snapshot requests");
         var done = Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<(double Seconds, long Rows)>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();

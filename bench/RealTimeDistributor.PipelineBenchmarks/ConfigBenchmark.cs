@@ -48,14 +48,7 @@ public static class ConfigBenchmark
     /// <summary>The same bytes through a scratch queue: publish with confirms, then consume with one ack per message.</summary>
     private static async Task<TimeSpan> RawConsumeAsync(RtdSystem system, int count)
     {
-        var factory = new ConnectionFactory
-        {
-            HostName = TestSettings.RabbitHost,
-            Port = TestSettings.RabbitPort,
-            UserName = TestSettings.RabbitUser,
-            Password = TestSettings.RabbitPassword,
-            VirtualHost = system.CentralVirtualHost,
-        };
+        var factory = TestSettings.RabbitConnection(system.CentralVirtualHost);
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         const string queue = "rtd.bench.raw";

@@ -255,14 +255,7 @@ public static class ScaleBenchmark
         /// <summary>Adds <paramref name="count"/> workstations, each on a connection of its own, as separate desktops would be.</summary>
         public async Task AddAsync(int count)
         {
-            var factory = new ConnectionFactory
-            {
-                HostName = TestSettings.RabbitHost,
-                Port = TestSettings.RabbitPort,
-                UserName = TestSettings.RabbitUser,
-                Password = TestSettings.RabbitPassword,
-                VirtualHost = Topology.Site.VirtualHost(_site),
-            };
+            var factory = TestSettings.RabbitConnection(Topology.Site.VirtualHost(_site));
             for (var i = 0; i < count; i++)
             {
                 var connection = await factory.CreateConnectionAsync($"rtd bench workstation {Count:000}");
