@@ -45,30 +45,32 @@ public static class DistributorHost
     }
 
     /// <summary>
-    /// The distributor's start-up sequence, written here and nowhere else. Hosted services start one after the other in the
-    /// order they are registered and stop in the reverse order, so each step below is placed for both:
+    /// The distributor's start-up sequence, written here and nowhere else: one <see cref="StartupSequence"/>, whose steps
+    /// the host starts in this order and stops in the reverse, so each step below is placed for both:
     /// <list type="number">
-    /// <item>the preflight checks (<see cref="RtdHost.AddRtdDefaults"/>: the replica, the central vhost; here: the site vhost)
-    /// and the replica's migrations and <c>sync_state</c> row: nothing below runs against a broker or database that is not there;</item>
+    /// <item>the preflight checks (<see cref="RtdHost.AddRtdDefaults"/>, registered before: the replica, the central vhost;
+    /// here: the site vhost) and the replica's migrations and <c>sync_state</c> row: nothing below runs against a broker or
+    /// database that is not there;</item>
     /// <item><see cref="SiteLease"/>: needs its row; started before every consumer and apply loop, so it stops after them:
     /// they stop before it gives the lease up;</item>
     /// <item>each apply loop before what feeds it, so it stops after it: on shutdown a consumer stops taking and waits for
     /// the changes in flight, which the loop is still there to finish. So: <see cref="ConfigStream"/>, then the
-    /// configuration queue's consumer (<see cref="ConfigChangedConsumer"/>); <see cref="RealTimeIntake"/>, then the central
-    /// bus (MassTransit) and the real-time queue's endpoint on it (<see cref="RealTimeEndpoint"/>, attached only while the
-    /// site lease is held);</item>
-    /// <item>the site bus (snapshots to workstations) and <see cref="SiteStatusPublisher"/>;</item>
-    /// <item>the broker bindings wait, after both buses: the start waits for their endpoints' bindings, so the real-time
+    /// configuration queue's consumer (<see cref="ConfigChangedConsumer"/>); <see cref="RealTimeIntake"/>, then the buses
+    /// (MassTransit's one hosted service starts both: the central bus, and the site bus answering workstations' snapshot
+    /// requests) and the real-time queue's endpoint on the central bus (<see cref="RealTimeEndpoint"/>, attached only
+    /// while the site lease is held);</item>
+    /// <item><see cref="SiteStatusPublisher"/>;</item>
+    /// <item>the broker bindings wait, after the buses: the start waits for their endpoints' bindings, so the real-time
     /// load that follows misses nothing;</item>
     /// <item><see cref="RealTimeSnapshotLoader"/> last: the central bus's endpoint receives its chunks.</item>
     /// </list>
     /// What needs more than its turn waits for it explicitly: the configuration loop and the real-time endpoint for
-    /// ApplicationStarted (every step up), the consumers for the site lease.
+    /// ApplicationStarted (every step up), the consumers for the site lease. The order is checked by a test of the built
+    /// host's hosted services (When_a_distributor_starts).
     /// </summary>
-    private static void AddStartupSequence(IServiceCollection services, DistributorSettings settings, RabbitMqSettings broker, RabbitMqSettings siteBroker)
-    {
-        services.AddStartupTask((_, ct) => Preflight.RabbitMqAsync(siteBroker, Topology.Site.VirtualHost(settings.Site), ct));
-        services.AddStartupTask(async (sp, ct) =>
+    private static StartupSequence Startup(DistributorSettings settings, RabbitMqSettings broker, RabbitMqSettings siteBroker) => new StartupSequence()
+        .Then("preflight: the site vhost", (_, ct) => Preflight.RabbitMqAsync(siteBroker, Topology.Site.VirtualHost(settings.Site), ct))
+        .Then("the replica's migrations and sync_state row", async (sp, ct) =>
         {
             await using var scope = sp.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<ReplicaDbContext>();
@@ -77,11 +79,19 @@ public static class DistributorHost
             await MigrateAsync(db, ct);
             await db.Database.ExecuteSqlAsync(
                 $"INSERT INTO sync_state (site, applied_config_sequence, site_sequence) VALUES ({settings.Site}, 0, 0) ON CONFLICT DO NOTHING", ct);
-        });
-        services.AddHostedService(sp => sp.GetRequiredService<SiteLease>());
-        services.AddHostedService(sp => sp.GetRequiredService<ConfigStream>());
-        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(sp, broker));
-        services.AddHostedService(sp => sp.GetRequiredService<RealTimeIntake>());
+        })
+        .Then("the site lease", sp => sp.GetRequiredService<SiteLease>())
+        .Then("the configuration loop", sp => sp.GetRequiredService<ConfigStream>())
+        .Then("the configuration queue's consumer", sp => ActivatorUtilities.CreateInstance<ConfigChangedConsumer>(sp, broker))
+        .Then("the real-time intake", sp => sp.GetRequiredService<RealTimeIntake>())
+        .ThenBuses("the buses (MassTransit: central and site)")
+        .Then<RealTimeEndpoint>("the real-time queue's endpoint")
+        .Then<SiteStatusPublisher>("the site status publisher")
+        .Then("the broker bindings wait", BrokerDefinitions.BindingsWaitStep)
+        .Then<RealTimeSnapshotLoader>("the real-time snapshot load");
+
+    private static void AddStartupSequence(IServiceCollection services, DistributorSettings settings, RabbitMqSettings broker, RabbitMqSettings siteBroker)
+    {
         services.AddMassTransit(x =>
         {
             x.UsingRabbitMq((context, cfg) =>
@@ -90,11 +100,9 @@ public static class DistributorHost
                     Topology.Central.DistributorBusOwner(settings.Site));
             });
         });
-        services.AddHostedService<RealTimeEndpoint>();
         services.AddSiteSnapshots(settings, siteBroker);
-        services.AddHostedService<SiteStatusPublisher>();
-        services.AddBrokerBindings(broker);
-        services.AddHostedService<RealTimeSnapshotLoader>();
+        services.AddBrokerBindingsRegistry(broker);
+        Startup(settings, broker, siteBroker).AddTo(services);
     }
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)

@@ -72,6 +72,13 @@ public static class BrokerDefinitions
     public static IServiceCollection AddBrokerBindings(this IServiceCollection services, RabbitMqSettings broker) =>
         services.AddSingleton(new Registry(broker)).AddHostedService<BindingsWait>();
 
+    /// <summary>The bindings of <see cref="AddBrokerBindings"/> without the wait, for a host that places it (<see cref="BindingsWaitStep"/>) in its <see cref="StartupSequence"/>.</summary>
+    public static IServiceCollection AddBrokerBindingsRegistry(this IServiceCollection services, RabbitMqSettings broker) =>
+        services.AddSingleton(new Registry(broker));
+
+    /// <summary>The start waits until every endpoint's bindings are made: a step after the buses.</summary>
+    public static IHostedService BindingsWaitStep(IServiceProvider services) => new BindingsWait(services.GetRequiredService<Registry>());
+
     /// <summary>The <see cref="BrokerBindings"/> of one host.</summary>
     public sealed class Registry(RabbitMqSettings broker)
     {
