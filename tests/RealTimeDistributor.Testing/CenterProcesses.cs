@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using RabbitMQ.Client;
 using RealTimeDistributor.Hosting;
@@ -70,20 +69,13 @@ public static class CenterProcesses
     /// <summary>A center process on <paramref name="system"/>'s database, at a free port, with <paramref name="settings"/> besides.</summary>
     public static CenterProcess StartCenterProcess(this RtdSystem system, Dictionary<string, string> settings)
     {
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var url = new Uri($"http://127.0.0.1:{CommandRuns.FreePort()}");
         var environment = new CentralHostSettings(TestSettings.ConnectionString(system.CentralDatabase)).AddToEnvironment(new() { ["Urls"] = url.ToString().TrimEnd('/') });
         foreach (var (key, value) in settings)
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         return new CenterProcess(system.StartProcess("RealTimeDistributor.Central", environment), url, system.EditorKey);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 namespace RealTimeDistributor.Testing;
 
 /// <summary>
@@ -34,9 +30,9 @@ public sealed class TlsPostgresCluster : IAsyncDisposable
     public static async Task<TlsPostgresCluster> StartAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"rtd-tls-pg-{Guid.NewGuid().ToString("N")[..8]}");
-        var cluster = new TlsPostgresCluster(directory, FreePort(), TlsCertificates.Create(directory));
-        await RunAsync("chown", ["-R", "postgres:postgres", directory]);
-        await RunAsync("chmod", ["600", cluster.Certificates.KeyPath]); // PostgreSQL refuses a key others can read
+        var cluster = new TlsPostgresCluster(directory, CommandRuns.FreePort(), TlsCertificates.Create(directory));
+        await Programs.RunAsync("chown", ["-R", "postgres:postgres", directory]);
+        await Programs.RunAsync("chmod", ["600", cluster.Certificates.KeyPath]); // PostgreSQL refuses a key others can read
         await AsPostgresAsync($"{Bin}/initdb", "-D", cluster.Data, "-U", "postgres", "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8");
         File.AppendAllText(Path.Combine(cluster.Data, "postgresql.conf"), $"""
 
@@ -61,27 +57,7 @@ public sealed class TlsPostgresCluster : IAsyncDisposable
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Database={database};Username={User};Password={Password};Pooling=false;Timeout=5";
 
-    private static Task AsPostgresAsync(string file, params string[] args) => RunAsync("runuser", ["-u", "postgres", "--", file, .. args]);
-
-    private static async Task RunAsync(string file, string[] args)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await output}{await error}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static Task AsPostgresAsync(string file, params string[] args) => Programs.RunAsync("runuser", ["-u", "postgres", "--", file, .. args]);
 
     public async ValueTask DisposeAsync()
     {

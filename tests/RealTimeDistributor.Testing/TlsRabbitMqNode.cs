@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 namespace RealTimeDistributor.Testing;
 
 /// <summary>
@@ -36,7 +32,7 @@ public sealed class TlsRabbitMqNode : IAsyncDisposable
         var id = Guid.NewGuid().ToString("N")[..8];
         var directory = Path.Combine(Path.GetTempPath(), $"rtd-tls-node-{id}");
         var certificates = TlsCertificates.Create(directory);
-        var node = new TlsRabbitMqNode(directory, $"rtdtls{id}@localhost", FreePort(), certificates);
+        var node = new TlsRabbitMqNode(directory, $"rtdtls{id}@localhost", CommandRuns.FreePort(), certificates);
         File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"), $"""
             listeners.tcp = none
             listeners.ssl.default = {node.Port}
@@ -53,12 +49,13 @@ public sealed class TlsRabbitMqNode : IAsyncDisposable
         File.WriteAllText(Path.Combine(directory, "enabled_plugins"), "[].");
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "mnesia"));
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "log"));
-        await RunAsync("chown", ["-R", "rabbitmq:rabbitmq", directory], []);
-        await RunAsync("runuser", ["-u", "rabbitmq", "--", "/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"], new()
+        await Programs.RunAsync("chown", ["-R", "rabbitmq:rabbitmq", directory]);
+        await Programs.RunAsync("runuser", ["-u", "rabbitmq", "--", "/usr/lib/rabbitmq/bin/rabbitmq-server", "-detached"], new Dictionary<string, string>
         {
+            ["HOME"] = RabbitMqHome,
             ["RABBITMQ_NODENAME"] = node._node,
-            ["RABBITMQ_NODE_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RABBITMQ_DIST_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RABBITMQ_NODE_PORT"] = CommandRuns.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RABBITMQ_DIST_PORT"] = CommandRuns.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RABBITMQ_MNESIA_BASE"] = Path.Combine(directory, "mnesia"),
             ["RABBITMQ_LOG_BASE"] = Path.Combine(directory, "log"),
             ["RABBITMQ_CONFIG_FILE"] = Path.Combine(directory, "rabbitmq.conf"),
@@ -70,34 +67,12 @@ public sealed class TlsRabbitMqNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>The rabbitmq user's home: its Erlang cookie.</summary>
+    private const string RabbitMqHome = "/var/lib/rabbitmq";
+
     private Task<int> CtlAsync(params string[] args) =>
-        RunAsync("runuser", ["-u", "rabbitmq", "--", "/usr/lib/rabbitmq/bin/rabbitmqctl", "-n", _node, .. args], [], check: false);
-
-    private static async Task<int> RunAsync(string file, string[] args, Dictionary<string, string> environment, bool check = true)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
-        start.Environment["HOME"] = "/var/lib/rabbitmq"; // the rabbitmq user's Erlang cookie
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (check && process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await output}{await error}");
-        }
-        return process.ExitCode;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+        Programs.RunAsync("runuser", ["-u", "rabbitmq", "--", "/usr/lib/rabbitmq/bin/rabbitmqctl", "-n", _node, .. args],
+            new Dictionary<string, string> { ["HOME"] = RabbitMqHome }, check: false);
 
     public async ValueTask DisposeAsync()
     {

@@ -11,8 +11,7 @@ public sealed class When_operators_edit_the_configuration : SystemTest
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await SeedSalesAsync();
     }
 
     [Fact]

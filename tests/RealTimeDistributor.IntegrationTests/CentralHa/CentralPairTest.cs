@@ -28,14 +28,7 @@ public abstract class CentralPairTest : SystemTest
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        for (var agent = 100; agent < 105; agent++)
-        {
-            await PutAsync("agent", agent, new { name = $"Agent {agent}", peripheralId = 1 });
-            await PutAsync("skillgroupmember", agent * 10, new { agentId = agent, skillGroupId = 10 });
-        }
-        await PutAsync("calltype", 7, new { name = "Support", serviceLevelSeconds = 20 });
+        await SeedSalesTeamAsync();
         await Rtd.StopAsync(Rtd.Central); // gives its lease up
 
         var settings = new Dictionary<string, string>

@@ -30,13 +30,7 @@ public sealed class When_an_operator_asks_for_the_status(ITestOutputHelper outpu
         _bUrl = _b.Urls.First();
         _sites = $"{Site}={Distributor.Urls.First()},{Rtd.Site("b")}={_bUrl}";
         await Rtd.StartClientAsync(Site, "ws1");
-        _users = await RoleUsers.CreateAsync(Rtd.CentralVirtualHost, [Site, Rtd.Site("b")], $"{Rtd.Id}-");
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _users.DisposeAsync();
+        _users = await CreateRoleUsersAsync([Site, Rtd.Site("b")]);
     }
 
     [Fact]

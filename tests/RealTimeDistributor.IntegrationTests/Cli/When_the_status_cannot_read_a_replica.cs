@@ -20,13 +20,7 @@ public sealed class When_the_status_cannot_read_a_replica(ITestOutputHelper outp
     {
         await base.InitializeAsync();
         await Rtd.EnsureSiteAsync(Site);
-        _users = await RoleUsers.CreateAsync(Rtd.CentralVirtualHost, [Site], $"{Rtd.Id}-");
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await _users.DisposeAsync();
-        await base.DisposeAsync();
+        _users = await CreateRoleUsersAsync([Site]);
     }
 
     [Fact]

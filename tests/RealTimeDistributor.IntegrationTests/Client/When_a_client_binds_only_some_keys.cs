@@ -14,8 +14,7 @@ public sealed class When_a_client_binds_only_some_keys : SystemTest
     [Fact]
     public async Task Should_receive_only_what_it_asked_for_in_the_snapshot_and_in_the_stream()
     {
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await SeedSalesAsync();
         await PutAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
         await PutAsync("agent", 1002, new { name = "Ben", peripheralId = 1 });
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10"], version: 1);

@@ -25,8 +25,7 @@ public sealed class When_a_client_loads_a_snapshot_while_the_stream_moves : Syst
     [Fact]
     public async Task Should_neither_lose_nor_apply_twice_what_changed_while_the_snapshot_loaded()
     {
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await SeedSalesAsync();
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, Keys(0, Rows), version: 1);
         await Eventually.Until(() => Rtd.ReplicaRowCountAsync(Site, RealTimeTables.SkillGroup), n => n == Rows, "the seeded rows in the replica",
             TimeSpan.FromSeconds(60));

@@ -36,7 +36,7 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
         };
         TestSettings.SetBrokerEnvironment(start);
         // as the workstation's own broker user (roles.conf), not the tests' full-rights one: what a real workstation gets
-        await using var users = await RoleUsers.CreateAsync(Rtd.CentralVirtualHost, [Site], $"{Rtd.Id}-", workstations: [(Site, "py1")]);
+        var users = await CreateRoleUsersAsync([Site], workstations: [(Site, "py1")]);
         var workstation = users.For("workstation", Site, "py1");
         start.Environment["RTD_RABBITMQ_USER"] = workstation.User;
         start.Environment["RTD_RABBITMQ_PASSWORD"] = workstation.Password;

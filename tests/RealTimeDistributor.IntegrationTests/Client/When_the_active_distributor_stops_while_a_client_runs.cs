@@ -20,8 +20,7 @@ public sealed class When_the_active_distributor_stops_while_a_client_runs : Syst
         var view = (await Rtd.StartClientAsync(Site, "ws1")).Services.GetRequiredService<ClientView>();
         await view.WaitForSnapshotsAsync(1);
 
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await SeedSalesAsync();
         await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["10", "11"], version: 1);
         await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "11", r => r.Version == 1);
 

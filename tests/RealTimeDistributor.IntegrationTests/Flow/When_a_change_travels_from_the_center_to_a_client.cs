@@ -18,8 +18,7 @@ public sealed class When_a_change_travels_from_the_center_to_a_client : SystemTe
     [Fact]
     public async Task Should_apply_a_configuration_change_to_the_replica_and_show_it_at_the_client()
     {
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+        await SeedSalesAsync();
 
         var replicaName = await Eventually.Until(
             () => Rtd.QueryReplicaAsync<string>(Site, "SELECT name FROM skillgroup WHERE id = 10"),

@@ -22,14 +22,7 @@ public sealed class When_the_statistics_engine_feeds_a_site : SystemTest
     [Fact]
     public async Task Should_show_agent_skill_group_call_type_and_service_rows_computed_from_the_configuration()
     {
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
-        for (var agent = 100; agent < 105; agent++)
-        {
-            await PutAsync("agent", agent, new { name = $"Agent {agent}", peripheralId = 1 });
-            await PutAsync("skillgroupmember", agent * 10, new { agentId = agent, skillGroupId = 10 });
-        }
-        await PutAsync("calltype", 7, new { name = "Support", serviceLevelSeconds = 20 });
+        await SeedSalesTeamAsync();
         await PutAsync("service", 50, new { name = "Support ACD 1", peripheralId = 1 });
 
         // simulated agents log in within 30 s of being configured; calls arrive at 20 per second

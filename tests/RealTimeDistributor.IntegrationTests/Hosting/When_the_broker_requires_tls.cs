@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using RealTimeDistributor.Central;
-using RealTimeDistributor.Hosting;
+using RealTimeDistributor.IntegrationTests.Support;
 using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
 
@@ -14,38 +12,21 @@ namespace RealTimeDistributor.IntegrationTests.Hosting;
 /// central controller (its MassTransit bus and its change-log relay's own connection) works when RabbitMq:CaCertificate
 /// names that CA, and stops at start with a line naming the keys when it does not.
 /// </summary>
-public sealed class When_the_broker_requires_tls(ITestOutputHelper output) : IAsyncLifetime
+public sealed class When_the_broker_requires_tls(ITestOutputHelper output)
+    : PrivateServerTest<TlsRabbitMqNode>(TlsRabbitMqNode.StartAsync, output)
 {
-    private TlsRabbitMqNode _node = null!;
-    private RtdSystem? _system;
-
-    public async Task InitializeAsync() => _node = await TlsRabbitMqNode.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_system is not null)
-        {
-            await _system.DisposeAsync();
-        }
-        await _node.DisposeAsync();
-    }
-
     [Fact]
     public async Task Should_publish_over_tls_when_trusting_the_ca_and_refuse_to_start_without_it()
     {
         var id = RtdSystem.NewId();
-        var untrusted = CentralHost.Build([], b => b.Configuration.AddInMemoryCollection(Settings(id, ca: null)));
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => untrusted.StartAsync());
-        await untrusted.DisposeAsync();
-        var unreachable = Assert.IsType<ServiceUnreachableException>(failure is AggregateException a ? a.InnerException : failure);
-        output.WriteLine(unreachable.Message);
-        Assert.Contains($"amqps://127.0.0.1:{_node.Port}/{TlsRabbitMqNode.VirtualHost}", unreachable.Message, StringComparison.Ordinal);
+        var unreachable = await CentralRefusesToStartAsync(Settings(id, ca: null));
+        Assert.Contains($"amqps://127.0.0.1:{Server.Port}/{TlsRabbitMqNode.VirtualHost}", unreachable.Message, StringComparison.Ordinal);
         Assert.Contains("RabbitMq:CaCertificate", unreachable.Message, StringComparison.Ordinal);
         Assert.Contains("The broker's TLS certificate is not trusted: set RabbitMq:CaCertificate", unreachable.Message, StringComparison.Ordinal);
 
-        _system = await RtdSystem.StartAsync(Settings(id, _node.Certificates.CaPath), id);
-        Assert.Equal(HttpStatusCode.OK, (await _system.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
-        await Eventually.Until(async () => (await _system.CentralApi.GetFromJsonAsync<JsonElement>("/api/sequence")).GetProperty("publishedThrough").GetInt64(),
+        Rtd = await RtdSystem.StartAsync(Settings(id, Server.Certificates.CaPath), id);
+        Assert.Equal(HttpStatusCode.OK, (await Rtd.PutConfigAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" })).StatusCode);
+        await Eventually.Until(async () => (await Rtd.CentralApi.GetFromJsonAsync<JsonElement>("/api/sequence")).GetProperty("publishedThrough").GetInt64(),
             p => p == 1, "the change published over TLS, confirmed by the TLS-only node");
     }
 
@@ -53,11 +34,11 @@ public sealed class When_the_broker_requires_tls(ITestOutputHelper output) : IAs
     {
         ["Urls"] = "http://127.0.0.1:0",
         ["RabbitMq:Host"] = "127.0.0.1",
-        ["RabbitMq:Port"] = _node.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RabbitMq:Port"] = Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["RabbitMq:UseTls"] = "true",
         ["RabbitMq:CaCertificate"] = ca,
         ["RabbitMq:Username"] = TlsRabbitMqNode.User,
-        ["RabbitMq:Password"] = _node.Password,
+        ["RabbitMq:Password"] = Server.Password,
         ["RabbitMq:CentralVirtualHost"] = TlsRabbitMqNode.VirtualHost,
         ["RabbitMq:ConnectTimeout"] = "00:00:02",
         ["ConnectionStrings:Central"] = TestSettings.ConnectionString($"rtd_test_{id}_central"),

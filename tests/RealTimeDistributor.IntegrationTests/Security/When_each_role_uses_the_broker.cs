@@ -114,16 +114,10 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                     await DeclareBoundQueueAsync(c, Topology.ErrorQueue(Topology.Activity.Queue));
                     await c.BasicPublishAsync(Topology.ErrorQueue(Topology.Activity.Queue), "", Body);
                 })),
-            ("controller asks peripheral 1 for a resync (publish to rtd.central.gateway-control, key peripheral.1)", () => Amqp(controller, Central, async c =>
-            {
-                await c.ExchangeDeclarePassiveAsync(Topology.Activity.ControlExchange);
-                await c.BasicPublishAsync(Topology.Activity.ControlExchange, Topology.Activity.RoutingKey(1), Body);
-            })),
-            ("gateway 1 publishes its events to rtd.central.activity (key peripheral.1)", () => Amqp(gateway, Central, async c =>
-            {
-                await c.ExchangeDeclarePassiveAsync(Topology.Activity.Exchange);
-                await c.BasicPublishAsync(Topology.Activity.Exchange, Topology.Activity.RoutingKey(1), Body);
-            })),
+            ("controller asks peripheral 1 for a resync (publish to rtd.central.gateway-control, key peripheral.1)", () => Amqp(controller, Central,
+                c => PassiveThenPublishAsync(c, Topology.Activity.ControlExchange, Topology.Activity.RoutingKey(1)))),
+            ("gateway 1 publishes its events to rtd.central.activity (key peripheral.1)", () => Amqp(gateway, Central,
+                c => PassiveThenPublishAsync(c, Topology.Activity.Exchange, Topology.Activity.RoutingKey(1)))),
             ("gateway 1 declares its control queue, binds it (key peripheral.1) without declaring rtd.central.gateway-control, and consumes it",
                 () => Amqp(gateway, Central, async c =>
                 {
@@ -132,30 +126,14 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                     await c.QueueBindAsync(Topology.Activity.GatewayQueue(1), Topology.Activity.ControlExchange, Topology.Activity.RoutingKey(1));
                     await c.BasicGetAsync(Topology.Activity.GatewayQueue(1), autoAck: true);
                 })),
-            ("controller checks rtd.central.config exists (passive) and publishes to it (key table.operation)", () => Amqp(controller, Central, async c =>
-            {
-                await c.ExchangeDeclarePassiveAsync(Topology.Central.ConfigExchange);
-                await c.BasicPublishAsync(Topology.Central.ConfigExchange, "agent.upsert", Body);
-            })),
-            ("controller checks rtd.central.realtime exists (passive) and publishes to it (key table)", () => Amqp(controller, Central, async c =>
-            {
-                await c.ExchangeDeclarePassiveAsync(Topology.Central.RealTimeExchange);
-                await c.BasicPublishAsync(Topology.Central.RealTimeExchange, "agent", Body);
-            })),
-            ("controller serves rtd.central.config-snapshots (declare, bind without declaring, consume, error queue)", () => Amqp(controller, Central, async c =>
-            {
-                await DeclareBoundQueueAsync(c, Topology.Central.ConfigSnapshotQueue);
-                await BindLikeTheHostsAsync(c, Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotBindings);
-                await DeclareBoundQueueAsync(c, $"{Topology.Central.ConfigSnapshotQueue}_error");
-                await c.BasicGetAsync(Topology.Central.ConfigSnapshotQueue, autoAck: false);
-            })),
-            ("controller serves rtd.central.realtime-snapshots (declare, bind without declaring, consume, error queue)", () => Amqp(controller, Central, async c =>
-            {
-                await DeclareBoundQueueAsync(c, Topology.Central.RealTimeSnapshotQueue);
-                await BindLikeTheHostsAsync(c, Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings);
-                await DeclareBoundQueueAsync(c, $"{Topology.Central.RealTimeSnapshotQueue}_error");
-                await c.BasicGetAsync(Topology.Central.RealTimeSnapshotQueue, autoAck: false);
-            })),
+            ("controller checks rtd.central.config exists (passive) and publishes to it (key table.operation)", () => Amqp(controller, Central,
+                c => PassiveThenPublishAsync(c, Topology.Central.ConfigExchange, "agent.upsert"))),
+            ("controller checks rtd.central.realtime exists (passive) and publishes to it (key table)", () => Amqp(controller, Central,
+                c => PassiveThenPublishAsync(c, Topology.Central.RealTimeExchange, "agent"))),
+            ("controller serves rtd.central.config-snapshots (declare, bind without declaring, consume, error queue)", () => Amqp(controller, Central,
+                c => ServeSnapshotsAsync(c, Topology.Central.ConfigSnapshotQueue, Topology.Central.ConfigSnapshotBindings))),
+            ("controller serves rtd.central.realtime-snapshots (declare, bind without declaring, consume, error queue)", () => Amqp(controller, Central,
+                c => ServeSnapshotsAsync(c, Topology.Central.RealTimeSnapshotQueue, Topology.Central.RealTimeSnapshotBindings))),
             ("controller answers a snapshot request on the requester's reply queue (default exchange)", () => Amqp(controller, Central,
                 async c => await c.BasicPublishAsync("", Topology.Central.SnapshotReplyQueue(A, "a-config"), Body))),
             ("controller has its own bus endpoint", () => Amqp(controller, Central,
@@ -174,16 +152,10 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
                 await c.BasicGetAsync(Topology.Central.DistributorRealTimeQueue(A), autoAck: false);
             })),
             ("distributor A declares its error queue", () => Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, $"{Topology.Central.DistributorConfigQueue(A)}_error"))),
-            ("distributor A requests a snapshot (publish to rtd.central.config-snapshot-requests)", () => Amqp(distributor, Central, async c =>
-            {
-                await c.ExchangeDeclarePassiveAsync(Topology.Central.ConfigSnapshotRequestExchange);
-                await c.BasicPublishAsync(Topology.Central.ConfigSnapshotRequestExchange, "", Body);
-            })),
-            ("distributor A requests a real-time snapshot (publish to rtd.central.realtime-snapshot-requests)", () => Amqp(distributor, Central, async c =>
-            {
-                await c.ExchangeDeclarePassiveAsync(Topology.Central.RealTimeSnapshotRequestExchange);
-                await c.BasicPublishAsync(Topology.Central.RealTimeSnapshotRequestExchange, "", Body);
-            })),
+            ("distributor A requests a snapshot (publish to rtd.central.config-snapshot-requests)", () => Amqp(distributor, Central,
+                c => PassiveThenPublishAsync(c, Topology.Central.ConfigSnapshotRequestExchange, ""))),
+            ("distributor A requests a real-time snapshot (publish to rtd.central.realtime-snapshot-requests)", () => Amqp(distributor, Central,
+                c => PassiveThenPublishAsync(c, Topology.Central.RealTimeSnapshotRequestExchange, ""))),
             ("distributor A has its bus endpoints (central and site vhost)", async () =>
                 await Amqp(distributor, Central, c => DeclareBoundQueueAsync(c, Topology.BusEndpoint(Topology.Central.DistributorBusOwner(A)), durable: false))
                 ?? await Amqp(distributor, siteA, c => DeclareBoundQueueAsync(c, Topology.BusEndpoint(Topology.Central.DistributorBusOwner(A)), durable: false))),
@@ -197,8 +169,7 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
             {
                 foreach (var (exchange, key) in new[] { (Topology.Site.ConfigExchange(A), "skillgroup.10"), (Topology.Site.RealTimeExchange(A), "skillgroup") })
                 {
-                    await c.ExchangeDeclarePassiveAsync(exchange);
-                    await c.BasicPublishAsync(exchange, key, Body);
+                    await PassiveThenPublishAsync(c, exchange, key);
                 }
             })),
             ("distributor A serves its site's snapshot queue and answers on a workstation's snapshot queue (default exchange)", () => Amqp(distributor, siteA, async c =>
@@ -218,8 +189,7 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
             })),
             ("workstation ws2 requests a snapshot (publish to rtd.<site>.snapshot-requests) and reads the chunks on its snapshot queue", () => Amqp(workstation, siteA, async c =>
             {
-                await c.ExchangeDeclarePassiveAsync(Topology.Site.SnapshotRequestExchange(A));
-                await c.BasicPublishAsync(Topology.Site.SnapshotRequestExchange(A), "", Body);
+                await PassiveThenPublishAsync(c, Topology.Site.SnapshotRequestExchange(A), "");
                 var queue = Topology.Site.ClientSnapshotQueue(A, "ws2");
                 await c.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
                 await c.BasicGetAsync(queue, autoAck: true);
@@ -421,6 +391,22 @@ public sealed class When_each_role_uses_the_broker(ITestOutputHelper output) : I
             });
         }
         await WithChannelAsync(full, Topology.Site.VirtualHost(A), c => DeclareBoundQueueAsync(c, _ws1Bus, durable: false));
+    }
+
+    /// <summary>Checks that the exchange exists (passive: no configure right needed) and publishes to it with the key.</summary>
+    private static async Task PassiveThenPublishAsync(IChannel channel, string exchange, string key)
+    {
+        await channel.ExchangeDeclarePassiveAsync(exchange);
+        await channel.BasicPublishAsync(exchange, key, Body);
+    }
+
+    /// <summary>What the center's snapshot service does on its queue: declare it, bind it without declaring, its error queue, consume.</summary>
+    private static async Task ServeSnapshotsAsync(IChannel channel, string queue, IEnumerable<ExchangeBinding> bindings)
+    {
+        await DeclareBoundQueueAsync(channel, queue);
+        await BindLikeTheHostsAsync(channel, queue, bindings);
+        await DeclareBoundQueueAsync(channel, $"{queue}_error");
+        await channel.BasicGetAsync(queue, autoAck: false);
     }
 
     /// <summary>As the hosts bind (BrokerDefinitions.BindWithoutDeclaring): from the shared exchange to the endpoint's own exchange.</summary>

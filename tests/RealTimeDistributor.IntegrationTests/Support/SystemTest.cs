@@ -15,6 +15,7 @@ namespace RealTimeDistributor.IntegrationTests.Support;
 public abstract class SystemTest : IAsyncLifetime
 {
     private FaultProxy? _databaseProxy;
+    private RoleUsers? _roleUsers;
 
     protected RtdSystem Rtd { get; private set; } = null!;
 
@@ -66,11 +67,25 @@ public abstract class SystemTest : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        if (_roleUsers is not null)
+        {
+            await _roleUsers.DisposeAsync();
+        }
         await Rtd.DisposeAsync();
         if (_databaseProxy is not null)
         {
             await _databaseProxy.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// The broker's role users of infra/rabbitmq/roles.conf for <paramref name="sites"/> (and <paramref name="workstations"/>)
+    /// on this system's vhosts, named after its id (<see cref="RoleUsers"/>); deleted with the system. One set a test.
+    /// </summary>
+    protected async Task<RoleUsers> CreateRoleUsersAsync(IReadOnlyList<string> sites, IReadOnlyList<(string Site, string Workstation)>? workstations = null)
+    {
+        Assert.Null(_roleUsers);
+        return _roleUsers = await RoleUsers.CreateAsync(Rtd.CentralVirtualHost, sites, $"{Rtd.Id}-", workstations);
     }
 
     /// <summary>A proxy in front of PostgreSQL that the test can cut and restore (made on first use, removed with the system).</summary>
@@ -102,4 +117,26 @@ public abstract class SystemTest : IAsyncLifetime
 
     /// <summary>Peripheral 1 ("ACD 1"), which the skill groups, agents and services of the tests belong to.</summary>
     protected Task SeedPeripheralAsync() => PutAsync("peripheral", 1, new { name = "ACD 1", kind = "acd" });
+
+    /// <summary>Skill group 10 ("Sales") on peripheral 1: the configuration most tests start from.</summary>
+    protected async Task SeedSalesAsync()
+    {
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 10, new { name = "Sales", peripheralId = 1 });
+    }
+
+    /// <summary>
+    /// A team the statistics engine can measure: peripheral 1, skill group 10 ("Sales"), agents 100 to 104 its members,
+    /// call type 7 ("Support", service level 20 s).
+    /// </summary>
+    protected async Task SeedSalesTeamAsync()
+    {
+        await SeedSalesAsync();
+        for (var agent = 100; agent < 105; agent++)
+        {
+            await PutAsync("agent", agent, new { name = $"Agent {agent}", peripheralId = 1 });
+            await PutAsync("skillgroupmember", agent * 10, new { agentId = agent, skillGroupId = 10 });
+        }
+        await PutAsync("calltype", 7, new { name = "Support", serviceLevelSeconds = 20 });
+    }
 }

@@ -35,14 +35,21 @@ public sealed class When_the_client_view_receives_updates
         return view;
     }
 
+    /// <summary>A loaded view that applied skill group row 10 (value 1) at site sequence 1, the first of its table's chain.</summary>
+    private static ClientView HoldingRow10()
+    {
+        var view = Loaded();
+        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1)));
+        return view;
+    }
+
     private static int ValueOf(ClientView view, string key) =>
         view.Find(SiteUpdate.RealTimeKind, "skillgroup", key)!.Value!.Value.GetProperty("value").GetInt32();
 
     [Fact]
     public void Should_drop_an_update_at_or_below_the_last_site_sequence()
     {
-        var view = Loaded();
-        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1)));
+        var view = HoldingRow10();
         Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(2, "10", 2, previous: 1)));
         Assert.Equal(ApplyOutcome.Duplicate, view.Apply(Rt(2, "10", 99, previous: 1)));
         Assert.Equal(ApplyOutcome.Duplicate, view.Apply(Rt(1, "10", 98)));
@@ -54,8 +61,7 @@ public sealed class When_the_client_view_receives_updates
     [Fact]
     public void Should_see_a_gap_when_the_previous_message_of_the_table_is_missing()
     {
-        var view = Loaded();
-        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1)));
+        var view = HoldingRow10();
         Assert.Equal(ApplyOutcome.Gap, view.Apply(Rt(3, "11", 1, previous: 2)));
 
         Assert.Equal(1, view.Gaps);
@@ -67,8 +73,7 @@ public sealed class When_the_client_view_receives_updates
     public void Should_not_see_a_gap_for_messages_of_tables_it_does_not_receive()
     {
         // bound to skillgroup only: site sequences 2..9 went to other tables
-        var view = Loaded();
-        Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(1, "10", 1)));
+        var view = HoldingRow10();
         Assert.Equal(ApplyOutcome.Applied, view.Apply(Rt(10, "10", 2, previous: 1)));
 
         Assert.Equal(0, view.Gaps);
