@@ -12,7 +12,7 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// keeps following the real stream. A forged epoch (issue 24: 2^63-1 made every client reload its snapshot 45-55 times a
 /// second, for ever) is refused when no replica can have it, and one a site could have makes the client reload once.
 /// </summary>
-public sealed class When_a_forgedSite_message_arrives : SystemTest
+public sealed class When_a_forged_site_message_arrives : SystemTest
 {
     protected override bool StartsDistributor => true;
 
