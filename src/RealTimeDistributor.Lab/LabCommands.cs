@@ -7,7 +7,7 @@ using static RealTimeDistributor.Tools.CliApp;
 namespace RealTimeDistributor.Lab;
 
 /// <summary>`rtd-lab`: the tools around the product (demo, fault matrix, WAN proxy, simulator, feed, benchmarks), apart from the operator's `rtd`.</summary>
-internal static class LabCommands
+public static class LabCommands
 {
     public static Task<int> RunAsync(string[] args) => CliApp.RunAsync(Root(), args,
         exception => exception is HostStartException ? (ExitCodes.Failed, exception.Message) : null);
