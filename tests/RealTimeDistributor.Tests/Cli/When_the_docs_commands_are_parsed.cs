@@ -7,7 +7,7 @@ namespace RealTimeDistributor.Tests.Cli;
 /// <summary>
 /// Every `rtd ...` and `rtd-lab ...` command line README.md and docs/*.md give, parsed by the real parser (System.CommandLine,
 /// nothing run): the lines of their sh/bash code blocks, and the inline `rtd ...` spans that are commands (their second word
-/// a command of the tool, more than command names). Optional parts (`[--count 20]`) are parsed as given; alternatives
+/// a command of the tool, more than command names); `infra/demo.sh ARGS` as the `rtd-lab demo ARGS` it runs. Optional parts (`[--count 20]`) are parsed as given; alternatives
 /// (`put/delete`, `add|remove|list`, `--json | --once`) one at a time. A doc that names an option or command the tool does
 /// not have fails here with the doc, its line and the parser's error.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed partial class When_the_docs_commands_are_parsed
         var data = new TheoryData<string, int, string>();
         foreach (var file in new[] { "README.md" }.Concat(Directory.GetFiles(Repository.PathOf("docs"), "*.md").Select(f => $"docs/{Path.GetFileName(f)}")).Order(StringComparer.Ordinal))
         {
-            foreach (var (line, command) in Extract(File.ReadAllLines(Repository.PathOf(file))))
+            foreach (var (line, command) in Extract(File.ReadAllLines(Repository.PathOf(file))).Distinct())
             {
                 data.Add(file, line, command);
             }
@@ -63,7 +63,15 @@ public sealed partial class When_the_docs_commands_are_parsed
                 {
                     yield return (i + 1, code.Groups["command"].Value.Trim());
                 }
+                else if (block is "" or "sh" or "bash" && DemoScript().Match(text) is { Success: true } demo)
+                {
+                    yield return (i + 1, RtdLabDemo(demo.Groups["args"].Value));
+                }
                 continue;
+            }
+            foreach (var span in DemoSpan().Matches(lines[i]).Select(m => m.Groups["args"].Value).Where(a => a.Trim().Length > 0).Distinct())
+            {
+                yield return (i + 1, RtdLabDemo(span));
             }
             foreach (Match span in InlineSpan().Matches(lines[i]))
             {
@@ -74,6 +82,9 @@ public sealed partial class When_the_docs_commands_are_parsed
             }
         }
     }
+
+    /// <summary>infra/demo.sh hands its arguments to `rtd-lab demo`, all but its own `--topology one|sites`.</summary>
+    private static string RtdLabDemo(string args) => $"rtd-lab demo {Topology().Replace(args, " ").Trim()}".Trim();
 
     /// <summary>An inline span that is a command to copy: its second word is a command of the tool and it says more than command names.</summary>
     private static bool IsCommand(string span)
@@ -182,6 +193,15 @@ public sealed partial class When_the_docs_commands_are_parsed
 
     [GeneratedRegex(@"^(?:flock\s+\S+\s+)?(?<command>rtd(?:-lab)?\s[^#&>]*)")]
     private static partial Regex CodeLine();
+
+    [GeneratedRegex(@"^infra/demo\.sh(?<args>[^#&>]*)")]
+    private static partial Regex DemoScript();
+
+    [GeneratedRegex(@"`infra/demo\.sh(?<args>[^`]*)`")]
+    private static partial Regex DemoSpan();
+
+    [GeneratedRegex(@"--topology\s+\S+")]
+    private static partial Regex Topology();
 
     [GeneratedRegex(@"`(?<command>rtd(?:-lab)? [^`]+)`")]
     private static partial Regex InlineSpan();
