@@ -4,7 +4,8 @@
 #   workstation.sh add SITE WS      creates or resets the user with a new random password of its own, printed once on stdout
 #                                   (give it to that workstation: RabbitMq__Password); RTD_RABBITMQ_WORKSTATION_PASSWORD is
 #                                   taken instead only for a local demo (RTD_ALLOW_DEMO_SECRETS=1): one password shared by
-#                                   every workstation would undo their isolation
+#                                   every workstation would undo their isolation (the local-demo default infra/env.sh
+#                                   puts in a shell is ignored then: a random one is printed)
 #   workstation.sh remove SITE WS   deletes the user and closes its connections (its queue expires on its own)
 #   workstation.sh list [SITE]      the issued workstation users
 # Runs rabbitmqctl on the broker's machine, as apply-roles.sh does. docs/security.md#workstation-credentials.
@@ -18,6 +19,8 @@ case "${1:-}" in
   add)
     [[ $# -eq 3 ]] || usage
     valid "$2"; valid "$3"
+    # the local demo's password infra/env.sh set in the operator's shell (README's set-up) is no choice: a new one instead
+    [[ "$given" == local-demo-workstation && "${RTD_ALLOW_DEMO_SECRETS:-}" != 1 ]] && given=""
     if [[ -n "$given" && "${RTD_ALLOW_DEMO_SECRETS:-}" != 1 ]]; then
       echo "[rabbitmq] RTD_RABBITMQ_WORKSTATION_PASSWORD is set: each workstation gets a password of its own (unset it and one is generated and printed once); a given one is taken only for a local demo (RTD_ALLOW_DEMO_SECRETS=1)" >&2
       exit 64

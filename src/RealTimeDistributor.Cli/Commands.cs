@@ -5,7 +5,7 @@ using static RealTimeDistributor.Tools.CliApp;
 namespace RealTimeDistributor.Cli;
 
 /// <summary>`rtd`: the operator's commands on System.CommandLine: `rtd --help`, `rtd COMMAND --help`, `rtd COMMAND VERB --help`.</summary>
-internal static class Commands
+public static class Commands
 {
     private static readonly string Tables = string.Join(", ", RealTimeDistributor.Data.Configuration.ConfigTables.All.Select(t => t.Name));
 
@@ -50,11 +50,13 @@ internal static class Commands
     private static Command Status() => Command("status",
         "per site: config sequence at the center vs applied at the site, queue depths/consumers, error messages, connected clients, the "
         + "active distributor instance, real-time age per table; exit code 1 when a site is more than --max-behind changes behind, its "
-        + "real-time data is older than --max-realtime-age, or it or the center cannot be asked; 4 when the management API refuses the login",
+        + "real-time data is older than --max-realtime-age, more than --max-backlog messages wait in one of its central queues, an error "
+        + "queue holds messages, or it or the center cannot be asked; 4 when the management API refuses the login",
         options => StatusCommand.RunAsync(options, Console.Out),
         Value("sites", "site-a,site-b=http://host:5082", "the sites and their distributors (default $RTD_SITES, distributors on 5081..)"),
         Central(), Value("max-behind", "N", "changes a site may be behind (default 0)"),
-        Value("max-realtime-age", "AGE", "real-time data older than this, e.g. 60s, is stale (default: off)"), Management(),
+        Value("max-realtime-age", "AGE", "real-time data older than this, e.g. 60s, is stale (default: off)"),
+        Value("max-backlog", "N", "messages ready in a site's central queue beyond which it has a backlog (default 1000)"), Management(),
         Value("user", "USER", "management API user (default $RTD_RABBITMQ_OPERATOR_USER, rtd-operator)"),
         Value("password", "PASSWORD", "its password (default $RTD_RABBITMQ_OPERATOR_PASSWORD)"),
         Value("central-vhost", "VHOST", "the central vhost (default rtd-central)"));

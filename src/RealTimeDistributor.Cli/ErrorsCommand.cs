@@ -73,6 +73,12 @@ public static class ErrorsCommand
             ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : [Topology.Central.VirtualHost, .. ManagementApi.Env("RTD_SITES", "site-a site-b").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(Topology.Site.VirtualHost)])
             .ToList();
+        var known = (await management.RequireAsync("vhosts?columns=name")).EnumerateArray().Select(v => v.GetProperty("name").GetString()).ToList();
+        if (vhosts.FirstOrDefault(v => !known.Contains(v)) is { } missing)
+        {
+            throw new UsageException($"no vhost '{missing}' on the broker at {management.BaseAddress} (the rtd vhosts there: "
+                + $"{string.Join(", ", known.Where(v => v!.StartsWith("rtd-", StringComparison.Ordinal)))}); name the vhosts with --vhosts");
+        }
         var parked = new List<QueueState>();
         foreach (var vhost in vhosts)
         {

@@ -14,8 +14,9 @@ namespace RealTimeDistributor.Cli;
 /// the site's central queues (by its connection name, <see cref="Topology.Central.DistributorConnectionName"/>), and the
 /// client workstations connected at the site; each of the distributor's broker links (central, site) from its /stats.
 /// Exit code 1 when a site is more than --max-behind changes behind, its real-time data is older than --max-realtime-age,
-/// a broker link of its distributor is down (the state names it: CENTER LINK DOWN, SITE BROKER DOWN), or it cannot be
-/// asked, for monitoring scripts; whatever could not be read (the center, a distributor, the management API) is named in
+/// a broker link of its distributor is down (the state names it: CENTER LINK DOWN, SITE BROKER DOWN), more than
+/// --max-backlog messages are ready in one of its central queues (BACKLOG), a parking queue holds messages (ERRORS; the
+/// central vhost's parking queues of no site asked about too), or it cannot be asked, for monitoring scripts; whatever could not be read (the center, a distributor, the management API) is named in
 /// one line on stderr. Exit code 4 when the management API refuses the login.
 /// </summary>
 public static class StatusCommand
@@ -30,6 +31,9 @@ public static class StatusCommand
             ? m
             : throw new UsageException("--max-behind takes a number of configuration changes (0 or more)");
         var maxRealTimeAge = options.Duration("max-realtime-age");
+        var maxBacklog = long.TryParse(options["max-backlog"] ?? "1000", CultureInfo.InvariantCulture, out var mb) && mb >= 0
+            ? mb
+            : throw new UsageException("--max-backlog takes a number of messages (0 or more)");
         var centralVhost = options["central-vhost"] ?? Topology.Central.VirtualHost;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         using var management = new ManagementApi(options,
@@ -72,7 +76,11 @@ public static class StatusCommand
             var realTime = realTimeQueue is { } r ? ManagementApi.Queue(r) : null;
             var centralQueues = (await management.QueuesAsync(centralVhost))?.Where(q => q.Name.StartsWith($"rtd.{site}.", StringComparison.Ordinal)).ToList() ?? [];
             var siteQueues = (await management.QueuesAsync(Topology.Site.VirtualHost(site)))?.Where(q => !IsTemporary(q.Name)).ToList();
-            var errors = centralQueues.Concat(siteQueues ?? []).Where(q => Topology.IsParkingQueue(q.Name)).Sum(q => q.Messages);
+            var parked = centralQueues.Concat(siteQueues ?? []).Where(q => Topology.IsParkingQueue(q.Name) && q.Messages > 0)
+                .OrderByDescending(q => q.Messages).ThenBy(q => q.Name, StringComparer.Ordinal).ToList();
+            var errors = parked.Sum(q => q.Messages);
+            // messages ready in the site's central-facing queues: what waits for its distributor, whatever the sequences say
+            var backlog = new[] { config, realTime }.OfType<QueueState>().Where(q => q.Ready > maxBacklog).ToList();
             var clients = siteQueues?.Where(q => IsClientQueue(site, q.Name)).ToList();
             var connected = clients?.Count(q => q.Consumers > 0);
             var configActive = Instances(site, configQueue, centralConnections);
@@ -98,10 +106,18 @@ public static class StatusCommand
                 _ when behind > maxBehind => $"BEHIND by {behind}",
                 (_, _, { Consumers: 0 }) => "NO CONSUMER",
                 _ when maxRealTimeAge is { } max && oldest.Table is not null && oldest.Age > max.TotalSeconds => $"REAL-TIME STALE ({oldest.Table} {oldest.Age:0.#}s)",
-                _ when errors > 0 => "ok, error queue not empty",
-                _ when active.Contains('|', StringComparison.Ordinal) => "ok, config and real-time active on different instances",
-                _ => "ok",
+                _ => null,
             };
+            // a backlog and parked messages are named beside any other state: the sequences can agree while they wait
+            List<string> found = [.. backlog.Select(q => $"BACKLOG {q.Ready} ready in {q.Name}"),
+                .. parked.Take(1).Select(q => $"ERRORS {q.Messages} in {q.Name}{(parked.Count > 1 ? $" (+{parked.Count - 1} more error queues)" : "")}")];
+            if (state is not null)
+            {
+                found.Insert(0, state);
+            }
+            state = found.Count > 0 ? string.Join("; ", found)
+                : active.Contains('|', StringComparison.Ordinal) ? "ok, config and real-time active on different instances"
+                : "ok";
             if (!state.StartsWith("ok", StringComparison.Ordinal))
             {
                 unhealthy++;
@@ -123,23 +139,37 @@ public static class StatusCommand
             details.Add($"{site}: real-time age: {(stats is null ? "- (the distributor does not answer)" : replicaError is not null ? $"- (its replica does not answer: {replicaError})" : ages.Count == 0 ? "no real-time data yet" : string.Join(", ", ages.Select(a => $"{a.Table} {a.Age:0.0}s")))}");
             details.Add($"{site}: clients: {(clients is null ? "-" : clients.Count == 0 ? "none"
                 : string.Join(", ", clients.Select(q => $"{q.Name[Topology.Site.ClientQueue(site, "").Length..]} {Depth(q)}{(q.Consumers == 0 ? Disconnected(q, now) : "")}")))}");
+            if (parked.Count > 0)
+            {
+                details.Add($"{site}: error queues (messages): {string.Join(", ", parked.Select(q => $"{q.VirtualHost} {q.Name} {q.Messages}"))}; rtd errors list --queue NAME shows why");
+            }
             details.Add($"{site}: queues (messages/consumers): {centralVhost} {Queues(centralQueues)}; {Topology.Site.VirtualHost(site)} "
                 + $"{(siteQueues is null ? "-" : Queues(siteQueues.Where(q => !IsClientQueue(site, q.Name))))}");
+        }
+        // the center's own parking queues (refused peripheral events, failed snapshot requests) and those of sites not asked about
+        var centerParked = (await management.QueuesAsync(centralVhost))?
+            .Where(q => Topology.IsParkingQueue(q.Name) && q.Messages > 0 && !sites.Any(s => q.Name.StartsWith($"rtd.{s.Site}.", StringComparison.Ordinal)))
+            .OrderBy(q => q.Name, StringComparer.Ordinal).ToList() ?? [];
+        if (centerParked.Count > 0)
+        {
+            details.Add($"{centralVhost}: other error queues (messages): {string.Join(", ", centerParked.Select(q => $"{q.Name} {q.Messages}"))}; rtd errors list --queue NAME shows why");
         }
         output.WriteLine();
         foreach (var line in details)
         {
             output.WriteLine(line);
         }
-        output.WriteLine(unhealthy == 0 && problems.Count == 0
+        var healthy = unhealthy == 0 && problems.Count == 0 && centerParked.Count == 0;
+        output.WriteLine(healthy
             ? "every site is up to date"
-            : $"{unhealthy} of {sites.Count} sites need attention (threshold: {maxBehind} changes behind{(maxRealTimeAge is { } age ? $", real-time older than {age.TotalSeconds:0.#}s" : "")})");
+            : $"{unhealthy} of {sites.Count} sites need attention{(centerParked.Count > 0 ? $"; {centerParked.Sum(q => q.Messages)} messages wait in other error queues of {centralVhost}" : "")} "
+                + $"(thresholds: {maxBehind} changes behind, {maxBacklog} messages ready{(maxRealTimeAge is { } age ? $", real-time older than {age.TotalSeconds:0.#}s" : "")})");
         if (problems.Count > 0)
         {
             // the table above says what it means for each site; this names what could not be read, in one line
             await (problemOutput ?? Console.Error).WriteLineAsync($"rtd status: could not read {string.Join("; ", problems)}");
         }
-        return unhealthy == 0 && problems.Count == 0 ? 0 : 1;
+        return healthy ? 0 : 1;
     }
 
     /// <summary>"site-a,site-b=http://host:5082": a site's distributor URL defaults to http://127.0.0.1:{5081 + index}, as `rtd-lab demo` starts them.</summary>

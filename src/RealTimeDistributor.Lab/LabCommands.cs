@@ -7,7 +7,7 @@ using static RealTimeDistributor.Tools.CliApp;
 namespace RealTimeDistributor.Lab;
 
 /// <summary>`rtd-lab`: the tools around the product (demo, fault matrix, WAN proxy, simulator, feed, benchmarks), apart from the operator's `rtd`.</summary>
-internal static class LabCommands
+public static class LabCommands
 {
     public static Task<int> RunAsync(string[] args) => CliApp.RunAsync(Root(), args,
         exception => exception is HostStartException ? (ExitCodes.Failed, exception.Message) : null);
@@ -23,14 +23,16 @@ internal static class LabCommands
         Wan(),
         Command("simulate", "a peripheral gateway of its own: the seeded simulation of peripheral N (read from the admin API, RTD_ADMIN_KEY) "
             + "published on the activity exchange rtd.central.activity, as a real ACD's gateway would "
-            + "(docs/wire-format.md#activity-from-peripheral-gateways)", SimulateCommand.RunAsync,
+            + "(docs/wire-format.md#activity-from-peripheral-gateways); broker login $RTD_RABBITMQ_USER / $RTD_RABBITMQ_PASSWORD: "
+            + "the peripheral's gateway user rtd-peripheral-N-gateway ($RTD_RABBITMQ_GATEWAY_PASSWORD)", SimulateCommand.RunAsync,
             Value("peripheral", "N", "a configured peripheral's id (required)"),
             Value("central", "URL", "the central controller's admin API (default http://127.0.0.1:5080)"),
             Value("seed", "N", "the simulation's seed (default 42)"), Value("load", "N", "the load, in percent (default 100)"),
             Value("calls-per-second", "N", "calls per second (default 0: from the load)"),
             Value("interval", "AGE", "how often statistics are sent (default 0.5s)"),
             Value("config-refresh", "AGE", "how often the configuration is read again (default 30s)")),
-        Group("feed", "record and replay the peripheral events of the activity exchange",
+        Group("feed", "record and replay the peripheral events of the activity exchange (broker login $RTD_RABBITMQ_USER / "
+            + "$RTD_RABBITMQ_PASSWORD: the administrator's, $RTD_RABBITMQ_ADMIN_USER / _PASSWORD; no other role may read and write every peripheral's)",
             Command("record", "every peripheral event on rtd.central.activity to FILE, one JSON line each, until Ctrl-C", FeedCommand.RunAsync,
                 Word("file", "the file to write"), Value("duration", "AGE", "stop after this long, e.g. 1h")),
             Command("replay", "send FILE again, a new session per peripheral, its times moved to end now", FeedCommand.RunAsync,

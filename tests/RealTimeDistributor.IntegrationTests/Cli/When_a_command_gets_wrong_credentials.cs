@@ -54,6 +54,8 @@ public sealed class When_a_command_gets_wrong_credentials(ITestOutputHelper log)
             ["RTD_RABBITMQ_WORKSTATION_PASSWORD"] = TestSettings.RabbitPassword,
         };
         await FailsAsync("rtd", ["client", "--site", "no-such-site", "--workstation", "ws1", "--once"], asTests, 2, "no site 'no-such-site'");
+        await FailsAsync("rtd", ["errors", "list", "--vhosts", $"{Rtd.CentralVirtualHost},rtd-no-such-site", "--management", Management,
+            "--user", TestSettings.RabbitAdminUser, "--password", TestSettings.RabbitAdminPassword], Broker(), 2, "no vhost 'rtd-no-such-site'");
 
         // a live session of workstation ws1, its queue consumed
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "rtd.dll"), "client", "--site", Site, "--workstation", "ws1", "--json"])

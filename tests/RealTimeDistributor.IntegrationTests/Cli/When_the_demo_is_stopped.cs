@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Lab;
 using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
@@ -10,7 +11,8 @@ namespace RealTimeDistributor.IntegrationTests.Cli;
 /// <summary>
 /// `rtd-lab demo` on the real services, small (one site, 20 agents): SIGTERM stops every process it started and frees
 /// their ports; and a port already held (as by a host a killed demo left behind) is named with its holder at the next
-/// start, in one line, before anything is reset or started.
+/// start, in one line, before anything is reset or started. A site queue an earlier demo left in the central vhost is
+/// deleted at start.
 /// </summary>
 [Collection("demo ports")]
 public sealed class When_the_demo_is_stopped(ITestOutputHelper log)
@@ -24,6 +26,16 @@ public sealed class When_the_demo_is_stopped(ITestOutputHelper log)
         // the demo's workstation credential, as infra/demo.sh issues it
         await RunAsync(Repository.PathOf("infra/rabbitmq/workstation.sh"), ["add", "site-a", "ws1"],
             new() { ["RTD_RABBITMQ_WORKSTATION_PASSWORD"] = "local-demo-workstation", ["RTD_ALLOW_DEMO_SECRETS"] = "1" });
+
+        // a site queue of an earlier demo, with a parked change: the new demo's reset center never committed it
+        const string Leftover = "rtd.demo-left.distributor.config_error";
+        await using (var connection = await TestSettings.RabbitConnection(Topology.Central.VirtualHost).CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeclareAsync(Leftover, durable: true, exclusive: false, autoDelete: false);
+            await channel.BasicPublishAsync("", Leftover, true, new RabbitMQ.Client.BasicProperties(), "{}"u8.ToArray());
+        }
+        await Eventually.Until(() => QueueReader.ReadyAsync(Topology.Central.VirtualHost, Leftover), n => n == 1, "the leftover parked change");
 
         var folder = Directory.CreateTempSubdirectory("rtd-demo-test-").FullName;
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "rtd-lab.dll"), "demo", "--sites", "1", "--agents", "20"])
@@ -59,6 +71,8 @@ public sealed class When_the_demo_is_stopped(ITestOutputHelper log)
             log.WriteLine(await output);
             Assert.Equal(0, demo.ExitCode);
             Assert.Contains("SIGTERM: stopping the demo processes", await output, StringComparison.Ordinal);
+            Assert.Contains($"deleted {Topology.Central.VirtualHost}/{Leftover} of an earlier demo (1 messages)", await output, StringComparison.Ordinal);
+            Assert.Equal(0u, await QueueReader.ReadyAsync(Topology.Central.VirtualHost, Leftover));
 
             Assert.All(children, pid => Assert.False(Alive(pid), $"process {pid} of the demo outlived it"));
             Assert.All(Ports, port => Assert.False(PortHolders.InUse(port), $"port {port} is still in use after the demo: {PortHolders.Holder(port)}"));
