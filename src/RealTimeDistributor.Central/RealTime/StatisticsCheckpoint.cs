@@ -47,11 +47,12 @@ public sealed partial class StatisticsEngine
     private static Dictionary<long, WindowsCheckpoint> ExportWindows(Dictionary<long, CallWindows> windows) =>
         windows.ToDictionary(w => w.Key, w => w.Value.Export());
 
-    private void RestoreWindows(Dictionary<long, CallWindows> windows, IReadOnlyDictionary<long, WindowsCheckpoint>? saved)
+    private static void RestoreWindows(Dictionary<long, CallWindows> windows, IReadOnlyDictionary<long, WindowsCheckpoint>? saved)
     {
         foreach (var id in windows.Keys.ToList())
         {
-            windows[id] = new CallWindows(_zone);
+            // the key keeps its time zone (its peripheral's): the next Configure would otherwise see a changed zone and start it from zero
+            windows[id] = new CallWindows(windows[id].Zone);
             if (saved is not null && saved.TryGetValue(id, out var state))
             {
                 windows[id].Import(state);
