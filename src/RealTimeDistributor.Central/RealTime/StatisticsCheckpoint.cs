@@ -41,6 +41,8 @@ public sealed partial class StatisticsEngine
             RestoreWindows(_skillGroups, checkpoint?.SkillGroups);
             RestoreWindows(_callTypes, checkpoint?.CallTypes);
             RestoreWindows(_services, checkpoint?.Services);
+            // the agents' calls are not in the checkpoint (one entry per agent, 100,000 of them): they start again from zero
+            RestoreWindows(_agentCalls, null);
         }
     }
 
