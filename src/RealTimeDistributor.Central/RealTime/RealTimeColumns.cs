@@ -11,9 +11,11 @@ public interface IRealTimeColumns
 /// <summary>
 /// agent: ICM Agent_Real_Time. Time in state is not a column: it grows every second, so it would change every agent
 /// row every interval; readers compute it as now - <see cref="StateSince"/> (ICM's DateTimeLastStateChange).
+/// <see cref="Half"/> and <see cref="Today"/>: the calls this agent answered and handled in the half hour and the day of its
+/// peripheral (real-time columns version 3; no To5, which would change every row five minutes after each call again).
 /// </summary>
 public readonly record struct AgentColumns(string State, int ReasonCode, DateTimeOffset StateSince, long? SkillGroupId,
-    string PeripheralStatus = PeripheralStatuses.Online) : IRealTimeColumns
+    string PeripheralStatus = PeripheralStatuses.Online, Tally Half = default, Tally Today = default) : IRealTimeColumns
 {
     public void WriteTo(Utf8JsonWriter writer)
     {
@@ -22,6 +24,12 @@ public readonly record struct AgentColumns(string State, int ReasonCode, DateTim
         writer.WriteString("stateSince", StateSince);
         JsonColumns.Write(writer, "skillGroupId", SkillGroupId);
         writer.WriteString("peripheralStatus", PeripheralStatus);
+        foreach (var (window, tally) in new[] { ("Half", Half), ("Today", Today) })
+        {
+            writer.WriteNumber("callsAnswered" + window, tally.Answered);
+            writer.WriteNumber("callsHandled" + window, tally.Handled);
+            JsonColumns.Write(writer, "averageHandleTime" + window, tally.AverageHandleTime);
+        }
     }
 }
 

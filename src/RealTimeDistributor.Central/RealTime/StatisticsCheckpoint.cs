@@ -41,17 +41,20 @@ public sealed partial class StatisticsEngine
             RestoreWindows(_skillGroups, checkpoint?.SkillGroups);
             RestoreWindows(_callTypes, checkpoint?.CallTypes);
             RestoreWindows(_services, checkpoint?.Services);
+            // the agents' calls are not in the checkpoint (one entry per agent, 100,000 of them): they start again from zero
+            RestoreWindows(_agentCalls, null);
         }
     }
 
     private static Dictionary<long, WindowsCheckpoint> ExportWindows(Dictionary<long, CallWindows> windows) =>
         windows.ToDictionary(w => w.Key, w => w.Value.Export());
 
-    private void RestoreWindows(Dictionary<long, CallWindows> windows, IReadOnlyDictionary<long, WindowsCheckpoint>? saved)
+    private static void RestoreWindows(Dictionary<long, CallWindows> windows, IReadOnlyDictionary<long, WindowsCheckpoint>? saved)
     {
         foreach (var id in windows.Keys.ToList())
         {
-            windows[id] = new CallWindows(_zone);
+            // the key keeps its time zone (its peripheral's): the next Configure would otherwise see a changed zone and start it from zero
+            windows[id] = new CallWindows(windows[id].Zone);
             if (saved is not null && saved.TryGetValue(id, out var state))
             {
                 windows[id].Import(state);

@@ -19,6 +19,7 @@ public sealed partial class StatisticsEngine
     private readonly Dictionary<long, CallWindows> _skillGroups = [];
     private readonly Dictionary<long, CallWindows> _callTypes = [];
     private readonly Dictionary<long, CallWindows> _services = [];
+    private readonly Dictionary<long, CallWindows> _agentCalls = [];
     private readonly Dictionary<long, long> _serviceOfSkillGroup = [];
     private readonly Dictionary<long, long> _peripheralOfSkillGroup = [];
     private readonly Dictionary<long, long> _peripheralOfService = [];
@@ -99,6 +100,7 @@ public sealed partial class StatisticsEngine
             Keep(_skillGroups, configuration.SkillGroups.ToDictionary(s => s.Id, s => ZoneOf(s.PeripheralId)));
             Keep(_callTypes, configuration.CallTypes.ToDictionary(c => c.Id, _ => _zone));
             Keep(_services, configuration.Services.ToDictionary(s => s.Id, s => ZoneOf(s.PeripheralId)));
+            Keep(_agentCalls, agents.ToDictionary(id => id, id => configuration.PeripheralOf(id) is { } p ? ZoneOf(p) : _zone));
             _serviceOfSkillGroup.Clear();
             _peripheralOfSkillGroup.Clear();
             _peripheralOfService.Clear();
@@ -160,6 +162,7 @@ public sealed partial class StatisticsEngine
                         ServiceLevelOffered = inServiceLevel ? 1 : 0,
                         AnsweredInServiceLevel = inServiceLevel ? 1 : 0,
                     });
+                    _agentCalls.GetValueOrDefault(answered.AgentId)?.Add(answered.At, new Tally { Answered = 1, AnswerWaitSeconds = wait });
                     break;
                 case CallAbandoned abandoned when _calls.Remove(abandoned.CallId, out var lost) && lost.AnsweredAt is null:
                     Count(lost, abandoned.At, Abandon(lost, abandoned.At));
@@ -200,8 +203,16 @@ public sealed partial class StatisticsEngine
         return new Tally { Abandoned = 1, ServiceLevelOffered = inServiceLevel ? 1 : 0, AbandonedInServiceLevel = inServiceLevel ? 1 : 0 };
     }
 
-    private void Handled(ActiveCall call, DateTimeOffset at) =>
-        Count(call, at, new Tally { Handled = 1, HandleSeconds = Math.Max(0, (at - call.AnsweredAt!.Value).TotalSeconds) });
+    /// <summary>A handled call counts in its skill group, call type and service, and for the agent that answered it (when known: not after a resync).</summary>
+    private void Handled(ActiveCall call, DateTimeOffset at)
+    {
+        var handled = new Tally { Handled = 1, HandleSeconds = Math.Max(0, (at - call.AnsweredAt!.Value).TotalSeconds) };
+        Count(call, at, handled);
+        if (call.AgentId is { } agent)
+        {
+            _agentCalls.GetValueOrDefault(agent)?.Add(at, handled);
+        }
+    }
 
     /// <summary>A call still waiting when its service-level threshold passes (strictly before <paramref name="until"/>) has missed it: it counts in the service level's calls offered then.</summary>
     private void PassServiceLevelThresholds(DateTimeOffset until)
@@ -244,7 +255,9 @@ public sealed partial class StatisticsEngine
             var agents = new List<RealTimeRow>();
             foreach (var id in _configuration.Agents)
             {
-                _agentRows.Observe(id, _agents[id] with { PeripheralStatus = StatusOf(_configuration.PeripheralOf(id)) }, now, agents);
+                var calls = AgentCalls(id, now);
+                _agentRows.Observe(id, _agents[id] with { PeripheralStatus = StatusOf(_configuration.PeripheralOf(id)), Half = calls.Half, Today = calls.Today },
+                    now, agents);
             }
             var counts = AgentCountsBySkillGroup();
             var available = LongestAvailable();
@@ -330,6 +343,17 @@ public sealed partial class StatisticsEngine
                 _serviceOfSkillGroup.TryGetValue(call.SkillGroupId, out var service) ? service : null,
                 call.OfferedAt, _serviceLevelSeconds.GetValueOrDefault(call.CallTypeId, 20), call.AnsweredAt, ServiceLevelDone: true);
         }
+    }
+
+    /// <summary>An agent's Half and Today calls as of <paramref name="now"/>; windows with nothing in them are not rolled (most agents, most intervals).</summary>
+    private (Tally Half, Tally Today) AgentCalls(long id, DateTimeOffset now)
+    {
+        if (!_agentCalls.TryGetValue(id, out var windows) || (windows.Half == default && windows.Today == default))
+        {
+            return default;
+        }
+        windows.Roll(now);
+        return (windows.Half, windows.Today);
     }
 
     private string StatusOf(long? peripheralId) =>

@@ -241,6 +241,21 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
         Assert.Contains("t-warn", colours);
         Assert.Contains("t-bad", colours);
 
+        // the team's calls: its members' rows summed (not its supervisor 1015's, a member of Green), the AHT weighted by the calls handled
+        var calls = await browser.EvaluateAsync("""
+            [...document.querySelectorAll("[data-skillgroup='team'] .team-calls td")].map(td => `${td.className}=${td.textContent}`)
+            """);
+        string Weighted(string window)
+        {
+            var known = blue.Select(i => AgentCalls(i, window)).Where(c => c.Aht is not null && c.Handled > 0).ToList();
+            var seconds = Math.Round(known.Sum(c => c.Aht!.Value * c.Handled) / known.Sum(c => c.Handled), 1, MidpointRounding.AwayFromZero);
+            return TimeSpan.FromSeconds(Math.Floor(seconds)).ToString(@"mm\:ss", CultureInfo.InvariantCulture);
+        }
+        Assert.Equal(new[] { "Half", "Today" }.SelectMany(w => new[]
+        {
+            $"num answered{w}={blue.Sum(i => AgentCalls(i, w).Answered)}", $"num handled{w}={blue.Sum(i => AgentCalls(i, w).Handled)}", $"num aht{w}={Weighted(w)}",
+        }), calls.EnumerateArray().Select(c => c.GetString()!));
+
         // the grid's own filter joins the team in the URL; the team by its id shows the same team
         var search = await browser.EvaluateAsync("""
             (() => { const g = document.querySelector('#filter-group'); g.value = '11'; g.dispatchEvent(new Event('input')); return location.search; })()
@@ -459,6 +474,12 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
                 reasonCode = state == "not-ready" ? 1 + (i % 5) : 0,
                 stateSince = _now.AddSeconds(-(17 + (i * 37 % 600))),
                 skillGroupId = state == "logged-out" ? (int?)null : Groups[i % Groups.Length].Id,
+                callsAnsweredHalf = AgentCalls(i, "Half").Answered,
+                callsHandledHalf = AgentCalls(i, "Half").Handled,
+                averageHandleTimeHalf = AgentCalls(i, "Half").Aht,
+                callsAnsweredToday = AgentCalls(i, "Today").Answered,
+                callsHandledToday = AgentCalls(i, "Today").Handled,
+                averageHandleTimeToday = AgentCalls(i, "Today").Aht,
             }));
         }).ToList();
         await Publish(RealTimeTables.Agent, agents);
@@ -466,6 +487,11 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
         await Publish(RealTimeTables.CallType, [.. calls.Select(c => Row(c.Item1, version, c.Item2, 60 + c.Item2 * 20, c.Item3))]);
         await Publish(RealTimeTables.Service, [Row(30, version, 23, 318, 0.78)]);
     }
+
+    /// <summary>Agent i's calls answered, handled and AHT in a window (docs/statistics.md, "Per agent"): each agent's differ, some handled none.</summary>
+    private static (int Answered, int Handled, double? Aht) AgentCalls(int i, string window) => window == "Half"
+        ? (i % 4 + 1, i % 3, i % 3 == 0 ? null : 100.5 + (i * 13 % 200))
+        : (i % 4 + 6, i % 3 + 4, 150.0 + (i * 7 % 120));
 
     private Task PublishSkillGroupAsync((int Id, string Name, int Queued, int LongestSeconds, double ServiceLevel) group, long version) =>
         Publish(RealTimeTables.SkillGroup, [Row(group.Id, version, group.Queued, group.LongestSeconds, group.ServiceLevel)]);

@@ -58,6 +58,12 @@ function duration(seconds) {
 const since = (iso, at = now()) => iso ? duration((at - Date.parse(iso)) / 1000) : '–';
 const seconds = v => (v === null || v === undefined) ? '–' : duration(v);
 const percent = v => (v === null || v === undefined) ? '–' : `${Math.round(v * 100)}%`;
+/** the average column `avg` over rows, each weighted by its count `n` (an AHT by the calls handled), one decimal; null when no row counts */
+function weightedAverage(rows, avg, n) {
+  const known = rows.filter(r => r[avg] !== null && r[avg] !== undefined && r[n]);
+  const d = known.reduce((t, r) => t + r[n], 0);
+  return d === 0 ? null : Math.round(known.reduce((t, r) => t + r[avg] * r[n], 0) / d * 10) / 10;
+}
 /** a skill group's own thresholds (its skillgroup configuration row; 0: the site's default or, queue and wait, no colour) */
 const limitsOf = key => config('skillgroup').get(String(key))?.value ?? {};
 /** an SL's colour: the group's serviceLevelGreen / serviceLevelAmber when set, else the site's (Client:Wallboard) */
@@ -301,11 +307,7 @@ function tile(g, at, stale) {
 function siteTotal(groups) {
   const rows = groups.map(g => g.row);
   const sum = c => rows.reduce((t, r) => t + (r[c] ?? 0), 0);
-  const weighted = (avg, n) => {
-    const known = rows.filter(r => r[avg] !== null && r[avg] !== undefined && r[n]);
-    const d = known.reduce((t, r) => t + r[n], 0);
-    return d === 0 ? null : Math.round(known.reduce((t, r) => t + r[avg] * r[n], 0) / d * 10) / 10;
-  };
+  const weighted = (avg, n) => weightedAverage(rows, avg, n);
   const ratio = (a, b) => b <= 0 ? null : Math.round(a / b * 10000) / 10000;
   const oldest = c => rows.map(r => r[c]).filter(v => v).sort()[0] ?? null;
   // the rows' treatment of abandons within the threshold (serviceLevelType, ICM ServiceLevelType: 1 ignore, 2 negative, 3
@@ -324,10 +326,19 @@ function siteTotal(groups) {
   return { key: 'total', name: scope.team ? 'Total of the team\'s groups' : scope.groups.length ? 'Total of these groups' : 'Site total', row: total, total: true };
 }
 
-/** the team's own tile (?team=): its agents by state, counted here from their agent rows, and the longest not ready */
+/**
+ * the team's own tile (?team=): its agents by state, counted here from their agent rows, and the longest not ready; the
+ * calls its members (not its supervisors) answered and handled in the half hour and today, and their AHT weighted by
+ * the calls handled (the center's per-agent windows: docs/statistics.md)
+ */
 function teamTile(team, list, at, stale) {
   const n = state => list.filter(a => a.state === state).length;
   const longest = list.filter(a => a.state === 'not-ready' && a.seconds !== null).sort((a, b) => b.seconds - a.seconds)[0] ?? null;
+  const rows = list.filter(a => team.members.has(a.key)).map(a => a.row);
+  const calls = [['½ hour', 'Half'], ['today', 'Today']].map(([label, w]) => ({
+    label, w, answered: rows.reduce((t, r) => t + (r[`callsAnswered${w}`] ?? 0), 0), handled: rows.reduce((t, r) => t + (r[`callsHandled${w}`] ?? 0), 0),
+    aht: weightedAverage(rows, `averageHandleTime${w}`, `callsHandled${w}`),
+  }));
   return `<article class="tile team${stale ? ' stale' : ''}" data-skillgroup="team" data-team="${esc(team.key ?? '')}">
     <header><h3 title="${esc(team.name)}">${esc(team.name)}</h3></header>
     ${stale ? `<div class="chip stale age">stale: figures ${esc(stale)}</div>` : ''}
@@ -340,7 +351,11 @@ function teamTile(team, list, at, stale) {
       <div><span class="n wrapup">${n('wrap-up')}</span><label>wrap-up</label></div>
       <div><span class="n members">${list.length}</span><label>in team</label></div>
       <div><span class="n longest ${longest === null ? '' : timeClass('not-ready', longest.seconds, longest.notReady)}">${longest === null ? '–' : duration(longest.seconds)}</span><label>longest not ready</label></div>
+      <div><span class="n aht">${seconds(calls[0].aht)}</span><label>AHT ½h</label></div>
     </div>
+    <table class="windows team-calls"><thead><tr><th></th><th class="num">answ.</th><th class="num">handled</th><th class="num">AHT</th></tr></thead><tbody>
+      ${calls.map(c => `<tr><th>${c.label}</th><td class="num answered${c.w}">${c.answered}</td><td class="num handled${c.w}">${c.handled}</td><td class="num aht${c.w}">${seconds(c.aht)}</td></tr>`).join('')}
+    </tbody></table>
   </article>`;
 }
 
@@ -419,7 +434,7 @@ function agents(byGroup) {
       key, name: nameOf('agent', key, 'agent'), state: r.state ?? 'logged-out', seconds: stateSince === null ? null : (t - stateSince) / 1000,
       group: r.skillGroupId === null || r.skillGroupId === undefined ? '' : String(r.skillGroupId), reason,
       reasonText: reason === 0 ? '' : (texts.get(`${peripheral}|${reason}`) ?? String(reason)),
-      team: team.team, supervises: team.supervises, notReady: notReadyLimits(groupsOf.get(key) ?? []),
+      row: r, team: team.team, supervises: team.supervises, notReady: notReadyLimits(groupsOf.get(key) ?? []),
       groups: (groupsOf.get(key) ?? []).map(g => nameOf('skillgroup', g, 'skill group')).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })),
     };
   });

@@ -94,6 +94,30 @@ public sealed class When_a_scripted_hour_is_measured
                 Number(tables, table, key, "serviceLevel" + window), Number(tables, table, key, "abandonRate" + window)));
     }
 
+    /// <summary>An agent's calls answered, handled and AHT in the half hour and today: (answered, handled, AHT) each.</summary>
+    private static void Agent(IReadOnlyList<TableRows> tables, long agent, (long, long, double?) half, (long, long, double?) today) =>
+        Assert.Equal((half, today),
+            ((Long(tables, RealTimeTables.Agent, agent, "callsAnsweredHalf"), Long(tables, RealTimeTables.Agent, agent, "callsHandledHalf"),
+                Number(tables, RealTimeTables.Agent, agent, "averageHandleTimeHalf")),
+            (Long(tables, RealTimeTables.Agent, agent, "callsAnsweredToday"), Long(tables, RealTimeTables.Agent, agent, "callsHandledToday"),
+                Number(tables, RealTimeTables.Agent, agent, "averageHandleTimeToday"))));
+
+    [Fact]
+    public void Should_count_each_agents_calls_in_its_peripherals_half_hour_and_day()
+    {
+        // c1 answered at 00:21:10 and handled at 00:24:40 (210 s)
+        Agent(Measure("00:29:59"), 1, (1, 1, 210.0), (1, 1, 210.0));
+        // c5 answered at 00:30:20, in the new half hour; its wrap-up has not ended
+        Agent(Measure("00:30:30"), 3, (1, 0, null), (2, 1, 210.0));
+        var midnight = Measure("01:00:30");
+        // Cape Verde (agent 1): local midnight at 01:00 UTC, the day starts again with c6 (answered 01:00:05)
+        Agent(midnight, 1, (1, 0, null), (1, 0, null));
+        // Paris (agent 3): a new half hour at 03:00 local, the same day: c1 210 s, c5 160 s handled
+        Agent(midnight, 3, (1, 0, null), (3, 2, 185.0));
+        // c6 handled when its wrap-up ended at 01:02:35 (150 s)
+        Agent(Measure("01:20:00"), 3, (1, 1, 150.0), (3, 3, 173.3));
+    }
+
     [Fact]
     public void Should_count_the_first_half_hour_and_the_rolling_five_minutes()
     {

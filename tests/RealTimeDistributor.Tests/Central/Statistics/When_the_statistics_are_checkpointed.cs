@@ -52,6 +52,28 @@ public sealed class When_the_statistics_are_checkpointed
     }
 
     [Fact]
+    public void Should_keep_a_skill_group_in_its_peripherals_time_zone_through_a_restore()
+    {
+        var paris = new StatisticsConfiguration([1], [new ConfiguredSkillGroup(10, 1)], [new ConfiguredMember(1, 10)], [new ConfiguredCallType(7, 20)], [],
+            new Dictionary<long, long> { [1] = 1 }, new Dictionary<long, TimeZoneInfo> { [1] = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris") });
+        StatisticsEngine Center()
+        {
+            var clock = new ManualClock(Start);
+            var engine = new StatisticsEngine(new VersionClock(clock), clock);
+            engine.Configure(paris, Start);
+            return engine;
+        }
+        var old = Center();
+        old.Apply(new CallOffered(Start.AddSeconds(1), 1, 7, 10));
+        var taker = Center();
+        taker.Restore(old.Export());
+        // the configuration is read again (RealTime:ConfigurationRefresh): the group's zone is unchanged, so are its counts
+        taker.Configure(paris, Start.AddSeconds(30));
+        var group = taker.Collect(Start.AddSeconds(31), fullRefresh: true).Single(t => t.Table == RealTimeTables.SkillGroup).Rows.Single(r => r.Key == "10").Data;
+        Assert.Equal(1, group.GetProperty("callsOfferedToday").GetInt64());
+    }
+
+    [Fact]
     public void Should_start_from_zero_without_a_checkpoint_and_reset_a_half_hour_that_ended_since()
     {
         var old = Engine();
