@@ -25,7 +25,8 @@ public sealed class WallboardConnection(int capacity)
 /// <summary>
 /// The last hop to the browsers (GET /events): the view's changes are coalesced per row and encoded once into a "frame"
 /// every <see cref="WallboardSettings.FrameInterval"/>, the "status" once a second and a "reset" (the whole view) once
-/// per frame at most; every connection is handed the same bytes. A connection buffers at most
+/// per <see cref="ResetReuse"/> at most (a connection given an older one also gets the frames since it); every connection
+/// is handed the same bytes (<see cref="Wallboard"/> writes them to the socket in slices, never copied whole). A connection buffers at most
 /// <see cref="WallboardSettings.ConnectionBuffer"/> events: when an event finds it full, it gets no more until it has read
 /// what it holds, and then a fresh reset instead of what it missed. Frames carry an id ("{feed}.{frame}"): a browser that
 /// reconnects with <c>Last-Event-ID</c> is sent the frames it missed if the feed still holds them (the last
@@ -36,6 +37,9 @@ public sealed class WallboardFeed : BackgroundService
 {
     /// <summary>How many recent frames are kept for a reconnecting browser to resume from.</summary>
     public const int ResumeFrames = 32;
+
+    /// <summary>How long one reset encoding serves the connections that need one (each also gets the frames since it).</summary>
+    public static readonly TimeSpan ResetReuse = TimeSpan.FromSeconds(1);
 
     private static readonly byte[] Wake = [];
 
@@ -81,7 +85,7 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
-    /// <summary>Resets encoded (each is shared by every connection that needs it while no frame has gone out).</summary>
+    /// <summary>Resets encoded (each is shared by every connection that needs one within <see cref="ResetReuse"/>).</summary>
     public long ResetsEncoded => Interlocked.Read(ref _resets);
 
     /// <summary>Times a connection's buffer was full (it then gets a reset).</summary>
@@ -159,7 +163,17 @@ public sealed class WallboardFeed : BackgroundService
     private bool Resume(WallboardConnection connection, string? lastEventId)
     {
         var parts = lastEventId?.Split('.');
-        if (parts is not [var feed, var number] || feed != _id || !long.TryParse(number, CultureInfo.InvariantCulture, out var last) || last > _frame)
+        return parts is [var feed, var number] && feed == _id && long.TryParse(number, CultureInfo.InvariantCulture, out var last)
+            && Catch(connection, last);
+    }
+
+    /// <summary>
+    /// Queues the frames after <paramref name="last"/> to <paramref name="connection"/> if the feed holds every one of them
+    /// and they fit its buffer; false otherwise (nothing queued). Under _gate.
+    /// </summary>
+    private bool Catch(WallboardConnection connection, long last)
+    {
+        if (last > _frame)
         {
             return false;
         }
@@ -218,7 +232,8 @@ public sealed class WallboardFeed : BackgroundService
 
     /// <summary>
     /// The reset for a connection that starts or fell behind: its buffer is emptied and it takes frames again from the one
-    /// after the reset's. One encoding serves every connection until the next frame (or a second, for its clock).
+    /// after the reset's. One encoding serves every connection that needs one within <see cref="ResetReuse"/> (for its clock),
+    /// each also sent the frames since it; a new one when those frames are no longer held or do not fit its buffer.
     /// </summary>
     private async Task<byte[]> ResetAsync(WallboardConnection connection, CancellationToken ct)
     {
@@ -244,7 +259,8 @@ public sealed class WallboardFeed : BackgroundService
                         connection.Queue.Writer.TryWrite(_status);
                     }
                     frame = _frame;
-                    if (_reset is { } reset && reset.Frame == frame && now - reset.At < TimeSpan.FromSeconds(1))
+                    // the last reset, if under a second old, followed by the frames since it
+                    if (_reset is { } reset && now - reset.At < ResetReuse && Catch(connection, reset.Frame))
                     {
                         cached = reset.Event;
                         return;
@@ -269,10 +285,7 @@ public sealed class WallboardFeed : BackgroundService
             Interlocked.Increment(ref _resets);
             lock (_gate)
             {
-                if (_frame == frame)
-                {
-                    _reset = (frame, now, encoded);
-                }
+                _reset = (frame, now, encoded); // a reload since has cleared the frames after it: Catch then refuses it
             }
             return encoded;
         }
