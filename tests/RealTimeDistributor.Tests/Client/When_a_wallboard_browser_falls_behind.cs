@@ -10,8 +10,9 @@ namespace RealTimeDistributor.Tests.Client;
 
 /// <summary>
 /// The wallboard's feed (GET /events) without HTTP: frames coalesce the view's changes per row, every connection is
-/// handed the same encoded bytes, a connection never holds more than its buffer, one that fell behind reads a fresh
-/// reset next, Last-Event-ID resumes from the recent frames, and the connection cap refuses the next one.
+/// handed the same encoded bytes (a reset too, for a second, with the frames since it), a connection never holds more
+/// than its buffer, one that fell behind reads a fresh reset next, Last-Event-ID resumes from the recent frames, and the
+/// connection cap refuses the next one.
 /// </summary>
 public sealed class When_a_wallboard_browser_falls_behind : IDisposable
 {
@@ -104,6 +105,36 @@ public sealed class When_a_wallboard_browser_falls_behind : IDisposable
         Assert.Same(frame, await _feed.NextAsync(second, CancellationToken.None));
         Assert.Equal([2, 5], Values(Parse(frame).Data.GetProperty("rows")).Order());
         Assert.Equal(0, first.Buffered);
+    }
+
+    [Fact]
+    public async Task Should_give_a_browser_that_connects_frames_later_the_same_reset_and_the_frames_since_it()
+    {
+        var first = _feed.Connect(null)!;
+        var reset = await _feed.NextAsync(first, CancellationToken.None);
+        for (var i = 1; i <= 2; i++)
+        {
+            Change("1001", i);
+            _feed.Flush();
+        }
+
+        var later = _feed.Connect(null)!;
+        Assert.Same(reset, await _feed.NextAsync(later, CancellationToken.None));
+        Assert.Equal(1, _feed.ResetsEncoded);
+        var missed = new[] { await NextAsync(later), await NextAsync(later) };
+        Assert.Equal([[1], [2]], missed.Select(f => Values(f.Data.GetProperty("rows"))));
+
+        // more frames since it than its buffer holds: a reset of its own
+        for (var i = 3; i <= 6; i++)
+        {
+            Change("1001", i);
+            _feed.Flush();
+        }
+        var last = _feed.Connect(null)!;
+        var fresh = await NextAsync(last);
+        Assert.Equal("reset", fresh.Name);
+        Assert.Equal([6], Values(fresh.Data.GetProperty("rows")));
+        Assert.Equal(2, _feed.ResetsEncoded);
     }
 
     [Fact]
