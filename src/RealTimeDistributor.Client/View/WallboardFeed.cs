@@ -18,6 +18,12 @@ public sealed class WallboardConnection(int capacity)
     /// <summary>Fell behind (its buffer was full) or the view reloaded: its next event is a fresh reset. Under the feed's lock.</summary>
     internal bool Behind { get; set; }
 
+    /// <summary>
+    /// After a reset (or a resume) of this frame: the frames after it are read from the feed's recent frames, not queued to
+    /// this connection, until it has the last; so the time a reset takes to write does not fill its buffer. Under the feed's lock.
+    /// </summary>
+    internal long? CatchingUpFrom { get; set; }
+
     /// <summary>Events waiting to be written to this connection.</summary>
     public int Buffered => Queue.Reader.Count;
 }
@@ -163,39 +169,16 @@ public sealed class WallboardFeed : BackgroundService
     private bool Resume(WallboardConnection connection, string? lastEventId)
     {
         var parts = lastEventId?.Split('.');
-        return parts is [var feed, var number] && feed == _id && long.TryParse(number, CultureInfo.InvariantCulture, out var last)
-            && Catch(connection, last);
-    }
-
-    /// <summary>
-    /// Queues the frames after <paramref name="last"/> to <paramref name="connection"/> if the feed holds every one of them
-    /// and they fit its buffer; false otherwise (nothing queued). Under _gate.
-    /// </summary>
-    private bool Catch(WallboardConnection connection, long last)
-    {
-        if (last > _frame)
+        if (parts is not [var feed, var number] || feed != _id || !long.TryParse(number, CultureInfo.InvariantCulture, out var last) || !Holds(last))
         {
             return false;
         }
-        if (last == _frame)
-        {
-            return true;
-        }
-        if (_recent.Count == 0 || last < _recent.Peek().Id - 1)
-        {
-            return false;
-        }
-        var missed = _recent.Where(f => f.Id > last).ToList();
-        if (missed.Count + connection.Buffered > _wallboard.ConnectionBuffer)
-        {
-            return false;
-        }
-        foreach (var frame in missed)
-        {
-            connection.Queue.Writer.TryWrite(frame.Event);
-        }
+        connection.CatchingUpFrom = last;
         return true;
     }
+
+    /// <summary>Whether the feed holds every frame after <paramref name="last"/> (none, when it is the last). Under _gate.</summary>
+    private bool Holds(long last) => last == _frame || (last < _frame && _recent.Count > 0 && _recent.Peek().Id <= last + 1);
 
     public void Disconnect(WallboardConnection connection)
     {
@@ -214,11 +197,57 @@ public sealed class WallboardFeed : BackgroundService
             {
                 return await ResetAsync(connection, ct);
             }
+            if (CatchUp(connection, out var frame))
+            {
+                if (frame is not null)
+                {
+                    return frame;
+                }
+                continue; // the frames it needs are gone: a reset
+            }
             var next = await connection.Queue.Reader.ReadAsync(ct);
             if (next.Length > 0 && !IsBehind(connection))
             {
                 return next;
             }
+        }
+    }
+
+    /// <summary>
+    /// For a connection catching up: true, with the next frame from the recent ones, or with null when that frame is no
+    /// longer held (it fell behind); false when it has the last frame, from which on its frames are queued to it.
+    /// </summary>
+    private bool CatchUp(WallboardConnection connection, out byte[]? frame)
+    {
+        frame = null;
+        lock (_gate)
+        {
+            if (connection.CatchingUpFrom is not { } last)
+            {
+                return false;
+            }
+            if (last >= _frame)
+            {
+                connection.CatchingUpFrom = null;
+                if (connection.Buffered == 0 && _status.Length > 0)
+                {
+                    connection.Queue.Writer.TryWrite(_status); // the status it was not queued meanwhile
+                }
+                return false;
+            }
+            connection.CatchingUpFrom = null;
+            foreach (var (id, encoded) in _recent)
+            {
+                if (id == last + 1)
+                {
+                    connection.CatchingUpFrom = id;
+                    frame = encoded;
+                    return true;
+                }
+            }
+            connection.Behind = true;
+            Interlocked.Increment(ref _fellBehind);
+            return true;
         }
     }
 
@@ -259,9 +288,11 @@ public sealed class WallboardFeed : BackgroundService
                         connection.Queue.Writer.TryWrite(_status);
                     }
                     frame = _frame;
+                    connection.CatchingUpFrom = frame;
                     // the last reset, if under a second old, followed by the frames since it
-                    if (_reset is { } reset && now - reset.At < ResetReuse && Catch(connection, reset.Frame))
+                    if (_reset is { } reset && now - reset.At < ResetReuse && Holds(reset.Frame))
                     {
+                        connection.CatchingUpFrom = reset.Frame;
                         cached = reset.Event;
                         return;
                     }
@@ -285,7 +316,7 @@ public sealed class WallboardFeed : BackgroundService
             Interlocked.Increment(ref _resets);
             lock (_gate)
             {
-                _reset = (frame, now, encoded); // a reload since has cleared the frames after it: Catch then refuses it
+                _reset = (frame, now, encoded); // a reload since has cleared the frames after it: Holds then refuses it
             }
             return encoded;
         }
@@ -342,11 +373,12 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
+    /// <summary>Queues an event to every connection but those catching up (they read the frames from the recent ones, and the status when they have caught up).</summary>
     private void Broadcast(byte[] encoded)
     {
         foreach (var connection in _connections)
         {
-            if (!connection.Behind && !connection.Queue.Writer.TryWrite(encoded))
+            if (!connection.Behind && connection.CatchingUpFrom is null && !connection.Queue.Writer.TryWrite(encoded))
             {
                 connection.Behind = true;
                 Interlocked.Increment(ref _fellBehind);
