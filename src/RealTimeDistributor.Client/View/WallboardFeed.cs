@@ -31,17 +31,17 @@ public sealed class WallboardConnection(int capacity)
 /// <summary>
 /// The last hop to the browsers (GET /events): the view's changes are coalesced per row and encoded once into a "frame"
 /// every <see cref="WallboardSettings.FrameInterval"/>, the "status" once a second and a "reset" (the whole view) once
-/// per <see cref="ResetReuse"/> at most (a connection given an older one also gets the frames since it); every connection
-/// is handed the same bytes (<see cref="Wallboard"/> writes them to the socket in slices, never copied whole). A connection buffers at most
-/// <see cref="WallboardSettings.ConnectionBuffer"/> events: when an event finds it full, it gets no more until it has read
-/// what it holds, and then a fresh reset instead of what it missed. Frames carry an id ("{feed}.{frame}"): a browser that
-/// reconnects with <c>Last-Event-ID</c> is sent the frames it missed if the feed still holds them (the last
-/// <see cref="ResumeFrames"/>, none from before a snapshot reload), else a reset. At most
-/// <see cref="WallboardSettings.MaxConnections"/> connections at once.
+/// per <see cref="ResetReuse"/> at most; every connection is handed the same bytes (<see cref="Wallboard"/> writes them
+/// to the socket in slices, never copied whole). After a reset a connection reads the frames since it from the last
+/// <see cref="ResumeFrames"/> the feed keeps (shared by all), then is queued the next ones: it buffers at most
+/// <see cref="WallboardSettings.ConnectionBuffer"/> events, and when an event finds it full, it gets no more until it has
+/// read what it holds, and then a reset instead of what it missed. Frames carry an id ("{feed}.{frame}"): a browser that
+/// reconnects with <c>Last-Event-ID</c> is sent the frames it missed if the feed still holds them (none from before a
+/// snapshot reload), else a reset. At most <see cref="WallboardSettings.MaxConnections"/> connections at once.
 /// </summary>
 public sealed class WallboardFeed : BackgroundService
 {
-    /// <summary>How many recent frames are kept for a reconnecting browser to resume from.</summary>
+    /// <summary>How many recent frames are kept for a browser catching up after a reset or resuming after a reconnect.</summary>
     public const int ResumeFrames = 32;
 
     /// <summary>How long one reset encoding serves the connections that need one (each also gets the frames since it).</summary>
