@@ -54,11 +54,7 @@ public static class Wallboard
         {
             while (true)
             {
-                await http.Response.Body.WriteAsync(await feed.NextAsync(connection, ct), ct);
-                if (connection.Buffered == 0)
-                {
-                    await http.Response.Body.FlushAsync(ct);
-                }
+                await WriteAsync(http.Response.Body, await feed.NextAsync(connection, ct), ct);
             }
         }
         catch (OperationCanceledException)
@@ -68,6 +64,24 @@ public static class Wallboard
         finally
         {
             feed.Disconnect(connection);
+        }
+    }
+
+    /// <summary>The most of an event handed to Kestrel at once.</summary>
+    public const int WriteSlice = 16 * 1024;
+
+    /// <summary>
+    /// Writes the feed's shared bytes in slices of <see cref="WriteSlice"/>: Kestrel copies what it is given into the
+    /// connection's output buffer and each write waits while more than its response buffer (64 KB) is unsent, so a browser
+    /// that reads slowly or not at all holds a slice and that buffer, never its own copy of a reset of the whole view
+    /// (megabytes at a large site: docs/benchmarks.md, "fanout-browsers"). A stalled write is ended by Kestrel's minimum
+    /// response data rate (240 bytes/s after 5 s, measured per write).
+    /// </summary>
+    public static async Task WriteAsync(System.IO.Stream body, ReadOnlyMemory<byte> encoded, CancellationToken ct)
+    {
+        for (var offset = 0; offset < encoded.Length; offset += WriteSlice)
+        {
+            await body.WriteAsync(encoded.Slice(offset, Math.Min(WriteSlice, encoded.Length - offset)), ct);
         }
     }
 

@@ -18,6 +18,12 @@ public sealed class WallboardConnection(int capacity)
     /// <summary>Fell behind (its buffer was full) or the view reloaded: its next event is a fresh reset. Under the feed's lock.</summary>
     internal bool Behind { get; set; }
 
+    /// <summary>
+    /// After a reset (or a resume) of this frame: the frames after it are read from the feed's recent frames, not queued to
+    /// this connection, until it has the last; so the time a reset takes to write does not fill its buffer. Under the feed's lock.
+    /// </summary>
+    internal long? CatchingUpFrom { get; set; }
+
     /// <summary>Events waiting to be written to this connection.</summary>
     public int Buffered => Queue.Reader.Count;
 }
@@ -25,17 +31,21 @@ public sealed class WallboardConnection(int capacity)
 /// <summary>
 /// The last hop to the browsers (GET /events): the view's changes are coalesced per row and encoded once into a "frame"
 /// every <see cref="WallboardSettings.FrameInterval"/>, the "status" once a second and a "reset" (the whole view) once
-/// per frame at most; every connection is handed the same bytes. A connection buffers at most
-/// <see cref="WallboardSettings.ConnectionBuffer"/> events: when an event finds it full, it gets no more until it has read
-/// what it holds, and then a fresh reset instead of what it missed. Frames carry an id ("{feed}.{frame}"): a browser that
-/// reconnects with <c>Last-Event-ID</c> is sent the frames it missed if the feed still holds them (the last
-/// <see cref="ResumeFrames"/>, none from before a snapshot reload), else a reset. At most
-/// <see cref="WallboardSettings.MaxConnections"/> connections at once.
+/// per <see cref="ResetReuse"/> at most; every connection is handed the same bytes (<see cref="Wallboard"/> writes them
+/// to the socket in slices, never copied whole). After a reset a connection reads the frames since it from the last
+/// <see cref="ResumeFrames"/> the feed keeps (shared by all), then is queued the next ones: it buffers at most
+/// <see cref="WallboardSettings.ConnectionBuffer"/> events, and when an event finds it full, it gets no more until it has
+/// read what it holds, and then a reset instead of what it missed. Frames carry an id ("{feed}.{frame}"): a browser that
+/// reconnects with <c>Last-Event-ID</c> is sent the frames it missed if the feed still holds them (none from before a
+/// snapshot reload), else a reset. At most <see cref="WallboardSettings.MaxConnections"/> connections at once.
 /// </summary>
 public sealed class WallboardFeed : BackgroundService
 {
-    /// <summary>How many recent frames are kept for a reconnecting browser to resume from.</summary>
+    /// <summary>How many recent frames are kept for a browser catching up after a reset or resuming after a reconnect.</summary>
     public const int ResumeFrames = 32;
+
+    /// <summary>How long one reset encoding serves the connections that need one (each also gets the frames since it).</summary>
+    public static readonly TimeSpan ResetReuse = TimeSpan.FromSeconds(1);
 
     private static readonly byte[] Wake = [];
 
@@ -81,7 +91,7 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
-    /// <summary>Resets encoded (each is shared by every connection that needs it while no frame has gone out).</summary>
+    /// <summary>Resets encoded (each is shared by every connection that needs one within <see cref="ResetReuse"/>).</summary>
     public long ResetsEncoded => Interlocked.Read(ref _resets);
 
     /// <summary>Times a connection's buffer was full (it then gets a reset).</summary>
@@ -159,29 +169,16 @@ public sealed class WallboardFeed : BackgroundService
     private bool Resume(WallboardConnection connection, string? lastEventId)
     {
         var parts = lastEventId?.Split('.');
-        if (parts is not [var feed, var number] || feed != _id || !long.TryParse(number, CultureInfo.InvariantCulture, out var last) || last > _frame)
+        if (parts is not [var feed, var number] || feed != _id || !long.TryParse(number, CultureInfo.InvariantCulture, out var last) || !Holds(last))
         {
             return false;
         }
-        if (last == _frame)
-        {
-            return true;
-        }
-        if (_recent.Count == 0 || last < _recent.Peek().Id - 1)
-        {
-            return false;
-        }
-        var missed = _recent.Where(f => f.Id > last).ToList();
-        if (missed.Count + connection.Buffered > _wallboard.ConnectionBuffer)
-        {
-            return false;
-        }
-        foreach (var frame in missed)
-        {
-            connection.Queue.Writer.TryWrite(frame.Event);
-        }
+        connection.CatchingUpFrom = last;
         return true;
     }
+
+    /// <summary>Whether the feed holds every frame after <paramref name="last"/> (none, when it is the last). Under _gate.</summary>
+    private bool Holds(long last) => last == _frame || (last < _frame && _recent.Count > 0 && _recent.Peek().Id <= last + 1);
 
     public void Disconnect(WallboardConnection connection)
     {
@@ -200,11 +197,57 @@ public sealed class WallboardFeed : BackgroundService
             {
                 return await ResetAsync(connection, ct);
             }
+            if (CatchUp(connection, out var frame))
+            {
+                if (frame is not null)
+                {
+                    return frame;
+                }
+                continue; // the frames it needs are gone: a reset
+            }
             var next = await connection.Queue.Reader.ReadAsync(ct);
             if (next.Length > 0 && !IsBehind(connection))
             {
                 return next;
             }
+        }
+    }
+
+    /// <summary>
+    /// For a connection catching up: true, with the next frame from the recent ones, or with null when that frame is no
+    /// longer held (it fell behind); false when it has the last frame, from which on its frames are queued to it.
+    /// </summary>
+    private bool CatchUp(WallboardConnection connection, out byte[]? frame)
+    {
+        frame = null;
+        lock (_gate)
+        {
+            if (connection.CatchingUpFrom is not { } last)
+            {
+                return false;
+            }
+            if (last >= _frame)
+            {
+                connection.CatchingUpFrom = null;
+                if (connection.Buffered == 0 && _status.Length > 0)
+                {
+                    connection.Queue.Writer.TryWrite(_status); // the status it was not queued meanwhile
+                }
+                return false;
+            }
+            connection.CatchingUpFrom = null;
+            foreach (var (id, encoded) in _recent)
+            {
+                if (id == last + 1)
+                {
+                    connection.CatchingUpFrom = id;
+                    frame = encoded;
+                    return true;
+                }
+            }
+            connection.Behind = true;
+            Interlocked.Increment(ref _fellBehind);
+            return true;
         }
     }
 
@@ -218,7 +261,8 @@ public sealed class WallboardFeed : BackgroundService
 
     /// <summary>
     /// The reset for a connection that starts or fell behind: its buffer is emptied and it takes frames again from the one
-    /// after the reset's. One encoding serves every connection until the next frame (or a second, for its clock).
+    /// after the reset's. One encoding serves every connection that needs one within <see cref="ResetReuse"/> (for its clock),
+    /// each also sent the frames since it; a new one when those frames are no longer held or do not fit its buffer.
     /// </summary>
     private async Task<byte[]> ResetAsync(WallboardConnection connection, CancellationToken ct)
     {
@@ -244,8 +288,11 @@ public sealed class WallboardFeed : BackgroundService
                         connection.Queue.Writer.TryWrite(_status);
                     }
                     frame = _frame;
-                    if (_reset is { } reset && reset.Frame == frame && now - reset.At < TimeSpan.FromSeconds(1))
+                    connection.CatchingUpFrom = frame;
+                    // the last reset, if under a second old, followed by the frames since it
+                    if (_reset is { } reset && now - reset.At < ResetReuse && Holds(reset.Frame))
                     {
+                        connection.CatchingUpFrom = reset.Frame;
                         cached = reset.Event;
                         return;
                     }
@@ -269,10 +316,7 @@ public sealed class WallboardFeed : BackgroundService
             Interlocked.Increment(ref _resets);
             lock (_gate)
             {
-                if (_frame == frame)
-                {
-                    _reset = (frame, now, encoded);
-                }
+                _reset = (frame, now, encoded); // a reload since has cleared the frames after it: Holds then refuses it
             }
             return encoded;
         }
@@ -329,11 +373,12 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
+    /// <summary>Queues an event to every connection but those catching up (they read the frames from the recent ones, and the status when they have caught up).</summary>
     private void Broadcast(byte[] encoded)
     {
         foreach (var connection in _connections)
         {
-            if (!connection.Behind && !connection.Queue.Writer.TryWrite(encoded))
+            if (!connection.Behind && connection.CatchingUpFrom is null && !connection.Queue.Writer.TryWrite(encoded))
             {
                 connection.Behind = true;
                 Interlocked.Increment(ref _fellBehind);

@@ -10,8 +10,9 @@ namespace RealTimeDistributor.Tests.Client;
 
 /// <summary>
 /// The wallboard's feed (GET /events) without HTTP: frames coalesce the view's changes per row, every connection is
-/// handed the same encoded bytes, a connection never holds more than its buffer, one that fell behind reads a fresh
-/// reset next, Last-Event-ID resumes from the recent frames, and the connection cap refuses the next one.
+/// handed the same encoded bytes (a reset too, for a second), after a reset a connection reads the frames since it from
+/// the recent frames, then never holds more than its buffer, one that fell behind reads a fresh reset next,
+/// Last-Event-ID resumes from the recent frames, and the connection cap refuses the next one.
 /// </summary>
 public sealed class When_a_wallboard_browser_falls_behind : IDisposable
 {
@@ -62,6 +63,7 @@ public sealed class When_a_wallboard_browser_falls_behind : IDisposable
         var stalled = _feed.Connect(null)!;
         Assert.Equal("reset", (await NextAsync(reader)).Name);
         Assert.Equal("reset", (await NextAsync(stalled)).Name);
+        var first = _feed.NextAsync(stalled, CancellationToken.None).AsTask(); // it has caught up and waits: then stops reading
 
         for (var i = 1; i <= 10; i++)
         {
@@ -74,11 +76,20 @@ public sealed class When_a_wallboard_browser_falls_behind : IDisposable
         }
         Assert.Equal(1, _feed.FellBehind);
 
-        // it reads again: what it missed is not sent, a reset of the view as it is now is, then the frames after it
+        // it reads again: what it missed is not sent, a reset is (the one of a second ago, shared, or a fresh one), then
+        // the frames after that reset
+        var firstFrame = Parse(await first);
+        Assert.Equal([1], Values(firstFrame.Data.GetProperty("rows")));
         var reset = await NextAsync(stalled);
         Assert.Equal("reset", reset.Name);
-        Assert.Equal([10], Values(reset.Data.GetProperty("rows")));
         Assert.Equal(0, stalled.Buffered);
+        var seen = Values(reset.Data.GetProperty("rows")).ToList();
+        while (seen.LastOrDefault() != 10)
+        {
+            var frame = await NextAsync(stalled);
+            Assert.Equal("frame", frame.Name);
+            seen.AddRange(Values(frame.Data.GetProperty("rows")));
+        }
         Change("1001", 11);
         _feed.Flush();
         var next = await NextAsync(stalled);
@@ -104,6 +115,50 @@ public sealed class When_a_wallboard_browser_falls_behind : IDisposable
         Assert.Same(frame, await _feed.NextAsync(second, CancellationToken.None));
         Assert.Equal([2, 5], Values(Parse(frame).Data.GetProperty("rows")).Order());
         Assert.Equal(0, first.Buffered);
+    }
+
+    [Fact]
+    public async Task Should_give_a_browser_that_connects_frames_later_the_same_reset_and_the_frames_since_it()
+    {
+        var first = _feed.Connect(null)!;
+        var reset = await _feed.NextAsync(first, CancellationToken.None);
+        for (var i = 1; i <= 2; i++)
+        {
+            Change("1001", i);
+            _feed.Flush();
+        }
+
+        var later = _feed.Connect(null)!;
+        Assert.Same(reset, await _feed.NextAsync(later, CancellationToken.None));
+        Assert.Equal(1, _feed.ResetsEncoded);
+
+        // while its reset is written, more frames go out than its buffer holds: it reads them from the recent frames
+        for (var i = 3; i <= 6; i++)
+        {
+            Change("1001", i);
+            _feed.Flush();
+        }
+        var missed = new List<int[]>();
+        for (var i = 1; i <= 6; i++)
+        {
+            missed.Add(Values((await NextAsync(later)).Data.GetProperty("rows")));
+        }
+        Assert.Equal([[1], [2], [3], [4], [5], [6]], missed);
+        Assert.Equal(0, _feed.FellBehind);
+
+        // it takes nothing while more frames go out than the feed keeps: a reset of its own
+        var behind = _feed.Connect(null)!;
+        await NextAsync(behind);
+        for (var i = 7; i <= 7 + WallboardFeed.ResumeFrames; i++)
+        {
+            Change("1001", i);
+            _feed.Flush();
+        }
+        var fresh = await NextAsync(behind);
+        Assert.Equal("reset", fresh.Name);
+        Assert.Equal([7 + WallboardFeed.ResumeFrames], Values(fresh.Data.GetProperty("rows")));
+        Assert.Equal(2, _feed.ResetsEncoded);
+        Assert.Equal(1, _feed.FellBehind);
     }
 
     [Fact]

@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RealTimeDistributor.Client;
+using RealTimeDistributor.Client.View;
+using RealTimeDistributor.Hosting;
+using Xunit.Abstractions;
+
+namespace RealTimeDistributor.Tests.Client;
+
+/// <summary>Alone: the test measures this process's managed heap, which tests running beside it would move.</summary>
+[CollectionDefinition(nameof(MeasuresTheHeap), DisableParallelization = true)]
+public sealed class MeasuresTheHeap;
+
+/// <summary>
+/// GET /events over real HTTP (Kestrel on loopback): browsers that take the response headers and never read the body must
+/// cost the client a small, bounded amount each, not a copy of the reset (the whole view, megabytes at a large site)
+/// held in each connection's output buffer. The feed encodes the reset once; the stream writes it to the socket in
+/// slices that each wait for the socket.
+/// </summary>
+[Collection(nameof(MeasuresTheHeap))]
+public sealed class When_many_browsers_stall_on_a_large_reset(ITestOutputHelper output)
+{
+    private const int Rows = 12_000;
+    private const int StalledBrowsers = 20;
+
+    [Fact]
+    public async Task Should_hold_a_slice_of_the_shared_reset_per_connection_not_a_copy()
+    {
+        var view = new ClientView();
+        view.Load(1, Enumerable.Range(1, Rows).Select(i => new ViewRow("realtime", "agent", i.ToString(CultureInfo.InvariantCulture), 1,
+            Json.ToElement(new { state = "talking", note = new string('x', 300) }), DateTimeOffset.UnixEpoch, 1)));
+        var builder = WebApplication.CreateBuilder(); // not the slim one: the wallboard's routes use a regex constraint
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(view);
+        builder.Services.AddSingleton(new ClientSettings("site-a", "ws1", [Topology.AllKeys]));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddWallboard(new ConfigurationBuilder().Build());
+        await using var app = builder.Build();
+        app.MapWallboard();
+        await app.StartAsync();
+        var port = new Uri(app.Urls.Single()).Port;
+        var feed = app.Services.GetRequiredService<WallboardFeed>();
+
+        // one browser reads its reset whole: the reset is encoded and its size known
+        using var http = new HttpClient();
+        var reset = await ReadFirstEventAsync(http, port);
+        Assert.StartsWith("id: ", reset, StringComparison.Ordinal);
+        Assert.Contains("event: reset", reset, StringComparison.Ordinal);
+        var resetBytes = Encoding.UTF8.GetByteCount(reset);
+        Assert.True(resetBytes > 4_000_000, $"the reset is {resetBytes} bytes: too small to tell a copy per connection from a slice");
+
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var stalled = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < StalledBrowsers; i++)
+            {
+                var socket = await ConnectStalledAsync(port);
+                stalled.Add(socket);
+                await ReadHeadersAsync(socket); // the write of its reset has begun; from now on it reads nothing
+            }
+            var after = GC.GetTotalMemory(forceFullCollection: true);
+            var perConnection = (after - before) / StalledBrowsers;
+            output.WriteLine($"reset {resetBytes:N0} bytes; managed heap {before:N0} -> {after:N0} bytes with {StalledBrowsers} stalled browsers: " +
+                $"{perConnection:N0} bytes each; resets encoded {feed.ResetsEncoded}");
+            Assert.InRange(feed.Connections, StalledBrowsers, StalledBrowsers + 1); // the reader's may not be closed yet
+            Assert.True(perConnection < resetBytes / 8,
+                $"each stalled browser costs {perConnection:N0} bytes of managed heap: a copy of the {resetBytes:N0}-byte reset, not a slice of it");
+        }
+        finally
+        {
+            foreach (var socket in stalled)
+            {
+                socket.Dispose();
+            }
+            await app.StopAsync();
+        }
+    }
+
+    /// <summary>A browser with a 4 KB receive window that will stop reading: the client's writes back up at once.</summary>
+    private static async Task<Socket> ConnectStalledAsync(int port)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"));
+        return socket;
+    }
+
+    private static async Task ReadHeadersAsync(Socket socket) => await ReadUntilAsync(socket, "\r\n\r\n", new StringBuilder());
+
+    /// <summary>The first event of the stream, its lines as sent.</summary>
+    private static async Task<string> ReadFirstEventAsync(HttpClient http, int port)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/events"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token), Encoding.UTF8);
+        var lines = new StringBuilder();
+        while (await reader.ReadLineAsync(timeout.Token) is { Length: > 0 } line)
+        {
+            lines.Append(line).Append('\n');
+        }
+        return lines.Append('\n').ToString();
+    }
+
+    private static async Task ReadUntilAsync(Socket socket, string end, StringBuilder received)
+    {
+        while (!received.ToString().Contains(end, StringComparison.Ordinal))
+        {
+            received.Append(await ReceiveAsync(socket));
+        }
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        return read == 0 ? throw new IOException("the client closed the stream") : Encoding.UTF8.GetString(buffer, 0, read);
+    }
+}
