@@ -76,7 +76,7 @@ public static class BrowsersBenchmark
     /// snapshot", user_id set) and each snapshot is complete when its chunks up to the last have come. The distributor
     /// serves one request at a time; a request still queued after 60 s expires (the queue's TTL) and is never answered.
     /// </summary>
-    private static async Task SnapshotRequestsAsync(Report report, string site, string name, int count, Process distributor)
+    internal static async Task SnapshotRequestsAsync(Report report, string site, string name, int count, Process distributor)
     {
         Console.WriteLine($"fanout-browsers: {count} snapshot requests at once");
         var factory = TestSettings.RabbitConnection(Topology.Site.VirtualHost(site));
