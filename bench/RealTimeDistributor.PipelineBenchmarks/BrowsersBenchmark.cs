@@ -74,9 +74,9 @@ public static class BrowsersBenchmark
     /// <paramref name="count"/> workstations ask for the whole site's snapshot (bindings <c>#</c>) at once, as after a broker
     /// restart: each declares its snapshot queue, then every request is published (plain JSON, docs/wire-format.md "Site
     /// snapshot", user_id set) and each snapshot is complete when its chunks up to the last have come. The distributor
-    /// serves one request at a time; a request still queued after 60 s expires (the queue's TTL) and is never answered.
+    /// answers the requests waiting together with one read; a request still queued after 60 s expires (the queue's TTL) and is never answered.
     /// </summary>
-    private static async Task SnapshotRequestsAsync(Report report, string site, string name, int count, Process distributor)
+    internal static async Task SnapshotRequestsAsync(Report report, string site, string name, int count, Process distributor)
     {
         Console.WriteLine($"fanout-browsers: {count} snapshot requests at once");
         var factory = TestSettings.RabbitConnection(Topology.Site.VirtualHost(site));

@@ -147,6 +147,7 @@ public static class DistributorHost
         var metrics = app.Services.GetRequiredService<RtdMetrics>();
         app.Services.GetRequiredService<DistributorStats>().ReportTo(metrics);
         app.Services.GetRequiredService<SnapshotSender>().ReportTo(metrics);
+        app.Services.GetRequiredService<SiteSnapshotServer>().ReportTo(metrics);
         metrics.ObserveCounter("rtd.config.resyncs", "{resync}", "replica rebuilds from a central snapshot after a gap or a poison change",
             () => app.Services.GetRequiredService<ResyncGuard>().Count);
         metrics.ObserveCounter("rtd.central.stale_epoch_ignored", "{message}", "messages of a former active center (lower central epoch) ignored",

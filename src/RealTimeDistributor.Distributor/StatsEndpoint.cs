@@ -20,7 +20,7 @@ internal static class StatsEndpoint
     public static void MapDistributorStats(this WebApplication app, DistributorSettings settings)
     {
         var pipeline = Resilience.DatabasePipeline(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StatsEndpoint)), "GET /stats");
-        app.MapGet("/stats", async (DistributorStats stats, SnapshotSender snapshots, SiteLease lease, Site.SiteLinks links, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/stats", async (DistributorStats stats, SnapshotSender snapshots, SiteSnapshotServer snapshotServer, SiteLease lease, Site.SiteLinks links, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct) =>
         {
             SyncState? state = null;
             List<RealTimeTableState> tables = [];
@@ -64,6 +64,9 @@ internal static class StatsEndpoint
                 stats.SitePublished,
                 stats.RealTimeBatchesHandedBack,
                 snapshotRequestsRefused = snapshots.RequestsRefused,
+                // site snapshots answered, and the reads of the replica they took (requests waiting together share one)
+                snapshotRequestsServed = snapshotServer.Served,
+                snapshotReplicaReads = snapshotServer.Reads,
                 // the site lease: who holds it, under which epoch, and whether this process is the one
                 active = lease.Current is not null,
                 epoch = state?.Epoch,

@@ -63,6 +63,14 @@ public sealed class SiteStack : IAsyncDisposable
         _vhosts.Add(vhost);
     }
 
+    /// <summary>Stops the site node (its data stays) and starts it again after <paramref name="down"/>: a graceful broker restart.</summary>
+    public static async Task RestartNodeAsync(TimeSpan down)
+    {
+        await Repository.ScriptAsync("infra/rabbitmq/node.sh", "stop", NodeName);
+        await Task.Delay(down);
+        await Repository.ScriptAsync("infra/rabbitmq/node.sh", "start", NodeName, RabbitPort.ToString(CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The keys of a broker section ("RabbitMq" for a client, "SiteRabbitMq" for a distributor) that point at the site node.</summary>
     public static Dictionary<string, string?> Broker(string section) => new()
     {

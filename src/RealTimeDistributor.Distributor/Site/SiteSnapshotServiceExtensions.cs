@@ -18,6 +18,7 @@ internal static class SiteSnapshotServiceExtensions
             $"rtd {settings.Site} distributor {settings.Instance} snapshots",
             (site, replyTo) => site == settings.Site && Topology.Site.IsClientSnapshotQueue(site, replyTo), Topology.Site.MayReceiveSnapshot,
             sp.GetRequiredService<ILogger<SnapshotSender>>()));
+        services.AddSingleton<SiteSnapshotServer>();
         services.AddMassTransit<ISiteBus>(x =>
         {
             x.AddConsumer<SiteSnapshotConsumer>();

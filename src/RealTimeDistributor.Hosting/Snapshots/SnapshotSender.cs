@@ -8,10 +8,11 @@ namespace RealTimeDistributor.Hosting.Snapshots;
 
 /// <summary>
 /// Sends snapshots, for the central controller (configuration and real-time, on the central vhost) and for a site's
-/// distributor (the site's state, on the site vhost): <see cref="Open{TRow}"/> gives a <see cref="SnapshotWriter{TRow}"/>
-/// that cuts the rows into chunks, and each chunk goes to the requester's reply queue through the default exchange
-/// (routing key = the queue name) with <see cref="ConfirmingPublisher"/>: plain System.Text.Json bytes, in order, each
-/// confirmed before the next. Nothing is declared: a reply queue that is gone means its requester is gone too.
+/// distributor (the site's state, on the site vhost): <c>Open</c> gives a <see cref="SnapshotWriter{TRow}"/>
+/// that cuts the rows into chunks, and each chunk goes to the requester's reply queue (or, for requests answered by one
+/// read, to each of theirs, its rows encoded once) through the default exchange (routing key = the queue name) with
+/// <see cref="ConfirmingPublisher"/>: plain System.Text.Json bytes, in order, each confirmed before the next. Nothing is
+/// declared: a reply queue that is gone means its requester is gone too.
 /// The default exchange reaches every queue of the vhost, so a request is answered only when <paramref name="replyRule"/>
 /// (site, reply-to) allows its reply queue (a name Topology reserves for snapshot replies of that site on this vhost) and
 /// <paramref name="senderRule"/> (sender, site, reply-to) allows it to the user who published it: the AMQP user_id, which
@@ -92,13 +93,61 @@ public sealed class SnapshotSender(RabbitMqSettings broker, string virtualHost, 
 
     public SnapshotWriter<TRow> Open<TRow>(string replyTo, string site, Guid snapshotId, long watermark, DateTimeOffset takenAt, int maxRows,
         int maxBytes = int.MaxValue, long epoch = 0, Guid streamId = default) =>
-        new(site, snapshotId, watermark, takenAt, maxRows, maxBytes, (chunk, ct) =>
-            _publisher.PublishAsync([new OutgoingMessage("", replyTo, Json.Serialize(chunk with { Epoch = epoch, StreamId = streamId }), $"{chunk.Site}-snapshot-{chunk.SnapshotId:N}-{chunk.Index}")], ct));
+        Open<TRow>([new SnapshotReply(replyTo, snapshotId)], site, watermark, takenAt, maxRows, maxBytes, epoch, streamId);
+
+    /// <summary>
+    /// One snapshot's rows for several requests at once (<see cref="SnapshotReply"/>: each its own snapshot id and reply
+    /// queue): each chunk's rows are encoded once (<see cref="SnapshotChunkJson"/>) and the chunk goes to every reply
+    /// queue, <see cref="RepliesPerBatch"/> messages of it built and confirmed at a time.
+    /// </summary>
+    public SnapshotWriter<TRow> Open<TRow>(IReadOnlyList<SnapshotReply> replies, string site, long watermark, DateTimeOffset takenAt, int maxRows,
+        int maxBytes = int.MaxValue, long epoch = 0, Guid streamId = default) =>
+        new(site, Guid.Empty, watermark, takenAt, maxRows, maxBytes, (chunk, ct) => SendAsync(replies, chunk with { Epoch = epoch, StreamId = streamId }, ct));
+
+    /// <summary>Messages of one chunk (one per reply queue) built and published at a time: the bound on the encoded copies held.</summary>
+    public const int RepliesPerBatch = 16;
+
+    private async Task SendAsync<TRow>(IReadOnlyList<SnapshotReply> replies, SnapshotChunk<TRow> chunk, CancellationToken cancellationToken)
+    {
+        var rows = Json.Serialize(chunk.Rows);
+        foreach (var batch in replies.Chunk(RepliesPerBatch))
+        {
+            await _publisher.PublishAsync([.. batch.Select(reply => new OutgoingMessage("", reply.ReplyTo,
+                SnapshotChunkJson.WithRows(chunk with { SnapshotId = reply.SnapshotId, Rows = [] }, rows),
+                $"{chunk.Site}-snapshot-{reply.SnapshotId:N}-{chunk.Index}"))], cancellationToken);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
         _rate.Dispose();
         await _publisher.DisposeAsync();
+    }
+}
+
+/// <summary>Where one requester's snapshot goes: its reply queue, and the snapshot id its chunks carry.</summary>
+public readonly record struct SnapshotReply(string ReplyTo, Guid SnapshotId);
+
+/// <summary>
+/// A chunk's JSON with its rows encoded apart (<see cref="Json.Options"/> both): the same bytes as
+/// <c>Json.Serialize(chunk)</c>, so one encoding of the rows serves every requester of the same rows.
+/// </summary>
+public static class SnapshotChunkJson
+{
+    private static ReadOnlySpan<byte> EmptyRows => "\"rows\":[]"u8;
+
+    /// <summary><paramref name="header"/> (its <c>Rows</c> empty) with <paramref name="rows"/> (a JSON array) as its rows.</summary>
+    public static byte[] WithRows<TRow>(SnapshotChunk<TRow> header, ReadOnlySpan<byte> rows)
+    {
+        // a string value cannot hold the pattern: the quotes in it are escaped
+        var empty = Json.Serialize(header);
+        var at = empty.AsSpan().IndexOf(EmptyRows);
+        if (header.Rows.Count != 0 || at < 0)
+        {
+            throw new ArgumentException("The header must be a chunk without rows.", nameof(header));
+        }
+        var split = at + EmptyRows.Length - 2;
+        return [.. empty.AsSpan(0, split), .. rows, .. empty.AsSpan(split + 2)];
     }
 }
 

@@ -134,6 +134,20 @@ public sealed class When_collecting_snapshot_chunks
     }
 
     [Fact]
+    public void Should_encode_a_chunk_with_its_rows_encoded_apart_to_the_same_bytes()
+    {
+        var value = Json.ToElement(new { name = "Sales \"EMEA\"", ready = 3, note = (string?)null });
+        var chunk = new SnapshotChunk<SiteSnapshotRow>("site-a", Id, 2, true, 1_002, 42, TakenAt,
+            [new("config", "skillgroup", "10", 3, TakenAt, value), new("realtime", "agent", "7", 9, TakenAt, value)])
+        { Epoch = 1_764_417_600_001, StreamId = Guid.NewGuid() };
+
+        var bytes = SnapshotChunkJson.WithRows(chunk with { Rows = [] }, Json.Serialize(chunk.Rows));
+
+        Assert.Equal(Json.Serialize(chunk), bytes);
+        Assert.Throws<ArgumentException>(() => SnapshotChunkJson.WithRows(chunk, Json.Serialize(chunk.Rows)));
+    }
+
+    [Fact]
     public async Task Should_send_only_to_a_reply_queue_the_topology_reserves_for_the_site_and_count_and_log_the_others_as_information()
     {
         var log = new LevelsLogged();
