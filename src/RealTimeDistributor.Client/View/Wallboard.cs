@@ -68,7 +68,7 @@ public static class Wallboard
     }
 
     /// <summary>The most of an event handed to Kestrel at once.</summary>
-    public const int WriteSlice = 16 * 1024;
+    public const int WriteSlice = 256 * 1024;
 
     /// <summary>
     /// Writes the feed's shared bytes in slices of <see cref="WriteSlice"/>: Kestrel copies what it is given into the
