@@ -51,6 +51,58 @@ public sealed class When_the_statistics_are_checkpointed
         Assert.Equal(30, later.GetProperty("callsOfferedToday").GetInt64());
     }
 
+    private static JsonElement Agent(StatisticsEngine engine, DateTimeOffset at, string key) =>
+        engine.Collect(at, fullRefresh: true).Single(t => t.Table == RealTimeTables.Agent).Rows.Single(r => r.Key == key).Data;
+
+    [Fact]
+    public void Should_go_on_from_each_agents_checkpointed_calls()
+    {
+        var old = Engine();
+        old.Apply(new AgentStateChanged(Start, 1, AgentStates.Ready, 0, null));
+        old.Apply(new CallOffered(Start.AddSeconds(1), 1, 3, 1));
+        old.Apply(new CallAnswered(Start.AddSeconds(5), 1, 1));
+        old.Apply(new CallCompleted(Start.AddSeconds(65), 1));
+        old.Apply(new AgentStateChanged(Start.AddSeconds(95), 1, AgentStates.Ready, 0, null)); // wrap-up over: handled in 90 s
+        old.Apply(new CallOffered(Start.AddSeconds(96), 2, 3, 1));
+        old.Apply(new CallAnswered(Start.AddSeconds(97), 2, 1));
+        var was = Agent(old, Start.AddSeconds(98), "1");
+        Assert.Equal(2, was.GetProperty("callsAnsweredToday").GetInt64());
+        Assert.Equal(90, was.GetProperty("averageHandleTimeToday").GetDouble());
+        var saved = JsonSerializer.Serialize(old.Export(), Json.Options);
+
+        StatisticsEngine TakeOver(string checkpoint)
+        {
+            var taker = Engine();
+            taker.Restore(JsonSerializer.Deserialize<StatisticsCheckpoint>(checkpoint, Json.Options));
+            taker.Apply(new AgentStateChanged(Start.AddSeconds(120), 1, AgentStates.Talking, 0, 1)); // the gateway's resync
+            return taker;
+        }
+        var agent = Agent(TakeOver(saved), Start.AddSeconds(121), "1");
+        foreach (var column in new[] { "callsAnsweredHalf", "callsAnsweredToday", "callsHandledHalf", "callsHandledToday" })
+        {
+            Assert.Equal(was.GetProperty(column).GetInt64(), agent.GetProperty(column).GetInt64());
+        }
+        Assert.Equal(90, agent.GetProperty("averageHandleTimeHalf").GetDouble());
+
+        // a checkpoint written before agents were in it: their counts start from zero, the groups' still go on
+        var before = System.Text.Json.Nodes.JsonNode.Parse(saved)!.AsObject();
+        Assert.True(before.Remove("agents"));
+        var legacy = TakeOver(before.ToJsonString());
+        Assert.Equal(0, Agent(legacy, Start.AddSeconds(121), "1").GetProperty("callsAnsweredToday").GetInt64());
+        Assert.Equal(2, CallType(legacy, Start.AddSeconds(121), "3").GetProperty("callsAnsweredToday").GetInt64());
+    }
+
+    [Fact]
+    public void Should_keep_only_agents_with_calls_in_the_checkpoint()
+    {
+        var engine = Engine();
+        engine.Apply(new CallOffered(Start.AddSeconds(1), 1, 3, 1));
+        engine.Apply(new CallAnswered(Start.AddSeconds(5), 1, 7));
+        var periods = Assert.Single(engine.Export().Agents!);
+        Assert.Equal([7L], periods.Calls.Keys);
+        Assert.Equal([1L, 0, 0, 1, 0, 0], periods.Calls[7]); // answered, handled, handle ms of the half hour, then of the day
+    }
+
     [Fact]
     public void Should_keep_a_skill_group_in_its_peripherals_time_zone_through_a_restore()
     {
