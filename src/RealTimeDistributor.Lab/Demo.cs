@@ -238,11 +238,13 @@ internal static partial class Demo
         try
         {
             var queues = await http.GetFromJsonAsync<JsonElement>($"queues/{vhost}?columns=name,messages");
-            foreach (var queue in queues.EnumerateArray().Select(q => (Name: q.GetProperty("name").GetString()!, Messages: q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0))
+            // "messages" is absent until the management API has the queue's first statistics (a few seconds after it was declared)
+            foreach (var queue in queues.EnumerateArray().Select(q => (Name: q.GetProperty("name").GetString()!,
+                Messages: q.TryGetProperty("messages", out var m) ? $"{m.GetInt64()} messages" : "messages not counted yet"))
                 .Where(q => CentralSiteQueue().IsMatch(q.Name)))
             {
                 (await http.DeleteAsync($"queues/{vhost}/{Uri.EscapeDataString(queue.Name)}")).EnsureSuccessStatusCode();
-                Console.WriteLine($"rtd-lab demo: deleted {Topology.Central.VirtualHost}/{queue.Name} of an earlier demo ({queue.Messages} messages)");
+                Console.WriteLine($"rtd-lab demo: deleted {Topology.Central.VirtualHost}/{queue.Name} of an earlier demo ({queue.Messages})");
             }
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)

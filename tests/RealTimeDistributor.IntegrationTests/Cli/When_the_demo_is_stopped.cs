@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Lab;
@@ -36,6 +37,15 @@ public sealed class When_the_demo_is_stopped(ITestOutputHelper log)
             await channel.BasicPublishAsync("", Leftover, true, new RabbitMQ.Client.BasicProperties(), "{}"u8.ToArray());
         }
         await Eventually.Until(() => QueueReader.ReadyAsync(Topology.Central.VirtualHost, Leftover), n => n == 1, "the leftover parked change");
+        // the demo names the count the management API shows, whose statistics lag the queue by a few seconds
+        using (var management = new HttpClient { BaseAddress = new Uri($"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}/api/") })
+        {
+            management.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+                $"{TestSettings.RabbitAdminUser}:{TestSettings.RabbitAdminPassword}")));
+            await Eventually.Until(async () => (await management.GetFromJsonAsync<System.Text.Json.JsonElement>(
+                    $"queues/{Uri.EscapeDataString(Topology.Central.VirtualHost)}/{Leftover}")).TryGetProperty("messages", out var count) ? count.GetInt64() : -1,
+                n => n == 1, "the management API's count of the leftover parked change");
+        }
 
         var folder = Directory.CreateTempSubdirectory("rtd-demo-test-").FullName;
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "rtd-lab.dll"), "demo", "--sites", "1", "--agents", "20"])
