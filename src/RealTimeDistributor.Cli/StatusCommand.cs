@@ -59,6 +59,8 @@ public static class StatusCommand
         var details = new List<string>();
         var now = DateTimeOffset.UtcNow;
         var centralConnections = await ConnectionNamesAsync(management, centralVhost);
+        // the central vhost's queues, read once: each site's are among them, and the parking queues of no site asked about
+        var centralVhostQueues = await management.QueuesAsync(centralVhost);
         foreach (var (site, distributor) in sites)
         {
             var stats = await GetAsync(http, new Uri(distributor, "/stats"), $"the distributor of {site}", problems);
@@ -74,7 +76,7 @@ public static class StatusCommand
             var realTimeQueue = await management.GetAsync(QueuePath(centralVhost, Topology.Central.DistributorRealTimeQueue(site)));
             var config = configQueue is { } c ? ManagementApi.Queue(c) : null;
             var realTime = realTimeQueue is { } r ? ManagementApi.Queue(r) : null;
-            var centralQueues = (await management.QueuesAsync(centralVhost))?.Where(q => q.Name.StartsWith($"rtd.{site}.", StringComparison.Ordinal)).ToList() ?? [];
+            var centralQueues = centralVhostQueues?.Where(q => q.Name.StartsWith($"rtd.{site}.", StringComparison.Ordinal)).ToList() ?? [];
             var siteQueues = (await management.QueuesAsync(Topology.Site.VirtualHost(site)))?.Where(q => !IsTemporary(q.Name)).ToList();
             var parked = centralQueues.Concat(siteQueues ?? []).Where(q => Topology.IsParkingQueue(q.Name) && q.Messages > 0)
                 .OrderByDescending(q => q.Messages).ThenBy(q => q.Name, StringComparer.Ordinal).ToList();
@@ -147,7 +149,7 @@ public static class StatusCommand
                 + $"{(siteQueues is null ? "-" : Queues(siteQueues.Where(q => !IsClientQueue(site, q.Name))))}");
         }
         // the center's own parking queues (refused peripheral events, failed snapshot requests) and those of sites not asked about
-        var centerParked = (await management.QueuesAsync(centralVhost))?
+        var centerParked = centralVhostQueues?
             .Where(q => Topology.IsParkingQueue(q.Name) && q.Messages > 0 && !sites.Any(s => q.Name.StartsWith($"rtd.{s.Site}.", StringComparison.Ordinal)))
             .OrderBy(q => q.Name, StringComparer.Ordinal).ToList() ?? [];
         if (centerParked.Count > 0)
