@@ -9,7 +9,8 @@ public static class MassTransitDefaults
     /// Points a bus at one virtual host and makes plain JSON (application/json, no envelope) the wire format,
     /// so workstations written in other languages read the same bytes (docs/wire-format.md). The bus endpoint is named
     /// after its owner (<see cref="Topology.BusEndpoint"/>: "rtd.{site}.client.{workstation}", ...), inside the names
-    /// the owner's broker user may use (infra/rabbitmq/roles.conf).
+    /// the owner's broker user may use (infra/rabbitmq/roles.conf). After losing the broker the bus reconnects with
+    /// jittered, bounded waits (<see cref="BrokerReconnect"/>, RabbitMq:Reconnect*).
     /// </summary>
     public static void UseRtdBroker(this IRabbitMqBusFactoryConfigurator configurator, RabbitMqSettings settings, string virtualHost, string connectionName,
         string busOwner)
@@ -42,6 +43,7 @@ public static class MassTransitDefaults
             }
         });
         configurator.UseRawJsonSerializer(RawSerializerOptions.Default, isDefault: true);
+        settings.Reconnect.ApplyTo(configurator);
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace RealTimeDistributor.Hosting;
 /// <code>
 /// "RabbitMq": { "Host": "127.0.0.1", "Port": 5672, "Username": "rtd-site-a-distributor", "Password": "...", "UseTls": false,
 ///               "CaCertificate": "/etc/rtd/rabbitmq-ca.pem", "ConnectTimeout": "00:00:10", "CentralVirtualHost": "rtd-central",
-///               "ManagementUrl": "http://127.0.0.1:15672" }
+///               "ManagementUrl": "http://127.0.0.1:15672", "ReconnectDelay": "00:00:00.5", "ReconnectMaxDelay": "00:00:04" }
 /// </code>
 /// UseTls connects with TLS (amqps, port 5671 by default) and checks the broker's certificate and name (RabbitMq:Host);
 /// CaCertificate, a PEM file, is the CA that signed it when the operating system does not trust that CA.
@@ -35,6 +35,12 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
     /// over closes the connections of the instance it took it from there (SiteLease, PreviousHolderFence).
     /// </summary>
     public Uri ManagementUrl { get; init; } = new($"http://{Host}:15672/");
+
+    /// <summary>
+    /// How the MassTransit buses wait between attempts to reach the broker again after losing it (ReconnectDelay,
+    /// ReconnectMaxDelay, ReconnectPolicy: <see cref="BrokerReconnect"/>).
+    /// </summary>
+    public BrokerReconnect Reconnect { get; init; } = BrokerReconnect.Default;
 
     /// <summary>The keys an unreachable broker is reported with.</summary>
     public string Keys => string.Join(", ", (UseTls ? KeyNames : KeyNames[..4])
@@ -82,7 +88,7 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
                 : configuration[$"{section}:CentralVirtualHost"]!,
             ca,
             nodes)
-        { ConfigurationSection = section };
+        { ConfigurationSection = section, Reconnect = BrokerReconnect.From(configuration, section) };
         return configuration[$"{section}:ManagementUrl"] is { Length: > 0 } management
             ? settings with { ManagementUrl = ManagementUrlOf(management, $"{section}:ManagementUrl") }
             : settings;

@@ -140,7 +140,7 @@ public static class Resilience
             catch (Exception exception)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, Math.Min(failures, 6))) * (0.5 + (Random.Shared.NextDouble() / 2)));
+                var delay = BrokerReconnect.Backoff(TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(10), failures - 1, Random.Shared.NextDouble());
                 logger.LogWarning(exception, "{What} failed ({Failures} in a row); retrying in {Delay}", what, failures, delay);
                 await Task.Delay(delay, stoppingToken);
             }
