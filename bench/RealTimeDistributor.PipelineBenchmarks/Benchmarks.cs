@@ -36,8 +36,9 @@ public static class Benchmarks
             : new(12_000, 40, [(100, 1), (500, 1), (2_000, 3)], TimeSpan.FromSeconds(45), 30, 200))),
         // issue 22: fanout-browsers' snapshot step alone (many workstations ask the distributor for the site's snapshot at once)
         new("snapshot-burst", (report, quick) => SnapshotBurstBenchmark.RunAsync(report, quick ? new(2_400, 200, 2) : new(12_000, 200, 2))),
-        // issue 22: real client processes after a restart of their site's broker (a private node): time until all are fresh
-        new("restart-clients", (report, quick) => ClientRestartBenchmark.RunAsync(report, quick ? 10 : 30)),
+        // issue 22: real client processes after a restart and a crash of their site's broker (a private node), MassTransit's reconnect
+        // policy vs the product's jittered one: time until all are fresh (RTD_BENCH_RESTART_CLIENTS: client counts)
+        new("restart-clients", (report, quick) => ClientRestartBenchmark.RunAsync(report, ClientRestartBenchmark.ClientCounts(quick))),
         new("rebuild", (report, quick) => RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
         // a 12,000-agent center: 1 workstation queue, the knee of the call rate, then 200 workstations; then a 24,000-agent one
         new("scale", async (report, quick) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.PipelineBenchmarks;
@@ -9,18 +10,28 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// <summary>
 /// Issue 22's recovery with real workstations: a site on a broker node of its own (<see cref="SiteStack"/>, port 5712;
 /// never the shared broker), its distributor (in this process) fed 2,000 agent rows a second by the center, and C real
-/// client processes (<c>RealTimeDistributor.Client</c>, durable queues, the product's defaults). The site node is
-/// stopped, left down 2 s and started again under the running feed. Per client, from its GET /stats: the time from the
-/// node's start until it holds a site message committed after the node was up ("fresh": <c>lastSiteSequence</c> above
-/// the replica's site sequence at that moment), the snapshots it reloaded and the gaps it found; from the node's
-/// management API, when each client's connection came back (how spread the reconnects are).
+/// client processes (<c>RealTimeDistributor.Client</c>, durable queues, the product's defaults) for each client count,
+/// once with MassTransit's own reconnect policy (<c>RabbitMq:ReconnectPolicy=masstransit</c>, the baseline) and once with
+/// the product's jittered one. Each set of clients lives through two outages of the site node, in this order: a graceful
+/// stop, 2 s down, start; then a crash (SIGKILL), 2 s down, start (the second outage of the processes' life: MassTransit's
+/// own policy keeps counting). Per outage, from each client's GET /stats: the time from the node's start until it holds a
+/// site message committed after the node was up ("fresh": <c>lastSiteSequence</c> above the replica's site sequence at
+/// that moment), the snapshots it reloaded and the gaps it found; from the node's management API, once it lists every
+/// client's connection (polled: its list lags), when each came back (first, last, peak per second). Client counts:
+/// RTD_BENCH_RESTART_CLIENTS ("30,60"; 10 in --quick).
 /// </summary>
 public static class ClientRestartBenchmark
 {
     private const string Group = "restart-clients: real workstations after a restart of their site broker";
     private static readonly string[] Keys = [.. Enumerable.Range(1, 2_000).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+    private static readonly string[] Policies = ["masstransit", "jittered"];
 
-    public static async Task RunAsync(Report report, int clients)
+    public static int[] ClientCounts(bool quick) =>
+        Environment.GetEnvironmentVariable("RTD_BENCH_RESTART_CLIENTS") is { Length: > 0 } counts
+            ? [.. counts.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]
+            : quick ? [10] : [30];
+
+    public static async Task RunAsync(Report report, int[] clientCounts)
     {
         await using var stack = await SiteStack.StartAsync();
         await using var system = await RtdSystem.StartAsync();
@@ -41,35 +52,85 @@ public static class ClientRestartBenchmark
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
         });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            foreach (var clients in clientCounts)
+            {
+                foreach (var policy in Policies)
+                {
+                    await RunClientsAsync(report, system, stack, http, site, replica, clients, policy);
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await feed.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
 
+    /// <summary>Starts <paramref name="clients"/> client processes with reconnect <paramref name="policy"/>, measures both outages, then ends them and deletes their queues.</summary>
+    private static async Task RunClientsAsync(Report report, RtdSystem system, SiteStack stack, HttpClient http, string site, string replica, int clients, string policy)
+    {
+        var prefix = $"{policy[..2]}{clients}-";
+        var processes = new List<Process>();
         var ports = new List<int>();
         for (var i = 0; i < clients; i++)
         {
             var port = CommandRuns.FreePort();
             var environment = SiteStack.Broker("RabbitMq").ToDictionary(e => e.Key.Replace(":", "__", StringComparison.Ordinal), e => e.Value!);
+            environment["RabbitMq__ReconnectPolicy"] = policy;
             environment["Client__Site"] = site;
-            environment["Client__Workstation"] = $"restart-{i:00}";
+            environment["Client__Workstation"] = $"{prefix}{i:00}";
             environment["Urls"] = $"http://127.0.0.1:{port}";
             environment["Serilog__MinimumLevel__Default"] = "Error";
-            system.StartProcess("RealTimeDistributor.Client", environment);
+            processes.Add(system.StartProcess("RealTimeDistributor.Client", environment));
             ports.Add(port);
         }
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var started = Stopwatch.StartNew();
-        while ((await Task.WhenAll(ports.Select(p => StatsAsync(http, p)))).Any(s => s is not { Snapshots: > 0, LastSiteSequence: > 0 }))
+        var name = $"{clients} clients, {policy} reconnect";
+        try
         {
-            if (started.Elapsed > TimeSpan.FromMinutes(3))
+            var started = Stopwatch.StartNew();
+            while ((await Task.WhenAll(ports.Select(p => StatsAsync(http, p)))).Any(s => s is not { Snapshots: > 0, LastSiteSequence: > 0 }))
             {
-                throw new TimeoutException($"{clients} client processes did not all load a snapshot and follow the stream in 3 minutes");
+                if (started.Elapsed > TimeSpan.FromMinutes(4))
+                {
+                    throw new TimeoutException($"{clients} client processes did not all load a snapshot and follow the stream in 4 minutes");
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1));
             }
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            var (rssMean, rssMax) = Rss(processes);
+            Console.WriteLine($"restart-clients: {name}: all follow the site stream ({started.Elapsed.TotalSeconds:N0} s); RSS per client mean {rssMean:N0} MB, max {rssMax:N0} MB; "
+                + $"memory available {AvailableGiB():N1} GiB; load average {LoadAverage():N1}");
+            report.Add(Group, $"{name}: client RSS, mean", rssMean, "MB");
+            report.Add(Group, $"{name}: client RSS, max", rssMax, "MB");
+            foreach (var crash in new[] { false, true })
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5));
+                await MeasureOutageAsync(report, stack, http, site, replica, ports, prefix, $"{name}, {(crash ? "crash (SIGKILL)" : "graceful stop")}", crash);
+            }
+            (rssMean, rssMax) = Rss(processes);
+            report.Add(Group, $"{name}: client RSS after both outages, mean", rssMean, "MB");
         }
-        Console.WriteLine($"restart-clients: {clients} client processes follow the site stream ({started.Elapsed.TotalSeconds:N0} s); restarting the site broker");
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        var before = await Task.WhenAll(ports.Select(p => StatsAsync(http, p)));
+        finally
+        {
+            foreach (var process in processes.Where(p => !p.HasExited))
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+            await DeleteQueuesAsync(stack, site, prefix);
+        }
+    }
 
+    private static async Task MeasureOutageAsync(Report report, SiteStack stack, HttpClient http, string site, string replica, List<int> ports, string prefix,
+        string name, bool crash)
+    {
+        var clients = ports.Count;
+        var before = await Task.WhenAll(ports.Select(p => StatsAsync(http, p)));
         var restart = Stopwatch.StartNew();
-        await SiteStack.RestartNodeAsync(TimeSpan.FromSeconds(2));
+        await SiteStack.RestartNodeAsync(TimeSpan.FromSeconds(2), crash);
         var up = DateTimeOffset.UtcNow;
         var stoppedFor = restart.Elapsed;
         var upSequence = await SiteStack.QueryAsync<long>(replica, "SELECT site_sequence FROM sync_state");
@@ -85,19 +146,18 @@ public static class ClientRestartBenchmark
             }
             await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
-        await stop.CancelAsync();
-        await feed.ContinueWith(_ => { }, TaskScheduler.Default);
+        var load = LoadAverage();
 
-        var reconnects = await ReconnectsAsync(stack, site, up);
+        var reconnects = await ReconnectsAsync(stack, site, prefix, up, clients);
         var times = fresh.Where(f => f is not null).Select(f => f!.Value).ToList();
         var freshIn = times.Count == clients ? times.Max() : double.NaN;
         var reloaded = before.Zip(after).Count(p => p.Second is { } s && p.First is { } b && s.Snapshots > b.Snapshots);
         var gaps = before.Zip(after).Sum(p => p.Second is { } s && p.First is { } b ? s.Gaps - b.Gaps : 0);
         var peak = reconnects.GroupBy(r => Math.Floor(r)).Select(g => g.Count()).DefaultIfEmpty(0).Max();
-        var name = $"{clients} client processes";
-        Console.WriteLine($"  stop + start {stoppedFor.TotalSeconds:N1} s; fresh {times.Count} of {clients}, all within {freshIn:N1} s of the node's start; "
-            + $"{reloaded} reloaded a snapshot, {gaps} gaps; reconnects after up at {string.Join(" ", reconnects.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} s");
-        report.Add(Group, $"{name}: node stop + 2 s + start", stoppedFor.TotalSeconds, "s");
+        Console.WriteLine($"  {name}: down + start {stoppedFor.TotalSeconds:N1} s; fresh {times.Count} of {clients}, all within {freshIn:N1} s of the node's start "
+            + $"(median {(times.Count == 0 ? double.NaN : Percentiles.Of(times).P50):N1} s); {reloaded} reloaded a snapshot, {gaps} gaps; load average {load:N1}; "
+            + $"{reconnects.Count} reconnects at {string.Join(" ", reconnects.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} s after up");
+        report.Add(Group, $"{name}: node down + 2 s + start", stoppedFor.TotalSeconds, "s");
         report.Add(Group, $"{name}: fresh again", times.Count, "clients");
         report.Add(Group, $"{name}: all fresh after the node is up", freshIn, "s");
         report.Add(Group, $"{name}: median client fresh after up", times.Count == 0 ? double.NaN : Percentiles.Of(times).P50, "s");
@@ -107,6 +167,7 @@ public static class ClientRestartBenchmark
         report.Add(Group, $"{name}: first reconnect after up", reconnects.DefaultIfEmpty(double.NaN).Min(), "s");
         report.Add(Group, $"{name}: last reconnect after up", reconnects.DefaultIfEmpty(double.NaN).Max(), "s");
         report.Add(Group, $"{name}: peak reconnects in one second", peak, "connections");
+        report.Add(Group, $"{name}: load average (1 min) when all were fresh", load, "");
     }
 
     private sealed record Stats(long LastSiteSequence, long Snapshots, long Gaps);
@@ -115,7 +176,7 @@ public static class ClientRestartBenchmark
     {
         try
         {
-            return await http.GetFromJsonAsync<Stats>($"http://127.0.0.1:{port}/stats", Hosting.Json.Options);
+            return await http.GetFromJsonAsync<Stats>($"http://127.0.0.1:{port}/stats", Json.Options);
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
         {
@@ -123,14 +184,56 @@ public static class ClientRestartBenchmark
         }
     }
 
-    /// <summary>Seconds from <paramref name="up"/> to each client connection's <c>connected_at</c> on the site node (the clients' own, by name).</summary>
-    private static async Task<List<double>> ReconnectsAsync(SiteStack stack, string site, DateTimeOffset up)
+    /// <summary>
+    /// Seconds from <paramref name="up"/> to each client connection's <c>connected_at</c> on the site node (the clients'
+    /// own, by name), read once the management API lists all <paramref name="clients"/> (its list lags the broker; at most 30 s).
+    /// </summary>
+    private static async Task<List<double>> ReconnectsAsync(SiteStack stack, string site, string prefix, DateTimeOffset up, int clients)
     {
-        var connections = await stack.Management.GetFromJsonAsync<JsonElement>("connections?columns=client_properties.connection_name,connected_at");
-        return [.. connections.EnumerateArray()
-            .Where(c => c.TryGetProperty("client_properties", out var p) && p.TryGetProperty("connection_name", out var n)
-                && n.GetString() is { } name && name.StartsWith($"rtd {site} client restart-", StringComparison.Ordinal) && !name.EndsWith("snapshot", StringComparison.Ordinal))
-            .Select(c => (DateTimeOffset.FromUnixTimeMilliseconds(c.GetProperty("connected_at").GetInt64()) - up).TotalSeconds)
-            .Order()];
+        var listed = Stopwatch.StartNew();
+        while (true)
+        {
+            var connections = await stack.Management.GetFromJsonAsync<JsonElement>("connections?columns=client_properties.connection_name,connected_at");
+            List<double> back = [.. connections.EnumerateArray()
+                .Where(c => c.TryGetProperty("client_properties", out var p) && p.TryGetProperty("connection_name", out var n)
+                    && n.GetString() is { } name && name.StartsWith($"rtd {site} client {prefix}", StringComparison.Ordinal)
+                    && !name.EndsWith("snapshot", StringComparison.Ordinal))
+                .Select(c => (DateTimeOffset.FromUnixTimeMilliseconds(c.GetProperty("connected_at").GetInt64()) - up).TotalSeconds)
+                .Order()];
+            if (back.Count >= clients || listed.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return back;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
     }
+
+    /// <summary>The queues of one set of clients (prefix): they would go on taking a copy of every site message.</summary>
+    private static async Task DeleteQueuesAsync(SiteStack stack, string site, string prefix)
+    {
+        var vhost = Uri.EscapeDataString(Topology.Site.VirtualHost(site));
+        var queues = await stack.Management.GetFromJsonAsync<JsonElement>($"queues/{vhost}?columns=name");
+        foreach (var queue in queues.EnumerateArray().Select(q => q.GetProperty("name").GetString()!)
+            .Where(q => q.StartsWith(Topology.Site.ClientQueue(site, prefix), StringComparison.Ordinal)))
+        {
+            (await stack.Management.DeleteAsync($"queues/{vhost}/{Uri.EscapeDataString(queue)}")).EnsureSuccessStatusCode();
+        }
+    }
+
+    /// <summary>Resident memory of the client processes, mean and max, MB.</summary>
+    private static (double Mean, double Max) Rss(List<Process> processes)
+    {
+        var rss = processes.Where(p => !p.HasExited).Select(p =>
+        {
+            p.Refresh();
+            return p.WorkingSet64 / 1_048_576.0;
+        }).ToList();
+        return rss.Count == 0 ? (double.NaN, double.NaN) : (rss.Average(), rss.Max());
+    }
+
+    private static double AvailableGiB() =>
+        File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] is var kb ? double.Parse(kb, CultureInfo.InvariantCulture) / 1_048_576 : double.NaN;
+
+    private static double LoadAverage() => Report.LoadAverage() ?? double.NaN;
 }

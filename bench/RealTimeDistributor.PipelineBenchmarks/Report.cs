@@ -141,7 +141,7 @@ public sealed class Report
     private static string Show(double? load) => load?.ToString("0.00", CultureInfo.InvariantCulture) ?? "n/a";
 
     /// <summary>The 1-minute load average (Linux /proc/loadavg), else null.</summary>
-    private static double? LoadAverage() =>
+    public static double? LoadAverage() =>
         File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture, out var load)
             ? load
             : null;

@@ -63,10 +63,13 @@ public sealed class SiteStack : IAsyncDisposable
         _vhosts.Add(vhost);
     }
 
-    /// <summary>Stops the site node (its data stays) and starts it again after <paramref name="down"/>: a graceful broker restart.</summary>
-    public static async Task RestartNodeAsync(TimeSpan down)
+    /// <summary>
+    /// Stops the site node (its data stays) and starts it again after <paramref name="down"/>: a graceful broker restart,
+    /// or with <paramref name="crash"/> a crash (its Erlang VM killed with SIGKILL: no connection is closed, nothing flushed).
+    /// </summary>
+    public static async Task RestartNodeAsync(TimeSpan down, bool crash = false)
     {
-        await Repository.ScriptAsync("infra/rabbitmq/node.sh", "stop", NodeName);
+        await Repository.ScriptAsync("infra/rabbitmq/node.sh", crash ? "kill" : "stop", NodeName);
         await Task.Delay(down);
         await Repository.ScriptAsync("infra/rabbitmq/node.sh", "start", NodeName, RabbitPort.ToString(CultureInfo.InvariantCulture));
     }
