@@ -14,9 +14,9 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// once with MassTransit's own reconnect policy (<c>RabbitMq:ReconnectPolicy=masstransit</c>, the baseline) and once with
 /// the product's jittered one. Each set of clients lives through two outages of the site node, in this order: a graceful
 /// stop, 2 s down, start; then a crash (SIGKILL), 2 s down, start (the second outage of the processes' life: MassTransit's
-/// own policy keeps counting). Per outage, from each client's GET /stats: the time from the node's start until it holds a
-/// site message committed after the node was up ("fresh": <c>lastSiteSequence</c> above the replica's site sequence at
-/// that moment), the snapshots it reloaded and the gaps it found; from the node's management API, once it lists every
+/// own policy keeps counting). Per outage, from each client's GET /stats: the time from the moment the node listens again
+/// (its AMQP port accepts a connection; node.sh start returns seconds later) until the client holds a site message
+/// committed after that ("fresh": <c>lastSiteSequence</c> above the replica's site sequence at that moment), the snapshots it reloaded and the gaps it found; from the node's management API, once it lists every
 /// client's connection (polled: its list lags), when each came back (first, last, peak per second). Client counts:
 /// RTD_BENCH_RESTART_CLIENTS ("30,60"; 10 in --quick).
 /// </summary>
@@ -130,8 +130,16 @@ public static class ClientRestartBenchmark
         var clients = ports.Count;
         var before = await Task.WhenAll(ports.Select(p => StatsAsync(http, p)));
         var restart = Stopwatch.StartNew();
-        await SiteStack.RestartNodeAsync(TimeSpan.FromSeconds(2), crash);
-        var up = DateTimeOffset.UtcNow;
+        await SiteStack.StopNodeAsync(crash);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // down: nothing listens until the node starts again
+        var start = Task.Run(async () =>
+        {
+            await SiteStack.StartNodeAsync();
+            return DateTimeOffset.UtcNow;
+        });
+        // the broker is back when its AMQP listener accepts a connection (node.sh start returns seconds later, once the
+        // node reports itself started: under load, after most clients are back)
+        var up = await ListeningAsync(SiteStack.RabbitPort);
         var stoppedFor = restart.Elapsed;
         var upSequence = await SiteStack.QueryAsync<long>(replica, "SELECT site_sequence FROM sync_state");
         var fresh = new double?[clients];
@@ -146,6 +154,7 @@ public static class ClientRestartBenchmark
             }
             await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
+        var started = (await start - up).TotalSeconds;
         var load = LoadAverage();
 
         var reconnects = await ReconnectsAsync(stack, site, prefix, up, clients);
@@ -154,23 +163,44 @@ public static class ClientRestartBenchmark
         var reloaded = before.Zip(after).Count(p => p.Second is { } s && p.First is { } b && s.Snapshots > b.Snapshots);
         var gaps = before.Zip(after).Sum(p => p.Second is { } s && p.First is { } b ? s.Gaps - b.Gaps : 0);
         var peak = reconnects.GroupBy(r => Math.Floor(r)).Select(g => g.Count()).DefaultIfEmpty(0).Max();
-        Console.WriteLine($"  {name}: down + start {stoppedFor.TotalSeconds:N1} s; fresh {times.Count} of {clients}, all within {freshIn:N1} s of the node's start "
+        Console.WriteLine($"  {name}: down until listening {stoppedFor.TotalSeconds:N1} s (node.sh start returned {started:N1} s later); fresh {times.Count} of {clients}, all within {freshIn:N1} s of the listener "
             + $"(median {(times.Count == 0 ? double.NaN : Percentiles.Of(times).P50):N1} s); {reloaded} reloaded a snapshot, {gaps} gaps; load average {load:N1}; "
-            + $"{reconnects.Count} reconnects at {string.Join(" ", reconnects.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} s after up");
-        report.Add(Group, $"{name}: node down + 2 s + start", stoppedFor.TotalSeconds, "s");
+            + $"{reconnects.Count} reconnects at {string.Join(" ", reconnects.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} s after it listens");
+        report.Add(Group, $"{name}: node down + 2 s + start, until it listens", stoppedFor.TotalSeconds, "s");
+        report.Add(Group, $"{name}: node.sh start returned after it listens", started, "s");
         report.Add(Group, $"{name}: fresh again", times.Count, "clients");
-        report.Add(Group, $"{name}: all fresh after the node is up", freshIn, "s");
-        report.Add(Group, $"{name}: median client fresh after up", times.Count == 0 ? double.NaN : Percentiles.Of(times).P50, "s");
+        report.Add(Group, $"{name}: all fresh after the node listens", freshIn, "s");
+        report.Add(Group, $"{name}: median client fresh after it listens", times.Count == 0 ? double.NaN : Percentiles.Of(times).P50, "s");
         report.Add(Group, $"{name}: clients that reloaded a snapshot", reloaded, "clients");
         report.Add(Group, $"{name}: gaps found", gaps, "gaps");
         report.Add(Group, $"{name}: client connections back (management API)", reconnects.Count, "connections");
-        report.Add(Group, $"{name}: first reconnect after up", reconnects.DefaultIfEmpty(double.NaN).Min(), "s");
-        report.Add(Group, $"{name}: last reconnect after up", reconnects.DefaultIfEmpty(double.NaN).Max(), "s");
+        report.Add(Group, $"{name}: first reconnect after it listens", reconnects.DefaultIfEmpty(double.NaN).Min(), "s");
+        report.Add(Group, $"{name}: last reconnect after it listens", reconnects.DefaultIfEmpty(double.NaN).Max(), "s");
         report.Add(Group, $"{name}: peak reconnects in one second", peak, "connections");
         report.Add(Group, $"{name}: load average (1 min) when all were fresh", load, "");
     }
 
     private sealed record Stats(long LastSiteSequence, long Snapshots, long Gaps);
+
+    /// <summary>The moment the node at <paramref name="port"/> accepts a TCP connection again (polled every 50 ms, at most 5 minutes).</summary>
+    private static async Task<DateTimeOffset> ListeningAsync(int port)
+    {
+        var polling = Stopwatch.StartNew();
+        while (polling.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return DateTimeOffset.UtcNow;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+        }
+        throw new TimeoutException($"the site node did not listen on port {port} within 5 minutes");
+    }
 
     private static async Task<Stats?> StatsAsync(HttpClient http, int port)
     {

@@ -69,10 +69,16 @@ public sealed class SiteStack : IAsyncDisposable
     /// </summary>
     public static async Task RestartNodeAsync(TimeSpan down, bool crash = false)
     {
-        await Repository.ScriptAsync("infra/rabbitmq/node.sh", crash ? "kill" : "stop", NodeName);
+        await StopNodeAsync(crash);
         await Task.Delay(down);
-        await Repository.ScriptAsync("infra/rabbitmq/node.sh", "start", NodeName, RabbitPort.ToString(CultureInfo.InvariantCulture));
+        await StartNodeAsync();
     }
+
+    /// <summary>Stops the site node gracefully, or with <paramref name="crash"/> kills it (SIGKILL).</summary>
+    public static Task StopNodeAsync(bool crash = false) => Repository.ScriptAsync("infra/rabbitmq/node.sh", crash ? "kill" : "stop", NodeName);
+
+    /// <summary>Starts the site node and waits until it has started (node.sh start: its listener opens before that).</summary>
+    public static Task StartNodeAsync() => Repository.ScriptAsync("infra/rabbitmq/node.sh", "start", NodeName, RabbitPort.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The keys of a broker section ("RabbitMq" for a client, "SiteRabbitMq" for a distributor) that point at the site node.</summary>
     public static Dictionary<string, string?> Broker(string section) => new()
