@@ -262,7 +262,7 @@ public static class BrowsersBenchmark
     }
 
     /// <summary>A browser that does not read has a small receive window: the client's writes back up within a second.</summary>
-    private static async ValueTask<Stream> SmallReceiveBufferAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    internal static async ValueTask<Stream> SmallReceiveBufferAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(context.DnsEndPoint, ct);
@@ -274,7 +274,7 @@ public static class BrowsersBenchmark
     /// (never held: a reset of the whole view is megabytes), a "frame" body is parsed for its rows' versions and times.
     /// A stalled one gets its response headers and never reads the body.
     /// </summary>
-    private sealed class Browser(HttpClient http, Uri events, bool stalls)
+    internal sealed class Browser(HttpClient http, Uri events, bool stalls)
     {
         private readonly List<double> _samples = [];
         private readonly HashSet<long> _seen = [];
