@@ -107,6 +107,12 @@ public static class WallboardWriteBenchmark
         builder.Services.AddWallboard(new ConfigurationBuilder().Build());
         builder.Services.Configure<SocketTransportOptions>(o => o.MaxWriteBufferSize = writer.TransportBuffer);
         await using var app = builder.Build();
+        var counting = new CountingWrites();
+        app.Use(async (http, next) =>
+        {
+            http.Response.Body = new CountingStream(http.Response.Body, counting);
+            await next(http);
+        });
         if (writer.Slice is { } slice)
         {
             app.MapGet("/events", (HttpContext http, WallboardFeed feed) => SlicesAsync(http, feed, slice));
@@ -145,7 +151,11 @@ public static class WallboardWriteBenchmark
         var worst = samples.Where(s => s.Length > 0).Select(s => Percentiles.Of(s).P99).DefaultIfEmpty(double.NaN).Max();
         var fellBehind = readers.Count(r => r.Resets > 1);
         var cpu = (after.CpuSeconds - before.CpuSeconds) / options.Window.TotalSeconds * 100;
-        Console.WriteLine($"  connected in {connected:N1} s; readers {pooled}; worst reader p99 {worst:N0} ms; {fellBehind} fell behind; CPU {cpu:N0} %; RSS {after.RssMegabytes:N0} MB");
+        var megabytes = Interlocked.Read(ref counting.Bytes) / 1e6;
+        var writesPerMegabyte = Interlocked.Read(ref counting.Writes) / megabytes;
+        var waitsPerMegabyte = Interlocked.Read(ref counting.Waited) / megabytes;
+        Console.WriteLine($"  connected in {connected:N1} s; readers {pooled}; worst reader p99 {worst:N0} ms; {fellBehind} fell behind; CPU {cpu:N0} %; " +
+            $"RSS {after.RssMegabytes:N0} MB; {megabytes:N0} MB written, {writesPerMegabyte:N1} writes and {waitsPerMegabyte:N1} waits for the socket per MB");
         foreach (var (label, value) in pooled.Named())
         {
             report.Add(Group, $"{name}: readers' freshness {label}", value, "ms");
@@ -155,6 +165,9 @@ public static class WallboardWriteBenchmark
         report.Add(Group, $"{name}: readers that fell behind", fellBehind, "readers");
         report.Add(Group, $"{name}: process CPU (server and browsers)", cpu, "% of a core");
         report.Add(Group, $"{name}: process RSS at the end", after.RssMegabytes, "MB");
+        report.Add(Group, $"{name}: written to the browsers (connect and window)", megabytes, "MB");
+        report.Add(Group, $"{name}: writes handed to Kestrel", writesPerMegabyte, "per MB");
+        report.Add(Group, $"{name}: writes that waited for the socket (not complete when handed over)", waitsPerMegabyte, "per MB");
     }
 
     /// <summary>Every second, one real-time message of C changed rows (random keys), stamped with the moment of the change.</summary>
@@ -196,4 +209,52 @@ public static class WallboardWriteBenchmark
 
     private static ViewRow Row(int i, long version, DateTimeOffset at, long sequence) =>
         new("realtime", "agent", Key(i), sequence, Value(i, version), at, version);
+
+    private sealed class CountingWrites
+    {
+        public long Writes;
+        public long Waited;
+        public long Bytes;
+    }
+
+    /// <summary>The response body, counting the writes handed to Kestrel and those not complete when handed over (they wait for the socket).</summary>
+    private sealed class CountingStream(Stream inner, CountingWrites counts) : Stream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var write = inner.WriteAsync(buffer, cancellationToken);
+            Interlocked.Increment(ref counts.Writes);
+            Interlocked.Add(ref counts.Bytes, buffer.Length);
+            if (!write.IsCompleted)
+            {
+                Interlocked.Increment(ref counts.Waited);
+            }
+            return write;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override void Flush() => inner.Flush();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    }
 }
