@@ -34,6 +34,10 @@ public static class Benchmarks
         new("fanout-browsers", (report, quick) => BrowsersBenchmark.RunAsync(report, quick
             ? new(2_400, 20, [(100, 1), (500, 2)], TimeSpan.FromSeconds(15), 15, 200)
             : new(12_000, 40, [(100, 1), (500, 1), (2_000, 3)], TimeSpan.FromSeconds(45), 30, 200))),
+        // issue 22: the client's GET /events write path alone, in one process (no broker): main's writer before the change vs the client's
+        new("wallboard-write", (report, quick) => WallboardWriteBenchmark.RunAsync(report, quick
+            ? new(50_000, 400, [100, 500], TimeSpan.FromSeconds(10), 1)
+            : new(50_000, 400, [100, 500], TimeSpan.FromSeconds(20), 2))),
         // issue 22: fanout-browsers' snapshot step alone (many workstations ask the distributor for the site's snapshot at once)
         new("snapshot-burst", (report, quick) => SnapshotBurstBenchmark.RunAsync(report, quick ? new(2_400, 200, 2) : new(12_000, 200, 2))),
         // issue 22: real client processes after a restart and a crash of their site's broker (a private node), MassTransit's reconnect

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
 namespace RealTimeDistributor.Client.View;
 
 /// <summary>
@@ -30,6 +32,7 @@ public static class Wallboard
     public static void AddWallboard(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(WallboardSettings.From(configuration));
+        services.Configure<SocketTransportOptions>(o => o.MaxWriteBufferSize = WriteBuffer);
         services.AddSingleton<WallboardFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<WallboardFeed>());
     }
@@ -50,11 +53,12 @@ public static class Wallboard
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         var ct = http.RequestAborted;
+        var pending = Task.CompletedTask;
         try
         {
             while (true)
             {
-                await WriteAsync(http.Response.Body, await feed.NextAsync(connection, ct), ct);
+                pending = await WriteAsync(http.Response.Body, await feed.NextAsync(connection, ct), pending, ct);
             }
         }
         catch (OperationCanceledException)
@@ -64,25 +68,39 @@ public static class Wallboard
         finally
         {
             feed.Disconnect(connection);
+            await Task.WhenAny(pending); // its failure is the connection's end, already handled: observed, not rethrown
         }
     }
 
-    /// <summary>The most of an event handed to Kestrel at once.</summary>
-    public const int WriteSlice = 256 * 1024;
+    /// <summary>The most of an event handed to Kestrel in one write.</summary>
+    public const int WriteSlice = 64 * 1024;
 
     /// <summary>
-    /// Writes the feed's shared bytes in slices of <see cref="WriteSlice"/>: Kestrel copies what it is given into the
-    /// connection's output buffer and each write waits while more than its response buffer (64 KB) is unsent, so a browser
-    /// that reads slowly or not at all holds a slice and that buffer, never its own copy of a reset of the whole view
-    /// (megabytes at a large site: docs/benchmarks.md, "fanout-browsers"). A stalled write is ended by Kestrel's minimum
-    /// response data rate (240 bytes/s after 5 s, measured per write).
+    /// Kestrel's output buffer per connection (its socket transport's <c>MaxWriteBufferSize</c>, 64 KB by default): a write
+    /// that leaves more than this unsent waits for the socket; below it, a write returns at once. Large enough for a
+    /// frame at a large site (300-450 KB at 12,000 agents), so a browser that keeps up is written a frame without waiting.
     /// </summary>
-    public static async Task WriteAsync(System.IO.Stream body, ReadOnlyMemory<byte> encoded, CancellationToken ct)
+    public const int WriteBuffer = 448 * 1024;
+
+    /// <summary>
+    /// Writes the feed's shared bytes in slices of <see cref="WriteSlice"/>. Kestrel copies each slice into the connection's
+    /// output buffer and completes the write at once while less than <see cref="WriteBuffer"/> is unsent, else once no more
+    /// than half of it is; a slice is handed over only once the write before it has completed, so a connection
+    /// holds at most that buffer and a slice (512 KB) whatever the event and however slowly its browser reads, never its
+    /// own copy of a reset (megabytes at a large site: docs/benchmarks.md, "fanout-browsers"). The last write of an event
+    /// is not awaited here: it is awaited before the next event's first slice (<paramref name="pending"/>), so a frame that
+    /// fills the buffer costs no wait for the socket while the browser reads it. A stalled write is ended by Kestrel's
+    /// minimum response data rate (240 bytes/s after 5 s, measured per write).
+    /// </summary>
+    /// <returns>The event's last write, to await before the next write or at the end of the stream.</returns>
+    public static async ValueTask<Task> WriteAsync(System.IO.Stream body, ReadOnlyMemory<byte> encoded, Task pending, CancellationToken ct)
     {
         for (var offset = 0; offset < encoded.Length; offset += WriteSlice)
         {
-            await body.WriteAsync(encoded.Slice(offset, Math.Min(WriteSlice, encoded.Length - offset)), ct);
+            await pending;
+            pending = body.WriteAsync(encoded.Slice(offset, Math.Min(WriteSlice, encoded.Length - offset)), ct).AsTask();
         }
+        return pending;
     }
 
     private static IResult File(string name, string contentType)

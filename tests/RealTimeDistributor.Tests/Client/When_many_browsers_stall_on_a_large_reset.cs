@@ -21,8 +21,9 @@ public sealed class MeasuresTheHeap;
 /// <summary>
 /// GET /events over real HTTP (Kestrel on loopback): browsers that take the response headers and never read the body must
 /// cost the client a small, bounded amount each, not a copy of the reset (the whole view, megabytes at a large site)
-/// held in each connection's output buffer. The feed encodes the reset once; the stream writes it to the socket in
-/// slices that each wait for the socket.
+/// held in each connection's output buffer. The feed encodes the reset once; the stream hands it to Kestrel in slices,
+/// each once the write before it has completed, with Kestrel's output buffer per connection at the client's size
+/// (<see cref="Wallboard.WriteBuffer"/>, set by AddWallboard): at most that buffer and a slice per connection.
 /// </summary>
 [Collection(nameof(MeasuresTheHeap))]
 public sealed class When_many_browsers_stall_on_a_large_reset(ITestOutputHelper output)
