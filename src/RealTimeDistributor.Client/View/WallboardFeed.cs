@@ -491,6 +491,7 @@ public sealed class WallboardFeed : BackgroundService
             var pending = _pending.Values.ToArray();
             _pending.Clear();
             _generation++;
+            _rows = null; // of the last generation: not kept alive
             FollowCalls(pending);
             var encoded = new byte[]?[pending.Length];
             var agents = pending.Select(p => ScopeRule.NamesAnAgent(p.Row.Kind, p.Row.Table) ? ScopeRule.AgentOf(p.Row) : null).ToArray();
