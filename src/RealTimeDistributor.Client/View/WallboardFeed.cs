@@ -400,7 +400,9 @@ public sealed class WallboardFeed : BackgroundService
             {
                 lock (_gate)
                 {
-                    if (stream.Members is not null && _directory.Resolve(stream.Scope) is var resolved && !resolved.SameAs(stream.Members))
+                    // every scope was resolved at the directory's version the last frame saw (or when it was made since)
+                    if (stream.Members is not null && _directory.Version != _resolved && _directory.Resolve(stream.Scope) is var resolved
+                        && !resolved.SameAs(stream.Members))
                     {
                         Invalidate(stream, resolved);
                         Interlocked.Increment(ref _scopeChanges);
