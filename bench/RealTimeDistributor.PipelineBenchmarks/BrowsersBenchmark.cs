@@ -24,7 +24,11 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// A reader "fell behind" when it got a reset after its first. Per step: freshness pooled over the readers and the worst
 /// reader's p99, the readers that fell behind, 503s, reconnects, each client process's RSS before the browsers connect,
 /// once every browser is connected (the readers have read their whole first reset), at the end and at its peak (sampled every second),
-/// its CPU over the window, and whether it is still alive.
+/// its CPU over the window, and whether it is still alive. Each step runs twice: every browser on the whole site
+/// (GET /events, as before scopes), then a scope mix as TVs and desks are (GET /events?team= and ?group=, the page's own
+/// scope): of every ten browsers one reads the whole site, five a team (one of the center's first 40 teams of 15
+/// agents; the stalled browser is one of them) and four a skill group (one of the first 40); per mix the bytes of the
+/// first reset each reader got, by scope.
 /// </summary>
 public static class BrowsersBenchmark
 {
@@ -39,7 +43,7 @@ public static class BrowsersBenchmark
     {
         await using var system = await RtdSystem.StartAsync();
         var site = system.Site("browsers");
-        var (distributor, central) = await StartCenterAndSiteAsync(system, site, options.Agents, options.CallsPerSecond, options.FullRefreshEvery);
+        var (distributor, central) = await StartCenterAndSiteAsync(system, site, options.Agents, options.CallsPerSecond, options.FullRefreshEvery, teamSize: TeamSize);
         var clients = new List<(Process Process, int Port)>();
         for (var i = 0; i < options.Steps.Max(s => s.Processes); i++)
         {
@@ -62,7 +66,10 @@ public static class BrowsersBenchmark
 
         foreach (var (browsers, processes) in options.Steps)
         {
-            await StepAsync(report, options, clients.Take(processes).ToList(), browsers, readerHttp, stalledHttp);
+            foreach (var scoped in new[] { false, true })
+            {
+                await StepAsync(report, options, clients.Take(processes).ToList(), browsers, scoped, readerHttp, stalledHttp);
+            }
         }
         if (options.SnapshotRequests > 0)
         {
@@ -152,17 +159,33 @@ public static class BrowsersBenchmark
         }
     }
 
-    private static async Task StepAsync(Report report, Options options, List<(Process Process, int Port)> clients, int browsers,
+    /// <summary>Agents per team of the center (its first 40 teams are the scope mix's).</summary>
+    private const int TeamSize = 15;
+
+    /// <summary>
+    /// Browser i's scope in the mix: of every ten, the first the whole site, the odd ones (the stalled, i % 10 == 9,
+    /// among them) a team, the others a skill group; 40 teams and 40 groups in turn.
+    /// </summary>
+    private static (string Kind, string Query) ScopeOf(int i) => (i % 10) switch
+    {
+        0 => ("whole site", ""),
+        var k when k % 2 == 1 => ("team", $"?team=Team%20{1 + (i / 10 % 40)}"),
+        _ => ("skill group", $"?group={1 + (i / 10 % 40)}"),
+    };
+
+    private static async Task StepAsync(Report report, Options options, List<(Process Process, int Port)> clients, int browsers, bool scoped,
         HttpClient readerHttp, HttpClient stalledHttp)
     {
-        var name = $"{options.Agents:N0} agents, {browsers:N0} browsers over {clients.Count} client process{(clients.Count == 1 ? "" : "es")}";
+        var name = $"{options.Agents:N0} agents, {browsers:N0} browsers over {clients.Count} client process{(clients.Count == 1 ? "" : "es")}, " +
+            (scoped ? "scope mix" : "all whole site");
         Console.WriteLine($"fanout-browsers: {name}, {options.Window.TotalSeconds:N0} s");
         var before = clients.Select(c => ProcessUsage.Read(c.Process.Id)).ToList();
         var stalledCount = browsers / 10;
         using var stop = new CancellationTokenSource();
         // every tenth browser stalls; browser i reads from client i % P, so the stalled are spread too
-        var all = Enumerable.Range(0, browsers).Select(i => new Browser(
-            i % 10 == 9 ? stalledHttp : readerHttp, new Uri($"http://127.0.0.1:{clients[i % clients.Count].Port}/events"), stalls: i % 10 == 9)).ToList();
+        var all = Enumerable.Range(0, browsers).Select(i => new Browser(i % 10 == 9 ? stalledHttp : readerHttp,
+            new Uri($"http://127.0.0.1:{clients[i % clients.Count].Port}/events{(scoped ? ScopeOf(i).Query : "")}"), stalls: i % 10 == 9,
+            scoped ? ScopeOf(i).Kind : "whole site")).ToList();
         var readers = all.Where(b => !b.Stalls).ToList();
         var connecting = Stopwatch.StartNew();
         var running = all.Select(b => b.RunAsync(stop.Token)).ToList();
@@ -214,6 +237,13 @@ public static class BrowsersBenchmark
         report.Add(Group, $"{name}: resets after the first, all readers", readers.Sum(r => Math.Max(0, r.Resets - 1)), "resets");
         report.Add(Group, $"{name}: 503s (readers and {stalledCount} stalled)", all.Sum(b => b.Refused), "responses");
         report.Add(Group, $"{name}: streams ended by the client (reconnects)", all.Sum(b => b.Drops), "streams");
+        foreach (var scope in readers.Where(r => r.FirstResetBytes > 0).GroupBy(r => r.Scope))
+        {
+            report.Add(Group, $"{name}: first reset per reader of a {scope.Key}, mean", scope.Average(r => r.FirstResetBytes) / 1024.0, "KB");
+            report.Add(Group, $"{name}: first reset per reader of a {scope.Key}, max", scope.Max(r => r.FirstResetBytes) / 1024.0, "KB");
+            Console.WriteLine($"  first reset of a {scope.Key}: mean {scope.Average(r => r.FirstResetBytes) / 1024.0:N0} KB, max {scope.Max(r => r.FirstResetBytes) / 1024.0:N0} KB ({scope.Count()} readers)");
+        }
+        report.Add(Group, $"{name}: first resets of all readers", readers.Sum(r => r.FirstResetBytes) / 1024.0 / 1024.0, "MB");
         for (var i = 0; i < clients.Count; i++)
         {
             var process = $"client process {i + 1}";
@@ -274,14 +304,21 @@ public static class BrowsersBenchmark
     /// (never held: a reset of the whole view is megabytes), a "frame" body is parsed for its rows' versions and times.
     /// A stalled one gets its response headers and never reads the body.
     /// </summary>
-    internal sealed class Browser(HttpClient http, Uri events, bool stalls)
+    internal sealed class Browser(HttpClient http, Uri events, bool stalls, string scope)
     {
+        private long _resetBytes = -1; // of the first reset, while it is read
         private readonly List<double> _samples = [];
         private readonly HashSet<long> _seen = [];
         private long _from = long.MaxValue;
         private string? _lastId;
 
         public bool Stalls => stalls;
+
+        /// <summary>What it reads: "whole site", "team" or "skill group".</summary>
+        public string Scope => scope;
+
+        /// <summary>The bytes of the first reset's data line (0 until it has been read).</summary>
+        public long FirstResetBytes { get; private set; }
 
         public TaskCompletionSource Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -365,10 +402,12 @@ public static class BrowsersBenchmark
                         // the body of an event not timed: drop it as it comes, up to its line's end
                         if (buffer.PositionOf((byte)'\n') is { } skipEnd)
                         {
+                            CountReset(buffer.Slice(0, skipEnd).Length, done: true);
                             buffer = buffer.Slice(buffer.GetPosition(1, skipEnd));
                             skipping = false;
                             continue;
                         }
+                        CountReset(buffer.Length, done: false);
                         buffer = buffer.Slice(buffer.End);
                         break;
                     }
@@ -396,10 +435,13 @@ public static class BrowsersBenchmark
                         if (name == "reset")
                         {
                             Resets++;
+                            _resetBytes = FirstResetBytes == 0 ? 0 : -1;
                         }
                         if (name != "frame")
                         {
+                            var before = buffer.Length;
                             skipping = TrySkipData(ref buffer);
+                            CountReset(before - buffer.Length, done: !skipping);
                         }
                     }
                     else if (Starts(line, "id: "u8))
@@ -412,6 +454,21 @@ public static class BrowsersBenchmark
                 {
                     return;
                 }
+            }
+        }
+
+        /// <summary>Adds bytes of the first reset's data line as they are skipped.</summary>
+        private void CountReset(long bytes, bool done)
+        {
+            if (_resetBytes < 0)
+            {
+                return;
+            }
+            _resetBytes += bytes;
+            if (done)
+            {
+                FirstResetBytes = _resetBytes;
+                _resetBytes = -1;
             }
         }
 

@@ -82,9 +82,9 @@ public static class ScaleBenchmark
     /// site's distributor as processes of their own, and waits until the site has applied the whole configuration.
     /// </summary>
     internal static async Task<(Process Distributor, Process Central)> StartCenterAndSiteAsync(RtdSystem system, string site, int agents,
-        int callsPerSecond, int fullRefreshEvery, string? distributorUrls = null)
+        int callsPerSecond, int fullRefreshEvery, string? distributorUrls = null, int teamSize = 0)
     {
-        var center = CenterSize.Of(agents);
+        var center = CenterSize.Of(agents) with { TeamSize = teamSize };
         Console.WriteLine($"seeding a center of {center}");
         await center.SeedAsync(system);
         var total = await CentralBacklog.QueryCentralAsync<long>(system.CentralDatabase, "SELECT last_value FROM config_sequence");
@@ -198,7 +198,13 @@ public static class ScaleBenchmark
     {
         public static CenterSize Of(int agents) => new(agents, Math.Max(1, agents / 20), Math.Max(1, agents / 40));
 
-        public override string ToString() => $"{Agents:N0} agents, {SkillGroups:N0} skill groups, {Agents * 2:N0} memberships, {CallTypes:N0} call types";
+        /// <summary>Agents per team (agent a in team 1 + (a - 1) / TeamSize, "Team N"); 0: no teams.</summary>
+        public int TeamSize { get; init; }
+
+        public int Teams => TeamSize == 0 ? 0 : (Agents + TeamSize - 1) / TeamSize;
+
+        public override string ToString() => $"{Agents:N0} agents, {SkillGroups:N0} skill groups, {Agents * 2:N0} memberships, {CallTypes:N0} call types" +
+            (Teams == 0 ? "" : $", {Teams:N0} teams of {TeamSize}");
 
         public async Task SeedAsync(RtdSystem system)
         {
@@ -217,6 +223,12 @@ public static class ScaleBenchmark
                 $"'agentId', 1 + (g - 1) / 2, 'skillGroupId', 1 + ((g - 1) / 2 + (g - 1) % 2 * 7) % {SkillGroups}");
             await InsertAsync(connection, "calltype", CallTypes, "name, service_level_seconds", "'Call type ' || g, 20",
                 "'name', 'Call type ' || g, 'serviceLevelSeconds', 20");
+            if (Teams > 0)
+            {
+                await InsertAsync(connection, "team", Teams, "name, peripheral_id", "'Team ' || g, 1", "'name', 'Team ' || g, 'peripheralId', 1");
+                await InsertAsync(connection, "teammember", Agents, "team_id, agent_id", $"1 + (g - 1) / {TeamSize}, g",
+                    $"'teamId', 1 + (g - 1) / {TeamSize}, 'agentId', g");
+            }
         }
 
         private static async Task InsertAsync(NpgsqlConnection connection, string table, int count, string columns, string values, string json)

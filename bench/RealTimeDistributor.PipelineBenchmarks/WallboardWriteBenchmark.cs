@@ -126,7 +126,7 @@ public static class WallboardWriteBenchmark
         using var stop = new CancellationTokenSource();
         using var readerHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = Timeout.InfiniteTimeSpan };
         using var stalledHttp = new HttpClient(new SocketsHttpHandler { ConnectCallback = SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
-        var all = Enumerable.Range(0, browsers).Select(i => new Browser(i % 10 == 9 ? stalledHttp : readerHttp, events, stalls: i % 10 == 9)).ToList();
+        var all = Enumerable.Range(0, browsers).Select(i => new Browser(i % 10 == 9 ? stalledHttp : readerHttp, events, stalls: i % 10 == 9, "whole site")).ToList();
         var readers = all.Where(b => !b.Stalls).ToList();
         var running = all.Select(b => b.RunAsync(stop.Token)).ToList();
         var driving = DriveAsync(view, options, () => ++sequence, stop.Token);

@@ -521,7 +521,7 @@ public sealed class ClientView(int bufferLimit = Topology.Site.ClientQueueMaxLen
         new(row.Kind, row.Table, row.Key, siteSequence, row.Value, row.UpdatedAt, row.Version);
 
     /// <summary>Numeric keys first, in numeric order (9 before 10), then the others ordinally.</summary>
-    private sealed class KeyOrder : IComparer<string>
+    internal sealed class KeyOrder : IComparer<string>
     {
         public static readonly KeyOrder Instance = new();
 

@@ -5,24 +5,25 @@ namespace RealTimeDistributor.Client.View;
 /// <summary>
 /// The web wallboard: GET / is a static page (View/Wallboard/, embedded in the client: HTML, CSS and JavaScript, no build
 /// step) that draws skill group tiles, the agent grid and call type and service summaries from GET /events, a
-/// server-sent event stream (<see cref="WallboardFeed"/>): "reset" (the whole view, the wallboard settings and the host's
-/// clock, at connect, after every snapshot and to a browser that fell behind), "frame" (the rows changed and removed since
-/// the last frame, every Client:Wallboard:FrameInterval) and "status" every second (the host's clock, the last site
-/// sequence, since when the center is unreachable if it is, each table's age and staleness); beyond
-/// Client:Wallboard:MaxConnections streams a 503 with Retry-After. GET /diagnostics shows every table raw.
+/// server-sent event stream (<see cref="WallboardFeed"/>) of the scope the page's URL asks for (?group=, ?team=, passed on:
+/// <see cref="WallboardScope"/>, <see cref="ScopeRule"/>; a malformed one gets a 400 with the reason): "reset" (the scope's
+/// rows of the view, the wallboard settings and the host's clock, at connect, after every snapshot, when the scope's
+/// members change and to a browser that fell behind), "frame" (the scope's rows changed and removed since the last frame,
+/// every Client:Wallboard:FrameInterval) and "status" every second (the host's clock, the last site sequence, since when
+/// the center is unreachable if it is, each table's age and staleness); beyond Client:Wallboard:MaxConnections streams,
+/// or Client:Wallboard:MaxScopes scopes, a 503 with Retry-After. GET /diagnostics shows every table raw.
 /// GET /tables is the staleness as JSON.
 /// </summary>
 public static class Wallboard
 {
     public static void MapWallboard(this WebApplication app)
     {
-        var wallboard = app.Services.GetRequiredService<WallboardSettings>();
         app.MapGet("/", () => File("index.html", "text/html; charset=utf-8"));
         app.MapGet("/diagnostics", () => File("diagnostics.html", "text/html; charset=utf-8"));
         app.MapGet("/wallboard/{name:regex(^[a-z]+\\.(js|css)$)}", (string name) =>
             File(name, name.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8"));
         app.MapGet("/tables", (ClientView view, ClientSettings settings, TimeProvider clock) => Results.Ok(view.Tables(clock.GetUtcNow(), settings.StaleAfter)));
-        app.MapGet("/events", (HttpContext http, WallboardFeed feed, ILogger<WallboardFeed> logger) => StreamAsync(http, feed, wallboard, logger));
+        app.MapGet("/events", (HttpContext http, WallboardFeed feed, ILogger<WallboardFeed> logger) => StreamAsync(http, feed, logger));
     }
 
     /// <summary>How long a browser refused at the connection cap is asked to wait (the page adds a random part).</summary>
@@ -37,17 +38,22 @@ public static class Wallboard
         services.AddHostedService(sp => sp.GetRequiredService<WallboardFeed>());
     }
 
-    private static async Task StreamAsync(HttpContext http, WallboardFeed feed, WallboardSettings wallboard, ILogger<WallboardFeed> logger)
+    private static async Task StreamAsync(HttpContext http, WallboardFeed feed, ILogger<WallboardFeed> logger)
     {
-        var connection = feed.Connect(http.Request.Headers["Last-Event-ID"].FirstOrDefault());
+        if (WallboardScope.Parse(http.Request.Query, out var error) is not { } scope)
+        {
+            logger.LogWarning("Wallboard connection from {Remote} refused: bad scope {Query}: {Reason}", http.Connection.RemoteIpAddress, http.Request.QueryString.Value, error);
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync($"Bad wallboard scope: {error}.\n");
+            return;
+        }
+        var connection = feed.Connect(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), scope, out var refused);
         if (connection is null)
         {
-            logger.LogWarning("Wallboard connection from {Remote} refused: {MaxConnections} event streams already served (Client:Wallboard:MaxConnections)",
-                http.Connection.RemoteIpAddress, wallboard.MaxConnections);
+            logger.LogWarning("Wallboard connection from {Remote} for scope {Scope} refused: {Refusal}", http.Connection.RemoteIpAddress, scope, refused);
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await http.Response.WriteAsync($"This client already serves {wallboard.MaxConnections} wallboard event streams " +
-                "(Client:Wallboard:MaxConnections); try again later, or open the wallboard of another client of the site.\n");
+            await http.Response.WriteAsync($"{refused}; try again later, or open the wallboard of another client of the site.\n");
             return;
         }
         http.Response.ContentType = "text/event-stream";

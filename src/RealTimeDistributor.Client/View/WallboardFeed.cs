@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Client.View;
 
-/// <summary>One browser's event stream: a few events at most, shared with every other connection (never copied).</summary>
-public sealed class WallboardConnection(int capacity)
+/// <summary>One browser's event stream: a few events at most, shared with every other connection of its scope (never copied).</summary>
+public sealed class WallboardConnection(int capacity, WallboardScopeStream stream)
 {
     internal Channel<byte[]> Queue { get; } = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(capacity)
     {
@@ -15,12 +16,15 @@ public sealed class WallboardConnection(int capacity)
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    /// <summary>Fell behind (its buffer was full) or the view reloaded: its next event is a fresh reset. Under the feed's lock.</summary>
+    /// <summary>The stream of its scope's events it reads.</summary>
+    public WallboardScopeStream Stream => stream;
+
+    /// <summary>Fell behind (its buffer was full), the view reloaded or its scope's members changed: its next event is a fresh reset. Under the feed's lock.</summary>
     internal bool Behind { get; set; }
 
     /// <summary>
-    /// After a reset (or a resume) of this frame: the frames after it are read from the feed's recent frames, not queued to
-    /// this connection, until it has the last; so the time a reset takes to write does not fill its buffer. Under the feed's lock.
+    /// After a reset (or a resume) of this frame: the frames after it are read from its scope's recent frames, not queued
+    /// to this connection, until it has the last; so the time a reset takes to write does not fill its buffer. Under the feed's lock.
     /// </summary>
     internal long? CatchingUpFrom { get; set; }
 
@@ -29,23 +33,61 @@ public sealed class WallboardConnection(int capacity)
 }
 
 /// <summary>
-/// The last hop to the browsers (GET /events): the view's changes are coalesced per row and encoded once into a "frame"
-/// every <see cref="WallboardSettings.FrameInterval"/>, the "status" once a second and a "reset" (the whole view) once
-/// per <see cref="ResetReuse"/> at most; every connection is handed the same bytes (<see cref="Wallboard"/> writes them
-/// to the socket in slices, never copied whole). After a reset a connection reads the frames since it from the last
-/// <see cref="ResumeFrames"/> the feed keeps (shared by all), then is queued the next ones: it buffers at most
-/// <see cref="WallboardSettings.ConnectionBuffer"/> events, and when an event finds it full, it gets no more until it has
-/// read what it holds, and then a reset instead of what it missed. Frames carry an id ("{feed}.{frame}"): a browser that
-/// reconnects with <c>Last-Event-ID</c> is sent the frames it missed if the feed still holds them (none from before a
-/// snapshot reload), else a reset. At most <see cref="WallboardSettings.MaxConnections"/> connections at once.
+/// The events of one scope (<see cref="WallboardScope"/>), shared by its connections: its frames are numbered on their
+/// own, its recent frames and its reset are its own. Under the feed's lock.
+/// </summary>
+public sealed class WallboardScopeStream(WallboardScope scope, long number, ScopeMembers? members)
+{
+    public WallboardScope Scope => scope;
+
+    /// <summary>This stream among the feed's (a scope dropped and asked for again gets a new one): part of its event ids.</summary>
+    public long Number => number;
+
+    /// <summary>Who and what it shows; null for the whole site.</summary>
+    public ScopeMembers? Members { get; internal set; } = members;
+
+    internal long Frame { get; set; }
+
+    internal Queue<(long Id, byte[] Event)> Recent { get; } = new();
+
+    internal (long Frame, DateTimeOffset At, byte[] Event)? Reset { get; set; }
+
+    internal HashSet<WallboardConnection> Connections { get; } = [];
+
+    /// <summary>Since when it has had no connection.</summary>
+    internal DateTimeOffset IdleSince { get; set; }
+
+    /// <summary>Whether it holds every frame after <paramref name="last"/> (none, when it is the last).</summary>
+    internal bool Holds(long last) => last == Frame || (last < Frame && Recent.Count > 0 && Recent.Peek().Id <= last + 1);
+}
+
+/// <summary>
+/// The last hop to the browsers (GET /events). A connection asks for a scope (<see cref="WallboardScope"/>: the page's
+/// groups and team, or the whole site); connections of the same scope share one <see cref="WallboardScopeStream"/>, at
+/// most <see cref="WallboardSettings.MaxScopes"/> of them. The view's changes are coalesced per row and, every
+/// <see cref="WallboardSettings.FrameInterval"/>, each changed row is encoded once and each scope is sent a "frame" of the
+/// rows it holds (<see cref="ScopeRule"/>; a row that left the scope goes as removed); the "status" once a second to
+/// every connection; a "reset" (the scope's rows of the view) once per <see cref="ResetReuse"/> at most per scope. Every
+/// connection of a scope is handed the same bytes (<see cref="Wallboard"/> writes them to the socket in slices, never
+/// copied whole). After a reset a connection reads the frames since it from the last <see cref="ResumeFrames"/> its
+/// scope keeps, then is queued the next ones: it buffers at most <see cref="WallboardSettings.ConnectionBuffer"/> events,
+/// and when an event finds it full, it gets no more until it has read what it holds, and then a reset instead of what it
+/// missed. Frames carry an id ("{feed}.{stream}.{frame}"): a browser that reconnects with <c>Last-Event-ID</c> is sent
+/// the frames it missed if its scope's stream still holds them (none from before a snapshot reload or a change of the
+/// scope's members), else a reset. A scope's members follow the configuration (<see cref="WallboardDirectory"/>): when
+/// they change (an agent joins the team), the scope's connections get a fresh reset. At most
+/// <see cref="WallboardSettings.MaxConnections"/> connections at once.
 /// </summary>
 public sealed class WallboardFeed : BackgroundService
 {
-    /// <summary>How many recent frames are kept for a browser catching up after a reset or resuming after a reconnect.</summary>
+    /// <summary>How many recent frames each scope keeps for a browser catching up after a reset or resuming after a reconnect.</summary>
     public const int ResumeFrames = 32;
 
-    /// <summary>How long one reset encoding serves the connections that need one (each also gets the frames since it).</summary>
+    /// <summary>How long one reset encoding serves the connections of its scope that need one (each also gets the frames since it).</summary>
     public static readonly TimeSpan ResetReuse = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a scope without connections is kept (for a browser that reconnects to resume) before it is dropped.</summary>
+    public static readonly TimeSpan IdleScopeLifetime = TimeSpan.FromMinutes(1);
 
     private static readonly byte[] Wake = [];
 
@@ -57,16 +99,24 @@ public sealed class WallboardFeed : BackgroundService
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
     private readonly SemaphoreSlim _resetBuild = new(1, 1);
     private readonly Lock _gate = new();
-    // under _gate: the rows changed since the last frame (the latest of each), the connections, the recent frames
-    private readonly Dictionary<(string Kind, string Table, string Key), (ViewRow Row, bool Removed)> _pending = [];
+    // under _gate: the rows changed since the last frame (the latest of each, and the agent a membership row named before
+    // the first change), the connections, the scopes' streams, the directory of teams and members
+    private readonly Dictionary<(string Kind, string Table, string Key), Pending> _pending = [];
     private readonly HashSet<WallboardConnection> _connections = [];
-    private readonly Queue<(long Id, byte[] Event)> _recent = new();
-    private long _frame;
+    private readonly Dictionary<string, WallboardScopeStream> _streams = [];
+    private readonly WallboardDirectory _directory = new();
+    private long _resolved; // the directory's version the scopes' members were resolved at
+    private long _streamNumbers;
+    private long _generation; // moves with every frame and reload: the view's rows of one generation serve every reset of it
+    private (long Generation, IReadOnlyList<ViewRow> Rows)? _rows;
     private byte[] _status = [];
-    private (long Frame, DateTimeOffset At, byte[] Event)? _reset;
     private long _resets;
+    private long _resetBytes;
     private long _fellBehind;
     private long _refused;
+    private long _scopeChanges;
+
+    private readonly record struct Pending(ViewRow Row, bool Removed, string? Before);
 
     public WallboardFeed(ClientView view, ClientSettings settings, WallboardSettings wallboard, TimeProvider clock, ILogger<WallboardFeed> logger)
     {
@@ -75,9 +125,13 @@ public sealed class WallboardFeed : BackgroundService
         _wallboard = wallboard;
         _clock = clock;
         _logger = logger;
-        view.Changed += OnChanged;
-        view.Removed += OnRemoved;
-        view.Loaded += OnLoaded;
+        view.Atomically(() =>
+        {
+            _directory.Load(view.Rows());
+            view.Changed += OnChanged;
+            view.Removed += OnRemoved;
+            view.Loaded += OnLoaded;
+        });
     }
 
     public int Connections
@@ -91,26 +145,32 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
-    /// <summary>Resets encoded (each is shared by every connection that needs one within <see cref="ResetReuse"/>).</summary>
-    public long ResetsEncoded => Interlocked.Read(ref _resets);
-
-    /// <summary>Times a connection's buffer was full (it then gets a reset).</summary>
-    public long FellBehind => Interlocked.Read(ref _fellBehind);
-
-    /// <summary>Connections refused at the cap.</summary>
-    public long Refused => Interlocked.Read(ref _refused);
-
-    /// <summary>The last frame's number.</summary>
-    public long Frame
+    /// <summary>The scopes served (with a connection, or idle for less than <see cref="IdleScopeLifetime"/>).</summary>
+    public int Scopes
     {
         get
         {
             lock (_gate)
             {
-                return _frame;
+                return _streams.Count;
             }
         }
     }
+
+    /// <summary>Resets encoded (each is shared by every connection of its scope that needs one within <see cref="ResetReuse"/>).</summary>
+    public long ResetsEncoded => Interlocked.Read(ref _resets);
+
+    /// <summary>The bytes of the resets encoded.</summary>
+    public long ResetBytes => Interlocked.Read(ref _resetBytes);
+
+    /// <summary>Times a connection's buffer was full (it then gets a reset).</summary>
+    public long FellBehind => Interlocked.Read(ref _fellBehind);
+
+    /// <summary>Connections refused at the cap of connections or of scopes.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Times a scope's members changed (its connections then get a reset).</summary>
+    public long ScopeChanges => Interlocked.Read(ref _scopeChanges);
 
     // the view raises its events under its own lock: that lock is always taken before _gate, never after it
     private void OnChanged(ViewRow row) => Pend(row, removed: false);
@@ -121,55 +181,109 @@ public sealed class WallboardFeed : BackgroundService
     {
         lock (_gate)
         {
-            _pending[(row.Kind, row.Table, row.Key)] = (row, removed);
+            var before = _directory.Apply(row, removed);
+            var key = (row.Kind, row.Table, row.Key);
+            _pending[key] = new Pending(row, removed, _pending.TryGetValue(key, out var held) ? held.Before : before);
         }
     }
 
     /// <summary>A snapshot replaced the view: what is pending and the recent frames are of the old one; every browser gets a reset.</summary>
     private void OnLoaded(long _)
     {
+        var rows = _view.Rows(); // raised under the view's lock: the rows are those loaded
         lock (_gate)
         {
             _pending.Clear();
-            _recent.Clear();
-            _reset = null;
-            _frame++; // a browser at the last frame must not resume across the reload
-            foreach (var connection in _connections)
+            _generation++;
+            _rows = null;
+            _directory.Load(rows);
+            _resolved = _directory.Version;
+            foreach (var stream in _streams.Values)
             {
-                connection.Behind = true;
-                connection.Queue.Writer.TryWrite(Wake);
+                Invalidate(stream, stream.Members is null ? null : _directory.Resolve(stream.Scope));
             }
         }
     }
 
     /// <summary>
-    /// A new event stream, resumed after <paramref name="lastEventId"/> when the feed still holds every frame after it, else
-    /// starting with a reset; null when the feed already serves <see cref="WallboardSettings.MaxConnections"/>.
+    /// The scope's events so far no longer hold for it (the view reloaded, or its members changed): its connections get a
+    /// fresh reset, and none resumes across this (its next frame's number is not the next after any it sent). Under _gate.
     /// </summary>
-    public WallboardConnection? Connect(string? lastEventId)
+    private static void Invalidate(WallboardScopeStream stream, ScopeMembers? members)
+    {
+        stream.Members = members;
+        stream.Recent.Clear();
+        stream.Reset = null;
+        stream.Frame++; // a browser at the last frame must not resume across this
+        foreach (var connection in stream.Connections)
+        {
+            connection.Behind = true;
+            connection.Queue.Writer.TryWrite(Wake);
+        }
+    }
+
+    /// <summary>A new event stream of the whole site (<see cref="Connect(string?, WallboardScope, out string?)"/>).</summary>
+    public WallboardConnection? Connect(string? lastEventId) => Connect(lastEventId, WallboardScope.WholeSite, out _);
+
+    /// <summary>
+    /// A new event stream of <paramref name="scope"/>, resumed after <paramref name="lastEventId"/> when its scope's stream
+    /// still holds every frame after it, else starting with a reset; null, with the reason, when the feed already serves
+    /// <see cref="WallboardSettings.MaxConnections"/> connections, or <see cref="WallboardSettings.MaxScopes"/> scopes with
+    /// a connection and this is another.
+    /// </summary>
+    public WallboardConnection? Connect(string? lastEventId, WallboardScope scope, out string? refused)
     {
         lock (_gate)
         {
-            if (_connections.Count >= _wallboard.MaxConnections)
+            refused = _connections.Count >= _wallboard.MaxConnections
+                ? $"This client already serves {_wallboard.MaxConnections} wallboard event streams (Client:Wallboard:MaxConnections)"
+                : StreamOf(scope) is null
+                    ? $"This client already serves {_wallboard.MaxScopes} distinct wallboard scopes, each with a browser (Client:Wallboard:MaxScopes)"
+                    : null;
+            if (refused is not null)
             {
                 Interlocked.Increment(ref _refused);
                 return null;
             }
-            var connection = new WallboardConnection(_wallboard.ConnectionBuffer);
+            var stream = _streams[scope.Key];
+            var connection = new WallboardConnection(_wallboard.ConnectionBuffer, stream);
             if (_status.Length > 0)
             {
                 connection.Queue.Writer.TryWrite(_status);
             }
             connection.Behind = !Resume(connection, lastEventId);
             _connections.Add(connection);
+            stream.Connections.Add(connection);
             return connection;
         }
+    }
+
+    /// <summary>The scope's stream, a new one if it has none (the idle scope longest without a connection dropped at the cap); null at the cap. Under _gate.</summary>
+    private WallboardScopeStream? StreamOf(WallboardScope scope)
+    {
+        if (_streams.TryGetValue(scope.Key, out var stream))
+        {
+            return stream;
+        }
+        if (_streams.Count >= _wallboard.MaxScopes)
+        {
+            if (_streams.Values.Where(s => s.Connections.Count == 0).MinBy(s => s.IdleSince) is not { } idle)
+            {
+                return null;
+            }
+            _streams.Remove(idle.Scope.Key);
+        }
+        stream = new WallboardScopeStream(scope, ++_streamNumbers, scope.IsWholeSite ? null : _directory.Resolve(scope));
+        _streams[scope.Key] = stream;
+        return stream;
     }
 
     private bool Resume(WallboardConnection connection, string? lastEventId)
     {
         var parts = lastEventId?.Split('.');
-        if (parts is not [var feed, var number] || feed != _id || !long.TryParse(number, CultureInfo.InvariantCulture, out var last) || !Holds(last))
+        var stream = connection.Stream;
+        if (parts is not [var feed, var number, var frame] || feed != _id || number != stream.Number.ToString(CultureInfo.InvariantCulture)
+            || !long.TryParse(frame, CultureInfo.InvariantCulture, out var last) || !stream.Holds(last))
         {
             return false;
         }
@@ -177,14 +291,16 @@ public sealed class WallboardFeed : BackgroundService
         return true;
     }
 
-    /// <summary>Whether the feed holds every frame after <paramref name="last"/> (none, when it is the last). Under _gate.</summary>
-    private bool Holds(long last) => last == _frame || (last < _frame && _recent.Count > 0 && _recent.Peek().Id <= last + 1);
-
     public void Disconnect(WallboardConnection connection)
     {
         lock (_gate)
         {
             _connections.Remove(connection);
+            connection.Stream.Connections.Remove(connection);
+            if (connection.Stream.Connections.Count == 0)
+            {
+                connection.Stream.IdleSince = _clock.GetUtcNow();
+            }
         }
     }
 
@@ -214,8 +330,8 @@ public sealed class WallboardFeed : BackgroundService
     }
 
     /// <summary>
-    /// For a connection catching up: true, with the next frame from the recent ones, or with null when that frame is no
-    /// longer held (it fell behind); false when it has the last frame, from which on its frames are queued to it.
+    /// For a connection catching up: true, with the next frame from its scope's recent ones, or with null when that frame
+    /// is no longer held (it fell behind); false when it has the last frame, from which on its frames are queued to it.
     /// </summary>
     private bool CatchUp(WallboardConnection connection, out byte[]? frame)
     {
@@ -226,7 +342,8 @@ public sealed class WallboardFeed : BackgroundService
             {
                 return false;
             }
-            if (last >= _frame)
+            var stream = connection.Stream;
+            if (last >= stream.Frame)
             {
                 connection.CatchingUpFrom = null;
                 if (connection.Buffered == 0 && _status.Length > 0)
@@ -236,7 +353,7 @@ public sealed class WallboardFeed : BackgroundService
                 return false;
             }
             connection.CatchingUpFrom = null;
-            foreach (var (id, encoded) in _recent)
+            foreach (var (id, encoded) in stream.Recent)
             {
                 if (id == last + 1)
                 {
@@ -261,8 +378,10 @@ public sealed class WallboardFeed : BackgroundService
 
     /// <summary>
     /// The reset for a connection that starts or fell behind: its buffer is emptied and it takes frames again from the one
-    /// after the reset's. One encoding serves every connection that needs one within <see cref="ResetReuse"/> (for its clock),
-    /// each also sent the frames since it; a new one when those frames are no longer held or do not fit its buffer.
+    /// after the reset's. One encoding serves every connection of the scope that needs one within <see cref="ResetReuse"/>
+    /// (for its clock), each also sent the frames since it; a new one when those frames are no longer held or do not fit
+    /// its buffer. Before it, the scope's members are resolved again: when they changed, every connection of the scope
+    /// gets a reset.
     /// </summary>
     private async Task<byte[]> ResetAsync(WallboardConnection connection, CancellationToken ct)
     {
@@ -271,7 +390,9 @@ public sealed class WallboardFeed : BackgroundService
         {
             byte[]? cached = null;
             IReadOnlyList<ViewRow> rows = [];
+            ScopeMembers? members = null;
             long frame = 0;
+            var stream = connection.Stream;
             var now = _clock.GetUtcNow();
             // under the view's lock no change comes in: the rows are those of the frames so far plus what is pending, and
             // the frames after `frame` (queued from now on) carry the pending rows again, which is harmless
@@ -279,6 +400,13 @@ public sealed class WallboardFeed : BackgroundService
             {
                 lock (_gate)
                 {
+                    // every scope was resolved at the directory's version the last frame saw (or when it was made since)
+                    if (stream.Members is not null && _directory.Version != _resolved && _directory.Resolve(stream.Scope) is var resolved
+                        && !resolved.SameAs(stream.Members))
+                    {
+                        Invalidate(stream, resolved);
+                        Interlocked.Increment(ref _scopeChanges);
+                    }
                     connection.Behind = false;
                     while (connection.Queue.Reader.TryRead(out _))
                     {
@@ -287,36 +415,44 @@ public sealed class WallboardFeed : BackgroundService
                     {
                         connection.Queue.Writer.TryWrite(_status);
                     }
-                    frame = _frame;
+                    frame = stream.Frame;
                     connection.CatchingUpFrom = frame;
-                    // the last reset, if under a second old, followed by the frames since it
-                    if (_reset is { } reset && now - reset.At < ResetReuse && Holds(reset.Frame))
+                    // the scope's last reset, if under a second old, followed by the frames since it
+                    if (stream.Reset is { } reset && now - reset.At < ResetReuse && stream.Holds(reset.Frame))
                     {
                         connection.CatchingUpFrom = reset.Frame;
                         cached = reset.Event;
                         return;
                     }
+                    members = stream.Members;
+                    if (_rows is not { } held || held.Generation != _generation)
+                    {
+                        _rows = held = (_generation, _view.Rows());
+                    }
+                    rows = held.Rows;
                 }
-                rows = _view.Rows();
             });
             if (cached is not null)
             {
                 return cached;
             }
+            var scoped = members is null ? rows : [.. rows.Where(r => ScopeRule.Holds(members, r))];
             var encoded = Event("reset", new
             {
                 _settings.Site,
                 _settings.Workstation,
                 now,
                 settings = _wallboard,
+                scope = new { stream.Scope.Groups, stream.Scope.Team, agents = members?.Agents.Count, shownGroups = members?.ShownGroups.Order(StringComparer.Ordinal) },
                 _view.SnapshotSequence,
                 _view.IsLoading,
-                rows,
-            }, frame);
+                rows = scoped,
+            }, Id(stream, frame));
             Interlocked.Increment(ref _resets);
+            Interlocked.Add(ref _resetBytes, encoded.Length);
             lock (_gate)
             {
-                _reset = (frame, now, encoded); // a reload since has cleared the frames after it: Holds then refuses it
+                stream.Reset = (frame, now, encoded); // a reload or a change of members since has cleared the frames after it: Holds then refuses it
             }
             return encoded;
         }
@@ -326,32 +462,140 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
-    /// <summary>Sends what changed since the last frame, as one frame: the latest value of each changed row, and the rows removed.</summary>
+    private string Id(WallboardScopeStream stream, long frame) => $"{_id}.{stream.Number}.{frame}";
+
+    /// <summary>
+    /// Sends what changed since the last frame: each changed row encoded once, and to each scope one frame of the latest
+    /// value of its changed rows and of its rows removed (or gone out of it). First, when the configuration of teams and
+    /// members changed, or an agent's current call took it into or out of a scope of groups, those scopes' members are
+    /// resolved again, and the scopes whose members changed get a reset instead.
+    /// </summary>
     public void Flush()
     {
         lock (_gate)
         {
+            if (_directory.Version != _resolved)
+            {
+                _resolved = _directory.Version;
+                foreach (var stream in _streams.Values)
+                {
+                    if (stream.Members is not null && _directory.Resolve(stream.Scope) is var members && !members.SameAs(stream.Members))
+                    {
+                        Invalidate(stream, members);
+                        Interlocked.Increment(ref _scopeChanges);
+                    }
+                }
+            }
             if (_pending.Count == 0)
             {
                 return;
             }
-            var id = ++_frame;
-            var frame = Event("frame", new
-            {
-                rows = _pending.Values.Where(p => !p.Removed).Select(p => p.Row),
-                removed = _pending.Values.Where(p => p.Removed).Select(p => p.Row),
-            }, id);
+            var pending = _pending.Values.ToArray();
             _pending.Clear();
-            _recent.Enqueue((id, frame));
-            while (_recent.Count > ResumeFrames)
+            _generation++;
+            _rows = null; // of the last generation: not kept alive
+            FollowCalls(pending);
+            var encoded = new byte[]?[pending.Length];
+            var agents = pending.Select(p => ScopeRule.NamesAnAgent(p.Row.Kind, p.Row.Table) ? ScopeRule.AgentOf(p.Row) : null).ToArray();
+            var rows = new List<byte[]>();
+            var removed = new List<byte[]>();
+            foreach (var stream in _streams.Values)
             {
-                _recent.Dequeue();
+                rows.Clear();
+                removed.Clear();
+                for (var i = 0; i < pending.Length; i++)
+                {
+                    var sent = Sent(stream.Members, pending[i], agents[i]);
+                    if (sent != 0)
+                    {
+                        (sent > 0 ? rows : removed).Add(encoded[i] ??= Json.Serialize(pending[i].Row));
+                    }
+                }
+                if (rows.Count == 0 && removed.Count == 0)
+                {
+                    continue;
+                }
+                var id = ++stream.Frame;
+                var frame = FrameEvent(Id(stream, id), rows, removed);
+                stream.Recent.Enqueue((id, frame));
+                while (stream.Recent.Count > ResumeFrames)
+                {
+                    stream.Recent.Dequeue();
+                }
+                Broadcast(stream.Connections, frame);
             }
-            Broadcast(frame);
         }
     }
 
-    /// <summary>Sends the view's status (the host's clock, sequences, each table's age and staleness) to every connection.</summary>
+    /// <summary>An agent whose current call took it into or out of a scope of groups: that scope's members are resolved again (and its connections reset). Under _gate.</summary>
+    private void FollowCalls(Pending[] pending)
+    {
+        foreach (var stream in _streams.Values)
+        {
+            if (stream.Members is not { FollowsCalls: true } members)
+            {
+                continue;
+            }
+            foreach (var p in pending)
+            {
+                if (p.Row.Kind == SiteUpdate.RealTimeKind && p.Row.Table == RealTimeTables.Agent
+                    && members.Admits(p.Row.Key, _directory.WorkingFor(p.Row.Key)) != members.Agents.Contains(p.Row.Key))
+                {
+                    Invalidate(stream, _directory.Resolve(stream.Scope));
+                    Interlocked.Increment(ref _scopeChanges);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a scope of <paramref name="members"/> (null: the whole site) is sent a pending row: 1 as a row, -1 as removed
+    /// (removed from the view, or a membership row whose agent was the scope's and is no longer), 0 not.
+    /// </summary>
+    private static int Sent(ScopeMembers? members, Pending p, string? agent)
+    {
+        if (members is null)
+        {
+            return p.Removed ? -1 : 1;
+        }
+        if (ScopeRule.NamesAnAgent(p.Row.Kind, p.Row.Table))
+        {
+            var was = p.Before is not null && members.Agents.Contains(p.Before);
+            return !p.Removed && agent is not null && members.Agents.Contains(agent) ? 1 : was || (p.Removed && p.Before is null) ? -1 : 0;
+        }
+        return !ScopeRule.Holds(members, p.Row) ? 0 : p.Removed ? -1 : 1;
+    }
+
+    /// <summary>A "frame" event of rows encoded already: <c>{"rows":[...],"removed":[...]}</c>.</summary>
+    private static byte[] FrameEvent(string id, List<byte[]> rows, List<byte[]> removed)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(Encoding.UTF8.GetBytes($"id: {id}\nevent: frame\ndata: "));
+        buffer.Write("{\"rows\":["u8);
+        Join(buffer, rows);
+        buffer.Write("],\"removed\":["u8);
+        Join(buffer, removed);
+        buffer.Write("]}\n\n"u8);
+        return buffer.ToArray();
+    }
+
+    private static void Join(MemoryStream buffer, List<byte[]> rows)
+    {
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (i > 0)
+            {
+                buffer.WriteByte((byte)',');
+            }
+            buffer.Write(rows[i]);
+        }
+    }
+
+    /// <summary>
+    /// Sends the view's status (the host's clock, sequences, each table's age and staleness) to every connection; drops
+    /// the scopes without a connection for <see cref="IdleScopeLifetime"/>.
+    /// </summary>
     public void Status()
     {
         var now = _clock.GetUtcNow();
@@ -369,14 +613,18 @@ public sealed class WallboardFeed : BackgroundService
         lock (_gate)
         {
             _status = status;
-            Broadcast(status);
+            Broadcast(_connections, status);
+            foreach (var idle in _streams.Values.Where(s => s.Connections.Count == 0 && now - s.IdleSince > IdleScopeLifetime).ToList())
+            {
+                _streams.Remove(idle.Scope.Key);
+            }
         }
     }
 
-    /// <summary>Queues an event to every connection but those catching up (they read the frames from the recent ones, and the status when they have caught up).</summary>
-    private void Broadcast(byte[] encoded)
+    /// <summary>Queues an event to connections but those catching up (they read the frames from the recent ones, and the status when they have caught up).</summary>
+    private void Broadcast(IEnumerable<WallboardConnection> connections, byte[] encoded)
     {
-        foreach (var connection in _connections)
+        foreach (var connection in connections)
         {
             if (!connection.Behind && connection.CatchingUpFrom is null && !connection.Queue.Writer.TryWrite(encoded))
             {
@@ -386,10 +634,10 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
-    private byte[] Event(string name, object data, long? id = null)
+    private static byte[] Event(string name, object data, string? id = null)
     {
         var json = Json.Serialize(data);
-        var head = Encoding.UTF8.GetBytes(id is { } frame ? $"id: {_id}.{frame}\nevent: {name}\ndata: " : $"event: {name}\ndata: ");
+        var head = Encoding.UTF8.GetBytes(id is not null ? $"id: {id}\nevent: {name}\ndata: " : $"event: {name}\ndata: ");
         var encoded = new byte[head.Length + json.Length + 2];
         head.CopyTo(encoded, 0);
         json.CopyTo(encoded, head.Length);
@@ -400,8 +648,8 @@ public sealed class WallboardFeed : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _logger.LogInformation("Wallboard feed {Feed}: a frame every {FrameInterval}, {ConnectionBuffer} events buffered per connection, at most {MaxConnections} connections",
-            _id, _wallboard.FrameInterval, _wallboard.ConnectionBuffer, _wallboard.MaxConnections);
+        _logger.LogInformation("Wallboard feed {Feed}: a frame every {FrameInterval}, {ConnectionBuffer} events buffered per connection, at most {MaxConnections} connections and {MaxScopes} scopes",
+            _id, _wallboard.FrameInterval, _wallboard.ConnectionBuffer, _wallboard.MaxConnections, _wallboard.MaxScopes);
         try
         {
             await Task.WhenAll(Every(_wallboard.FrameInterval, Flush, stoppingToken), Every(TimeSpan.FromSeconds(1), Status, stoppingToken));

@@ -5,12 +5,14 @@ namespace RealTimeDistributor.Client.View;
 
 /// <summary>
 /// <code>"Client": { "Wallboard": { "ServiceLevelGreen": 80, "ServiceLevelAmber": 60, "FrameInterval": "00:00:00.250",
-/// "ConnectionBuffer": 8, "MaxConnections": 1000 } }</code>
+/// "ConnectionBuffer": 8, "MaxConnections": 1000, "MaxScopes": 256 } }</code>
 /// (Client__Wallboard__ServiceLevelGreen ...): the wallboard shows a service level at or above ServiceLevelGreen percent
 /// green, at or above ServiceLevelAmber amber, below it red. GET /events sends the view's changes coalesced per row into
 /// one frame every FrameInterval; each browser connection buffers at most ConnectionBuffer events (frames and status),
 /// and one that falls further behind gets a fresh reset when it reads again; a client serves at most MaxConnections
-/// event streams at once, and answers more with 503 (docs/wallboard.md).
+/// event streams at once, and answers more with 503; and streams of at most MaxScopes distinct scopes (?group=, ?team=:
+/// each scope's events are encoded once for its connections), a scope without a connection dropped first, else 503
+/// (docs/wallboard.md).
 /// <code>"TimeInState": { "NotReady": { "Amber": "00:05:00", "Red": "00:10:00" }, "Talking": {...}, "WrapUp": {...}, "Ready": {...} }</code>
 /// colours an agent's time in a state amber from Amber on and red from Red on (<see cref="StateThreshold.Defaults"/>;
 /// 00:00:00 turns a colour off).
@@ -29,6 +31,9 @@ public sealed record WallboardSettings(int ServiceLevelGreen, int ServiceLevelAm
     [JsonIgnore]
     public int MaxConnections { get; init; } = 1000;
 
+    [JsonIgnore]
+    public int MaxScopes { get; init; } = 256;
+
     public static WallboardSettings From(IConfiguration configuration)
     {
         var green = configuration.Int("Client:Wallboard:ServiceLevelGreen", 80, 1, 100);
@@ -41,6 +46,7 @@ public sealed record WallboardSettings(int ServiceLevelGreen, int ServiceLevelAm
                     TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10)),
                 ConnectionBuffer = configuration.Int("Client:Wallboard:ConnectionBuffer", 8, 2, 1000),
                 MaxConnections = configuration.Int("Client:Wallboard:MaxConnections", 1000, 1, 100_000),
+                MaxScopes = configuration.Int("Client:Wallboard:MaxScopes", 256, 1, 10_000),
                 TimeInState = StateThreshold.From(configuration),
             };
     }

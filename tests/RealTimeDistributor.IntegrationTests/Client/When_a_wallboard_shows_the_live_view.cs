@@ -174,8 +174,9 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
     }
 
     /// <summary>
-    /// A team-scoped URL (by name, case ignored, or id): the team's tile, the tiles of its members' skill groups only, and
-    /// in the grid its members and supervisor only, each with its team and skill groups; a not-ready agent's reason by its
+    /// A team-scoped URL (by name, case ignored, or id): the page passes it on to GET /events, which sends the rows of
+    /// that board only; the team's tile, the tiles of its members' skill groups only, and in the grid its members and
+    /// supervisor only, each with its team and skill groups; a not-ready agent's reason by its
     /// text (the bare code where none is configured); times in state coloured by the configured thresholds.
     /// </summary>
     [Fact]
@@ -214,6 +215,13 @@ public sealed class When_a_wallboard_shows_the_live_view : SystemTest
                                 cls: tr.querySelector('.time').className })) }; })()
             """);
         Assert.Equal(["team", "total", "10", "11"], shown.GetProperty("tiles").EnumerateArray().Select(t => t.GetString()!));
+        // the page passed its scope on (events?team=...): the client sent it the rows of the team's agents only, and the
+        // tiles of its members' groups; the page draws the same board from them as from the whole site's
+        var held = await browser.EvaluateAsync("""
+            ['realtime|agent', 'config|agent', 'realtime|skillgroup'].map(t => [...window.wallboard.tables.get(t).keys()])
+            """);
+        var team = blue.Select(i => 1001 + i).Append(1015).Order().Select(k => k.ToString(CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal([team, team, ["10", "11"]], held.EnumerateArray().Select(t => t.EnumerateArray().Select(k => k.GetString()!).Order().ToList()));
         // the total's SL treats abandons as the rows say (serviceLevelType 1, ignore): Σ met ÷ Σ (offered − abandoned within)
         var groups = Groups.Where(g => g.Id is 10 or 11).Select(g => (Offered: 20 + (g.Id * 7 % 30), g.ServiceLevel)).ToList();
         var met = groups.Sum(g => ServiceLevelCalls(g.Offered, g.ServiceLevel));

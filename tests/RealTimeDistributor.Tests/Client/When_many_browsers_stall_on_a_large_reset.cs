@@ -2,12 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using RealTimeDistributor.Client;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Hosting;
 using Xunit.Abstractions;
@@ -37,22 +32,13 @@ public sealed class When_many_browsers_stall_on_a_large_reset(ITestOutputHelper 
         var view = new ClientView();
         view.Load(1, Enumerable.Range(1, Rows).Select(i => new ViewRow("realtime", "agent", i.ToString(CultureInfo.InvariantCulture), 1,
             Json.ToElement(new { state = "talking", note = new string('x', 300) }), DateTimeOffset.UnixEpoch, 1)));
-        var builder = WebApplication.CreateBuilder(); // not the slim one: the wallboard's routes use a regex constraint
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(view);
-        builder.Services.AddSingleton(new ClientSettings("site-a", "ws1", [Topology.AllKeys]));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddWallboard(new ConfigurationBuilder().Build());
-        await using var app = builder.Build();
-        app.MapWallboard();
-        await app.StartAsync();
-        var port = new Uri(app.Urls.Single()).Port;
+        var (started, port) = await WallboardHost.StartAsync(view);
+        await using var app = started;
         var feed = app.Services.GetRequiredService<WallboardFeed>();
 
         // one browser reads its reset whole: the reset is encoded and its size known
         using var http = new HttpClient();
-        var reset = await ReadFirstEventAsync(http, port);
+        var reset = await WallboardHost.ReadFirstEventAsync(http, port);
         Assert.StartsWith("id: ", reset, StringComparison.Ordinal);
         Assert.Contains("event: reset", reset, StringComparison.Ordinal);
         var resetBytes = Encoding.UTF8.GetByteCount(reset);
@@ -96,21 +82,6 @@ public sealed class When_many_browsers_stall_on_a_large_reset(ITestOutputHelper 
     }
 
     private static async Task ReadHeadersAsync(Socket socket) => await ReadUntilAsync(socket, "\r\n\r\n", new StringBuilder());
-
-    /// <summary>The first event of the stream, its lines as sent.</summary>
-    private static async Task<string> ReadFirstEventAsync(HttpClient http, int port)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/events"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        response.EnsureSuccessStatusCode();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token), Encoding.UTF8);
-        var lines = new StringBuilder();
-        while (await reader.ReadLineAsync(timeout.Token) is { Length: > 0 } line)
-        {
-            lines.Append(line).Append('\n');
-        }
-        return lines.Append('\n').ToString();
-    }
 
     private static async Task ReadUntilAsync(Socket socket, string end, StringBuilder received)
     {

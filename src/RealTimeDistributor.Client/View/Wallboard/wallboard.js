@@ -28,6 +28,7 @@ const wb = {
   status: null,
   statusAt: 0,
   lostSince: null,
+  refusal: null, // why the client refused the feed (a 400 or 503's text), while it does
   history: new Map(), // skill group key -> [{ t, queued, sl }]
   lastSample: 0,
   sort: { by: 'name', desc: false },
@@ -116,11 +117,18 @@ function ageOf(tableName) {
 }
 
 // ---- the feed ----
-// "reset": the whole view; "frame": the rows changed and removed since the last frame; "status": once a second. The
-// browser reconnects by itself (with Last-Event-ID, so the client resumes or sends a reset); a client at its connection
-// cap answers 503, which closes the EventSource for good: then the page opens a new one after a random 10-20 s.
+// The page passes its scope on (events?group=10,11&team=Blue): the client sends only the rows this scope draws (the
+// scope's agents, its skill group tiles, the small tables whole: docs/wallboard.md). "reset": the scope's rows of the
+// view; "frame": its rows changed and removed since the last frame; "status": once a second. The browser reconnects by
+// itself (with Last-Event-ID, so the client resumes or sends a reset); a client at its connection or scope cap answers
+// 503, a malformed scope 400, which close the EventSource for good: then the page shows why and opens a new one after a
+// random 10-20 s.
+const feedQuery = new URLSearchParams();
+if (scope.groups.length) feedQuery.set('group', scope.groups.join(','));
+if (scope.team !== '') feedQuery.set('team', scope.team);
+const feedUrl = String(feedQuery) === '' ? 'events' : `events?${feedQuery}`;
 function connect() {
-  const source = new EventSource('events');
+  const source = new EventSource(feedUrl);
   source.addEventListener('reset', e => {
     const view = JSON.parse(e.data);
     wb.tables.clear();
@@ -148,8 +156,12 @@ function connect() {
   source.onerror = () => {
     wb.lostSince ??= Date.now();
     header();
-    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 10000 + Math.random() * 10000);
+    if (source.readyState !== EventSource.CLOSED) return;
+    setTimeout(connect, 10000 + Math.random() * 10000);
+    // refused (400, 503): the client's reason, for the banner
+    fetch(feedUrl).then(r => r.ok ? r.body?.cancel() : r.text().then(t => { wb.refusal = t.trim(); header(); })).catch(() => {});
   };
+  source.addEventListener('open', () => { wb.refusal = null; });
 }
 connect();
 
@@ -162,6 +174,7 @@ function dirty() {
 function header() {
   const s = wb.status;
   $('#clock').textContent = time(now());
+  if (!s && wb.refusal) { $('#banner').hidden = false; $('#banner').textContent = `No feed: the client says: ${wb.refusal}`; }
   if (!s) return;
   $('#sequence').textContent = s.lastSiteSequence;
   const chips = s.tables.filter(t => t.kind === 'realtime').map(t => t.stale
@@ -174,7 +187,7 @@ function header() {
   let text = null, info = false;
   if (wb.lostSince !== null || Date.now() - wb.statusAt > LOST_AFTER_MS) {
     const lost = wb.lostSince ?? wb.statusAt;
-    text = `Feed lost at ${time(lost + wb.skew)}: reconnecting. The figures below are frozen as of then.`;
+    text = `Feed lost at ${time(lost + wb.skew)}: reconnecting. The figures below are frozen as of then.${wb.refusal ? ` The client says: ${wb.refusal}` : ''}`;
   } else if (s.centerUnreachableSince) {
     text = `Center unreachable since ${time(Date.parse(s.centerUnreachableSince))}: the site serves its own copy; real-time figures are as of then.`;
   } else if (s.isLoading) {
@@ -207,7 +220,9 @@ function scopedTeam() {
   if (scope.team === '') return null;
   const rows = [...config('team').values()];
   const wanted = scope.team.toLowerCase();
-  const row = rows.find(r => r.key === scope.team) ?? rows.find(r => (r.value?.name ?? '').toLowerCase() === wanted);
+  // by id, else by name; of several of that name, the lowest id (as the client picks the rows it sends)
+  const row = rows.find(r => r.key === scope.team) ?? rows.filter(r => (r.value?.name ?? '').toLowerCase() === wanted)
+    .sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true }))[0];
   const of = t => new Set(row ? [...config(t).values()].filter(m => m.value && String(m.value.teamId) === row.key).map(m => String(m.value.agentId)) : []);
   const members = of('teammember');
   return { key: row?.key ?? null, name: row?.value?.name ?? scope.team, members, agents: new Set([...members, ...of('teamsupervisor')]) };
