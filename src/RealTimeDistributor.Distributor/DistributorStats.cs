@@ -16,6 +16,11 @@ public sealed class DistributorStats
     private long _sitePublished;
     private long _heartbeats;
     private long _handedBack;
+    private long _realTimeBatches;
+    private long _realTimeMessagesTaken;
+    private long _applyMicros;
+    private long _turnWaitMicros;
+    private long _publishMicros;
 
     public long ConfigApplied => Interlocked.Read(ref _configApplied);
 
@@ -39,6 +44,28 @@ public sealed class DistributorStats
     public long RealTimeBatchesHandedBack => Interlocked.Read(ref _handedBack);
 
     public void HandedBack() => Interlocked.Increment(ref _handedBack);
+
+    /// <summary>
+    /// Where a site-stream batch's time goes (microseconds, summed over batches; a batch's publish overlaps the next one's
+    /// apply): apply and commit, the wait for its publish turn (the batch before it still being confirmed), its publish and
+    /// confirms. With the real-time intake's transactions and the central messages they took: /stats <c>pipeline</c>.
+    /// </summary>
+    public PipelineTimes Pipeline => new(Interlocked.Read(ref _realTimeBatches), Interlocked.Read(ref _realTimeMessagesTaken),
+        Interlocked.Read(ref _applyMicros) / 1000, Interlocked.Read(ref _turnWaitMicros) / 1000, Interlocked.Read(ref _publishMicros) / 1000);
+
+    public void RealTimeTaken(int messages)
+    {
+        Interlocked.Increment(ref _realTimeBatches);
+        Interlocked.Add(ref _realTimeMessagesTaken, messages);
+    }
+
+    public void SiteBatchApplied(TimeSpan apply, TimeSpan turnWait)
+    {
+        Interlocked.Add(ref _applyMicros, (long)apply.TotalMicroseconds);
+        Interlocked.Add(ref _turnWaitMicros, (long)turnWait.TotalMicroseconds);
+    }
+
+    public void SiteBatchPublished(TimeSpan publish) => Interlocked.Add(ref _publishMicros, (long)publish.TotalMicroseconds);
 
     public void Applied(int changes) => Interlocked.Add(ref _configApplied, changes);
 
@@ -67,3 +94,6 @@ public sealed class DistributorStats
         metrics.ObserveCounter("rtd.site.published", "{message}", "messages published to the site's exchanges", () => SitePublished);
     }
 }
+
+/// <summary>The site stream's time, summed over batches (<see cref="DistributorStats.Pipeline"/>).</summary>
+public sealed record PipelineTimes(long RealTimeBatches, long RealTimeMessages, long ApplyMs, long PublishTurnWaitMs, long PublishMs);

@@ -63,6 +63,7 @@ internal static class StatsEndpoint
                 stats.RealTimeHeartbeats,
                 stats.SitePublished,
                 stats.RealTimeBatchesHandedBack,
+                pipeline = stats.Pipeline,
                 snapshotRequestsRefused = snapshots.RequestsRefused,
                 // site snapshots answered, and the reads of the replica they took (requests waiting together share one)
                 snapshotRequestsServed = snapshotServer.Served,

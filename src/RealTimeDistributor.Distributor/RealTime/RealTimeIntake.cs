@@ -15,7 +15,7 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// data (SQLSTATE class 22 or 23), the messages are applied again in halves until the one it refuses is alone: that one
 /// is poison, the others apply. If the database fails otherwise, every message of the batch fails and is retried.
 /// </summary>
-public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, TimeProvider clock,
+public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site, DistributorSettings settings, DistributorStats stats, TimeProvider clock,
     ILogger<RealTimeIntake> logger) : BackgroundService
 {
     /// <summary>Rows per database transaction; a backlog drains in batches of about this size.</summary>
@@ -47,6 +47,7 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
                     taken.Add(pending);
                     rows += pending.Batch.Rows.Count;
                 }
+                stats.RealTimeTaken(taken.Count);
                 await ApplyAsync(taken, stoppingToken);
             }
         }

@@ -65,7 +65,9 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             {
                 var messages = updates.Select((u, i) => ToMessage(u, spans.Count == 0 ? null : RtdTracing.TraceParent(spans[i]))).ToList();
                 // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
+                var waiting = Stopwatch.GetTimestamp();
                 await _publish.WaitAsync(cancellationToken);
+                stats.SiteBatchApplied(Stopwatch.GetElapsedTime(started, waiting), Stopwatch.GetElapsedTime(waiting));
                 return spans.Count == 0 ? PublishAsync(messages, applyMs, holding.Lost, cancellationToken)
                     : EndAfterAsync(PublishAsync(messages, applyMs, holding.Lost, cancellationToken), spans);
             }
@@ -126,8 +128,10 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             {
                 throw new NotLeaseHolderException($"Site {settings.Site}: the lease was lost before the site confirmed {messages.Count} messages; they are not acked and come back to the holder.");
             }
+            var published = Stopwatch.GetElapsedTime(started);
             logger.LogDebug("Site stream: {Count} updates applied in {ApplyMs} ms, published in {PublishMs} ms", messages.Count, applyMs,
-                (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                (int)published.TotalMilliseconds);
+            stats.SiteBatchPublished(published);
             stats.Published(messages.Count);
         }
         finally

@@ -15,7 +15,8 @@ namespace RealTimeDistributor.IntegrationTests.Distributor;
 /// Issue 22, a snapshot storm (every workstation reloading at once): many requests published together, half for the
 /// whole site and half for one table and a key, are all answered, each with exactly the replica's state at the site
 /// sequence it names, and the requests that waited while the replica was read shared the next read (the distributor's
-/// /stats counts fewer reads than requests).
+/// /stats counts fewer reads than requests). Its /stats <c>pipeline</c> counts the real-time transactions that brought
+/// the rows and the time they took.
 /// </summary>
 public sealed class When_many_workstations_ask_for_a_snapshot_at_once : SystemTest
 {
@@ -37,6 +38,11 @@ public sealed class When_many_workstations_ask_for_a_snapshot_at_once : SystemTe
         var siteSequence = await Rtd.QueryReplicaAsync<long>(Site, "SELECT site_sequence FROM sync_state");
         using var http = new HttpClient { BaseAddress = new Uri(Distributor.Urls.First()) };
         var before = await http.GetFromJsonAsync<JsonElement>("/stats");
+        // the site stream's time: the real-time transactions that brought the rows, and their apply and publish
+        var pipeline = before.GetProperty("pipeline");
+        Assert.InRange(pipeline.GetProperty("realTimeBatches").GetInt64(), 1, pipeline.GetProperty("realTimeMessages").GetInt64());
+        Assert.True(pipeline.GetProperty("applyMs").GetInt64() > 0 && pipeline.GetProperty("publishMs").GetInt64() > 0, pipeline.ToString());
+        Assert.True(pipeline.GetProperty("publishTurnWaitMs").GetInt64() >= 0, pipeline.ToString());
 
         var factory = TestSettings.RabbitConnection(Topology.Site.VirtualHost(Site));
         await using var connection = await factory.CreateConnectionAsync();
