@@ -166,6 +166,19 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Resolves a scope's members again from the directory; when they changed, its connections get a fresh reset
+    /// (<see cref="Invalidate"/>). A whole-site stream has no members. Under _gate.
+    /// </summary>
+    private void ResolveAgain(WallboardScopeStream stream)
+    {
+        if (stream.Members is not null && _directory.Resolve(stream.Scope) is var members && !members.SameAs(stream.Members))
+        {
+            Invalidate(stream, members);
+            Interlocked.Increment(ref _scopeChanges);
+        }
+    }
+
     /// <summary>A new event stream of the whole site (<see cref="Connect(string?, WallboardScope, out string?)"/>).</summary>
     public WallboardConnection? Connect(string? lastEventId) => Connect(lastEventId, WallboardScope.WholeSite, out _);
 
@@ -345,11 +358,9 @@ public sealed class WallboardFeed : BackgroundService
                 lock (_gate)
                 {
                     // every scope was resolved at the directory's version the last frame saw (or when it was made since)
-                    if (stream.Members is not null && _directory.Version != _resolved && _directory.Resolve(stream.Scope) is var resolved
-                        && !resolved.SameAs(stream.Members))
+                    if (_directory.Version != _resolved)
                     {
-                        Invalidate(stream, resolved);
-                        Interlocked.Increment(ref _scopeChanges);
+                        ResolveAgain(stream);
                     }
                     connection.Behind = false;
                     while (connection.Queue.Reader.TryRead(out _))
@@ -423,11 +434,7 @@ public sealed class WallboardFeed : BackgroundService
                 _resolved = _directory.Version;
                 foreach (var stream in _streams.Values)
                 {
-                    if (stream.Members is not null && _directory.Resolve(stream.Scope) is var members && !members.SameAs(stream.Members))
-                    {
-                        Invalidate(stream, members);
-                        Interlocked.Increment(ref _scopeChanges);
-                    }
+                    ResolveAgain(stream);
                 }
             }
             if (_pending.Count == 0)
@@ -485,8 +492,7 @@ public sealed class WallboardFeed : BackgroundService
                 if (p.Row.Kind == SiteUpdate.RealTimeKind && p.Row.Table == RealTimeTables.Agent
                     && members.Admits(p.Row.Key, _directory.WorkingFor(p.Row.Key)) != members.Agents.Contains(p.Row.Key))
                 {
-                    Invalidate(stream, _directory.Resolve(stream.Scope));
-                    Interlocked.Increment(ref _scopeChanges);
+                    ResolveAgain(stream); // its agents change: this agent joins or leaves them
                     break;
                 }
             }
