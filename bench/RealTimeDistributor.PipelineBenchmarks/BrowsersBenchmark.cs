@@ -57,7 +57,7 @@ public static class BrowsersBenchmark
             }), port));
         }
         using var readerHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = Timeout.InfiniteTimeSpan };
-        using var stalledHttp = new HttpClient(new SocketsHttpHandler { ConnectCallback = SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var stalledHttp = new HttpClient(new SocketsHttpHandler { ConnectCallback = WallboardHost.SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
         foreach (var (_, port) in clients)
         {
             await WaitSnapshotAsync(readerHttp, port);
@@ -289,14 +289,6 @@ public static class BrowsersBenchmark
             }
             await Task.Delay(500);
         }
-    }
-
-    /// <summary>A browser that does not read has a small receive window: the client's writes back up within a second.</summary>
-    internal static async ValueTask<Stream> SmallReceiveBufferAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
-        await socket.ConnectAsync(context.DnsEndPoint, ct);
-        return new NetworkStream(socket, ownsSocket: true);
     }
 
     /// <summary>

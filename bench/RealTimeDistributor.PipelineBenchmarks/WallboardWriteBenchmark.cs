@@ -1,16 +1,12 @@
 using System.Diagnostics;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using RealTimeDistributor.Client;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Testing;
 using static RealTimeDistributor.PipelineBenchmarks.BrowsersBenchmark;
 using static RealTimeDistributor.PipelineBenchmarks.ScaleBenchmark;
 
@@ -98,15 +94,7 @@ public static class WallboardWriteBenchmark
         var view = new ClientView();
         var sequence = (long)options.Rows;
         view.Load(sequence, Enumerable.Range(1, options.Rows).Select(i => Row(i, 1, DateTimeOffset.UtcNow, sequence)));
-        var builder = WebApplication.CreateBuilder(); // not the slim one: the wallboard's routes use a regex constraint
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(view);
-        builder.Services.AddSingleton(new ClientSettings("site-a", "ws1", [Topology.AllKeys]));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddWallboard(new ConfigurationBuilder().Build());
-        builder.Services.Configure<SocketTransportOptions>(o => o.MaxWriteBufferSize = writer.TransportBuffer);
-        await using var app = builder.Build();
+        await using var app = WallboardHost.Build(view, services: s => s.Configure<SocketTransportOptions>(o => o.MaxWriteBufferSize = writer.TransportBuffer));
         var counting = new CountingWrites();
         app.Use(async (http, next) =>
         {
@@ -125,7 +113,7 @@ public static class WallboardWriteBenchmark
         var events = new Uri($"{app.Urls.Single()}/events");
         using var stop = new CancellationTokenSource();
         using var readerHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = Timeout.InfiniteTimeSpan };
-        using var stalledHttp = new HttpClient(new SocketsHttpHandler { ConnectCallback = SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var stalledHttp = new HttpClient(new SocketsHttpHandler { ConnectCallback = WallboardHost.SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
         var all = Enumerable.Range(0, browsers).Select(i => new Browser(i % 10 == 9 ? stalledHttp : readerHttp, events, stalls: i % 10 == 9, "whole site")).ToList();
         var readers = all.Where(b => !b.Stalls).ToList();
         var running = all.Select(b => b.RunAsync(stop.Token)).ToList();

@@ -71,7 +71,7 @@ public sealed class When_many_browsers_read_one_wallboard(ITestOutputHelper outp
             }
         });
 
-        using var stalledSockets = new HttpClient(new SocketsHttpHandler { ConnectCallback = SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var stalledSockets = new HttpClient(new SocketsHttpHandler { ConnectCallback = WallboardHost.SmallReceiveBufferAsync }) { Timeout = Timeout.InfiniteTimeSpan };
         var readers = Enumerable.Range(0, Readers).Select(_ => new Browser(http, Events, stalls: false)).ToList();
         var stalled = Enumerable.Range(0, Stalled).Select(_ => new Browser(stalledSockets, Events, stalls: true)).ToList();
         var running = readers.Concat(stalled).Select(b => b.RunAsync(stop.Token)).ToList();
@@ -143,14 +143,6 @@ public sealed class When_many_browsers_read_one_wallboard(ITestOutputHelper outp
     private static long Rss(System.Diagnostics.Process process) =>
         long.Parse(File.ReadLines($"/proc/{process.Id}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-
-    /// <summary>A browser that does not read has a small receive window: the client's writes back up within a second.</summary>
-    private static async ValueTask<Stream> SmallReceiveBufferAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
-        await socket.ConnectAsync(context.DnsEndPoint, ct);
-        return new NetworkStream(socket, ownsSocket: true);
-    }
 
     private static RealTimeRow AgentRow(int agent, long version)
     {

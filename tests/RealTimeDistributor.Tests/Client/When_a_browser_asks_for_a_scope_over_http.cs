@@ -4,6 +4,7 @@ using System.Text.Json;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.Tests.Client;

@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Testing;
 using Xunit.Abstractions;
 
 namespace RealTimeDistributor.Tests.Client;
