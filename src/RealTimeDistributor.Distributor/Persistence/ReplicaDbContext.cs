@@ -40,8 +40,13 @@ public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options)
             // no WAL for the live values: they are rewritten every interval and wholly every full refresh, which also refills
             // the table after a database crash empties it (the configuration and the sequences stay logged)
             e.IsUnlogged();
+            // half of each page left free: rewriting a row (no indexed column changes) puts the new version on the same
+            // page, a HOT update with no new index entry, and the page's dead versions are pruned in place, without vacuum
+            e.HasStorageParameter("fillfactor", 50);
             e.HasKey(x => new { x.TableName, x.Key });
-            e.Property(x => x.Data).HasColumnType("jsonb");
+            // json, not jsonb: stored as sent (checked as syntax only); nothing queries inside it, and jsonb's parse cost
+            // a third of the bulk upsert (docs/benchmarks.md, "realtime")
+            e.Property(x => x.Data).HasColumnType("json");
         });
         modelBuilder.Entity<RealTimeTableState>(e =>
         {

@@ -18,25 +18,25 @@ namespace RealTimeDistributor.Distributor.RealTime;
 public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSettings settings, DistributorStats stats, TimeProvider clock)
 {
     /// <summary>
-    /// One table's conflated rows; a batch of several tables runs one of these per table. Returns each incoming key,
-    /// whether it was written, and whether the replica held that very version already (the outer query sees the table as
-    /// it was before the upsert).
+    /// One table's conflated rows, in one statement: returns the keys it wrote (new, or newer than the replica's). Nothing
+    /// else is asked of it: reading the replica's versions back in the same statement (to tell unchanged rows from stale
+    /// ones) made it 2-3 times slower (docs/benchmarks.md, "realtime": the upsert's shape); that count is taken
+    /// afterwards, and only for rows not written (<see cref="UnchangedSql"/>).
     /// </summary>
-    private const string UpsertSql = """
-        WITH incoming AS (
-            SELECT r.key, r.version, r.updated_at, r.data
-            FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)),
-        written AS (
-            INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
-            SELECT @table, i.key, i.version, i.updated_at, i.data::jsonb, now() FROM incoming i
-            ON CONFLICT (table_name, key) DO UPDATE
-                SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
-                WHERE excluded.version > realtime_row.version
-            RETURNING key)
-        SELECT i.key, w.key IS NOT NULL, h.version IS NOT DISTINCT FROM i.version
-        FROM incoming i
-        LEFT JOIN written w ON w.key = i.key
-        LEFT JOIN realtime_row h ON h.table_name = @table AND h.key = i.key
+    public const string UpsertSql = """
+        INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
+        SELECT @table, r.key, r.version, r.updated_at, r.data::json, now()
+        FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
+        ON CONFLICT (table_name, key) DO UPDATE
+            SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
+            WHERE excluded.version > realtime_row.version
+        RETURNING key
+        """;
+
+    /// <summary>How many of the rows not written the replica holds at that very version (unchanged; the others are stale).</summary>
+    private const string UnchangedSql = """
+        SELECT count(*) FROM realtime_row h
+        JOIN unnest(@keys, @versions) AS r(key, version) ON h.table_name = @table AND h.key = r.key AND h.version = r.version
         """;
 
     private const string CountSql = "SELECT table_name, count(*) FROM realtime_row WHERE table_name = ANY(@tables) GROUP BY table_name";
@@ -202,20 +202,27 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         upsert.Parameters.AddWithValue("versions", versions);
         upsert.Parameters.Add(new NpgsqlParameter("updated", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = updated });
         upsert.Parameters.AddWithValue("data", data);
-        await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
-        var unchanged = 0;
-        while (await reader.ReadAsync(cancellationToken))
+        var wrote = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await upsert.ExecuteReaderAsync(cancellationToken))
         {
-            if (reader.GetBoolean(1))
+            while (await reader.ReadAsync(cancellationToken))
             {
-                written.Add((table.Table, table.Rows[reader.GetString(0)]));
-            }
-            else if (reader.GetBoolean(2))
-            {
-                unchanged++;
+                var key = reader.GetString(0);
+                wrote.Add(key);
+                written.Add((table.Table, table.Rows[key]));
             }
         }
-        return unchanged;
+        if (wrote.Count == count)
+        {
+            return 0;
+        }
+        // the site has one writer (the lease holder, fenced), so the rows not written hold what they held before the upsert
+        var notWritten = table.Rows.Values.Where(r => !wrote.Contains(r.Key)).ToList();
+        await using var unchanged = new NpgsqlCommand(UnchangedSql, connection, transaction);
+        unchanged.Parameters.AddWithValue("table", table.Table);
+        unchanged.Parameters.AddWithValue("keys", notWritten.Select(r => r.Key).ToArray());
+        unchanged.Parameters.AddWithValue("versions", notWritten.Select(r => r.Version).ToArray());
+        return (int)(long)(await unchanged.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>

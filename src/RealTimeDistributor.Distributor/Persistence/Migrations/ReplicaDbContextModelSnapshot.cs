@@ -431,7 +431,7 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
 
                     b.Property<string>("Data")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("json")
                         .HasColumnName("data");
 
                     b.Property<long>("Version")
@@ -441,6 +441,8 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                     b.HasKey("TableName", "Key");
 
                     b.ToTable("realtime_row", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 50);
 
                     NpgsqlEntityTypeBuilderExtensions.IsUnlogged(b, true);
                 });
