@@ -58,8 +58,12 @@ public static class RealTimeBenchmark
             var grant = (await lease.WaitAsync(CancellationToken.None)).Grant;
             var applier = new RealTimeApplier(dataSource, new DistributorSettings(site, "bench"), new DistributorStats(), TimeProvider.System);
             List<TimeSpan> bulkRounds = [], updateRounds = [], copyRounds = [], bareCopyRounds = [];
+            var shapeRounds = Shapes.Select(_ => (New: new List<TimeSpan>(), There: new List<TimeSpan>())).ToArray();
+            await CreateStorageBeforeAsync(dataSource);
             for (var round = 0; round < rounds; round++)
             {
+                Console.WriteLine($"real-time: {size:N0} rows, bulk upsert, COPY and upsert shapes, round {round + 1}");
+                await ShapesRoundAsync(dataSource, size, round, shapeRounds);
                 var bulkRows = Rows($"b{size}-{round}-", size);
                 bulkRounds.Add(await Report.TimeAsync(() => BulkAsync(applier, grant, bulkRows)));
                 updateRounds.Add(await Report.TimeAsync(() => BulkAsync(applier, grant, [.. bulkRows.Select(r => r with { Version = r.Version + size })])));
@@ -75,6 +79,7 @@ public static class RealTimeBenchmark
                 "rows/s", CopyBaseline);
             report.Add(group, CopyBaseline, size / Median(copyRounds).TotalSeconds, "rows/s");
             report.Add(group, BareCopyBaseline, size / Median(bareCopyRounds).TotalSeconds, "rows/s");
+            AddShapes(report, group, rounded, shapeRounds, size);
 
             var naiveRows = Rows($"n{size}-", Math.Min(size, NaiveRows));
             var naive = await Report.TimeAsync(() => NaiveAsync(connectionString, naiveRows));
@@ -140,6 +145,192 @@ public static class RealTimeBenchmark
             report.Add(group, $"{EndToEnd(Topology.Site.RealTimeRowsPerMessage)}, {QueueType(true)} (median of {typeRounds} rounds)",
                 size / byType[true][size].TotalSeconds, "rows/s", classic);
         }
+    }
+
+    /// <summary>
+    /// The upsert's shapes and the replica's storage, side by side against the same COPY (issue 22): each shape writes
+    /// transactions of <see cref="RealTimeIntake.MaxRows"/> rows of a table name of its own (<see cref="ShapeTable"/>),
+    /// first new keys, then the same keys at newer versions (the steady state); its rows are deleted and the table
+    /// vacuumed after each, so every shape meets the same table. "Before" is the storage before issue 22 (data jsonb,
+    /// fillfactor 100) in a table of its own, <c>realtime_row_before</c>.
+    /// </summary>
+    private static readonly (string Name, string Table, Shape Apply)[] Shapes =
+    [
+        ("before issue 22: upsert + RETURNING joined to the incoming rows and to the replica's versions; data jsonb, fillfactor 100", "realtime_row_before", JoinedAsync),
+        ("upsert RETURNING key (the product's statement); storage before (data jsonb, fillfactor 100)", "realtime_row_before", UnnestAsync),
+        ("upsert RETURNING key (the product's: data json, fillfactor 50)", "realtime_row", UnnestAsync),
+        ("binary COPY into a temporary table (ON COMMIT DROP), then one upsert from it RETURNING key", "realtime_row", CopyThenUpsertAsync),
+        ("UPDATE ... FROM unnest for the keys present, then INSERT of the new keys", "realtime_row", UpdateThenInsertAsync),
+    ];
+
+    /// <summary>The storage before issue 22 (data jsonb, fillfactor 100), beside the replica's own table.</summary>
+    private static async Task CreateStorageBeforeAsync(NpgsqlDataSource dataSource)
+    {
+        await using var create = dataSource.CreateCommand("""
+            CREATE UNLOGGED TABLE IF NOT EXISTS realtime_row_before (LIKE realtime_row INCLUDING ALL) WITH (fillfactor = 100);
+            ALTER TABLE realtime_row_before ALTER COLUMN data TYPE jsonb;
+            """);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// One round of every shape (issue 22): transactions of <see cref="RealTimeIntake.MaxRows"/> rows under a table name of
+    /// their own (<see cref="ShapeTable"/>), first new keys, then the same keys at newer versions (the steady state); the
+    /// rows are deleted and the table vacuumed after each shape, so every shape meets the same table.
+    /// </summary>
+    private static async Task ShapesRoundAsync(NpgsqlDataSource dataSource, int size, int round, (List<TimeSpan> New, List<TimeSpan> There)[] times)
+    {
+        for (var i = 0; i < Shapes.Length; i++)
+        {
+            var (_, table, apply) = Shapes[i];
+            var rows = Rows($"s{i}-{round}-", size);
+            times[i].New.Add(await Report.TimeAsync(() => InTransactionsAsync(dataSource, table, rows, apply)));
+            times[i].There.Add(await Report.TimeAsync(() => InTransactionsAsync(dataSource, table, [.. rows.Select(r => r with { Version = r.Version + size })], apply)));
+            await using var clean = dataSource.CreateCommand($"DELETE FROM {table} WHERE table_name = '{ShapeTable}'");
+            await clean.ExecuteNonQueryAsync();
+            await using var vacuum = dataSource.CreateCommand($"VACUUM {table}");
+            await vacuum.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static void AddShapes(Report report, string group, string rounded, (List<TimeSpan> New, List<TimeSpan> There)[] times, int size)
+    {
+        var before = $"upsert shape: {Shapes[0].Name}, every key there (newer versions)";
+        for (var i = 0; i < Shapes.Length; i++)
+        {
+            report.Add(group, $"upsert shape: {Shapes[i].Name}, new keys{rounded}", size / Median(times[i].New).TotalSeconds, "rows/s", CopyBaseline);
+            var there = $"upsert shape: {Shapes[i].Name}, every key there (newer versions)";
+            report.Add(group, there, size / Median(times[i].There).TotalSeconds, "rows/s", CopyBaseline);
+            if (i > 0)
+            {
+                report.Add(group, $"{there}, against before", size / Median(times[i].There).TotalSeconds, "rows/s", before);
+            }
+        }
+    }
+
+    /// <summary>The table name the shapes write under (no real-time table: the distributor never touches these rows).</summary>
+    private const string ShapeTable = "bench-shape";
+
+    private delegate Task Shape(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows);
+
+    /// <summary>As the applier runs: transactions of up to MaxRows rows, each committed without waiting for the flush.</summary>
+    private static async Task InTransactionsAsync(NpgsqlDataSource dataSource, string table, List<RealTimeRow> rows, Shape apply)
+    {
+        foreach (var chunk in rows.Chunk(RealTimeIntake.MaxRows))
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var asynchronous = new NpgsqlCommand(ReplicaCommit.Asynchronous, connection, transaction))
+            {
+                await asynchronous.ExecuteNonQueryAsync();
+            }
+            await apply(connection, transaction, table, chunk);
+            await transaction.CommitAsync();
+        }
+    }
+
+    private static NpgsqlCommand Unnested(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction, RealTimeRow[] rows)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.AddWithValue("table", ShapeTable);
+        command.Parameters.AddWithValue("keys", rows.Select(r => r.Key).ToArray());
+        command.Parameters.AddWithValue("versions", rows.Select(r => r.Version).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("updated", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = rows.Select(r => r.UpdatedAt.UtcDateTime).ToArray() });
+        command.Parameters.AddWithValue("data", rows.Select(r => r.Data.GetRawText()).ToArray());
+        return command;
+    }
+
+    /// <summary>Reads every row a command returns (as the applier reads the keys written).</summary>
+    private static async Task<int> ReadAllAsync(NpgsqlCommand command)
+    {
+        var count = 0;
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static async Task UnnestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows)
+    {
+        await using var command = Unnested(RealTimeApplier.UpsertSql.Replace("realtime_row", table, StringComparison.Ordinal), connection, transaction, rows);
+        await ReadAllAsync(command);
+    }
+
+    /// <summary>The applier's statement before issue 22: the upsert's RETURNING joined to the incoming rows and to the table as it was.</summary>
+    private static async Task JoinedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows)
+    {
+        await using var command = Unnested($"""
+            WITH incoming AS (
+                SELECT r.key, r.version, r.updated_at, r.data
+                FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)),
+            written AS (
+                INSERT INTO {table} (table_name, key, version, central_updated_at, data, applied_at)
+                SELECT @table, i.key, i.version, i.updated_at, i.data::jsonb, now() FROM incoming i
+                ON CONFLICT (table_name, key) DO UPDATE
+                    SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
+                    WHERE excluded.version > {table}.version
+                RETURNING key)
+            SELECT i.key, w.key IS NOT NULL, h.version IS NOT DISTINCT FROM i.version
+            FROM incoming i
+            LEFT JOIN written w ON w.key = i.key
+            LEFT JOIN {table} h ON h.table_name = @table AND h.key = i.key
+            """, connection, transaction, rows);
+        await ReadAllAsync(command);
+    }
+
+    private static async Task CopyThenUpsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows)
+    {
+        await using (var create = new NpgsqlCommand(
+            "CREATE TEMP TABLE incoming (key text, version bigint, updated_at timestamptz, data text) ON COMMIT DROP", connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY incoming (key, version, updated_at, data) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var row in rows)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(row.Key, NpgsqlDbType.Text);
+                await writer.WriteAsync(row.Version, NpgsqlDbType.Bigint);
+                await writer.WriteAsync(row.UpdatedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(row.Data.GetRawText(), NpgsqlDbType.Text);
+            }
+            await writer.CompleteAsync();
+        }
+        await using var upsert = new NpgsqlCommand($"""
+            INSERT INTO {table} (table_name, key, version, central_updated_at, data, applied_at)
+            SELECT @table, i.key, i.version, i.updated_at, i.data::json, now() FROM incoming i
+            ON CONFLICT (table_name, key) DO UPDATE
+                SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
+                WHERE excluded.version > {table}.version
+            RETURNING key
+            """, connection, transaction);
+        upsert.Parameters.AddWithValue("table", ShapeTable);
+        await ReadAllAsync(upsert);
+    }
+
+    private static async Task UpdateThenInsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows)
+    {
+        await using (var update = Unnested($"""
+            UPDATE {table} h SET version = r.version, central_updated_at = r.updated_at, data = r.data::json, applied_at = now()
+            FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
+            WHERE h.table_name = @table AND h.key = r.key AND r.version > h.version
+            RETURNING h.key
+            """, connection, transaction, rows))
+        {
+            await ReadAllAsync(update);
+        }
+        await using var insert = Unnested($"""
+            INSERT INTO {table} (table_name, key, version, central_updated_at, data, applied_at)
+            SELECT @table, r.key, r.version, r.updated_at, r.data::json, now()
+            FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
+            WHERE NOT EXISTS (SELECT 1 FROM {table} h WHERE h.table_name = @table AND h.key = r.key)
+            ON CONFLICT DO NOTHING
+            RETURNING key
+            """, connection, transaction, rows);
+        await ReadAllAsync(insert);
     }
 
     private static string QueueType(bool quorum) => quorum ? "quorum real-time queue (the product's)" : "classic real-time queue";
@@ -252,7 +443,7 @@ public static class RealTimeBenchmark
             await writer.WriteAsync(row.Key, NpgsqlDbType.Text);
             await writer.WriteAsync(row.Version, NpgsqlDbType.Bigint);
             await writer.WriteAsync(row.UpdatedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
-            await writer.WriteAsync(row.Data.GetRawText(), NpgsqlDbType.Jsonb);
+            await writer.WriteAsync(row.Data.GetRawText(), NpgsqlDbType.Json);
             await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
         }
         await writer.CompleteAsync();
