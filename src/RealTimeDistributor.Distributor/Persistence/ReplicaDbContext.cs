@@ -44,9 +44,9 @@ public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options)
             // page, a HOT update with no new index entry, and the page's dead versions are pruned in place, without vacuum
             e.HasStorageParameter("fillfactor", 50);
             e.HasKey(x => new { x.TableName, x.Key });
-            // json, not jsonb: stored as sent (checked as syntax only); nothing queries inside it, and jsonb's parse cost
-            // a third of the bulk upsert (docs/benchmarks.md, "realtime")
-            e.Property(x => x.Data).HasColumnType("json");
+            // jsonb, though nothing queries inside it: its parse is what refuses a number PostgreSQL cannot hold (1e1000000),
+            // which the checks before it let through; json would halve the upsert (docs/benchmarks.md, "realtime")
+            e.Property(x => x.Data).HasColumnType("jsonb");
         });
         modelBuilder.Entity<RealTimeTableState>(e =>
         {

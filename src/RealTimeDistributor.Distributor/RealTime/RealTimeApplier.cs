@@ -25,7 +25,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// </summary>
     public const string UpsertSql = """
         INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
-        SELECT @table, r.key, r.version, r.updated_at, r.data::json, now()
+        SELECT @table, r.key, r.version, r.updated_at, r.data::jsonb, now()
         FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
         ON CONFLICT (table_name, key) DO UPDATE
             SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at

@@ -431,7 +431,7 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
 
                     b.Property<string>("Data")
                         .IsRequired()
-                        .HasColumnType("json")
+                        .HasColumnType("jsonb")
                         .HasColumnName("data");
 
                     b.Property<long>("Version")

@@ -12,8 +12,8 @@ using RealTimeDistributor.Distributor.Persistence;
 namespace RealTimeDistributor.Distributor.Persistence.Migrations
 {
     [DbContext(typeof(ReplicaDbContext))]
-    [Migration("20261207194801_RealTimeRowJsonHalfFullPages")]
-    partial class RealTimeRowJsonHalfFullPages
+    [Migration("20261207202012_RealTimeRowHalfFullPages")]
+    partial class RealTimeRowHalfFullPages
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -434,7 +434,7 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
 
                     b.Property<string>("Data")
                         .IsRequired()
-                        .HasColumnType("json")
+                        .HasColumnType("jsonb")
                         .HasColumnName("data");
 
                     b.Property<long>("Version")

@@ -5,7 +5,7 @@
 namespace RealTimeDistributor.Distributor.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class RealTimeRowJsonHalfFullPages : Migration
+    public partial class RealTimeRowHalfFullPages : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -15,14 +15,6 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                 .Annotation("Npgsql:StorageParameter:fillfactor", 50)
                 .Annotation("Npgsql:UnloggedTable", true)
                 .OldAnnotation("Npgsql:UnloggedTable", true);
-
-            migrationBuilder.AlterColumn<string>(
-                name: "data",
-                table: "realtime_row",
-                type: "json",
-                nullable: false,
-                oldClrType: typeof(string),
-                oldType: "jsonb");
         }
 
         /// <inheritdoc />
@@ -33,14 +25,6 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
                 .Annotation("Npgsql:UnloggedTable", true)
                 .OldAnnotation("Npgsql:StorageParameter:fillfactor", 50)
                 .OldAnnotation("Npgsql:UnloggedTable", true);
-
-            migrationBuilder.AlterColumn<string>(
-                name: "data",
-                table: "realtime_row",
-                type: "jsonb",
-                nullable: false,
-                oldClrType: typeof(string),
-                oldType: "json");
         }
     }
 }
