@@ -20,7 +20,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// <summary>
     /// One table's conflated rows, in one statement: returns the keys it wrote (new, or newer than the replica's). Nothing
     /// else is asked of it: reading the replica's versions back in the same statement (to tell unchanged rows from stale
-    /// ones) made it 2-3 times slower (docs/benchmarks.md, "realtime": the upsert's shape); that count is taken
+    /// ones) cost 1.3-1.6 times the bare statement (docs/benchmarks.md, "Real-time apply: the upsert's shape"); that count is taken
     /// afterwards, and only for rows not written (<see cref="UnchangedSql"/>).
     /// </summary>
     public const string UpsertSql = """
