@@ -36,6 +36,7 @@ public static class GoalBenchmark
     private static readonly TimeSpan FreshnessGoal = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RecoveryGoal = TimeSpan.FromSeconds(10);
     private const double MinimumAvailableGiB = 3;
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
     public sealed record Options(int Agents, int CallsPerSecond, int Workstations, int Browsers, int ClientProcesses, TimeSpan Window, int FullRefreshEvery);
 
@@ -117,7 +118,9 @@ public static class GoalBenchmark
     private static async Task<Window> MeasureAsync(Report report, string name, Options options, FanoutNode node, LeanWorkstations workstations,
         List<BrowsersBenchmark.Browser> readers, List<(Process Process, int Port)> clients, Dictionary<string, int> processes)
     {
-        Console.WriteLine($"goal: {name}, {options.Window.TotalSeconds:N0} s");
+        Console.WriteLine($"goal: {name}, {Settle.TotalSeconds:N0} s to settle, then {options.Window.TotalSeconds:N0} s");
+        // settle: the browsers have just read their first resets, and the client processes' memory has not found its level
+        await Task.Delay(Settle);
         var from = DateTimeOffset.UtcNow;
         workstations.Begin(from);
         readers.ForEach(r => r.Begin(from));
@@ -129,6 +132,7 @@ public static class GoalBenchmark
         var rowsBefore = workstations.Rows;
         var peak = clients.Select(c => ProcessUsage.Read(c.Process.Id).RssMegabytes).ToArray();
         var start = peak.ToArray();
+        var lowest = AvailableGiB();
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < options.Window)
         {
@@ -138,6 +142,7 @@ public static class GoalBenchmark
                 peak[i] = Math.Max(peak[i], ProcessUsage.Read(clients[i].Process.Id).RssMegabytes);
             }
             CheckMemory("in the window");
+            lowest = Math.Min(lowest, AvailableGiB());
         }
         var elapsed = watch.Elapsed;
         var after = processes.ToDictionary(p => p.Key, p => ProcessUsage.Read(p.Value));
@@ -160,6 +165,14 @@ public static class GoalBenchmark
         }
         Screens($"{atWorkstations.Count} workstations", atWorkstations);
         Screens($"{readers.Count} reading browsers", atReaders);
+        foreach (var scope in readers.Zip(atReaders).GroupBy(r => r.First.Scope))
+        {
+            var of = Percentiles.Of(scope.SelectMany(r => r.Second).DefaultIfEmpty(double.NaN));
+            Console.WriteLine($"    browsers of a {scope.Key} ({scope.Count()}): {of}");
+            report.Add(Group, $"{name}: browsers of a {scope.Key}: freshness p99", of.P99, "ms");
+            report.Add(Group, $"{name}: browsers of a {scope.Key}: rows per browser", of.Samples / (double)scope.Count() / elapsed.TotalSeconds, "rows/s");
+        }
+        report.Add(Group, $"{name}: memory available, lowest in the window", lowest, "GiB");
         report.Add(Group, $"{name}: browsers that fell behind (a reset after the first)", readers.Count(r => r.Resets > 1), "browsers");
         report.Add(Group, $"{name}: workstations' gaps", workstations.Gaps, "gaps");
         report.Add(Group, $"{name}: changed rows on the site stream", rows / elapsed.TotalSeconds, "rows/s");
