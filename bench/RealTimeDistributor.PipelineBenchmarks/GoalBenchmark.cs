@@ -38,7 +38,18 @@ public static class GoalBenchmark
     private const double MinimumAvailableGiB = 3;
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
-    public sealed record Options(int Agents, int CallsPerSecond, int Workstations, int Browsers, int ClientProcesses, TimeSpan Window, int FullRefreshEvery);
+    public sealed record Options(int Agents, int CallsPerSecond, int Workstations, int Browsers, int ClientProcesses, TimeSpan Window, int FullRefreshEvery)
+    {
+        /// <summary>
+        /// The run's size: <paramref name="full"/>, or RTD_BENCH_GOAL_SIZE "agents,workstations,browsers,client processes"
+        /// (calls per second: agents / 300).
+        /// </summary>
+        public static Options Sized(Options full) =>
+            Environment.GetEnvironmentVariable("RTD_BENCH_GOAL_SIZE") is { Length: > 0 } size
+            && size.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray() is [var agents, var workstations, var browsers, var processes]
+                ? full with { Agents = agents, CallsPerSecond = Math.Max(1, agents / 300), Workstations = workstations, Browsers = browsers, ClientProcesses = processes }
+                : full;
+    }
 
     public static async Task RunAsync(Report report, Options options)
     {
@@ -125,8 +136,7 @@ public static class GoalBenchmark
         workstations.Begin(from);
         readers.ForEach(r => r.Begin(from));
         var before = processes.ToDictionary(p => p.Key, p => ProcessUsage.Read(p.Value));
-        var database = ProcessUsage.All("postgres");
-        var databaseBefore = ProcessUsage.Sum(database);
+        var databaseBefore = ProcessUsage.All("postgres").ToDictionary(pid => pid, ProcessUsage.Read);
         var broker = node.Usage();
         var self = ProcessUsage.Read(Environment.ProcessId);
         var rowsBefore = workstations.Rows;
@@ -146,7 +156,9 @@ public static class GoalBenchmark
         }
         var elapsed = watch.Elapsed;
         var after = processes.ToDictionary(p => p.Key, p => ProcessUsage.Read(p.Value));
-        var (brokerAfter, databaseAfter, selfAfter) = (node.Usage(), ProcessUsage.Sum(database), ProcessUsage.Read(Environment.ProcessId));
+        var (brokerAfter, selfAfter) = (node.Usage(), ProcessUsage.Read(Environment.ProcessId));
+        // backends come and go: the CPU of those running at the end, since the start (or since they started)
+        var databaseCpu = ProcessUsage.All("postgres").Sum(pid => ProcessUsage.Read(pid).CpuSeconds - databaseBefore.GetValueOrDefault(pid).CpuSeconds);
         var rows = workstations.Rows - rowsBefore;
         var atWorkstations = workstations.End();
         var atReaders = readers.Select(r => r.End()).ToList();
@@ -198,10 +210,10 @@ public static class GoalBenchmark
         }
         report.Add(Group, $"{name}: site broker (beam.smp) CPU", Cpu(broker.Cpu, brokerAfter.Cpu), "% of a core");
         report.Add(Group, $"{name}: site broker RSS", brokerAfter.Cpu.RssMegabytes, "MB");
-        report.Add(Group, $"{name}: PostgreSQL (all backends, shared) CPU", Cpu(databaseBefore, databaseAfter), "% of a core");
+        report.Add(Group, $"{name}: PostgreSQL (all backends, shared) CPU", databaseCpu / elapsed.TotalSeconds * 100, "% of a core");
         report.Add(Group, $"{name}: benchmark process (workstations and browsers) CPU", Cpu(self, selfAfter), "% of a core");
         Console.WriteLine($"  CPU: {string.Join(", ", before.Select(b => $"{b.Key} {Cpu(b.Value, after[b.Key]):N0} %"))}, broker {Cpu(broker.Cpu, brokerAfter.Cpu):N0} %, " +
-            $"PostgreSQL {Cpu(databaseBefore, databaseAfter):N0} %, benchmark {Cpu(self, selfAfter):N0} %; load average {Report.LoadAverage():N1}");
+            $"PostgreSQL {databaseCpu / elapsed.TotalSeconds * 100:N0} %, benchmark {Cpu(self, selfAfter):N0} %; load average {Report.LoadAverage():N1}");
         return new Window(Percentiles.Of(atWorkstations.SelectMany(s => s).DefaultIfEmpty(double.NaN)).P99,
             Percentiles.Of(atReaders.SelectMany(s => s).DefaultIfEmpty(double.NaN)).P99, workstations.Gaps, growth, clients.All(c => !c.Process.HasExited));
     }
