@@ -43,6 +43,9 @@ public static class Benchmarks
         // issue 22: real client processes after a restart and a crash of their site's broker (a private node), MassTransit's reconnect
         // policy vs the product's jittered one: time until all are fresh (RTD_BENCH_RESTART_CLIENTS: client counts)
         new("restart-clients", (report, quick) => ClientRestartBenchmark.RunAsync(report, ClientRestartBenchmark.ClientCounts(quick))),
+        // issue 22's goal in one run: a live center, its site on a private node, workstations, browsers (10 % stalled), a broker restart
+        new("goal", (report, quick) => GoalBenchmark.RunAsync(report, GoalBenchmark.Options.Sized(quick
+            ? new(2_400, 20, 20, 200, 2, TimeSpan.FromSeconds(20), 15) : new(24_000, 80, 200, 2_000, 3, TimeSpan.FromSeconds(90), 30)))),
         new("rebuild", (report, quick) => RebuildBenchmark.RunAsync(report, quick ? [10_000] : [10_000, 100_000])),
         // a 12,000-agent center: 1 workstation queue, the knee of the call rate, then 200 workstations; then a 24,000-agent one
         new("scale", async (report, quick) =>

@@ -160,13 +160,13 @@ public static class BrowsersBenchmark
     }
 
     /// <summary>Agents per team of the center (its first 40 teams are the scope mix's).</summary>
-    private const int TeamSize = 15;
+    internal const int TeamSize = 15;
 
     /// <summary>
     /// Browser i's scope in the mix: of every ten, the first the whole site, the odd ones (the stalled, i % 10 == 9,
     /// among them) a team, the others a skill group; 40 teams and 40 groups in turn.
     /// </summary>
-    private static (string Kind, string Query) ScopeOf(int i) => (i % 10) switch
+    internal static (string Kind, string Query) ScopeOf(int i) => (i % 10) switch
     {
         0 => ("whole site", ""),
         var k when k % 2 == 1 => ("team", $"?team=Team%20{1 + (i / 10 % 40)}"),
@@ -266,7 +266,7 @@ public static class BrowsersBenchmark
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    private static async Task WaitSnapshotAsync(HttpClient http, int port)
+    internal static async Task WaitSnapshotAsync(HttpClient http, int port)
     {
         var waiting = Stopwatch.StartNew();
         while (true)

@@ -178,18 +178,19 @@ public static class FanoutBenchmark
     }
 
     /// <summary>The private broker node of the run; its beam.smp's CPU, memory and I/O from /proc.</summary>
-    private sealed class FanoutNode : IAsyncDisposable
+    internal sealed class FanoutNode : IAsyncDisposable
     {
-        private const string Name = "rtd-fanout";
+        private string Name { get; }
 
-        private FanoutNode(int port) => Port = port;
+        private FanoutNode(string name, int port) => (Name, Port) = (name, port);
 
         public int Port { get; }
 
-        public static async Task<FanoutNode> StartAsync()
+        /// <param name="name">The node's name (node.sh), its own data folder: "rtd-fanout", or another benchmark's.</param>
+        public static async Task<FanoutNode> StartAsync(string name = "rtd-fanout")
         {
             var port = Enumerable.Range(5800, 100).First(p => Free(p) && Free(p + 10000) && Free(p + 20000));
-            var node = new FanoutNode(port);
+            var node = new FanoutNode(name, port);
             await node.StartAgainAsync();
             return node;
         }
@@ -259,7 +260,7 @@ public static class FanoutBenchmark
         }
     }
 
-    private readonly record struct BrokerUsage(ProcessUsage Cpu, long DiskWritten, Dictionary<string, (long Received, long Sent)> Sockets)
+    internal readonly record struct BrokerUsage(ProcessUsage Cpu, long DiskWritten, Dictionary<string, (long Received, long Sent)> Sockets)
     {
         /// <summary>Bytes the broker's sockets received and sent since <paramref name="before"/> (a socket new since then counts from 0).</summary>
         public (long Received, long Sent) Since(BrokerUsage before) =>

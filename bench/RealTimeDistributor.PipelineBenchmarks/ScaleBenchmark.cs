@@ -82,7 +82,7 @@ public static class ScaleBenchmark
     /// site's distributor as processes of their own, and waits until the site has applied the whole configuration.
     /// </summary>
     internal static async Task<(Process Distributor, Process Central)> StartCenterAndSiteAsync(RtdSystem system, string site, int agents,
-        int callsPerSecond, int fullRefreshEvery, string? distributorUrls = null, int teamSize = 0)
+        int callsPerSecond, int fullRefreshEvery, string? distributorUrls = null, int teamSize = 0, Dictionary<string, string>? distributorEnvironment = null)
     {
         var center = CenterSize.Of(agents) with { TeamSize = teamSize };
         Console.WriteLine($"seeding a center of {center}");
@@ -92,9 +92,12 @@ public static class ScaleBenchmark
         await system.StopAsync(system.Central);
 
         await system.EnsureSiteAsync(site);
-        var distributor = system.StartDistributorProcess(site, "a", distributorUrls is null
-            ? new() { ["Serilog__MinimumLevel__Default"] = "Error" }
-            : new() { ["Serilog__MinimumLevel__Default"] = "Error", ["Urls"] = distributorUrls });
+        var environment = new Dictionary<string, string>(distributorEnvironment ?? []) { ["Serilog__MinimumLevel__Default"] = "Error" };
+        if (distributorUrls is not null)
+        {
+            environment["Urls"] = distributorUrls;
+        }
+        var distributor = system.StartDistributorProcess(site, "a", environment);
         var central = StartCenter(system, callsPerSecond, fullRefreshEvery);
         var applying = Stopwatch.StartNew();
         await system.WaitAppliedAsync(site, total, TimeSpan.FromMinutes(10));
