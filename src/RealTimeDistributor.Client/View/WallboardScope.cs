@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using RealTimeDistributor.Contracts;
@@ -116,12 +118,56 @@ public sealed class ScopeMembers(HashSet<string> agents, HashSet<string> shownGr
 /// type and service summaries show every row);</item>
 /// <item>configuration agent: the scope's agents; teammember, teamsupervisor, skillgroupmember: the rows of the scope's
 /// agents (their team, the teams they supervise, their skill groups);</item>
-/// <item>real-time agent: the scope's agents; skillgroup: the groups shown; calltype and service: whole;</item>
+/// <item>real-time agent: the scope's agents; skillgroup: the groups shown; calltype and service: every row, with only the
+/// columns the page's call type and service summaries draw (<see cref="SummaryColumns"/>, <see cref="ForScope"/>);</item>
 /// <item>nothing else (peripheral, routingscript: the page reads neither).</item>
 /// </list>
 /// </summary>
 public static class ScopeRule
 {
+    /// <summary>
+    /// The columns of a real-time call type or service row the page's summaries draw (wallboard.js <c>summary</c>): a scoped
+    /// connection gets those rows with only these (about a quarter of the row), a whole-site one the whole row.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SummaryColumns =
+    [
+        "callsQueuedNow", "longestInQueueSince", "callsOfferedHalf", "callsAnsweredHalf", "callsAbandonedHalf", "averageSpeedOfAnswerHalf",
+        "serviceLevelHalf", "serviceLevelTo5", "serviceLevelToday", "peripheralStatus",
+    ];
+
+    private static readonly ConditionalWeakTable<ViewRow, ViewRow> Summaries = [];
+
+    /// <summary>Whether a scope gets <paramref name="row"/> cut to <see cref="SummaryColumns"/> (a real-time call type or service row).</summary>
+    public static bool Summarized(ViewRow row) =>
+        row.Kind == SiteUpdate.RealTimeKind && row.Table is RealTimeTables.CallType or RealTimeTables.Service;
+
+    /// <summary>
+    /// <paramref name="row"/> as a scope gets it: a real-time call type or service row with only <see cref="SummaryColumns"/>
+    /// (its key, version and times kept), any other row as it is. Each row is cut once (kept while the row lives).
+    /// </summary>
+    public static ViewRow ForScope(ViewRow row) =>
+        Summarized(row) && row.Value is { ValueKind: JsonValueKind.Object } ? Summaries.GetValue(row, Summary) : row;
+
+    private static ViewRow Summary(ViewRow row)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var column in SummaryColumns)
+            {
+                if (row.Value!.Value.TryGetProperty(column, out var value))
+                {
+                    writer.WritePropertyName(column);
+                    value.WriteTo(writer);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        using var summary = JsonDocument.Parse(buffer.WrittenMemory);
+        return row with { Value = summary.RootElement.Clone() };
+    }
+
     /// <summary>The configuration tables whose rows name an agent (agentId): a scope gets the rows of its agents.</summary>
     public static bool NamesAnAgent(string kind, string table) =>
         kind == SiteUpdate.ConfigKind && table is "teammember" or "teamsupervisor" or "skillgroupmember";

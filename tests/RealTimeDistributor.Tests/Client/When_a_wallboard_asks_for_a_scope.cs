@@ -181,6 +181,36 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
     }
 
     [Fact]
+    public async Task Should_send_a_scope_the_call_types_and_services_with_only_the_columns_of_their_summaries()
+    {
+        var full = new { callsQueuedNow = 3, callsOfferedHalf = 9, serviceLevelHalf = 0.8, callsHandledToday = 40, averageHandleTimeTo5 = 120.5, serviceLevelType = 2 };
+        Change(RealTimeTables.CallType, "20", full);
+        Change(RealTimeTables.Service, "30", new { full.callsQueuedNow, full.callsHandledToday, peripheralStatus = "offline" });
+        var blue = Connect("?team=Blue");
+        var site = _feed.Connect(null)!;
+        var reset = (await NextAsync(blue)).Data;
+        Assert.Equal(["callsOfferedHalf", "callsQueuedNow", "serviceLevelHalf"], Columns(Row(reset, "realtime/calltype/20")));
+        Assert.Equal(_sequence - 1, Row(reset, "realtime/calltype/20").GetProperty("version").GetInt64());
+        Assert.Equal(["callsQueuedNow", "peripheralStatus"], Columns(Row(reset, "realtime/service/30")));
+        Assert.Equal(6, Columns(Row((await NextAsync(site)).Data, "realtime/calltype/20")).Length);
+
+        Change(RealTimeTables.CallType, "20", full with { callsQueuedNow = 4 });
+        _feed.Flush();
+        var frame = Row((await NextAsync(blue)).Data, "realtime/calltype/20");
+        Assert.Equal(["callsOfferedHalf", "callsQueuedNow", "serviceLevelHalf"], Columns(frame));
+        Assert.Equal(4, frame.GetProperty("value").GetProperty("callsQueuedNow").GetInt32());
+        Assert.Equal(_sequence, frame.GetProperty("version").GetInt64());
+        Assert.Equal(DateTimeOffset.UnixEpoch, frame.GetProperty("updatedAt").GetDateTimeOffset());
+        Assert.Equal(6, Columns(Row((await NextAsync(site)).Data, "realtime/calltype/20")).Length);
+    }
+
+    /// <summary>The row <paramref name="id"/> (kind/table/key) of a reset or frame.</summary>
+    private static JsonElement Row(JsonElement data, string id) => data.GetProperty("rows").EnumerateArray()
+        .Single(r => $"{r.GetProperty("kind").GetString()}/{r.GetProperty("table").GetString()}/{r.GetProperty("key").GetString()}" == id);
+
+    private static string[] Columns(JsonElement row) => [.. row.GetProperty("value").EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal)];
+
+    [Fact]
     public async Task Should_reset_the_scopes_whose_members_change_and_no_other()
     {
         var blue = Connect("?team=Blue");
