@@ -37,7 +37,27 @@ public static class BrowsersBenchmark
     /// <param name="Steps">Browser connections of each step and the client processes they are spread over.</param>
     /// <param name="SnapshotRequests">Then this many workstations ask the distributor for a snapshot at once (0: skip).</param>
     public sealed record Options(int Agents, int CallsPerSecond, (int Browsers, int Processes)[] Steps, TimeSpan Window, int FullRefreshEvery,
-        int SnapshotRequests);
+        int SnapshotRequests)
+    {
+        /// <summary>Only the scope mix of each step (not every browser on the whole site first).</summary>
+        public bool ScopeMixOnly { get; init; }
+    }
+
+    /// <summary>
+    /// The benchmark's options: <c>--quick</c> or the full run; with <c>RTD_BENCH_BROWSERS_AGENTS=24000</c> instead the
+    /// 2,000-browser step alone (three client processes, scope mix only, no snapshot requests) at that many agents and
+    /// calls at the full run's rate per agent (40 calls/s per 12,000 agents).
+    /// </summary>
+    public static Options OptionsOf(bool quick)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("RTD_BENCH_BROWSERS_AGENTS"), out var agents) && agents > 0)
+        {
+            return new(agents, Math.Max(1, agents / 300), [(2_000, 3)], TimeSpan.FromSeconds(quick ? 15 : 45), 30, 0) { ScopeMixOnly = true };
+        }
+        return quick
+            ? new(2_400, 20, [(100, 1), (500, 2)], TimeSpan.FromSeconds(15), 15, 200)
+            : new(12_000, 40, [(100, 1), (500, 1), (2_000, 3)], TimeSpan.FromSeconds(45), 30, 200);
+    }
 
     public static async Task RunAsync(Report report, Options options)
     {
@@ -66,7 +86,7 @@ public static class BrowsersBenchmark
 
         foreach (var (browsers, processes) in options.Steps)
         {
-            foreach (var scoped in new[] { false, true })
+            foreach (var scoped in options.ScopeMixOnly ? new[] { true } : new[] { false, true })
             {
                 await StepAsync(report, options, clients.Take(processes).ToList(), browsers, scoped, readerHttp, stalledHttp);
             }

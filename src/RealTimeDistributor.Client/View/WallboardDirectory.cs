@@ -108,11 +108,12 @@ public sealed class WallboardDirectory
     {
         HashSet<string>? teamAgents = null;
         HashSet<string>? teamMembers = null;
+        string? teamKey = null;
         if (scope.Team is { } team)
         {
-            var key = TeamOf(team);
-            teamMembers = [.. _teamMembers.Values.Where(m => m.Of == key).Select(m => m.Agent)];
-            teamAgents = [.. teamMembers, .. _teamSupervisors.Values.Where(m => m.Of == key).Select(m => m.Agent)];
+            teamKey = TeamOf(team);
+            teamMembers = [.. _teamMembers.Values.Where(m => m.Of == teamKey).Select(m => m.Agent)];
+            teamAgents = [.. teamMembers, .. _teamSupervisors.Values.Where(m => m.Of == teamKey).Select(m => m.Agent)];
         }
         HashSet<string>? requested = scope.Groups.Count == 0 ? null : [.. scope.Groups];
         HashSet<string>? groupMembers = requested is null ? null : [.. _groupMembers.Values.Where(m => requested.Contains(m.Of)).Select(m => m.Agent)];
@@ -132,6 +133,13 @@ public sealed class WallboardDirectory
         HashSet<string> shown = teamMembers is null
             ? [.. requested!]
             : [.. _groupMembers.Values.Where(m => teamMembers.Contains(m.Agent) && (requested is null || requested.Contains(m.Of))).Select(m => m.Of)];
-        return new ScopeMembers(agents, shown, teamAgents, requested, groupMembers);
+        HashSet<string> teams = [.. _teamMembers.Values.Concat(_teamSupervisors.Values).Where(m => agents.Contains(m.Agent)).Select(m => m.Of)];
+        if (teamKey is not null)
+        {
+            teams.Add(teamKey);
+        }
+        HashSet<string> groups = [.. shown, .. _groupMembers.Values.Where(m => agents.Contains(m.Agent)).Select(m => m.Of),
+            .. agents.Select(WorkingFor).OfType<string>()];
+        return new ScopeMembers(agents, shown, teamAgents, requested, groupMembers, teams, groups);
     }
 }

@@ -482,19 +482,25 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
-    /// <summary>An agent whose current call took it into or out of a scope of groups: that scope's members are resolved again (and its connections reset). Under _gate.</summary>
+    /// <summary>
+    /// An agent whose current call took it into or out of a scope of groups, or an agent of a scope working for a skill
+    /// group the scope does not name (not one of its own groups): that scope's members are resolved again (and its
+    /// connections reset with the group's configuration row). Under _gate.
+    /// </summary>
     private void FollowCalls(Pending[] pending)
     {
         foreach (var stream in _streams.Values)
         {
-            if (stream.Members is not { FollowsCalls: true } members)
+            if (stream.Members is not { } members)
             {
                 continue;
             }
             foreach (var p in pending)
             {
                 if (p.Row.Kind == SiteUpdate.RealTimeKind && p.Row.Table == RealTimeTables.Agent
-                    && members.Admits(p.Row.Key, _directory.WorkingFor(p.Row.Key)) != members.Agents.Contains(p.Row.Key))
+                    && _directory.WorkingFor(p.Row.Key) is var working
+                    && ((members.FollowsCalls && members.Admits(p.Row.Key, working) != members.Agents.Contains(p.Row.Key))
+                        || (working is not null && !members.NamedGroups.Contains(working) && members.Agents.Contains(p.Row.Key))))
                 {
                     ResolveAgain(stream); // its agents change: this agent joins or leaves them
                     break;
