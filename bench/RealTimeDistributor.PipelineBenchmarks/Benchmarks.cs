@@ -31,9 +31,7 @@ public static class Benchmarks
             : new([(12_000, 95), (24_000, 209)], [1, 50, 200], TimeSpan.FromSeconds(30), 200))),
         // issue 22: the browsers of that last hop, GET /events from 100, 500 and 2,000 browsers (10 % stalled) over real
         // client processes of a live 12,000-agent center, then 200 snapshot requests at once (docs/benchmarks.md, `fanout-browsers`)
-        new("fanout-browsers", (report, quick) => BrowsersBenchmark.RunAsync(report, quick
-            ? new(2_400, 20, [(100, 1), (500, 2)], TimeSpan.FromSeconds(15), 15, 200)
-            : new(12_000, 40, [(100, 1), (500, 1), (2_000, 3)], TimeSpan.FromSeconds(45), 30, 200))),
+        new("fanout-browsers", (report, quick) => BrowsersBenchmark.RunAsync(report, BrowsersBenchmark.OptionsOf(quick))),
         // issue 22: the client's GET /events write path alone, in one process (no broker): main's writer before the change vs the client's
         new("wallboard-write", (report, quick) => WallboardWriteBenchmark.RunAsync(report, quick
             ? new(50_000, 400, [100, 500], TimeSpan.FromSeconds(10), 1)

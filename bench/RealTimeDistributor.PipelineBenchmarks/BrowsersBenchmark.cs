@@ -37,7 +37,27 @@ public static class BrowsersBenchmark
     /// <param name="Steps">Browser connections of each step and the client processes they are spread over.</param>
     /// <param name="SnapshotRequests">Then this many workstations ask the distributor for a snapshot at once (0: skip).</param>
     public sealed record Options(int Agents, int CallsPerSecond, (int Browsers, int Processes)[] Steps, TimeSpan Window, int FullRefreshEvery,
-        int SnapshotRequests);
+        int SnapshotRequests)
+    {
+        /// <summary>Only the scope mix of each step (not every browser on the whole site first).</summary>
+        public bool ScopeMixOnly { get; init; }
+    }
+
+    /// <summary>
+    /// The benchmark's options: <c>--quick</c> or the full run; with <c>RTD_BENCH_BROWSERS_AGENTS=24000</c> instead the
+    /// 2,000-browser step alone (three client processes, scope mix only, no snapshot requests) at that many agents and
+    /// calls at the full run's rate per agent (40 calls/s per 12,000 agents).
+    /// </summary>
+    public static Options OptionsOf(bool quick)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("RTD_BENCH_BROWSERS_AGENTS"), out var agents) && agents > 0)
+        {
+            return new(agents, Math.Max(1, agents / 300), [(2_000, 3)], TimeSpan.FromSeconds(quick ? 15 : 45), 30, 0) { ScopeMixOnly = true };
+        }
+        return quick
+            ? new(2_400, 20, [(100, 1), (500, 2)], TimeSpan.FromSeconds(15), 15, 200)
+            : new(12_000, 40, [(100, 1), (500, 1), (2_000, 3)], TimeSpan.FromSeconds(45), 30, 200);
+    }
 
     public static async Task RunAsync(Report report, Options options)
     {
@@ -66,7 +86,7 @@ public static class BrowsersBenchmark
 
         foreach (var (browsers, processes) in options.Steps)
         {
-            foreach (var scoped in new[] { false, true })
+            foreach (var scoped in options.ScopeMixOnly ? new[] { true } : new[] { false, true })
             {
                 await StepAsync(report, options, clients.Take(processes).ToList(), browsers, scoped, readerHttp, stalledHttp);
             }
@@ -201,6 +221,7 @@ public static class BrowsersBenchmark
             reader.Begin(from);
         }
         var self = ProcessUsage.Read(Environment.ProcessId);
+        var rowsBefore = Browser.RowsRead;
         var peak = afterConnect.Select(u => u.RssMegabytes).ToArray();
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < options.Window)
@@ -214,6 +235,7 @@ public static class BrowsersBenchmark
         var window = watch.Elapsed;
         var end = clients.Select(c => ProcessUsage.Read(c.Process.Id)).ToList();
         var selfEnd = ProcessUsage.Read(Environment.ProcessId);
+        var rowsRead = Browser.RowsRead - rowsBefore;
         var samples = readers.Select(r => r.End()).ToList();
         await stop.CancelAsync();
         await Task.WhenAll(running);
@@ -257,6 +279,10 @@ public static class BrowsersBenchmark
                 $"CPU {(end[i].CpuSeconds - afterConnect[i].CpuSeconds) / window.TotalSeconds * 100:N0} %{(clients[i].Process.HasExited ? ", EXITED" : "")}");
         }
         report.Add(Group, $"{name}: benchmark process (the browsers) CPU", (selfEnd.CpuSeconds - self.CpuSeconds) / window.TotalSeconds * 100, "% of a core");
+        // the harness's own cost: the benchmark process's CPU over the window per row its readers read (sockets, events, parsing)
+        report.Add(Group, $"{name}: benchmark process CPU per row read", (selfEnd.CpuSeconds - self.CpuSeconds) / Math.Max(1, rowsRead) * 1e6, "µs");
+        Console.WriteLine($"  benchmark process: CPU {(selfEnd.CpuSeconds - self.CpuSeconds) / window.TotalSeconds * 100:N0} % of a core, {rowsRead:N0} rows read, " +
+            $"{(selfEnd.CpuSeconds - self.CpuSeconds) / Math.Max(1, rowsRead) * 1e6:N2} µs per row");
     }
 
     private static int FreePort()
@@ -381,7 +407,7 @@ public static class BrowsersBenchmark
                 return;
             }
             var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65_536));
-            string? name = null;
+            var name = Event.None;
             var skipping = false;
             while (true)
             {
@@ -411,25 +437,29 @@ public static class BrowsersBenchmark
                     buffer = buffer.Slice(buffer.GetPosition(1, end));
                     if (line.Length == 0)
                     {
-                        if (name == "reset")
+                        if (name == Event.Reset)
                         {
                             Connected.TrySetResult(); // the whole reset has been read, not only its first bytes
                         }
-                        name = null;
+                        name = Event.None;
                     }
                     else if (Starts(line, "data: "u8))
                     {
-                        Handle(name, line.Slice(6).ToArray());
+                        if (name == Event.Frame)
+                        {
+                            Frame(line.Slice(6));
+                        }
                     }
                     else if (Starts(line, "event: "u8))
                     {
-                        name = Encoding.UTF8.GetString(line.Slice(7));
-                        if (name == "reset")
+                        var value = line.Slice(7);
+                        name = Starts(value, "frame"u8) && value.Length == 5 ? Event.Frame : Starts(value, "reset"u8) && value.Length == 5 ? Event.Reset : Event.Other;
+                        if (name == Event.Reset)
                         {
                             Resets++;
                             _resetBytes = FirstResetBytes == 0 ? 0 : -1;
                         }
-                        if (name != "frame")
+                        if (name != Event.Frame)
                         {
                             var before = buffer.Length;
                             skipping = TrySkipData(ref buffer);
@@ -447,6 +477,14 @@ public static class BrowsersBenchmark
                     return;
                 }
             }
+        }
+
+        private enum Event
+        {
+            None,
+            Frame,
+            Reset,
+            Other,
         }
 
         /// <summary>Adds bytes of the first reset's data line as they are skipped.</summary>
@@ -476,27 +514,61 @@ public static class BrowsersBenchmark
             return true;
         }
 
-        private static bool Starts(ReadOnlySequence<byte> line, ReadOnlySpan<byte> prefix) =>
-            line.Length >= prefix.Length && line.Slice(0, prefix.Length).ToArray().AsSpan().SequenceEqual(prefix);
+        private static bool Starts(ReadOnlySequence<byte> line, ReadOnlySpan<byte> prefix) => new SequenceReader<byte>(line).IsNext(prefix);
 
-        private void Handle(string? name, byte[] data)
+        /// <summary>
+        /// A frame's data (<c>{"rows":[...],"removed":[...]}</c>), read where it lies in the pipe's buffer: the <c>version</c>
+        /// and <c>updatedAt</c> of each row (an object of either list), nothing else kept, no copy, no allocation per row.
+        /// </summary>
+        private void Frame(ReadOnlySequence<byte> data)
         {
             var from = Interlocked.Read(ref _from);
-            if (name != "frame" || from == long.MaxValue)
+            if (from == long.MaxValue)
             {
                 return;
             }
             var now = DateTimeOffset.UtcNow;
+            var reader = new Utf8JsonReader(data);
+            var (version, updatedAt, rows) = ((long?)null, (DateTimeOffset?)null, 0);
             lock (_samples)
             {
-                foreach (var (version, updatedAt) in Workstations.Rows(data))
+                while (reader.Read())
                 {
-                    if (updatedAt.UtcTicks >= from && _seen.Add(version))
+                    switch (reader.TokenType)
                     {
-                        _samples.Add((now - updatedAt).TotalMilliseconds);
+                        case JsonTokenType.StartObject when reader.CurrentDepth == 2:
+                            (version, updatedAt) = (null, null);
+                            break;
+                        case JsonTokenType.EndObject when reader.CurrentDepth == 2:
+                            rows++;
+                            if (version is { } v && updatedAt is { } at && at.UtcTicks >= from && _seen.Add(v))
+                            {
+                                _samples.Add((now - at).TotalMilliseconds);
+                            }
+                            break;
+                        case JsonTokenType.PropertyName when reader.CurrentDepth == 3:
+                            if (reader.ValueTextEquals("version"u8))
+                            {
+                                version = reader.Read() && reader.TryGetInt64(out var read) ? read : null;
+                            }
+                            else if (reader.ValueTextEquals("updatedAt"u8))
+                            {
+                                updatedAt = reader.Read() && reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var read) ? read : null;
+                            }
+                            else
+                            {
+                                reader.Skip(); // its value (the row's columns) is not timed
+                            }
+                            break;
                     }
                 }
             }
+            Interlocked.Add(ref _rowsRead, rows);
         }
+
+        private static long _rowsRead;
+
+        /// <summary>Rows of frames read while timing, by every browser.</summary>
+        public static long RowsRead => Interlocked.Read(ref _rowsRead);
     }
 }

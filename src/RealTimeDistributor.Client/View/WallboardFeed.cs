@@ -9,7 +9,8 @@ namespace RealTimeDistributor.Client.View;
 /// The last hop to the browsers (GET /events). A connection asks for a scope (<see cref="WallboardScope"/>: the page's
 /// groups and team, or the whole site); connections of the same scope share one <see cref="WallboardScopeStream"/>, at
 /// most <see cref="WallboardSettings.MaxScopes"/> of them. The view's changes are coalesced per row and, every
-/// <see cref="WallboardSettings.FrameInterval"/>, each changed row is encoded once and each scope is sent a "frame" of the
+/// <see cref="WallboardSettings.FrameInterval"/>, each changed row is encoded once (a call type or service row once more,
+/// cut to the columns the page draws, for the scopes: <see cref="ScopeRule.ForScope"/>) and each scope is sent a "frame" of the
 /// rows it holds (<see cref="ScopeRule"/>; a row that left the scope goes as removed); the "status" once a second to
 /// every connection; a "reset" (the scope's rows of the view) once per <see cref="ResetReuse"/> at most per scope. Every
 /// connection of a scope is handed the same bytes (<see cref="Wallboard"/> writes them to the socket in slices, never
@@ -391,7 +392,7 @@ public sealed class WallboardFeed : BackgroundService
             {
                 return cached;
             }
-            var scoped = members is null ? rows : [.. rows.Where(r => ScopeRule.Holds(members, r))];
+            var scoped = members is null ? rows : [.. rows.Where(r => ScopeRule.Holds(members, r)).Select(ScopeRule.ForScope)];
             var encoded = Event("reset", new
             {
                 _settings.Site,
@@ -447,6 +448,7 @@ public sealed class WallboardFeed : BackgroundService
             _rows = null; // of the last generation: not kept alive
             FollowCalls(pending);
             var encoded = new byte[]?[pending.Length];
+            var summaries = new byte[]?[pending.Length]; // a call type or service row as the scopes get it (ScopeRule.ForScope)
             var agents = pending.Select(p => ScopeRule.NamesAnAgent(p.Row.Kind, p.Row.Table) ? ScopeRule.AgentOf(p.Row) : null).ToArray();
             var rows = new List<byte[]>();
             var removed = new List<byte[]>();
@@ -459,7 +461,9 @@ public sealed class WallboardFeed : BackgroundService
                     var sent = Sent(stream.Members, pending[i], agents[i]);
                     if (sent != 0)
                     {
-                        (sent > 0 ? rows : removed).Add(encoded[i] ??= Json.Serialize(pending[i].Row));
+                        (sent > 0 ? rows : removed).Add(stream.Members is not null && ScopeRule.Summarized(pending[i].Row)
+                            ? summaries[i] ??= Json.Serialize(ScopeRule.ForScope(pending[i].Row))
+                            : encoded[i] ??= Json.Serialize(pending[i].Row));
                     }
                 }
                 if (rows.Count == 0 && removed.Count == 0)
@@ -478,19 +482,25 @@ public sealed class WallboardFeed : BackgroundService
         }
     }
 
-    /// <summary>An agent whose current call took it into or out of a scope of groups: that scope's members are resolved again (and its connections reset). Under _gate.</summary>
+    /// <summary>
+    /// An agent whose current call took it into or out of a scope of groups, or an agent of a scope working for a skill
+    /// group the scope does not name (not one of its own groups): that scope's members are resolved again (and its
+    /// connections reset with the group's configuration row). Under _gate.
+    /// </summary>
     private void FollowCalls(Pending[] pending)
     {
         foreach (var stream in _streams.Values)
         {
-            if (stream.Members is not { FollowsCalls: true } members)
+            if (stream.Members is not { } members)
             {
                 continue;
             }
             foreach (var p in pending)
             {
                 if (p.Row.Kind == SiteUpdate.RealTimeKind && p.Row.Table == RealTimeTables.Agent
-                    && members.Admits(p.Row.Key, _directory.WorkingFor(p.Row.Key)) != members.Agents.Contains(p.Row.Key))
+                    && _directory.WorkingFor(p.Row.Key) is var working
+                    && ((members.FollowsCalls && members.Admits(p.Row.Key, working) != members.Agents.Contains(p.Row.Key))
+                        || (working is not null && !members.NamedGroups.Contains(working) && members.Agents.Contains(p.Row.Key))))
                 {
                     ResolveAgain(stream); // its agents change: this agent joins or leaves them
                     break;

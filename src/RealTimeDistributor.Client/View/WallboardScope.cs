@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using RealTimeDistributor.Contracts;
@@ -88,14 +90,21 @@ public sealed class WallboardScope
 /// are also in the groups so.</item>
 /// <item><see cref="ShownGroups"/>: the skill group tiles: the groups asked for; with a team, only those (of all, without
 /// groups) that have a member of the team (not a supervisor) as a member.</item>
+/// <item><see cref="NamedTeams"/>, <see cref="NamedGroups"/>: the teams and skill groups the board names (their
+/// configuration rows: names, thresholds): the team asked for and the teams of the agents (member or supervisor); the
+/// groups shown, the agents' groups and the groups they work for now.</item>
 /// </list>
 /// </summary>
 public sealed class ScopeMembers(HashSet<string> agents, HashSet<string> shownGroups, HashSet<string>? teamAgents, HashSet<string>? requested,
-    HashSet<string>? groupMembers)
+    HashSet<string>? groupMembers, HashSet<string> namedTeams, HashSet<string> namedGroups)
 {
     public IReadOnlySet<string> Agents => agents;
 
     public IReadOnlySet<string> ShownGroups => shownGroups;
+
+    public IReadOnlySet<string> NamedTeams => namedTeams;
+
+    public IReadOnlySet<string> NamedGroups => namedGroups;
 
     /// <summary>Whether agent <paramref name="agent"/>, working now for <paramref name="working"/>, belongs to the scope.</summary>
     public bool Admits(string agent, string? working) => requested is null
@@ -105,23 +114,69 @@ public sealed class ScopeMembers(HashSet<string> agents, HashSet<string> shownGr
     /// <summary>Whether an agent's current skill group decides whether it belongs to the scope (a scope of groups).</summary>
     public bool FollowsCalls => requested is not null;
 
-    public bool SameAs(ScopeMembers? other) => other is not null && agents.SetEquals(other.Agents) && shownGroups.SetEquals(other.ShownGroups);
+    public bool SameAs(ScopeMembers? other) => other is not null && agents.SetEquals(other.Agents) && shownGroups.SetEquals(other.ShownGroups)
+        && namedTeams.SetEquals(other.NamedTeams) && namedGroups.SetEquals(other.NamedGroups);
 }
 
 /// <summary>
 /// Which rows of the view a scoped connection gets (a whole-site connection gets every row). Exactly what the page reads
 /// to draw the scope, so it draws what it draws from the whole view:
 /// <list type="bullet">
-/// <item>configuration skillgroup, team, reasoncode, calltype, service: whole (names, thresholds, reason texts; the call
-/// type and service summaries show every row);</item>
+/// <item>configuration skillgroup and team: the groups and teams the board names (<see cref="ScopeMembers.NamedGroups"/>,
+/// <see cref="ScopeMembers.NamedTeams"/>); reasoncode, calltype, service: whole (reason texts; the call type and service
+/// summaries show every row);</item>
 /// <item>configuration agent: the scope's agents; teammember, teamsupervisor, skillgroupmember: the rows of the scope's
 /// agents (their team, the teams they supervise, their skill groups);</item>
-/// <item>real-time agent: the scope's agents; skillgroup: the groups shown; calltype and service: whole;</item>
+/// <item>real-time agent: the scope's agents; skillgroup: the groups shown; calltype and service: every row, with only the
+/// columns the page's call type and service summaries draw (<see cref="SummaryColumns"/>, <see cref="ForScope"/>);</item>
 /// <item>nothing else (peripheral, routingscript: the page reads neither).</item>
 /// </list>
 /// </summary>
 public static class ScopeRule
 {
+    /// <summary>
+    /// The columns of a real-time call type or service row the page's summaries draw (wallboard.js <c>summary</c>): a scoped
+    /// connection gets those rows with only these (about a quarter of the row), a whole-site one the whole row.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SummaryColumns =
+    [
+        "callsQueuedNow", "longestInQueueSince", "callsOfferedHalf", "callsAnsweredHalf", "callsAbandonedHalf", "averageSpeedOfAnswerHalf",
+        "serviceLevelHalf", "serviceLevelTo5", "serviceLevelToday", "peripheralStatus",
+    ];
+
+    private static readonly ConditionalWeakTable<ViewRow, ViewRow> Summaries = [];
+
+    /// <summary>Whether a scope gets <paramref name="row"/> cut to <see cref="SummaryColumns"/> (a real-time call type or service row).</summary>
+    public static bool Summarized(ViewRow row) =>
+        row.Kind == SiteUpdate.RealTimeKind && row.Table is RealTimeTables.CallType or RealTimeTables.Service;
+
+    /// <summary>
+    /// <paramref name="row"/> as a scope gets it: a real-time call type or service row with only <see cref="SummaryColumns"/>
+    /// (its key, version and times kept), any other row as it is. Each row is cut once (kept while the row lives).
+    /// </summary>
+    public static ViewRow ForScope(ViewRow row) =>
+        Summarized(row) && row.Value is { ValueKind: JsonValueKind.Object } ? Summaries.GetValue(row, Summary) : row;
+
+    private static ViewRow Summary(ViewRow row)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var column in SummaryColumns)
+            {
+                if (row.Value!.Value.TryGetProperty(column, out var value))
+                {
+                    writer.WritePropertyName(column);
+                    value.WriteTo(writer);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        using var summary = JsonDocument.Parse(buffer.WrittenMemory);
+        return row with { Value = summary.RootElement.Clone() };
+    }
+
     /// <summary>The configuration tables whose rows name an agent (agentId): a scope gets the rows of its agents.</summary>
     public static bool NamesAnAgent(string kind, string table) =>
         kind == SiteUpdate.ConfigKind && table is "teammember" or "teamsupervisor" or "skillgroupmember";
@@ -129,7 +184,9 @@ public static class ScopeRule
     /// <summary>Whether a scope of <paramref name="members"/> gets <paramref name="row"/>.</summary>
     public static bool Holds(ScopeMembers members, ViewRow row) => (row.Kind, row.Table) switch
     {
-        (SiteUpdate.ConfigKind, "skillgroup" or "team" or "reasoncode" or "calltype" or "service") => true,
+        (SiteUpdate.ConfigKind, "skillgroup") => members.NamedGroups.Contains(row.Key),
+        (SiteUpdate.ConfigKind, "team") => members.NamedTeams.Contains(row.Key),
+        (SiteUpdate.ConfigKind, "reasoncode" or "calltype" or "service") => true,
         (SiteUpdate.ConfigKind, "agent") => members.Agents.Contains(row.Key),
         (SiteUpdate.ConfigKind, "teammember" or "teamsupervisor" or "skillgroupmember") => AgentOf(row) is { } agent && members.Agents.Contains(agent),
         (SiteUpdate.RealTimeKind, RealTimeTables.Agent) => members.Agents.Contains(row.Key),

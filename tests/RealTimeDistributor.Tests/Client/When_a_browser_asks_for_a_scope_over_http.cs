@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -78,9 +79,17 @@ public sealed class When_a_browser_asks_for_a_scope_over_http(ITestOutputHelper 
         // the board of team 5: its 15 members and its supervisor; its members' skill groups' tiles
         var agents = Enumerable.Range(1, Agents).Where(a => TeamOf(a) == 5).Append(SupervisorOf(5)).Select(a => $"{a}").ToHashSet();
         var tiles = Enumerable.Range(1, Agents).Where(a => TeamOf(a) == 5).SelectMany(GroupsOf).Select(g => $"{g}").ToHashSet();
+        // the teams and groups it names: team 5, its agents' teams (the supervisor's, team 6) and the teams they supervise
+        // (team 4's supervisor is a member of team 5); the tiles and the agents' groups (the supervisor's too)
+        var teams = center.Where(r => r.Table is "teammember" or "teamsupervisor" && agents.Contains(r.Value!.Value.GetProperty("agentId").GetRawText()))
+            .Select(r => r.Value!.Value.GetProperty("teamId").GetRawText()).Append("5").ToHashSet();
+        var groups = agents.SelectMany(a => GroupsOf(int.Parse(a, CultureInfo.InvariantCulture))).Select(g => $"{g}").Concat(tiles).ToHashSet();
+        Assert.Equal(["4", "5", "6"], teams.Order(StringComparer.Ordinal));
         var expected = center.Where(r => (r.Kind, r.Table) switch
         {
-            ("config", "skillgroup" or "team" or "reasoncode" or "calltype" or "service") or ("realtime", "calltype" or "service") => true,
+            ("config", "reasoncode" or "calltype" or "service") or ("realtime", "calltype" or "service") => true,
+            ("config", "team") => teams.Contains(r.Key),
+            ("config", "skillgroup") => groups.Contains(r.Key),
             ("config", "agent") or ("realtime", "agent") => agents.Contains(r.Key),
             ("config", "teammember" or "teamsupervisor" or "skillgroupmember") => agents.Contains(r.Value!.Value.GetProperty("agentId").GetRawText()),
             ("realtime", "skillgroup") => tiles.Contains(r.Key),

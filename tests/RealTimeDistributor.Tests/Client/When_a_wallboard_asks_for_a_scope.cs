@@ -52,11 +52,7 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
 
     public void Dispose() => _feed.Dispose();
 
-    private static readonly string[] Whole =
-    [
-        "config/calltype/20", "config/reasoncode/1", "config/service/30", "config/skillgroup/10", "config/skillgroup/11", "config/skillgroup/12",
-        "config/team/7", "config/team/8", "realtime/calltype/20", "realtime/service/30",
-    ];
+    private static readonly string[] Whole = ["config/calltype/20", "config/reasoncode/1", "config/service/30", "realtime/calltype/20", "realtime/service/30"];
 
     private static WallboardScope Scope(string query)
     {
@@ -127,7 +123,9 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
         Assert.Equal(Expected(
             "config/agent/1001", "config/agent/1002", "config/agent/1003", "config/skillgroupmember/201", "config/skillgroupmember/202",
             "config/skillgroupmember/203", "config/teammember/101", "config/teammember/102", "config/teammember/103", "config/teamsupervisor/1",
-            "realtime/agent/1001", "realtime/agent/1002", "realtime/agent/1003", "realtime/skillgroup/10", "realtime/skillgroup/11"), Keys(reset.Data));
+            "realtime/agent/1001", "realtime/agent/1002", "realtime/agent/1003", "realtime/skillgroup/10", "realtime/skillgroup/11",
+            // the groups and teams it names: the tiles, its agents' groups (the supervisor's Billing), their teams (the supervisor's Green)
+            "config/skillgroup/10", "config/skillgroup/11", "config/skillgroup/12", "config/team/7", "config/team/8"), Keys(reset.Data));
         Assert.Equal(3, reset.Data.GetProperty("scope").GetProperty("agents").GetInt32());
 
         // by id: the same rows
@@ -141,13 +139,15 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
         var reset = await NextAsync(Connect("?group=11"));
         Assert.Equal(Expected(
             "config/agent/1002", "config/agent/1006", "config/skillgroupmember/202", "config/skillgroupmember/206", "config/teammember/102",
-            "config/teammember/106", "realtime/agent/1002", "realtime/agent/1006", "realtime/skillgroup/11"), Keys(reset.Data));
+            "config/teammember/106", "realtime/agent/1002", "realtime/agent/1006", "realtime/skillgroup/11",
+            "config/skillgroup/11", "config/skillgroup/12", "config/team/7", "config/team/8"), Keys(reset.Data)); // not Sales (10): no agent of it
 
         // team and groups: the team's agents in the groups; the tiles of the groups that have a member of the team
         var both = await NextAsync(Connect("?team=Green&group=10,11"));
         Assert.Equal(Expected(
             "config/agent/1004", "config/agent/1006", "config/skillgroupmember/204", "config/skillgroupmember/206", "config/teammember/104",
-            "config/teammember/106", "realtime/agent/1004", "realtime/agent/1006", "realtime/skillgroup/10"), Keys(both.Data));
+            "config/teammember/106", "realtime/agent/1004", "realtime/agent/1006", "realtime/skillgroup/10",
+            "config/skillgroup/10", "config/skillgroup/11", "config/skillgroup/12", "config/team/8"), Keys(both.Data));
     }
 
     [Fact]
@@ -181,6 +181,36 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
     }
 
     [Fact]
+    public async Task Should_send_a_scope_the_call_types_and_services_with_only_the_columns_of_their_summaries()
+    {
+        var full = new { callsQueuedNow = 3, callsOfferedHalf = 9, serviceLevelHalf = 0.8, callsHandledToday = 40, averageHandleTimeTo5 = 120.5, serviceLevelType = 2 };
+        Change(RealTimeTables.CallType, "20", full);
+        Change(RealTimeTables.Service, "30", new { full.callsQueuedNow, full.callsHandledToday, peripheralStatus = "offline" });
+        var blue = Connect("?team=Blue");
+        var site = _feed.Connect(null)!;
+        var reset = (await NextAsync(blue)).Data;
+        Assert.Equal(["callsOfferedHalf", "callsQueuedNow", "serviceLevelHalf"], Columns(Row(reset, "realtime/calltype/20")));
+        Assert.Equal(_sequence - 1, Row(reset, "realtime/calltype/20").GetProperty("version").GetInt64());
+        Assert.Equal(["callsQueuedNow", "peripheralStatus"], Columns(Row(reset, "realtime/service/30")));
+        Assert.Equal(6, Columns(Row((await NextAsync(site)).Data, "realtime/calltype/20")).Length);
+
+        Change(RealTimeTables.CallType, "20", full with { callsQueuedNow = 4 });
+        _feed.Flush();
+        var frame = Row((await NextAsync(blue)).Data, "realtime/calltype/20");
+        Assert.Equal(["callsOfferedHalf", "callsQueuedNow", "serviceLevelHalf"], Columns(frame));
+        Assert.Equal(4, frame.GetProperty("value").GetProperty("callsQueuedNow").GetInt32());
+        Assert.Equal(_sequence, frame.GetProperty("version").GetInt64());
+        Assert.Equal(DateTimeOffset.UnixEpoch, frame.GetProperty("updatedAt").GetDateTimeOffset());
+        Assert.Equal(6, Columns(Row((await NextAsync(site)).Data, "realtime/calltype/20")).Length);
+    }
+
+    /// <summary>The row <paramref name="id"/> (kind/table/key) of a reset or frame.</summary>
+    private static JsonElement Row(JsonElement data, string id) => data.GetProperty("rows").EnumerateArray()
+        .Single(r => $"{r.GetProperty("kind").GetString()}/{r.GetProperty("table").GetString()}/{r.GetProperty("key").GetString()}" == id);
+
+    private static string[] Columns(JsonElement row) => [.. row.GetProperty("value").EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal)];
+
+    [Fact]
     public async Task Should_reset_the_scopes_whose_members_change_and_no_other()
     {
         var blue = Connect("?team=Blue");
@@ -210,6 +240,27 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
         Assert.Contains("realtime/agent/1001", Keys(joined.Data));
         Assert.Contains("config/skillgroupmember/201", Keys(joined.Data));
         Assert.Equal(2, _feed.ScopeChanges);
+    }
+
+    [Fact]
+    public async Task Should_reset_a_scope_whose_agent_works_for_a_group_it_does_not_name()
+    {
+        var support = Connect("?group=11");
+        Assert.DoesNotContain("config/skillgroup/10", Keys((await NextAsync(support)).Data));
+
+        // a rename of Sales, which Support's board does not name, is not sent to it; Billing's is
+        Configure("skillgroup", "10", new { name = "Sales EMEA" });
+        Configure("skillgroup", "12", new { name = "Billing EMEA" });
+        _feed.Flush();
+        Assert.Equal(["config/skillgroup/12"], Keys((await NextAsync(support)).Data));
+
+        // 1002, a member of Support, now works a Sales call: its grid row names Sales, so the board gets a reset with Sales' row
+        Change(RealTimeTables.Agent, "1002", new { state = "talking", skillGroupId = 10 });
+        _feed.Flush();
+        var reset = await NextAsync(support);
+        Assert.Equal("reset", reset.Name);
+        Assert.Contains("config/skillgroup/10", Keys(reset.Data));
+        Assert.Equal(1, _feed.ScopeChanges);
     }
 
     [Fact]
