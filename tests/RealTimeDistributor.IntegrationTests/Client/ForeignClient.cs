@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using RealTimeDistributor.IntegrationTests.Support;
 using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
@@ -8,7 +9,7 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// foreign_client.py (the Python workstation of docs/wire-format.md) run by a test as a workstation's own broker user: its
 /// output lines as they come, a wait for a line, and its end. Arguments: those of the script after site and workstation.
 /// </summary>
-internal sealed class ForeignClient : IDisposable
+public sealed class ForeignClient : IDisposable
 {
     private readonly Process _python;
     private readonly List<string> _lines = [];
@@ -115,5 +116,34 @@ internal sealed class ForeignClient : IDisposable
             _python.Kill();
         }
         _python.Dispose();
+    }
+}
+
+/// <summary>
+/// A test of <see cref="ForeignClient"/> on a running site: skill group 11 ("Support") in the replica before the Python
+/// client starts (its snapshot holds it), then the client started as its workstation's own broker user, ready.
+/// </summary>
+public abstract class ForeignClientTest : SystemTest
+{
+    protected override bool StartsDistributor => true;
+
+    protected async Task<ForeignClient> StartPythonAsync(string workstation, params string[] arguments)
+    {
+        await SeedPeripheralAsync();
+        await PutAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
+        await Eventually.Until(() => Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM skillgroup WHERE id = 11"), n => n == 1,
+            "skill group 11 in the replica");
+        var users = await CreateRoleUsersAsync([Site], workstations: [(Site, workstation)]);
+        var python = ForeignClient.Start(Site, workstation, users.For("workstation", Site, workstation), arguments);
+        try
+        {
+            await python.LineAsync(l => l == "ready", TimeSpan.FromSeconds(30), "it was ready");
+            return python;
+        }
+        catch
+        {
+            python.Dispose();
+            throw;
+        }
     }
 }

@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
 using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
@@ -18,24 +17,15 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// site's replica holds, with one snapshot (the first), no gap. The shared broker is not restarted: only the client's
 /// own connection is closed.
 /// </summary>
-public sealed class When_a_foreign_client_loses_its_connection : SystemTest
+public sealed class When_a_foreign_client_loses_its_connection : ForeignClientTest
 {
     private const int Changes = 30;
     private const long FinalVersion = 1000;
 
-    protected override bool StartsDistributor => true;
-
     [Fact]
     public async Task Should_reconnect_and_resume_its_queue_without_a_gap_or_a_snapshot()
     {
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
-        await Eventually.Until(() => Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM skillgroup WHERE id = 11"), n => n == 1,
-            "skill group 11 in the replica");
-        var users = await CreateRoleUsersAsync([Site], workstations: [(Site, "py2")]);
-        using var python = ForeignClient.Start(Site, "py2", users.For("workstation", Site, "py2"),
-            "10", "final", "10", "agentsReady", FinalVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), "120");
-        await python.LineAsync(l => l == "ready", TimeSpan.FromSeconds(30), "it was ready");
+        using var python = await StartPythonAsync("py2", "10", "final", "10", "agentsReady", $"{FinalVersion}", "120");
         using var management = Management();
         var publisher = Rtd.Central.Services.GetRequiredService<RealTimePublisher>();
 

@@ -2,8 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
-using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
 
@@ -15,20 +13,12 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// (its chain head the row's site sequence, so no gap), as the workstation's own broker user (it may declare its own
 /// queues and check that the site's exchanges exist, nothing more). infra/client-tools-up.sh installs python3-pika.
 /// </summary>
-public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
+public sealed class When_a_foreign_client_reads_the_site_exchanges : ForeignClientTest
 {
-    protected override bool StartsDistributor => true;
-
     [Fact]
     public async Task Should_read_a_real_time_row_and_a_configuration_change_from_python()
     {
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
-        await Eventually.Until(() => Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM skillgroup WHERE id = 11"), n => n == 1,
-            "skill group 11 in the replica");
-        var users = await CreateRoleUsersAsync([Site], workstations: [(Site, "py1")]);
-        using var python = ForeignClient.Start(Site, "py1", users.For("workstation", Site, "py1"), "10", "Sales EMEA", "10", "agentsReady", "4", "30");
-        await python.LineAsync(l => l == "ready", TimeSpan.FromSeconds(30), "it was ready");
+        using var python = await StartPythonAsync("py1", "10", "Sales EMEA", "10", "agentsReady", "4", "30");
 
         await PutAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
         await PutAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
