@@ -91,7 +91,8 @@ public static class ClientRestartBenchmark
             [.. Keys.Take(1000).Select(k => new RealTimeRow(k, m, at, Json.ToElement(new
             {
                 agentId = k, state = "Talking", reasonCode = 0, skillGroupId = 5001, teamId = 101, stateSince = at, callsToday = 12, direction = "inbound",
-            })))], at) { FirstSiteSequence = (1000L * m) - 999, PreviousSiteSequence = 1000L * (m - 1) })).ToList();
+            })))], at)
+        { FirstSiteSequence = (1000L * m) - 999, PreviousSiteSequence = 1000L * (m - 1) })).ToList();
         var view = new ClientView();
         view.Load(0, []);
         double CpuMs(Action<int> work)
