@@ -94,7 +94,11 @@ public sealed class ForeignClient : IDisposable
     /// <summary>Waits until it exits by itself; then its exit code must be 0.</summary>
     public async Task SucceedsAsync(TimeSpan timeout, Func<Task<string>> context)
     {
-        await _python.WaitForExitAsync().WaitAsync(timeout);
+        await Task.WhenAny(_python.WaitForExitAsync(), Task.Delay(timeout));
+        if (!_python.HasExited)
+        {
+            Assert.Fail($"python did not end within {timeout}: {string.Join('\n', Lines)}\n{await context()}");
+        }
         Assert.True(_python.ExitCode == 0, $"python exited {_python.ExitCode}: {string.Join('\n', Lines)}\n{await _errors}\n{await context()}");
     }
 
