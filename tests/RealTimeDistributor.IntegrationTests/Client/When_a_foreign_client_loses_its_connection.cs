@@ -11,7 +11,7 @@ using RealTimeDistributor.Testing;
 namespace RealTimeDistributor.IntegrationTests.Client;
 
 /// <summary>
-/// docs/wire-format.md's reconnect, in the Python workstation: the broker closes its connection twice (the management
+/// docs/wire-format.md's reconnect, in the Python workstation: the broker closes its connection three times (the management
 /// API's close, as an operator or a broker restart would) while configuration changes and live rows keep coming; it
 /// connects again with its jittered wait, consumes its durable queue on from where it was, and ends holding what the
 /// site's replica holds, with one snapshot (the first), no gap. The shared broker is not restarted: only the client's
