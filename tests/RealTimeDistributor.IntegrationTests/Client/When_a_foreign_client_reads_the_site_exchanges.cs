@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
-using RealTimeDistributor.IntegrationTests.Support;
-using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
 
@@ -17,86 +13,27 @@ namespace RealTimeDistributor.IntegrationTests.Client;
 /// (its chain head the row's site sequence, so no gap), as the workstation's own broker user (it may declare its own
 /// queues and check that the site's exchanges exist, nothing more). infra/client-tools-up.sh installs python3-pika.
 /// </summary>
-public sealed class When_a_foreign_client_reads_the_site_exchanges : SystemTest
+public sealed class When_a_foreign_client_reads_the_site_exchanges : ForeignClientTest
 {
-    protected override bool StartsDistributor => true;
-
     [Fact]
     public async Task Should_read_a_real_time_row_and_a_configuration_change_from_python()
     {
-        await SeedPeripheralAsync();
-        await PutAsync("skillgroup", 11, new { name = "Support", peripheralId = 1 });
-        await Eventually.Until(() => Rtd.QueryReplicaAsync<long>(Site, "SELECT count(*) FROM skillgroup WHERE id = 11"), n => n == 1,
-            "skill group 11 in the replica");
-        var script = Path.Combine(AppContext.BaseDirectory, "Client", "foreign_client.py");
-        var start = new ProcessStartInfo("/usr/bin/python3", [script, Site, "py1", "10", "Sales EMEA", "10", "agentsReady", "4", "30"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        TestSettings.SetBrokerEnvironment(start);
-        // as the workstation's own broker user (roles.conf), not the tests' full-rights one: what a real workstation gets
-        var users = await CreateRoleUsersAsync([Site], workstations: [(Site, "py1")]);
-        var workstation = users.For("workstation", Site, "py1");
-        start.Environment["RTD_RABBITMQ_USER"] = workstation.User;
-        start.Environment["RTD_RABBITMQ_PASSWORD"] = workstation.Password;
-        using var python = Process.Start(start)!;
-        var lines = new List<string>();
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        python.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-            lock (lines)
-            {
-                lines.Add(e.Data);
-            }
-            if (e.Data == "ready")
-            {
-                ready.TrySetResult();
-            }
-        };
-        var errors = python.StandardError.ReadToEndAsync();
-        python.BeginOutputReadLine();
-        try
-        {
-            await Task.WhenAny(ready.Task, python.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(30));
-            if (!ready.Task.IsCompleted)
-            {
-                Assert.Fail($"the python client did not start: {await errors}");
-            }
+        using var python = await StartPythonAsync("py1", "10", "Sales EMEA", "10", "agentsReady", "4", "30");
 
-            await PutAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
-            await PutAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
-            await Rtd.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
-                [new RealTimeRow("10", 7, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = 4, agentsTalking = 2, agentsNotReady = 0 }))],
-                fullRefresh: true, CancellationToken.None);
-            await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
-        }
-        finally
-        {
-            if (!python.HasExited)
-            {
-                python.Kill();
-            }
-        }
-
-        string[] output;
-        lock (lines)
-        {
-            output = [.. lines];
-        }
-        Assert.True(python.ExitCode == 0, $"python exited {python.ExitCode}: {string.Join('\n', output)}\n{await errors}\n"
-            + $"replica site sequence {await Rtd.SiteSequenceAsync(Site)}, "
+        await PutAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
+        await PutAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
+        await Rtd.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
+            [new RealTimeRow("10", 7, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = 4, agentsTalking = 2, agentsNotReady = 0 }))],
+            fullRefresh: true, CancellationToken.None);
+        await python.SucceedsAsync(TimeSpan.FromSeconds(45), async () => $"replica site sequence {await Rtd.SiteSequenceAsync(Site)}, "
             + $"central {await Rtd.CentralApi.GetStringAsync("/api/sequence")}");
-        using var snapshot = JsonDocument.Parse(Assert.Single(output, l => l.StartsWith("snapshot ", StringComparison.Ordinal))["snapshot ".Length..]);
-        Assert.InRange(snapshot.RootElement.GetProperty("watermark").GetInt64(), 2, long.MaxValue);
-        var snapshotRow = Assert.Single(snapshot.RootElement.GetProperty("rows").EnumerateArray());
+
+        var snapshot = Assert.Single(python.Prefixed("snapshot"));
+        Assert.InRange(snapshot.GetProperty("watermark").GetInt64(), 2, long.MaxValue);
+        var snapshotRow = Assert.Single(snapshot.GetProperty("rows").EnumerateArray());
         Assert.Equal(("config", "skillgroup", "11", "Support"), (snapshotRow.GetProperty("kind").GetString(), snapshotRow.GetProperty("table").GetString(),
             snapshotRow.GetProperty("key").GetString(), snapshotRow.GetProperty("value").GetProperty("name").GetString()));
-        var messages = output.Where(l => l.StartsWith('{') && !l.Contains("\"summary\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var messages = python.Messages();
         var config = Assert.Single(messages, m => m.GetProperty("kind").GetString() == "config");
         Assert.Equal("skillgroup.10", config.GetProperty("routingKey").GetString());
         Assert.Equal("Sales EMEA", config.GetProperty("config").GetProperty("row").GetProperty("name").GetString());
