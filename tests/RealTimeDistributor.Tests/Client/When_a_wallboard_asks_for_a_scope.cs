@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using RealTimeDistributor.Client;
 using RealTimeDistributor.Client.View;
@@ -178,6 +179,22 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
         Assert.Equal(["realtime/agent/1001", "realtime/agent/1004", "realtime/agent/1006", "realtime/calltype/20"], Keys((await NextAsync(site)).Data));
         Assert.Equal(3, _feed.ResetsEncoded);
         Assert.Equal(0, _feed.ScopeChanges);
+    }
+
+    [Fact]
+    public void Should_cut_call_types_and_services_to_every_column_the_page_s_summaries_read()
+    {
+        // the page (wallboard.js) draws both summaries from `r`, a live row's value, in summary() and peripheralChip():
+        // a column read there but cut for a scope would show blank on every scoped board
+        using var page = new StreamReader(typeof(ScopeRule).Assembly.GetManifestResourceStream("wallboard/wallboard.js")!);
+        var script = page.ReadToEnd();
+        var read = new[] { "function summary(", "function peripheralChip(" }
+            .Select(start => script[script.IndexOf(start, StringComparison.Ordinal)..])
+            .SelectMany(body => Regex.Matches(body[..body.IndexOf("\n}\n", StringComparison.Ordinal)], @"\br\.([A-Za-z0-9]+)"))
+            .Select(m => m.Groups[1].Value)
+            .ToHashSet();
+        Assert.Contains("callsQueuedNow", read);
+        Assert.Empty(read.Except(ScopeRule.SummaryColumns));
     }
 
     [Fact]
