@@ -200,7 +200,7 @@ public static class ClientRestartBenchmark
         });
         // the broker is back when its AMQP listener accepts a connection (node.sh start returns seconds later, once the
         // node reports itself started: under load, after most clients are back)
-        var up = await ListeningAsync(SiteStack.RabbitPort);
+        var up = await BrokerRestarts.ListeningAsync(SiteStack.RabbitPort);
         var stoppedFor = restart.Elapsed;
         var upSequence = await SiteStack.QueryAsync<long>(replica, "SELECT site_sequence FROM sync_state");
         var upCpu = CpuSample.Take(processes);
@@ -326,26 +326,6 @@ public static class ClientRestartBenchmark
     }
 
     private sealed record Stats(long LastSiteSequence, long Snapshots, long Gaps, long RealTimeRows);
-
-    /// <summary>The moment the node at <paramref name="port"/> accepts a TCP connection again (polled every 50 ms, at most 5 minutes).</summary>
-    private static async Task<DateTimeOffset> ListeningAsync(int port)
-    {
-        var polling = Stopwatch.StartNew();
-        while (polling.Elapsed < TimeSpan.FromMinutes(5))
-        {
-            using var probe = new System.Net.Sockets.TcpClient();
-            try
-            {
-                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return DateTimeOffset.UtcNow;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50));
-            }
-        }
-        throw new TimeoutException($"the site node did not listen on port {port} within 5 minutes");
-    }
 
     private static async Task<Stats?> StatsAsync(HttpClient http, int port)
     {

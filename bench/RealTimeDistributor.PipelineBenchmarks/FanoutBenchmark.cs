@@ -651,7 +651,7 @@ public static class FanoutBenchmark
                 }
                 connection.ConnectionShutdownAsync += (_, _) =>
                 {
-                    _ = Task.Run(ReconnectAsync);
+                    _ = Task.Run(() => BrokerRestarts.ReconnectAsync(() => _stopped, ConnectAsync));
                     return Task.CompletedTask;
                 };
                 var previous = Interlocked.Exchange(ref _connection, connection);
@@ -664,28 +664,6 @@ public static class FanoutBenchmark
             {
                 await connection.DisposeAsync();
                 throw;
-            }
-        }
-
-        private async Task ReconnectAsync()
-        {
-            for (var attempt = 0; !_stopped; attempt++)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(Random.Shared.NextDouble() * Math.Min(4, 0.5 * (1 << Math.Min(attempt, 4)))));
-                if (_stopped)
-                {
-                    return;
-                }
-                try
-                {
-                    await ConnectAsync();
-                    return;
-                }
-                catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException
-                    or RabbitMQ.Client.Exceptions.OperationInterruptedException or TimeoutException)
-                {
-                    // still down: back off and try again
-                }
             }
         }
 

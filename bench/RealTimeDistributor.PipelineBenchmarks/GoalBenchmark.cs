@@ -233,7 +233,7 @@ public static class GoalBenchmark
         await node.StopAsync();
         await Task.Delay(TimeSpan.FromSeconds(2));
         var starting = node.StartAgainAsync();
-        var up = await ListeningAsync(node.Port);
+        var up = await BrokerRestarts.ListeningAsync(node.Port);
         var upSequence = await system.SiteSequenceAsync(site);
         report.Add(Group, $"{name}: broker stop + 2 s + start, until it listens", down.Elapsed.TotalSeconds, "s");
         workstations.AwaitFresh(upSequence);
@@ -316,26 +316,6 @@ public static class GoalBenchmark
         {
             return null;
         }
-    }
-
-    /// <summary>The moment the node's AMQP port accepts a TCP connection again (polled every 50 ms, at most 5 minutes).</summary>
-    private static async Task<DateTimeOffset> ListeningAsync(int port)
-    {
-        var polling = Stopwatch.StartNew();
-        while (polling.Elapsed < TimeSpan.FromMinutes(5))
-        {
-            using var probe = new System.Net.Sockets.TcpClient();
-            try
-            {
-                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return DateTimeOffset.UtcNow;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50));
-            }
-        }
-        throw new TimeoutException($"the site node did not listen on port {port} within 5 minutes");
     }
 
     /// <summary>Seconds from <paramref name="up"/> to each connection's <c>connected_at</c> on the node (the management API's list lags: polled until it settles, at most 30 s).</summary>
@@ -527,7 +507,7 @@ public static class GoalBenchmark
                 {
                     if (!_stopped)
                     {
-                        _ = Task.Run(ReconnectAsync);
+                        _ = Task.Run(() => BrokerRestarts.ReconnectAsync(() => _stopped, ConnectAsync));
                     }
                     return Task.CompletedTask;
                 };
@@ -540,28 +520,6 @@ public static class GoalBenchmark
             {
                 await connection.DisposeAsync();
                 throw;
-            }
-        }
-
-        private async Task ReconnectAsync()
-        {
-            for (var attempt = 0; !_stopped; attempt++)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(Random.Shared.NextDouble() * Math.Min(4, 0.5 * (1 << Math.Min(attempt, 4)))));
-                if (_stopped)
-                {
-                    return;
-                }
-                try
-                {
-                    await ConnectAsync();
-                    return;
-                }
-                catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException
-                    or RabbitMQ.Client.Exceptions.OperationInterruptedException or TimeoutException)
-                {
-                    // still down: back off and try again
-                }
             }
         }
 
