@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
@@ -10,8 +11,9 @@ namespace RealTimeDistributor.Client.View;
 /// groups and team, or the whole site); connections of the same scope share one <see cref="WallboardScopeStream"/>, at
 /// most <see cref="WallboardSettings.MaxScopes"/> of them. The view's changes are coalesced per row and, every
 /// <see cref="WallboardSettings.FrameInterval"/>, each changed row is encoded once (a call type or service row once more,
-/// cut to the columns the page draws, for the scopes: <see cref="ScopeRule.ForScope"/>) and each scope is sent a "frame" of the
-/// rows it holds (<see cref="ScopeRule"/>; a row that left the scope goes as removed); the "status" once a second to
+/// cut to the columns the page draws, for the scopes: <see cref="ScopeRule.ForScope"/>, and sent them only when one of
+/// those columns changed: <see cref="SummariesChanged"/>) and each scope is sent a "frame" of the rows it holds
+/// (<see cref="ScopeRule"/>; a row that left the scope goes as removed); the "status" once a second to
 /// every connection; a "reset" (the scope's rows of the view) once per <see cref="ResetReuse"/> at most per scope. Every
 /// connection of a scope is handed the same bytes (<see cref="Wallboard"/> writes them to the socket in slices, never
 /// copied whole). After a reset a connection reads the frames since it from the last <see cref="ResumeFrames"/> its
@@ -50,6 +52,8 @@ public sealed class WallboardFeed : BackgroundService
     private readonly HashSet<WallboardConnection> _connections = [];
     private readonly Dictionary<string, WallboardScopeStream> _streams = [];
     private readonly WallboardDirectory _directory = new();
+    // the columns a scope draws of each call type and service row (ScopeRule.ForScope) as the scopes were last sent them
+    private readonly Dictionary<(string Table, string Key), JsonElement> _summariesSent = [];
     private long _resolved; // the directory's version the scopes' members were resolved at
     private long _streamNumbers;
     private long _generation; // moves with every frame and reload: the view's rows of one generation serve every reset of it
@@ -139,6 +143,7 @@ public sealed class WallboardFeed : BackgroundService
         lock (_gate)
         {
             _pending.Clear();
+            _summariesSent.Clear(); // the scopes' resets hold the loaded rows: the next change of each is sent
             _generation++;
             _rows = null;
             _directory.Load(rows);
@@ -381,6 +386,7 @@ public sealed class WallboardFeed : BackgroundService
                         return;
                     }
                     members = stream.Members;
+                    stream.SendsEveryPending = true; // the rows may hold a pending value its next frame would not send again
                     if (_rows is not { } held || held.Generation != _generation)
                     {
                         _rows = held = (_generation, _view.Rows());
@@ -449,6 +455,7 @@ public sealed class WallboardFeed : BackgroundService
             FollowCalls(pending);
             var encoded = new byte[]?[pending.Length];
             var summaries = new byte[]?[pending.Length]; // a call type or service row as the scopes get it (ScopeRule.ForScope)
+            var drawnChanged = SummariesChanged(pending);
             var agents = pending.Select(p => ScopeRule.NamesAnAgent(p.Row.Kind, p.Row.Table) ? ScopeRule.AgentOf(p.Row) : null).ToArray();
             var rows = new List<byte[]>();
             var removed = new List<byte[]>();
@@ -459,6 +466,10 @@ public sealed class WallboardFeed : BackgroundService
                 for (var i = 0; i < pending.Length; i++)
                 {
                     var sent = Sent(stream.Members, pending[i], agents[i]);
+                    if (sent > 0 && stream.Members is not null && !drawnChanged[i] && !stream.SendsEveryPending)
+                    {
+                        continue; // a call type or service row of which no column the scope draws changed
+                    }
                     if (sent != 0)
                     {
                         (sent > 0 ? rows : removed).Add(stream.Members is not null && ScopeRule.Summarized(pending[i].Row)
@@ -466,6 +477,7 @@ public sealed class WallboardFeed : BackgroundService
                             : encoded[i] ??= Json.Serialize(pending[i].Row));
                     }
                 }
+                stream.SendsEveryPending = false;
                 if (rows.Count == 0 && removed.Count == 0)
                 {
                     continue;
@@ -480,6 +492,37 @@ public sealed class WallboardFeed : BackgroundService
                 Broadcast(stream.Connections, frame);
             }
         }
+    }
+
+    /// <summary>
+    /// For each pending row, whether a scope is sent it when it has not been reset since the last frame: true but for a
+    /// call type or service row whose columns the scopes draw (<see cref="ScopeRule.ForScope"/>) are those they were last
+    /// sent, which are kept for the next frame (a removed row's dropped). Every scoped stream is sent the same call type
+    /// and service rows (<see cref="ScopeRule.Holds"/>), so what one was last sent is what all were; a scope reset since
+    /// the last frame is sent every pending row instead (its reset may hold a value pending then, since changed back).
+    /// Under _gate.
+    /// </summary>
+    private bool[] SummariesChanged(Pending[] pending)
+    {
+        var changed = new bool[pending.Length];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            var row = pending[i].Row;
+            changed[i] = true;
+            if (!ScopeRule.Summarized(row))
+            {
+                continue;
+            }
+            var key = (row.Table, row.Key);
+            if (pending[i].Removed || ScopeRule.ForScope(row).Value is not { } drawn)
+            {
+                _summariesSent.Remove(key);
+                continue;
+            }
+            changed[i] = !_summariesSent.TryGetValue(key, out var sent) || !JsonElement.DeepEquals(sent, drawn);
+            _summariesSent[key] = drawn;
+        }
+        return changed;
     }
 
     /// <summary>

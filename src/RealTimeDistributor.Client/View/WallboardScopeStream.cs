@@ -50,6 +50,12 @@ public sealed class WallboardScopeStream(WallboardScope scope, long number, Scop
 
     internal HashSet<WallboardConnection> Connections { get; } = [];
 
+    /// <summary>
+    /// A reset was built since its last frame: its next frame sends every pending row of the scope, even a call type or
+    /// service row none of whose drawn columns changed (the reset may hold a value pending then that changed back since).
+    /// </summary>
+    internal bool SendsEveryPending { get; set; }
+
     /// <summary>Since when it has had no connection.</summary>
     internal DateTimeOffset IdleSince { get; set; }
 

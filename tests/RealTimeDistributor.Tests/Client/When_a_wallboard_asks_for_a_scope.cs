@@ -221,6 +221,82 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
         Assert.Equal(6, Columns(Row((await NextAsync(site)).Data, "realtime/calltype/20")).Length);
     }
 
+    [Fact]
+    public async Task Should_send_a_scope_a_call_type_row_only_when_a_column_its_summary_draws_changed()
+    {
+        var full = new { callsQueuedNow = 3, callsHandledToday = 40 };
+        Change(RealTimeTables.CallType, "20", full);
+        _feed.Flush();
+        var blue = Connect("?team=Blue");
+        var site = _feed.Connect(null)!;
+        await NextAsync(blue);
+        await NextAsync(site);
+        Change(RealTimeTables.Agent, "1003", new { state = "ready" }); // the frame after a reset sends every pending row
+        _feed.Flush();
+        Assert.Equal(["realtime/agent/1003"], Keys((await NextAsync(blue)).Data));
+        await NextAsync(site);
+
+        // callsHandledToday, which no summary draws: the site's board gets the row, the team's does not
+        Change(RealTimeTables.CallType, "20", full with { callsHandledToday = 41 });
+        Change(RealTimeTables.Agent, "1001", new { state = "ready" });
+        _feed.Flush();
+        Assert.Equal(["realtime/agent/1001"], Keys((await NextAsync(blue)).Data));
+        Assert.Equal(["realtime/agent/1001", "realtime/calltype/20"], Keys((await NextAsync(site)).Data));
+
+        // only that column: no frame for the team (its next is the next agent's change's)
+        Change(RealTimeTables.CallType, "20", full with { callsHandledToday = 42 });
+        _feed.Flush();
+        Assert.Equal(["realtime/calltype/20"], Keys((await NextAsync(site)).Data));
+        Change(RealTimeTables.Agent, "1002", new { state = "ready" });
+        _feed.Flush();
+        Assert.Equal(["realtime/agent/1002"], Keys((await NextAsync(blue)).Data));
+
+        // a column it draws: sent
+        Change(RealTimeTables.CallType, "20", full with { callsQueuedNow = 4, callsHandledToday = 42 });
+        _feed.Flush();
+        var frame = (await NextAsync(blue)).Data;
+        Assert.Equal(["realtime/calltype/20"], Keys(frame));
+        Assert.Equal(4, Row(frame, "realtime/calltype/20").GetProperty("value").GetProperty("callsQueuedNow").GetInt32());
+    }
+
+    [Fact]
+    public async Task Should_send_a_scope_reset_since_the_last_frame_every_pending_row()
+    {
+        var blue = Connect("?team=Blue");
+        await NextAsync(blue);
+        Change(RealTimeTables.CallType, "20", new { callsQueuedNow = 2 });
+        _feed.Flush();
+        Assert.Equal(["realtime/calltype/20"], Keys((await NextAsync(blue)).Data));
+
+        // Support's reset holds a value pending then (3), which changes back to what the scopes were last sent (2) before
+        // the frame: Support is sent it (else its tile would stay at 3), Blue, which shows 2, is not
+        Change(RealTimeTables.CallType, "20", new { callsQueuedNow = 3 });
+        var support = Connect("?group=11");
+        var reset = (await NextAsync(support)).Data;
+        Assert.Equal(3, Row(reset, "realtime/calltype/20").GetProperty("value").GetProperty("callsQueuedNow").GetInt32());
+        Change(RealTimeTables.CallType, "20", new { callsQueuedNow = 2 });
+        _feed.Flush();
+        var frame = (await NextAsync(support)).Data;
+        Assert.Equal(["realtime/calltype/20"], Keys(frame));
+        Assert.Equal(2, Row(frame, "realtime/calltype/20").GetProperty("value").GetProperty("callsQueuedNow").GetInt32());
+
+        Change(RealTimeTables.Agent, "1001", new { state = "ready" });
+        _feed.Flush();
+        Assert.Equal(["realtime/agent/1001"], Keys((await NextAsync(blue)).Data));
+
+        // a snapshot reloaded: the scopes' resets hold its rows, so the next change of each is sent whatever it was sent before
+        _sequence++;
+        _view.Load(_sequence, [.. _view.Rows().Select(r => r.Table == RealTimeTables.CallType && r.Kind == SiteUpdate.RealTimeKind
+            ? r with { Value = Json.ToElement(new { callsQueuedNow = 9 }) } : r)]);
+        Assert.Equal("reset", (await NextAsync(blue)).Name);
+        Change(RealTimeTables.Agent, "1002", new { state = "ready" });
+        _feed.Flush();
+        Assert.Equal(["realtime/agent/1002"], Keys((await NextAsync(blue)).Data));
+        Change(RealTimeTables.CallType, "20", new { callsQueuedNow = 2 });
+        _feed.Flush();
+        Assert.Equal(2, Row((await NextAsync(blue)).Data, "realtime/calltype/20").GetProperty("value").GetProperty("callsQueuedNow").GetInt32());
+    }
+
     /// <summary>The row <paramref name="id"/> (kind/table/key) of a reset or frame.</summary>
     private static JsonElement Row(JsonElement data, string id) => data.GetProperty("rows").EnumerateArray()
         .Single(r => $"{r.GetProperty("kind").GetString()}/{r.GetProperty("table").GetString()}/{r.GetProperty("key").GetString()}" == id);
