@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Client.View;
@@ -9,10 +7,11 @@ namespace RealTimeDistributor.Client.View;
 /// <summary>
 /// The last hop to the browsers (GET /events). A connection asks for a scope (<see cref="WallboardScope"/>: the page's
 /// groups and team, or the whole site); connections of the same scope share one <see cref="WallboardScopeStream"/>, at
-/// most <see cref="WallboardSettings.MaxScopes"/> of them. The view's changes are coalesced per row and, every
+/// most <see cref="WallboardSettings.MaxScopes"/> of them (kept, with the directory their members are resolved from, by
+/// <see cref="WallboardScopes"/>, under this feed's lock). The view's changes are coalesced per row and, every
 /// <see cref="WallboardSettings.FrameInterval"/>, each changed row is encoded once (a call type or service row once more,
 /// cut to the columns the page draws, for the scopes: <see cref="ScopeRule.ForScope"/>, and sent them only when one of
-/// those columns changed: <see cref="SummariesChanged"/>) and each scope is sent a "frame" of the rows it holds
+/// those columns changed: <see cref="WallboardScopes.SummariesChanged"/>) and each scope is sent a "frame" of the rows it holds
 /// (<see cref="ScopeRule"/>; a row that left the scope goes as removed); the "status" once a second to
 /// every connection; a "reset" (the scope's rows of the view) once per <see cref="ResetReuse"/> at most per scope. Every
 /// connection of a scope is handed the same bytes (<see cref="Wallboard"/> writes them to the socket in slices, never
@@ -36,7 +35,8 @@ public sealed class WallboardFeed : BackgroundService
     /// <summary>How long a scope without connections is kept (for a browser that reconnects to resume) before it is dropped.</summary>
     public static readonly TimeSpan IdleScopeLifetime = TimeSpan.FromMinutes(1);
 
-    private static readonly byte[] Wake = [];
+    /// <summary>Queued to a connection that is to get a reset, to wake its writer (never written).</summary>
+    internal static readonly byte[] Wake = [];
 
     private readonly ClientView _view;
     private readonly ClientSettings _settings;
@@ -47,15 +47,10 @@ public sealed class WallboardFeed : BackgroundService
     private readonly SemaphoreSlim _resetBuild = new(1, 1);
     private readonly Lock _gate = new();
     // under _gate: the rows changed since the last frame (the latest of each, and the agent a membership row named before
-    // the first change), the connections, the scopes' streams, the directory of teams and members
-    private readonly Dictionary<(string Kind, string Table, string Key), Pending> _pending = [];
+    // the first change), the connections, the scopes (their streams, the directory of teams and members)
+    private readonly Dictionary<(string Kind, string Table, string Key), PendingRow> _pending = [];
     private readonly HashSet<WallboardConnection> _connections = [];
-    private readonly Dictionary<string, WallboardScopeStream> _streams = [];
-    private readonly WallboardDirectory _directory = new();
-    // the columns a scope draws of each call type and service row (ScopeRule.ForScope) as the scopes were last sent them
-    private readonly Dictionary<(string Table, string Key), JsonElement> _summariesSent = [];
-    private long _resolved; // the directory's version the scopes' members were resolved at
-    private long _streamNumbers;
+    private readonly WallboardScopes _scopes;
     private long _generation; // moves with every frame and reload: the view's rows of one generation serve every reset of it
     private (long Generation, IReadOnlyList<ViewRow> Rows)? _rows;
     private byte[] _status = [];
@@ -63,9 +58,6 @@ public sealed class WallboardFeed : BackgroundService
     private long _resetBytes;
     private long _fellBehind;
     private long _refused;
-    private long _scopeChanges;
-
-    private readonly record struct Pending(ViewRow Row, bool Removed, string? Before);
 
     public WallboardFeed(ClientView view, ClientSettings settings, WallboardSettings wallboard, TimeProvider clock, ILogger<WallboardFeed> logger)
     {
@@ -74,9 +66,10 @@ public sealed class WallboardFeed : BackgroundService
         _wallboard = wallboard;
         _clock = clock;
         _logger = logger;
+        _scopes = new WallboardScopes(wallboard.MaxScopes);
         view.Atomically(() =>
         {
-            _directory.Load(view.Rows());
+            _scopes.Load(view.Rows());
             view.Changed += OnChanged;
             view.Removed += OnRemoved;
             view.Loaded += OnLoaded;
@@ -101,7 +94,7 @@ public sealed class WallboardFeed : BackgroundService
         {
             lock (_gate)
             {
-                return _streams.Count;
+                return _scopes.Count;
             }
         }
     }
@@ -119,7 +112,16 @@ public sealed class WallboardFeed : BackgroundService
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Times a scope's members changed (its connections then get a reset).</summary>
-    public long ScopeChanges => Interlocked.Read(ref _scopeChanges);
+    public long ScopeChanges
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _scopes.MembersChanged;
+            }
+        }
+    }
 
     // the view raises its events under its own lock: that lock is always taken before _gate, never after it
     private void OnChanged(ViewRow row) => Pend(row, removed: false);
@@ -130,9 +132,9 @@ public sealed class WallboardFeed : BackgroundService
     {
         lock (_gate)
         {
-            var before = _directory.Apply(row, removed);
+            var before = _scopes.Apply(row, removed);
             var key = (row.Kind, row.Table, row.Key);
-            _pending[key] = new Pending(row, removed, _pending.TryGetValue(key, out var held) ? held.Before : before);
+            _pending[key] = new PendingRow(row, removed, _pending.TryGetValue(key, out var held) ? held.Before : before);
         }
     }
 
@@ -143,45 +145,9 @@ public sealed class WallboardFeed : BackgroundService
         lock (_gate)
         {
             _pending.Clear();
-            _summariesSent.Clear(); // the scopes' resets hold the loaded rows: the next change of each is sent
             _generation++;
             _rows = null;
-            _directory.Load(rows);
-            _resolved = _directory.Version;
-            foreach (var stream in _streams.Values)
-            {
-                Invalidate(stream, stream.Members is null ? null : _directory.Resolve(stream.Scope));
-            }
-        }
-    }
-
-    /// <summary>
-    /// The scope's events so far no longer hold for it (the view reloaded, or its members changed): its connections get a
-    /// fresh reset, and none resumes across this (its next frame's number is not the next after any it sent). Under _gate.
-    /// </summary>
-    private static void Invalidate(WallboardScopeStream stream, ScopeMembers? members)
-    {
-        stream.Members = members;
-        stream.Recent.Clear();
-        stream.Reset = null;
-        stream.Frame++; // a browser at the last frame must not resume across this
-        foreach (var connection in stream.Connections)
-        {
-            connection.Behind = true;
-            connection.Queue.Writer.TryWrite(Wake);
-        }
-    }
-
-    /// <summary>
-    /// Resolves a scope's members again from the directory; when they changed, its connections get a fresh reset
-    /// (<see cref="Invalidate"/>). A whole-site stream has no members. Under _gate.
-    /// </summary>
-    private void ResolveAgain(WallboardScopeStream stream)
-    {
-        if (stream.Members is not null && _directory.Resolve(stream.Scope) is var members && !members.SameAs(stream.Members))
-        {
-            Invalidate(stream, members);
-            Interlocked.Increment(ref _scopeChanges);
+            _scopes.Load(rows);
         }
     }
 
@@ -198,17 +164,16 @@ public sealed class WallboardFeed : BackgroundService
     {
         lock (_gate)
         {
-            refused = _connections.Count >= _wallboard.MaxConnections
-                ? $"This client already serves {_wallboard.MaxConnections} wallboard event streams (Client:Wallboard:MaxConnections)"
-                : StreamOf(scope) is null
-                    ? $"This client already serves {_wallboard.MaxScopes} distinct wallboard scopes, each with a browser (Client:Wallboard:MaxScopes)"
-                    : null;
-            if (refused is not null)
+            var stream = _connections.Count < _wallboard.MaxConnections ? _scopes.StreamOf(scope) : null;
+            if (stream is null)
             {
+                refused = _connections.Count >= _wallboard.MaxConnections
+                    ? $"This client already serves {_wallboard.MaxConnections} wallboard event streams (Client:Wallboard:MaxConnections)"
+                    : $"This client already serves {_wallboard.MaxScopes} distinct wallboard scopes, each with a browser (Client:Wallboard:MaxScopes)";
                 Interlocked.Increment(ref _refused);
                 return null;
             }
-            var stream = _streams[scope.Key];
+            refused = null;
             var connection = new WallboardConnection(_wallboard.ConnectionBuffer, stream);
             if (_status.Length > 0)
             {
@@ -219,26 +184,6 @@ public sealed class WallboardFeed : BackgroundService
             stream.Connections.Add(connection);
             return connection;
         }
-    }
-
-    /// <summary>The scope's stream, a new one if it has none (the idle scope longest without a connection dropped at the cap); null at the cap. Under _gate.</summary>
-    private WallboardScopeStream? StreamOf(WallboardScope scope)
-    {
-        if (_streams.TryGetValue(scope.Key, out var stream))
-        {
-            return stream;
-        }
-        if (_streams.Count >= _wallboard.MaxScopes)
-        {
-            if (_streams.Values.Where(s => s.Connections.Count == 0).MinBy(s => s.IdleSince) is not { } idle)
-            {
-                return null;
-            }
-            _streams.Remove(idle.Scope.Key);
-        }
-        stream = new WallboardScopeStream(scope, ++_streamNumbers, scope.IsWholeSite ? null : _directory.Resolve(scope));
-        _streams[scope.Key] = stream;
-        return stream;
     }
 
     private bool Resume(WallboardConnection connection, string? lastEventId)
@@ -364,10 +309,7 @@ public sealed class WallboardFeed : BackgroundService
                 lock (_gate)
                 {
                     // every scope was resolved at the directory's version the last frame saw (or when it was made since)
-                    if (_directory.Version != _resolved)
-                    {
-                        ResolveAgain(stream);
-                    }
+                    _scopes.FollowConfiguration(stream);
                     connection.Behind = false;
                     while (connection.Queue.Reader.TryRead(out _))
                     {
@@ -436,14 +378,7 @@ public sealed class WallboardFeed : BackgroundService
     {
         lock (_gate)
         {
-            if (_directory.Version != _resolved)
-            {
-                _resolved = _directory.Version;
-                foreach (var stream in _streams.Values)
-                {
-                    ResolveAgain(stream);
-                }
-            }
+            _scopes.FollowConfiguration();
             if (_pending.Count == 0)
             {
                 return;
@@ -452,20 +387,20 @@ public sealed class WallboardFeed : BackgroundService
             _pending.Clear();
             _generation++;
             _rows = null; // of the last generation: not kept alive
-            FollowCalls(pending);
+            _scopes.FollowCalls(pending);
             var encoded = new byte[]?[pending.Length];
             var summaries = new byte[]?[pending.Length]; // a call type or service row as the scopes get it (ScopeRule.ForScope)
-            var drawnChanged = SummariesChanged(pending);
+            var drawnChanged = _scopes.SummariesChanged(pending);
             var agents = pending.Select(p => ScopeRule.NamesAnAgent(p.Row.Kind, p.Row.Table) ? ScopeRule.AgentOf(p.Row) : null).ToArray();
             var rows = new List<byte[]>();
             var removed = new List<byte[]>();
-            foreach (var stream in _streams.Values)
+            foreach (var stream in _scopes.Streams)
             {
                 rows.Clear();
                 removed.Clear();
                 for (var i = 0; i < pending.Length; i++)
                 {
-                    var sent = Sent(stream.Members, pending[i], agents[i]);
+                    var sent = WallboardScopes.Sent(stream.Members, pending[i], agents[i]);
                     if (sent > 0 && stream.Members is not null && !drawnChanged[i] && !stream.SendsEveryPending)
                     {
                         continue; // a call type or service row of which no column the scope draws changed
@@ -492,82 +427,6 @@ public sealed class WallboardFeed : BackgroundService
                 Broadcast(stream.Connections, frame);
             }
         }
-    }
-
-    /// <summary>
-    /// For each pending row, whether a scope is sent it when it has not been reset since the last frame: true but for a
-    /// call type or service row whose columns the scopes draw (<see cref="ScopeRule.ForScope"/>) are those they were last
-    /// sent, which are kept for the next frame (a removed row's dropped). Every scoped stream is sent the same call type
-    /// and service rows (<see cref="ScopeRule.Holds"/>), so what one was last sent is what all were; a scope reset since
-    /// the last frame is sent every pending row instead (its reset may hold a value pending then, since changed back).
-    /// Under _gate.
-    /// </summary>
-    private bool[] SummariesChanged(Pending[] pending)
-    {
-        var changed = new bool[pending.Length];
-        for (var i = 0; i < pending.Length; i++)
-        {
-            var row = pending[i].Row;
-            changed[i] = true;
-            if (!ScopeRule.Summarized(row))
-            {
-                continue;
-            }
-            var key = (row.Table, row.Key);
-            if (pending[i].Removed || ScopeRule.ForScope(row).Value is not { } drawn)
-            {
-                _summariesSent.Remove(key);
-                continue;
-            }
-            changed[i] = !_summariesSent.TryGetValue(key, out var sent) || !JsonElement.DeepEquals(sent, drawn);
-            _summariesSent[key] = drawn;
-        }
-        return changed;
-    }
-
-    /// <summary>
-    /// An agent whose current call took it into or out of a scope of groups, or an agent of a scope working for a skill
-    /// group the scope does not name (not one of its own groups): that scope's members are resolved again (and its
-    /// connections reset with the group's configuration row). Under _gate.
-    /// </summary>
-    private void FollowCalls(Pending[] pending)
-    {
-        foreach (var stream in _streams.Values)
-        {
-            if (stream.Members is not { } members)
-            {
-                continue;
-            }
-            foreach (var p in pending)
-            {
-                if (p.Row.Kind == SiteUpdate.RealTimeKind && p.Row.Table == RealTimeTables.Agent
-                    && _directory.WorkingFor(p.Row.Key) is var working
-                    && ((members.FollowsCalls && members.Admits(p.Row.Key, working) != members.Agents.Contains(p.Row.Key))
-                        || (working is not null && !members.NamedGroups.Contains(working) && members.Agents.Contains(p.Row.Key))))
-                {
-                    ResolveAgain(stream); // its agents change: this agent joins or leaves them
-                    break;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Whether a scope of <paramref name="members"/> (null: the whole site) is sent a pending row: 1 as a row, -1 as removed
-    /// (removed from the view, or a membership row whose agent was the scope's and is no longer), 0 not.
-    /// </summary>
-    private static int Sent(ScopeMembers? members, Pending p, string? agent)
-    {
-        if (members is null)
-        {
-            return p.Removed ? -1 : 1;
-        }
-        if (ScopeRule.NamesAnAgent(p.Row.Kind, p.Row.Table))
-        {
-            var was = p.Before is not null && members.Agents.Contains(p.Before);
-            return !p.Removed && agent is not null && members.Agents.Contains(agent) ? 1 : was || (p.Removed && p.Before is null) ? -1 : 0;
-        }
-        return !ScopeRule.Holds(members, p.Row) ? 0 : p.Removed ? -1 : 1;
     }
 
     /// <summary>A "frame" event of rows encoded already: <c>{"rows":[...],"removed":[...]}</c>.</summary>
@@ -617,10 +476,7 @@ public sealed class WallboardFeed : BackgroundService
         {
             _status = status;
             Broadcast(_connections, status);
-            foreach (var idle in _streams.Values.Where(s => s.Connections.Count == 0 && now - s.IdleSince > IdleScopeLifetime).ToList())
-            {
-                _streams.Remove(idle.Scope.Key);
-            }
+            _scopes.DropIdle(now, IdleScopeLifetime);
         }
     }
 
