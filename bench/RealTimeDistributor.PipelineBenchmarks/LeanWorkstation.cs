@@ -290,14 +290,13 @@ internal sealed class LeanWorkstation(FanoutNode node, LeanWorkstationOptions op
 /// The fields of a site message a lean workstation reads: its chain links, its publishedAt, how many rows it has and,
 /// when asked, each row's <c>updatedAt</c> (null otherwise: the rows are skipped).
 /// </summary>
-internal sealed record SiteMessage(string Kind, string Table, long SiteSequence, long PreviousSiteSequence, long ChainHead, DateTimeOffset PublishedAt,
+internal readonly record struct SiteMessage(string Kind, string Table, long SiteSequence, long PreviousSiteSequence, long ChainHead, DateTimeOffset PublishedAt,
     int Rows, List<DateTimeOffset>? UpdatedAt)
 {
     public static SiteMessage Read(ReadOnlySpan<byte> body, bool rowTimes)
     {
         var reader = new Utf8JsonReader(body);
-        var (kind, table, siteSequence, previous, chainHead, publishedAt, rows) = ("", "", 0L, 0L, 0L, default(DateTimeOffset), 0);
-        List<DateTimeOffset>? updatedAt = rowTimes ? [] : null;
+        var message = new SiteMessage("", "", 0, 0, 0, default, 0, rowTimes ? [] : null);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -305,49 +304,38 @@ internal sealed record SiteMessage(string Kind, string Table, long SiteSequence,
             {
                 if (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
                 {
+                    var rows = 0;
                     while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
                     {
                         rows++;
-                        if (updatedAt is null)
-                        {
-                            reader.Skip();
-                        }
-                        else
+                        if (message.UpdatedAt is { } updatedAt)
                         {
                             updatedAt.Add(RowUpdatedAt(ref reader));
                         }
+                        else
+                        {
+                            reader.Skip();
+                        }
                     }
+                    message = message with { Rows = rows };
                 }
                 continue;
             }
             var name = reader.GetString();
             reader.Read();
-            switch (name)
+            message = name switch
             {
-                case "kind":
-                    kind = reader.GetString()!;
-                    break;
-                case "table":
-                    table = reader.GetString()!;
-                    break;
-                case "siteSequence":
-                    siteSequence = reader.GetInt64();
-                    break;
-                case "previousSiteSequence":
-                    previous = reader.GetInt64();
-                    break;
-                case "chainHead":
-                    chainHead = reader.GetInt64();
-                    break;
-                case "publishedAt":
-                    publishedAt = reader.GetDateTimeOffset();
-                    break;
-                default:
-                    break;
-            }
+                "kind" => message with { Kind = reader.GetString()! },
+                "table" => message with { Table = reader.GetString()! },
+                "siteSequence" => message with { SiteSequence = reader.GetInt64() },
+                "previousSiteSequence" => message with { PreviousSiteSequence = reader.GetInt64() },
+                "chainHead" => message with { ChainHead = reader.GetInt64() },
+                "publishedAt" => message with { PublishedAt = reader.GetDateTimeOffset() },
+                _ => message,
+            };
             reader.Skip();
         }
-        return new(kind, table, siteSequence, previous, chainHead, publishedAt, rows, updatedAt);
+        return message;
     }
 
     /// <summary>One row object (the reader on its start): its updatedAt, the rest skipped; the reader left on its end.</summary>
