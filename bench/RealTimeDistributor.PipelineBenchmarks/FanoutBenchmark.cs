@@ -28,7 +28,7 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// real-time batches per table per 1 s interval at the site stream's measured change rate (docs/benchmarks.md, "Only
 /// changes on the site stream"), rows shaped by the engine's own columns, a heartbeat round as a full refresh sends, and
 /// once per window a burst of every row of the site (what a new replica's first load republishes, and what every full
-/// refresh sent before issue 22). Each workstation is a lean consumer on a connection of its own that checks every
+/// refresh sent before issue 22). Each workstation is a <see cref="LeanWorkstation"/> on a connection of its own that checks every
 /// table's chain (<see cref="SiteUpdate.PreviousSiteSequence"/>, a heartbeat's chain head) for gaps and times each
 /// message from its <c>publishedAt</c> to its arrival.
 /// </summary>

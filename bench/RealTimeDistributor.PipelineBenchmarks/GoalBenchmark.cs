@@ -17,7 +17,7 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// calls, 1 s interval, and the site's distributor, processes of their own) whose site runs on a private RabbitMQ node
 /// (<see cref="FanoutNode"/> "rtd-goal": the distributor's SiteRabbitMq and the clients' RabbitMq point at it; the center
 /// stays on the shared broker, which is never restarted). On the site: P real client processes (each a workstation of
-/// its own), W lean workstations (a connection each, a durable queue with the product's arguments and bindings <c>#</c>,
+/// its own), W lean workstations (<see cref="LeanWorkstation"/>s: a connection each, a durable queue with the product's arguments and bindings <c>#</c>,
 /// each table's chain checked for gaps, every row timed) and B browsers over the client processes' GET /events
 /// (<see cref="BrowsersBenchmark"/>'s: its scope mix, every tenth stalled). First the RSS of one real client process
 /// (why the W workstations are lean). Then a window: per-screen freshness (a row's arrival minus its central interval
