@@ -148,7 +148,7 @@ public static class ClientRestartBenchmark
         try
         {
             var started = Stopwatch.StartNew();
-            while ((await Task.WhenAll(ports.Select(p => StatsAsync(http, p)))).Any(s => s is not { Snapshots: > 0, LastSiteSequence: > 0 }))
+            while ((await Task.WhenAll(ports.Select(p => ClientStats.ReadAsync(http, p)))).Any(s => s is not { Snapshots: > 0, LastSiteSequence: > 0 }))
             {
                 if (started.Elapsed > TimeSpan.FromMinutes(4))
                 {
@@ -189,7 +189,7 @@ public static class ClientRestartBenchmark
         await Task.Delay(TimeSpan.FromSeconds(3));
         var steadyCost = CpuSample.Take(processes).Since(steady);
         var backlog = await QueuedAsync(stack, site, prefix);
-        var before = await Task.WhenAll(ports.Select(p => StatsAsync(http, p)));
+        var before = await Task.WhenAll(ports.Select(p => ClientStats.ReadAsync(http, p)));
         var restart = Stopwatch.StartNew();
         await SiteStack.StopNodeAsync(crash);
         await Task.Delay(TimeSpan.FromSeconds(2)); // down: nothing listens until the node starts again
@@ -206,10 +206,10 @@ public static class ClientRestartBenchmark
         var upCpu = CpuSample.Take(processes);
         var fresh = new double?[clients];
         var sinceUp = Stopwatch.StartNew();
-        Stats?[] after = [];
+        ClientStats?[] after = [];
         while (fresh.Any(f => f is null) && sinceUp.Elapsed < TimeSpan.FromMinutes(2))
         {
-            after = await Task.WhenAll(ports.Select(p => StatsAsync(http, p)));
+            after = await Task.WhenAll(ports.Select(p => ClientStats.ReadAsync(http, p)));
             for (var i = 0; i < clients; i++)
             {
                 fresh[i] ??= after[i] is { } s && s.LastSiteSequence > upSequence ? sinceUp.Elapsed.TotalSeconds : null;
@@ -322,20 +322,6 @@ public static class ClientRestartBenchmark
             {
                 return null;
             }
-        }
-    }
-
-    private sealed record Stats(long LastSiteSequence, long Snapshots, long Gaps, long RealTimeRows);
-
-    private static async Task<Stats?> StatsAsync(HttpClient http, int port)
-    {
-        try
-        {
-            return await http.GetFromJsonAsync<Stats>($"http://127.0.0.1:{port}/stats", Json.Options);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
-        {
-            return null; // not up yet
         }
     }
 

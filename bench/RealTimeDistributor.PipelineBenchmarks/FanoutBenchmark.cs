@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 using RealTimeDistributor.Central.RealTime;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
@@ -29,7 +28,7 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// real-time batches per table per 1 s interval at the site stream's measured change rate (docs/benchmarks.md, "Only
 /// changes on the site stream"), rows shaped by the engine's own columns, a heartbeat round as a full refresh sends, and
 /// once per window a burst of every row of the site (what a new replica's first load republishes, and what every full
-/// refresh sent before issue 22). Each workstation is a lean consumer on a connection of its own that checks every
+/// refresh sent before issue 22). Each workstation is a <see cref="LeanWorkstation"/> on a connection of its own that checks every
 /// table's chain (<see cref="SiteUpdate.PreviousSiteSequence"/>, a heartbeat's chain head) for gaps and times each
 /// message from its <c>publishedAt</c> to its arrival.
 /// </summary>
@@ -69,7 +68,7 @@ public static class FanoutBenchmark
         }
     }
 
-    private static Percentiles Of(IEnumerable<double> samples) => samples.Any() ? Percentiles.Of(samples) : new(0, 0, 0, 0, 0);
+    private static Percentiles PercentilesOf(IEnumerable<double> samples) => samples.Any() ? Percentiles.Of(samples) : new(0, 0, 0, 0, 0);
 
     private static string Label(Shape shape) => shape == Shape.Queues ? "queue per workstation" : "stream per site";
 
@@ -78,58 +77,53 @@ public static class FanoutBenchmark
         var group = $"fanout: {agents:N0} agents ({rate} changed rows/s), {count} workstation{(count == 1 ? "" : "s")}";
         Console.WriteLine($"fanout: {Label(shape)}, {group[8..]}, {window.TotalSeconds:N0} s");
         await using var topology = await SiteTopology.DeclareAsync(node, shape);
-        var screens = await Screen.StartAsync(node, shape, count);
-        try
-        {
-            await using var publisher = new SitePublisher(node, agents, rate);
-            await publisher.StartAsync();
-            await Task.Delay(TimeSpan.FromSeconds(2)); // every screen has its first messages
-            var from = DateTimeOffset.UtcNow;
-            screens.ForEach(s => s.Begin(from));
-            var broker = node.Usage();
-            var self = ProcessUsage.Read(Environment.ProcessId);
-            var watch = Stopwatch.StartNew();
-            var rowsBefore = publisher.Rows;
-            await Task.Delay(window / 2);
-            publisher.Burst();
-            await Task.Delay(window / 2);
-            var last = await publisher.StopAsync();
-            var rows = publisher.Rows - rowsBefore;
-            var drain = Stopwatch.StartNew();
-            await Eventually.Until(() => Task.FromResult(screens.Count(s => s.Holds(last))), held => held == count, "every screen holding the last message",
-                TimeSpan.FromMinutes(3));
-            var drained = drain.Elapsed;
-            var (brokerAfter, selfAfter, elapsed) = (node.Usage(), ProcessUsage.Read(Environment.ProcessId), watch.Elapsed);
+        await using var screens = new LeanWorkstations(node, Workstations(shape));
+        await screens.AddAsync(count);
+        await using var publisher = new SitePublisher(node, agents, rate);
+        await publisher.StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2)); // every screen has its first messages
+        screens.Begin(DateTimeOffset.UtcNow);
+        var broker = node.Usage();
+        var self = ProcessUsage.Read(Environment.ProcessId);
+        var watch = Stopwatch.StartNew();
+        var rowsBefore = publisher.Rows;
+        await Task.Delay(window / 2);
+        publisher.Burst();
+        await Task.Delay(window / 2);
+        var last = await publisher.StopAsync();
+        var rows = publisher.Rows - rowsBefore;
+        var drain = Stopwatch.StartNew();
+        await Eventually.Until(() => Task.FromResult(screens.All.Count(s => s.Holds(last))), held => held == count, "every screen holding the last message",
+            TimeSpan.FromMinutes(3));
+        var drained = drain.Elapsed;
+        var (brokerAfter, selfAfter, elapsed) = (node.Usage(), ProcessUsage.Read(Environment.ProcessId), watch.Elapsed);
 
-            var name = Label(shape);
-            var baseline = shape == Shape.Queues ? null : Label(Shape.Queues);
-            string? Base(string figure) => baseline is null ? null : $"{baseline}: {figure}";
-            var steady = Of(screens.SelectMany(s => s.Samples(publisher.IsBurst, burst: false)));
-            var burst = Of(screens.SelectMany(s => s.Samples(publisher.IsBurst, burst: true)));
-            var worst = screens.Max(s => Of(s.Samples(publisher.IsBurst, burst: false)).P99);
-            Console.WriteLine($"  steady {steady}; worst screen p99 {worst:N0} ms; burst {burst}; drained in {drained.TotalSeconds:N1} s");
-            foreach (var (label, value) in new[] { ("p50", steady.P50), ("p99", steady.P99), ("max", steady.Max) })
-            {
-                report.Add(group, $"{name}: freshness {label}", value, "ms", Base($"freshness {label}"));
-            }
-            report.Add(group, $"{name}: worst screen p99", worst, "ms", Base("worst screen p99"));
-            report.Add(group, $"{name}: burst freshness p99", burst.P99, "ms", Base("burst freshness p99"));
-            report.Add(group, $"{name}: burst freshness max", burst.Max, "ms", Base("burst freshness max"));
-            report.Add(group, $"{name}: gaps", screens.Sum(s => s.Gaps), "gaps");
-            var (received, sent) = brokerAfter.Since(broker);
-            report.Add(group, $"{name}: broker bytes in per changed row", received / (double)rows, "B", Base("broker bytes in per changed row"));
-            report.Add(group, $"{name}: broker bytes out per changed row", sent / (double)rows, "B", Base("broker bytes out per changed row"));
-            report.Add(group, $"{name}: broker disk writes per changed row", (brokerAfter.DiskWritten - broker.DiskWritten) / (double)rows, "B", Base("broker disk writes per changed row"));
-            report.Add(group, $"{name}: broker CPU", (brokerAfter.Cpu.CpuSeconds - broker.Cpu.CpuSeconds) / elapsed.TotalSeconds * 100, "% of a core", Base("broker CPU"));
-            report.Add(group, $"{name}: broker memory (RSS)", brokerAfter.Cpu.RssMegabytes, "MB", Base("broker memory (RSS)"));
-            report.Add(group, $"{name}: workstations' process CPU", (selfAfter.CpuSeconds - self.CpuSeconds) / elapsed.TotalSeconds * 100, "% of a core", Base("workstations' process CPU"));
-            report.Add(group, $"{name}: changed rows published", rows, "rows");
-            report.Add(group, $"{name}: drained after the window", drained.TotalMilliseconds, "ms");
-        }
-        finally
+        var name = Label(shape);
+        var baseline = shape == Shape.Queues ? null : Label(Shape.Queues);
+        string? Base(string figure) => baseline is null ? null : $"{baseline}: {figure}";
+        var samples = screens.End();
+        IEnumerable<double> Samples(Sample[] screen, bool burst) => screen.Where(s => publisher.IsBurst(s.SiteSequence) == burst).Select(s => s.Ms);
+        var steady = PercentilesOf(samples.SelectMany(s => Samples(s, burst: false)));
+        var burst = PercentilesOf(samples.SelectMany(s => Samples(s, burst: true)));
+        var worst = samples.Max(s => PercentilesOf(Samples(s, burst: false)).P99);
+        Console.WriteLine($"  steady {steady}; worst screen p99 {worst:N0} ms; burst {burst}; drained in {drained.TotalSeconds:N1} s");
+        foreach (var (label, value) in new[] { ("p50", steady.P50), ("p99", steady.P99), ("max", steady.Max) })
         {
-            await Screen.StopAsync(screens);
+            report.Add(group, $"{name}: freshness {label}", value, "ms", Base($"freshness {label}"));
         }
+        report.Add(group, $"{name}: worst screen p99", worst, "ms", Base("worst screen p99"));
+        report.Add(group, $"{name}: burst freshness p99", burst.P99, "ms", Base("burst freshness p99"));
+        report.Add(group, $"{name}: burst freshness max", burst.Max, "ms", Base("burst freshness max"));
+        report.Add(group, $"{name}: gaps", screens.Gaps, "gaps");
+        var (received, sent) = brokerAfter.Since(broker);
+        report.Add(group, $"{name}: broker bytes in per changed row", received / (double)rows, "B", Base("broker bytes in per changed row"));
+        report.Add(group, $"{name}: broker bytes out per changed row", sent / (double)rows, "B", Base("broker bytes out per changed row"));
+        report.Add(group, $"{name}: broker disk writes per changed row", (brokerAfter.DiskWritten - broker.DiskWritten) / (double)rows, "B", Base("broker disk writes per changed row"));
+        report.Add(group, $"{name}: broker CPU", (brokerAfter.Cpu.CpuSeconds - broker.Cpu.CpuSeconds) / elapsed.TotalSeconds * 100, "% of a core", Base("broker CPU"));
+        report.Add(group, $"{name}: broker memory (RSS)", brokerAfter.Cpu.RssMegabytes, "MB", Base("broker memory (RSS)"));
+        report.Add(group, $"{name}: workstations' process CPU", (selfAfter.CpuSeconds - self.CpuSeconds) / elapsed.TotalSeconds * 100, "% of a core", Base("workstations' process CPU"));
+        report.Add(group, $"{name}: changed rows published", rows, "rows");
+        report.Add(group, $"{name}: drained after the window", drained.TotalMilliseconds, "ms");
     }
 
     /// <summary>
@@ -144,38 +138,35 @@ public static class FanoutBenchmark
         string? Base(string figure) => shape == Shape.Queues ? null : $"{Label(Shape.Queues)}: {figure}";
         Console.WriteLine($"fanout: {name}, broker restart with {count} workstations");
         await using var topology = await SiteTopology.DeclareAsync(node, shape);
-        var screens = await Screen.StartAsync(node, shape, count);
-        try
-        {
-            await using var publisher = new SitePublisher(node, agents, rate);
-            await publisher.StartAsync();
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            var down = Stopwatch.StartNew();
-            await node.StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(2)); // the workstations try while it is down, as they would
-            await node.StartAgainAsync();
-            var up = DateTimeOffset.UtcNow;
-            var restart = down.Elapsed;
-            screens.ForEach(s => s.AwaitFresh(up));
-            await Eventually.Until(() => Task.FromResult(screens.Count(s => s.FreshAt is not null)), fresh => fresh == count,
-                "every workstation fresh after the restart", TimeSpan.FromMinutes(2));
-            var fresh = screens.Select(s => (s.FreshAt!.Value - up).TotalMilliseconds).ToArray();
-            var attempts = screens.SelectMany(s => s.Attempts).Where(a => a >= up).ToArray();
-            var peak = attempts.Length == 0 ? 0 : attempts.GroupBy(a => a.UtcTicks / TimeSpan.TicksPerSecond).Max(g => g.Count());
-            Console.WriteLine($"  broker down and up in {restart.TotalSeconds:N1} s; all fresh {fresh.Max():N0} ms after; {screens.Count(s => s.Gaps > 0)} gaps");
-            report.Add(group, $"{name}: broker stop + start", restart.TotalMilliseconds, "ms");
-            report.Add(group, $"{name}: all workstations fresh, after the broker is up", fresh.Max(), "ms", Base("all workstations fresh, after the broker is up"));
-            report.Add(group, $"{name}: median workstation fresh, after the broker is up", Of(fresh).P50, "ms", Base("median workstation fresh, after the broker is up"));
-            report.Add(group, $"{name}: workstations that found a gap (reload a snapshot)", screens.Count(s => s.Gaps > 0), "workstations");
-            report.Add(group, $"{name}: workstations that resumed at their offset", screens.Count(s => s.Resumed), "workstations");
-            report.Add(group, $"{name}: reconnect attempts after the broker is up", attempts.Length, "attempts");
-            report.Add(group, $"{name}: peak reconnect attempts in one second", peak, "attempts");
-        }
-        finally
-        {
-            await Screen.StopAsync(screens);
-        }
+        await using var screens = new LeanWorkstations(node, Workstations(shape));
+        await screens.AddAsync(count);
+        await using var publisher = new SitePublisher(node, agents, rate);
+        await publisher.StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var down = Stopwatch.StartNew();
+        await node.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the workstations try while it is down, as they would
+        await node.StartAgainAsync();
+        var up = DateTimeOffset.UtcNow;
+        var restart = down.Elapsed;
+        screens.AwaitFresh(m => m.PublishedAt >= up);
+        await Eventually.Until(() => Task.FromResult(screens.FreshCount), fresh => fresh == count, "every workstation fresh after the restart", TimeSpan.FromMinutes(2));
+        var fresh = screens.FreshSeconds(up).Select(s => s * 1000).ToArray();
+        var attempts = screens.AttemptsSince(up);
+        var peak = attempts.GroupBy(Math.Floor).Select(g => g.Count()).DefaultIfEmpty(0).Max();
+        var gaps = screens.All.Count(s => s.Gaps > 0);
+        Console.WriteLine($"  broker down and up in {restart.TotalSeconds:N1} s; all fresh {fresh.Max():N0} ms after; {gaps} gaps");
+        report.Add(group, $"{name}: broker stop + start", restart.TotalMilliseconds, "ms");
+        report.Add(group, $"{name}: all workstations fresh, after the broker is up", fresh.Max(), "ms", Base("all workstations fresh, after the broker is up"));
+        report.Add(group, $"{name}: median workstation fresh, after the broker is up", PercentilesOf(fresh).P50, "ms", Base("median workstation fresh, after the broker is up"));
+        report.Add(group, $"{name}: workstations that found a gap (reload a snapshot)", gaps, "workstations");
+        report.Add(group, $"{name}: workstations that resumed at their offset", screens.All.Count(s => s.Resumed), "workstations");
+        report.Add(group, $"{name}: reconnect attempts after the broker is up", attempts.Count, "attempts");
+        report.Add(group, $"{name}: peak reconnect attempts in one second", peak, "attempts");
     }
+
+    /// <summary>Each workstation of the shape: a queue of its own on the site's exchanges, or a consumer of the site's stream; each message timed from its publishedAt.</summary>
+    private static LeanWorkstationOptions Workstations(Shape shape) => new(Site, "/", "fanout", shape == Shape.Stream ? StreamName : null, TimeRows: false);
 
     /// <summary>The private broker node of the run; its beam.smp's CPU, memory and I/O from /proc.</summary>
     internal sealed class FanoutNode : IAsyncDisposable
@@ -508,243 +499,6 @@ public static class FanoutBenchmark
                 writer.WriteEndObject();
             }
             return JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
-        }
-    }
-
-    /// <summary>
-    /// One workstation: a connection of its own and a lean consumer on its queue (queues) or on the site's stream
-    /// (stream), acking each message. It follows each table's chain (a message whose previous site sequence is not the
-    /// last it holds of the table, or a heartbeat whose chain head is above it, is a gap: the product would reload a
-    /// snapshot) and times each first-seen message from its publishedAt. When the connection drops it reconnects with
-    /// jittered exponential backoff (0-0.5 s, doubling to 0-4 s), re-declares its queue or resumes the stream at its
-    /// last offset + 1.
-    /// </summary>
-    private sealed class Screen(FanoutNode node, Shape shape, int index)
-    {
-        private readonly Shape _shape = shape;
-        private readonly Dictionary<string, long> _held = [];
-        private readonly List<(long Sequence, double Ms)> _samples = [];
-        private readonly List<DateTimeOffset> _attempts = [];
-        private readonly Lock _lock = new();
-        private IConnection? _connection;
-        private long _offset = -1;
-        private long _resumedFrom = -1;
-        private long _last;
-        private long _from = long.MaxValue;
-        private long _freshSince = long.MaxValue;
-        private volatile bool _stopped;
-
-        public int Gaps { get; private set; }
-
-        public bool Resumed { get; private set; }
-
-        public DateTimeOffset? FreshAt { get; private set; }
-
-        public IReadOnlyList<DateTimeOffset> Attempts
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _attempts];
-                }
-            }
-        }
-
-        private string Queue => Topology.Site.ClientQueue(Site, $"bench-{index:000}");
-
-        public static async Task<List<Screen>> StartAsync(FanoutNode node, Shape shape, int count)
-        {
-            var screens = Enumerable.Range(0, count).Select(i => new Screen(node, shape, i)).ToList();
-            foreach (var screen in screens)
-            {
-                await screen.ConnectAsync();
-            }
-            return screens;
-        }
-
-        public static async Task StopAsync(List<Screen> screens)
-        {
-            foreach (var screen in screens)
-            {
-                screen._stopped = true;
-                if (screen._connection is { } connection)
-                {
-                    if (screen._shape == Shape.Queues && connection.IsOpen)
-                    {
-                        await using var channel = await connection.CreateChannelAsync();
-                        await channel.QueueDeleteAsync(screen.Queue);
-                    }
-                    await connection.DisposeAsync();
-                }
-            }
-        }
-
-        public void Begin(DateTimeOffset from)
-        {
-            lock (_lock)
-            {
-                _samples.Clear();
-                _from = from.UtcTicks;
-            }
-        }
-
-        public void AwaitFresh(DateTimeOffset since)
-        {
-            lock (_lock)
-            {
-                FreshAt = null;
-                _freshSince = since.UtcTicks;
-            }
-        }
-
-        public bool Holds(long sequence)
-        {
-            lock (_lock)
-            {
-                return _last >= sequence;
-            }
-        }
-
-        public IEnumerable<double> Samples(Func<long, bool> isBurst, bool burst)
-        {
-            lock (_lock)
-            {
-                return [.. _samples.Where(s => isBurst(s.Sequence) == burst).Select(s => s.Ms)];
-            }
-        }
-
-        private async Task ConnectAsync()
-        {
-            lock (_lock)
-            {
-                _attempts.Add(DateTimeOffset.UtcNow);
-            }
-            var connection = await node.Factory($"rtd bench fanout workstation {index:000}").CreateConnectionAsync();
-            try
-            {
-                var channel = await connection.CreateChannelAsync();
-                await channel.BasicQosAsync(0, 500, false);
-                var consumer = new AsyncEventingBasicConsumer(channel);
-                consumer.ReceivedAsync += async (_, delivery) =>
-                {
-                    Receive(delivery);
-                    await channel.BasicAckAsync(delivery.DeliveryTag, false);
-                };
-                if (_shape == Shape.Queues)
-                {
-                    await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
-                        new Dictionary<string, object?>(Topology.Site.ClientQueueArguments()));
-                    foreach (var binding in Topology.Site.ClientQueueBindings(Site, [Topology.AllKeys]))
-                    {
-                        await channel.QueueBindAsync(Queue, binding.Source.Name, binding.RoutingKey);
-                    }
-                    await channel.BasicConsumeAsync(Queue, false, consumer);
-                }
-                else
-                {
-                    var offset = Interlocked.Read(ref _offset);
-                    Resumed = offset >= 0;
-                    _resumedFrom = offset;
-                    await channel.BasicConsumeAsync(StreamName, false, $"ws-{index}", false, false,
-                        new Dictionary<string, object?> { ["x-stream-offset"] = offset >= 0 ? offset + 1 : "next" }, consumer);
-                }
-                connection.ConnectionShutdownAsync += (_, _) =>
-                {
-                    _ = Task.Run(() => BrokerRestarts.ReconnectAsync(() => _stopped, ConnectAsync));
-                    return Task.CompletedTask;
-                };
-                var previous = Interlocked.Exchange(ref _connection, connection);
-                if (previous is not null)
-                {
-                    _ = previous.DisposeAsync().AsTask();
-                }
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
-            }
-        }
-
-        private void Receive(BasicDeliverEventArgs delivery)
-        {
-            var now = DateTimeOffset.UtcNow;
-            var message = Header.Read(delivery.Body.Span);
-            lock (_lock)
-            {
-                if (delivery.BasicProperties.Headers?.TryGetValue("x-stream-offset", out var offset) == true && offset is long at)
-                {
-                    _offset = at;
-                }
-                if (message.PublishedAt.UtcTicks >= _freshSince && FreshAt is null)
-                {
-                    FreshAt = now;
-                }
-                if (message.Kind == SiteUpdate.HeartbeatKind)
-                {
-                    if (_held.TryGetValue(message.Table, out var head) && message.ChainHead > head)
-                    {
-                        Gap(message, head, message.ChainHead);
-                    }
-                    return;
-                }
-                if (_held.TryGetValue(message.Table, out var held))
-                {
-                    if (message.SiteSequence <= held)
-                    {
-                        return; // a duplicate (a batch sent again after a lost confirm)
-                    }
-                    if (message.PreviousSiteSequence != held)
-                    {
-                        Gap(message, held, message.PreviousSiteSequence);
-                    }
-                }
-                _held[message.Table] = message.SiteSequence;
-                _last = Math.Max(_last, message.SiteSequence);
-                if (message.PublishedAt.UtcTicks >= _from)
-                {
-                    _samples.Add((message.SiteSequence, (now - message.PublishedAt).TotalMilliseconds));
-                }
-            }
-        }
-
-        /// <summary>A broken chain: counted; the screen then holds what a snapshot would give it (the link's target).</summary>
-        private void Gap(Header message, long held, long head)
-        {
-            if (Gaps++ == 0)
-            {
-                Console.WriteLine($"  workstation {index}: gap in {message.Table}: held {held}, {message.Kind} {message.SiteSequence} links {head} (stream offset {_offset}, resumed from {_resumedFrom})");
-            }
-            _held[message.Table] = head;
-        }
-    }
-
-    /// <summary>The fields of a site message a workstation needs to follow chains and time it; the rows are skipped.</summary>
-    private readonly record struct Header(string Kind, string Table, long SiteSequence, long PreviousSiteSequence, long ChainHead, DateTimeOffset PublishedAt)
-    {
-        public static Header Read(ReadOnlySpan<byte> body)
-        {
-            var reader = new Utf8JsonReader(body);
-            var header = new Header("", "", 0, 0, 0, default);
-            reader.Read();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                header = name switch
-                {
-                    "kind" => header with { Kind = reader.GetString()! },
-                    "table" => header with { Table = reader.GetString()! },
-                    "siteSequence" => header with { SiteSequence = reader.GetInt64() },
-                    "previousSiteSequence" => header with { PreviousSiteSequence = reader.GetInt64() },
-                    "chainHead" => header with { ChainHead = reader.GetInt64() },
-                    "publishedAt" => header with { PublishedAt = reader.GetDateTimeOffset() },
-                    _ => header,
-                };
-                reader.Skip();
-            }
-            return header;
         }
     }
 }

@@ -4,8 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Testing;
@@ -19,7 +17,7 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// calls, 1 s interval, and the site's distributor, processes of their own) whose site runs on a private RabbitMQ node
 /// (<see cref="FanoutNode"/> "rtd-goal": the distributor's SiteRabbitMq and the clients' RabbitMq point at it; the center
 /// stays on the shared broker, which is never restarted). On the site: P real client processes (each a workstation of
-/// its own), W lean workstations (a connection each, a durable queue with the product's arguments and bindings <c>#</c>,
+/// its own), W lean workstations (<see cref="LeanWorkstation"/>s: a connection each, a durable queue with the product's arguments and bindings <c>#</c>,
 /// each table's chain checked for gaps, every row timed) and B browsers over the client processes' GET /events
 /// (<see cref="BrowsersBenchmark"/>'s: its scope mix, every tenth stalled). First the RSS of one real client process
 /// (why the W workstations are lean). Then a window: per-screen freshness (a row's arrival minus its central interval
@@ -92,7 +90,7 @@ public static class GoalBenchmark
         report.Add(Group, $"{name}: {options.Workstations} client processes would take", clientRss * options.Workstations / 1024, "GiB");
         report.Add(Group, $"{name}: memory available with the center, site and clients running", available, "GiB");
 
-        await using var workstations = new LeanWorkstations(node, site);
+        await using var workstations = new LeanWorkstations(node, new(site, vhost, "goal", Stream: null, TimeRows: true));
         await workstations.AddAsync(options.Workstations);
         using var stop = new CancellationTokenSource();
         var browsers = Enumerable.Range(0, options.Browsers).Select(i => new BrowsersBenchmark.Browser(i % 10 == 9 ? stalledHttp : http,
@@ -160,7 +158,7 @@ public static class GoalBenchmark
         // backends come and go: the CPU of those running at the end, since the start (or since they started)
         var databaseCpu = ProcessUsage.All("postgres").Sum(pid => ProcessUsage.Read(pid).CpuSeconds - databaseBefore.GetValueOrDefault(pid).CpuSeconds);
         var rows = workstations.Rows - rowsBefore;
-        var atWorkstations = workstations.End();
+        List<double[]> atWorkstations = [.. workstations.End().Select(w => w.Select(s => s.Ms).ToArray())];
         var atReaders = readers.Select(r => r.End()).ToList();
 
         void Screens(string screens, List<double[]> samples)
@@ -227,7 +225,7 @@ public static class GoalBenchmark
         HttpClient http, LeanWorkstations workstations, List<(Process Process, int Port)> clients, List<BrowsersBenchmark.Browser> readers)
     {
         Console.WriteLine($"goal: broker restart (site node {NodeName}, port {node.Port})");
-        var before = await Task.WhenAll(clients.Select(c => StatsAsync(http, c.Port)));
+        var before = await Task.WhenAll(clients.Select(c => ClientStats.ReadAsync(http, c.Port)));
         var resetsBefore = readers.Sum(r => r.Resets);
         var down = Stopwatch.StartNew();
         await node.StopAsync();
@@ -236,13 +234,13 @@ public static class GoalBenchmark
         var up = await BrokerRestarts.ListeningAsync(node.Port);
         var upSequence = await system.SiteSequenceAsync(site);
         report.Add(Group, $"{name}: broker stop + 2 s + start, until it listens", down.Elapsed.TotalSeconds, "s");
-        workstations.AwaitFresh(upSequence);
+        workstations.AwaitFresh(m => m.Kind == SiteUpdate.RealTimeKind && m.SiteSequence > upSequence);
         var clientsFresh = new double?[clients.Count];
         var since = Stopwatch.StartNew();
-        Stats?[] after = [];
+        ClientStats?[] after = [];
         while ((clientsFresh.Any(f => f is null) || workstations.FreshCount < workstations.Count) && since.Elapsed < TimeSpan.FromMinutes(2))
         {
-            after = await Task.WhenAll(clients.Select(c => StatsAsync(http, c.Port)));
+            after = await Task.WhenAll(clients.Select(c => ClientStats.ReadAsync(http, c.Port)));
             for (var i = 0; i < clients.Count; i++)
             {
                 clientsFresh[i] ??= after[i] is { } s && s.LastSiteSequence > upSequence ? since.Elapsed.TotalSeconds : null;
@@ -303,21 +301,6 @@ public static class GoalBenchmark
             recovery.Attempts <= 2 * workstations && recovery.PeakAttempts <= Math.Max(1, workstations / 2));
     }
 
-    private sealed record Stats(long LastSiteSequence, long Snapshots, long Gaps);
-
-    private static async Task<Stats?> StatsAsync(HttpClient http, int port)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            return await http.GetFromJsonAsync<Stats>($"http://127.0.0.1:{port}/stats", Json.Options, timeout.Token);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Seconds from <paramref name="up"/> to each connection's <c>connected_at</c> on the node (the management API's list lags: polled until it settles, at most 30 s).</summary>
     private static async Task<List<double>> ConnectionsSinceAsync(HttpClient management, DateTimeOffset up)
     {
@@ -364,289 +347,6 @@ public static class GoalBenchmark
         if (AvailableGiB() is var available && available < MinimumAvailableGiB)
         {
             throw new InvalidOperationException($"goal: only {available:N1} GiB of memory available {when} (at least {MinimumAvailableGiB} needed): stopped; run a smaller size");
-        }
-    }
-
-    /// <summary>The site's lean workstations (<see cref="LeanWorkstation"/>), figures summed or listed over them.</summary>
-    private sealed class LeanWorkstations(FanoutNode node, string site) : IAsyncDisposable
-    {
-        private readonly List<LeanWorkstation> _all = [];
-
-        public int Count => _all.Count;
-
-        /// <summary>Real-time rows the first workstation got: the site stream's changed rows (every workstation gets them all).</summary>
-        public long Rows => _all.Count == 0 ? 0 : _all[0].Rows;
-
-        public long Gaps => _all.Sum(w => w.Gaps);
-
-        public int FreshCount => _all.Count(w => w.FreshAt is not null);
-
-        /// <summary>Adds <paramref name="count"/> workstations, each on a connection of its own, as separate desktops would be.</summary>
-        public async Task AddAsync(int count)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var workstation = new LeanWorkstation(node, site, _all.Count);
-                await workstation.ConnectAsync();
-                _all.Add(workstation);
-            }
-        }
-
-        public void Begin(DateTimeOffset from) => _all.ForEach(w => w.Begin(from));
-
-        public List<double[]> End() => [.. _all.Select(w => w.End())];
-
-        public void AwaitFresh(long siteSequence) => _all.ForEach(w => w.AwaitFresh(siteSequence));
-
-        public List<double> FreshSeconds(DateTimeOffset up) => [.. _all.Where(w => w.FreshAt is not null).Select(w => (w.FreshAt!.Value - up).TotalSeconds)];
-
-        public List<double> AttemptsSince(DateTimeOffset up) => [.. _all.SelectMany(w => w.Attempts).Where(a => a >= up).Select(a => (a - up).TotalSeconds)];
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var workstation in _all)
-            {
-                await workstation.DisposeAsync();
-            }
-        }
-    }
-
-    /// <summary>
-    /// A workstation as the broker sees it, without the client's view: a connection of its own, a durable queue with the
-    /// product's arguments and bindings (<c>#</c>), manual acks. It follows each real-time table's chain (a message whose
-    /// previous site sequence is not the last it holds of the table, or a heartbeat whose chain head is above it, is a
-    /// gap: the product would reload a snapshot) and times each row of a message it has not had from its
-    /// <c>updatedAt</c>. When its connection drops it reconnects with jittered exponential backoff (0-0.5 s, doubling to
-    /// 0-4 s) and declares and binds its queue again.
-    /// </summary>
-    private sealed class LeanWorkstation(FanoutNode node, string site, int index) : IAsyncDisposable
-    {
-        private readonly Dictionary<string, long> _held = [];
-        private readonly List<double> _samples = [];
-        private readonly List<DateTimeOffset> _attempts = [];
-        private readonly Lock _lock = new();
-        private IConnection? _connection;
-        private long _from = long.MaxValue;
-        private long _freshAbove = long.MaxValue;
-        private volatile bool _stopped;
-
-        public long Rows { get; private set; }
-
-        public long Gaps { get; private set; }
-
-        public DateTimeOffset? FreshAt { get; private set; }
-
-        public IReadOnlyList<DateTimeOffset> Attempts
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _attempts];
-                }
-            }
-        }
-
-        private string Queue => Topology.Site.ClientQueue(site, $"goal-{index:000}");
-
-        public void Begin(DateTimeOffset from)
-        {
-            lock (_lock)
-            {
-                _samples.Clear();
-                _from = from.UtcTicks;
-            }
-        }
-
-        public double[] End()
-        {
-            lock (_lock)
-            {
-                _from = long.MaxValue;
-                return [.. _samples];
-            }
-        }
-
-        /// <summary>From now, fresh at the first real-time message above <paramref name="siteSequence"/>.</summary>
-        public void AwaitFresh(long siteSequence)
-        {
-            lock (_lock)
-            {
-                FreshAt = null;
-                _freshAbove = siteSequence;
-            }
-        }
-
-        public async Task ConnectAsync()
-        {
-            lock (_lock)
-            {
-                _attempts.Add(DateTimeOffset.UtcNow);
-            }
-            var factory = node.Factory($"rtd bench goal workstation {index:000}");
-            factory.VirtualHost = Topology.Site.VirtualHost(site);
-            var connection = await factory.CreateConnectionAsync();
-            try
-            {
-                var channel = await connection.CreateChannelAsync();
-                await channel.BasicQosAsync(0, 500, false);
-                await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
-                    new Dictionary<string, object?>(Topology.Site.ClientQueueArguments()));
-                foreach (var binding in Topology.Site.ClientQueueBindings(site, [Topology.AllKeys]))
-                {
-                    await channel.QueueBindAsync(Queue, binding.Source.Name, binding.RoutingKey);
-                }
-                var consumer = new AsyncEventingBasicConsumer(channel);
-                consumer.ReceivedAsync += async (_, delivery) =>
-                {
-                    Receive(delivery.Body.Span);
-                    await channel.BasicAckAsync(delivery.DeliveryTag, false);
-                };
-                await channel.BasicConsumeAsync(Queue, false, consumer);
-                connection.ConnectionShutdownAsync += (_, _) =>
-                {
-                    if (!_stopped)
-                    {
-                        _ = Task.Run(() => BrokerRestarts.ReconnectAsync(() => _stopped, ConnectAsync));
-                    }
-                    return Task.CompletedTask;
-                };
-                if (Interlocked.Exchange(ref _connection, connection) is { } previous)
-                {
-                    _ = previous.DisposeAsync().AsTask();
-                }
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
-            }
-        }
-
-        private void Receive(ReadOnlySpan<byte> body)
-        {
-            var now = DateTimeOffset.UtcNow;
-            var message = Message.Read(body);
-            lock (_lock)
-            {
-                if (message.Kind == SiteUpdate.HeartbeatKind)
-                {
-                    if (_held.TryGetValue(message.Table, out var head) && message.ChainHead > head)
-                    {
-                        Gap(message.Table, head, message.ChainHead);
-                    }
-                    return;
-                }
-                if (message.Kind != SiteUpdate.RealTimeKind)
-                {
-                    return;
-                }
-                if (_held.TryGetValue(message.Table, out var held))
-                {
-                    if (message.SiteSequence <= held)
-                    {
-                        return; // a duplicate (a batch sent again after a lost confirm)
-                    }
-                    if (message.PreviousSiteSequence != held)
-                    {
-                        Gap(message.Table, held, message.PreviousSiteSequence);
-                    }
-                }
-                _held[message.Table] = message.SiteSequence;
-                Rows += message.Rows.Count;
-                if (FreshAt is null && message.SiteSequence > _freshAbove)
-                {
-                    FreshAt = now;
-                }
-                foreach (var (_, updatedAt) in message.Rows)
-                {
-                    if (updatedAt.UtcTicks >= _from)
-                    {
-                        _samples.Add((now - updatedAt).TotalMilliseconds);
-                    }
-                }
-            }
-        }
-
-        /// <summary>A broken chain: counted; the workstation then holds what a snapshot would give it (the link's target).</summary>
-        private void Gap(string table, long held, long head)
-        {
-            if (Gaps++ == 0)
-            {
-                Console.WriteLine($"  workstation {index}: gap in {table}: held {held}, next links {head}");
-            }
-            _held[table] = head;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _stopped = true;
-            if (_connection is { } connection)
-            {
-                await connection.DisposeAsync();
-            }
-        }
-    }
-
-    /// <summary>The fields of a site message a lean workstation reads: its chain links and each row's version and central interval time.</summary>
-    private sealed record Message(string Kind, string Table, long SiteSequence, long PreviousSiteSequence, long ChainHead, List<(long Version, DateTimeOffset UpdatedAt)> Rows)
-    {
-        public static Message Read(ReadOnlySpan<byte> body)
-        {
-            var reader = new Utf8JsonReader(body);
-            var message = new Message("", "", 0, 0, 0, []);
-            reader.Read();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("rows"u8))
-                {
-                    if (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
-                    {
-                        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-                        {
-                            message.Rows.Add(Row(ref reader));
-                        }
-                    }
-                    continue;
-                }
-                var name = reader.GetString();
-                reader.Read();
-                message = name switch
-                {
-                    "kind" => message with { Kind = reader.GetString()! },
-                    "table" => message with { Table = reader.GetString()! },
-                    "siteSequence" => message with { SiteSequence = reader.GetInt64() },
-                    "previousSiteSequence" => message with { PreviousSiteSequence = reader.GetInt64() },
-                    "chainHead" => message with { ChainHead = reader.GetInt64() },
-                    _ => message,
-                };
-                reader.Skip();
-            }
-            return message;
-        }
-
-        /// <summary>One row object (the reader on its start): its version and updatedAt, the rest skipped; the reader left on its end.</summary>
-        private static (long, DateTimeOffset) Row(ref Utf8JsonReader reader)
-        {
-            var (version, updatedAt) = (0L, default(DateTimeOffset));
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("version"u8))
-                {
-                    reader.Read();
-                    version = reader.GetInt64();
-                }
-                else if (reader.ValueTextEquals("updatedAt"u8))
-                {
-                    reader.Read();
-                    updatedAt = reader.GetDateTimeOffset();
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-            return (version, updatedAt);
         }
     }
 }

@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RealTimeDistributor.Central.RealTime;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
 using RealTimeDistributor.Testing;
 
@@ -91,15 +95,22 @@ public sealed class ForeignClient : IDisposable
         }
     }
 
-    /// <summary>Waits until it exits by itself; then its exit code must be 0.</summary>
-    public async Task SucceedsAsync(TimeSpan timeout, Func<Task<string>> context)
+    /// <summary>Waits until it exits by itself (the test fails if it has not within <paramref name="timeout"/>); returns its exit code.</summary>
+    public async Task<int> EndsAsync(TimeSpan timeout, Func<Task<string>> context)
     {
         await Task.WhenAny(_python.WaitForExitAsync(), Task.Delay(timeout));
         if (!_python.HasExited)
         {
             Assert.Fail($"python did not end within {timeout}: {string.Join('\n', Lines)}\n{await context()}");
         }
-        Assert.True(_python.ExitCode == 0, $"python exited {_python.ExitCode}: {string.Join('\n', Lines)}\n{await _errors}\n{await context()}");
+        return _python.ExitCode;
+    }
+
+    /// <summary>Waits until it exits by itself; then its exit code must be 0.</summary>
+    public async Task SucceedsAsync(TimeSpan timeout, Func<Task<string>> context)
+    {
+        var exit = await EndsAsync(timeout, context);
+        Assert.True(exit == 0, $"python exited {exit}: {string.Join('\n', Lines)}\n{await _errors}\n{await context()}");
     }
 
     /// <summary>The JSON after "<paramref name="prefix"/> " of each line that starts with it.</summary>
@@ -150,4 +161,10 @@ public abstract class ForeignClientTest : SystemTest
             throw;
         }
     }
+
+    /// <summary>The center publishes live skill-group rows <paramref name="keys"/> at <paramref name="version"/>, <paramref name="ready"/> agents ready.</summary>
+    protected Task PublishSkillGroupsAsync(long version, int ready, bool fullRefresh, params string[] keys) =>
+        Rtd.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
+            [.. keys.Select(key => new RealTimeRow(key, version, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = ready, agentsTalking = 0, agentsNotReady = 0 })))],
+            fullRefresh, CancellationToken.None);
 }

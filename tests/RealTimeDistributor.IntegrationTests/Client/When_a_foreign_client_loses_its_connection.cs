@@ -2,10 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using RealTimeDistributor.Central.RealTime;
-using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Client;
@@ -27,7 +23,6 @@ public sealed class When_a_foreign_client_loses_its_connection : ForeignClientTe
     {
         using var python = await StartPythonAsync("py2", "10", "final", "10", "agentsReady", $"{FinalVersion}", "120");
         using var management = Management();
-        var publisher = Rtd.Central.Services.GetRequiredService<RealTimePublisher>();
 
         var closed = new List<string>();
         for (var i = 1; i <= Changes; i++)
@@ -40,10 +35,10 @@ public sealed class When_a_foreign_client_loses_its_connection : ForeignClientTe
                 closed.Add(await CloseAsync(management, ForeignClient.ConnectionName(Site, "py2"), closed));
             }
             await PutAsync("skillgroup", 10, new { name = $"v{i}", peripheralId = 1 });
-            await publisher.PublishAsync(RealTimeTables.SkillGroup, Rows(i, i), fullRefresh: false, CancellationToken.None);
+            await PublishSkillGroupsAsync(version: i, ready: i, fullRefresh: false, "10", "11");
         }
         await PutAsync("skillgroup", 10, new { name = "final", peripheralId = 1 });
-        await publisher.PublishAsync(RealTimeTables.SkillGroup, Rows(FinalVersion, (int)FinalVersion), fullRefresh: true, CancellationToken.None);
+        await PublishSkillGroupsAsync(FinalVersion, (int)FinalVersion, fullRefresh: true, "10", "11");
         await python.SucceedsAsync(TimeSpan.FromSeconds(90), async () => $"replica site sequence {await Rtd.SiteSequenceAsync(Site)}");
 
         var summary = python.Summary();
@@ -63,9 +58,6 @@ public sealed class When_a_foreign_client_loses_its_connection : ForeignClientTe
         Assert.Equal(realTime.Skip(1).Select(m => m.GetProperty("previousSiteSequence").GetInt64()),
             realTime.SkipLast(1).Select(m => m.GetProperty("siteSequence").GetInt64()));
     }
-
-    private static IReadOnlyList<RealTimeRow> Rows(long version, int ready) =>
-        [.. new[] { "10", "11" }.Select(key => new RealTimeRow(key, version, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = ready, agentsTalking = 0, agentsNotReady = 0 })))];
 
     private static string Flat(JsonElement keys) =>
         string.Join(',', keys.EnumerateObject().Select(p => $"{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}").Order(StringComparer.Ordinal));

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using RealTimeDistributor.Central.RealTime;
-using RealTimeDistributor.Contracts;
-using RealTimeDistributor.Hosting;
-
 namespace RealTimeDistributor.IntegrationTests.Client;
 
 /// <summary>
@@ -22,9 +17,7 @@ public sealed class When_a_foreign_client_reads_the_site_exchanges : ForeignClie
 
         await PutAsync("agent", 1001, new { name = "Ana", peripheralId = 1 });
         await PutAsync("skillgroup", 10, new { name = "Sales EMEA", peripheralId = 1 });
-        await Rtd.Central.Services.GetRequiredService<RealTimePublisher>().PublishAsync(RealTimeTables.SkillGroup,
-            [new RealTimeRow("10", 7, DateTimeOffset.UtcNow, Json.ToElement(new { agentsReady = 4, agentsTalking = 2, agentsNotReady = 0 }))],
-            fullRefresh: true, CancellationToken.None);
+        await PublishSkillGroupsAsync(version: 7, ready: 4, fullRefresh: true, "10");
         await python.SucceedsAsync(TimeSpan.FromSeconds(45), async () => $"replica site sequence {await Rtd.SiteSequenceAsync(Site)}, "
             + $"central {await Rtd.CentralApi.GetStringAsync("/api/sequence")}");
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
 using RealTimeDistributor.IntegrationTests.Support;
@@ -79,16 +78,4 @@ public sealed class When_a_forged_site_message_arrives : SystemTest
             Epoch = View.Epoch,
             StreamId = View.StreamId,
         };
-
-    /// <summary>Publishes on the site's real-time exchange as the distributor does (its user may publish there).</summary>
-    private async Task PublishOnSiteAsync(params SiteUpdate[] updates)
-    {
-        var vhost = Topology.Site.VirtualHost(Site);
-        var settings = new RabbitMqSettings(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword,
-            false, TimeSpan.FromSeconds(10), Rtd.CentralVirtualHost);
-        var exchange = Topology.Site.RealTimeExchange(Site);
-        await using var publisher = new ConfirmingPublisher(settings, vhost, "rtd forger", [exchange], NullLogger.Instance);
-        await publisher.PublishAsync([.. updates.Select(u => new OutgoingMessage(exchange, Topology.Site.RealTimeRoutingKey(u.Table), Json.Serialize(u),
-            $"forged-{u.SiteSequence}"))], CancellationToken.None);
-    }
 }

@@ -6,15 +6,17 @@ real-time exchange (real-time messages carry many rows of one table, routing key
 then applies messages with the documented rules (drop at or below the table's last site sequence, which starts at the
 snapshot's watermark; a previousSiteSequence above it is a gap; a message of a lower epoch than the snapshot's is
 ignored; a reset after the snapshot, or a message of a higher epoch, means: load a new snapshot; a heartbeat whose chainHead
-is above what it holds of its table is a gap too; a gap is counted and loads a new snapshot) until it has seen the expected
-configuration name, the real-time value and a heartbeat of the real-time table. A lost connection (the broker restarts,
-or closes it) is not the end: it waits 0.5 s doubling to 4 s, half fixed and half random, connects again, declares and
-binds its durable queue again and consumes on where it was, with the chains it holds (printed as "reconnected {json}");
-a snapshot is loaded only after a gap. Prints one JSON line per message and a final summary with the view it holds; exit
-code 0 on success, 1 on a gap or a timeout. Arguments: site workstation config-key config-name realtime-key field value
-timeout-s. Broker: RTD_RABBITMQ_HOST, RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD: the workstation's own
-broker user (infra/rabbitmq/roles.conf, role workstation), which may declare its own queues only. Its connection is named
-"rtd {site} client {workstation} (python)".
+is above what it holds of its table is a gap too; a gap is counted and loads a new snapshot) until its view holds the
+expected configuration name and real-time value and its real-time chain is known whole: a heartbeat came after the last
+live row it applied, or its rows came from a snapshot (which holds the site's state at its watermark: a snapshot loaded
+after a gap that already holds both values ends it too, with no message to wait for). A lost connection (the broker
+restarts, or closes it) is not the end: it waits 0.5 s doubling to 4 s, half fixed and half random, connects again,
+declares and binds its durable queue again and consumes on where it was, with the chains it holds (printed as
+"reconnected {json}"); a snapshot is loaded only after a gap. Prints one JSON line per message and a final summary with
+the view it holds and whether it reached what it waits for ("reached"); exit code 0 on success, 1 on a gap or a timeout.
+Arguments: site workstation config-key config-name realtime-key field value timeout-s. Broker: RTD_RABBITMQ_HOST,
+RTD_RABBITMQ_PORT, RTD_RABBITMQ_USER, RTD_RABBITMQ_PASSWORD: the workstation's own broker user (infra/rabbitmq/roles.conf,
+role workstation), which may declare its own queues only. Its connection is named "rtd {site} client {workstation} (python)".
 """
 import json
 import os
@@ -100,9 +102,10 @@ def load_snapshot(channel, bindings, idle_timeout=15.0):
     return chunks[last_index]["watermark"], chunks[last_index].get("epoch", 0), rows
 
 
-state = {"watermark": 0, "epoch": 0, "reload": True}
+state = {"watermark": 0, "epoch": 0, "reload": True, "whole": False}
 last = {}  # (kind, table) -> last site sequence applied; every chain starts at the snapshot's watermark
 view = {"config": {}, "realtime": {}}  # what the workstation shows: skill group names, and live rows' versions, by key
+values = {}  # each live row's value of the field it was asked to reach, by key
 seen = {"config": False, "realtime": False, "heartbeat": False, "gaps": 0, "resets": 0, "staleEpochs": 0, "snapshots": 0, "reconnects": 0}
 
 
@@ -152,8 +155,9 @@ def on_message(ch, method, properties, body):
             reload(ch, method, requeue=False)
             return
         seen["heartbeat"] = True
+        state["whole"] = True
         ch.basic_ack(method.delivery_tag)
-        if seen["config"] and seen["realtime"]:
+        if done():
             ch.stop_consuming()
         return
     chain = (update["kind"], update["table"])
@@ -171,6 +175,8 @@ def on_message(ch, method, properties, body):
         update["rows"] = [row for row in update["rows"] if wanted(update["table"], row["key"])]
         for row in update["rows"]:
             view["realtime"][row["key"]] = row["version"]
+            values[row["key"]] = row["data"].get(field)
+        state["whole"] = False  # until a heartbeat says its chain holds every message
     elif update["table"] == "skillgroup":
         if update["config"]["row"] is None:
             view["config"].pop(update["key"], None)
@@ -182,7 +188,7 @@ def on_message(ch, method, properties, body):
     if update["kind"] == "realtime" and any(row["key"] == rt_key and row["data"].get(field) == value for row in update["rows"]):
         seen["realtime"] = True
     ch.basic_ack(method.delivery_tag)
-    if seen["config"] and seen["realtime"] and seen["heartbeat"]:
+    if done():
         ch.stop_consuming()
 
 
@@ -194,11 +200,15 @@ def load(channel):
     last.clear()
     view["config"] = {r["key"]: r["value"]["name"] for r in rows if r["kind"] == "config" and r["table"] == "skillgroup"}
     view["realtime"] = {r["key"]: r["version"] for r in rows if r["kind"] == "realtime"}
+    values.clear()
+    values.update({r["key"]: r["value"].get(field) for r in rows if r["kind"] == "realtime"})
+    state["whole"] = True  # the site's state at the watermark: no message before it can be missing
     print("snapshot " + json.dumps({"watermark": state["watermark"], "epoch": state["epoch"], "rows": rows}), flush=True)
 
 
 def done():
-    return seen["config"] and seen["realtime"] and seen["heartbeat"]
+    """Its view holds what it was asked to reach, from the stream or a snapshot, and its real-time chain is known whole."""
+    return view["config"].get(config_key) == config_name and values.get(rt_key) == value and state["whole"]
 
 
 connection = None
@@ -215,6 +225,8 @@ while not done() and time.monotonic() < deadline:
             load(channel)
             if seen["snapshots"] == 1:
                 print("ready", flush=True)
+            if done():
+                break
         channel.basic_consume(queue=queue, on_message_callback=on_message)
         connection.call_later(max(0.0, deadline - time.monotonic()), channel.stop_consuming)
         channel.start_consuming()
@@ -227,7 +239,7 @@ while not done() and time.monotonic() < deadline:
         print(json.dumps({"lost": type(lost).__name__, "reason": str(lost), "retryIn": round(delay, 2)}), flush=True)
         connection = None
         time.sleep(delay)
-print(json.dumps({"summary": seen, "view": view}), flush=True)
+print(json.dumps({"summary": seen, "view": view, "reached": done()}), flush=True)
 if connection is not None and connection.is_open:
     connection.close()
 sys.exit(0 if done() and seen["gaps"] == 0 else 1)

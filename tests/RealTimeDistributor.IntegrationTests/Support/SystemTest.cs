@@ -1,7 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using RealTimeDistributor.Client.View;
+using RealTimeDistributor.Contracts;
+using RealTimeDistributor.Hosting;
 using RealTimeDistributor.Testing;
 
 namespace RealTimeDistributor.IntegrationTests.Support;
@@ -106,13 +109,24 @@ public abstract class SystemTest : IAsyncLifetime
     /// </summary>
     protected async Task LoseOneChangeAsync(WebApplication distributor, Func<Task> lost, Func<Task> after)
     {
-        var queue = RealTimeDistributor.Hosting.Topology.Central.DistributorConfigQueue(Site);
+        var queue = Topology.Central.DistributorConfigQueue(Site);
         await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, queue))?.Messages ?? -1, m => m == 0, "the site's changes to be acknowledged");
         await Rtd.StopAsync(distributor);
         await lost();
         await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(Rtd.CentralVirtualHost, queue))?.Messages ?? 0, m => m == 1, "the lost change to reach the site's queue");
         await Rtd.Broker.PurgeAsync(Rtd.CentralVirtualHost, queue);
         await after();
+    }
+
+    /// <summary>Publishes on the site's real-time exchange as the distributor does (the tests' user may publish there).</summary>
+    protected async Task PublishOnSiteAsync(params SiteUpdate[] updates)
+    {
+        var settings = new RabbitMqSettings(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword,
+            false, TimeSpan.FromSeconds(10), Rtd.CentralVirtualHost);
+        var exchange = Topology.Site.RealTimeExchange(Site);
+        await using var publisher = new ConfirmingPublisher(settings, Topology.Site.VirtualHost(Site), "rtd test site publisher", [exchange], NullLogger.Instance);
+        await publisher.PublishAsync([.. updates.Select(u => new OutgoingMessage(exchange, Topology.Site.RealTimeRoutingKey(u.Table), Json.Serialize(u),
+            $"test-{u.SiteSequence}"))], CancellationToken.None);
     }
 
     /// <summary>Peripheral 1 ("ACD 1"), which the skill groups, agents and services of the tests belong to.</summary>
