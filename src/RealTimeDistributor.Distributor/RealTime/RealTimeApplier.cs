@@ -25,7 +25,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// </summary>
     public const string UpsertSql = """
         INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
-        SELECT @table, r.key, r.version, r.updated_at, r.data::jsonb, now()
+        SELECT @table, r.key, r.version, r.updated_at, r.data::json, now()
         FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
         ON CONFLICT (table_name, key) DO UPDATE
             SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
@@ -228,7 +228,8 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// <summary>
     /// Checks a batch can apply at all; one that cannot is poison (error queue, with the reason): an unknown table, no
     /// rows, a key that is empty, longer than 64 or not storable text, data that is not a JSON object or holds text
-    /// PostgreSQL refuses (<see cref="TextRules"/>), a version that is not positive or, like updatedAt, further ahead of
+    /// PostgreSQL refuses (<see cref="TextRules"/>) or a number its numeric cannot hold (<see cref="JsonNumbers"/>: the
+    /// column is json, which checks syntax only), a version that is not positive or, like updatedAt, further ahead of
     /// <paramref name="now"/> than <paramref name="maxAhead"/> (versions are the center's clock in UTC ticks: a row from
     /// the far future would freeze its key at every site, every genuine update after it counted stale).
     /// </summary>
@@ -262,7 +263,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             {
                 throw new PoisonMessageException($"Row '{row.Key}' data is not a JSON object.");
             }
-            if (TextRules.Check(row.Data, "data") is { } data)
+            if ((TextRules.Check(row.Data, "data") ?? JsonNumbers.Check(row.Data, "data")) is { } data)
             {
                 throw new PoisonMessageException($"Row '{row.Key}': {data}");
             }
