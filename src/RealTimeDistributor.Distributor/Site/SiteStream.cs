@@ -63,13 +63,12 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             var spans = traces.IsEmpty ? [] : updates.Select(PublishSpan).ToList();
             try
             {
-                var messages = updates.Select((u, i) => ToMessage(u, spans.Count == 0 ? null : RtdTracing.TraceParent(spans[i]))).ToList();
                 // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
                 var waiting = Stopwatch.GetTimestamp();
                 await _publish.WaitAsync(cancellationToken);
                 stats.SiteBatchApplied(Stopwatch.GetElapsedTime(started, waiting), Stopwatch.GetElapsedTime(waiting));
-                return spans.Count == 0 ? PublishAsync(messages, applyMs, holding.Lost, cancellationToken)
-                    : EndAfterAsync(PublishAsync(messages, applyMs, holding.Lost, cancellationToken), spans);
+                return spans.Count == 0 ? PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken)
+                    : EndAfterAsync(PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken), spans);
             }
             catch
             {
@@ -113,12 +112,20 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         }
     }
 
+    /// <summary>
+    /// Writes the batch's messages and publishes them, holding the publish turn (released at the end). It returns at its
+    /// first await, so the messages are written after the apply lock is released, while the next batch applies: their
+    /// site sequences and links were fixed under the apply lock, and the publish turn keeps their order on the wire.
+    /// </summary>
     /// <param name="lost">Cancelled when the lease is lost: a process that is no longer the holder stops publishing (its messages are not acked and come back to the holder).</param>
-    private async Task PublishAsync(List<OutgoingMessage> messages, int applyMs, CancellationToken lost, CancellationToken cancellationToken)
+    private async Task PublishAsync(IReadOnlyList<SiteUpdate> updates, List<Activity?> spans, int applyMs, CancellationToken lost,
+        CancellationToken cancellationToken)
     {
         try
         {
+            await Task.Yield();
             var started = Stopwatch.GetTimestamp();
+            var messages = updates.Select((u, i) => ToMessage(u, spans.Count == 0 ? null : RtdTracing.TraceParent(spans[i]))).ToList();
             using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
             try
             {
