@@ -10,7 +10,9 @@ namespace RealTimeDistributor.Distributor.Site;
 /// The site's outgoing stream. Apply-and-commit runs under one lock and the publish that follows under another, taken
 /// hand over hand: a batch takes its publish turn before it lets the next batch apply, so site sequences reach the site
 /// exchanges in the order they were handed out while the next batch's database work overlaps this batch's publish and
-/// confirms (a pipeline two batches deep). Publishing happens only after the replica commit;
+/// confirms (a pipeline two batches deep). The site messages are written (serialized) in the publish turn, after the
+/// apply lock is released: the lock holds the database work, the site sequences and the links only. Publishing happens
+/// only after the replica commit;
 /// database work runs in the retry/circuit-breaker pipeline of <see cref="Resilience"/>, and the publish is retried until
 /// the broker takes it; if the process dies in between, the message is redelivered: a configuration change is republished
 /// under its original site sequence, real-time rows the replica holds at their version are not (the next lease holder's
