@@ -79,7 +79,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             Updated = new DateTime[rows.Count];
             Data = new string[rows.Count];
             var i = 0;
-            foreach (var row in rows.Values.OrderBy(r => r.Key, StringComparer.Ordinal))
+            foreach (var row in rows.Values)
             {
                 Keys[i] = row.Key;
                 Versions[i] = row.Version;
@@ -113,8 +113,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         internal Prepared(IReadOnlyList<RealTimeRowsPublished> batches)
         {
             Rows = batches.Sum(b => b.Rows.Count);
-            // tables and keys in one order (ordinal), so that two batches written at once lock common rows in the same order
-            Tables = [.. batches.GroupBy(b => b.Table, StringComparer.Ordinal).OrderBy(t => t.Key, StringComparer.Ordinal)
+            Tables = [.. batches.GroupBy(b => b.Table, StringComparer.Ordinal)
                 .Select(t => new TableRows(t.Key, t.Any(b => b.FullRefresh), NewestByKey(t.SelectMany(b => b.Rows))))];
         }
 
@@ -138,95 +137,50 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// <summary>Applies the messages <paramref name="prepared"/> holds in one transaction (see the overload taking the messages).</summary>
     public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(Prepared prepared, LeaseGrant grant, CancellationToken cancellationToken)
     {
-        await using var written = await WriteAsync(prepared, cancellationToken);
-        return await written.CommitAsync(grant, cancellationToken);
-    }
-
-    /// <summary>
-    /// The first part of <see cref="ApplyAsync(Prepared, LeaseGrant, CancellationToken)"/>, which may run beside another
-    /// batch's (<see cref="SiteStream"/> runs it outside its apply lock): opens the transaction and writes the rows, which
-    /// takes their row locks; no site sequence yet. Rows are written in key order (<see cref="Prepared"/>), so two such
-    /// transactions lock common keys in the same order and never deadlock; the second waits for the first's commit and
-    /// then writes a key only if its version is newer still. The rest, under the lock: <see cref="Written.CommitAsync"/>.
-    /// </summary>
-    public async Task<Written> WriteAsync(Prepared prepared, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
+        var tables = prepared.Tables;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var asynchronous = new NpgsqlCommand(ReplicaCommit.Asynchronous, connection, transaction))
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var asynchronous = new NpgsqlCommand(ReplicaCommit.Asynchronous, connection, transaction))
-            {
-                await asynchronous.ExecuteNonQueryAsync(cancellationToken);
-            }
-            var written = new Written(prepared, connection, transaction, settings, stats, clock);
-            foreach (var table in prepared.Tables)
-            {
-                written.Unchanged += await UpsertAsync(connection, transaction, table, written.Rows, cancellationToken);
-            }
-            return written;
+            await asynchronous.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch
+        var written = new List<(string Table, RealTimeRow Row)>(tables.Sum(t => t.Rows.Count));
+        var unchanged = 0;
+        foreach (var table in tables)
         {
-            await connection.DisposeAsync();
-            throw;
+            unchanged += await UpsertAsync(connection, transaction, table, written, cancellationToken);
         }
-    }
-
-    /// <summary>A batch's rows written in a transaction not yet committed (<see cref="WriteAsync"/>); disposing it without a commit rolls it back.</summary>
-    public sealed class Written(Prepared prepared, NpgsqlConnection connection, NpgsqlTransaction transaction, DistributorSettings settings,
-        DistributorStats stats, TimeProvider clock) : IWrittenSiteCommit
-    {
-        internal List<(string Table, RealTimeRow Row)> Rows { get; } = new(prepared.Tables.Sum(t => t.Rows.Count));
-
-        internal int Unchanged { get; set; }
-
-        /// <summary>
-        /// Takes the written rows' site sequences (fenced by <paramref name="grant"/>), records the table states, counts the
-        /// rows of each fully refreshed table, commits, and returns the site updates. Under the site stream's apply lock, so
-        /// commit order is site-sequence order.
-        /// </summary>
-        public async Task<IReadOnlyList<SiteUpdate>> CommitAsync(LeaseGrant grant, CancellationToken cancellationToken)
+        var refreshed = await CountRowsAsync(connection, transaction, [.. tables.Where(t => t.FullRefresh).Select(t => t.Table)], cancellationToken);
+        long lastSiteSequence;
+        // fenced: under another process's newer epoch the row is not found and nothing commits
+        await using (var sequence = new NpgsqlCommand(
+            $"UPDATE sync_state SET site_sequence = site_sequence + $3 WHERE {SiteLease.FenceSql} RETURNING site_sequence", connection, transaction))
         {
-            var tables = prepared.Tables;
-            var refreshed = await CountRowsAsync(connection, transaction, [.. tables.Where(t => t.FullRefresh).Select(t => t.Table)], cancellationToken);
-            long lastSiteSequence;
-            // fenced: under another process's newer epoch the row is not found and nothing commits
-            await using (var sequence = new NpgsqlCommand(
-                $"UPDATE sync_state SET site_sequence = site_sequence + $3 WHERE {SiteLease.FenceSql} RETURNING site_sequence", connection, transaction))
+            sequence.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
+            sequence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = grant.Epoch });
+            sequence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = written.Count });
+            if (await sequence.ExecuteScalarAsync(cancellationToken) is not long last)
             {
-                sequence.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.Site });
-                sequence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = grant.Epoch });
-                sequence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Rows.Count });
-                if (await sequence.ExecuteScalarAsync(cancellationToken) is not long last)
-                {
-                    throw new EpochRefusedException(settings.Site, grant);
-                }
-                lastSiteSequence = last;
+                throw new EpochRefusedException(settings.Site, grant);
             }
-            await using (var state = new NpgsqlCommand(TableStateSql, connection, transaction))
-            {
-                state.Parameters.AddWithValue("tables", tables.Select(t => t.Table).ToArray());
-                state.Parameters.AddWithValue("full", tables.Select(t => t.FullRefresh).ToArray());
-                await state.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            stats.RealTimeApplied(Rows.Count, Unchanged, prepared.Rows - Rows.Count - Unchanged);
-            stats.Heartbeats(refreshed.Count);
-
-            var now = clock.GetUtcNow();
-            // the chain head of each heartbeat is filled in by the site stream, which hands the links out (SiteStream.Chain)
-            IEnumerable<SiteUpdate> heartbeats = refreshed.Select(t => new HeartbeatUpdate(settings.Site, t.Table, 0, t.Rows, now));
-            return [.. ToSiteUpdates(settings.Site, Rows, lastSiteSequence - Rows.Count + 1, now, settings.RealTimeRowsPerMessage)
-                .Concat(heartbeats)
-                .Select(u => u with { Epoch = grant.Epoch, StreamId = grant.StreamId })];
+            lastSiteSequence = last;
         }
-
-        public async ValueTask DisposeAsync()
+        await using (var state = new NpgsqlCommand(TableStateSql, connection, transaction))
         {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
+            state.Parameters.AddWithValue("tables", tables.Select(t => t.Table).ToArray());
+            state.Parameters.AddWithValue("full", tables.Select(t => t.FullRefresh).ToArray());
+            await state.ExecuteNonQueryAsync(cancellationToken);
         }
+        await transaction.CommitAsync(cancellationToken);
+        stats.RealTimeApplied(written.Count, unchanged, prepared.Rows - written.Count - unchanged);
+        stats.Heartbeats(refreshed.Count);
+
+        var now = clock.GetUtcNow();
+        // the chain head of each heartbeat is filled in by the site stream, which hands the links out (SiteStream.Chain)
+        IEnumerable<SiteUpdate> heartbeats = refreshed.Select(t => new HeartbeatUpdate(settings.Site, t.Table, 0, t.Rows, now));
+        return [.. ToSiteUpdates(settings.Site, written, lastSiteSequence - written.Count + 1, now, settings.RealTimeRowsPerMessage)
+            .Concat(heartbeats)
+            .Select(u => u with { Epoch = grant.Epoch, StreamId = grant.StreamId })];
     }
 
     /// <summary>The replica's row count of each of <paramref name="tables"/> (0 for one it has no row of), in their order.</summary>
@@ -308,9 +262,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         {
             return 0;
         }
-        // the site has one writer (the lease holder, fenced), so the rows not written hold what they held before the upsert,
-        // or what a batch written beside this one committed meanwhile (then a row it wrote at this very version counts as
-        // unchanged here: a count for /stats only, nothing is published from it)
+        // the site has one writer (the lease holder, fenced), so the rows not written hold what they held before the upsert
         var notWritten = table.Rows.Values.Where(r => !wrote.Contains(r.Key)).ToList();
         await using var unchanged = new NpgsqlCommand(UnchangedSql, connection, transaction);
         unchanged.Parameters.AddWithValue("table", table.Table);

@@ -11,8 +11,7 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// waiting (up to <see cref="MaxRows"/> rows), applies them with one bulk upsert, republishes the rows written, and
 /// completes the waits once the site has confirmed them, which acks the messages (the next batch applies meanwhile).
 /// While a batch applies, the loop takes and prepares the next (<see cref="RealTimeApplier.Prepare"/>: conflation and
-/// the statement's parameters) and starts it: up to <see cref="InFlight"/> batches write their rows at once, each on a
-/// connection of its own, and commit in turn under the site stream's apply lock, which takes their site sequences. A
+/// the statement's parameters), so the site stream's apply lock holds only the database work. A
 /// message that fails <see cref="RealTimeApplier.Validate"/> never gets here (the consumer sends it to the error queue on
 /// its own), so one bad message does not fail the others. Should the database still refuse the combined upsert for its
 /// data (SQLSTATE class 22 or 23), the messages are applied again in halves until the one it refuses is alone: that one
@@ -23,9 +22,6 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
 {
     /// <summary>Rows per database transaction; a backlog drains in batches of about this size.</summary>
     public const int MaxRows = 10_000;
-
-    /// <summary>Batches applied at once: each writes its rows in a transaction of its own; they commit in turn (<see cref="IWritingSiteCommit"/>).</summary>
-    public const int InFlight = 2;
 
     private readonly Channel<Pending> _waiting = Channel.CreateUnbounded<Pending>();
 
@@ -42,9 +38,7 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // the batches applying (ApplyAsync completes once one is committed, and never throws): the one under the site stream's
-        // apply lock and the next, whose rows are written meanwhile on a connection of their own
-        var applying = new Queue<Task>();
+        var applying = Task.CompletedTask; // the batch before: ApplyAsync completes once it is committed (it never throws)
         try
         {
             while (await _waiting.Reader.WaitToReadAsync(stoppingToken))
@@ -58,17 +52,14 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
                 }
                 stats.RealTimeTaken(taken.Count);
                 var prepared = Prepare(taken);
-                if (applying.Count == InFlight)
-                {
-                    await applying.Dequeue();
-                }
-                applying.Enqueue(ApplyAsync(taken, prepared, stoppingToken));
+                await applying;
+                applying = ApplyAsync(taken, prepared, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        await Task.WhenAll(applying);
+        await applying;
         while (_waiting.Reader.TryRead(out var left))
         {
             left.Done.TrySetCanceled(stoppingToken);
@@ -108,15 +99,8 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
     }
 
     /// <summary>Real-time messages applied together on the site stream: <see cref="RealTimeApplier.ApplyAsync(RealTimeApplier.Prepared, LeaseGrant, CancellationToken)"/> in a scope of its own.</summary>
-    private sealed class RealTimeBatch(IServiceScopeFactory scopes, RealTimeApplier.Prepared prepared) : IWritingSiteCommit
+    private sealed class RealTimeBatch(IServiceScopeFactory scopes, RealTimeApplier.Prepared prepared) : ISiteCommit
     {
-        /// <summary>The rows written before the site stream's apply lock, beside the batch that holds it (the applier holds no disposables: its scope ends here).</summary>
-        public async Task<IWrittenSiteCommit> WriteAsync(CancellationToken cancellationToken)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().WriteAsync(prepared, cancellationToken);
-        }
-
         public async Task<IReadOnlyList<SiteUpdate>> CommitAsync(LeaseGrant grant, CancellationToken cancellationToken)
         {
             await using var scope = scopes.CreateAsyncScope();

@@ -44,107 +44,68 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
     /// returns completes once the broker has confirmed every message of the batch (or fails if the stream stops first):
     /// only then may the messages that brought the batch be acked. The site lease is checked here, once per batch: the
     /// apply gets the grant to fence its commit with, and a commit the replica refuses under it
-    /// (<see cref="EpochRefusedException"/>) is told to the lease here. An <see cref="IWritingSiteCommit"/> writes before
-    /// the lock, beside the batch that holds it, and only commits under it.
+    /// (<see cref="EpochRefusedException"/>) is told to the lease here.
     /// </summary>
     public async Task<Task> ApplyAsync(ISiteCommit commit, CancellationToken cancellationToken)
     {
-        while (true)
+        await _apply.WaitAsync(cancellationToken);
+        try
         {
-            await using var written = commit is IWritingSiteCommit writing ? await WriteAsync(writing, cancellationToken) : null;
-            await _apply.WaitAsync(cancellationToken);
+            // only the lease holder applies and publishes; the database checks the epoch again in each commit
+            var holding = lease.Require();
+            var started = Stopwatch.GetTimestamp();
+            var committed = await WhileHeldAsync(commit, holding, cancellationToken);
+            if (_startSequence is not null)
+            {
+                await NoticeUnpublishedAsync(committed, cancellationToken); // (links forgotten inside the apply start again from the replica)
+            }
+            var updates = _chain.Link(committed, _startSequence ?? 0);
+            var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            // a traced change's site publish hop, until the site broker confirmed it (nothing while no change is traced)
+            var spans = traces.IsEmpty ? [] : updates.Select(PublishSpan).ToList();
             try
             {
-                // only the lease holder applies and publishes; the database checks the epoch again in each commit
-                var holding = lease.Require();
-                var started = Stopwatch.GetTimestamp();
-                IReadOnlyList<SiteUpdate> committed;
-                try
-                {
-                    committed = await WhileHeldAsync(written ?? commit, holding, retried: written is null, cancellationToken);
-                }
-                catch (Exception exception) when (written is not null && Resilience.IsTransient(exception) && !cancellationToken.IsCancellationRequested)
-                {
-                    // its writes are not done again under the lock, where they could wait for the row locks of a batch
-                    // that waits for the lock: the lock is released, they roll back and are written again before it
-                    logger.LogWarning("Site stream: a batch's commit failed ({Reason}); writing it again", exception.GetBaseException().Message);
-                    continue;
-                }
-                if (_startSequence is not null)
-                {
-                    await NoticeUnpublishedAsync(committed, cancellationToken); // (links forgotten inside the apply start again from the replica)
-                }
-                var updates = _chain.Link(committed, _startSequence ?? 0);
-                var applyMs = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                // a traced change's site publish hop, until the site broker confirmed it (nothing while no change is traced)
-                var spans = traces.IsEmpty ? [] : updates.Select(PublishSpan).ToList();
-                try
-                {
-                    // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
-                    var waiting = Stopwatch.GetTimestamp();
-                    await _publish.WaitAsync(cancellationToken);
-                    stats.SiteBatchApplied(Stopwatch.GetElapsedTime(started, waiting), Stopwatch.GetElapsedTime(waiting));
-                    return spans.Count == 0 ? PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken)
-                        : EndAfterAsync(PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken), spans);
-                }
-                catch
-                {
-                    spans.ForEach(s => s?.Dispose());
-                    throw;
-                }
+                // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
+                var waiting = Stopwatch.GetTimestamp();
+                await _publish.WaitAsync(cancellationToken);
+                stats.SiteBatchApplied(Stopwatch.GetElapsedTime(started, waiting), Stopwatch.GetElapsedTime(waiting));
+                return spans.Count == 0 ? PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken)
+                    : EndAfterAsync(PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken), spans);
             }
-            finally
+            catch
             {
-                _apply.Release();
+                spans.ForEach(s => s?.Dispose());
+                throw;
             }
+        }
+        finally
+        {
+            _apply.Release();
         }
     }
 
     /// <summary>
-    /// The writes of an <see cref="IWritingSiteCommit"/>, before the apply lock, beside the batch that holds it (only by
-    /// the lease holder), retried as <see cref="WhileHeldAsync"/> retries.
+    /// The database work of a batch, retried while the replica is down, read-only or restarting, for as long as this process
+    /// holds the lease: such a replica refuses the lease's renewal too, so the wait ends within the lease's duration, and the
+    /// batch fails as not the lease holder's (its messages go back to the queue, never to the error queue).
     /// </summary>
-    private async Task<IWrittenSiteCommit> WriteAsync(IWritingSiteCommit commit, CancellationToken cancellationToken) =>
-        await HeldAsync(lease.Require(), async held => await _database.ExecuteAsync(async ct => await commit.WriteAsync(ct), held), cancellationToken);
-
-    /// <summary>
-    /// The database work of a batch, retried (unless <paramref name="retried"/> is false: the commit of writes done before
-    /// the lock) while the replica is down, read-only or restarting, for as long as this process holds the lease.
-    /// </summary>
-    private async Task<IReadOnlyList<SiteUpdate>> WhileHeldAsync(ISiteCommit commit, SiteLease.Holding holding, bool retried,
-        CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SiteUpdate>> WhileHeldAsync(ISiteCommit commit,
+        SiteLease.Holding holding, CancellationToken cancellationToken)
     {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, holding.Lost);
         try
         {
-            return await HeldAsync(holding, async held =>
+            if (_startSequence is null)
             {
-                if (_startSequence is null)
-                {
-                    _startSequence = await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), held);
-                    _handedOut = _startSequence.Value;
-                }
-                return retried ? await _database.ExecuteAsync(async ct => await commit.CommitAsync(holding.Grant, ct), held)
-                    : await commit.CommitAsync(holding.Grant, held);
-            }, cancellationToken);
+                _startSequence = await _database.ExecuteAsync(async ct => await SiteSequenceAsync(ct), held.Token);
+                _handedOut = _startSequence.Value;
+            }
+            return await _database.ExecuteAsync(async ct => await commit.CommitAsync(holding.Grant, ct), held.Token);
         }
         catch (EpochRefusedException)
         {
             lease.Refused(holding.Grant);
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Database work for as long as this process holds the lease: a replica that is down or read-only refuses the lease's
-    /// renewal too, so a wait for it ends within the lease's duration, and the batch fails as not the lease holder's (its
-    /// messages go back to the queue, never to the error queue).
-    /// </summary>
-    private async Task<T> HeldAsync<T>(SiteLease.Holding holding, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-    {
-        using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, holding.Lost);
-        try
-        {
-            return await work(held.Token);
         }
         catch (Exception exception) when (exception is OperationCanceledException or NpgsqlException && holding.Lost.IsCancellationRequested
             && !cancellationToken.IsCancellationRequested)
