@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace RealTimeDistributor.Distributor.RealTime;
@@ -26,7 +27,10 @@ public static class JsonNumbers
         switch (json.ValueKind)
         {
             case JsonValueKind.Number:
-                return Problem(json.GetRawText(), path);
+                // the common number needs no parse: without an exponent, it has no more digits either side of the point
+                // than characters (read in place, nothing allocated)
+                var raw = JsonMarshal.GetRawUtf8Value(json);
+                return raw.Length <= MaxDigitsAfterPoint && raw.IndexOfAny((byte)'e', (byte)'E') < 0 ? null : Problem(json.GetRawText(), path);
             case JsonValueKind.Object:
                 foreach (var property in json.EnumerateObject())
                 {

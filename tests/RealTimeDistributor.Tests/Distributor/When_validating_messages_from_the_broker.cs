@@ -86,6 +86,16 @@ public sealed class When_validating_messages_from_the_broker
     }
 
     [Fact]
+    public void Should_count_the_digits_of_a_long_number_without_an_exponent()
+    {
+        RealTimeApplier.Validate(Batch(Row(data: $$"""{"n":0.{{new string('1', 16_383)}}}""")), Now, MaxAhead);
+        RealTimeApplier.Validate(Batch(Row(data: $$"""{"n":{{new string('9', 131_072)}}}""")), Now, MaxAhead);
+
+        Assert.Contains("16,384 digits after the decimal point", Refusal(Batch(Row(data: $$"""{"n":0.{{new string('1', 16_384)}}}"""))));
+        Assert.Contains("131,073 digits before the decimal point", Refusal(Batch(Row(data: $$"""{"n":{{new string('9', 131_073)}}}"""))));
+    }
+
+    [Fact]
     public void Should_refuse_a_version_further_ahead_of_the_clock_than_the_bound()
     {
         Assert.Contains("ahead of this host's clock", Refusal(Batch(Row(version: long.MaxValue))));
