@@ -39,6 +39,7 @@ public static class RealTimeBenchmark
         var site = system.Site("bench");
         var (distributor, client, view) = await StartSiteAsync(system, site, Topology.Site.RealTimeRowsPerMessage);
         var connectionString = TestSettings.ConnectionString(system.ReplicaDatabase(site));
+        var copies = new Dictionary<int, double>(); // each size's COPY into realtime_row, rows/s (the goal's baseline, issue 22)
         // every end to end before the bulk upsert rounds below: those commit site sequences the distributor does not
         // publish, so its next message links past them and the client reloads a snapshot (whose rows raise no change)
         foreach (var size in sizes)
@@ -77,7 +78,8 @@ public static class RealTimeBenchmark
             report.Add(group, "distributor bulk upsert, new keys, vs COPY into a bare table", size / bulk.TotalSeconds, "rows/s", BareCopyBaseline);
             report.Add(group, $"distributor bulk upsert, every key there already (newer versions{rounded})", size / Median(updateRounds).TotalSeconds,
                 "rows/s", CopyBaseline);
-            report.Add(group, CopyBaseline, size / Median(copyRounds).TotalSeconds, "rows/s");
+            copies[size] = size / Median(copyRounds).TotalSeconds;
+            report.Add(group, CopyBaseline, copies[size], "rows/s");
             report.Add(group, BareCopyBaseline, size / Median(bareCopyRounds).TotalSeconds, "rows/s");
             AddShapes(report, group, rounded, shapeRounds, size);
 
@@ -142,8 +144,12 @@ public static class RealTimeBenchmark
             var group = $"real-time queue at the center, quorum or classic ({size:N0} rows)";
             var classic = $"{EndToEnd(Topology.Site.RealTimeRowsPerMessage)}, {QueueType(false)} (median of {typeRounds} rounds)";
             report.Add(group, classic, size / byType[false][size].TotalSeconds, "rows/s");
-            report.Add(group, $"{EndToEnd(Topology.Site.RealTimeRowsPerMessage)}, {QueueType(true)} (median of {typeRounds} rounds)",
-                size / byType[true][size].TotalSeconds, "rows/s", classic);
+            var quorum = $"{EndToEnd(Topology.Site.RealTimeRowsPerMessage)}, {QueueType(true)} (median of {typeRounds} rounds)";
+            report.Add(group, quorum, size / byType[true][size].TotalSeconds, "rows/s", classic);
+            // the goal of issue 22 (>= 0.5 x COPY), its baseline repeated from the group above so that the ratio is in the report
+            var copy = $"{CopyBaseline} (as measured above)";
+            report.Add(group, copy, copies[size], "rows/s");
+            report.Add(group, $"{quorum}, against COPY", size / byType[true][size].TotalSeconds, "rows/s", copy);
         }
     }
 
@@ -152,25 +158,27 @@ public static class RealTimeBenchmark
     /// transactions of <see cref="RealTimeIntake.MaxRows"/> rows of a table name of its own (<see cref="ShapeTable"/>),
     /// first new keys, then the same keys at newer versions (the steady state); its rows are deleted and the table
     /// vacuumed after each, so every shape meets the same table. "Before" is the storage before issue 22 (data jsonb,
-    /// fillfactor 100) in a table of its own, <c>realtime_row_before</c>.
+    /// fillfactor 100) in a table of its own, <c>realtime_row_before</c>; <c>realtime_row_jsonb</c> is the storage before
+    /// data became json (fillfactor 50, data jsonb).
     /// </summary>
     private static readonly (string Name, string Table, Shape Apply)[] Shapes =
     [
         ("before issue 22: upsert + RETURNING joined to the incoming rows and to the replica's versions; fillfactor 100", "realtime_row_before", JoinedAsync),
-        ("upsert RETURNING key (the product's statement); fillfactor 100 (the storage before)", "realtime_row_before", UnnestAsync),
-        ("upsert RETURNING key (the product's: fillfactor 50)", "realtime_row", UnnestAsync),
-        ("upsert RETURNING key, fillfactor 50, data json instead of jsonb", "realtime_row_json", UnnestJsonAsync),
+        ("upsert RETURNING key; fillfactor 100, data jsonb (the storage before)", "realtime_row_before", UnnestJsonbAsync),
+        ("upsert RETURNING key; fillfactor 50, data jsonb (the product's until data became json)", "realtime_row_jsonb", UnnestJsonbAsync),
+        ("upsert RETURNING key (the product's: fillfactor 50, data json, numbers checked before)", "realtime_row", UnnestAsync),
         ("binary COPY into a temporary table (ON COMMIT DROP), then one upsert from it RETURNING key", "realtime_row", CopyThenUpsertAsync),
         ("UPDATE ... FROM unnest for the keys present, then INSERT of the new keys", "realtime_row", UpdateThenInsertAsync),
     ];
 
-    /// <summary>Beside the replica's own table: the storage before issue 22 (fillfactor 100), and data json instead of jsonb.</summary>
+    /// <summary>Beside the replica's own table (data json): the storage before issue 22 (fillfactor 100, jsonb), and data jsonb at fillfactor 50.</summary>
     private static async Task CreateStorageBeforeAsync(NpgsqlDataSource dataSource)
     {
         await using var create = dataSource.CreateCommand("""
             CREATE UNLOGGED TABLE IF NOT EXISTS realtime_row_before (LIKE realtime_row INCLUDING ALL) WITH (fillfactor = 100);
-            CREATE UNLOGGED TABLE IF NOT EXISTS realtime_row_json (LIKE realtime_row INCLUDING ALL) WITH (fillfactor = 50);
-            ALTER TABLE realtime_row_json ALTER COLUMN data TYPE json;
+            ALTER TABLE realtime_row_before ALTER COLUMN data TYPE jsonb;
+            CREATE UNLOGGED TABLE IF NOT EXISTS realtime_row_jsonb (LIKE realtime_row INCLUDING ALL) WITH (fillfactor = 50);
+            ALTER TABLE realtime_row_jsonb ALTER COLUMN data TYPE jsonb;
             """);
         await create.ExecuteNonQueryAsync();
     }
@@ -260,9 +268,9 @@ public static class RealTimeBenchmark
         await ReadAllAsync(command);
     }
 
-    private static async Task UnnestJsonAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows)
+    private static async Task UnnestJsonbAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows)
     {
-        var sql = RealTimeApplier.UpsertSql.Replace("realtime_row", table, StringComparison.Ordinal).Replace("::jsonb", "::json", StringComparison.Ordinal);
+        var sql = RealTimeApplier.UpsertSql.Replace("realtime_row", table, StringComparison.Ordinal).Replace("::json", "::jsonb", StringComparison.Ordinal);
         await using var command = Unnested(sql, connection, transaction, rows);
         await ReadAllAsync(command);
     }
@@ -310,7 +318,7 @@ public static class RealTimeBenchmark
         }
         await using var upsert = new NpgsqlCommand($"""
             INSERT INTO {table} (table_name, key, version, central_updated_at, data, applied_at)
-            SELECT @table, i.key, i.version, i.updated_at, i.data::jsonb, now() FROM incoming i
+            SELECT @table, i.key, i.version, i.updated_at, i.data::json, now() FROM incoming i
             ON CONFLICT (table_name, key) DO UPDATE
                 SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
                 WHERE excluded.version > {table}.version
@@ -323,7 +331,7 @@ public static class RealTimeBenchmark
     private static async Task UpdateThenInsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, RealTimeRow[] rows)
     {
         await using (var update = Unnested($"""
-            UPDATE {table} h SET version = r.version, central_updated_at = r.updated_at, data = r.data::jsonb, applied_at = now()
+            UPDATE {table} h SET version = r.version, central_updated_at = r.updated_at, data = r.data::json, applied_at = now()
             FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
             WHERE h.table_name = @table AND h.key = r.key AND r.version > h.version
             RETURNING h.key
@@ -333,7 +341,7 @@ public static class RealTimeBenchmark
         }
         await using var insert = Unnested($"""
             INSERT INTO {table} (table_name, key, version, central_updated_at, data, applied_at)
-            SELECT @table, r.key, r.version, r.updated_at, r.data::jsonb, now()
+            SELECT @table, r.key, r.version, r.updated_at, r.data::json, now()
             FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
             WHERE NOT EXISTS (SELECT 1 FROM {table} h WHERE h.table_name = @table AND h.key = r.key)
             ON CONFLICT DO NOTHING
@@ -452,7 +460,7 @@ public static class RealTimeBenchmark
             await writer.WriteAsync(row.Key, NpgsqlDbType.Text);
             await writer.WriteAsync(row.Version, NpgsqlDbType.Bigint);
             await writer.WriteAsync(row.UpdatedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
-            await writer.WriteAsync(row.Data.GetRawText(), NpgsqlDbType.Jsonb);
+            await writer.WriteAsync(row.Data.GetRawText(), NpgsqlDbType.Json);
             await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
         }
         await writer.CompleteAsync();

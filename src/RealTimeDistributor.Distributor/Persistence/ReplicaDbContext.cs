@@ -44,9 +44,10 @@ public sealed class ReplicaDbContext(DbContextOptions<ReplicaDbContext> options)
             // page, a HOT update with no new index entry, and the page's dead versions are pruned in place, without vacuum
             e.HasStorageParameter("fillfactor", 50);
             e.HasKey(x => new { x.TableName, x.Key });
-            // jsonb, though nothing queries inside it: its parse is what refuses a number PostgreSQL cannot hold (1e1000000),
-            // which the checks before it let through; json would halve the upsert (docs/benchmarks.md, "realtime")
-            e.Property(x => x.Data).HasColumnType("jsonb");
+            // json (syntax only), not jsonb: nothing queries inside it, and the upsert is 1.09-1.16 times as fast on json
+            // (docs/benchmarks.md, "realtime"); the numbers jsonb would refuse (1e1000000) are refused before, by
+            // RealTimeApplier.Validate (RealTime/JsonNumbers)
+            e.Property(x => x.Data).HasColumnType("json");
         });
         modelBuilder.Entity<RealTimeTableState>(e =>
         {

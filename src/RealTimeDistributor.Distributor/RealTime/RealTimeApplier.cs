@@ -25,7 +25,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// </summary>
     public const string UpsertSql = """
         INSERT INTO realtime_row (table_name, key, version, central_updated_at, data, applied_at)
-        SELECT @table, r.key, r.version, r.updated_at, r.data::jsonb, now()
+        SELECT @table, r.key, r.version, r.updated_at, r.data::json, now()
         FROM unnest(@keys, @versions, @updated, @data) AS r(key, version, updated_at, data)
         ON CONFLICT (table_name, key) DO UPDATE
             SET version = excluded.version, central_updated_at = excluded.central_updated_at, data = excluded.data, applied_at = excluded.applied_at
@@ -66,19 +66,78 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         return newest;
     }
 
-    private sealed record TableRows(string Table, bool FullRefresh, Dictionary<string, RealTimeRow> Rows);
+    /// <summary>One table's conflated rows, and the statement's parameter arrays of them (in the same order).</summary>
+    internal sealed class TableRows
+    {
+        public TableRows(string table, bool fullRefresh, Dictionary<string, RealTimeRow> rows)
+        {
+            Table = table;
+            FullRefresh = fullRefresh;
+            Rows = rows;
+            Keys = new string[rows.Count];
+            Versions = new long[rows.Count];
+            Updated = new DateTime[rows.Count];
+            Data = new string[rows.Count];
+            var i = 0;
+            foreach (var row in rows.Values)
+            {
+                Keys[i] = row.Key;
+                Versions[i] = row.Version;
+                Updated[i] = row.UpdatedAt.UtcDateTime;
+                Data[i] = row.Data.GetRawText();
+                i++;
+            }
+        }
+
+        public string Table { get; }
+
+        public bool FullRefresh { get; }
+
+        public Dictionary<string, RealTimeRow> Rows { get; }
+
+        public string[] Keys { get; }
+
+        public long[] Versions { get; }
+
+        public DateTime[] Updated { get; }
+
+        public string[] Data { get; }
+    }
+
+    /// <summary>
+    /// Real-time messages made ready to apply together: conflated per table and key, and the statement's parameters
+    /// written. <see cref="RealTimeIntake"/> prepares a batch while the one before it holds the site stream's apply lock.
+    /// </summary>
+    public sealed class Prepared
+    {
+        internal Prepared(IReadOnlyList<RealTimeRowsPublished> batches)
+        {
+            Rows = batches.Sum(b => b.Rows.Count);
+            Tables = [.. batches.GroupBy(b => b.Table, StringComparer.Ordinal)
+                .Select(t => new TableRows(t.Key, t.Any(b => b.FullRefresh), NewestByKey(t.SelectMany(b => b.Rows))))];
+        }
+
+        /// <summary>The rows of the messages, before conflation.</summary>
+        internal int Rows { get; }
+
+        internal IReadOnlyList<TableRows> Tables { get; }
+    }
+
+    /// <summary>Conflates <paramref name="batches"/> and writes the statement's parameters (no database work).</summary>
+    public static Prepared Prepare(IReadOnlyList<RealTimeRowsPublished> batches) => new(batches);
 
     /// <summary>
     /// Applies <paramref name="batches"/> in one transaction. Each has passed <see cref="Validate"/> on its way in
     /// (<see cref="RealTimeIntake.SubmitAsync"/>, so a bad one fails alone and is not checked twice on the hot path).
     /// </summary>
     /// <param name="grant">The site lease the commit is fenced with, as <see cref="SiteStream"/> checked it for the batch.</param>
-    public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(IReadOnlyList<RealTimeRowsPublished> batches, LeaseGrant grant, CancellationToken cancellationToken)
-    {
-        var tables = batches.GroupBy(b => b.Table, StringComparer.Ordinal)
-            .Select(t => new TableRows(t.Key, t.Any(b => b.FullRefresh), NewestByKey(t.SelectMany(b => b.Rows))))
-            .ToList();
+    public Task<IReadOnlyList<SiteUpdate>> ApplyAsync(IReadOnlyList<RealTimeRowsPublished> batches, LeaseGrant grant, CancellationToken cancellationToken) =>
+        ApplyAsync(Prepare(batches), grant, cancellationToken);
 
+    /// <summary>Applies the messages <paramref name="prepared"/> holds in one transaction (see the overload taking the messages).</summary>
+    public async Task<IReadOnlyList<SiteUpdate>> ApplyAsync(Prepared prepared, LeaseGrant grant, CancellationToken cancellationToken)
+    {
+        var tables = prepared.Tables;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var asynchronous = new NpgsqlCommand(ReplicaCommit.Asynchronous, connection, transaction))
@@ -113,7 +172,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             await state.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        stats.RealTimeApplied(written.Count, unchanged, batches.Sum(b => b.Rows.Count) - written.Count - unchanged);
+        stats.RealTimeApplied(written.Count, unchanged, prepared.Rows - written.Count - unchanged);
         stats.Heartbeats(refreshed.Count);
 
         var now = clock.GetUtcNow();
@@ -183,25 +242,12 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
         List<(string Table, RealTimeRow Row)> written, CancellationToken cancellationToken)
     {
         var count = table.Rows.Count;
-        var keys = new string[count];
-        var versions = new long[count];
-        var updated = new DateTime[count];
-        var data = new string[count];
-        var i = 0;
-        foreach (var row in table.Rows.Values)
-        {
-            keys[i] = row.Key;
-            versions[i] = row.Version;
-            updated[i] = row.UpdatedAt.UtcDateTime;
-            data[i] = row.Data.GetRawText();
-            i++;
-        }
         await using var upsert = new NpgsqlCommand(UpsertSql, connection, transaction);
         upsert.Parameters.AddWithValue("table", table.Table);
-        upsert.Parameters.AddWithValue("keys", keys);
-        upsert.Parameters.AddWithValue("versions", versions);
-        upsert.Parameters.Add(new NpgsqlParameter("updated", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = updated });
-        upsert.Parameters.AddWithValue("data", data);
+        upsert.Parameters.AddWithValue("keys", table.Keys);
+        upsert.Parameters.AddWithValue("versions", table.Versions);
+        upsert.Parameters.Add(new NpgsqlParameter("updated", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = table.Updated });
+        upsert.Parameters.AddWithValue("data", table.Data);
         var wrote = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await upsert.ExecuteReaderAsync(cancellationToken))
         {
@@ -228,7 +274,8 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
     /// <summary>
     /// Checks a batch can apply at all; one that cannot is poison (error queue, with the reason): an unknown table, no
     /// rows, a key that is empty, longer than 64 or not storable text, data that is not a JSON object or holds text
-    /// PostgreSQL refuses (<see cref="TextRules"/>), a version that is not positive or, like updatedAt, further ahead of
+    /// PostgreSQL refuses (<see cref="TextRules"/>) or a number its numeric cannot hold (<see cref="JsonNumbers"/>: the
+    /// column is json, which checks syntax only), a version that is not positive or, like updatedAt, further ahead of
     /// <paramref name="now"/> than <paramref name="maxAhead"/> (versions are the center's clock in UTC ticks: a row from
     /// the far future would freeze its key at every site, every genuine update after it counted stale).
     /// </summary>
@@ -262,7 +309,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             {
                 throw new PoisonMessageException($"Row '{row.Key}' data is not a JSON object.");
             }
-            if (TextRules.Check(row.Data, "data") is { } data)
+            if ((TextRules.Check(row.Data, "data") ?? JsonNumbers.Check(row.Data, "data")) is { } data)
             {
                 throw new PoisonMessageException($"Row '{row.Key}': {data}");
             }

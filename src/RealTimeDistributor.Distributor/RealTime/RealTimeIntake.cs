@@ -9,7 +9,9 @@ namespace RealTimeDistributor.Distributor.RealTime;
 /// <summary>
 /// rtdist's batching: the consumer hands each valid real-time message here and waits; the loop takes every message
 /// waiting (up to <see cref="MaxRows"/> rows), applies them with one bulk upsert, republishes the rows written, and
-/// completes the waits once the site has confirmed them, which acks the messages (the next batch applies meanwhile). A
+/// completes the waits once the site has confirmed them, which acks the messages (the next batch applies meanwhile).
+/// While a batch applies, the loop takes and prepares the next (<see cref="RealTimeApplier.Prepare"/>: conflation and
+/// the statement's parameters), so the site stream's apply lock holds only the database work. A
 /// message that fails <see cref="RealTimeApplier.Validate"/> never gets here (the consumer sends it to the error queue on
 /// its own), so one bad message does not fail the others. Should the database still refuse the combined upsert for its
 /// data (SQLSTATE class 22 or 23), the messages are applied again in halves until the one it refuses is alone: that one
@@ -36,6 +38,7 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var applying = Task.CompletedTask; // the batch before: ApplyAsync completes once it is committed (it never throws)
         try
         {
             while (await _waiting.Reader.WaitToReadAsync(stoppingToken))
@@ -48,32 +51,37 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
                     rows += pending.Batch.Rows.Count;
                 }
                 stats.RealTimeTaken(taken.Count);
-                await ApplyAsync(taken, stoppingToken);
+                var prepared = Prepare(taken);
+                await applying;
+                applying = ApplyAsync(taken, prepared, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        await applying;
         while (_waiting.Reader.TryRead(out var left))
         {
             left.Done.TrySetCanceled(stoppingToken);
         }
     }
 
-    /// <summary>Returns once the batch is committed, so the next one applies while this one's publish is confirmed.</summary>
-    private async Task ApplyAsync(List<Pending> taken, CancellationToken cancellationToken)
+    private static RealTimeApplier.Prepared Prepare(List<Pending> taken) => RealTimeApplier.Prepare([.. taken.Select(p => p.Batch)]);
+
+    /// <summary>Returns once the batch is committed, so the next one applies while this one's publish is confirmed; never throws.</summary>
+    private async Task ApplyAsync(List<Pending> taken, RealTimeApplier.Prepared prepared, CancellationToken cancellationToken)
     {
         try
         {
-            var published = await site.ApplyAsync(new RealTimeBatch(scopes, [.. taken.Select(p => p.Batch)]), cancellationToken);
+            var published = await site.ApplyAsync(new RealTimeBatch(scopes, prepared), cancellationToken);
             _ = CompleteWhenPublishedAsync(published, taken);
         }
         catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception) && taken.Count > 1)
         {
             logger.LogWarning("The database refused the data of {Messages} real-time messages applied together ({Reason}); applying them in halves",
                 taken.Count, exception.MessageText);
-            await ApplyAsync(taken[..(taken.Count / 2)], cancellationToken);
-            await ApplyAsync(taken[(taken.Count / 2)..], cancellationToken);
+            await ApplyAsync(taken[..(taken.Count / 2)], Prepare(taken[..(taken.Count / 2)]), cancellationToken);
+            await ApplyAsync(taken[(taken.Count / 2)..], Prepare(taken[(taken.Count / 2)..]), cancellationToken);
         }
         catch (PostgresException exception) when (PoisonMessageException.IsDataError(exception))
         {
@@ -90,13 +98,13 @@ public sealed class RealTimeIntake(IServiceScopeFactory scopes, SiteStream site,
         }
     }
 
-    /// <summary>Real-time messages applied together on the site stream: <see cref="RealTimeApplier.ApplyAsync"/> in a scope of its own.</summary>
-    private sealed class RealTimeBatch(IServiceScopeFactory scopes, IReadOnlyList<RealTimeRowsPublished> batches) : ISiteCommit
+    /// <summary>Real-time messages applied together on the site stream: <see cref="RealTimeApplier.ApplyAsync(RealTimeApplier.Prepared, LeaseGrant, CancellationToken)"/> in a scope of its own.</summary>
+    private sealed class RealTimeBatch(IServiceScopeFactory scopes, RealTimeApplier.Prepared prepared) : ISiteCommit
     {
         public async Task<IReadOnlyList<SiteUpdate>> CommitAsync(LeaseGrant grant, CancellationToken cancellationToken)
         {
             await using var scope = scopes.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync(batches, grant, cancellationToken);
+            return await scope.ServiceProvider.GetRequiredService<RealTimeApplier>().ApplyAsync(prepared, grant, cancellationToken);
         }
     }
 

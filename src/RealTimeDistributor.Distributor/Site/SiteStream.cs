@@ -10,7 +10,9 @@ namespace RealTimeDistributor.Distributor.Site;
 /// The site's outgoing stream. Apply-and-commit runs under one lock and the publish that follows under another, taken
 /// hand over hand: a batch takes its publish turn before it lets the next batch apply, so site sequences reach the site
 /// exchanges in the order they were handed out while the next batch's database work overlaps this batch's publish and
-/// confirms (a pipeline two batches deep). Publishing happens only after the replica commit;
+/// confirms (a pipeline two batches deep). The site messages are written (serialized) in the publish turn, after the
+/// apply lock is released: the lock holds the database work, the site sequences and the links only. Publishing happens
+/// only after the replica commit;
 /// database work runs in the retry/circuit-breaker pipeline of <see cref="Resilience"/>, and the publish is retried until
 /// the broker takes it; if the process dies in between, the message is redelivered: a configuration change is republished
 /// under its original site sequence, real-time rows the replica holds at their version are not (the next lease holder's
@@ -63,13 +65,12 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
             var spans = traces.IsEmpty ? [] : updates.Select(PublishSpan).ToList();
             try
             {
-                var messages = updates.Select((u, i) => ToMessage(u, spans.Count == 0 ? null : RtdTracing.TraceParent(spans[i]))).ToList();
                 // the publish turn is taken before the next batch may apply: the wire sees site sequences in order
                 var waiting = Stopwatch.GetTimestamp();
                 await _publish.WaitAsync(cancellationToken);
                 stats.SiteBatchApplied(Stopwatch.GetElapsedTime(started, waiting), Stopwatch.GetElapsedTime(waiting));
-                return spans.Count == 0 ? PublishAsync(messages, applyMs, holding.Lost, cancellationToken)
-                    : EndAfterAsync(PublishAsync(messages, applyMs, holding.Lost, cancellationToken), spans);
+                return spans.Count == 0 ? PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken)
+                    : EndAfterAsync(PublishAsync(updates, spans, applyMs, holding.Lost, cancellationToken), spans);
             }
             catch
             {
@@ -113,12 +114,20 @@ public sealed class SiteStream(DistributorSettings settings, SiteLinks links, Di
         }
     }
 
+    /// <summary>
+    /// Writes the batch's messages and publishes them, holding the publish turn (released at the end). It returns at its
+    /// first await, so the messages are written after the apply lock is released, while the next batch applies: their
+    /// site sequences and links were fixed under the apply lock, and the publish turn keeps their order on the wire.
+    /// </summary>
     /// <param name="lost">Cancelled when the lease is lost: a process that is no longer the holder stops publishing (its messages are not acked and come back to the holder).</param>
-    private async Task PublishAsync(List<OutgoingMessage> messages, int applyMs, CancellationToken lost, CancellationToken cancellationToken)
+    private async Task PublishAsync(IReadOnlyList<SiteUpdate> updates, List<Activity?> spans, int applyMs, CancellationToken lost,
+        CancellationToken cancellationToken)
     {
         try
         {
+            await Task.Yield();
             var started = Stopwatch.GetTimestamp();
+            var messages = updates.Select((u, i) => ToMessage(u, spans.Count == 0 ? null : RtdTracing.TraceParent(spans[i]))).ToList();
             using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
             try
             {

@@ -75,7 +75,7 @@ public sealed class When_hostile_messages_reach_the_distributor : SystemTest
 
         await PublishAsync(Row("before", now.UtcTicks, now));
         await PublishAsync(Row("nul\0key", now.UtcTicks, now));
-        await PublishAsync(Row("overflow", now.UtcTicks, now, """{"n":1e1000000}""")); // passes the checks; the database refuses it (22003)
+        await PublishAsync(Row("overflow", now.UtcTicks, now, """{"n":1e1000000}""")); // valid JSON; PostgreSQL's numeric cannot hold it
         await PublishAsync(Row("future", long.MaxValue, now));
         await PublishAsync(Row("frozen", now.UtcTicks, new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero)));
         await PublishAsync(Row("after", now.UtcTicks, now));
@@ -86,7 +86,8 @@ public sealed class When_hostile_messages_reach_the_distributor : SystemTest
         var reasons = await RefusalsAsync(Topology.ErrorQueue(Topology.Central.DistributorRealTimeQueue(Site)), 4);
         Assert.Equal(4, reasons.Count);
         Assert.Single(reasons, r => r.Contains("key contains a NUL character", StringComparison.Ordinal));
-        Assert.Single(reasons, r => r.Contains("22003", StringComparison.Ordinal));
+        Assert.Single(reasons, r => r.Contains("Row 'overflow': data.n is a number PostgreSQL cannot hold (1e1000000): it has 1,000,001 digits before the "
+            + "decimal point, more than 131,072", StringComparison.Ordinal));
         Assert.Equal(2, reasons.Count(r => r.Contains("ahead of this host's clock", StringComparison.Ordinal)));
 
         // nothing froze: the genuine rows of those keys apply

@@ -49,6 +49,52 @@ public sealed class When_validating_messages_from_the_broker
         Assert.Contains(reason, refusal);
     }
 
+    /// <summary>The bounds of PostgreSQL's numeric (what jsonb stores a number as), each side of each, as PostgreSQL 15 answers them.</summary>
+    [Theory]
+    [InlineData("1e131071")]
+    [InlineData("-9.9e131071")]
+    [InlineData("0.01e131073")]
+    [InlineData("1e-16383")]
+    [InlineData("1.5e-16382")]
+    [InlineData("0e-16383")]
+    [InlineData("0e1073741822")]
+    [InlineData("0E+5")]
+    [InlineData("-0.000")]
+    [InlineData("123456789012345678901234567890.5")]
+    public void Should_accept_a_number_that_numeric_holds(string number)
+    {
+        RealTimeApplier.Validate(Batch(Row(data: $$"""{"n":[1,{"m":{{number}}}]}""")), Now, MaxAhead);
+    }
+
+    [Theory]
+    [InlineData("1e1000000", "1,000,001 digits before the decimal point")]
+    [InlineData("1e131072", "131,073 digits before the decimal point")]
+    [InlineData("12e131071", "131,073 digits before the decimal point")]
+    [InlineData("0.01e131074", "131,073 digits before the decimal point")]
+    [InlineData("1e-16384", "16,384 digits after the decimal point")]
+    [InlineData("1.5e-16383", "16,384 digits after the decimal point")]
+    [InlineData("0e-16384", "16,384 digits after the decimal point")]
+    [InlineData("0e1073741823", "exponent")]
+    [InlineData("1E+99999999999999999999", "exponent")]
+    [InlineData("1e-1073741822", "digits after the decimal point")]
+    public void Should_refuse_a_number_that_numeric_cannot_hold_with_where_and_why(string number, string why)
+    {
+        var refusal = Refusal(Batch(Row(), Row("k2", data: $$"""{"n":[1,{"m":{{number}}}]}""")));
+
+        Assert.Contains("Row 'k2': data.n[1].m is a number PostgreSQL cannot hold", refusal);
+        Assert.Contains(why, refusal);
+    }
+
+    [Fact]
+    public void Should_count_the_digits_of_a_long_number_without_an_exponent()
+    {
+        RealTimeApplier.Validate(Batch(Row(data: $$"""{"n":0.{{new string('1', 16_383)}}}""")), Now, MaxAhead);
+        RealTimeApplier.Validate(Batch(Row(data: $$"""{"n":{{new string('9', 131_072)}}}""")), Now, MaxAhead);
+
+        Assert.Contains("16,384 digits after the decimal point", Refusal(Batch(Row(data: $$"""{"n":0.{{new string('1', 16_384)}}}"""))));
+        Assert.Contains("131,073 digits before the decimal point", Refusal(Batch(Row(data: $$"""{"n":{{new string('9', 131_073)}}}"""))));
+    }
+
     [Fact]
     public void Should_refuse_a_version_further_ahead_of_the_clock_than_the_bound()
     {

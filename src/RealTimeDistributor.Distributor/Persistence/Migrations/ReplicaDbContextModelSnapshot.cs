@@ -431,7 +431,7 @@ namespace RealTimeDistributor.Distributor.Persistence.Migrations
 
                     b.Property<string>("Data")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("json")
                         .HasColumnName("data");
 
                     b.Property<long>("Version")
