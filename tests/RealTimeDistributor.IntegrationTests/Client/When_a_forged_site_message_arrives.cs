@@ -63,6 +63,30 @@ public sealed class When_a_forged_site_message_arrives : SystemTest
         Assert.Equal((1L, 1L), (view.Resets, view.Refused));
     }
 
+    [Fact]
+    public async Task Should_park_a_message_that_does_not_parse_in_its_error_queue_with_the_reason_and_keep_following()
+    {
+        var view = View;
+        var last = await FollowingAsync();
+
+        // no site message shape: an unknown kind, then a real-time message without rows, between two genuine ones
+        var exchange = Topology.Site.RealTimeExchange(Site);
+        await PublishOnSiteAsync(
+            new OutgoingMessage(exchange, RealTimeTables.SkillGroup, "{\"site\":\"x\",\"kind\":\"gossip\"}"u8.ToArray(), "malformed-1"));
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 2);
+        await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 2);
+
+        var errorQueue = Topology.ErrorQueue(Topology.Site.ClientQueue(Site, Workstation));
+        var vhost = Topology.Site.VirtualHost(Site);
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(vhost, errorQueue))?.Messages ?? 0, m => m == 1, $"one message in {errorQueue}");
+        var parked = await QueueReader.PeekAsync(vhost, errorQueue, TimeSpan.FromSeconds(60));
+        Assert.NotNull(parked);
+        Assert.Contains("gossip", parked.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"gossip\"", parked.Body, StringComparison.Ordinal);
+        Assert.Equal(1, view.Refused);
+        Assert.True(view.LastSiteSequence > last, $"the view's site sequence {view.LastSiteSequence}, {last} before");
+    }
+
     /// <summary>Waits until the view follows the stream (a snapshot, then a genuine row); returns its last site sequence.</summary>
     private async Task<long> FollowingAsync()
     {
@@ -81,14 +105,17 @@ public sealed class When_a_forged_site_message_arrives : SystemTest
         };
 
     /// <summary>Publishes on the site's real-time exchange as the distributor does (its user may publish there).</summary>
-    private async Task PublishOnSiteAsync(params SiteUpdate[] updates)
+    private Task PublishOnSiteAsync(params SiteUpdate[] updates) =>
+        PublishOnSiteAsync([.. updates.Select(u => new OutgoingMessage(Topology.Site.RealTimeExchange(Site), Topology.Site.RealTimeRoutingKey(u.Table),
+            Json.Serialize(u), $"forged-{u.SiteSequence}"))]);
+
+    private async Task PublishOnSiteAsync(params OutgoingMessage[] messages)
     {
         var vhost = Topology.Site.VirtualHost(Site);
         var settings = new RabbitMqSettings(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword,
             false, TimeSpan.FromSeconds(10), Rtd.CentralVirtualHost);
         var exchange = Topology.Site.RealTimeExchange(Site);
         await using var publisher = new ConfirmingPublisher(settings, vhost, "rtd forger", [exchange], NullLogger.Instance);
-        await publisher.PublishAsync([.. updates.Select(u => new OutgoingMessage(exchange, Topology.Site.RealTimeRoutingKey(u.Table), Json.Serialize(u),
-            $"forged-{u.SiteSequence}"))], CancellationToken.None);
+        await publisher.PublishAsync(messages, CancellationToken.None);
     }
 }
