@@ -25,7 +25,7 @@ public static class ClientHost
         builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings, settings.MaxSequenceJump, settings.MaxEpochAhead));
         builder.Services.AddSingleton<SnapshotLoader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SnapshotLoader>());
-        // the stream: raw RabbitMQ.Client on the client's own queue; once it is bound, it asks the loader for the first snapshot
+        // the stream: raw RabbitMQ.Client on the client's own queue; the start waits until it is bound, then it asks the loader for the first snapshot
         var link = SiteUpdateConsumer.Link(broker, settings, TimeProvider.System);
         builder.Services.AddSingleton(link);
         builder.Services.AddHealthChecks().AddBrokerLink(link);

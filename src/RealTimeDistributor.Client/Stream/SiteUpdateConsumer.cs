@@ -28,11 +28,32 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
     /// <summary>Deliveries held unacknowledged at once.</summary>
     public const ushort Prefetch = 500;
 
-    private bool _bound;
+    /// <summary>How long the host's start waits for the client's queue to be declared and bound the first time.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The client's site link, "site-broker" (/health): the stream consumer's connection.</summary>
     public static BrokerLink Link(RabbitMqSettings broker, ClientSettings settings, TimeProvider clock) =>
         new("site-broker", broker.Endpoint(Topology.Site.VirtualHost(settings.Site)), clock);
+
+    /// <summary>
+    /// The host's start waits until the client's queue is declared and bound (at most <see cref="StartTimeout"/>), as it
+    /// did for MassTransit's receive endpoint: a started client receives everything published after it.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken);
+        try
+        {
+            await _bound.Task.WaitAsync(StartTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"The client's queue {Topology.Site.ClientQueue(settings.Site, settings.Workstation)} was not declared and bound within {StartTimeout.TotalSeconds:0} s: {link.Reason ?? "no answer"}");
+        }
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,8 +69,8 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
     /// <summary>
     /// The workstation's own queue (<see cref="Topology.Site.ClientQueueArguments"/>: its length bound and lifetime) bound
     /// to the site exchanges (<see cref="Topology.Site.ClientQueueBindings"/>; checked, not declared). A temporary client's
-    /// queue is exclusive and auto-delete: it goes with the client's connection. Once it is bound the first time, the
-    /// loader asks for the first snapshot: nothing published after it can be missed.
+    /// queue is exclusive and auto-delete: it goes with the client's connection. Once it is bound the first time (a
+    /// temporary one: every time), the loader asks for a snapshot: nothing published after it can be missed.
     /// </summary>
     private async Task DeclareAsync(IConnection connection, IChannel channel, CancellationToken cancellationToken)
     {
@@ -62,9 +83,9 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
         {
             await channel.QueueBindAsync(queue, binding.Source.Name, binding.RoutingKey, cancellationToken: cancellationToken);
         }
-        if (!_bound)
+        if (_bound.TrySetResult() || settings.Temporary)
         {
-            _bound = true;
+            // a temporary queue went with the lost connection, and what was published meanwhile with it
             loader.RequestReload();
         }
     }
