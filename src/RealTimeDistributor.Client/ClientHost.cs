@@ -1,4 +1,3 @@
-using MassTransit;
 using RealTimeDistributor.Client.Snapshots;
 using RealTimeDistributor.Client.Stream;
 using RealTimeDistributor.Client.View;
@@ -25,21 +24,14 @@ public static class ClientHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(_ => new ClientView(settings.QueueMaxLength, settings.Bindings, settings.MaxSequenceJump, settings.MaxEpochAhead));
         builder.Services.AddSingleton<SnapshotLoader>();
-        builder.Services.AddMassTransit(x =>
-        {
-            x.AddConsumer<SiteUpdateConsumer>();
-            x.UsingRabbitMq((context, cfg) =>
-            {
-                cfg.UseRtdBroker(broker, Topology.Site.VirtualHost(settings.Site), $"rtd {settings.Site} client {settings.Workstation}",
-                    Topology.Site.ClientQueue(settings.Site, settings.Workstation));
-                SiteUpdateConsumer.Configure(cfg, context, settings);
-            });
-        });
-        builder.Services.AddBrokerBindings(broker);
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SnapshotLoader>());
+        // the stream: raw RabbitMQ.Client on the client's own queue; the start waits until it is bound, then it asks the loader for the first snapshot
+        var link = SiteUpdateConsumer.Link(broker, settings, TimeProvider.System);
+        builder.Services.AddSingleton(link);
+        builder.Services.AddHealthChecks().AddBrokerLink(link);
+        builder.Services.AddHostedService<SiteUpdateConsumer>();
         builder.Services.AddHostedService<ViewReporter>();
         builder.Services.AddWallboard(builder.Configuration);
-        // after MassTransit, which has bound the client's queue by then: the snapshot is requested only once nothing can be missed
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SnapshotLoader>());
 
         var app = builder.Build();
         app.MapGet("/view", (ClientView view) => Results.Ok(view.Rows()));

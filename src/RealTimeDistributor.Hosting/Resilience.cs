@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -121,13 +122,17 @@ public static class Resilience
     /// <summary>
     /// Runs <paramref name="step"/> again and again until the host stops; a failure is logged and waits 0.4 s, doubling to
     /// at most 10 s while the failures go on, each wait jittered (half of it fixed, half random): the many consumers a
-    /// broker restart cuts off at once do not come back at once.
+    /// broker restart cuts off at once do not come back at once. With <paramref name="reconnect"/> the waits are its own
+    /// (<see cref="BrokerReconnect.Delay"/>), and a step that ran <see cref="BrokerReconnect.StartOverAfter"/> before it
+    /// failed starts the count over.
     /// </summary>
-    public static async Task RepeatUntilStoppedAsync(Func<CancellationToken, Task> step, ILogger logger, string what, CancellationToken stoppingToken)
+    public static async Task RepeatUntilStoppedAsync(Func<CancellationToken, Task> step, ILogger logger, string what, CancellationToken stoppingToken,
+        BrokerReconnect? reconnect = null)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await step(stoppingToken);
@@ -139,8 +144,9 @@ public static class Resilience
             }
             catch (Exception exception)
             {
-                failures++;
-                var delay = BrokerReconnect.Backoff(TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(10), failures - 1, Random.Shared.NextDouble());
+                failures = reconnect is not null && Stopwatch.GetElapsedTime(started) > BrokerReconnect.StartOverAfter ? 1 : failures + 1;
+                var delay = reconnect?.Delay(failures - 1, Random.Shared.NextDouble())
+                    ?? BrokerReconnect.Backoff(TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(10), failures - 1, Random.Shared.NextDouble());
                 logger.LogWarning(exception, "{What} failed ({Failures} in a row); retrying in {Delay}", what, failures, delay);
                 await Task.Delay(delay, stoppingToken);
             }

@@ -8,8 +8,8 @@ using RealTimeDistributor.Hosting.Snapshots;
 namespace RealTimeDistributor.Client.Snapshots;
 
 /// <summary>
-/// Loads the view from a site snapshot: at start (after the bus has bound the client's queue, so nothing published
-/// after the snapshot can be missed) and again whenever the view finds a gap. It sends a
+/// Loads the view from a site snapshot: at start (asked by <see cref="Stream.SiteUpdateConsumer"/> once it has bound the
+/// client's queue, so nothing published after the snapshot can be missed) and again whenever the view finds a gap. It sends a
 /// <see cref="SiteSnapshotRequested"/> to the distributors' snapshot requests exchange, gathers the chunks that come back
 /// on the client's snapshot queue (<see cref="SnapshotRequester"/>), and hands the whole snapshot to
 /// <see cref="ClientView.Load"/>. A request that sees no chunk for Client:SnapshotTimeout is sent again (the distributor
@@ -27,7 +27,6 @@ public sealed class SnapshotLoader(ClientView view, ClientSettings settings, Rab
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        RequestReload();
         long? lastStart = null;
         await foreach (var _ in _reload.Reader.ReadAllAsync(stoppingToken))
         {

@@ -1,56 +1,122 @@
 using System.Diagnostics;
-using MassTransit;
+using System.Text.Json;
+using RabbitMQ.Client;
 using RealTimeDistributor.Client.Snapshots;
 using RealTimeDistributor.Client.View;
 using RealTimeDistributor.Contracts;
 using RealTimeDistributor.Hosting;
+using RealTimeDistributor.Hosting.Messaging;
 
 namespace RealTimeDistributor.Client.Stream;
 
 /// <summary>
-/// Feeds the client's view from its own queue on the site exchanges; a gap asks the loader for a fresh snapshot. A
-/// message that breaks <see cref="SiteUpdateRules"/> is refused, counted and logged; one too far ahead of the view
+/// Feeds the client's view from its own queue on the site exchanges, read with raw RabbitMQ.Client
+/// (<see cref="RawQueueConsumer"/>: one delivery at a time in queue order, a prefetch of 500, multiple-acks), each delivery
+/// parsed once (<see cref="SiteUpdateJson"/>) straight into the view; a gap asks the loader for a fresh snapshot. A message
+/// that breaks <see cref="SiteUpdateRules"/> is refused, counted and logged; one too far ahead of the view
 /// (Client:MaxSequenceJump) too, and the view reloads a snapshot in case the site really is that far; one of an epoch
 /// implausibly far ahead (Client:MaxEpochAhead) is refused, counted and logged, without a reload. A site status
 /// message (<see cref="StatusUpdate"/>, outside the site sequence) sets whether the center is reachable (<see cref="ClientView.CenterUnreachableSince"/>).
 /// A message that is none of the site message shapes does not parse (<see cref="SiteUpdateJson"/>) and ends in the
-/// queue's error queue with its reason.
+/// queue's error queue (<c>rtd.{site}.client.{workstation}_error</c>) with its reason. After losing the broker it connects
+/// again with the jittered waits of <see cref="BrokerReconnect"/> (RabbitMq:ReconnectDelay, RabbitMq:ReconnectMaxDelay).
+/// The connection is the client's site link: /health's "site-broker" check.
 /// </summary>
-public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, ILogger<SiteUpdateConsumer> logger)
-    : IConsumer<SiteUpdate>
+public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, ClientSettings settings, RabbitMqSettings broker, BrokerLink link,
+    TimeProvider clock, ILogger<SiteUpdateConsumer> logger) : BackgroundService
 {
-    /// <summary>
-    /// The workstation's own queue on the site exchanges (<see cref="Topology.Site.ClientQueueBindings"/>,
-    /// <see cref="Topology.Site.ClientQueueArguments"/>: its length bound and lifetime) and this consumer on it, one message
-    /// at a time so the site sequence arrives in order. A temporary client's queue (and the exchange MassTransit puts in
-    /// front of it) is exclusive and auto-delete: it goes with the client's connection.
-    /// </summary>
-    public static void Configure(IRabbitMqBusFactoryConfigurator bus, IRegistrationContext context, ClientSettings settings) =>
-        bus.ReceiveEndpoint(Topology.Site.ClientQueue(settings.Site, settings.Workstation), e =>
-        {
-            if (settings.Temporary)
-            {
-                e.Exclusive = true;
-                e.AutoDelete = true;
-                e.Durable = false;
-            }
-            e.UseTopologyQueue(Topology.Site.ClientQueueArguments(settings.QueueMaxLength));
-            e.PrefetchCount = 500;
-            e.ConcurrentMessageLimit = 1;
-            e.BindWithoutDeclaring(context, Topology.Site.ClientQueue(settings.Site, settings.Workstation),
-                Topology.Site.ClientQueueBindings(settings.Site, settings.Bindings), Topology.Site.VirtualHost(settings.Site));
-            e.ConfigureConsumer<SiteUpdateConsumer>(context);
-        });
+    /// <summary>Deliveries held unacknowledged at once.</summary>
+    public const ushort Prefetch = 500;
 
-    public Task Consume(ConsumeContext<SiteUpdate> context)
+    /// <summary>How long the host's start waits for the client's queue to be declared and bound the first time.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The client's site link, "site-broker" (/health): the stream consumer's connection.</summary>
+    public static BrokerLink Link(RabbitMqSettings broker, ClientSettings settings, TimeProvider clock) =>
+        new("site-broker", broker.Endpoint(Topology.Site.VirtualHost(settings.Site)), clock);
+
+    /// <summary>
+    /// The host's start waits until the client's queue is declared and bound (at most <see cref="StartTimeout"/>), as it
+    /// did for MassTransit's receive endpoint: a started client receives everything published after it.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var update = context.Message;
+        await base.StartAsync(cancellationToken);
+        try
+        {
+            await _bound.Task.WaitAsync(StartTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"The client's queue {Topology.Site.ClientQueue(settings.Site, settings.Workstation)} was not declared and bound within {StartTimeout.TotalSeconds:0} s: {link.Reason ?? "no answer"}");
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queue = new RawQueue(Topology.Site.VirtualHost(settings.Site), Topology.Site.ClientQueue(settings.Site, settings.Workstation),
+            $"rtd {settings.Site} client {settings.Workstation}", Prefetch, DeclareAsync)
+        {
+            Link = link,
+            Reconnect = broker.Reconnect,
+        };
+        return new RawQueueConsumer(broker, queue, clock, logger).RunAsync(HandleAsync, stoppingToken);
+    }
+
+    /// <summary>
+    /// The workstation's own queue (<see cref="Topology.Site.ClientQueueArguments"/>: its length bound and lifetime) bound
+    /// to the site exchanges (<see cref="Topology.Site.ClientQueueBindings"/>; checked, not declared). A temporary client's
+    /// queue is exclusive and auto-delete: it goes with the client's connection. Once it is bound the first time (a
+    /// temporary one: every time), the loader asks for a snapshot: nothing published after it can be missed.
+    /// </summary>
+    private async Task DeclareAsync(IConnection connection, IChannel channel, CancellationToken cancellationToken)
+    {
+        var queue = Topology.Site.ClientQueue(settings.Site, settings.Workstation);
+        var bindings = Topology.Site.ClientQueueBindings(settings.Site, settings.Bindings);
+        await BrokerDefinitions.EnsureExchangesAsync(connection, bindings.Select(b => b.Source).Distinct(), cancellationToken);
+        await channel.QueueDeclareAsync(queue, durable: !settings.Temporary, exclusive: settings.Temporary, autoDelete: settings.Temporary,
+            new Dictionary<string, object?>(Topology.Site.ClientQueueArguments(settings.QueueMaxLength)), cancellationToken: cancellationToken);
+        foreach (var binding in bindings)
+        {
+            await channel.QueueBindAsync(queue, binding.Source.Name, binding.RoutingKey, cancellationToken: cancellationToken);
+        }
+        if (_bound.TrySetResult() || settings.Temporary)
+        {
+            // a temporary queue went with the lost connection, and what was published meanwhile with it
+            loader.RequestReload();
+        }
+    }
+
+    private Task<Refusal?> HandleAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        SiteUpdate update;
+        try
+        {
+            update = JsonSerializer.Deserialize<SiteUpdate>(delivery.Body, Json.Options) ?? throw new JsonException("the message is empty (null)");
+        }
+        catch (JsonException exception)
+        {
+            view.Refuse();
+            var reason = $"The message does not parse as a site message: {exception.Message}";
+            logger.LogWarning("Refused message {MessageId} (routing key {RoutingKey}) to {ErrorQueue}: {Reason}", delivery.Properties.MessageId,
+                delivery.RoutingKey, Topology.ErrorQueue(Topology.Site.ClientQueue(settings.Site, settings.Workstation)), reason);
+            return Task.FromResult<Refusal?>(new Refusal(reason, typeof(JsonException).FullName!));
+        }
+        Consume(update, delivery);
+        return Task.FromResult<Refusal?>(null);
+    }
+
+    private void Consume(SiteUpdate update, Delivery delivery)
+    {
         if (SiteUpdateRules.Problem(update, settings.Site) is { } problem)
         {
             view.Refuse();
-            logger.LogWarning("Refused a site message {Kind} {Table} at site sequence {Sequence} from {MessageSource}: {Reason}",
-                update.Kind, update.Table, update.SiteSequence, context.SourceAddress, problem);
-            return Task.CompletedTask;
+            logger.LogWarning("Refused a site message {Kind} {Table} at site sequence {Sequence} (message {MessageId}, routing key {RoutingKey}): {Reason}",
+                update.Kind, update.Table, update.SiteSequence, delivery.Properties.MessageId, delivery.RoutingKey, problem);
+            return;
         }
         if (update is StatusUpdate status && status.CenterUnreachableSince != view.CenterUnreachableSince)
         {
@@ -60,7 +126,7 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
         }
         // a traced edit's last hop: into this view (RtdTracing)
         using var span = update is ConfigUpdate traced
-            ? RtdTracing.StartHop(RtdTracing.Hops.ClientView, ActivityKind.Consumer, context.Headers.Get<string>(RtdTracing.Header), traced.Config.Sequence)
+            ? RtdTracing.StartHop(RtdTracing.Hops.ClientView, ActivityKind.Consumer, RtdTracing.FromHeaders(delivery.Properties.Headers), traced.Config.Sequence)
             : null;
         var outcome = view.Apply(update);
         if (outcome == ApplyOutcome.TooFarAhead)
@@ -101,7 +167,7 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
         }
         if (outcome != ApplyOutcome.Applied)
         {
-            return Task.CompletedTask;
+            return;
         }
         switch (update)
         {
@@ -114,6 +180,5 @@ public sealed class SiteUpdateConsumer(ClientView view, SnapshotLoader loader, C
                     rows.FirstSiteSequence, rows.SiteSequence);
                 break;
         }
-        return Task.CompletedTask;
     }
 }

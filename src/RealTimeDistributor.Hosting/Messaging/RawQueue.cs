@@ -19,6 +19,9 @@ public sealed record RawQueue(string VirtualHost, string Queue, string Connectio
 
     /// <summary>This connection stands for a link (consuming means reached, a failed connection means lost).</summary>
     public BrokerLink? Link { get; init; }
+
+    /// <summary>The waits before connecting again after a failure; none: <see cref="Resilience.RepeatUntilStoppedAsync"/>'s own.</summary>
+    public BrokerReconnect? Reconnect { get; init; }
 }
 
 /// <summary>

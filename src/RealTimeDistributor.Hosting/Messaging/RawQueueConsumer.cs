@@ -31,7 +31,7 @@ public sealed class RawQueueConsumer(RabbitMqSettings broker, RawQueue queue, Ti
                 queue.Link?.Lost(exception.GetBaseException().Message);
                 throw;
             }
-        }, logger, $"The consumer of {queue.Queue}", stoppingToken);
+        }, logger, $"The consumer of {queue.Queue}", stoppingToken, queue.Reconnect);
 
     /// <summary>
     /// A standby keeps its connection while it waits at the gate, so its link is known (a connection closed meanwhile,

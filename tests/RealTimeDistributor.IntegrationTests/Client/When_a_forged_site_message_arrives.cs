@@ -62,6 +62,30 @@ public sealed class When_a_forged_site_message_arrives : SystemTest
         Assert.Equal((1L, 1L), (view.Resets, view.Refused));
     }
 
+    [Fact]
+    public async Task Should_park_a_message_that_does_not_parse_in_its_error_queue_with_the_reason_and_keep_following()
+    {
+        var view = View;
+        var last = await FollowingAsync();
+
+        // no site message shape: an unknown kind, then a real-time message without rows, between two genuine ones
+        var exchange = Topology.Site.RealTimeExchange(Site);
+        await PublishOnSiteAsync(
+            new OutgoingMessage(exchange, RealTimeTables.SkillGroup, "{\"site\":\"x\",\"kind\":\"gossip\"}"u8.ToArray(), "malformed-1"));
+        await Rtd.PublishAsync(RealTimeTables.SkillGroup, ["7"], version: 2);
+        await view.WaitForAsync(SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup, "7", r => r.Version == 2);
+
+        var errorQueue = Topology.ErrorQueue(Topology.Site.ClientQueue(Site, Workstation));
+        var vhost = Topology.Site.VirtualHost(Site);
+        await Eventually.Until(async () => (await Rtd.Broker.QueueAsync(vhost, errorQueue))?.Messages ?? 0, m => m == 1, $"one message in {errorQueue}");
+        var parked = await QueueReader.PeekAsync(vhost, errorQueue, TimeSpan.FromSeconds(60));
+        Assert.NotNull(parked);
+        Assert.Contains("gossip", parked.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"gossip\"", parked.Body, StringComparison.Ordinal);
+        Assert.Equal(1, view.Refused);
+        Assert.True(view.LastSiteSequence > last, $"the view's site sequence {view.LastSiteSequence}, {last} before");
+    }
+
     /// <summary>Waits until the view follows the stream (a snapshot, then a genuine row); returns its last site sequence.</summary>
     private async Task<long> FollowingAsync()
     {

@@ -92,7 +92,7 @@ public sealed class When_a_host_reports_metrics_and_health(ITestOutputHelper out
         Assert.Equal("Healthy", Check(health, "central-database"));
         (status, health) = await HealthAsync(client.Urls.First());
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("Healthy", Check(health, "masstransit-bus"));
+        Assert.Equal("Healthy", Check(health, "site-broker"));
 
         DatabaseProxy.Cut();
         (status, health) = await HealthAsync(distributor.Urls.First());

@@ -119,14 +119,18 @@ public abstract class SystemTest : IAsyncLifetime
     }
 
     /// <summary>Publishes on the site's real-time exchange as the distributor does (the tests' user may publish there).</summary>
-    protected async Task PublishOnSiteAsync(params SiteUpdate[] updates)
+    protected Task PublishOnSiteAsync(params SiteUpdate[] updates) =>
+        PublishOnSiteAsync([.. updates.Select(u => new OutgoingMessage(Topology.Site.RealTimeExchange(Site), Topology.Site.RealTimeRoutingKey(u.Table),
+            Json.Serialize(u), $"test-{u.SiteSequence}"))]);
+
+    /// <summary>Publishes <paramref name="messages"/> as they are (any body, such as one that is no site message) on the site's virtual host.</summary>
+    protected async Task PublishOnSiteAsync(params OutgoingMessage[] messages)
     {
         var settings = new RabbitMqSettings(TestSettings.RabbitHost, TestSettings.RabbitPort, TestSettings.RabbitUser, TestSettings.RabbitPassword,
             false, TimeSpan.FromSeconds(10), Rtd.CentralVirtualHost);
-        var exchange = Topology.Site.RealTimeExchange(Site);
-        await using var publisher = new ConfirmingPublisher(settings, Topology.Site.VirtualHost(Site), "rtd test site publisher", [exchange], NullLogger.Instance);
-        await publisher.PublishAsync([.. updates.Select(u => new OutgoingMessage(exchange, Topology.Site.RealTimeRoutingKey(u.Table), Json.Serialize(u),
-            $"test-{u.SiteSequence}"))], CancellationToken.None);
+        await using var publisher = new ConfirmingPublisher(settings, Topology.Site.VirtualHost(Site), "rtd test site publisher",
+            [.. messages.Select(m => m.Exchange).Distinct()], NullLogger.Instance);
+        await publisher.PublishAsync(messages, CancellationToken.None);
     }
 
     /// <summary>Peripheral 1 ("ACD 1"), which the skill groups, agents and services of the tests belong to.</summary>
