@@ -26,7 +26,7 @@ namespace RealTimeDistributor.PipelineBenchmarks;
 /// once every browser is connected (the readers have read their whole first reset), at the end and at its peak (sampled every second),
 /// its CPU over the window, and whether it is still alive. Each step runs twice: every browser on the whole site
 /// (GET /events, as before scopes), then a scope mix as TVs and desks are (GET /events?team= and ?group=, the page's own
-/// scope): of every ten browsers one reads the whole site, five a team (one of the center's first 40 teams of 15
+/// scope): of every ten browsers one reads the whole site (every other one of those a kiosk, <c>?tiles=1</c>), five a team (one of the center's first 40 teams of 15
 /// agents; the stalled browser is one of them) and four a skill group (one of the first 40); per mix the bytes of the
 /// first reset each reader got, by scope.
 /// </summary>
@@ -183,11 +183,13 @@ public static class BrowsersBenchmark
     internal const int TeamSize = 15;
 
     /// <summary>
-    /// Browser i's scope in the mix: of every ten, the first the whole site, the odd ones (the stalled, i % 10 == 9,
-    /// among them) a team, the others a skill group; 40 teams and 40 groups in turn.
+    /// Browser i's scope in the mix: of every ten, the first the whole site (every other one of those a kiosk, a TV that
+    /// draws the tiles only: <c>?tiles=1</c>, what the page asks for at <c>/?kiosk=1</c>), the odd ones (the stalled,
+    /// i % 10 == 9, among them) a team, the others a skill group; 40 teams and 40 groups in turn.
     /// </summary>
     internal static (string Kind, string Query) ScopeOf(int i) => (i % 10) switch
     {
+        0 when i / 10 % 2 == 1 => ("kiosk", "?tiles=1"),
         0 => ("whole site", ""),
         var k when k % 2 == 1 => ("team", $"?team=Team%20{1 + (i / 10 % 40)}"),
         _ => ("skill group", $"?group={1 + (i / 10 % 40)}"),
@@ -332,7 +334,7 @@ public static class BrowsersBenchmark
 
         public bool Stalls => stalls;
 
-        /// <summary>What it reads: "whole site", "team" or "skill group".</summary>
+        /// <summary>What it reads: "whole site", "kiosk", "team" or "skill group".</summary>
         public string Scope => scope;
 
         /// <summary>The bytes of the first reset's data line (0 until it has been read).</summary>

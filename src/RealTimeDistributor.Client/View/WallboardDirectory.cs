@@ -100,6 +100,11 @@ public sealed class WallboardDirectory
     /// <summary>The members of a scope now (<see cref="ScopeMembers"/>); never null: a team unknown yet has none.</summary>
     public ScopeMembers Resolve(WallboardScope scope)
     {
+        if (scope.Tiles)
+        {
+            HashSet<string> tiles = [.. scope.Groups];
+            return new ScopeMembers([], tiles, [], null, null, [], tiles) { TilesOnly = true, AllGroups = tiles.Count == 0 };
+        }
         HashSet<string>? teamAgents = null;
         HashSet<string>? teamMembers = null;
         string? teamKey = null;

@@ -8,8 +8,9 @@ namespace RealTimeDistributor.Client.View;
 
 /// <summary>
 /// What a browser asked GET /events for: the wallboard page's own URL scope, passed on. <c>group=10,11</c> (skill group
-/// ids) and <c>team=</c> (a team's id, else its name, case ignored), either, both or neither (the whole site). Connections
-/// with the same <see cref="Key"/> share one stream of events (<see cref="WallboardFeed"/>).
+/// ids) and <c>team=</c> (a team's id, else its name, case ignored), either, both or neither (the whole site); and
+/// <c>tiles=1</c> (a kiosk without a team: the skill group tiles only, no agent, with or without <c>group=</c>).
+/// Connections with the same <see cref="Key"/> share one stream of events (<see cref="WallboardFeed"/>).
 /// </summary>
 public sealed class WallboardScope
 {
@@ -19,13 +20,14 @@ public sealed class WallboardScope
     /// <summary>The longest team id or name a scope may name.</summary>
     public const int MaxTeamLength = 200;
 
-    public static readonly WallboardScope WholeSite = new([], null);
+    public static readonly WallboardScope WholeSite = new([], null, false);
 
-    private WallboardScope(IReadOnlyList<string> groups, string? team)
+    private WallboardScope(IReadOnlyList<string> groups, string? team, bool tiles)
     {
         Groups = groups;
         Team = team;
-        Key = IsWholeSite ? "site" : $"group={string.Join(',', groups)}&team={team?.ToLowerInvariant()}";
+        Tiles = tiles;
+        Key = IsWholeSite ? "site" : $"group={string.Join(',', groups)}&team={team?.ToLowerInvariant()}{(tiles ? "&tiles=1" : "")}";
     }
 
     /// <summary>The skill group ids asked for, distinct and sorted; none: no group filter.</summary>
@@ -34,23 +36,26 @@ public sealed class WallboardScope
     /// <summary>The team asked for (its id or name, as given, trimmed); null: no team filter.</summary>
     public string? Team { get; }
 
-    public bool IsWholeSite => Groups.Count == 0 && Team is null;
+    /// <summary>The skill group tiles only (a kiosk's board without a team): no agent, membership or summary row.</summary>
+    public bool Tiles { get; }
+
+    public bool IsWholeSite => Groups.Count == 0 && Team is null && !Tiles;
 
     /// <summary>Equal for every request that shows the same rows (the groups in any order, the team's name in any case).</summary>
     public string Key { get; }
 
     public override string ToString() => Key;
 
-    /// <summary>The scope of a GET /events query, or null with the reason it is refused (an unknown or repeated parameter, a group that is not an id, too many groups, a team name too long).</summary>
+    /// <summary>The scope of a GET /events query, or null with the reason it is refused (an unknown or repeated parameter, a group that is not an id, too many groups, a team name too long, tiles other than 1 or with a team).</summary>
     public static WallboardScope? Parse(IEnumerable<KeyValuePair<string, StringValues>> query, out string? error)
     {
         error = null;
-        var (groups, team) = ((string?)null, (string?)null);
+        var (groups, team, tiles) = ((string?)null, (string?)null, (string?)null);
         foreach (var (name, values) in query)
         {
-            if (name is not ("group" or "team"))
+            if (name is not ("group" or "team" or "tiles"))
             {
-                error = $"unknown parameter '{name}': GET /events takes group (skill group ids, comma separated) and team (a team's id or name)";
+                error = $"unknown parameter '{name}': GET /events takes group (skill group ids, comma separated), team (a team's id or name) and tiles=1 (the skill group tiles only)";
                 return null;
             }
             if (values.Count != 1)
@@ -58,7 +63,17 @@ public sealed class WallboardScope
                 error = $"parameter '{name}' is given {values.Count} times: give it once";
                 return null;
             }
-            (groups, team) = name == "group" ? (values[0], team) : (groups, values[0]);
+            (groups, team, tiles) = name switch
+            {
+                "group" => (values[0], team, tiles),
+                "team" => (groups, values[0], tiles),
+                _ => (groups, team, values[0]),
+            };
+        }
+        if (tiles is not (null or "1"))
+        {
+            error = $"tiles is '{tiles}': give tiles=1 (the skill group tiles only) or leave it out";
+            return null;
         }
         var ids = (groups ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().Order(StringComparer.Ordinal).ToList();
         if (ids.FirstOrDefault(g => g.Length > 18 || !g.All(char.IsAsciiDigit)) is { } bad)
@@ -77,7 +92,12 @@ public sealed class WallboardScope
             error = $"the team is {team.Length} characters: a team's id or name has at most {MaxTeamLength}";
             return null;
         }
-        return ids.Count == 0 && team is null ? WholeSite : new WallboardScope(ids, team);
+        if (tiles is not null && team is not null)
+        {
+            error = "tiles=1 with a team: a team's board counts its agents; ask for the team without tiles";
+            return null;
+        }
+        return ids.Count == 0 && team is null && tiles is null ? WholeSite : new WallboardScope(ids, team, tiles is not null);
     }
 }
 
@@ -114,7 +134,14 @@ public sealed class ScopeMembers(HashSet<string> agents, HashSet<string> shownGr
     /// <summary>Whether an agent's current skill group decides whether it belongs to the scope (a scope of groups).</summary>
     public bool FollowsCalls => requested is not null;
 
-    public bool SameAs(ScopeMembers? other) => other is not null && agents.SetEquals(other.Agents) && shownGroups.SetEquals(other.ShownGroups)
+    /// <summary>A scope of tiles only (<see cref="WallboardScope.Tiles"/>): its skill group rows, nothing else.</summary>
+    public bool TilesOnly { get; init; }
+
+    /// <summary>Every skill group's tile (tiles only, no group named): the groups are not listed in <see cref="ShownGroups"/>.</summary>
+    public bool AllGroups { get; init; }
+
+    public bool SameAs(ScopeMembers? other) => other is not null && TilesOnly == other.TilesOnly && AllGroups == other.AllGroups
+        && agents.SetEquals(other.Agents) && shownGroups.SetEquals(other.ShownGroups)
         && namedTeams.SetEquals(other.NamedTeams) && namedGroups.SetEquals(other.NamedGroups);
 }
 
@@ -129,7 +156,9 @@ public sealed class ScopeMembers(HashSet<string> agents, HashSet<string> shownGr
 /// agents (their team, the teams they supervise, their skill groups);</item>
 /// <item>real-time agent: the scope's agents; skillgroup: the groups shown; calltype and service: every row, with only the
 /// columns the page's call type and service summaries draw (<see cref="SummaryColumns"/>, <see cref="ForScope"/>);</item>
-/// <item>nothing else (peripheral, routingscript: the page reads neither).</item>
+/// <item>nothing else (peripheral, routingscript: the page reads neither);</item>
+/// <item>a scope of tiles only (<see cref="WallboardScope.Tiles"/>, a kiosk without a team): the configuration and
+/// real-time skillgroup rows of its tiles (every group, or those asked for), nothing else.</item>
 /// </list>
 /// </summary>
 public static class ScopeRule
@@ -181,19 +210,21 @@ public static class ScopeRule
     public static bool NamesAnAgent(string kind, string table) =>
         kind == SiteUpdate.ConfigKind && table is "teammember" or "teamsupervisor" or "skillgroupmember";
 
-    /// <summary>Whether a scope of <paramref name="members"/> gets <paramref name="row"/>.</summary>
-    public static bool Holds(ScopeMembers members, ViewRow row) => (row.Kind, row.Table) switch
-    {
-        (SiteUpdate.ConfigKind, "skillgroup") => members.NamedGroups.Contains(row.Key),
-        (SiteUpdate.ConfigKind, "team") => members.NamedTeams.Contains(row.Key),
-        (SiteUpdate.ConfigKind, "reasoncode" or "calltype" or "service") => true,
-        (SiteUpdate.ConfigKind, "agent") => members.Agents.Contains(row.Key),
-        (SiteUpdate.ConfigKind, "teammember" or "teamsupervisor" or "skillgroupmember") => AgentOf(row) is { } agent && members.Agents.Contains(agent),
-        (SiteUpdate.RealTimeKind, RealTimeTables.Agent) => members.Agents.Contains(row.Key),
-        (SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup) => members.ShownGroups.Contains(row.Key),
-        (SiteUpdate.RealTimeKind, RealTimeTables.CallType or RealTimeTables.Service) => true,
-        _ => false,
-    };
+    /// <summary>Whether a scope of <paramref name="members"/> gets <paramref name="row"/>; tiles only: the skill group rows of its tiles.</summary>
+    public static bool Holds(ScopeMembers members, ViewRow row) => members.TilesOnly
+        ? row.Table == "skillgroup" && (members.AllGroups || members.ShownGroups.Contains(row.Key))
+        : (row.Kind, row.Table) switch
+        {
+            (SiteUpdate.ConfigKind, "skillgroup") => members.NamedGroups.Contains(row.Key),
+            (SiteUpdate.ConfigKind, "team") => members.NamedTeams.Contains(row.Key),
+            (SiteUpdate.ConfigKind, "reasoncode" or "calltype" or "service") => true,
+            (SiteUpdate.ConfigKind, "agent") => members.Agents.Contains(row.Key),
+            (SiteUpdate.ConfigKind, "teammember" or "teamsupervisor" or "skillgroupmember") => AgentOf(row) is { } agent && members.Agents.Contains(agent),
+            (SiteUpdate.RealTimeKind, RealTimeTables.Agent) => members.Agents.Contains(row.Key),
+            (SiteUpdate.RealTimeKind, RealTimeTables.SkillGroup) => members.ShownGroups.Contains(row.Key),
+            (SiteUpdate.RealTimeKind, RealTimeTables.CallType or RealTimeTables.Service) => true,
+            _ => false,
+        };
 
     /// <summary>The agent a teammember, teamsupervisor or skillgroupmember row names (agentId), null when it names none.</summary>
     public static string? AgentOf(ViewRow row) => Field(row.Value, "agentId");

@@ -135,6 +135,28 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
     }
 
     [Fact]
+    public async Task Should_send_a_kiosk_of_tiles_only_the_skill_group_rows_and_their_changes_only()
+    {
+        var all = Connect("?tiles=1");
+        var reset = await NextAsync(all);
+        Assert.Equal(["config/skillgroup/10", "config/skillgroup/11", "config/skillgroup/12", "realtime/skillgroup/10", "realtime/skillgroup/11",
+            "realtime/skillgroup/12"], Keys(reset.Data));
+        var two = await NextAsync(Connect("?tiles=1&group=11,12"));
+        Assert.Equal(["config/skillgroup/11", "config/skillgroup/12", "realtime/skillgroup/11", "realtime/skillgroup/12"], Keys(two.Data));
+
+        // an agent's change, a call type's and a membership's are not a tile's; a new skill group is
+        Change(RealTimeTables.Agent, "1001", new { state = "ready" });
+        Change(RealTimeTables.CallType, "20", new { callsQueuedNow = 9 });
+        Configure("skillgroupmember", "299", new { agentId = 1001, skillGroupId = 11 });
+        Configure("skillgroup", "13", new { name = "Retention" });
+        Change(RealTimeTables.SkillGroup, "13", new { callsQueuedNow = 2 });
+        _feed.Flush();
+        var frame = await NextAsync(all);
+        Assert.Equal("frame", frame.Name);
+        Assert.Equal(["config/skillgroup/13", "realtime/skillgroup/13"], Keys(frame.Data));
+    }
+
+    [Fact]
     public async Task Should_send_groups_their_members_and_the_agents_working_for_them_now()
     {
         var reset = await NextAsync(Connect("?group=11"));
@@ -402,6 +424,7 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
     [InlineData("?group=10,11", "?group=11, 10,")]
     [InlineData("?team=Blue+team", "?team=%20blue%20TEAM")]
     [InlineData("", "?group=&team=")]
+    [InlineData("?tiles=1&group=11,10", "?group=10,11&tiles=1")]
     public void Should_take_one_scope_however_it_is_written(string query, string same) => Assert.Equal(Scope(query).Key, Scope(same).Key);
 
     [Theory]
@@ -409,6 +432,8 @@ public sealed class When_a_wallboard_asks_for_a_scope : IDisposable
     [InlineData("?group=Sales", "group 'Sales' is not a skill group id")]
     [InlineData("?group=10&group=11", "parameter 'group' is given 2 times")]
     [InlineData("?kiosk=1", "unknown parameter 'kiosk'")]
+    [InlineData("?tiles=yes", "tiles is 'yes': give tiles=1")]
+    [InlineData("?tiles=1&team=Blue", "tiles=1 with a team")]
     public void Should_refuse_a_malformed_scope_with_its_reason(string query, string reason)
     {
         Assert.Null(WallboardScope.Parse(QueryHelpers(query), out var error));

@@ -126,6 +126,8 @@ function ageOf(tableName) {
 const feedQuery = new URLSearchParams();
 if (scope.groups.length) feedQuery.set('group', scope.groups.join(','));
 if (scope.team !== '') feedQuery.set('team', scope.team);
+// a kiosk draws the tiles only: without a team (whose tile counts its agents) it asks for the skill group rows alone
+if (scope.kiosk && scope.team === '') feedQuery.set('tiles', '1');
 const feedUrl = String(feedQuery) === '' ? 'events' : `events?${feedQuery}`;
 function connect() {
   const source = new EventSource(feedUrl);
