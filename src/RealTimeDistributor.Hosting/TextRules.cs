@@ -10,10 +10,13 @@ namespace RealTimeDistributor.Hosting;
 public static class TextRules
 {
     /// <summary>The first string (value or property name) in <paramref name="json"/> that cannot be stored, as a reason; null when all can.</summary>
-    public static string? Check(JsonElement json, string path = "$")
+    /// <param name="number">Checks each number on the same walk (a reason, or null when it is fine); none: numbers pass.</param>
+    public static string? Check(JsonElement json, string path = "$", Func<JsonElement, string, string?>? number = null)
     {
         switch (json.ValueKind)
         {
+            case JsonValueKind.Number:
+                return number?.Invoke(json, path);
             case JsonValueKind.String:
                 try
                 {
@@ -26,7 +29,7 @@ public static class TextRules
             case JsonValueKind.Object:
                 foreach (var property in json.EnumerateObject())
                 {
-                    if ((Problem(property.Name, $"{path} (a property name)") ?? Check(property.Value, $"{path}.{property.Name}")) is { } problem)
+                    if ((Problem(property.Name, $"{path} (a property name)") ?? Check(property.Value, $"{path}.{property.Name}", number)) is { } problem)
                     {
                         return problem;
                     }
@@ -36,7 +39,7 @@ public static class TextRules
                 var i = 0;
                 foreach (var item in json.EnumerateArray())
                 {
-                    if (Check(item, $"{path}[{i++}]") is { } problem)
+                    if (Check(item, $"{path}[{i++}]", number) is { } problem)
                     {
                         return problem;
                     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using RealTimeDistributor.Hosting;
 
 namespace RealTimeDistributor.Distributor.RealTime;
 
@@ -21,38 +22,15 @@ public static class JsonNumbers
     /// <summary>numeric_in refuses any exponent of this size or more (INT_MAX / 2), whatever the digits.</summary>
     public const long MaxExponent = int.MaxValue / 2;
 
-    /// <summary>The first number in <paramref name="json"/> numeric cannot hold, as a reason; null when all fit.</summary>
-    public static string? Check(JsonElement json, string path = "$")
+    /// <summary>
+    /// Why numeric cannot hold the JSON number <paramref name="number"/>; null when it can. Walked to by
+    /// <see cref="TextRules.Check"/> (one walk checks text and numbers). The common number needs no parse: without an
+    /// exponent, it has no more digits either side of the point than characters (read in place, nothing allocated).
+    /// </summary>
+    public static string? Check(JsonElement number, string path)
     {
-        switch (json.ValueKind)
-        {
-            case JsonValueKind.Number:
-                // the common number needs no parse: without an exponent, it has no more digits either side of the point
-                // than characters (read in place, nothing allocated)
-                var raw = JsonMarshal.GetRawUtf8Value(json);
-                return raw.Length <= MaxDigitsAfterPoint && raw.IndexOfAny((byte)'e', (byte)'E') < 0 ? null : Problem(json.GetRawText(), path);
-            case JsonValueKind.Object:
-                foreach (var property in json.EnumerateObject())
-                {
-                    if (Check(property.Value, $"{path}.{property.Name}") is { } problem)
-                    {
-                        return problem;
-                    }
-                }
-                return null;
-            case JsonValueKind.Array:
-                var i = 0;
-                foreach (var item in json.EnumerateArray())
-                {
-                    if (Check(item, $"{path}[{i++}]") is { } problem)
-                    {
-                        return problem;
-                    }
-                }
-                return null;
-            default:
-                return null;
-        }
+        var raw = JsonMarshal.GetRawUtf8Value(number);
+        return raw.Length <= MaxDigitsAfterPoint && raw.IndexOfAny((byte)'e', (byte)'E') < 0 ? null : Problem(number.GetRawText(), path);
     }
 
     /// <summary>Why numeric cannot hold the JSON number <paramref name="literal"/> (already valid JSON syntax); null when it can.</summary>

@@ -309,7 +309,7 @@ public sealed class RealTimeApplier(NpgsqlDataSource dataSource, DistributorSett
             {
                 throw new PoisonMessageException($"Row '{row.Key}' data is not a JSON object.");
             }
-            if ((TextRules.Check(row.Data, "data") ?? JsonNumbers.Check(row.Data, "data")) is { } data)
+            if (TextRules.Check(row.Data, "data", JsonNumbers.Check) is { } data)
             {
                 throw new PoisonMessageException($"Row '{row.Key}': {data}");
             }
